@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install what hastack needs, idempotently: Debian packages (when missing) and
+# a venv with the Python packages. Quiet when everything is already there.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+venv="$here/.venv"
+
+# Debian packages: the real Pacemaker scheduler and verifier (our oracle),
+# ClusterLabs resource agents and fence agents, and iproute2 for namespaces.
+apt_pkgs=(pacemaker-cli-utils resource-agents fence-agents iproute2 procps psmisc)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq >/dev/null || true
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+stamp="$venv/.installed"
+if [ ! -f "$stamp" ] || [ "$here/pyproject.toml" -nt "$stamp" ]; then
+    echo "bootstrap: preparing $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --upgrade pip >/dev/null
+    "$venv/bin/pip" install -q -e "$here[test]"
+    touch "$stamp"
+fi
