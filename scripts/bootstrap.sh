@@ -25,7 +25,12 @@ stamp="$venv/.installed"
 if [ ! -f "$stamp" ] || [ "$here/pyproject.toml" -nt "$stamp" ]; then
     echo "bootstrap: preparing $venv" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --upgrade pip >/dev/null
-    "$venv/bin/pip" install -q -e "$here[test]"
+    "$venv/bin/pip" install -q --upgrade pip >/dev/null 2>&1 || true
+    log=$(mktemp)
+    if ! "$venv/bin/pip" install -q -e "$here[test]" >"$log" 2>&1; then
+        cat "$log" >&2; rm -f "$log"
+        echo "bootstrap: pip install failed (output above)" >&2; exit 1
+    fi
+    rm -f "$log"
     touch "$stamp"
 fi
