@@ -1,0 +1,1 @@
+"""Where cluster data lives. Until the etcd runtime exists: files in a local state directory."""
