@@ -36,7 +36,7 @@ def parse_ms(text: str) -> int:
         if unit not in _UNITS_MS:
             raise ValueSyntaxError(f"invalid duration {text!r}: unknown unit {m.group(2)!r}", hint=_HINT)
         return int(int(m.group(1)) * _UNITS_MS[unit])
-    iso = _ISO.match(t.upper()) if t[:1] in "pP" else None
+    iso = _ISO.match(t.upper()) if t[:1] in ("p", "P") else None
     if iso and any(iso.groupdict().values()):
         g = {k: float(v) if v else 0.0 for k, v in iso.groupdict().items()}
         seconds = (g["y"] * 365 * 86400 + g["mo"] * 30 * 86400 + g["w"] * 7 * 86400 + g["d"] * 86400

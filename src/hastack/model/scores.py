@@ -44,7 +44,7 @@ def parse(text: str) -> int:
     low = t.lower()
     sign = 1
     body = low
-    if body[:1] in "+-":
+    if body[:1] in ("+", "-"):
         sign = -1 if body[0] == "-" else 1
         body = body[1:]
     if body in _INF_WORDS:
