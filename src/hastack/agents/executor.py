@@ -1,0 +1,144 @@
+"""The executor: run one action of one resource on this node and report what happened.
+
+`Executor.execute(request)` = find the agent (classes), build its
+invocation, run it with its timeout (process), map the class's codes to
+OCF, pick the exit reason, mask secret parameter values in everything it
+returns, and wrap it all as an ActionResult that carries Pacemaker's
+interpretation (codes.interpret). Failures to find or start the agent are
+results too (status not-installed / error), never exceptions, so a daemon
+can record them; `resolve()` raises AgentError for callers (the CLI) that
+want to refuse bad input up front.
+
+Imports nothing of hastack beyond errors, model, agents.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from hastack.agents.action import ActionRequest, ActionResult
+from hastack.agents.classes import Host, Invocation, invocation, systemd_running
+from hastack.agents.codes import ExecStatus
+from hastack.agents.environment import EXIT_REASON_PREFIX
+from hastack.agents.metadata import AgentMetadata, parse_metadata, validate_params
+from hastack.agents.process import run
+from hastack.errors import AgentError, ConfigError, Diagnostic, Severity
+from hastack.model.secrets import is_secret, mask_text
+from hastack.model.values import AgentRef
+
+METADATA_TIMEOUT_MS = 10_000
+
+
+def local_host(node: str | None = None, state_dir: str | None = None) -> Host:
+    """The Host this process runs on: node name, interpreter, whether systemd is PID 1."""
+    name = node or os.environ.get("HASTACK_NODE") or socket.gethostname().split(".")[0]
+    return Host(node=name, python=sys.executable, systemd_running=systemd_running(),
+                state_dir=state_dir or os.environ.get("HASTACK_STATE_DIR"))
+
+
+def exit_reason(stderr: str, stdout: str = "") -> str:
+    """The last `ocf-exit-reason:` line (stderr first, as Pacemaker reads it)."""
+    for text in (stderr, stdout):
+        reasons = [line[len(EXIT_REASON_PREFIX):].strip() for line in text.splitlines()
+                   if line.startswith(EXIT_REASON_PREFIX)]
+        if reasons:
+            return reasons[-1]
+    return ""
+
+
+def secret_values(req: ActionRequest, extra_names: frozenset[str] = frozenset()) -> list[str]:
+    names = req.secret_names | extra_names
+    return [v for k, v in (*req.params, *req.op_params) if is_secret(k) or k in names]
+
+
+@dataclass
+class Executor:
+    """Runs actions on one host. Holds only a meta-data cache; safe to share between threads."""
+
+    host: Host
+    _meta_cache: dict[tuple[str, str], AgentMetadata] = field(default_factory=dict)
+
+    def resolve(self, req: ActionRequest) -> Invocation:
+        return invocation(req, self.host)
+
+    def execute(self, req: ActionRequest) -> ActionResult:
+        started = time.time()
+        try:
+            inv = self.resolve(req)
+        except AgentError as err:
+            status = ExecStatus.NOT_INSTALLED if "unknown" in err.message or "does not exist" in err.message \
+                else ExecStatus.ERROR
+            return ActionResult(req, 5 if status is ExecStatus.NOT_INSTALLED else 1, status,
+                                exit_reason=err.message, started_at=started, detail=err.render())
+        secrets = secret_values(req)
+        if inv.immediate is not None:
+            rc, reason = inv.immediate
+            status = ExecStatus.NOT_SUPPORTED if rc == 3 else ExecStatus.DONE
+            return ActionResult(req, rc, status, exit_reason=reason, started_at=started)
+        out = run(inv.argv, inv.env, req.timeout_ms / 1000.0, stdin_data=inv.stdin)
+        if out.returncode is None:
+            detail = f"cannot execute {inv.argv[0]}: {out.start_error}"
+            return ActionResult(req, 1, ExecStatus.ERROR, exit_reason=detail, started_at=started, detail=detail)
+        stdout, stderr = mask_text(out.stdout, secrets), mask_text(out.stderr, secrets)
+        reason = mask_text(exit_reason(out.stderr, out.stdout), secrets)
+        if out.timed_out:
+            detail = f"{req.action} timed out after {req.timeout_ms}ms; killed its process group"
+            return ActionResult(req, 1, ExecStatus.TIMEOUT, exit_reason=reason, stdout=stdout, stderr=stderr,
+                                duration_ms=out.duration_ms, cpu_ms=out.cpu_ms, started_at=started, detail=detail)
+        rc = out.returncode
+        if rc < 0:  # killed by a signal we did not send
+            detail = f"agent killed by signal {-rc}"
+            return ActionResult(req, 1, ExecStatus.ERROR, exit_reason=reason or detail, stdout=stdout,
+                                stderr=stderr, duration_ms=out.duration_ms, cpu_ms=out.cpu_ms,
+                                started_at=started, detail=detail)
+        rc, class_reason = inv.map_rc(rc, out.stdout)
+        return ActionResult(req, rc, ExecStatus.DONE, exit_reason=reason or class_reason, stdout=stdout,
+                            stderr=stderr, duration_ms=out.duration_ms, cpu_ms=out.cpu_ms, started_at=started)
+
+    # --- meta-data and parameter checks -------------------------------------------------
+
+    def metadata(self, agent: AgentRef) -> AgentMetadata:
+        """The agent's parsed meta-data (cached per agent); AgentError when it has none."""
+        key = (str(agent), self.host.node)
+        if key in self._meta_cache:
+            return self._meta_cache[key]
+        req = ActionRequest(agent, "meta-data", timeout_ms=METADATA_TIMEOUT_MS)
+        inv = self.resolve(req)
+        if inv.immediate is not None and agent.cls in ("lsb", "service"):
+            from hastack.agents.classes import lsb_metadata
+            xml = lsb_metadata(self.host.init_d / agent.type)
+        elif inv.immediate is not None:
+            xml = (f'<resource-agent name="{agent.type}"><version>1.0</version><parameters/>'
+                   '<actions><action name="start" timeout="100s"/><action name="stop" timeout="100s"/>'
+                   '<action name="monitor" timeout="100s" interval="60s"/></actions></resource-agent>')
+        else:
+            result = self.execute(req)
+            if result.status is not ExecStatus.DONE or result.rc != 0:
+                raise AgentError(f"{agent}: meta-data failed: {result.summary()}",
+                                 hint=(result.stderr.strip().splitlines() or [""])[-1])
+            xml = result.stdout
+        meta = parse_metadata(xml, str(agent))
+        self._meta_cache[key] = meta
+        return meta
+
+    def check_params(self, agent: AgentRef, params: Mapping[str, str]) -> list[Diagnostic]:
+        return validate_params(str(agent), self.metadata(agent), params, stonith=agent.cls == "stonith")
+
+    def prepare(self, req: ActionRequest, *, strict: bool = True) -> ActionRequest:
+        """Check req's parameters against the agent's meta-data and add its secret names.
+
+        Raises ConfigError when strict and a parameter is unknown or a required one missing
+        (meta-data needs none).
+        """
+        if req.action in ("meta-data", "metadata"):
+            return req
+        meta = self.metadata(req.agent)
+        diags = validate_params(str(req.agent), meta, dict(req.params), stonith=req.agent.cls == "stonith")
+        if strict and any(d.severity is Severity.ERROR for d in diags):
+            raise ConfigError(diags)
+        return replace(req, secret_names=req.secret_names | meta.secret_names)
