@@ -1,0 +1,93 @@
+"""Pacemaker CIB XML <-> hastack model (configuration and status sections).
+
+Public API (others depend on these names):
+
+- `parse_cib(data, source)` -> `Cib(config, state)`: a full `<cib>` document or a
+  bare `<configuration>`; every problem found is reported in one ConfigError
+  with file:line:column.
+- `load_cib_file(path)` -> `Cib`.
+- `to_xml(config, state=None)` -> a full, pretty-printed `<cib>` document that
+  Pacemaker 2.1.5's crm_verify and crm_simulate accept.
+
+Module map: `source` (parsing, locations, typed values), `rules`, `nvsets`,
+`read_resources`, `read_constraints`, `read_config`, `read_status`, `ids`,
+`write_config`, `write_status`, `write`. Imports nothing of hastack but the
+model and errors.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from hastack.cib.read_config import read_configuration
+from hastack.cib.read_status import read_header, read_status
+from hastack.cib.source import Reader, elements, parse_xml
+from hastack.errors import Diagnostic, HastackError
+from hastack.model.config import Configuration
+from hastack.model.state import ClusterState
+
+__all__ = ["Cib", "load_cib_file", "parse_cib", "to_xml"]
+
+
+@dataclass(frozen=True)
+class Cib:
+    """An imported CIB: the configuration, the cluster state, and what was accepted with a warning."""
+
+    config: Configuration
+    state: ClusterState
+    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)
+
+
+def parse_cib(data: str | bytes, source: str = "<cib>") -> Cib:
+    """Import a CIB document; raises ConfigError listing every problem with its line:column."""
+    root = parse_xml(data, source)
+    r = Reader.for_document(data, source)
+    state = ClusterState()
+    if root.tag == "cib":
+        sections = {str(c.tag): c for c in elements(root)}
+        for child in elements(root):
+            if child.tag not in ("configuration", "status"):
+                r.error(child, f"unexpected <{child.tag}> inside <cib>", hint="a cib holds <configuration> and <status>")
+        conf_el = sections.get("configuration")
+        if conf_el is None:
+            r.error(root, "<cib> has no <configuration> section", hint="add <configuration> with the cluster's setup")
+            config = Configuration()
+        else:
+            config = read_configuration(r, conf_el)
+        have_quorum, dc_uuid, execution_date, header = read_header(r, root)
+        nodes = read_status(r, sections.get("status"))
+        state = ClusterState(nodes=nodes, have_quorum=have_quorum, dc_uuid=dc_uuid,
+                             execution_date=execution_date, header=header)
+    elif root.tag == "configuration":
+        config = read_configuration(r, root)
+    else:
+        r.error(root, f"expected a <cib> or <configuration> document, not <{root.tag}>",
+                hint="give a Pacemaker CIB, e.g. the output of `cibadmin --query`")
+        config = Configuration()
+    r.diag.raise_if_errors()
+    return Cib(config, state, tuple(r.diag.warnings))
+
+
+def load_cib_file(path: str | os.PathLike[str]) -> Cib:
+    """Read and import a CIB file; an unreadable file is a HastackError naming it."""
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise HastackError(f"CIB file {name!r} does not exist", hint="check the path") from None
+    except IsADirectoryError:
+        raise HastackError(f"{name!r} is a directory, not a CIB file", hint="give the path of an XML file") from None
+    except OSError as exc:
+        raise HastackError(f"cannot read CIB file {name!r}: {exc.strerror or exc}",
+                           hint="check the file's permissions") from None
+    return parse_cib(data, name)
+
+
+def to_xml(config: Configuration, state: ClusterState | None = None) -> str:
+    """The whole `<cib>` document for config (and state), pretty-printed."""
+    from hastack.cib.write import write_cib
+
+    return write_cib(config, state)
+

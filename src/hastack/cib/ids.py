@@ -1,0 +1,105 @@
+"""Id allocation and spelling choices for one CIB export.
+
+Owns the rule that every id written to the document is unique: ids given by the
+model are kept (the first holder wins), and missing or colliding ones are made
+up the way crmsh names them (`<rsc>-instance_attributes`, `<rsc>-<op>-<interval>`,
+`<set>-<name>`, `<con>-rule`, ...), with `-1`, `-2`... appended on collision.
+Also owns the per-schema spelling of roles (Master/Slave before pacemaker-3.7).
+
+Imports only the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from hastack.model.config import AttrSet, Configuration, Node
+from hastack.model.values import Role
+
+DEFAULT_SCHEMA = "pacemaker-3.9"
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def sanitize(text: str) -> str:
+    """Make text usable as an XML ID (an NCName without colons)."""
+    out = _NOT_NAME.sub("_", text) or "id"
+    if not (out[0].isalpha() or out[0] == "_"):
+        out = "_" + out
+    return out
+
+
+def schema_version(validate_with: str) -> tuple[int, int] | None:
+    m = re.fullmatch(r"pacemaker-(\d+)\.(\d+)", validate_with.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+class Ids:
+    """The ids of one document: explicit ones reserved up front, generated ones never stealing them."""
+
+    def __init__(self, explicit: Iterable[str]) -> None:
+        self._reserved = Counter(i for i in explicit if i)
+        self._used: set[str] = set()
+
+    def take(self, explicit: str | None, base: str) -> str:
+        """The explicit id if still free, else a fresh id derived from `base`."""
+        if explicit and explicit not in self._used:
+            self._used.add(explicit)
+            return explicit
+        stem = sanitize(explicit or base)
+        candidate = stem
+        n = 0
+        while candidate in self._used or (candidate != explicit and candidate in self._reserved):
+            n += 1
+            candidate = f"{stem}-{n}"
+        self._used.add(candidate)
+        return candidate
+
+    def fresh(self, base: str) -> str:
+        return self.take(None, base)
+
+
+def explicit_ids(config: Configuration) -> list[str]:
+    """Every id the model gives for configuration objects (node ids live in their own space)."""
+    found: list[str] = []
+
+    def walk(obj: object) -> None:
+        if isinstance(obj, Node):
+            for s in obj.attributes + obj.utilization:
+                walk(s)
+            return
+        if isinstance(obj, AttrSet) and obj.id_ref:
+            return  # a reference, not a definition
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            for f in dataclasses.fields(obj):
+                value = getattr(obj, f.name)
+                if f.name == "id" and isinstance(value, str):
+                    found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(obj, tuple):
+            for item in obj:
+                walk(item)
+
+    for part in (config.nodes, tuple(config.resources.values()), config.constraints, config.properties,
+                 config.rsc_defaults, config.op_defaults, config.fencing_topology, config.tags):
+        walk(part)
+    return found
+
+
+@dataclasses.dataclass
+class WriteContext:
+    """What one export decides once: ids and the schema-dependent spelling."""
+
+    ids: Ids
+    validate_with: str = DEFAULT_SCHEMA
+
+    @property
+    def new_role_names(self) -> bool:
+        version = schema_version(self.validate_with)
+        return version is None or version >= (3, 7)
+
+    def role(self, role: Role) -> str:
+        return role.value if self.new_role_names else role.legacy

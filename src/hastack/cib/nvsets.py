@@ -1,0 +1,133 @@
+"""Attribute sets in CIB XML <-> model: instance_attributes, meta_attributes, utilization,
+cluster_property_set, with their nvpairs, optional score and rule.
+
+Owns Pacemaker's reading of a set: a set written as `id-ref` is the referenced set
+(kept as a reference for export); an nvpair written as `id-ref` takes the name and
+value of the referenced nvpair unless it gives its own (populate_hash); an nvpair
+without a value is ignored, as Pacemaker ignores it. Writing gives nvpairs the ids
+crmsh gives them: `<set>-<name>`.
+
+Imports the model and the cib reader/id/rule helpers only.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from hastack.cib.ids import WriteContext
+from hastack.cib.rules import read_rule, write_rule
+from hastack.cib.source import Reader, elements
+from hastack.model import scores
+from hastack.model.config import AttrSet, Rule
+
+SET_TAGS = ("instance_attributes", "meta_attributes", "utilization", "cluster_property_set")
+
+
+def read_set(r: Reader, el: etree._Element, depth: int = 0) -> AttrSet | None:
+    """One attribute set element; None after reporting an error."""
+    ref = el.get("id-ref")
+    if ref is not None and el.get("id") is None:
+        target = r.ids.get(ref)
+        if target is None or target.tag not in SET_TAGS or target.get("id-ref") is not None or depth > 0:
+            r.error(el, f"<{el.tag} id-ref={ref!r}> refers to no attribute set", "id-ref",
+                    hint="id-ref must name the id of an attribute set defined elsewhere")
+            return None
+        resolved = read_set(r, target, depth + 1)
+        if resolved is None:
+            return None
+        return AttrSet(resolved.id, resolved.pairs, resolved.score, resolved.rule, id_ref=ref,
+                       location=r.where(el))
+    sid = r.required(el, "id")
+    score = r.score(el, "score")
+    rule: Rule | None = None
+    pairs: list[tuple[str, str]] = []
+    for child in elements(el):
+        if child.tag == "nvpair":
+            pair = _read_nvpair(r, child)
+            if pair is not None:
+                pairs.append(pair)
+        elif child.tag == "rule":
+            if rule is not None:
+                r.error(child, f"<{el.tag}> {sid!r} has more than one <rule>",
+                        hint="combine the conditions in one rule with boolean-op")
+            rule = read_rule(r, child)
+        else:
+            r.error(child, f"unexpected <{child.tag}> inside <{el.tag}>",
+                    hint="an attribute set contains <nvpair> elements and at most one <rule>")
+    if sid is None:
+        return None
+    return AttrSet(sid, tuple(pairs), score=score, rule=rule, location=r.where(el))
+
+
+def _read_nvpair(r: Reader, el: etree._Element) -> tuple[str, str] | None:
+    name = el.get("name")
+    value = el.get("value")
+    ref = el.get("id-ref")
+    if ref is not None:
+        target = r.ids.get(ref)
+        if target is None or target.tag != "nvpair":
+            r.error(el, f"<nvpair id-ref={ref!r}> refers to no nvpair", "id-ref",
+                    hint="id-ref must name the id of an <nvpair> defined elsewhere")
+            return None
+        name = name if name is not None else target.get("name")
+        value = value if value is not None else target.get("value")
+    elif el.get("id") is None:
+        r.error(el, "<nvpair> is missing the required attribute 'id'", hint='add id="..."')
+    if name is None or name == "":
+        r.error(el, "<nvpair> has no name", hint='add name="..."')
+        return None
+    if value is None:
+        r.warn(el, f"nvpair {name!r} has no value and is ignored (as Pacemaker ignores it)")
+        return None
+    return name, value
+
+
+def read_sets(r: Reader, parent: etree._Element, tag: str) -> tuple[AttrSet, ...]:
+    """All child sets of one kind under parent, in document order."""
+    out = []
+    for child in elements(parent):
+        if child.tag == tag:
+            s = read_set(r, child)
+            if s is not None:
+                out.append(s)
+    return tuple(out)
+
+
+def read_transient(r: Reader, el: etree._Element) -> dict[str, str]:
+    """transient_attributes: its instance_attributes flattened, later values winning."""
+    out: dict[str, str] = {}
+    for child in elements(el):
+        if child.tag != "instance_attributes":
+            r.warn(child, f"unexpected <{child.tag}> inside <transient_attributes> is ignored")
+            continue
+        for nv in elements(child):
+            if nv.tag != "nvpair":
+                continue
+            name, value = nv.get("name"), nv.get("value")
+            if name and value is not None:
+                out[name] = value
+    return out
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def write_sets(parent: etree._Element, tag: str, sets: tuple[AttrSet, ...], ctx: WriteContext,
+               owner: str) -> None:
+    """Append one element per set; missing ids become `<owner>-<tag>` as crmsh names them."""
+    for s in sets:
+        write_set(parent, tag, s, ctx, f"{owner}-{tag}")
+
+
+def write_set(parent: etree._Element, tag: str, s: AttrSet, ctx: WriteContext, base: str,
+              extra: tuple[tuple[str, str], ...] = ()) -> None:
+    if s.id_ref:
+        etree.SubElement(parent, tag, {"id-ref": s.id_ref})
+        return
+    sid = ctx.ids.take(s.id, base)
+    el = etree.SubElement(parent, tag, id=sid)
+    if s.score is not None:
+        el.set("score", scores.format(s.score))
+    if s.rule is not None:
+        write_rule(el, s.rule, ctx, sid)
+    for name, value in s.pairs + extra:
+        etree.SubElement(el, "nvpair", id=ctx.ids.fresh(f"{sid}-{name}"), name=name, value=value)

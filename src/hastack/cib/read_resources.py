@@ -1,0 +1,226 @@
+"""The <resources> section of a CIB -> model resources.
+
+Owns primitives (agent or template), rsc_templates (<template>), groups, clones,
+promotable clones (<clone> with meta promotable=true) and legacy <master>
+elements, their attribute sets and their operations. Resources come out in one
+flat mapping in document pre-order: a group or clone before its children.
+
+Pacemaker's tolerance is kept, not corrected: attribute sets are stored as written
+(Pacemaker also reads meta attributes from instance_attributes as a fallback --
+that is the scheduler's reading, not the importer's).
+
+Imports the model and the cib reader helpers only.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from hastack.cib.nvsets import read_sets
+from hastack.cib.source import Reader, elements
+from hastack.model.config import Clone, Group, Op, Primitive, Resource, Template, merged
+from hastack.model.values import AgentRef, is_true
+
+_OP_TYPED = ("id", "name", "interval", "timeout", "role", "on-fail", "enabled")
+_PRIMITIVE_CHILDREN = ("instance_attributes", "meta_attributes", "utilization", "operations")
+
+
+def read_resources(r: Reader, section: etree._Element) -> dict[str, Resource]:
+    out: dict[str, Resource] = {}
+    for child in elements(section):
+        _read_resource(r, child, out, parent=None)
+    return out
+
+
+def _add(r: Reader, el: etree._Element, rsc: Resource, out: dict[str, Resource]) -> None:
+    if rsc.id in out:
+        r.error(el, f"resource id {rsc.id!r} is defined twice", "id", hint="every resource needs its own id")
+        return
+    out[rsc.id] = rsc
+
+
+def _read_resource(r: Reader, el: etree._Element, out: dict[str, Resource], parent: str | None) -> str | None:
+    """Read one resource element (and its children) into out; returns its id."""
+    tag = el.tag
+    if tag == "primitive":
+        prim = _read_primitive(r, el)
+        if prim is not None:
+            _add(r, el, prim, out)
+        return prim.id if prim else None
+    if tag == "template" and parent is None:
+        tmpl = _read_template(r, el)
+        if tmpl is not None:
+            _add(r, el, tmpl, out)
+        return tmpl.id if tmpl else None
+    if tag == "group" and parent in (None, "clone"):
+        return _read_group(r, el, out)
+    if tag in ("clone", "master") and parent is None:
+        return _read_clone(r, el, out)
+    if tag == "bundle":
+        r.error(el, "<bundle> resources are not supported by hastack",
+                hint="use a primitive (e.g. ocf:heartbeat:podman) with a clone instead")
+        return None
+    where = "inside a group" if parent == "group" else "inside a clone" if parent == "clone" else "here"
+    r.error(el, f"unexpected <{tag}> where a resource is expected ({where})",
+            hint="resources are <primitive>, <template>, <group>, <clone> or <master>; "
+                 "groups hold primitives, clones hold one primitive or group")
+    return None
+
+
+def _read_agent(r: Reader, el: etree._Element) -> AgentRef | None:
+    cls = el.get("class")
+    rtype = el.get("type")
+    if cls is None and rtype is None:
+        return None
+    if not cls:
+        r.error(el, f"<{el.tag}> {el.get('id')!r} has a type but no class", "type",
+                hint='add class="ocf" (with provider), "lsb", "systemd", "stonith", ...')
+        return None
+    if not rtype:
+        r.error(el, f"<{el.tag}> {el.get('id')!r} has a class but no type", "class",
+                hint="add type=\"...\" naming the resource agent")
+        return None
+    provider = el.get("provider")
+    if cls.lower() == "ocf" and not provider:
+        r.error(el, f"<{el.tag}> {el.get('id')!r}: an ocf resource needs a provider", "class",
+                hint='add provider="heartbeat" (or pacemaker, linbit, ...)')
+        return None
+    return AgentRef(cls, rtype, provider)
+
+
+def _check_children(r: Reader, el: etree._Element, allowed: tuple[str, ...]) -> None:
+    for child in elements(el):
+        if child.tag not in allowed:
+            r.error(child, f"unexpected <{child.tag}> inside <{el.tag}> {el.get('id')!r}",
+                    hint="allowed here: " + ", ".join(f"<{a}>" for a in allowed))
+
+
+def _read_primitive(r: Reader, el: etree._Element) -> Primitive | None:
+    rid = r.required(el, "id")
+    template = el.get("template")
+    agent = _read_agent(r, el)
+    if agent is None and template is None and el.get("class") is None and el.get("type") is None:
+        r.error(el, f"<primitive> {rid!r} names neither an agent nor a template",
+                hint='add class="..." provider="..." type="..." or template="..."')
+    _check_children(r, el, _PRIMITIVE_CHILDREN)
+    params = read_sets(r, el, "instance_attributes")
+    meta = read_sets(r, el, "meta_attributes")
+    utilization = read_sets(r, el, "utilization")
+    ops = _read_operations(r, el, rid or "")
+    if rid is None:
+        return None
+    return Primitive(rid, agent, template=template, description=el.get("description"), params=params,
+                     meta=meta, utilization=utilization, ops=ops, location=r.where(el))
+
+
+def _read_template(r: Reader, el: etree._Element) -> Template | None:
+    rid = r.required(el, "id")
+    agent = _read_agent(r, el)
+    if agent is None and el.get("class") is None:
+        r.error(el, f"<template> {rid!r} names no agent", hint='add class="..." provider="..." type="..."')
+    _check_children(r, el, _PRIMITIVE_CHILDREN)
+    params = read_sets(r, el, "instance_attributes")
+    meta = read_sets(r, el, "meta_attributes")
+    utilization = read_sets(r, el, "utilization")
+    ops = _read_operations(r, el, rid or "")
+    if rid is None or agent is None:
+        return None
+    return Template(rid, agent, description=el.get("description"), params=params, meta=meta,
+                    utilization=utilization, ops=ops, location=r.where(el))
+
+
+def _read_group(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str | None:
+    rid = r.required(el, "id")
+    _check_children(r, el, ("instance_attributes", "meta_attributes", "primitive"))
+    params = read_sets(r, el, "instance_attributes")
+    meta = read_sets(r, el, "meta_attributes")
+    members: list[str] = []
+    children: dict[str, Resource] = {}
+    for child in elements(el):
+        if child.tag == "primitive":
+            cid = _read_resource(r, child, children, parent="group")
+            if cid is not None:
+                members.append(cid)
+    if not members and not any(c.tag == "primitive" for c in elements(el)):
+        r.error(el, f"group {rid!r} has no members", hint="a group holds one or more <primitive> elements")
+    if rid is None:
+        return None
+    _add(r, el, Group(rid, tuple(members), description=el.get("description"), params=params, meta=meta,
+                      location=r.where(el)), out)
+    for cid, rsc in children.items():
+        if cid in out:
+            r.error(el, f"resource id {cid!r} is defined twice", hint="every resource needs its own id")
+        else:
+            out[cid] = rsc
+    return rid
+
+
+def _read_clone(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str | None:
+    rid = r.required(el, "id")
+    _check_children(r, el, ("instance_attributes", "meta_attributes", "primitive", "group"))
+    params = read_sets(r, el, "instance_attributes")
+    meta = read_sets(r, el, "meta_attributes")
+    children: dict[str, Resource] = {}
+    child_ids: list[str] = []
+    for child in elements(el):
+        if child.tag in ("primitive", "group"):
+            cid = _read_resource(r, child, children, parent="clone")
+            if cid is not None:
+                child_ids.append(cid)
+    n_children = sum(1 for c in elements(el) if c.tag in ("primitive", "group"))
+    if n_children != 1:
+        r.error(el, f"{el.tag} {rid!r} must contain exactly one primitive or group (found {n_children})",
+                hint="clone one resource; to clone several, put them in a group first")
+    if rid is None or len(child_ids) != 1:
+        return None
+    legacy = el.tag == "master"
+    promotable = legacy or is_true(merged(meta).get("promotable"))
+    _add(r, el, Clone(rid, child_ids[0], promotable=promotable, legacy_master=legacy,
+                      description=el.get("description"), params=params, meta=meta, location=r.where(el)), out)
+    for cid, rsc in children.items():
+        if cid in out:
+            r.error(el, f"resource id {cid!r} is defined twice", hint="every resource needs its own id")
+        else:
+            out[cid] = rsc
+    return rid
+
+
+# --- operations ----------------------------------------------------------------------------------
+
+def _read_operations(r: Reader, el: etree._Element, rsc_id: str) -> tuple[Op, ...]:
+    ops: list[Op] = []
+    for section in elements(el):
+        if section.tag != "operations":
+            continue
+        if section.get("id-ref") is not None:
+            r.error(section, "<operations id-ref=...> is not supported by hastack", "id-ref",
+                    hint="write the operations out in each resource, or use a template")
+        for op_el in elements(section):
+            if op_el.tag != "op":
+                r.error(op_el, f"unexpected <{op_el.tag}> inside <operations> of {rsc_id!r}",
+                        hint="operations holds <op> elements")
+                continue
+            op = _read_op(r, op_el)
+            if op is not None:
+                ops.append(op)
+    return tuple(ops)
+
+
+def _read_op(r: Reader, el: etree._Element) -> Op | None:
+    oid = r.required(el, "id")
+    name = r.required(el, "name")
+    interval_text = el.get("interval")
+    interval_ms = r.duration_ms(el, "interval") if interval_text is not None else 0
+    timeout_text = el.get("timeout")
+    timeout_ms = r.duration_ms(el, "timeout") if timeout_text is not None else None
+    role = r.role(el, "role")
+    enabled = r.boolean(el, "enabled")
+    _check_children(r, el, ("instance_attributes", "meta_attributes"))
+    params = read_sets(r, el, "instance_attributes")
+    meta = read_sets(r, el, "meta_attributes")
+    attributes = tuple((str(k), str(v)) for k, v in el.attrib.items() if k not in _OP_TYPED)
+    if oid is None or name is None or interval_ms is None or (timeout_text is not None and timeout_ms is None):
+        return None
+    return Op(oid, name, interval_ms=interval_ms, timeout_ms=timeout_ms, role=role, on_fail=el.get("on-fail"),
+              enabled=True if enabled is None else enabled, attributes=attributes, params=params, meta=meta,
+              interval_text=interval_text, timeout_text=timeout_text, location=r.where(el))

@@ -1,0 +1,137 @@
+"""The <status> section and the <cib> header -> model.ClusterState.
+
+Owns node_state (membership fields typed, every other attribute kept in `extra`),
+lrm_resource with every lrm_rsc_op (typed fields of model.state.OpRecord, the
+rest in `extra`, in document order), transient_attributes (flattened into
+NodeState.attributes), and the header facts: have-quorum, dc-uuid and
+execution-date (the "now" crm_simulate uses); every other header attribute is
+kept in `header` for export.
+
+Status ids (lrm_rsc_op ids repeat across nodes) are not configuration ids and are
+not indexed. Imports the model and the cib reader helpers only.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from hastack.cib.nvsets import read_transient
+from hastack.cib.source import Reader, elements
+from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
+from hastack.model.values import AgentRef, is_true
+
+HEADER_TYPED = ("have-quorum", "dc-uuid", "execution-date")
+NODE_TYPED = ("id", "uname", "in_ccm", "crmd", "join", "expected", "ha", "shutdown")
+
+# lrm_rsc_op attribute -> (OpRecord field, is integer)
+OP_FIELDS: dict[str, tuple[str, bool]] = {
+    "id": ("id", False), "operation": ("operation", False), "call-id": ("call_id", True),
+    "rc-code": ("rc_code", True), "op-status": ("op_status", True), "interval": ("interval_ms", True),
+    "operation_key": ("operation_key", False), "transition-key": ("transition_key", False),
+    "transition-magic": ("transition_magic", False), "last-rc-change": ("last_rc_change", True),
+    "last-run": ("last_run", True), "exec-time": ("exec_time", True), "queue-time": ("queue_time", True),
+    "op-digest": ("op_digest", False), "op-restart-digest": ("op_restart_digest", False),
+    "op-force-restart": ("op_force_restart", False), "op-secure-digest": ("op_secure_digest", False),
+    "op-secure-params": ("op_secure_params", False), "on_node": ("on_node", False),
+    "exit-reason": ("exit_reason", False), "crm_feature_set": ("crm_feature_set", False),
+}
+_OP_REQUIRED = ("id", "operation", "call-id", "rc-code", "op-status")
+
+
+def read_header(r: Reader, cib: etree._Element) -> tuple[bool, str | None, int | None, tuple[tuple[str, str], ...]]:
+    """(have_quorum, dc_uuid, execution_date, other header attributes) of a <cib> element."""
+    # Pacemaker: quorum only when have-quorum says true; missing means no quorum.
+    have_quorum = is_true(cib.get("have-quorum"), default=False)
+    if cib.get("have-quorum") is not None:
+        r.boolean(cib, "have-quorum")  # report a malformed value
+    execution_date = r.integer(cib, "execution-date")
+    header = tuple((str(k), str(v)) for k, v in cib.attrib.items() if k not in HEADER_TYPED)
+    return have_quorum, cib.get("dc-uuid"), execution_date, header
+
+
+def read_status(r: Reader, status: etree._Element | None) -> dict[str, NodeState]:
+    nodes: dict[str, NodeState] = {}
+    if status is None:
+        return nodes
+    for el in elements(status):
+        if el.tag != "node_state":
+            r.error(el, f"unexpected <{el.tag}> inside <status>", hint="status holds <node_state> elements")
+            continue
+        ns = _read_node_state(r, el)
+        if ns is None:
+            continue
+        if ns.id in nodes:
+            r.error(el, f"node_state {ns.id!r} appears twice", "id", hint="one node_state per node")
+            continue
+        nodes[ns.id] = ns
+    return nodes
+
+
+def _read_node_state(r: Reader, el: etree._Element) -> NodeState | None:
+    nid = r.required(el, "id")
+    resources: list[ResourceHistory] = []
+    attributes: dict[str, str] = {}
+    for child in elements(el):
+        if child.tag == "lrm":
+            resources.extend(_read_lrm(r, child))
+        elif child.tag == "transient_attributes":
+            attributes.update(read_transient(r, child))
+        else:
+            r.warn(child, f"unexpected <{child.tag}> inside <node_state> is ignored")
+    if nid is None:
+        return None
+    extra = tuple((str(k), str(v)) for k, v in el.attrib.items() if k not in NODE_TYPED)
+    return NodeState(nid, el.get("uname") or "", in_ccm=el.get("in_ccm"), crmd=el.get("crmd"), join=el.get("join"),
+                     expected=el.get("expected"), ha=el.get("ha"), shutdown=el.get("shutdown"),
+                     resources=tuple(resources), attributes=attributes, extra=extra)
+
+
+def _read_lrm(r: Reader, lrm: etree._Element) -> list[ResourceHistory]:
+    out: list[ResourceHistory] = []
+    for section in elements(lrm):
+        if section.tag != "lrm_resources":
+            r.warn(section, f"unexpected <{section.tag}> inside <lrm> is ignored")
+            continue
+        for el in elements(section):
+            if el.tag != "lrm_resource":
+                r.warn(el, f"unexpected <{el.tag}> inside <lrm_resources> is ignored")
+                continue
+            rid = r.required(el, "id")
+            ops = tuple(op for op in (_read_op(r, o) for o in elements(el) if o.tag == "lrm_rsc_op") if op)
+            for o in elements(el):
+                if o.tag != "lrm_rsc_op":
+                    r.warn(o, f"unexpected <{o.tag}> inside <lrm_resource> is ignored")
+            if rid is None:
+                continue
+            # Pacemaker unpacks a repeated lrm_resource as well (inc6 has some): kept as written.
+            cls, rtype = el.get("class"), el.get("type")
+            agent = AgentRef(cls, rtype, el.get("provider")) if cls and rtype else None
+            out.append(ResourceHistory(rid, agent, ops, container=el.get("container")))
+    return out
+
+
+def _read_op(r: Reader, el: etree._Element) -> OpRecord | None:
+    values: dict[str, object] = {}
+    extra: list[tuple[str, str]] = []
+    ok = True
+    for name in _OP_REQUIRED:
+        if r.required(el, name) is None:
+            ok = False
+    for key, raw in el.attrib.items():
+        k = str(key)
+        spec = OP_FIELDS.get(k)
+        if spec is None:
+            extra.append((k, str(raw)))
+            continue
+        field_name, is_int = spec
+        if is_int:
+            number = r.integer(el, k)
+            if number is None:
+                ok = False
+                continue
+            values[field_name] = number
+        else:
+            values[field_name] = str(raw)
+    if not ok:
+        return None
+    return OpRecord(extra=tuple(extra), **values)  # type: ignore[arg-type]

@@ -1,0 +1,200 @@
+"""The XML input of a CIB import: safe parsing, locations, and typed attribute access.
+
+Owns turning bytes into an lxml tree (or a ConfigError naming line and column),
+finding the line:column of an element or attribute for messages, and reading
+attribute values as scores, durations, roles, booleans and integers with a
+diagnostic -- never an exception -- when a value is malformed. Every reader
+module of the CIB package works through a `Reader`.
+
+Imports only hastack.errors and hastack.model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from lxml import etree
+
+from hastack.errors import Collector, ConfigError, Diagnostic, HastackError, SourceLocation, ValueSyntaxError
+from hastack.model import durations, scores
+from hastack.model.values import Role, parse_bool
+
+T = TypeVar("T")
+
+# A parser that never touches the network or the file system and expands no entities.
+_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                       remove_comments=True, remove_pis=True, huge_tree=False, recover=False)
+
+
+def parse_xml(data: str | bytes, source: str) -> etree._Element:
+    """Parse a document; malformed input raises ConfigError at the offending line:column."""
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if isinstance(data, str):
+        # lxml refuses str input that carries an encoding declaration; we parse our own UTF-8 bytes,
+        # so drop the declaration's encoding rather than trusting it.
+        raw = re.sub(rb"^(\s*<\?xml[^>]*?)\sencoding=(\"[^\"]*\"|'[^']*')", rb"\1", raw, count=1)
+    parser = etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[arg-type]
+    try:
+        root = etree.fromstring(raw, parser)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (0, 0)
+        text = _line_of(raw, line)
+        msg = (exc.msg or "not well-formed").split(", line ")[0]
+        c = Collector()
+        c.error(f"XML is not well-formed: {msg}", SourceLocation(source, line or 0, column or 0),
+                hint="fix the XML syntax; every element must be closed and attribute values quoted",
+                source_line=text)
+        raise ConfigError(c.diagnostics) from None
+    except (ValueError, etree.LxmlError) as exc:  # e.g. input that is not text at all
+        raise ConfigError(_single(f"cannot read XML: {exc}", SourceLocation(source))) from None
+    if root is None:
+        raise ConfigError(_single("the document is empty", SourceLocation(source)))
+    return root
+
+
+def _single(message: str, location: SourceLocation) -> list[Diagnostic]:
+    c = Collector()
+    c.error(message, location)
+    return c.diagnostics
+
+
+def _line_of(raw: bytes, line: int) -> str:
+    if line <= 0:
+        return ""
+    lines = raw.split(b"\n")
+    if line > len(lines):
+        return ""
+    return lines[line - 1].decode("utf-8", errors="replace").rstrip("\r")[:200]
+
+
+@dataclass
+class Reader:
+    """One import run: the source text for locations, the id index and the diagnostics found."""
+
+    source: str
+    text_lines: list[str]
+    diag: Collector = field(default_factory=Collector)
+    # id -> element, for resolving id-ref (configuration section only).
+    ids: dict[str, etree._Element] = field(default_factory=dict)
+
+    @classmethod
+    def for_document(cls, data: str | bytes, source: str) -> Reader:
+        text = data if isinstance(data, str) else bytes(data).decode("utf-8", errors="replace")
+        return cls(source, text.split("\n"))
+
+    # --- locations -------------------------------------------------------------------------
+
+    def where(self, el: etree._Element, attr: str | None = None) -> SourceLocation:
+        """Line and column of an element's start tag (or of one of its attributes)."""
+        line = el.sourceline or 0
+        if line <= 0 or line > len(self.text_lines):
+            return SourceLocation(self.source, max(line, 0), 0)
+        # libxml2 reports the line where the start tag ends: look back for where it begins.
+        pattern = re.compile(r"<" + re.escape(str(el.tag)) + r"(?=[\s/>]|$)")
+        for ln in range(line, max(0, line - 40), -1):
+            text = self.text_lines[ln - 1]
+            hits = list(pattern.finditer(text))
+            if hits:
+                col = hits[-1].start()
+                if attr is not None:
+                    found = self._find_attr(ln, col, line, attr)
+                    if found is not None:
+                        return SourceLocation(self.source, found[0], found[1] + 1)
+                return SourceLocation(self.source, ln, col + 1)
+        return SourceLocation(self.source, line, 0)
+
+    def _find_attr(self, line: int, col: int, end_line: int, attr: str) -> tuple[int, int] | None:
+        pattern = re.compile(r"(?<![\w:.-])" + re.escape(attr) + r"\s*=")
+        for ln in range(line, end_line + 1):
+            text = self.text_lines[ln - 1]
+            m = pattern.search(text, col if ln == line else 0)
+            if m:
+                return ln, m.start()
+        return None
+
+    def source_line(self, loc: SourceLocation) -> str:
+        if 0 < loc.line <= len(self.text_lines):
+            return self.text_lines[loc.line - 1].rstrip("\r")[:200]
+        return ""
+
+    # --- diagnostics ---------------------------------------------------------------------------
+
+    def error(self, el: etree._Element, message: str, attr: str | None = None, hint: str = "") -> None:
+        loc = self.where(el, attr)
+        span = len(attr) if attr else len(str(el.tag)) + 1
+        self.diag.error(message, loc, hint, self.source_line(loc) if loc.column else "", span)
+
+    def warn(self, el: etree._Element, message: str, attr: str | None = None, hint: str = "") -> None:
+        loc = self.where(el, attr)
+        self.diag.warn(message, loc, hint, self.source_line(loc) if loc.column else "")
+
+    # --- typed attributes -------------------------------------------------------------------------
+
+    def required(self, el: etree._Element, attr: str) -> str | None:
+        value = el.get(attr)
+        if value is None or value == "":
+            what = f"<{el.tag}>" + (f" {el.get('id')!r}" if el.get("id") else "")
+            self.error(el, f"{what} is missing the required attribute {attr!r}", hint=f"add {attr}=\"...\"")
+            return None
+        return value
+
+    def _convert(self, el: etree._Element, attr: str, fn: Callable[[str], T]) -> T | None:
+        value = el.get(attr)
+        if value is None:
+            return None
+        try:
+            return fn(value)
+        except HastackError as exc:
+            self.error(el, f"<{el.tag}> attribute {attr}: {exc.message}", attr, exc.hint)
+            return None
+
+    def score(self, el: etree._Element, attr: str = "score") -> int | None:
+        return self._convert(el, attr, _parse_score)
+
+    def duration_ms(self, el: etree._Element, attr: str) -> int | None:
+        return self._convert(el, attr, durations.parse_ms)
+
+    def role(self, el: etree._Element, attr: str = "role") -> Role | None:
+        return self._convert(el, attr, Role.parse)
+
+    def boolean(self, el: etree._Element, attr: str) -> bool | None:
+        return self._convert(el, attr, parse_bool)
+
+    def integer(self, el: etree._Element, attr: str) -> int | None:
+        return self._convert(el, attr, _parse_int)
+
+    def choice(self, el: etree._Element, attr: str, allowed: tuple[str, ...]) -> str | None:
+        value = el.get(attr)
+        if value is None:
+            return None
+        for option in allowed:
+            if value.lower() == option.lower():
+                return option
+        self.error(el, f"<{el.tag}> attribute {attr}: invalid value {value!r}", attr,
+                   hint="use one of " + ", ".join(allowed))
+        return None
+
+
+def _parse_score(text: str) -> int:
+    # Pacemaker spells scores INFINITY/+INFINITY/-INFINITY or integers; model.scores also takes
+    # crmsh's words, which is harmless here.
+    if not text.strip():
+        raise ValueSyntaxError("invalid score ''", hint="a score is an integer, INFINITY or -INFINITY")
+    return scores.parse(text)
+
+
+def _parse_int(text: str) -> int:
+    try:
+        return int(text.strip(), 10)
+    except ValueError:
+        raise ValueSyntaxError(f"invalid integer {text!r}", hint="write a whole number") from None
+
+
+def elements(el: etree._Element) -> Iterator[etree._Element]:
+    """Child elements only (comments and processing instructions are skipped)."""
+    for child in el:
+        if isinstance(child.tag, str):
+            yield child
