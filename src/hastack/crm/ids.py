@@ -1,0 +1,59 @@
+"""The ids crm syntax does not spell out, derived as crmsh derives them.
+
+The parser names every nested object (attribute sets, ops, rules,
+expressions, resource sets, fencing levels) with these functions; the
+renderer writes an explicit `$id=` only where a model id differs from them.
+One definition for both directions is what makes parse(render(c)) == c.
+
+Imports nothing of hastack.
+"""
+
+from __future__ import annotations
+
+PROPERTY_SET = "cib-bootstrap-options"
+RSC_DEFAULTS_SET = "rsc-options"
+OP_DEFAULTS_SET = "op-options"
+
+
+def numbered(base: str, index: int) -> str:
+    """base, base-1, base-2, ... (the first of a kind carries no number)."""
+    return base if index == 0 else f"{base}-{index}"
+
+
+def attr_set(owner: str, kind: str, index: int) -> str:
+    """kind: instance_attributes | meta_attributes | utilization."""
+    return numbered(f"{owner}-{kind}", index)
+
+
+def node_set(node_id: str, kind: str, index: int) -> str:
+    """kind: attributes | utilization (crmsh: nodes-ID, nodes-ID-utilization)."""
+    base = f"nodes-{node_id}" if kind == "attributes" else f"nodes-{node_id}-utilization"
+    return numbered(base, index)
+
+
+def op(rsc: str, name: str, interval_text: str, taken: set[str]) -> str:
+    """`<rsc>-<op>-<interval as typed>`, numbered on collision within the resource."""
+    base = f"{rsc}-{name}-{interval_text}"
+    candidate = base
+    n = 0
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def rule(owner: str, index: int) -> str:
+    return numbered(f"{owner}-rule", index)
+
+
+def expression(rule_id: str, index: int) -> str:
+    return numbered(f"{rule_id}-expression", index)
+
+
+def resource_set(constraint: str, index: int) -> str:
+    return f"{constraint}-{index}"
+
+
+def fencing_level(index: int) -> str:
+    """crmsh: fencing, fencing-0, fencing-1, ..."""
+    return "fencing" if index == 0 else f"fencing-{index - 1}"

@@ -1,0 +1,220 @@
+"""crm `configure` text -> Configuration: statement dispatch and assembly.
+
+Resources and constraints come out in crmsh's order (templates, primitives,
+groups, clones; locations, colocations, orders, tickets), which is also the
+order crmsh commits to the CIB and the order `render` prints.
+
+Owns: the command table, recovery from a missing line-continuation
+backslash, duplicate-id detection (every id in a CIB is global), `monitor`
+statements, fencing levels without a target, and collecting every error
+before refusing the input.
+
+Imports nothing of hastack but errors, the model and the crm modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from hastack.crm import ids
+from hastack.crm.cluster import parse_fencing_topology, parse_node, parse_property, parse_tag
+from hastack.crm.constraints import parse_colocation, parse_location, parse_order, parse_ticket
+from hastack.crm.lexer import Statement, Token, tokenize
+from hastack.crm.render import canonical
+from hastack.crm.resources import MonitorStatement, parse_clone, parse_group, parse_monitor, parse_primitive
+from hastack.crm.stream import Stream, StatementError, did_you_mean, error_at, split_pair
+from hastack.errors import Collector, Diagnostic, Severity, SourceLocation
+from hastack.model.config import (
+    AttrSet, Configuration, Constraint, FencingLevel, Node, Primitive, Resource, Tag,
+)
+
+Handler = Callable[[Stream, Token], object]
+
+COMMANDS: dict[str, Handler] = {
+    "primitive": parse_primitive, "rsc_template": parse_primitive, "group": parse_group,
+    "clone": parse_clone, "ms": parse_clone, "master": parse_clone,
+    "location": parse_location, "colocation": parse_colocation, "collocation": parse_colocation,
+    "order": parse_order, "rsc_ticket": parse_ticket,
+    "property": parse_property, "rsc_defaults": parse_property, "op_defaults": parse_property,
+    "node": parse_node, "tag": parse_tag, "monitor": parse_monitor,
+}
+FENCING = ("fencing_topology", "fencing-topology")
+UNSUPPORTED = ("bundle", "alert", "acl_target", "role", "user", "xml", "group_acl")
+SESSION = ("commit", "verify", "end", "up", "quit", "exit", "bye", "cd", "configure")
+CONTINUATION_WORDS = ("params", "meta", "utilization", "op", "op_params", "op_meta", "rule", "attributes",
+                      "operations")
+ALL_COMMANDS = tuple(COMMANDS) + FENCING
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    config: Configuration
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class _Parts:
+    nodes: list[Node] = field(default_factory=list)
+    resources: dict[str, Resource] = field(default_factory=dict)
+    constraints: list[Constraint] = field(default_factory=list)
+    sets: dict[str, list[AttrSet]] = field(default_factory=lambda: {"property": [], "rsc_defaults": [],
+                                                                    "op_defaults": []})
+    fencing: list[tuple[FencingLevel, Token]] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+    monitors: list[MonitorStatement] = field(default_factory=list)
+    seen: dict[str, tuple[str, SourceLocation | None]] = field(default_factory=dict)
+
+
+def _strip_prefix(stmt: Statement) -> None:
+    """`crm configure primitive ...` pasted from a shell: drop the `crm configure` words."""
+    words = [t.text.lower() for t in stmt.tokens[:2]]
+    if words[:2] == ["crm", "configure"] and len(stmt.tokens) > 2:
+        del stmt.tokens[:2]
+    elif words[:1] == ["configure"] and len(stmt.tokens) > 1 and stmt.tokens[1].text.lower() in ALL_COMMANDS:
+        del stmt.tokens[:1]
+
+
+def _merge_orphans(statements: list[Statement], out: Collector) -> list[Statement]:
+    """A statement that starts with name=value or `op` etc. lost its previous line's backslash."""
+    kept: list[Statement] = []
+    for stmt in statements:
+        _strip_prefix(stmt)
+        head = stmt.tokens[0]
+        word = head.text.lower()
+        if word in COMMANDS or word in FENCING or word in UNSUPPORTED or word in SESSION:
+            kept.append(stmt)
+            continue
+        looks_continued = split_pair(head) is not None or word in CONTINUATION_WORDS
+        if looks_continued and kept:
+            prev = kept[-1]
+            line = prev.last_line_text.rstrip()
+            out.error(
+                f"line {prev.last_line} does not end with a backslash, so line {head.line} starts a new "
+                f"statement, and {head.raw!r} is not a command",
+                SourceLocation(head.source, prev.last_line, len(line) + 1), source_line=line,
+                hint=f"end line {prev.last_line} with ` \\` to continue the {_describe(prev)} statement")
+            prev.tokens.extend(stmt.tokens)
+            prev.last_line, prev.last_line_text = stmt.last_line, stmt.last_line_text
+            continue
+        hint = did_you_mean(word, ALL_COMMANDS, "commands: " + ", ".join(sorted(set(ALL_COMMANDS))))
+        out.diagnostics.append(error_at(head, f"unknown command {head.raw!r}", hint).diagnostic)
+    return kept
+
+
+def _describe(stmt: Statement) -> str:
+    words = [t.text for t in stmt.tokens[:2]]
+    return " ".join(words)
+
+
+def _register(parts: _Parts, kind: str, obj_id: str, loc: SourceLocation | None, tok: Token, out: Collector) -> bool:
+    if obj_id in parts.seen:
+        other_kind, other_loc = parts.seen[obj_id]
+        where = f" at {other_loc}" if other_loc else ""
+        hint = ("put all cluster properties in one `property` command, or name a second set: property my-set: a=b"
+                if kind in ("property", "rsc_defaults", "op_defaults") else "every id in a configuration must be unique")
+        out.diagnostics.append(error_at(tok, f"duplicate id {obj_id!r}: already used by the {other_kind}{where}",
+                                        hint).diagnostic)
+        return False
+    parts.seen[obj_id] = (kind, loc)
+    return True
+
+
+def _dispatch(stmt: Statement, parts: _Parts, out: Collector) -> None:
+    st = Stream(stmt)
+    keyword = st.next("a command")
+    word = keyword.text.lower()
+    if word in SESSION:
+        return
+    if word in UNSUPPORTED:
+        st.fail(keyword, f"{word!r} is not supported by hastack yet", "remove the statement")
+    if word in FENCING:
+        first = len(parts.fencing)
+        for level in parse_fencing_topology(st, keyword, first):
+            parts.fencing.append((level, keyword))
+        return
+    obj = COMMANDS[word](st, keyword)
+    head = stmt.tokens[1] if len(stmt.tokens) > 1 else keyword
+    if isinstance(obj, MonitorStatement):
+        parts.monitors.append(obj)
+    elif isinstance(obj, Node):
+        if _register(parts, "node", obj.id, obj.location, head, out):
+            parts.nodes.append(obj)
+    elif isinstance(obj, AttrSet):
+        if _register(parts, word, obj.id, obj.location, keyword, out):
+            parts.sets[word].append(obj)
+    elif isinstance(obj, Tag):
+        if _register(parts, "tag", obj.id, obj.location, head, out):
+            parts.tags.append(obj)
+    elif hasattr(obj, "children"):
+        res: Resource = obj  # type: ignore[assignment]
+        if _register(parts, f"{res.kind} {res.id}", res.id, res.location, head, out):
+            parts.resources[res.id] = res
+    else:
+        con: Constraint = obj  # type: ignore[assignment]
+        if _register(parts, f"{con.kind} {con.id}", con.id, con.location, head, out):
+            parts.constraints.append(con)
+
+
+def _apply_monitors(parts: _Parts, out: Collector) -> None:
+    for mon in parts.monitors:
+        target = parts.resources.get(mon.rsc)
+        if not isinstance(target, Primitive):
+            what = "is not a primitive" if target is not None else "is not defined"
+            hint = did_you_mean(mon.rsc, [r for r, v in parts.resources.items() if isinstance(v, Primitive)],
+                                "monitor adds an operation to a primitive")
+            out.diagnostics.append(error_at(mon.token, f"monitor: {mon.rsc!r} {what}", hint).diagnostic)
+            continue
+        taken = {o.id for o in target.ops}
+        op = replace(mon.op, id=ids.op(mon.rsc, "monitor", mon.op.interval_text or "0", taken))
+        parts.resources[mon.rsc] = replace(target, ops=target.ops + (op,))
+
+
+def _fencing_levels(parts: _Parts, out: Collector) -> tuple[FencingLevel, ...]:
+    levels: list[FencingLevel] = []
+    for level, keyword in parts.fencing:
+        if level.target or level.target_pattern or level.target_attribute:
+            levels.append(level)
+            continue
+        if not parts.nodes:
+            out.diagnostics.append(error_at(keyword, "fencing_topology without targets needs the nodes defined",
+                                            "define the nodes first, or write targets: node1: dev1 node2: dev2"
+                                            ).diagnostic)
+            return ()
+        for node in parts.nodes:
+            levels.append(replace(level, target=node.uname))
+    if any(not (lv.target or lv.target_pattern or lv.target_attribute) for lv, _ in parts.fencing):
+        levels = [replace(lv, id=ids.fencing_level(i)) for i, lv in enumerate(_by_target(levels))]
+    return tuple(levels)
+
+
+def _by_target(levels: list[FencingLevel]) -> list[FencingLevel]:
+    order: dict[str | None, list[FencingLevel]] = {}
+    for lv in levels:
+        order.setdefault(lv.target, []).append(lv)
+    return [lv for group in order.values() for lv in group]
+
+
+def parse(text: str, source: str = "<stdin>") -> ParseResult:
+    """Parse crm configure text; raise ConfigError with every error found."""
+    out = Collector()
+    statements = _merge_orphans(tokenize(text, source, out), out)
+    parts = _Parts()
+    for stmt in statements:
+        try:
+            _dispatch(stmt, parts, out)
+        except StatementError as err:
+            out.diagnostics.append(err.diagnostic)
+    _apply_monitors(parts, out)
+    fencing = _fencing_levels(parts, out)
+    out.diagnostics.sort(key=_position)
+    out.raise_if_errors()
+    config = Configuration(
+        nodes=tuple(parts.nodes), resources=parts.resources, constraints=tuple(parts.constraints),
+        properties=tuple(parts.sets["property"]), rsc_defaults=tuple(parts.sets["rsc_defaults"]),
+        op_defaults=tuple(parts.sets["op_defaults"]), fencing_topology=fencing, tags=tuple(parts.tags))
+    return ParseResult(canonical(config), [d for d in out.diagnostics if d.severity is Severity.WARNING])
+
+
+def _position(d: Diagnostic) -> tuple[int, int]:
+    return (d.location.line, d.location.column) if d.location else (0, 0)
