@@ -1,0 +1,494 @@
+"""Random valid clusters for differential testing against Pacemaker's own scheduler.
+
+`scenarios()` is a Hypothesis strategy of `Scenario` values — 2 to 8 nodes
+(online, cleanly offline, unclean; some in standby), up to 30 primitives as
+standalone resources, groups, clones and promotable clones, location /
+colocation / order constraints, stickiness, migration-threshold,
+target-role, and an operation history with running instances, recurring
+monitors, probes and failures (failed monitors, failed starts, fail counts).
+`to_cib_xml(scenario, digests)` writes it as a full CIB by hand (so the
+generator does not depend on the code under test), with an execution-date
+so the result does not depend on the clock.
+
+`run_oracle(path)` runs /work/shared/tools/pacemaker-oracle.sh (found at
+../shared/tools relative to the repository root) and returns the sorted
+Transition Summary lines; `learn_digests()` asks crm_simulate once for the
+op-digest values of the operation definitions used here, so recorded
+operations match their definitions (otherwise Pacemaker restarts everything
+"due to resource definition change").
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+from hypothesis import strategies as st
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("HASTACK_SHARED", REPO.parent / "shared"))
+ORACLE = SHARED / "tools" / "pacemaker-oracle.sh"
+
+EXECUTION_DATE = 1_700_000_000
+RC_CHANGE = EXECUTION_DATE - 1000
+FEATURE_SET = "3.16.1"
+UUID = "6f1f2f5e-0000-4000-8000-00000000beef"
+INF = 1_000_000
+
+# agent -> recurring monitors as (interval_ms, role or None)
+MONITORS = {
+    "Dummy": ((10_000, None),),
+    "Stateful": ((10_000, "Promoted"), (11_000, "Unpromoted")),
+}
+
+
+# --- the scenario -------------------------------------------------------------------------
+
+@dataclass
+class NodeSpec:
+    nid: str
+    name: str
+    status: str  # online offline unclean
+    standby: bool = False
+
+
+@dataclass
+class Prim:
+    id: str
+    agent: str = "Dummy"  # Dummy | Stateful
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Unit:
+    """A top-level resource: a primitive, a group, a clone (of a primitive or group)."""
+
+    id: str
+    kind: str  # primitive group clone
+    prims: list[Prim]
+    group_id: str | None = None  # clone of a group: the group's id
+    promotable: bool = False
+    meta: dict[str, str] = field(default_factory=dict)
+    group_meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Failure:
+    prim: str
+    node: str
+    kind: str  # monitor start
+    expired: bool = False
+
+
+@dataclass
+class Scenario:
+    nodes: list[NodeSpec]
+    units: list[Unit]
+    locations: list[tuple[str, str, int, str | None]]  # unit, node, score, role
+    colocations: list[tuple[str, str, int, str | None, str | None]]  # rsc, with, score, rsc-role, with-role
+    orders: list[tuple[str, str, str, bool | None]]  # first, then, kind, symmetrical
+    running: dict[str, list[str]]  # prim id -> nodes where it runs
+    promoted: dict[str, list[str]]  # prim id (in a promotable clone) -> nodes where promoted
+    probed: dict[str, list[str]]  # prim id -> nodes with a "not running" probe result
+    failures: list[Failure]
+    master_scores: dict[tuple[str, str], int]  # (prim, node) -> crm_master score
+    stickiness: int
+    stonith: bool
+    symmetric: bool
+    no_quorum_policy: str
+    have_quorum: bool
+
+    def describe(self) -> str:
+        kinds = [u.kind + ("(promotable)" if u.promotable else "") for u in self.units]
+        return (f"{len(self.nodes)} nodes ({', '.join(n.status + ('/standby' if n.standby else '') for n in self.nodes)}), "
+                f"units {kinds}, {len(self.locations)} loc, {len(self.colocations)} colo, "
+                f"{len(self.orders)} order, {len(self.failures)} failures")
+
+
+# --- strategies ------------------------------------------------------------------------------
+
+SCORES_LOC = [-INF, -100, 0, 10, 50, 100, 200, INF]
+SCORES_COLO = [-INF, -200, 50, 100, INF, INF]
+
+
+def _score(value: int) -> str:
+    return "INFINITY" if value >= INF else "-INFINITY" if value <= -INF else str(value)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, max_nodes: int = 8, max_prims: int = 30) -> Scenario:
+    n_nodes = draw(st.integers(2, max_nodes))
+    nodes = []
+    for i in range(1, n_nodes + 1):
+        status = draw(st.sampled_from(["online"] * 6 + ["offline", "unclean"]))
+        nodes.append(NodeSpec(str(i), f"node{i}", status, standby=_rare(draw, 9)))
+    if not any(n.status == "online" for n in nodes):
+        nodes[0].status = "online"
+    names = [n.name for n in nodes]
+
+    units: list[Unit] = []
+    n_prims = 0
+    budget = draw(st.integers(1, max_prims))
+    k = 0
+    while n_prims < budget:
+        k += 1
+        kind = draw(st.sampled_from(["primitive"] * 4 + ["group"] * 2 + ["clone", "promotable", "clone-group"]))
+        meta = _unit_meta(draw)
+        if kind == "primitive":
+            units.append(Unit(f"r{k}", "primitive", [Prim(f"r{k}", meta=meta)]))
+            n_prims += 1
+        elif kind == "group":
+            size = draw(st.integers(2, 3))
+            prims = [Prim(f"g{k}m{j}", meta=_member_meta(draw)) for j in range(1, size + 1)]
+            units.append(Unit(f"g{k}", "group", prims, meta=meta))
+            n_prims += size
+        elif kind == "clone":
+            meta.update(_clone_meta(draw, n_nodes))
+            units.append(Unit(f"c{k}", "clone", [Prim(f"c{k}p")], meta=meta))
+            n_prims += 1
+        elif kind == "promotable":
+            meta.update(_clone_meta(draw, n_nodes))
+            meta["promoted-max"] = str(draw(st.sampled_from([1, 1, 2])))
+            units.append(Unit(f"m{k}", "clone", [Prim(f"m{k}p", agent="Stateful")], promotable=True, meta=meta))
+            n_prims += 1
+        else:
+            meta.update(_clone_meta(draw, n_nodes))
+            prims = [Prim(f"cg{k}m{j}") for j in (1, 2)]
+            units.append(Unit(f"cg{k}", "clone", prims, group_id=f"cg{k}g", meta=meta))
+            n_prims += 2
+
+    ids = [u.id for u in units]
+    locations = []
+    for uid in draw(st.lists(st.sampled_from(ids), max_size=len(ids))):
+        unit = next(u for u in units if u.id == uid)
+        role = "Promoted" if unit.promotable and draw(st.booleans()) else None
+        locations.append((uid, draw(st.sampled_from(names)), draw(st.sampled_from(SCORES_LOC)), role))
+    colocations = []
+    orders = []
+    if len(units) > 1:
+        for i in draw(st.lists(st.integers(1, len(units) - 1), max_size=len(units), unique=True)):
+            j = draw(st.integers(0, i - 1))
+            with_role = "Promoted" if units[j].promotable and draw(st.booleans()) else None
+            rsc_role = "Promoted" if units[i].promotable and draw(st.booleans()) else None
+            colocations.append((ids[i], ids[j], draw(st.sampled_from(SCORES_COLO)), rsc_role, with_role))
+        for i in draw(st.lists(st.integers(1, len(units) - 1), max_size=len(units), unique=True)):
+            j = draw(st.integers(0, i - 1))
+            kind = draw(st.sampled_from(["Mandatory", "Mandatory", "Optional", "Serialize"]))
+            sym = draw(st.sampled_from([None, None, False]))
+            orders.append((ids[j], ids[i], kind, sym))
+
+    alive = [n.name for n in nodes if n.status != "offline"]
+    online = [n.name for n in nodes if n.status == "online"]
+    running: dict[str, list[str]] = {}
+    promoted: dict[str, list[str]] = {}
+    probed: dict[str, list[str]] = {}
+    master_scores: dict[tuple[str, str], int] = {}
+    for u in units:
+        if u.kind == "clone":
+            where = draw(st.lists(st.sampled_from(alive), unique=True, max_size=len(alive))) if alive else []
+            for p in u.prims:
+                running[p.id] = list(where)
+            if u.promotable:
+                p = u.prims[0]
+                if where and draw(st.booleans()):
+                    promoted[p.id] = [draw(st.sampled_from(where))]
+                for n in online:
+                    if draw(st.booleans()):
+                        master_scores[(p.id, n)] = draw(st.sampled_from([5, 10, 100, 1000]))
+        else:
+            node = draw(st.sampled_from([None] + alive)) if alive else None
+            partial = node is not None and u.kind == "group" and _rare(draw, 4)
+            for idx, p in enumerate(u.prims):
+                if node is not None and not (partial and idx == len(u.prims) - 1):
+                    running[p.id] = [node]
+    full_probes = draw(st.booleans())
+    for u in units:
+        for p in u.prims:
+            others = [n for n in online if n not in running.get(p.id, [])]
+            if full_probes:
+                probed[p.id] = others
+            else:
+                probed[p.id] = draw(st.lists(st.sampled_from(others), unique=True)) if others else []
+
+    failures: list[Failure] = []
+    for _ in range(draw(st.integers(0, 3))):
+        candidates = [(p, n) for p, ns in running.items() for n in ns if n in online]
+        if not candidates:
+            break
+        prim, node = draw(st.sampled_from(candidates))
+        if any(f.prim == prim and f.node == node for f in failures):
+            continue
+        failures.append(Failure(prim, node, draw(st.sampled_from(["monitor", "monitor", "start"])),
+                                expired=_rare(draw, 4)))
+
+    stonith = _rare(draw, 2)
+    return Scenario(
+        nodes=nodes, units=units, locations=locations, colocations=colocations, orders=orders,
+        running=running, promoted=promoted, probed=probed, failures=failures, master_scores=master_scores,
+        stickiness=draw(st.sampled_from([0, 0, 50, 100, INF])), stonith=stonith,
+        symmetric=not _rare(draw, 5), no_quorum_policy=draw(st.sampled_from(["stop", "ignore", "freeze"])),
+        have_quorum=not _rare(draw, 7),
+    )
+
+
+def _rare(draw: st.DrawFn, n: int) -> bool:
+    """True once in n+1 draws; False is the simple case Hypothesis shrinks towards."""
+    return draw(st.integers(0, n)) == n
+
+
+def _unit_meta(draw: st.DrawFn) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    if _rare(draw, 7):
+        meta["target-role"] = "Stopped"
+    if _rare(draw, 4):
+        meta["resource-stickiness"] = str(draw(st.sampled_from([0, 10, 200, INF])))
+    if _rare(draw, 4):
+        meta["migration-threshold"] = str(draw(st.sampled_from([1, 2, 3])))
+    if _rare(draw, 5):
+        meta["failure-timeout"] = "60s"
+    return meta
+
+
+def _member_meta(draw: st.DrawFn) -> dict[str, str]:
+    return {"target-role": "Stopped"} if _rare(draw, 11) else {}
+
+
+def _clone_meta(draw: st.DrawFn, n_nodes: int) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    if draw(st.booleans()):
+        meta["clone-max"] = str(draw(st.integers(1, n_nodes)))
+    if _rare(draw, 3):
+        meta["interleave"] = "true"
+    return meta
+
+
+# --- XML --------------------------------------------------------------------------------------
+
+def _nv(owner: str, pairs: dict[str, str], tag: str = "meta_attributes") -> str:
+    if not pairs:
+        return ""
+    body = "".join(f'<nvpair id={quoteattr(f"{owner}-{tag[:4]}-{k}")} name={quoteattr(k)} value={quoteattr(v)}/>'
+                   for k, v in pairs.items())
+    return f'<{tag} id={quoteattr(f"{owner}-{tag}")}>{body}</{tag}>'
+
+
+def _primitive(p: Prim) -> str:
+    ops = [f'<op id="{p.id}-start" name="start" interval="0" timeout="20s"/>',
+           f'<op id="{p.id}-stop" name="stop" interval="0" timeout="20s"/>']
+    for interval, role in MONITORS[p.agent]:
+        role_attr = f' role="{role}"' if role else ""
+        ops.append(f'<op id="{p.id}-monitor-{interval}" name="monitor" interval="{interval // 1000}s"'
+                   f' timeout="20s"{role_attr}/>')
+    if p.agent == "Stateful":
+        ops += [f'<op id="{p.id}-promote" name="promote" interval="0" timeout="20s"/>',
+                f'<op id="{p.id}-demote" name="demote" interval="0" timeout="20s"/>']
+    return (f'<primitive id="{p.id}" class="ocf" provider="pacemaker" type="{p.agent}">'
+            + _nv(p.id, p.meta) + "<operations>" + "".join(ops) + "</operations></primitive>")
+
+
+def _unit(u: Unit) -> str:
+    if u.kind == "primitive":
+        prim = u.prims[0]
+        prim.meta.update(u.meta)
+        return _primitive(prim)
+    if u.kind == "group":
+        return f'<group id="{u.id}">' + _nv(u.id, u.meta) + "".join(_primitive(p) for p in u.prims) + "</group>"
+    meta = dict(u.meta)
+    if u.promotable:
+        meta["promotable"] = "true"
+    inner = (f'<group id="{u.group_id}">' + "".join(_primitive(p) for p in u.prims) + "</group>"
+             if u.group_id else _primitive(u.prims[0]))
+    return f'<clone id="{u.id}">' + _nv(u.id, meta) + inner + "</clone>"
+
+
+class _Calls:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def next(self) -> int:
+        self.n += 1
+        return self.n
+
+
+def _op(rid: str, op_id: str, task: str, interval: int, rc: int, target: int, call: int, node: str,
+        digests: dict[tuple[str, str, int], str], agent: str, rc_change: int = RC_CHANGE) -> str:
+    key = f"{call}:1:{target}:{UUID}"
+    digest = digests.get((agent, task, interval)) or next(
+        (v for (_, t, i), v in digests.items() if t == task and i == interval), None)
+    dig = f' op-digest="{digest}"' if digest else ""
+    return (f'<lrm_rsc_op id="{op_id}" operation_key="{rid}_{task}_{interval}" operation="{task}"'
+            f' crm-debug-origin="cibgen" crm_feature_set="{FEATURE_SET}" transition-key="{key}"'
+            f' transition-magic="0:{rc};{key}" exit-reason="" on_node="{node}" call-id="{call}"'
+            f' rc-code="{rc}" op-status="0" interval="{interval}" last-rc-change="{rc_change}"'
+            f' exec-time="10" queue-time="0"{dig}/>')
+
+
+def _history(s: Scenario, node: str, digests: dict[tuple[str, str, int], str]) -> tuple[str, dict[str, str]]:
+    calls = _Calls()
+    parts: list[str] = []
+    attrs: dict[str, str] = {}
+    for u in s.units:
+        for p in u.prims:
+            ops: list[str] = []
+            runs = node in s.running.get(p.id, [])
+            fail = next((f for f in s.failures if f.prim == p.id and f.node == node), None)
+            rc_change = RC_CHANGE - 3600 if fail is not None and fail.expired else RC_CHANGE
+            if runs:
+                is_promoted = node in s.promoted.get(p.id, [])
+                if fail is not None and fail.kind == "start":
+                    c = calls.next()
+                    ops.append(_op(p.id, f"{p.id}_last_0", "start", 0, 1, 0, c, node, digests, p.agent, rc_change))
+                    ops.append(_op(p.id, f"{p.id}_last_failure_0", "start", 0, 1, 0, c, node, digests, p.agent,
+                                   rc_change))
+                    attrs[f"fail-count-{p.id}#start_0"] = "INFINITY"
+                    attrs[f"last-failure-{p.id}#start_0"] = str(rc_change)
+                else:
+                    c = calls.next()
+                    last = "start"
+                    if is_promoted:
+                        ops.append(_op(p.id, f"{p.id}_last_0", "promote", 0, 0, 0, calls.next(), node, digests,
+                                       p.agent))
+                        last = "promote"
+                    else:
+                        ops.append(_op(p.id, f"{p.id}_last_0", "start", 0, 0, 0, c, node, digests, p.agent))
+                    for interval, role in MONITORS[p.agent]:
+                        if role == "Promoted" and last != "promote" or role == "Unpromoted" and last == "promote":
+                            continue
+                        rc = 8 if role == "Promoted" else 0
+                        ops.append(_op(p.id, f"{p.id}_monitor_{interval}", "monitor", interval, rc, rc,
+                                       calls.next(), node, digests, p.agent))
+                    if fail is not None:
+                        interval = MONITORS[p.agent][0 if last == "promote" else -1][0]
+                        ops.append(_op(p.id, f"{p.id}_last_failure_0", "monitor", interval, 7,
+                                       8 if last == "promote" and p.agent == "Stateful" else 0,
+                                       calls.next(), node, {}, p.agent, rc_change))
+                        attrs[f"fail-count-{p.id}#monitor_{interval}"] = "1"
+                        attrs[f"last-failure-{p.id}#monitor_{interval}"] = str(rc_change)
+            elif node in s.probed.get(p.id, []):
+                ops.append(_op(p.id, f"{p.id}_last_0", "monitor", 0, 7, 7, calls.next(), node, digests, p.agent))
+            if ops:
+                parts.append(f'<lrm_resource id="{p.id}" class="ocf" provider="pacemaker" type="{p.agent}">'
+                             + "".join(ops) + "</lrm_resource>")
+            if (p.id, node) in s.master_scores:
+                attrs[f"master-{p.id}"] = str(s.master_scores[(p.id, node)])
+    return "".join(parts), attrs
+
+
+def to_cib_xml(s: Scenario, digests: dict[tuple[str, str, int], str]) -> str:
+    props = {
+        "stonith-enabled": "true" if s.stonith else "false",
+        "no-quorum-policy": s.no_quorum_policy,
+        "symmetric-cluster": "true" if s.symmetric else "false",
+        "cluster-infrastructure": "corosync",
+    }
+    out = [f'<cib crm_feature_set="{FEATURE_SET}" validate-with="pacemaker-3.7" epoch="1" num_updates="0"'
+           f' admin_epoch="0" have-quorum="{1 if s.have_quorum else 0}" dc-uuid="{_dc(s)}"'
+           f' execution-date="{EXECUTION_DATE}">',
+           "<configuration><crm_config>",
+           '<cluster_property_set id="cib-bootstrap-options">'
+           + "".join(f'<nvpair id="opt-{k}" name="{k}" value="{v}"/>' for k, v in props.items())
+           + "</cluster_property_set></crm_config><nodes>"]
+    for n in s.nodes:
+        attrs = _nv(f"nodes-{n.nid}", {"standby": "on"}, "instance_attributes") if n.standby else ""
+        out.append(f'<node id="{n.nid}" uname="{n.name}">{attrs}</node>')
+    out.append("</nodes><resources>")
+    if s.stonith:
+        out.append('<primitive id="fence" class="stonith" type="fence_dummy">'
+                   '<operations><op id="fence-monitor" name="monitor" interval="60s"/></operations></primitive>')
+    out += [_unit(u) for u in s.units]
+    out.append("</resources><constraints>")
+    for i, (uid, node, score, role) in enumerate(s.locations):
+        role_attr = f' role="{role}"' if role else ""
+        out.append(f'<rsc_location id="loc{i}" rsc="{uid}" node="{node}" score="{_score(score)}"{role_attr}/>')
+    for i, (rsc, with_rsc, score, rrole, wrole) in enumerate(s.colocations):
+        roles = (f' rsc-role="{rrole}"' if rrole else "") + (f' with-rsc-role="{wrole}"' if wrole else "")
+        out.append(f'<rsc_colocation id="col{i}" rsc="{rsc}" with-rsc="{with_rsc}" score="{_score(score)}"{roles}/>')
+    for i, (first, then, kind, sym) in enumerate(s.orders):
+        sym_attr = "" if sym is None else f' symmetrical="{str(sym).lower()}"'
+        out.append(f'<rsc_order id="ord{i}" first="{first}" then="{then}" kind="{kind}"{sym_attr}/>')
+    out.append("</constraints>")
+    out.append('<rsc_defaults><meta_attributes id="rsc-options">'
+               f'<nvpair id="rsc-options-stickiness" name="resource-stickiness" value="{_score(s.stickiness)}"/>'
+               "</meta_attributes></rsc_defaults></configuration><status>")
+    for n in s.nodes:
+        if n.status == "offline":
+            out.append(f'<node_state id="{n.nid}" uname="{n.name}" in_ccm="false" crmd="offline" join="down"'
+                       ' expected="down" crm-debug-origin="cibgen"/>')
+            continue
+        in_ccm = "true" if n.status == "online" else "false"
+        hist, attrs = _history(s, n.name, digests)
+        transient = ""
+        if attrs:
+            transient = (f'<transient_attributes id="{n.nid}">'
+                         + _nv(f"status-{n.nid}", attrs, "instance_attributes") + "</transient_attributes>")
+        out.append(f'<node_state id="{n.nid}" uname="{n.name}" in_ccm="{in_ccm}" crmd="online" join="member"'
+                   f' expected="member" crm-debug-origin="cibgen"><lrm id="{n.nid}"><lrm_resources>{hist}'
+                   f"</lrm_resources></lrm>{transient}</node_state>")
+    out.append("</status></cib>")
+    return "\n".join(out) + "\n"
+
+
+def _dc(s: Scenario) -> str:
+    return next((n.nid for n in s.nodes if n.status == "online"), s.nodes[0].nid)
+
+
+# --- Pacemaker --------------------------------------------------------------------------------
+
+def crm_simulate_path() -> str | None:
+    return shutil.which(os.environ.get("CRM_SIMULATE", "crm_simulate"))
+
+
+def run_oracle(path: str | os.PathLike[str], timeout: float = 60) -> list[str]:
+    """Pacemaker's Transition Summary for a CIB file, sorted, normalized (pacemaker-oracle.sh -s)."""
+    r = subprocess.run([str(ORACLE), "-s", str(path)], capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"pacemaker-oracle.sh failed on {path} (rc {r.returncode}):\n{r.stderr[-3000:]}")
+    return [line for line in r.stdout.splitlines() if line.strip()]
+
+
+@functools.lru_cache(maxsize=1)
+def learn_digests() -> dict[tuple[str, str, int], str]:
+    """(agent, task, interval_ms) -> op-digest, as Pacemaker 2.1.5 computes it for the ops used here."""
+    # node1: d started, ms promoted, ms2 started; node2: only probes of d and ms2, ms unpromoted.
+    prims = _primitive(Prim("d", "Dummy"))
+    clones = "".join(
+        f'<clone id="{cid}"><meta_attributes id="{cid}-meta"><nvpair id="{cid}-p" name="promotable" value="true"/>'
+        f'{extra}</meta_attributes>' + _primitive(Prim(pid, "Stateful")) + "</clone>"
+        for cid, pid, extra in (("ms", "s", ""), ("ms2", "s2", f'<nvpair id="ms2-m" name="clone-max" value="1"/>')))
+    cons = ('<rsc_location id="l1" rsc="ms" role="Promoted" node="node1" score="100"/>'
+            '<rsc_location id="l2" rsc="d" node="node2" score="-INFINITY"/>'
+            '<rsc_location id="l3" rsc="ms2" node="node2" score="-INFINITY"/>')
+    states = "".join(f'<node_state id="{i}" uname="node{i}" in_ccm="true" crmd="online" join="member"'
+                     ' expected="member"/>' for i in (1, 2))
+    cib = (f'<cib crm_feature_set="{FEATURE_SET}" validate-with="pacemaker-3.7" epoch="1" num_updates="0"'
+           ' admin_epoch="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o">'
+           '<nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>'
+           '<nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes><resources>'
+           + prims + clones + "</resources><constraints>" + cons + "</constraints></configuration>"
+           "<status>" + states + "</status></cib>")
+    digests: dict[tuple[str, str, int], str] = {}
+    with tempfile.TemporaryDirectory(prefix="cibgen-") as d:
+        src, dst = os.path.join(d, "in.xml"), os.path.join(d, "out.xml")
+        Path(src).write_text(cib)
+        env = dict(os.environ, LC_ALL="C", CIB_shadow_dir=d)
+        sim = crm_simulate_path() or "crm_simulate"
+        subprocess.run([sim, "-x", src, "-S", "-Q", "-O", dst], capture_output=True, env=env, timeout=60,
+                       check=True)
+        text = Path(dst).read_text()
+    for m in re.finditer(r'<lrm_resource id="([^"]+)"[^>]*type="([^"]+)"[^>]*>(.*?)</lrm_resource>', text, re.S):
+        agent = m.group(2)
+        for op in re.finditer(r"<lrm_rsc_op [^>]*>", m.group(3)):
+            tag = op.group(0)
+            task = re.search(r' operation="([^"]+)"', tag)
+            interval = re.search(r' interval="(\d+)"', tag)
+            dig = re.search(r' op-digest="([0-9a-f]+)"', tag)
+            if task and interval and dig:
+                digests[(agent, task.group(1), int(interval.group(1)))] = dig.group(1)
+    return digests

@@ -1,0 +1,244 @@
+"""Differential tests: hastack's scheduler against Pacemaker's own (crm_simulate 2.1.5).
+
+Three kinds of test:
+
+- `test_random_cluster_matches_pacemaker`: Hypothesis builds random clusters
+  (tests/scheduler/cibgen.py), writes each as a CIB, and compares the sorted
+  Transition Summary of pacemaker-oracle.sh with hastack's. In CI it has a fixed
+  budget (40 examples, derandomized, no shrinking, so the same examples run
+  every time). A generated cluster that is a recorded known failure (same XML
+  as a case in found/ listed in known_failures.tsv) is not compared again here;
+  its replay below keeps it honest.
+- `test_found_case_replays`: every case saved under found/ (NAME.xml and the
+  oracle's NAME.summary) must match — or, if listed in known_failures.tsv,
+  must still differ (a fixed case has to be taken off the list).
+- `test_found_summaries_are_pacemakers`: the stored summaries are still what
+  crm_simulate says.
+
+Exploring with a bigger budget and saving what disagrees:
+    .venv/bin/python tests/scheduler/test_scheduler_differential.py --explore 500
+writes each disagreement to found/ (XML + oracle summary) for triage; add a
+line to known_failures.tsv (NAME<TAB>reason) for those the scheduler cannot
+match yet. Environment: HASTACK_DIFF_EXAMPLES overrides the CI budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+import cibgen  # noqa: E402  (a sibling module; tests run in importlib mode)
+
+FOUND = HERE / "found"
+KNOWN = FOUND / "known_failures.tsv"
+BUDGET = int(os.environ.get("HASTACK_DIFF_EXAMPLES", "40"))
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _require_oracle() -> None:
+    if cibgen.crm_simulate_path() is None or not cibgen.ORACLE.exists():
+        pytest.fail(f"Pacemaker's crm_simulate and {cibgen.ORACLE} are needed for differential tests "
+                    "(apt-get install pacemaker-cli-utils; HASTACK_SHARED names the shared directory)")
+
+
+def _schedule_fn():  # type: ignore[no-untyped-def]
+    try:
+        from hastack.scheduler import schedule
+    except ImportError as err:
+        pytest.skip(f"hastack.scheduler.schedule is not built yet ({err})")
+    return schedule
+
+
+def hastack_summary(xml: str, source: str) -> list[str]:
+    """hastack's Transition Summary for a CIB document, sorted like `pacemaker-oracle.sh -s`."""
+    from hastack.cib import parse_cib
+
+    schedule = _schedule_fn()
+    cib = parse_cib(xml, source)
+    now = cib.state.execution_date if cib.state.execution_date is not None else cibgen.EXECUTION_DATE
+    return sorted(schedule(cib.config, cib.state, now).summary)
+
+
+def known_failures() -> dict[str, str]:
+    if not KNOWN.exists():
+        return {}
+    out: dict[str, str] = {}
+    for line in KNOWN.read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, reason = line.partition("\t")
+        out[name.strip()] = reason.strip()
+    return out
+
+
+def found_cases() -> list[str]:
+    return sorted(p.stem for p in FOUND.glob("*.xml")) if FOUND.exists() else []
+
+
+def case_name(xml: str) -> str:
+    return "rand-" + hashlib.sha1(xml.encode()).hexdigest()[:12]
+
+
+def diff_text(oracle: list[str], ours: list[str]) -> str:
+    only_o = [x for x in oracle if x not in ours]
+    only_h = [x for x in ours if x not in oracle]
+    return ("  only Pacemaker:\n" + "".join(f"    {x}\n" for x in only_o)
+            + "  only hastack:\n" + "".join(f"    {x}\n" for x in only_h))
+
+
+def compare(xml: str, name: str, directory: Path) -> tuple[list[str], list[str] | str]:
+    """(oracle summary, hastack summary or the traceback of its crash); the XML is left in `directory`."""
+    path = directory / f"{name}.xml"
+    path.write_text(xml)
+    oracle = cibgen.run_oracle(path)
+    try:
+        ours: list[str] | str = hastack_summary(xml, str(path))
+    except pytest.skip.Exception:
+        raise
+    except Exception:  # a crash is a disagreement too, shown with its traceback
+        ours = traceback.format_exc()
+    return oracle, ours
+
+
+def save_case(name: str, xml: str, oracle: list[str]) -> Path:
+    FOUND.mkdir(exist_ok=True)
+    (FOUND / f"{name}.xml").write_text(xml)
+    (FOUND / f"{name}.summary").write_text("".join(f"{line}\n" for line in oracle))
+    return FOUND / f"{name}.xml"
+
+
+# --- the random differential test --------------------------------------------------------------
+
+@settings(max_examples=BUDGET, derandomize=True, deadline=None, database=None,
+          phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(cibgen.scenarios())
+def test_random_cluster_matches_pacemaker(scenario: cibgen.Scenario) -> None:
+    _require_oracle()
+    _schedule_fn()
+    xml = cibgen.to_cib_xml(scenario, cibgen.learn_digests())
+    name = case_name(xml)
+    if name in known_failures() and (FOUND / f"{name}.xml").exists():
+        return  # a recorded known failure: test_found_case_replays checks it still fails
+    with tempfile.TemporaryDirectory(prefix="hastack-diff-") as d:
+        oracle, ours = compare(xml, name, Path(d))
+        if ours != oracle:
+            kept = Path(tempfile.gettempdir()) / f"hastack-diff-{name}.xml"
+            kept.write_text(xml)
+            detail = ours if isinstance(ours, str) else diff_text(oracle, ours)
+            pytest.fail(f"hastack and Pacemaker disagree on {scenario.describe()}\n{detail}"
+                        f"CIB kept at {kept}; record it with: .venv/bin/python tests/scheduler/"
+                        f"test_scheduler_differential.py --save {kept}")
+
+
+# --- saved cases --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", found_cases())
+def test_found_case_replays(name: str) -> None:
+    xml = (FOUND / f"{name}.xml").read_text()
+    expected = sorted(line for line in (FOUND / f"{name}.summary").read_text().splitlines() if line.strip())
+    try:
+        ours: list[str] | str = hastack_summary(xml, str(FOUND / f"{name}.xml"))
+    except pytest.skip.Exception:
+        raise
+    except Exception:
+        ours = traceback.format_exc()
+    reason = known_failures().get(name)
+    if reason is not None:
+        assert ours != expected, (f"{name} now matches Pacemaker: take it off known_failures.tsv "
+                                  f"(it was listed as: {reason})")
+    else:
+        detail = ours if isinstance(ours, str) else diff_text(expected, ours)
+        assert ours == expected, f"{name} differs from Pacemaker's summary:\n{detail}"
+
+
+def test_known_failures_list_is_honest() -> None:
+    cases = set(found_cases())
+    for name, reason in known_failures().items():
+        assert name in cases, f"known_failures.tsv names {name}, but found/{name}.xml does not exist"
+        assert (FOUND / f"{name}.summary").exists(), f"found/{name}.summary is missing"
+        assert reason, f"known_failures.tsv gives no reason for {name}"
+    for name in cases:
+        assert (FOUND / f"{name}.summary").exists(), f"found/{name}.xml has no .summary beside it"
+
+
+@pytest.mark.parametrize("name", found_cases())
+def test_found_summaries_are_pacemakers(name: str) -> None:
+    _require_oracle()
+    expected = sorted(line for line in (FOUND / f"{name}.summary").read_text().splitlines() if line.strip())
+    assert cibgen.run_oracle(FOUND / f"{name}.xml") == expected
+
+
+def test_generator_writes_cibs_pacemaker_accepts() -> None:
+    """The generator itself, without the scheduler: a few clusters crm_simulate takes without complaint."""
+    _require_oracle()
+    from hypothesis import find
+
+    big = find(cibgen.scenarios(), lambda s: len(s.units) >= 6 and len(s.nodes) >= 4 and bool(s.failures),
+               settings=settings(database=None, derandomize=True, max_examples=2000))
+    xml = cibgen.to_cib_xml(big, cibgen.learn_digests())
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "big.xml"
+        path.write_text(xml)
+        lines = cibgen.run_oracle(path)
+    assert lines, "a cluster with failures and stopped resources must need some action"
+
+
+# --- exploration (not a test) ------------------------------------------------------------------
+
+def _explore(count: int) -> int:
+    """Run `count` random (not derandomized) examples; save every disagreement under found/."""
+    from hypothesis import strategies as st  # noqa: F401
+
+    digests = cibgen.learn_digests()
+    saved: list[str] = []
+    seen = 0
+
+    @settings(max_examples=count, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(cibgen.scenarios())
+    def run(scenario: cibgen.Scenario) -> None:
+        nonlocal seen
+        seen += 1
+        xml = cibgen.to_cib_xml(scenario, digests)
+        name = case_name(xml)
+        with tempfile.TemporaryDirectory() as d:
+            oracle, ours = compare(xml, name, Path(d))
+        if ours != oracle:
+            save_case(name, xml, oracle)
+            saved.append(name)
+            first = ours.strip().splitlines()[-1] if isinstance(ours, str) else diff_text(oracle, ours)
+            print(f"{name}: {scenario.describe()}\n{first}", flush=True)
+
+    run()
+    print(f"{seen} examples, {len(saved)} disagreements saved under {FOUND}")
+    return 0
+
+
+def _save(path: str) -> int:
+    xml = Path(path).read_text()
+    name = case_name(xml)
+    with tempfile.TemporaryDirectory() as d:
+        oracle, _ = compare(xml, name, Path(d))
+    print(save_case(name, xml, oracle))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--explore":
+        sys.exit(_explore(int(sys.argv[2])))
+    if len(sys.argv) == 3 and sys.argv[1] == "--save":
+        sys.exit(_save(sys.argv[2]))
+    print("usage: test_scheduler_differential.py --explore N | --save CIB.xml", file=sys.stderr)
+    sys.exit(2)
