@@ -24,6 +24,7 @@ from hastack.crm.lexer import Statement, Token, tokenize
 from hastack.crm.render import canonical
 from hastack.crm.resources import MonitorStatement, parse_clone, parse_group, parse_monitor, parse_primitive
 from hastack.crm.stream import Stream, StatementError, did_you_mean, error_at, split_pair
+from hastack.model.secrets import is_secret, mask_text
 from hastack.errors import Collector, Diagnostic, Severity, SourceLocation
 from hastack.model.config import (
     AttrSet, Configuration, Constraint, FencingLevel, Node, Primitive, Resource, Tag,
@@ -207,13 +208,23 @@ def parse(text: str, source: str = "<stdin>") -> ParseResult:
             out.diagnostics.append(err.diagnostic)
     _apply_monitors(parts, out)
     fencing = _fencing_levels(parts, out)
-    out.diagnostics.sort(key=_position)
+    out.diagnostics[:] = _masked(sorted(out.diagnostics, key=_position), statements)
     out.raise_if_errors()
     config = Configuration(
         nodes=tuple(parts.nodes), resources=parts.resources, constraints=tuple(parts.constraints),
         properties=tuple(parts.sets["property"]), rsc_defaults=tuple(parts.sets["rsc_defaults"]),
         op_defaults=tuple(parts.sets["op_defaults"]), fencing_topology=fencing, tags=tuple(parts.tags))
     return ParseResult(canonical(config), [d for d in out.diagnostics if d.severity is Severity.WARNING])
+
+
+def _masked(diags: list[Diagnostic], statements: list[Statement]) -> list[Diagnostic]:
+    """Secret parameter values (model/secrets.py) never appear in a message or a quoted source line."""
+    secrets = {pair[1] for stmt in statements for tok in stmt.tokens
+               if (pair := split_pair(tok)) is not None and is_secret(pair[0])}
+    if not secrets:
+        return diags
+    return [replace(d, message=mask_text(d.message, secrets), hint=mask_text(d.hint, secrets),
+                    source_line=mask_text(d.source_line, secrets)) for d in diags]
 
 
 def _position(d: Diagnostic) -> tuple[int, int]:

@@ -1,0 +1,78 @@
+"""Semantic checks of a Configuration, each finding located at the model object it is about.
+
+    validate(config, sources=None) -> list[Diagnostic]     sources: file name -> text, for carets
+    check_crm_text(text, source) -> CheckResult             parse + validate, never raises ConfigError
+
+Modules: report (locating, masking secrets), references (undefined references,
+duplicate ids, containment), resources (agents, operations), constraints
+(self-colocation, promotable roles, order cycles), cluster (quorum, fencing, ms).
+
+Imports the model, errors and hastack.crm (to parse text and spell fixes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from hastack.crm import parse
+from hastack.errors import ConfigError, Diagnostic, Severity
+from hastack.model.config import Configuration
+from hastack.validate.cluster import check_cluster
+from hastack.validate.constraints import check_constraints
+from hastack.validate.references import check_duplicates, check_references
+from hastack.validate.report import Reporter
+from hastack.validate.resources import check_resources
+
+
+def validate(config: Configuration, sources: Mapping[str, str] | None = None) -> list[Diagnostic]:
+    """Every semantic finding about `config`, errors and warnings, in source order."""
+    rep = Reporter(config, sources)
+    check_duplicates(config, rep)
+    check_references(config, rep)
+    check_resources(config, rep)
+    check_constraints(config, rep)
+    check_cluster(config, rep)
+    return sorted(rep.diagnostics, key=_position)
+
+
+def _position(d: Diagnostic) -> tuple[str, int, int]:
+    if d.location is None:
+        return ("~", 0, 0)
+    return (d.location.file, d.location.line, d.location.column)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    config: Configuration | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return self.config is not None and not self.errors
+
+    def raise_if_errors(self) -> Configuration:
+        if not self.ok or self.config is None:
+            raise ConfigError(self.diagnostics)
+        return self.config
+
+
+def check_crm_text(text: str, source: str = "<stdin>") -> CheckResult:
+    """Parse and validate crm text; syntax errors stop before the semantic checks."""
+    try:
+        result = parse(text, source)
+    except ConfigError as err:
+        return CheckResult(None, err.diagnostics)
+    diags = result.warnings + validate(result.config, {source: text})
+    return CheckResult(result.config, sorted(diags, key=_position))
+
+
+__all__ = ["CheckResult", "check_crm_text", "validate"]

@@ -1,0 +1,78 @@
+"""Cluster-wide checks: quorum policy, fencing, deprecated `ms`.
+
+Imports nothing of hastack but errors, the model, validate and crm.render
+(to spell the modern equivalent of an `ms`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hastack.crm.render import render
+from hastack.model.config import AttrSet, Clone, Configuration, Primitive
+from hastack.model.values import is_true
+from hastack.validate.report import Reporter
+
+
+def _property_set(config: Configuration, name: str) -> AttrSet | None:
+    for s in config.properties:
+        if s.get(name) is not None:
+            return s
+    return None
+
+
+def check_cluster(config: Configuration, rep: Reporter) -> None:
+    _quorum(config, rep)
+    _fencing(config, rep)
+    for r in config.resources.values():
+        if isinstance(r, Clone) and r.legacy_master:
+            modern = replace(r, legacy_master=False, meta=_with_promotable(r))
+            text = render(Configuration(resources={r.id: modern})).replace(" \\\n\t", " ").strip()
+            rep.warn(f'"ms" is deprecated: {r.id} is a promotable clone', r.location,
+                     f"write it as: {text}", word=r.id)
+
+
+def _with_promotable(c: Clone) -> tuple[AttrSet, ...]:
+    if not c.meta:
+        return (AttrSet(f"{c.id}-meta_attributes", (("promotable", "true"),)),)
+    first = c.meta[0]
+    pairs = tuple(p for p in first.pairs if p[0] != "promotable") + (("promotable", "true"),)
+    return (replace(first, pairs=pairs),) + c.meta[1:]
+
+
+def _quorum(config: Configuration, rep: Reporter) -> None:
+    policy = config.property("no-quorum-policy")
+    if policy is None or policy.lower() != "ignore":
+        return
+    s = _property_set(config, "no-quorum-policy")
+    loc = s.location if s else None
+    count = len(config.nodes)
+    size = f"a {count}-node cluster" if count else "a cluster"
+    message = f"no-quorum-policy=ignore in {size}: every partition would keep running resources"
+    if count > 2:
+        message += " (the Guide itself says never to set it with more than two nodes)"
+    rep.warn(message, loc,
+             "hastack does not use it: quorum is the etcd majority, and a node that cannot reach the majority "
+             "cannot renew its lease and stops its resources whatever no-quorum-policy says. In a two-node "
+             "cluster add a witness (a third etcd member, the role of corosync-qdevice) as the third voter, so "
+             "the surviving node keeps quorum; then remove no-quorum-policy=ignore",
+             word="no-quorum-policy")
+
+
+def _fencing(config: Configuration, rep: Reporter) -> None:
+    enabled = config.property("stonith-enabled")
+    if enabled is not None and not is_true(enabled, default=True):
+        return
+    devices = [r for r in config.resources.values()
+               if isinstance(r, Primitive) and r.agent is not None and r.agent.cls == "stonith"]
+    if devices:
+        return
+    if not config.resources:
+        return
+    first = next(iter(config.resources.values()))
+    s = _property_set(config, "stonith-enabled")
+    loc = s.location if s else (config.properties[0].location if config.properties else first.location)
+    rep.warn("Resource start-up disabled since no STONITH resources have been defined", loc,
+             "either configure some fence devices (primitive st_node1 stonith:fence_ipmilan params ...) "
+             "or disable STONITH with property stonith-enabled=false; without fencing a node that only "
+             "looks dead may keep running services and shared data can be corrupted")

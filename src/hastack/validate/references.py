@@ -1,0 +1,192 @@
+"""References between objects and the uniqueness of ids.
+
+Owns: undefined references (group members, clone child, template,
+constraint resources, tag members, fence devices), duplicate ids (every id
+of a CIB is global, nested ones included), a resource in two containers or
+twice in one group, containers holding what they cannot hold.
+
+Imports nothing of hastack but errors, the model and validate.report.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from hastack.errors import SourceLocation
+from hastack.model.config import (
+    AttrSet, Clone, Colocation, Configuration, Constraint, Group, Location, Order, Primitive, Rule, Template,
+    Ticket,
+)
+from hastack.validate.report import Reporter
+
+
+def near(word: str, choices: list[str]) -> str | None:
+    found = difflib.get_close_matches(word, [c for c in choices if c != word], n=1, cutoff=0.75)
+    return found[0] if found else None
+
+
+def missing(rep: Reporter, owner: str, ref: str, known: list[str], loc: SourceLocation | None,
+            what: str, fix: str) -> None:
+    best = near(ref, known)
+    hint = f"did you mean {best!r}? ({best} is defined)" if best else fix
+    rep.error(f"{owner} refers to {ref!r}, which is not defined{what}", loc, hint, word=ref)
+
+
+def constraint_refs(c: Constraint) -> list[str]:
+    refs: list[str] = []
+    if isinstance(c, Location):
+        refs += [c.rsc] if c.rsc else []
+    elif isinstance(c, Colocation):
+        refs += [r for r in (c.rsc, c.with_rsc) if r]
+    elif isinstance(c, Order):
+        refs += [r for r in (c.first, c.then) if r]
+    elif isinstance(c, Ticket):
+        refs += [c.rsc] if c.rsc else []
+    for s in c.sets:
+        refs += list(s.resources)
+    return refs
+
+
+def check_references(config: Configuration, rep: Reporter) -> None:
+    resources = config.resources
+    names = list(resources)
+    targets = names + [t.id for t in config.tags]
+    container_of: dict[str, str] = {}
+    for r in resources.values():
+        if isinstance(r, Group):
+            _group(config, r, rep, names, container_of)
+        elif isinstance(r, Clone):
+            _clone(config, r, rep, names, container_of)
+        elif isinstance(r, Primitive) and r.template is not None:
+            t = resources.get(r.template)
+            if not isinstance(t, Template):
+                templates = [x.id for x in resources.values() if isinstance(x, Template)]
+                if t is None:
+                    missing(rep, r.id, r.template, templates, r.location, " (a template is defined with rsc_template)",
+                            f"define it: rsc_template {r.template} CLASS:PROVIDER:TYPE ...")
+                else:
+                    rep.error(f"{r.id} uses @{r.template}, which is a {t.kind}, not an rsc_template", r.location,
+                              word="@" + r.template)
+    for c in config.constraints:
+        for ref in constraint_refs(c):
+            if ref not in resources and ref not in targets:
+                missing(rep, c.id, ref, targets, c.location, "", f"define {ref} or remove it from {c.id}")
+    for t in config.tags:
+        for ref in t.refs:
+            if ref not in targets:
+                missing(rep, f"tag {t.id}", ref, targets, t.location, "", f"define {ref} or remove it from the tag")
+    for lv in config.fencing_topology:
+        for dev in lv.devices:
+            if dev not in resources:
+                missing(rep, "fencing_topology", dev, names, lv.location, "",
+                        f"define the fence device: primitive {dev} stonith:fence_... params ...")
+    _node_names(config, rep)
+
+
+def _group(config: Configuration, g: Group, rep: Reporter, names: list[str], container_of: dict[str, str]) -> None:
+    seen: set[str] = set()
+    for m in g.members:
+        if m in seen:
+            rep.error(f"{m} is listed twice in group {g.id}", g.location,
+                      "list each member once; the order of the list is the start order", word=m)
+            continue
+        seen.add(m)
+        member = config.resources.get(m)
+        if member is None:
+            missing(rep, f"group {g.id}", m, names, g.location, "",
+                    f"define {m} (primitive {m} ...) or remove it from the group")
+            continue
+        if not isinstance(member, Primitive):
+            rep.error(f"group {g.id} contains {m}, which is a {member.kind}; groups contain primitives only",
+                      g.location, "clone the group instead of grouping a clone; nest no groups", word=m)
+            continue
+        _claim(rep, container_of, m, f"group {g.id}", g.location)
+
+
+def _clone(config: Configuration, c: Clone, rep: Reporter, names: list[str], container_of: dict[str, str]) -> None:
+    child = config.resources.get(c.child)
+    word = "ms" if c.legacy_master else "clone"
+    if child is None:
+        missing(rep, f"{word} {c.id}", c.child, names, c.location, "",
+                f"define {c.child} or clone an existing primitive or group")
+        return
+    if not isinstance(child, (Primitive, Group)):
+        rep.error(f"{word} {c.id} contains {c.child}, which is a {child.kind}; a clone contains a primitive or a group",
+                  c.location, word=c.child)
+        return
+    _claim(rep, container_of, c.child, f"{word} {c.id}", c.location)
+
+
+def _claim(rep: Reporter, container_of: dict[str, str], child: str, owner: str, loc: SourceLocation | None) -> None:
+    if child in container_of:
+        rep.error(f"{child} is already in {container_of[child]}; it cannot also be in {owner}", loc,
+                  "a resource belongs to at most one group or clone", word=child)
+    else:
+        container_of[child] = owner
+
+
+def _node_names(config: Configuration, rep: Reporter) -> None:
+    if not config.nodes:
+        return
+    unames = [n.uname for n in config.nodes]
+    for c in config.constraints:
+        if isinstance(c, Location) and c.node is not None and c.node not in unames:
+            best = near(c.node, unames)
+            rep.warn(f"location {c.id} names node {c.node!r}, which is not a defined node", c.location,
+                     f"did you mean {best!r}?" if best else "nodes: " + ", ".join(unames), word=c.node)
+
+
+# --- duplicate ids ---------------------------------------------------------------------
+
+def _set_ids(sets: tuple[AttrSet, ...]) -> Iterator[tuple[str, str, SourceLocation | None]]:
+    for s in sets:
+        if s.id_ref is None:
+            yield s.id, "attribute set", s.location
+            if s.rule is not None:
+                yield from _rule_ids(s.rule)
+
+
+def _rule_ids(rule: Rule) -> Iterator[tuple[str, str, SourceLocation | None]]:
+    yield rule.id, "rule", rule.location
+    for item in rule.expressions:
+        if isinstance(item, Rule):
+            yield from _rule_ids(item)
+        else:
+            yield item.id, "expression", item.location
+
+
+def all_ids(config: Configuration) -> Iterator[tuple[str, str, SourceLocation | None]]:
+    for n in config.nodes:
+        yield n.id, "node", n.location
+        yield from _set_ids(n.attributes + n.utilization)
+    for r in config.resources.values():
+        yield r.id, r.kind, r.location
+        yield from _set_ids(r.params + r.meta + getattr(r, "utilization", ()))
+        for op in getattr(r, "ops", ()):
+            yield op.id, "op", op.location
+            yield from _set_ids(op.params + op.meta)
+    for c in config.constraints:
+        yield c.id, c.kind, c.location
+        for s in c.sets:
+            yield s.id, "resource set", s.location
+        for rule in getattr(c, "rules", ()):
+            yield from _rule_ids(rule)
+    for t in config.tags:
+        yield t.id, "tag", t.location
+    for s in config.properties + config.rsc_defaults + config.op_defaults:
+        yield from _set_ids((s,))
+    for lv in config.fencing_topology:
+        yield lv.id, "fencing level", lv.location
+
+
+def check_duplicates(config: Configuration, rep: Reporter) -> None:
+    first: dict[str, tuple[str, SourceLocation | None]] = {}
+    for obj_id, kind, loc in all_ids(config):
+        if obj_id in first:
+            other_kind, other_loc = first[obj_id]
+            where = f" (at {other_loc})" if other_loc else ""
+            rep.error(f"duplicate id {obj_id!r}: this {kind} has the id of a {other_kind}{where}", loc,
+                      "every id in a configuration must be unique; rename one of them", word=obj_id)
+        else:
+            first[obj_id] = (kind, loc)
