@@ -54,6 +54,7 @@ class Host:
     systemd_running: bool = False
     fence_dir: Path = FENCE_DIR
     init_d: Path = INIT_D
+    netns: str | None = None  # run agents inside this network namespace (lab nodes): `ip netns exec NS`
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,13 @@ from hastack.model.values import AgentRef
 METADATA_TIMEOUT_MS = 10_000
 
 
-def local_host(node: str | None = None, state_dir: str | None = None) -> Host:
+def local_host(node: str | None = None, state_dir: str | None = None, netns: str | None = None) -> Host:
     """The Host this process runs on: node name, interpreter, whether systemd is PID 1."""
+    from hastack.store.paths import state_dir as default_state_dir  # the dir the shims use too
+
     name = node or os.environ.get("HASTACK_NODE") or socket.gethostname().split(".")[0]
     return Host(node=name, python=sys.executable, systemd_running=systemd_running(),
-                state_dir=state_dir or os.environ.get("HASTACK_STATE_DIR"))
+                state_dir=state_dir or str(default_state_dir()), netns=netns)
 
 
 def exit_reason(stderr: str, stdout: str = "") -> str:
@@ -80,7 +82,8 @@ class Executor:
             rc, reason = inv.immediate
             status = ExecStatus.NOT_SUPPORTED if rc == 3 else ExecStatus.DONE
             return ActionResult(req, rc, status, exit_reason=reason, started_at=started)
-        out = run(inv.argv, inv.env, req.timeout_ms / 1000.0, stdin_data=inv.stdin)
+        argv = inv.argv if not self.host.netns else ("ip", "netns", "exec", self.host.netns, *inv.argv)
+        out = run(argv, inv.env, req.timeout_ms / 1000.0, stdin_data=inv.stdin)
         if out.returncode is None:
             detail = f"cannot execute {inv.argv[0]}: {out.start_error}"
             return ActionResult(req, 1, ExecStatus.ERROR, exit_reason=detail, started_at=started, detail=detail)
