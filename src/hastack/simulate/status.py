@@ -16,6 +16,7 @@ Imports only the model.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -71,6 +72,7 @@ class Instance:
     node: str
     role: Role
     failed: bool
+    pending: str | None = None
 
 
 def _is_probe(op: OpRecord) -> bool:
@@ -79,20 +81,30 @@ def _is_probe(op: OpRecord) -> bool:
 
 def history_role(ops: Iterable[OpRecord]) -> tuple[Role, bool]:
     """(role, failed) after replaying the recorded operations in call-id order."""
-    role, failed = Role.STOPPED, False
+    role, failed, _ = history_state(ops)
+    return role, failed
+
+
+_PENDING_WORDS = {"start": "Starting", "stop": "Stopping", "promote": "Promoting", "demote": "Demoting",
+                  "migrate_to": "Migrating", "migrate_from": "Migrating"}
+
+
+def history_state(ops: Iterable[OpRecord]) -> tuple[Role, bool, str | None]:
+    """(role, failed, pending action word) from the history; a failure recorded under the same
+    call id as a success (RSC_last_failure_0 beside RSC_monitor_N) is taken as the later event."""
+    role, failed, pending = Role.STOPPED, False, None
     done = sorted((op for op in ops if op.op_status != _CANCELLED),
-                  key=lambda op: (op.op_status == _PENDING, op.call_id))
-    seen: set[tuple[int, str]] = set()
+                  key=lambda op: (op.op_status == _PENDING, op.call_id, op.id.endswith("_last_failure_0")))
     for op in done:
-        if (op.call_id, op.operation) in seen and op.call_id >= 0:
-            continue  # last_failure_0 repeats last_0
-        seen.add((op.call_id, op.operation))
         if op.op_status == _PENDING:
-            if op.operation in ("start", "promote", "demote", "migrate_to", "migrate_from"):
-                role = Role.PROMOTED if op.operation == "promote" else Role.STARTED
+            if op.operation in _PENDING_WORDS:
+                pending = _PENDING_WORDS[op.operation]
+                if op.operation != "stop":
+                    role = Role.PROMOTED if op.operation == "promote" else (
+                        role if role is not Role.STOPPED else Role.STARTED)
             continue
         role, failed = _step(role, failed, op)
-    return role, failed
+    return role, failed, pending
 
 
 def _step(role: Role, failed: bool, op: OpRecord) -> tuple[Role, bool]:
@@ -162,14 +174,19 @@ def observe(config: Configuration, state: ClusterState) -> StatusView:
         if ns is None:
             continue
         for hist in ns.resources:
-            role, failed = history_role(hist.ops)
-            if role is Role.STOPPED and not failed:
+            role, failed, pending = history_state(hist.ops)
+            if role is Role.STOPPED and not failed and pending is None:
                 continue
-            instances.append(Instance(_base_id(hist.id), hist.id, u, role, failed))
+            instances.append(Instance(_base_id(hist.id), hist.id, u, role, failed, pending))
     return StatusView(nodes, tuple(instances), state.have_quorum, config)
 
 
 # --- rendering -------------------------------------------------------------------------------
+
+def natural_key(name: str) -> list[object]:
+    """node2 before node10, case-insensitively (Pacemaker's numeric string order)."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
 
 def _nodes_lines(view: StatusView, indent: str) -> list[str]:
     out: list[str] = []
@@ -187,9 +204,9 @@ def _nodes_lines(view: StatusView, indent: str) -> list[str]:
         else:
             offline.append(n.uname)
     if online:
-        out.append(f"{indent}* Online: [ {' '.join(online)} ]")
+        out.append(f"{indent}* Online: [ {' '.join(sorted(online, key=natural_key))} ]")
     if offline:
-        out.append(f"{indent}* OFFLINE: [ {' '.join(offline)} ]")
+        out.append(f"{indent}* OFFLINE: [ {' '.join(sorted(offline, key=natural_key))} ]")
     return out
 
 
@@ -218,6 +235,8 @@ def _disabled(config: Configuration, rid: str) -> bool:
 
 
 def _state_word(inst: Instance, promotable: bool) -> str:
+    if inst.pending is not None:
+        return inst.pending
     if inst.failed:
         return "FAILED"
     if inst.role is Role.PROMOTED:
@@ -237,7 +256,7 @@ def _primitive_line(view: StatusView, prim: Primitive, indent: str, promotable: 
     if len(insts) > 1:
         words = {_state_word(i, promotable) for i in insts}
         word = words.pop() if len(words) == 1 else "Started"
-        return head + f"{word}[ {' '.join(i.node for i in insts)} ]" + flags
+        return head + f"{word} [ {' '.join(i.node for i in insts)} ]" + flags
     inst = insts[0]
     unclean = " (UNCLEAN)" if inst.node in view.unclean else ""
     return head + f"{_state_word(inst, promotable)} {inst.node}{unclean}{flags}"
@@ -275,17 +294,21 @@ def _clone_lines(view: StatusView, clone: Clone, indent: str) -> list[str]:
     for p in prims:
         for inst in view.active(p.id):
             by_node.setdefault(inst.node, []).append(inst)
+    unique = is_true(meta.get("globally-unique"))
+    if unique and isinstance(child, Primitive):
+        return out + _unique_instances(view, clone, child, meta, inner)
     groups: dict[str, list[str]] = {}
+    active = 0
     for n in view.nodes:
         insts = by_node.get(n.uname, [])
-        if any(i.failed for i in insts) or (insts and len(insts) < len(prims)):
+        if insts:
+            active += 1
+        single = unique or any(i.failed or i.pending for i in insts) or (insts and len(insts) < len(prims))
+        if single:
             for i in insts:
-                if isinstance(child, Primitive):
-                    out.append(_primitive_line(view, child, inner, clone.promotable, [i], i.history_id))
-                else:
-                    prim = config.resources[i.rsc]
-                    assert isinstance(prim, Primitive)
-                    out.append(_primitive_line(view, prim, inner, clone.promotable, [i], i.history_id))
+                prim = config.resources[i.rsc]
+                assert isinstance(prim, Primitive)
+                out.append(_primitive_line(view, prim, inner, clone.promotable, [i], i.history_id))
             continue
         if insts:
             word = "Promoted" if all(i.role is Role.PROMOTED for i in insts) else (
@@ -293,10 +316,33 @@ def _clone_lines(view: StatusView, clone: Clone, indent: str) -> list[str]:
             groups.setdefault(word, []).append(n.uname)
         else:
             groups.setdefault("Stopped", []).append(n.uname)
+    try:
+        clone_max = int(meta.get("clone-max", len(view.nodes)))
+    except ValueError:
+        clone_max = len(view.nodes)
+    if active >= clone_max or unique:
+        groups.pop("Stopped", None)
     for word in ("Promoted", "Unpromoted", "Started", "Stopped"):
         if groups.get(word):
             label = f"{word} (disabled)" if word == "Stopped" and _disabled(config, clone.id) else word
-            out.append(f"{inner}* {label}: [ {' '.join(groups[word])} ]")
+            out.append(f"{inner}* {label}: [ {' '.join(sorted(groups[word], key=natural_key))} ]")
+    return out
+
+
+def _unique_instances(view: StatusView, clone: Clone, child: Primitive, meta: dict[str, str],
+                      indent: str) -> list[str]:
+    """A globally-unique clone lists every instance 0..clone-max-1 by number."""
+    active = {i.history_id: i for i in view.active(child.id)}
+    try:
+        clone_max = int(meta.get("clone-max", len(view.nodes)))
+    except ValueError:
+        clone_max = len(view.nodes)
+    names = [f"{child.id}:{k}" for k in range(clone_max)]
+    names += sorted((h for h in active if h not in names), key=natural_key)
+    out = []
+    for name in names:
+        inst = active.get(name)
+        out.append(_primitive_line(view, child, indent, clone.promotable, [inst] if inst else [], name))
     return out
 
 
@@ -320,8 +366,6 @@ def render_status(view: StatusView, title: str = "Current cluster status:") -> s
     """crm_simulate's status block: node list, then every resource (stopped ones too)."""
     lines = [title, "  * Node List:"]
     lines += _nodes_lines(view, "    ")
-    if not view.have_quorum:
-        lines.append("    * Partition WITHOUT quorum")
     lines += ["", "  * Full List of Resources:"]
     res = resource_lines(view, "    ")
     lines += res if res else ["    * No resources"]
