@@ -237,7 +237,9 @@ def parse_order(st: Stream, keyword: Token) -> Order:
         if body.lower() in KINDS:
             kind = KINDS[body.lower()]
         elif scores.is_score(body):
-            score = scores.parse(body)
+            # crmsh's score_to_kind (observed): 0 is Optional, every other score Mandatory;
+            # the CIB then carries kind=, not Pacemaker's deprecated rsc_order score=.
+            kind = OrderKind.OPTIONAL if scores.parse(body) == 0 else OrderKind.MANDATORY
         else:
             st.fail(tok, f"invalid kind {body!r}",
                     did_you_mean(body, [k.value for k in OrderKind], "use Mandatory:, Optional: or Serialize:"))

@@ -198,8 +198,15 @@ def _by_target(levels: list[FencingLevel]) -> list[FencingLevel]:
 
 def parse(text: str, source: str = "<stdin>") -> ParseResult:
     """Parse crm configure text; raise ConfigError with every error found."""
+    return parse_sources([(text, source)])
+
+
+def parse_sources(chunks: list[tuple[str, str]]) -> ParseResult:
+    """Parse several (text, source) chunks as one configuration, each located in its own source."""
     out = Collector()
-    statements = _merge_orphans(tokenize(text, source, out), out)
+    statements: list[Statement] = []
+    for text, source in chunks:
+        statements += _merge_orphans(tokenize(text, source, out), out)
     parts = _Parts()
     for stmt in statements:
         try:

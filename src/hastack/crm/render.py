@@ -324,9 +324,32 @@ def render(config: Configuration) -> str:
 
 
 def canonical(config: Configuration) -> Configuration:
-    """The configuration in the order render() writes it (what parse(render(c)) gives back)."""
-    res = list(config.resources.values())
-    ordered = [r for kind in (Template, Primitive, Group, Clone) for r in res if isinstance(r, kind)]
+    """The configuration in the order render() writes it (what parse(render(c)) gives back).
+
+    Templates first; then primitives, groups and clones each in the order of a
+    walk of the top-level resources (primitives, then groups, then clones),
+    containers before their children. The
+    order depends only on the top-level order and the nesting, which CIB XML
+    keeps too, so a configuration read back from XML shows the same text.
+    """
+    res = config.resources
+    walked: dict[str, None] = {}
+
+    def walk(rid: str) -> None:
+        if rid in walked or rid not in res:
+            return
+        walked[rid] = None
+        for child in res[rid].children:
+            walk(child)
+
+    tops = config.top_level
+    for kind in (Primitive, Group, Clone):
+        for top in tops:
+            if isinstance(top, kind):
+                walk(top.id)
+    rest = [rid for rid in res if rid not in walked]
+    order = [res[rid] for rid in list(walked) + rest]
+    ordered = [r for kind in (Template, Primitive, Group, Clone) for r in order if isinstance(r, kind)]
     cons = [c for kind in (Location, Colocation, Order, Ticket) for c in config.constraints if isinstance(c, kind)]
     return Configuration(config.nodes, {r.id: r for r in ordered}, tuple(cons), config.properties,
                          config.rsc_defaults, config.op_defaults, config.fencing_topology, config.tags)
