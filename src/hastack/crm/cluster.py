@@ -15,9 +15,12 @@ from __future__ import annotations
 from hastack.crm import ids
 from hastack.crm.attrs import is_pair, parse_attr_list
 from hastack.crm.lexer import Token
-from hastack.crm.stream import Stream, check_id, did_you_mean, split_pair
+import re
+
+from hastack.crm.stream import Stream, check_id, did_you_mean, error_at, split_pair
 from hastack.model.config import AttrSet, FencingLevel, Node, Tag
 
+NODE_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 NODE_TYPES = ("member", "remote", "ping")
 DEFAULT_SET = {"property": ids.PROPERTY_SET, "rsc_defaults": ids.RSC_DEFAULTS_SET,
                "op_defaults": ids.OP_DEFAULTS_SET}
@@ -27,15 +30,22 @@ def _retext(tok: Token, text: str, shift: int = 0) -> Token:
     return Token(text, tok.raw, tok.source, tok.line, tok.column + shift, tok.line_text, tok.quoted)
 
 
+def _node_id(tok: Token) -> str:
+    """Node ids are often Corosync's numbers (`node 101: n2`), so a leading digit is fine here."""
+    if not NODE_ID_RE.match(tok.text):
+        raise error_at(tok, f"{tok.text!r} is not a valid node id", "use letters, digits, `_`, `.` and `-`")
+    return tok.text
+
+
 def parse_node(st: Stream, keyword: Token) -> Node:
     first = st.next("a node name")
     node_id: str | None = None
     pair = split_pair(first)
     if pair and pair[0] == "$id":
-        node_id = check_id(_retext(first, pair[1]), "node id")
+        node_id = _node_id(_retext(first, pair[1]))
         first = st.next("a node name after $id=")
     elif first.text.endswith(":") and len(first.text) > 1:
-        node_id = check_id(_retext(first, first.text[:-1]), "node id")
+        node_id = _node_id(_retext(first, first.text[:-1]))
         first = st.next("a node name after the node id")
     uname, _, node_type = first.text.partition(":")
     check_id(_retext(first, uname), "node name")

@@ -162,7 +162,7 @@ def _build_sets(st: Stream, raw_sets: list[_RawSet], con_id: str, kind: str) -> 
             else:
                 st.fail(tok, f"{key}= does not apply to this constraint's sets", f"use :{kind.upper()} here")
         role = qual if isinstance(qual, Role) else None
-        action = qual if isinstance(qual, str) else None
+        action = qual if isinstance(qual, str) and not isinstance(qual, Role) else None
         out.append(ResourceSet(ids.resource_set(con_id, index), tuple(r.name for r in raw.refs), sequential,
                                require_all, role, action, location=raw.refs[0].tok.loc))
     return tuple(out)

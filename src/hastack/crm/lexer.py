@@ -126,7 +126,9 @@ class _LineLexer:
                 if close < 0:
                     self.out.error(f"unterminated {ch} quote", self._loc(i), source_line=text,
                                    span=end - i, hint=f"close the quote with {ch} on the same line")
-                    return None, end
+                    value.append(text[i + 1:end])  # recover: the rest of the line is the value
+                    return Token("".join(value), text[start:end], self.source, self.lineno, start + 1, text,
+                                 True), end
                 body = text[i + 1:close]
                 value.append(body if ch == "'" else _unescape_double(body))
                 i = close + 1

@@ -210,7 +210,7 @@ def _location(c: Location) -> str:
     if c.sets:
         spec = "{ " + _set_refs(c.sets, "role") + " }"
     elif c.rsc_pattern is not None:
-        spec = f"/{c.rsc_pattern}/"
+        spec = quote(f"/{c.rsc_pattern}/")
     else:
         spec = str(c.rsc)
     words = [f"location {c.id} {spec}"]
