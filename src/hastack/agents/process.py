@@ -101,6 +101,7 @@ def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytearray,
             _drain(fd, buf)
         if timed_out:
             _signal_group(proc.pid, signal.SIGKILL)  # leftovers of the group, if any
+            _wait_group_gone(proc.pid, KILL_GRACE_S)
     finally:
         sel.close()
         os.close(pidfd)
@@ -129,6 +130,29 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live (non-zombie) processes of a process group, from /proc."""
+    out = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            out.append(int(entry.name))
+    return out
+
+
+def _wait_group_gone(pgid: int, limit_s: float) -> None:
+    """After SIGKILL: wait (bounded) until the kernel has really ended every member."""
+    deadline = time.monotonic() + limit_s
+    while _group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _reap(proc: subprocess.Popen[bytes]) -> tuple[int, "resource.struct_rusage | None"]:
