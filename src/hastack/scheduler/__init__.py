@@ -1,0 +1,70 @@
+"""The scheduler: a pure function from (configuration, state, now) to a Transition.
+
+Pipeline (each phase in its own module):
+
+    unpack    facts: options, nodes, resource tree, current roles from history
+    scores    location constraints, stickiness, history bans, fail limits
+    assign    colocations, node choice per resource (clones, promotion)
+    actions   per-resource actions, probes, fencing
+    ordering  implicit and configured orderings; flag propagation
+    summary   Transition Summary lines as crm_simulate prints them
+
+No I/O, no clock, no randomness: ties are broken as Pacemaker breaks them.
+Imports only the model.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from hastack.model.config import Configuration
+from hastack.model.state import ClusterState
+from hastack.scheduler.actions import ActionBuilder
+from hastack.scheduler.assign import Assigner
+from hastack.scheduler.graph import Graph
+from hastack.scheduler.ordering import Orderer
+from hastack.scheduler.scores import setup_scores
+from hastack.scheduler.summary import summary_lines
+from hastack.scheduler.types import Action, Contribution, Placement, Transition
+from hastack.scheduler.unpack import unpack
+
+__all__ = ["Action", "Contribution", "Placement", "Transition", "schedule"]
+
+
+def schedule(config: Configuration, state: ClusterState, now: int) -> Transition:
+    u = unpack(config, state, now)
+    rec = setup_scores(config, u)
+    assigner = Assigner(config, u)
+    assigner.setup_colocations()
+    assigner.run()
+    g = Graph()
+    builder = ActionBuilder(u, g)
+    builder.probes()
+    builder.build()
+    orderer = Orderer(config, builder, assigner)
+    for r in u.resources:
+        orderer.internal(r)
+    builder.fencing()
+    orderer.configured()
+    orderer.apply()
+    summary = tuple(summary_lines(g, u.resources, u.options.stonith_action))
+
+    placement: dict[str, Placement] = {}
+    for r in u.resources:
+        for p in r.primitives():
+            placement[p.id] = Placement(p.allocated_to.uname if p.allocated_to else None, p.next_role.public)
+    actions = tuple(
+        Action(id=a.id, task=a.task, rsc=a.rsc.id if a.rsc else None, node=a.node.uname if a.node else None,
+               interval_ms=a.interval_ms, pseudo=a.pseudo, optional=a.optional,
+               after=tuple(sorted(e[0].id for e in a.before if e[1])), reason=a.reason or "")
+        for a in g.actions)
+    scores = {rid: MappingProxyType(dict(t)) for rid, t in assigner.printed.items()}
+    contributions = {rid: tuple(items) for rid, items in rec.items.items()}
+    return Transition(
+        placement=MappingProxyType(placement),
+        actions=actions,
+        scores=MappingProxyType(scores),
+        contributions=MappingProxyType(contributions),
+        recheck_at=u.recheck_at,
+        summary=summary,
+    )

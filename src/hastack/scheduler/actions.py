@@ -1,0 +1,363 @@
+"""Actions: what each resource must do to get from its current role to its next one.
+
+Owns Pacemaker's per-variant create_actions: the role transition matrix for
+primitives (stop/start/demote/promote, restarts for recovery and moves,
+multiply-active recovery), group and clone pseudo-actions, fencing of
+unclean nodes and the implied stops it makes, probes and recurring monitors.
+
+Imports only the model and the scheduler's own modules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hastack.model.values import Role
+from hastack.scheduler.graph import Act, Graph, O
+from hastack.scheduler.unpack import Unpacked
+from hastack.scheduler.working import R, WNode, WRsc
+
+if TYPE_CHECKING:
+    pass
+
+# Immediate next role from (current, target): Pacemaker's rsc_state_matrix.
+NEXT = {
+    R.UNKNOWN: {R.UNKNOWN: R.UNKNOWN, R.STOPPED: R.STOPPED, R.STARTED: R.STOPPED, R.UNPROMOTED: R.STOPPED,
+                R.PROMOTED: R.STOPPED},
+    R.STOPPED: {R.UNKNOWN: R.STOPPED, R.STOPPED: R.STOPPED, R.STARTED: R.STARTED, R.UNPROMOTED: R.UNPROMOTED,
+                R.PROMOTED: R.UNPROMOTED},
+    R.STARTED: {R.UNKNOWN: R.STOPPED, R.STOPPED: R.STOPPED, R.STARTED: R.STARTED, R.UNPROMOTED: R.UNPROMOTED,
+                R.PROMOTED: R.PROMOTED},
+    R.UNPROMOTED: {R.UNKNOWN: R.STOPPED, R.STOPPED: R.STOPPED, R.STARTED: R.STOPPED,
+                   R.UNPROMOTED: R.UNPROMOTED, R.PROMOTED: R.PROMOTED},
+    R.PROMOTED: {R.UNKNOWN: R.STOPPED, R.STOPPED: R.UNPROMOTED, R.STARTED: R.UNPROMOTED,
+                 R.UNPROMOTED: R.UNPROMOTED, R.PROMOTED: R.PROMOTED},
+}
+
+# Which action takes a resource from one role to the next ("" = none needed).
+STEP = {
+    (R.UNKNOWN, R.STOPPED): "stop",
+    (R.STOPPED, R.STARTED): "start", (R.STOPPED, R.UNPROMOTED): "start",
+    (R.STARTED, R.STOPPED): "stop", (R.STARTED, R.PROMOTED): "promote",
+    (R.UNPROMOTED, R.STOPPED): "stop", (R.UNPROMOTED, R.STARTED): "stop", (R.UNPROMOTED, R.PROMOTED): "promote",
+    (R.PROMOTED, R.STOPPED): "demote", (R.PROMOTED, R.STARTED): "demote", (R.PROMOTED, R.UNPROMOTED): "demote",
+}
+
+
+class ActionBuilder:
+    def __init__(self, u: Unpacked, g: Graph) -> None:
+        self.u = u
+        self.g = g
+        self.opts = u.options
+        self.fence_ops: dict[str, Act] = {}
+
+    # --- custom_action -----------------------------------------------------------
+    def custom(self, rsc: WRsc, task: str, node: WNode | None, optional: bool, interval_ms: int = 0) -> Act:
+        found = [a for a in self.g.find(rsc, task, node, interval_ms, exact=True) if a.node is node]
+        if found:
+            a = found[0]
+        else:
+            a = self.g.new(task, rsc, node, optional, interval_ms)
+            a.needs = rsc.needs if task in ("start", "promote") else "nothing"
+            a.runnable = True
+        # update_action_optional
+        if node is not None and not a.pseudo and not rsc.managed and interval_ms == 0:
+            a.optional = True
+        elif not optional:
+            a.optional = False
+        self._update_runnable(a)
+        return a
+
+    def _update_runnable(self, a: Act) -> None:
+        if a.pseudo:
+            return
+        rsc = a.rsc
+        assert rsc is not None
+        if a.node is None:
+            a.runnable = False
+        elif not a.node.online:
+            a.runnable = False
+        elif a.node.pending:
+            a.runnable = False
+        elif a.needs == "nothing":
+            a.set_reason(None, True)
+            a.runnable = True
+        else:
+            policy = self.opts.no_quorum_policy
+            if self.opts.have_quorum:
+                policy = "ignore"
+            elif policy == "demote":
+                if rsc.role in (R.PROMOTED, R.UNPROMOTED):
+                    if rsc.next_role > R.UNPROMOTED:
+                        rsc.next_role = R.UNPROMOTED
+                    policy = "ignore"
+                else:
+                    policy = "stop"
+            if policy == "stop" or policy == "suicide":
+                a.runnable = False
+                a.set_reason("no quorum", True)
+            elif policy == "freeze":
+                if not rsc.running_on or rsc.next_role > rsc.role:
+                    a.runnable = False
+                    a.set_reason("quorum freeze", True)
+            else:
+                a.runnable = True
+
+    def pseudo(self, rsc: WRsc, task: str, optional: bool, runnable: bool) -> Act:
+        found = self.g.find(rsc, task, None, 0)
+        if found:
+            return found[0]
+        a = self.g.new(task, rsc, None, optional, 0, pseudo=True)
+        a.runnable = runnable
+        return a
+
+    # --- primitive ---------------------------------------------------------------------
+    def stop_resource(self, r: WRsc, node: WNode | None, optional: bool) -> None:
+        for cur in list(r.running_on):
+            if r.recovery == "stop_unexpected" and getattr(r, "_restarting", False) \
+                    and r.next_role > R.STOPPED and r.allocated_to is cur:
+                continue
+            stop = self.custom(r, "stop", cur, optional)
+            if r.allocated_to is None:
+                stop.set_reason("node availability", True)
+            if not r.managed:
+                stop.runnable = False
+
+    def start_resource(self, r: WRsc, node: WNode | None, optional: bool) -> None:
+        start = self.custom(r, "start", node, True)
+        if start.runnable and not optional:
+            start.optional = False
+
+    def promote_resource(self, r: WRsc, node: WNode | None, optional: bool) -> None:
+        runnable = all(s.runnable for s in self.g.find(r, "start", node, exact=True) if s.node is node)
+        if runnable:
+            self.custom(r, "promote", node, optional)
+        else:
+            for p in self.g.find(r, "promote", node):
+                if p.node is node:
+                    p.runnable = False
+
+    def demote_resource(self, r: WRsc, node: WNode | None, optional: bool) -> None:
+        for cur in list(r.running_on):
+            self.custom(r, "demote", cur, optional)
+
+    def step(self, r: WRsc, task: str, node: WNode | None, optional: bool) -> None:
+        {"stop": self.stop_resource, "start": self.start_resource, "promote": self.promote_resource,
+         "demote": self.demote_resource}[task](r, node, optional)
+
+    def create_primitive(self, r: WRsc) -> None:
+        if r.next_role == R.UNKNOWN:
+            r.next_role = R.STARTED if r.allocated_to is not None else R.STOPPED
+        top = r.top()
+        if top.promotable and r.next_role == R.STARTED:
+            r.next_role = R.UNPROMOTED
+        if top.promotable and r.role == R.STARTED:
+            r.role = R.UNPROMOTED
+        current = r.allocated_to if r.allocated_to in r.running_on else (r.running_on[0] if r.running_on else None)
+        need_stop = need_promote = is_moving = False
+        if current is not None and r.allocated_to is not None and current is not r.allocated_to \
+                and r.next_role >= R.STARTED:
+            is_moving = True
+            need_stop = True
+        n_all = len(r.running_on)
+        n_clean = sum(1 for n in r.running_on if not n.unclean)
+        multiply = n_all > 1 if r.needs == "fencing" else n_clean > 1
+        if multiply:
+            if r.recovery in ("stop_start", "stop_unexpected"):
+                need_stop = True
+                if r.recovery == "stop_unexpected":
+                    r.__dict__["_stop_unexpected"] = True
+        if r.start_pending and r.allocated_to is not None:
+            s = self.custom(r, "start", r.allocated_to, True)
+            s.print_always = True
+        if is_moving:
+            pass
+        elif r.failed:
+            if r.stop_flag:
+                need_stop = True
+            elif r.next_role == R.PROMOTED:
+                need_promote = True
+        elif r.block:
+            need_stop = True
+        elif r.role > R.STARTED and current is not None and r.allocated_to is not None:
+            start = self.custom(r, "start", r.allocated_to, True)
+            if not start.optional:
+                need_stop = True
+        # restart actions
+        r.__dict__["_restarting"] = True
+        role = r.role
+        while role != R.STOPPED:
+            nxt = NEXT[role][R.STOPPED]
+            task = STEP.get((role, nxt))
+            if not task:
+                break
+            self.step(r, task, current, not need_stop)
+            role = nxt
+        while r.role <= r.next_role and role != r.role and not r.block:
+            required = need_stop
+            nxt = NEXT[role][r.role]
+            if nxt == R.PROMOTED and need_promote:
+                required = True
+            task = STEP.get((role, nxt))
+            if not task:
+                break
+            self.step(r, task, r.allocated_to, not required)
+            role = nxt
+        r.__dict__["_restarting"] = False
+        # role transition
+        role = r.role
+        while role != r.next_role:
+            nxt = NEXT[role][r.next_role]
+            task = STEP.get((role, nxt))
+            if not task:
+                break
+            self.step(r, task, r.allocated_to, False)
+            role = nxt
+        if r.allocated_to is None:
+            for a in self.g.of(r):
+                if a.task == "stop":
+                    a.optional = False
+                elif a.task == "start":
+                    a.runnable = False
+        self.recurring(r)
+
+    def recurring(self, r: WRsc) -> None:
+        if r.definition is None or r.allocated_to is None or r.next_role <= R.STOPPED:
+            return
+        node = r.allocated_to
+        for op in r.definition.ops:
+            if op.name != "monitor" or op.interval_ms <= 0 or not op.enabled:
+                continue
+            role = R.of(op.role) if op.role is not None else None
+            want = r.next_role if r.next_role != R.STARTED else R.STARTED
+            if role is not None and role not in (want,) and not (role == R.STARTED and want == R.UNPROMOTED) \
+                    and not (role == R.UNPROMOTED and want == R.STARTED):
+                continue
+            if role is None and want == R.PROMOTED and any(
+                    o.name == "monitor" and o.role is not None and R.of(o.role) == R.PROMOTED
+                    for o in r.definition.ops):
+                continue
+            known = any(o.operation == "monitor" and o.interval_ms == op.interval_ms and o.rc_code in (0, 8)
+                        for o in self.u.history.get((r.id, node.uname), []))
+            start = self.g.first(r, "start", node)
+            optional = known and (start is None or start.optional) and r.next_role == r.role
+            a = self.custom(r, "monitor", node, optional, op.interval_ms)
+            if start is not None and not start.runnable:
+                a.runnable = False
+
+    # --- groups and clones ---------------------------------------------------------------
+    def create_group(self, r: WRsc) -> None:
+        for m in r.children:
+            self.create(m)
+        for task in ("start", "running", "stop", "stopped"):
+            self.pseudo(r, task, True, True)
+        if r.top().promotable:
+            for task in ("demote", "demoted", "promote", "promoted"):
+                self.pseudo(r, task, True, True)
+
+    def create_clone(self, r: WRsc) -> None:
+        starting = stopping = active = False
+        any_promoting = any_demoting = False
+        for c in r.children:
+            self.create(c)
+            for p in c.primitives():
+                if p.running_on:
+                    active = True
+                for a in self.g.of(p):
+                    if a.optional or not (a.pseudo or a.runnable):
+                        continue
+                    if a.task == "stop":
+                        stopping = True
+                    elif a.task == "start" and a.runnable:
+                        starting = True
+            if r.promotable:
+                for p in c.primitives():
+                    for a in self.g.of(p):
+                        if a.optional:
+                            continue
+                        if a.task == "promote":
+                            any_promoting = True
+                        elif a.task == "demote":
+                            any_demoting = True
+        self.pseudo(r, "start", not starting, True)
+        running = self.pseudo(r, "running", not starting, False)
+        if active or starting:
+            running.runnable = True
+        self.pseudo(r, "stop", not stopping, True)
+        self.pseudo(r, "stopped", not stopping, True)
+        if r.promotable:
+            self.pseudo(r, "promote", not any_promoting, True)
+            self.pseudo(r, "promoted", not any_promoting, True)
+            self.pseudo(r, "demote", not any_demoting, True)
+            self.pseudo(r, "demoted", not any_demoting, True)
+
+    def create(self, r: WRsc) -> None:
+        {"primitive": self.create_primitive, "group": self.create_group, "clone": self.create_clone}[r.variant](r)
+
+    # --- fencing ---------------------------------------------------------------------------
+    def can_fence(self, node: WNode) -> bool:
+        o = self.opts
+        if not o.stonith_enabled or not o.have_stonith_resource:
+            return False
+        if o.have_quorum or o.no_quorum_policy == "ignore":
+            return True
+        return node.online
+
+    def fencing(self) -> None:
+        for node in self.u.nodes:
+            if not node.unclean or not self.can_fence(node):
+                continue
+            op = self.g.new("stonith", None, node, optional=False)
+            op.reason = self.u.fence_reasons.get(node.uname, "node is unclean")
+            self.fence_ops[node.uname] = op
+            for r in self.u.resources:
+                self._stonith_ordering(r, op, node)
+
+    def _stonith_ordering(self, r: WRsc, op: Act, target: WNode) -> None:
+        if r.children:
+            for c in r.children:
+                self._stonith_ordering(c, op, target)
+            return
+        if not r.managed:
+            return
+        for a in self.g.of(r):
+            if a.needs == "fencing":
+                self.g.order(op, a, O.OPTIONAL)
+            elif a.needs == "quorum" and a.task == "start" and target.uname in (r.allowed or {}) \
+                    and target.uname not in r.known_on:
+                self.g.order(op, a, O.OPTIONAL | O.RUNNABLE_LEFT)
+        for a in self.g.find(r, "stop", target):
+            a.pseudo = True
+            a.runnable = True
+            self.g.order(op, a, O.PRESERVE)
+        for a in self.g.find(r, "demote", target):
+            if a.node is not None and (not a.node.online or a.node.unclean or r.failed):
+                a.pseudo = True
+                a.runnable = True
+
+    # --- probes ------------------------------------------------------------------------------
+    def probes(self) -> None:
+        if not self.opts.probes:
+            return
+        for node in self.u.nodes:
+            if not node.online or node.unclean or node.pending or node.shutdown:
+                continue
+            for r in self.u.resources:
+                for p in r.primitives():
+                    if p.orphan or node.uname in p.known_on:
+                        continue
+                    cp = p.clone_parent()
+                    if cp is not None and not cp.unique:
+                        if any(node.uname in q.known_on for inst in cp.children for q in inst.primitives()
+                               if q.id.rsplit(":", 1)[0] == p.id.rsplit(":", 1)[0]):
+                            continue
+                    a = self.custom(p, "monitor", node, False, 0)
+                    a.runnable = True
+                    a.needs = "nothing"
+                    if cp is not None and not cp.unique:
+                        break
+
+    def build(self) -> None:
+        for r in self.u.resources:
+            self.create(r)
+        _ = Role

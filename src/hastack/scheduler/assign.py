@@ -1,0 +1,427 @@
+"""Assignment: choose a node (and next role) for every resource instance.
+
+Owns Pacemaker's assignment algorithm: colocation constraints (internal
+group chains and configured ones), node sorting with its tie-breaks,
+primitive/group/clone assignment methods in one dispatch table, and the
+scores that crm_simulate -s prints.
+
+Imports only the model and the scheduler's own modules.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from hastack.model import scores
+from hastack.model.config import Colocation, Configuration
+from hastack.scheduler.unpack import Unpacked
+from hastack.scheduler.working import Coloc, R, WNode, WRsc
+
+INF = scores.INFINITY
+INFINITY_HACK = INF * -100
+
+
+class Assigner:
+    def __init__(self, config: Configuration, u: Unpacked) -> None:
+        self.config = config
+        self.u = u
+        self.nodes = u.nodes
+        self.node = u.node_by_uname
+        self.printed: dict[str, dict[str, int]] = {}
+        self.clone_counts: dict[str, dict[str, int]] = {}
+        self.promotion_scores: dict[str, dict[str, int]] = {}
+        self.constraint_rsc = u.constraint_rsc
+
+    # --- node helpers -----------------------------------------------------------
+    def available(self, uname: str, table: dict[str, int] | None = None, consider_score: bool = False) -> bool:
+        n = self.node.get(uname)
+        if n is None or not n.available():
+            return False
+        if consider_score and table is not None and table.get(uname, -INF) < 0:
+            return False
+        return True
+
+    def any_available(self, table: dict[str, int] | None) -> bool:
+        if not table:
+            return False
+        return any(self.available(n) and w >= 0 for n, w in table.items())
+
+    def sort_nodes(self, table: dict[str, int], active: WNode | None) -> list[str]:
+        def key_cmp(a: str, b: str) -> int:
+            wa = table[a] if self.available(a) else -INF
+            wb = table[b] if self.available(b) else -INF
+            if wa != wb:
+                return -1 if wa > wb else 1
+            if self.u.options.placement_strategy.lower() != "minimal":
+                na, nb = self.node[a].num_resources, self.node[b].num_resources
+                if na != nb:
+                    return -1 if na < nb else 1
+                if active is not None:
+                    if active.uname == a:
+                        return -1
+                    if active.uname == b:
+                        return 1
+            return (a > b) - (a < b)
+        return sorted((n for n in table if n in self.node), key=functools.cmp_to_key(key_cmp))
+
+    # --- colocations -----------------------------------------------------------
+    def add_this_with(self, r: WRsc, c: Coloc) -> None:
+        r.this_with.append(c)
+        r.this_with.sort(key=lambda x: -x.primary.priority)
+
+    def add_with_this(self, r: WRsc, c: Coloc) -> None:
+        r.with_this.append(c)
+        r.with_this.sort(key=lambda x: -x.dependent.priority)
+
+    def new_colocation(self, cid: str, dep: WRsc, pri: WRsc, score: int, drole: R = R.UNKNOWN,
+                       prole: R = R.UNKNOWN, attr: str | None = None, influence: bool = True) -> None:
+        if score == 0:
+            return
+        c = Coloc(cid, dep, pri, score, drole, prole, attr, influence)
+        self.add_this_with(dep, c)
+        self.add_with_this(pri, c)
+
+    def setup_colocations(self) -> None:
+        for r in self.u.resources:
+            self._internal(r)
+        for c in self.config.constraints:
+            if not isinstance(c, Colocation):
+                continue
+            if c.sets:
+                self._coloc_sets(c)
+                continue
+            dep = self.constraint_rsc(c.rsc)
+            pri = self.constraint_rsc(c.with_rsc)
+            if dep is None or pri is None:
+                continue
+            self.new_colocation(c.id, dep, pri, c.score, R.of(c.rsc_role), R.of(c.with_rsc_role),
+                                c.node_attribute, True if c.influence is None else c.influence)
+
+    def _coloc_sets(self, c: Colocation) -> None:
+        # Within a sequential set each member is colocated with the previous one;
+        # between sets, every member of a set with every member of the previous set.
+        prev: list[WRsc] = []
+        for s in c.sets:
+            members = [m for m in (self.constraint_rsc(x) for x in s.resources) if m is not None]
+            score = s.score if s.score is not None else c.score
+            role = R.of(s.role)
+            if s.sequential is None or s.sequential:
+                for a, b in zip(members, members[1:]):
+                    self.new_colocation(c.id, b, a, score, role, role)
+            if prev:
+                for m in members:
+                    for p in prev:
+                        self.new_colocation(c.id, p, m, c.score, R.of(None), role)
+            prev = members
+
+    def _internal(self, r: WRsc) -> None:
+        if r.variant == "group":
+            prev: WRsc | None = None
+            for m in r.children:
+                if prev is not None and r.meta.get("collocated", "true").lower() in ("true", "yes", "1", "on"):
+                    self.new_colocation("group:internal_colocation", m, prev, INF)
+                prev = m
+        for c in r.children:
+            self._internal(c)
+
+    # --- score merging (pcmk__add_colocated_node_scores) -----------------------------
+    def add_colocated_scores(self, r: WRsc, table: dict[str, int] | None, attr: str | None, factor: float,
+                             this_with: bool = False, active: bool = False,
+                             nonnegative: bool = False) -> dict[str, int] | None:
+        """Return a new table (or None when rolled back) with r's scores merged in."""
+        if r.merging:
+            return table
+        r.merging = True
+        try:
+            if r.variant == "group":
+                if not r.children:
+                    return table
+                member = r.children[-1] if table is None else r.children[0]
+                work = self.add_colocated_scores(member, None if table is None else dict(table), attr,
+                                                 factor, this_with, active, nonnegative)
+                if work is None:
+                    return table
+            else:
+                if table is None:
+                    work = dict(r.allowed or {})
+                else:
+                    work = dict(table)
+                    self._add_matching(work, r, attr, factor, nonnegative)
+            if self.any_available(work):
+                mult = -1.0 if factor < 0 else 1.0
+                if this_with:
+                    cons = [(c, c.primary) for c in r.this_with]
+                elif r.variant == "group":
+                    last = r.children[-1]
+                    cons = [(c, c.dependent) for c in last.with_this if c.influence]
+                else:
+                    cons = [(c, c.dependent) for c in r.with_this if c.influence]
+                for c, other in cons:
+                    f = mult * c.score / INF
+                    res = self.add_colocated_scores(other, work, c.node_attribute, f, this_with, True, nonnegative)
+                    if res is not None:
+                        work = res
+            elif active:
+                return None
+            if nonnegative:
+                for k, v in work.items():
+                    if v == INFINITY_HACK:
+                        work[k] = 1
+            return work
+        finally:
+            r.merging = False
+
+    def _add_matching(self, work: dict[str, int], r: WRsc, attr: str | None, factor: float,
+                      only_positive: bool) -> None:
+        attr = attr or "#uname"
+        allowed = r.allowed or {}
+        for uname in list(work):
+            value = self.node[uname].attrs.get(attr) if uname in self.node else None
+            best = -INF
+            for an, aw in allowed.items():
+                if aw > best and self.available(an) and an in self.node and \
+                        self.node[an].attrs.get(attr) == value:
+                    best = aw
+            if factor < 0 and best < 0:
+                continue
+            if work[uname] == INFINITY_HACK:
+                continue
+            wf = factor * best
+            weight = int(wf - 0.5) if wf < 0 else int(wf + 0.5)
+            if weight == 0 and best != 0:
+                weight = 1 if factor > 0 else -1 if factor < 0 else 0
+            new = scores.add(weight, work[uname])
+            if only_positive and new < 0 and work[uname] > 0:
+                work[uname] = INFINITY_HACK
+                continue
+            if only_positive and new < 0 and work[uname] == 0:
+                continue
+            work[uname] = new
+
+    # --- colocation application ------------------------------------------------------
+    def coloc_affects(self, dep: WRsc, pri: WRsc, c: Coloc, preview: bool = False) -> str:
+        if not preview and pri.provisional:
+            return "nothing"
+        if c.dependent_role >= R.UNPROMOTED and dep.parent is not None and dep.parent.promotable \
+                and not dep.provisional:
+            return "role"
+        if not preview and not dep.provisional:
+            return "nothing"
+        if c.score > 0 and c.dependent_role != R.UNKNOWN and c.dependent_role != dep.next_role:
+            return "nothing"
+        if c.score > 0 and c.primary_role != R.UNKNOWN and c.primary_role != pri.next_role:
+            return "nothing"
+        if c.score < 0 and c.dependent_role != R.UNKNOWN and c.dependent_role == dep.next_role:
+            return "nothing"
+        if c.score < 0 and c.primary_role != R.UNKNOWN and c.primary_role == pri.next_role:
+            return "nothing"
+        return "location"
+
+    def apply_coloc_to_weights(self, dep: WRsc, pri: WRsc, c: Coloc) -> None:
+        attr = c.node_attribute or "#id"
+        value = None
+        if pri.allocated_to is not None:
+            value = pri.allocated_to.attrs.get(attr)
+        elif c.score < 0:
+            return
+        work = dict(dep.allowed or {})
+        for uname in list(work):
+            n = self.node[uname]
+            if pri.allocated_to is None:
+                work[uname] = scores.add(-c.score, work[uname])
+            elif n.attrs.get(attr) == value:
+                if c.score < INF:
+                    work[uname] = scores.add(c.score, work[uname])
+            elif c.score >= INF:
+                work[uname] = scores.add(-c.score, work[uname])
+        if c.score <= -INF or c.score >= INF or self.any_available(work):
+            dep.allowed = work
+
+    def apply_coloc_to_priority(self, dep: WRsc, pri: WRsc, c: Coloc) -> None:
+        if pri.allocated_to is None or dep.allocated_to is None:
+            return
+        attr = c.node_attribute or "#id"
+        if dep.allocated_to.attrs.get(attr) != pri.allocated_to.attrs.get(attr):
+            if c.score == INF and c.dependent_role == R.PROMOTED:
+                dep.priority = -INF
+            return
+        if c.primary_role != R.UNKNOWN and c.primary_role != pri.next_role:
+            return
+        mult = -1 if c.dependent_role == R.UNPROMOTED else 1
+        dep.priority = scores.add(mult * c.score, dep.priority)
+
+    def apply_coloc(self, dep: WRsc, pri: WRsc, c: Coloc) -> None:
+        """Apply colocation c to dependent primitive `dep` from primary `pri` (any variant)."""
+        if pri.variant == "primitive":
+            kind = self.coloc_affects(dep, pri, c)
+            if kind == "role":
+                self.apply_coloc_to_priority(dep, pri, c)
+            elif kind == "location":
+                self.apply_coloc_to_weights(dep, pri, c)
+        elif pri.variant == "group":
+            if pri.provisional:
+                return
+            if not pri.children:
+                return
+            member = pri.children[-1] if c.score >= INF else pri.children[0]
+            self.apply_coloc(dep, member, c)
+        else:
+            from hastack.scheduler.clones import apply_coloc_with_clone
+            apply_coloc_with_clone(self, dep, pri, c)
+
+    def apply_coloc_for_dependent(self, dep: WRsc, pri: WRsc, c: Coloc) -> None:
+        if dep.variant == "group":
+            if dep.children:
+                self.apply_coloc_for_dependent(dep.children[0], pri, c)
+            return
+        self.apply_coloc(dep, pri, c)
+
+    # --- assignment ---------------------------------------------------------------------
+    def assign(self, r: WRsc, prefer: WNode | None = None) -> WNode | None:
+        return ASSIGN[r.variant](self, r, prefer)
+
+    def finalize(self, r: WRsc, chosen: str | None, force: bool) -> bool:
+        if not force and chosen is not None:
+            w = (r.allowed or {}).get(chosen, -INF)
+            if w < 0 or not self.available(chosen):
+                r.next_role = R.STOPPED
+                r.next_role_reason = "node availability"
+                chosen = None
+        r.allocated_to = None
+        r.provisional = False
+        if chosen is None:
+            if r.next_role == R.UNKNOWN or True:
+                r.next_role = R.STOPPED
+            return False
+        node = self.node[chosen]
+        r.allocated_to = node
+        node.num_resources += 1
+        return True
+
+    def assign_best_node(self, r: WRsc, prefer: WNode | None) -> bool:
+        if not r.provisional:
+            return r.allocated_to is not None
+        table = r.allowed or {}
+        nodes = self.sort_nodes(table, r.current_node())
+        best = nodes[0] if nodes else None
+        chosen: str | None = None
+        if prefer is not None and nodes:
+            if prefer.uname in table and table[prefer.uname] >= table[best] \
+                    and self.available(prefer.uname) and table[prefer.uname] >= 0:  # type: ignore[index]
+                chosen = prefer.uname
+        if chosen is None and best is not None:
+            chosen = best
+            cp = r.clone_parent()
+            unique_clone = cp is not None and cp.unique and r.parent is cp
+            if not unique_clone and table[chosen] > 0 and self.available(chosen):
+                running = r.current_node()
+                if running is not None and self.available(running.uname) and table.get(running.uname, -INF) >= 0:
+                    for other in nodes[1:]:
+                        if table[other] != table[chosen]:
+                            break
+                        if other == running.uname:
+                            chosen = other
+        return self.finalize(r, chosen, False)
+
+    def assign_primitive(self, r: WRsc, prefer: WNode | None) -> WNode | None:
+        if r.parent is not None and not r.parent.allocating and r.parent.provisional:
+            self.assign(r.parent, prefer)
+        if not r.provisional:
+            return r.allocated_to
+        if r.allocating:
+            return None
+        r.allocating = True
+        for c in list(r.this_with):
+            archive = None
+            if c.dependent_role >= R.PROMOTED or (-INF < c.score < 0):
+                archive = dict(r.allowed or {})
+            self.assign(c.primary, None)
+            self.apply_coloc_for_dependent(r, c.primary, c)
+            if archive is not None and not self.any_available(r.allowed):
+                r.allowed = archive
+        for c in list(r.with_this):
+            if not c.influence:
+                continue
+            res = self.add_colocated_scores(c.dependent, dict(r.allowed or {}), c.node_attribute,
+                                            c.score / INF, active=True)
+            if res is not None:
+                r.allowed = res
+        if r.next_role == R.STOPPED:
+            for n in list((r.allowed or {}).keys()):
+                r.allowed[n] = -INF  # type: ignore[index]
+        elif r.next_role > r.role and not self.u.options.have_quorum \
+                and self.u.options.no_quorum_policy == "freeze":
+            r.next_role = r.role
+        self.printed[r.id] = dict(r.allowed or {})
+        if self.u.options.stonith_enabled and not self.u.options.have_stonith_resource:
+            r.managed = False
+        if not r.managed:
+            if r.next_role == R.UNKNOWN or True:
+                r.next_role = r.role
+            cur = r.current_node()
+            self.finalize(r, cur.uname if cur is not None else None, True)
+            if cur is None:
+                r.next_role = R.STOPPED if r.role <= R.STOPPED else r.role
+            else:
+                r.next_role = r.role
+        elif self.u.options.stop_all:
+            self.finalize(r, None, True)
+        elif r.provisional and self.assign_best_node(r, prefer):
+            pass
+        r.allocating = False
+        return r.allocated_to
+
+    def assign_group(self, r: WRsc, prefer: WNode | None) -> WNode | None:
+        if not r.provisional:
+            return r.allocated_to
+        if r.allocating:
+            return None
+        if not r.children:
+            r.provisional = False
+            return None
+        r.allocating = True
+        first = r.children[0]
+        r.role = first.role
+        # expand group colocations onto members
+        for c in r.this_with:
+            self.add_this_with(first, c)
+        any_unmanaged = not first.managed
+        for m in r.children[1:]:
+            if any_unmanaged:
+                for c in r.this_with:
+                    if c.score == INF:
+                        self.add_this_with(m, c)
+            elif not m.managed:
+                any_unmanaged = True
+        r.this_with = []
+        last = r.children[-1]
+        for c in r.with_this:
+            self.add_with_this(last, c)
+        r.with_this = []
+        self.printed[r.id] = dict(r.allowed or {})
+        first_node = None
+        for m in r.children:
+            n = self.assign(m, prefer)
+            if first_node is None:
+                first_node = n
+        r.next_role = first.next_role
+        r.allocating = False
+        r.provisional = False
+        r.allocated_to = first_node
+        return first_node
+
+    def assign_clone(self, r: WRsc, prefer: WNode | None) -> WNode | None:
+        from hastack.scheduler.clones import assign_clone
+        return assign_clone(self, r, prefer)
+
+    def run(self) -> None:
+        for r in self.u.resources:
+            self.assign(r, None)
+
+
+ASSIGN: dict[str, Callable[[Assigner, WRsc, WNode | None], WNode | None]] = {
+    "primitive": Assigner.assign_primitive,
+    "group": Assigner.assign_group,
+    "clone": Assigner.assign_clone,
+}

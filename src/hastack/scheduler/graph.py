@@ -1,0 +1,108 @@
+"""The action graph under construction: actions, their flags and the orderings between them.
+
+Owns the action records (optional/runnable/pseudo flags and reasons, as
+Pacemaker's pe_action_t), ordering flags, and lookup of a resource's
+actions by task and node.
+
+Imports only the scheduler's working records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntFlag
+
+from hastack.scheduler.working import WNode, WRsc
+
+
+class O(IntFlag):
+    """Ordering flags (Pacemaker's enum pe_ordering)."""
+
+    NONE = 0
+    OPTIONAL = 1 << 0
+    IMPLIES_THEN = 1 << 1
+    IMPLIES_FIRST = 1 << 2
+    PROMOTED_IMPLIES_FIRST = 1 << 3
+    RUNNABLE_LEFT = 1 << 4
+    PSEUDO_LEFT = 1 << 5
+    RESTART = 1 << 6
+    ASYMMETRICAL = 1 << 7
+    IMPLIES_THEN_PRINTED = 1 << 8
+    IMPLIES_FIRST_PRINTED = 1 << 9
+    SAME_NODE = 1 << 10
+    PRESERVE = 1 << 11
+    ONE_OR_MORE = 1 << 12
+    SERIALIZE = 1 << 13
+
+
+@dataclass(eq=False)
+class Act:
+    id: int
+    task: str
+    rsc: WRsc | None
+    node: WNode | None
+    interval_ms: int = 0
+    optional: bool = True
+    runnable: bool = True
+    pseudo: bool = False
+    reason: str | None = None
+    needs: str = "nothing"
+    print_always: bool = False
+    before: list[list] = field(default_factory=list)  # [first Act, O] entries, self is "then"
+    after: list[list] = field(default_factory=list)  # [then Act, O] entries, self is "first"
+
+    @property
+    def uuid(self) -> str:
+        rid = self.rsc.id if self.rsc is not None else ""
+        return f"{rid}_{self.task}_{self.interval_ms}"
+
+    def set_reason(self, reason: str | None, overwrite: bool) -> None:
+        if self.reason is not None and not overwrite:
+            return
+        self.reason = reason
+
+
+class Graph:
+    def __init__(self) -> None:
+        self.actions: list[Act] = []
+        self.by_rsc: dict[int, list[Act]] = {}
+
+    def new(self, task: str, rsc: WRsc | None, node: WNode | None, optional: bool = True,
+            interval_ms: int = 0, pseudo: bool = False) -> Act:
+        a = Act(len(self.actions), task, rsc, node, interval_ms, optional, True, pseudo)
+        self.actions.append(a)
+        if rsc is not None:
+            self.by_rsc.setdefault(id(rsc), []).append(a)
+        return a
+
+    def of(self, rsc: WRsc) -> list[Act]:
+        return self.by_rsc.get(id(rsc), [])
+
+    def find(self, rsc: WRsc, task: str, node: WNode | None, interval_ms: int = 0,
+             exact: bool = False) -> list[Act]:
+        out = []
+        for a in self.of(rsc):
+            if a.task != task or a.interval_ms != interval_ms:
+                continue
+            if node is None or a.node is None and not exact or a.node is node:
+                out.append(a)
+        return out
+
+    def first(self, rsc: WRsc, task: str, node: WNode | None = None) -> Act | None:
+        found = self.find(rsc, task, node)
+        return found[0] if found else None
+
+    @staticmethod
+    def order(first: Act | None, then: Act | None, flags: O) -> bool:
+        if first is None or then is None or flags == O.NONE:
+            return False
+        for entry in first.after:
+            if entry[0] is then:
+                entry[1] |= flags
+                for b in then.before:
+                    if b[0] is first:
+                        b[1] |= flags
+                return False
+        first.after.append([then, flags])
+        then.before.append([first, flags])
+        return True

@@ -1,0 +1,109 @@
+"""Rule evaluation against one node's attributes (and the evaluation time).
+
+Owns Pacemaker's expression semantics: attribute comparisons typed as
+string (case-insensitive), integer, number or version; defined/not_defined;
+and/or combination; nested rules. Date expressions are evaluated against
+`now` for the simple lt/gt/in_range forms.
+
+Imports only the model.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping
+
+from hastack.model.config import DateExpression, Expression, Rule, RuleItem
+
+_NUM = re.compile(r"^\s*[-+]?\d+(\.\d*)?\s*$")
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    out = []
+    for part in text.split("."):
+        m = re.match(r"\d+", part)
+        out.append(int(m.group()) if m else 0)
+    return tuple(out)
+
+
+def _compare(op: str, left: str, right: str, vtype: str | None) -> bool:
+    if vtype is None:
+        if op in ("lt", "gt", "lte", "gte"):
+            vtype = "number" if "." in right else "integer"
+        else:
+            vtype = "string"
+    vtype = vtype.lower()
+    cmp: int
+    if vtype in ("integer", "number"):
+        try:
+            a = float(left) if vtype == "number" else int(float(left))
+            b = float(right) if vtype == "number" else int(float(right))
+        except ValueError:
+            a_s, b_s = left.lower(), right.lower()
+            cmp = (a_s > b_s) - (a_s < b_s)
+        else:
+            cmp = (a > b) - (a < b)
+    elif vtype == "version":
+        ka, kb = _version_key(left), _version_key(right)
+        cmp = (ka > kb) - (ka < kb)
+    else:
+        a_s, b_s = left.lower(), right.lower()
+        cmp = (a_s > b_s) - (a_s < b_s)
+    return {"lt": cmp < 0, "gt": cmp > 0, "lte": cmp <= 0, "gte": cmp >= 0,
+            "eq": cmp == 0, "ne": cmp != 0}.get(op, False)
+
+
+def _eval_expression(expr: Expression, attrs: Mapping[str, str]) -> bool:
+    op = expr.operation.lower()
+    value = attrs.get(expr.attribute)
+    if op == "defined":
+        return value is not None
+    if op == "not_defined":
+        return value is None
+    if value is None or expr.value is None:
+        # Pacemaker: a missing attribute only satisfies "ne".
+        return op == "ne" and value is None and expr.value is not None
+    return _compare(op, value, expr.value, expr.type)
+
+
+def _parse_date(text: str) -> int | None:
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?", text.strip())
+    if not m:
+        return None
+    y, mo, d, h, mi, s = (int(x) if x else 0 for x in m.groups())
+    return calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0))
+
+
+def _eval_date(expr: DateExpression, now: int) -> bool:
+    op = expr.operation.lower()
+    start = _parse_date(expr.start) if expr.start else None
+    end = _parse_date(expr.end) if expr.end else None
+    if op == "gt":
+        return start is not None and now > start
+    if op == "lt":
+        return end is not None and now < end
+    if op == "in_range":
+        if start is not None and now < start:
+            return False
+        if end is not None and now > end:
+            return False
+        return True
+    return False
+
+
+def eval_item(item: RuleItem, attrs: Mapping[str, str], now: int) -> bool:
+    if isinstance(item, Rule):
+        return eval_rule(item, attrs, now)
+    if isinstance(item, DateExpression):
+        return _eval_date(item, now)
+    return _eval_expression(item, attrs)
+
+
+def eval_rule(rule: Rule, attrs: Mapping[str, str], now: int) -> bool:
+    if not rule.expressions:
+        return True
+    results = (eval_item(e, attrs, now) for e in rule.expressions)
+    if rule.boolean_op.lower() == "or":
+        return any(results)
+    return all(results)

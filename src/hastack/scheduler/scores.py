@@ -1,0 +1,222 @@
+"""Node scores before assignment: location constraints, stickiness, history bans, fail limits.
+
+Owns: the initial allowed-node table of every resource and the
+Contribution record of each input (for `hastack explain`). Pacemaker's
+pcmk__apply_locations, apply_stickiness and check_failure_threshold.
+
+Imports only the model and the scheduler's own modules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from hastack.model import scores
+from hastack.model.config import Configuration, Location
+from hastack.scheduler.rules import eval_rule
+from hastack.scheduler.types import Contribution
+from hastack.scheduler.unpack import Unpacked, failcount
+from hastack.scheduler.working import R, WNode, WRsc
+
+INF = scores.INFINITY
+
+
+class Recorder:
+    """Collects Contributions per resource id as they are applied."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, list[Contribution]] = defaultdict(list)
+
+    def add(self, rsc: str, node: str, delta: int, source: str, text: str) -> None:
+        self.items[rsc].append(Contribution(node, delta, source, text))
+
+
+def node_score(r: WRsc, node: WNode, score: int, rec: Recorder | None, source: str, text: str,
+               recurse: bool = True) -> None:
+    """resource_node_score: add `score` on `node` to r and (by default) all its descendants."""
+    if recurse:
+        for c in r.children:
+            node_score(c, node, score, rec, source, text, True)
+    if r.allowed is None:
+        r.allowed = {}
+    r.allowed[node.uname] = scores.add(r.allowed.get(node.uname, 0), score) if node.uname in r.allowed else score
+    if rec is not None and (r.variant == "primitive" or r.parent is None):
+        rec.add(r.id, node.uname, score, source, text)
+
+
+def all_nodes_score(r: WRsc, nodes: list[WNode], score: int, rec: Recorder | None, source: str, text: str) -> None:
+    for n in nodes:
+        node_score(r, n, score, rec, source, text)
+
+
+def _location_targets(loc: Location, u: Unpacked) -> list[WRsc]:
+    if loc.rsc is not None:
+        r = u.constraint_rsc(loc.rsc)
+        return [r] if r is not None else []
+    if loc.rsc_pattern is not None:
+        pat = re.compile(loc.rsc_pattern)
+        return [r for r in u.resources if pat.search(r.id)]
+    out = []
+    for s in loc.sets:
+        for rid in s.resources:
+            r = u.constraint_rsc(rid)
+            if r is not None:
+                out.append(r)
+    return out
+
+
+def _apply_location_to(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recorder, loc: Location,
+                       texts: dict[str, str]) -> None:
+    """Group: the first member takes the scores, later members get 0 (node allowed only)."""
+    src = f"location:{loc.id}"
+    if r.variant == "group":
+        _add_only(r, node_scores, rec, src, texts)
+        first = True
+        for m in r.children:
+            if first:
+                _apply_location_to(m, node_scores, rec, loc, texts)
+                first = False
+            else:
+                _apply_location_to(m, [(n, 0) for n, _ in node_scores], rec, loc, texts)
+        return
+    if r.variant == "clone":
+        _add_only(r, node_scores, rec, src, texts)
+        for c in r.children:
+            _apply_location_to(c, node_scores, rec, loc, texts)
+        return
+    _add_only(r, node_scores, rec, src, texts)
+
+
+def _add_only(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recorder, src: str, texts: dict[str, str]) -> None:
+    if r.allowed is None:
+        r.allowed = {}
+    for n, s in node_scores:
+        if n.uname in r.allowed:
+            r.allowed[n.uname] = scores.add(r.allowed[n.uname], s)
+        else:
+            r.allowed[n.uname] = s
+        if r.variant == "primitive" or r.parent is None:
+            rec.add(r.id, n.uname, s, src, texts.get(n.uname, src))
+
+
+def apply_locations(config: Configuration, u: Unpacked, rec: Recorder) -> None:
+    for c in config.constraints:
+        if not isinstance(c, Location):
+            continue
+        role = c.role
+        if role is not None:
+            continue  # role-specific: used for promotion only
+        targets = _location_targets(c, u)
+        if not targets:
+            continue
+        node_scores: list[tuple[WNode, int]] = []
+        texts: dict[str, str] = {}
+        if c.node is not None:
+            n = u.node_by_uname.get(c.node)
+            if n is not None and c.score is not None:
+                node_scores.append((n, c.score))
+                verb = "prefers" if c.score >= 0 else "avoids"
+                texts[n.uname] = f"location constraint {c.id} {verb} {n.uname} ({scores.format(c.score)})"
+        else:
+            for rule in c.rules:
+                if rule.role is not None:
+                    continue
+                for n in u.nodes:
+                    if not eval_rule(rule, n.attrs, u.now):
+                        continue
+                    if rule.score_attribute:
+                        v = n.attrs.get(rule.score_attribute)
+                        try:
+                            s = scores.parse(v) if v is not None else 0
+                        except Exception:
+                            s = 0
+                    else:
+                        s = rule.score if rule.score is not None else 0
+                    node_scores.append((n, s))
+                    texts[n.uname] = f"location rule {rule.id} of {c.id} matches {n.uname} ({scores.format(s)})"
+        if not node_scores:
+            continue
+        for r in targets:
+            _apply_location_to(r, node_scores, rec, c, texts)
+
+
+def apply_symmetric_default(u: Unpacked, rec: Recorder) -> None:
+    if not u.options.symmetric:
+        for r in u.resources:
+            _ensure_tables(r)
+        return
+    for r in u.resources:
+        for n in u.nodes:
+            node_score(r, n, 0, None, "symmetric", "")
+
+
+def _ensure_tables(r: WRsc) -> None:
+    if r.allowed is None:
+        r.allowed = {}
+    for c in r.children:
+        _ensure_tables(c)
+
+
+def apply_bans(u: Unpacked, rec: Recorder) -> None:
+    for b in u.bans:
+        if b.node is None:
+            for n in u.nodes:
+                node_score(b.rsc, n, b.score, rec, b.source, b.text)
+        else:
+            n = u.node_by_uname.get(b.node)
+            if n is not None:
+                node_score(b.rsc, n, b.score, rec, b.source, b.text)
+
+
+def apply_stickiness(r: WRsc, u: Unpacked, rec: Recorder) -> None:
+    if r.children:
+        for c in r.children:
+            apply_stickiness(c, u, rec)
+        return
+    if not r.managed or r.stickiness < 1 or len(r.running_on) != 1:
+        return
+    node = r.running_on[0]
+    if not u.options.symmetric and (r.allowed is None or node.uname not in r.allowed):
+        return
+    node_score(r, node, r.stickiness, rec, "stickiness",
+               f"{r.id} is active on {node.uname}: resource-stickiness (+{scores.format(r.stickiness)})")
+
+
+def apply_fail_limits(r: WRsc, node: WNode, u: Unpacked, rec: Recorder) -> None:
+    if r.children:
+        for c in r.children:
+            apply_fail_limits(c, node, u, rec)
+        return
+    if r.migration_threshold <= 0 or not r.managed:
+        return
+    count, _ = failcount(u, r, node, True)
+    if count <= 0 or count < r.migration_threshold:
+        return
+    top = r.top()
+    target = top if (top.variant == "clone" and not top.unique) else r
+    node_score(target, node, -INF, rec, "fail-limit",
+               f"{r.id} failed {count} times on {node.uname} (migration-threshold={r.migration_threshold})")
+
+
+def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
+    rec = Recorder()
+    apply_symmetric_default(u, rec)
+    apply_bans_first = [b for b in u.bans]
+    _ = apply_bans_first
+    apply_locations(config, u, rec)
+    apply_bans(u, rec)
+    for r in u.resources:
+        apply_stickiness(r, u, rec)
+    for n in u.nodes:
+        for r in u.resources:
+            apply_fail_limits(r, n, u, rec)
+    for n in u.nodes:
+        if not n.available():
+            why = ("offline" if not n.online else "unclean" if n.unclean else "in standby" if n.standby
+                   else "in maintenance" if n.maintenance else "shutting down" if n.shutdown else "pending")
+            for r in u.resources:
+                for p in r.primitives():
+                    rec.add(p.id, n.uname, -INF, "node", f"node {n.uname} is {why} and cannot run resources")
+    _ = R
+    return rec

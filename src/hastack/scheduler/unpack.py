@@ -1,0 +1,793 @@
+"""Unpack: configuration and status into the working records (Pacemaker's unpack.c).
+
+Owns: cluster options, node facts (online, standby, unclean and why),
+the resource tree with clone instances and resolved meta attributes, and the
+reading of every node's operation history into each resource's current role,
+failure flags and history-derived bans. Fail counts are read here too.
+
+Imports only the model and the scheduler's working records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from hastack.model import durations, scores
+from hastack.model.config import (
+    AttrSet, Clone, Configuration, Group, Op, Primitive, Template, merged,
+)
+from hastack.model.state import ClusterState, OpRecord, ResourceHistory
+from hastack.model.values import Role, is_true
+from hastack.scheduler.rules import eval_rule
+from hastack.scheduler.working import R, WNode, WRsc
+
+INF = scores.INFINITY
+
+# executor statuses
+EXEC_PENDING, EXEC_DONE, EXEC_CANCELLED, EXEC_TIMEOUT = -1, 0, 1, 2
+EXEC_NOT_SUPPORTED, EXEC_ERROR, EXEC_ERROR_HARD, EXEC_ERROR_FATAL = 3, 4, 5, 6
+EXEC_NOT_INSTALLED = 7
+
+ON_FAIL_RANK = {"ignore": 0, "demote": 1, "recover": 2, "restart": 2, "migrate": 3,
+                "block": 4, "stop": 5, "standby": 6, "fence": 7}
+
+
+@dataclass
+class Options:
+    stonith_enabled: bool = True
+    stonith_action: str = "reboot"
+    symmetric: bool = True
+    no_quorum_policy: str = "stop"
+    have_quorum: bool = True
+    stop_orphans: bool = True
+    maintenance: bool = False
+    stop_all: bool = False
+    startup_fencing: bool = True
+    have_stonith_resource: bool = False
+    placement_strategy: str = "default"
+    start_failure_is_fatal: bool = True
+    probes: bool = True
+
+
+@dataclass
+class Ban:
+    """A location score that the status section implies (hard error, stop failure ...)."""
+
+    rsc: WRsc
+    node: str | None  # None: every node
+    score: int
+    source: str
+    text: str
+
+
+@dataclass
+class Unpacked:
+    options: Options
+    nodes: list[WNode]
+    node_by_uname: dict[str, WNode]
+    resources: list[WRsc]  # top level, definition order, orphans last
+    by_id: dict[str, WRsc]
+    bans: list[Ban] = field(default_factory=list)
+    fence_reasons: dict[str, str] = field(default_factory=dict)
+    recheck_at: int | None = None
+    failcounts: dict[tuple[str, str], int] = field(default_factory=dict)  # (rsc id, node) -> effective
+    history: dict[tuple[str, str], list[OpRecord]] = field(default_factory=dict)  # (prim id, node)
+    now: int = 0
+    aliases: dict[str, WRsc] = field(default_factory=dict)  # configured child id -> its clone
+
+    def constraint_rsc(self, rid: str | None) -> WRsc | None:
+        if rid is None:
+            return None
+        r = self.by_id.get(rid)
+        if r is not None and r.clone_parent() is None:
+            return r
+        return self.aliases.get(rid, r)
+
+
+# --- options and nodes ------------------------------------------------------------
+
+def unpack_options(config: Configuration, state: ClusterState) -> Options:
+    props = merged(config.properties)
+
+    def flag(name: str, default: bool) -> bool:
+        return is_true(props.get(name), default)
+
+    o = Options()
+    o.stonith_enabled = flag("stonith-enabled", True)
+    action = props.get("stonith-action", "reboot")
+    o.stonith_action = "off" if action == "poweroff" else action
+    o.symmetric = flag("symmetric-cluster", True)
+    o.have_quorum = state.have_quorum
+    policy = props.get("no-quorum-policy", "stop").lower()
+    if policy == "suicide" and not o.stonith_enabled:
+        policy = "stop"
+    o.no_quorum_policy = policy if policy in ("stop", "freeze", "ignore", "demote", "suicide") else "stop"
+    o.stop_orphans = flag("stop-orphan-resources", True)
+    o.maintenance = flag("maintenance-mode", False)
+    o.stop_all = flag("stop-all-resources", False)
+    o.startup_fencing = flag("startup-fencing", True) if o.stonith_enabled else False
+    o.placement_strategy = props.get("placement-strategy", "default")
+    o.start_failure_is_fatal = flag("start-failure-is-fatal", True)
+    o.probes = flag("enable-startup-probes", True)
+    return o
+
+
+def _fence(u: Unpacked, node: WNode, reason: str) -> None:
+    """pe_fence_node for a cluster node: mark unclean; the first reason wins."""
+    if not node.unclean or node.uname not in u.fence_reasons:
+        u.fence_reasons.setdefault(node.uname, reason)
+    node.unclean = True
+
+
+def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: Unpacked, now: int) -> None:
+    for i, n in enumerate(config.nodes):
+        w = WNode(id=n.id, uname=n.uname, index=i)
+        attrs: dict[str, str] = {}
+        for aset in sorted(n.attributes, key=lambda s: -(s.score or 0)):
+            if aset.rule is not None and not eval_rule(aset.rule, {}, now):
+                continue
+            for k, v in aset.pairs:
+                attrs.setdefault(k, v)
+        attrs["#uname"] = n.uname
+        attrs["#id"] = n.id
+        attrs["#kind"] = "cluster" if n.type in ("member", "normal", "") else n.type
+        attrs["#is_dc"] = "true" if state.dc_uuid == n.id else "false"
+        w.attrs = attrs
+        # Nodes are unclean until their status is seen (startup-fencing).
+        w.unclean = opts.startup_fencing and n.type != "ping"
+        if w.unclean:
+            u.fence_reasons.setdefault(n.uname, "node is unclean")
+        u.nodes.append(w)
+        u.node_by_uname[n.uname] = w
+    by_id = {w.id: w for w in u.nodes}
+    for ns in state.nodes.values():
+        w = by_id.get(ns.id) or u.node_by_uname.get(ns.uname)
+        if w is None:
+            continue
+        for k, v in ns.attributes.items():
+            w.attrs[k] = v
+        w.unseen = False
+        w.unclean = False
+        u.fence_reasons.pop(w.uname, None)
+        if is_true(w.attrs.get("standby")):
+            w.standby = True
+        if is_true(w.attrs.get("maintenance")):
+            w.maintenance = True
+        _online_status(u, w, ns, opts)
+
+
+def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: ignore[no-untyped-def]
+    shutdown_attr = w.attrs.get("shutdown")
+    w.shutdown = bool(shutdown_attr) and shutdown_attr != "0"
+    w.expected_up = (ns.expected or "").lower() == "member"
+    in_cluster = ns.in_ccm
+    in_true = is_true(in_cluster)
+    peer_online = (ns.crmd or "").lower() == "online"
+    join = (ns.join or "").lower()
+    online = False
+    if not opts.stonith_enabled:
+        if not in_true:
+            pass
+        elif peer_online:
+            online = join == "member"
+        elif not w.expected_up:
+            pass
+        else:
+            _fence(u, w, "peer is unexpectedly down")
+    else:
+        term = w.attrs.get("terminate")
+        do_terminate = is_true(term) or bool(term and term[0] != "0" and term[0].isdigit())
+        exp_state = (ns.expected or "down").lower()
+        online = in_true
+        if w.shutdown:
+            online = peer_online
+        elif in_cluster is None:
+            _fence(u, w, "peer has not been seen by the cluster")
+        elif join == "banned":
+            _fence(u, w, "peer failed Pacemaker membership criteria")
+        elif not do_terminate and exp_state == "down":
+            if in_true or peer_online:
+                w.standby = True
+                w.pending = True
+        elif do_terminate and join == "down" and not in_true and not peer_online:
+            online = False
+        elif not in_true:
+            _fence(u, w, "peer is no longer part of the cluster")
+        elif not peer_online:
+            _fence(u, w, "peer process is no longer available")
+        elif do_terminate:
+            _fence(u, w, "termination was requested")
+        elif join == "member":
+            pass
+        elif join in ("pending", "down"):
+            w.standby = True
+            w.pending = True
+        else:
+            _fence(u, w, "peer was in an unknown state")
+    w.online = online
+
+
+# --- resources ----------------------------------------------------------------------
+
+def _meta_of(sets: tuple[AttrSet, ...]) -> dict[str, str]:
+    return dict(merged(sets))
+
+
+def _inherit(own: dict[str, str], parent: WRsc | None, defaults: Mapping[str, str]) -> dict[str, str]:
+    meta = dict(own)
+    if parent is not None:
+        for k, v in parent.meta.items():
+            meta.setdefault(k, v)
+    for k, v in defaults.items():
+        meta.setdefault(k, v)
+    return meta
+
+
+def _score(text: str | None, default: int = 0) -> int:
+    if text is None:
+        return default
+    try:
+        return scores.parse(text)
+    except Exception:
+        return default
+
+
+def _apply_meta(r: WRsc, opts: Options) -> None:
+    m = r.meta
+    r.priority = _score(m.get("priority"))
+    r.stickiness = _score(m.get("resource-stickiness"), 0)
+    r.migration_threshold = _score(m.get("migration-threshold"), INF)
+    if r.migration_threshold < 0:
+        r.migration_threshold = 0
+    ft = m.get("failure-timeout")
+    if ft:
+        try:
+            r.failure_timeout = durations.parse_ms(ft) // 1000
+        except Exception:
+            r.failure_timeout = 0
+    r.managed = is_true(m.get("is-managed"), True) and not opts.maintenance
+    if is_true(m.get("maintenance"), False):
+        r.managed = False
+    recovery = (m.get("multiple-active") or "stop_start").lower()
+    r.recovery = recovery
+    tr = m.get("target-role")
+    if tr and tr.lower() != "default":
+        try:
+            role = R.of(Role.parse(tr))
+        except Exception:
+            role = R.UNKNOWN
+        r.next_role = role
+    requires = m.get("requires")
+    if requires in ("nothing", "quorum", "fencing", "unfencing"):
+        r.needs = "fencing" if requires == "unfencing" else requires
+    elif r.is_fence_device:
+        r.needs = "quorum"
+    else:
+        r.needs = "fencing" if opts.stonith_enabled else "quorum"
+    if r.needs == "fencing" and not opts.stonith_enabled:
+        r.needs = "quorum"
+
+
+def _resolve_template(p: Primitive, config: Configuration) -> Primitive:
+    if p.template is None:
+        return p
+    t = config.resources.get(p.template)
+    if not isinstance(t, Template):
+        return p
+    return Primitive(id=p.id, agent=p.agent or t.agent, template=p.template,
+                     params=t.params + p.params, meta=t.meta + p.meta,
+                     utilization=t.utilization + p.utilization,
+                     ops=p.ops + tuple(o for o in t.ops if all(
+                         (o.name, o.interval_ms) != (x.name, x.interval_ms) for x in p.ops)))
+
+
+class TreeBuilder:
+    def __init__(self, config: Configuration, opts: Options, u: Unpacked) -> None:
+        self.config = config
+        self.opts = opts
+        self.u = u
+        self.defaults = dict(merged(config.rsc_defaults))
+        self.counter = 0
+
+    def build(self, rid: str, parent: WRsc | None, suffix: str = "") -> WRsc | None:
+        d = self.config.resources.get(rid)
+        if d is None or isinstance(d, Template):
+            return None
+        self.counter += 1
+        if isinstance(d, Primitive):
+            p = _resolve_template(d, self.config)
+            r = WRsc(id=rid + suffix, variant="primitive", meta={}, parent=parent, definition=p,
+                     agent=p.agent, order=self.counter)
+            r.meta = _inherit(_meta_of(p.meta), parent, self.defaults)
+            r.is_fence_device = p.agent is not None and p.agent.cls == "stonith"
+            if r.is_fence_device:
+                self.opts.have_stonith_resource = True
+        elif isinstance(d, Group):
+            r = WRsc(id=rid + suffix, variant="group", meta={}, parent=parent, order=self.counter)
+            r.meta = _inherit(_meta_of(d.meta), parent, self.defaults)
+        else:
+            assert isinstance(d, Clone)
+            r = WRsc(id=rid, variant="clone", meta={}, parent=parent, order=self.counter)
+            r.meta = _inherit(_meta_of(d.meta), parent, self.defaults)
+            r.meta.setdefault("resource-stickiness", "1")
+        _apply_meta(r, self.opts)
+        self.u.by_id[r.id] = r
+        if suffix and parent is not None:
+            self.u.aliases.setdefault(rid, parent.top())
+        if isinstance(d, Group):
+            for m in d.members:
+                c = self.build(m, r, suffix)
+                if c is not None:
+                    r.children.append(c)
+        elif isinstance(d, Clone):
+            m = r.meta
+            r.promotable = d.promotable or is_true(m.get("promotable"))
+            r.unique = is_true(m.get("globally-unique"))
+            r.clone_max = _score(m.get("clone-max") or m.get("master-max" if False else "clone-max"),
+                                 len(self.u.nodes))
+            r.clone_node_max = _score(m.get("clone-node-max"), 1)
+            r.promoted_max = _score(m.get("promoted-max") or m.get("master-max"), 1)
+            r.promoted_node_max = _score(m.get("promoted-node-max") or m.get("master-node-max"), 1)
+            r.interleave = is_true(m.get("interleave"))
+            r.ordered = is_true(m.get("ordered"))
+            r.notify = is_true(m.get("notify"))
+            for i in range(max(r.clone_max, 0)):
+                self.add_instance(r, i)
+        return r
+
+    def add_instance(self, clone: WRsc, i: int) -> WRsc | None:
+        d = self.config.resources.get(clone.id)
+        assert isinstance(d, Clone)
+        c = self.build(d.child, clone, f":{i}")
+        if c is not None:
+            clone.children.append(c)
+        return c
+
+
+# --- history --------------------------------------------------------------------------
+
+def _op_key(op: OpRecord) -> str:
+    return op.operation_key or f"{op.operation}_{op.interval_ms}"
+
+
+def _is_probe(op: OpRecord) -> bool:
+    return op.operation == "monitor" and op.interval_ms == 0
+
+
+def _set_active(r: WRsc) -> None:
+    top = r.top()
+    r.role = R.UNPROMOTED if top.promotable else R.STARTED
+
+
+def _op_def(r: WRsc, name: str, interval_ms: int) -> Op | None:
+    if r.definition is None:
+        return None
+    for o in r.definition.ops:
+        if o.name == name and o.interval_ms == interval_ms:
+            return o
+    return None
+
+
+def on_fail_for(r: WRsc, task: str, interval_ms: int, opts: Options) -> str:
+    op = _op_def(r, task, interval_ms)
+    value = op.on_fail.lower() if op is not None and op.on_fail else None
+    if value is None and task == "monitor" and interval_ms == 0:
+        pass
+    if value == "restart":
+        value = "recover"
+    if value is None:
+        if task == "stop":
+            value = "fence" if opts.stonith_enabled else "block"
+        elif task == "demote":
+            value = "recover"
+        else:
+            value = "recover"
+    if value == "fence" and not opts.stonith_enabled:
+        value = "stop"
+    if value == "demote" and task != "demote" and not (task == "monitor" and op is not None
+                                                         and op.role == Role.PROMOTED):
+        value = "recover" if task != "promote" else "demote"
+    return value
+
+
+def _fail_rsc(r: WRsc) -> WRsc:
+    """The resource that history bans apply to: an anonymous clone's clone."""
+    top = r.top()
+    if top.variant == "clone" and not top.unique:
+        return top
+    return r
+
+
+def base_name(rid: str) -> str:
+    m = re.match(r"^(.*):\d+$", rid)
+    return m.group(1) if m else rid
+
+
+def failcount(u: Unpacked, r: WRsc, node: WNode, effective: bool) -> tuple[int, int]:
+    name = r.id if r.clone_parent() is None or r.clone_parent().unique else base_name(r.id)  # type: ignore[union-attr]
+    fc_re = re.compile(r"^fail-count-" + re.escape(name) + r"(#.+_[0-9]+)?$")
+    lf_re = re.compile(r"^last-failure-" + re.escape(name) + r"(#.+_[0-9]+)?$")
+    count, last = 0, 0
+    for k, v in node.attrs.items():
+        if fc_re.match(k):
+            count = scores.add(count, _score(v))
+        elif lf_re.match(k):
+            try:
+                last = max(last, int(v))
+            except ValueError:
+                pass
+    if effective and count > 0 and last > 0 and r.failure_timeout and u.now > last + r.failure_timeout:
+        count = 0
+    return count, last
+
+
+class HistoryReader:
+    def __init__(self, u: Unpacked, opts: Options) -> None:
+        self.u = u
+        self.opts = opts
+
+    def ban(self, r: WRsc, node: str | None, source: str, text: str) -> None:
+        self.u.bans.append(Ban(r, node, -INF, source, text))
+
+    def find(self, hist_id: str, node: WNode) -> WRsc | None:
+        r = self.u.by_id.get(hist_id)
+        if r is not None and r.variant != "primitive":
+            return None
+        parent = None
+        if r is None:
+            zero = base_name(hist_id) + ":0"
+            r0 = self.u.by_id.get(zero)
+            if r0 is not None and r0.clone_parent() is not None and not r0.clone_parent().unique:  # type: ignore[union-attr]
+                r = r0
+            else:
+                return None
+        parent = r.clone_parent()
+        if parent is not None and not parent.unique:
+            r = self.find_anonymous(parent, base_name(hist_id), node)
+        if r is not None and r.id != hist_id:
+            r.clone_name = hist_id
+        return r
+
+    def find_anonymous(self, clone: WRsc, base: str, node: WNode) -> WRsc:
+        found: WRsc | None = None
+        inactive: WRsc | None = None
+        skip_inactive = False
+        for inst in clone.children:
+            prims = inst.primitives()
+            locs = {n.uname for p in prims for n in p.running_on}
+            match = next((p for p in prims if base_name(p.id) == base), None)
+            if locs:
+                if node.uname in locs and match is not None:
+                    if match.running_on:
+                        skip_inactive = True
+                    else:
+                        found = match
+                        break
+            elif not skip_inactive and inactive is None and not any(p.block for p in prims):
+                if match is not None and not (match.pending_node is not None and match.pending_node is not node):
+                    inactive = match
+        if found is None and not skip_inactive and inactive is not None:
+            found = inactive
+        if found is not None and found.needs != "fencing" and (not node.online or node.unclean):
+            found = None
+        if found is None:
+            tb = self.builder
+            inst = tb.add_instance(clone, len(clone.children))
+            assert inst is not None
+            for p in inst.primitives():
+                p.orphan = True
+            found = next(p for p in inst.primitives() if base_name(p.id) == base)
+        return found
+
+    builder: TreeBuilder
+
+    def orphan(self, h: ResourceHistory) -> WRsc:
+        r = WRsc(id=h.id, variant="primitive", meta={}, agent=h.agent, orphan=True,
+                 order=10**9 + len(self.u.resources))
+        r.meta = dict(self.builder.defaults)
+        _apply_meta(r, self.opts)
+        r.next_role = R.UNKNOWN
+        if r.agent is not None and r.agent.cls == "stonith":
+            r.is_fence_device = True
+        if not self.opts.stop_orphans:
+            r.managed = False
+        else:
+            self.u.bans.append(Ban(r, None, -INF, "orphan", f"{h.id} is no longer configured"))
+        self.u.by_id[r.id] = r
+        self.u.resources.append(r)
+        return r
+
+    def node_history(self, node: WNode, histories: tuple[ResourceHistory, ...]) -> None:
+        for h in histories:
+            if not h.ops:
+                continue
+            r = self.find(h.id, node)
+            if r is None:
+                if h.id in self.u.by_id:
+                    continue
+                r = self.orphan(h)
+            self.resource_history(r, node, h)
+
+    def resource_history(self, r: WRsc, node: WNode, h: ResourceHistory) -> None:
+        ops = sorted(h.ops, key=lambda o: (o.call_id < 0, o.call_id if o.call_id >= 0 else (o.last_rc_change or 0)))
+        self.u.history[(r.id, node.uname)] = ops
+        saved = r.role
+        r.role = R.UNKNOWN
+        st = {"on_fail": "ignore", "last_failure": None}
+        for op in ops:
+            self.unpack_op(r, node, op, st)
+        self.process_state(r, node, st["on_fail"])  # type: ignore[arg-type]
+        tr = r.meta.get("target-role")
+        if tr and tr.lower() != "default":
+            try:
+                req = R.of(Role.parse(tr))
+            except Exception:
+                req = R.UNKNOWN
+            if req != R.UNKNOWN and (r.next_role == R.UNKNOWN or req < r.next_role):
+                r.next_role = req
+        if saved > r.role:
+            r.role = saved
+
+    # unpack_rsc_op ------------------------------------------------------------
+    def unpack_op(self, r: WRsc, node: WNode, op: OpRecord, st: dict) -> None:  # type: ignore[type-arg]
+        task = op.operation
+        if task in ("notify", "meta-data"):
+            return
+        rc, status = op.rc_code, op.op_status
+        target = op.expected_rc if op.expected_rc is not None else -1
+        probe = _is_probe(op)
+        expired = status != EXEC_NOT_INSTALLED and self.expiry(r, node, rc, op)
+        old_rc, old_target = rc, target
+        # remap
+        if task == "monitor":
+            rc = {190: 0, 191: 8}.get(rc, rc)
+        maskable = probe and (rc in (5, 2) or status == EXEC_NOT_INSTALLED)
+        if maskable:
+            status, rc = EXEC_DONE, 7
+        if status in (EXEC_DONE, EXEC_ERROR):
+            status = EXEC_DONE
+            if target < 0 or target != rc:
+                status = EXEC_ERROR
+            if rc == 0:
+                if probe and target == 7:
+                    status = EXEC_DONE
+            elif rc == 7:
+                if probe or target == rc or not r.managed:
+                    r.role = R.STOPPED
+                    r.next_role = R.UNKNOWN if r.meta.get("target-role") is None else r.next_role
+                    self._reset_next(r)
+                    status = EXEC_DONE
+            elif rc == 8:
+                if probe and rc != target:
+                    status = EXEC_DONE
+                r.role = R.PROMOTED
+            elif rc in (9, 191):
+                r.role = R.PROMOTED
+                status = EXEC_ERROR
+            elif rc == 6:
+                status = EXEC_ERROR_FATAL
+            elif rc == 3:
+                status = EXEC_ERROR_HARD if op.interval_ms == 0 else EXEC_NOT_SUPPORTED
+            elif rc in (5, 2, 4):
+                status = EXEC_ERROR_HARD
+            else:
+                if status == EXEC_DONE:
+                    status = EXEC_ERROR
+        if expired and maskable and old_rc != old_target:
+            if r.role <= R.STOPPED:
+                r.role = R.UNKNOWN
+            return
+        if expired and rc != target:
+            if op.interval_ms == 0:
+                return
+            if node.online and not node.unclean:
+                return
+        if maskable:
+            self.update_state(r, node, op, task, target, st)
+            self.ban(_fail_rsc(r), node.uname, "masked-probe-failure",
+                     f"probe of {r.id} on {node.uname} failed")
+            return
+        if status == EXEC_CANCELLED:
+            return
+        if status == EXEC_PENDING:
+            if task == "start":
+                r.start_pending = True
+                _set_active(r)
+            elif task == "promote":
+                r.role = R.PROMOTED
+            if r.pending_task is None and (op.interval_ms != 0 or task != "monitor"):
+                r.pending_task = task
+                r.pending_node = node
+            return
+        if status == EXEC_DONE:
+            self.update_state(r, node, op, task, rc, st)
+            return
+        if status == EXEC_NOT_INSTALLED:
+            if on_fail_for(r, task, op.interval_ms, self.opts) == "ignore":
+                st["on_fail"] = "migrate"
+            self.ban(_fail_rsc(r), node.uname, "hard-error", f"{r.id} is not installed on {node.uname}")
+            self.op_failure(r, node, rc, op, st)
+            return
+        if status in (10, 11):
+            status = EXEC_ERROR_HARD
+        strategy = on_fail_for(r, task, op.interval_ms, self.opts)
+        if strategy == "ignore":
+            self.update_state(r, node, op, task, target, st)
+            r.failure_ignored = True
+            return
+        self.op_failure(r, node, rc, op, st)
+        if status == EXEC_ERROR_HARD:
+            self.ban(_fail_rsc(r), node.uname, "hard-error",
+                     f"{task} of {r.id} on {node.uname} failed with a hard error (rc={rc})")
+        elif status == EXEC_ERROR_FATAL:
+            self.ban(_fail_rsc(r), None, "fatal-error", f"{task} of {r.id} failed fatally (rc={rc})")
+
+    def _reset_next(self, r: WRsc) -> None:
+        r.next_role = R.UNKNOWN
+
+    def expiry(self, r: WRsc, node: WNode, rc: int, op: OpRecord) -> bool:
+        expired = False
+        is_last_failure = op.id.endswith("_last_failure_0")
+        if r.failure_timeout > 0 and op.last_rc_change is not None:
+            if self.u.now >= op.last_rc_change + r.failure_timeout:
+                expired = True
+            unexpired, last = failcount(self.u, r, node, True)
+            recheck = last + r.failure_timeout + 1
+            if unexpired and self.u.now < recheck:
+                if self.u.recheck_at is None or recheck < self.u.recheck_at:
+                    self.u.recheck_at = recheck
+            if expired:
+                total, _ = failcount(self.u, r, node, False)
+                if total and unexpired:
+                    expired = False
+        _ = is_last_failure
+        if expired and op.interval_ms == 0 and op.operation == "monitor" and rc in (0, 7, 8, 190, 191):
+            expired = False
+        return expired
+
+    def update_state(self, r: WRsc, node: WNode, op: OpRecord, task: str, rc: int, st: dict) -> None:  # type: ignore[type-arg]
+        clear = False
+        probe = _is_probe(op)
+        maskable = probe and (op.rc_code in (5, 2) or op.op_status == EXEC_NOT_INSTALLED)
+        if rc == 5 or maskable:
+            r.role = R.STOPPED
+        elif rc == 7:
+            clear = True
+        elif task == "monitor":
+            lf = st["last_failure"]
+            if lf is not None and _op_key(lf) == _op_key(op):
+                clear = True
+            if r.role < R.STARTED:
+                _set_active(r)
+        elif task == "start":
+            r.role = R.STARTED
+            clear = True
+        elif task == "stop":
+            r.role = R.STOPPED
+            clear = True
+        elif task == "promote":
+            r.role = R.PROMOTED
+            clear = True
+        elif task == "demote":
+            if st["on_fail"] == "demote":
+                clear = True
+            r.role = R.UNPROMOTED
+        elif task == "migrate_from":
+            r.role = R.STARTED
+            clear = True
+        elif task == "migrate_to":
+            r.role = R.STARTED
+        elif r.role < R.STARTED:
+            _set_active(r)
+        if clear and st["on_fail"] in ("block", "ignore", "demote", "recover"):
+            st["on_fail"] = "ignore"
+            r.next_role = R.UNKNOWN
+
+    def op_failure(self, r: WRsc, node: WNode, rc: int, op: OpRecord, st: dict) -> None:  # type: ignore[type-arg]
+        st["last_failure"] = op
+        task = op.operation
+        probe = _is_probe(op)
+        action_on_fail = on_fail_for(r, task, op.interval_ms, self.opts)
+        if ON_FAIL_RANK.get(action_on_fail, 2) > ON_FAIL_RANK.get(st["on_fail"], 0):
+            st["on_fail"] = action_on_fail
+        if task == "stop":
+            self.ban(r, node.uname, "stop-failure", f"stop of {r.id} failed on {node.uname}")
+        elif task == "promote":
+            r.role = R.PROMOTED
+        elif task == "demote":
+            if action_on_fail == "block":
+                r.role = R.PROMOTED
+                r.next_role = R.STOPPED
+            elif rc == 7:
+                r.role = R.STOPPED
+            else:
+                r.role = R.UNPROMOTED
+        if probe and rc == 5:
+            r.role = R.STOPPED
+        elif r.role < R.STARTED:
+            _set_active(r)
+        fail_role = R.STOPPED if action_on_fail == "stop" else (
+            R.UNPROMOTED if action_on_fail == "demote" else R.STARTED)
+        if fail_role != R.STARTED and r.next_role < fail_role:
+            r.next_role = fail_role
+        if fail_role == R.STOPPED:
+            self.ban(_fail_rsc(r), None, "on-fail-stop",
+                     f"{task} of {r.id} failed and on-fail=stop")
+
+    def process_state(self, r: WRsc, node: WNode, on_fail: str) -> None:
+        if r.role != R.UNKNOWN:
+            it: WRsc | None = r
+            while it is not None:
+                it.known_on.add(node.uname)
+                if it.unique or (it.variant == "clone" and it.unique):
+                    break
+                it = it.parent
+        if r.role > R.STOPPED and not node.online and not node.maintenance and r.managed:
+            if self.opts.stonith_enabled:
+                _fence(self.u, node, f"{r.id} is thought to be active there")
+        save = on_fail
+        if node.unclean:
+            on_fail = "ignore"
+        if on_fail == "demote":
+            r.failed = True
+        elif on_fail == "fence":
+            _fence(self.u, node, f"{r.id} failed there")
+        elif on_fail == "standby":
+            node.standby = True
+        elif on_fail == "block":
+            r.managed = False
+            r.block = True
+        elif on_fail == "migrate":
+            self.ban(r, node.uname, "migration", f"{r.id} failed on {node.uname} (on-fail=migrate)")
+        elif on_fail == "stop":
+            r.next_role = R.STOPPED
+        elif on_fail == "recover":
+            if r.role not in (R.STOPPED, R.UNKNOWN):
+                r.failed = True
+                r.stop_flag = True
+        if r.role not in (R.STOPPED, R.UNKNOWN):
+            add_running(r, node, save != "ignore")
+            if on_fail == "ignore":
+                pass
+            elif on_fail in ("demote", "block"):
+                r.failed = True
+            else:
+                r.failed = True
+                r.stop_flag = True
+
+
+def add_running(r: WRsc, node: WNode, failed: bool) -> None:
+    it: WRsc | None = r
+    while it is not None:
+        if node not in it.running_on:
+            it.running_on.append(node)
+        it = it.parent
+    if len(r.running_on) > 1 and r.recovery == "block":
+        r.managed = False
+        r.block = True
+
+
+def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
+    opts = unpack_options(config, state)
+    u = Unpacked(options=opts, nodes=[], node_by_uname={}, resources=[], by_id={}, now=now)
+    unpack_nodes(config, state, opts, u, now)
+    tb = TreeBuilder(config, opts, u)
+    for top in config.top_level:
+        r = tb.build(top.id, None)
+        if r is not None:
+            u.resources.append(r)
+    if opts.stonith_enabled and not opts.have_stonith_resource:
+        pass
+    reader = HistoryReader(u, opts)
+    reader.builder = tb
+    by_id = {w.id: w for w in u.nodes}
+    for ns in state.nodes.values():
+        w = by_id.get(ns.id) or u.node_by_uname.get(ns.uname)
+        if w is None:
+            continue
+        if not opts.stonith_enabled and not w.online:
+            continue
+        reader.node_history(w, ns.resources)
+    return u

@@ -1,0 +1,166 @@
+"""The scheduler's working records: nodes, resources and actions while one decision is made.
+
+These records are private to one `schedule()` call: each phase fills the
+fields it owns (unpack: facts; assign: allocated_to/next_role; actions:
+the action table) and the public Transition is built from them at the end.
+
+Imports only the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from hastack.model.config import Primitive
+from hastack.model.values import AgentRef, Role
+
+
+class R(IntEnum):
+    """Roles ordered as Pacemaker compares them."""
+
+    UNKNOWN = 0
+    STOPPED = 1
+    STARTED = 2
+    UNPROMOTED = 3
+    PROMOTED = 4
+
+    @property
+    def text(self) -> str:
+        return _TEXT[self]
+
+    @property
+    def public(self) -> Role:
+        return _PUBLIC[self]
+
+    @classmethod
+    def of(cls, role: Role | None) -> R:
+        if role is None:
+            return cls.UNKNOWN
+        return _FROM_PUBLIC[role]
+
+
+_TEXT = {R.UNKNOWN: "Unknown", R.STOPPED: "Stopped", R.STARTED: "Started",
+         R.UNPROMOTED: "Unpromoted", R.PROMOTED: "Promoted"}
+_PUBLIC = {R.UNKNOWN: Role.STOPPED, R.STOPPED: Role.STOPPED, R.STARTED: Role.STARTED,
+           R.UNPROMOTED: Role.UNPROMOTED, R.PROMOTED: Role.PROMOTED}
+_FROM_PUBLIC = {Role.STOPPED: R.STOPPED, Role.STARTED: R.STARTED,
+                Role.UNPROMOTED: R.UNPROMOTED, Role.PROMOTED: R.PROMOTED}
+
+
+@dataclass(eq=False)
+class WNode:
+    id: str
+    uname: str
+    index: int
+    attrs: dict[str, str] = field(default_factory=dict)
+    online: bool = False
+    unclean: bool = False
+    unseen: bool = True
+    standby: bool = False
+    pending: bool = False
+    maintenance: bool = False
+    shutdown: bool = False
+    expected_up: bool = False
+    fence_reason: str | None = None
+    num_resources: int = 0
+
+    def available(self) -> bool:
+        """Pacemaker's pcmk__node_available without the score test."""
+        return (self.online and not self.shutdown and not self.unclean
+                and not self.standby and not self.maintenance and not self.pending)
+
+
+@dataclass(eq=False)
+class Coloc:
+    id: str
+    dependent: "WRsc"
+    primary: "WRsc"
+    score: int
+    dependent_role: R = R.UNKNOWN
+    primary_role: R = R.UNKNOWN
+    node_attribute: str | None = None
+    influence: bool = True
+
+
+@dataclass(eq=False)
+class WRsc:
+    id: str
+    variant: str  # primitive group clone
+    meta: dict[str, str]
+    parent: "WRsc | None" = None
+    children: list["WRsc"] = field(default_factory=list)
+    definition: Primitive | None = None
+    agent: AgentRef | None = None
+    order: int = 0
+    # meta-derived
+    priority: int = 0
+    stickiness: int = 0
+    migration_threshold: int = 1_000_000
+    failure_timeout: int = 0
+    managed: bool = True
+    unique: bool = False  # for a clone: globally-unique
+    promotable: bool = False
+    clone_max: int = 0
+    clone_node_max: int = 1
+    promoted_max: int = 1
+    promoted_node_max: int = 1
+    interleave: bool = False
+    ordered: bool = False
+    notify: bool = False
+    recovery: str = "stop_start"
+    needs: str = "quorum"  # nothing quorum fencing
+    # status facts
+    orphan: bool = False
+    failed: bool = False
+    stop_flag: bool = False  # pe_rsc_stop: recovery needs a stop
+    block: bool = False
+    start_pending: bool = False
+    failure_ignored: bool = False
+    role: R = R.STOPPED
+    next_role: R = R.UNKNOWN
+    next_role_reason: str = ""
+    running_on: list[WNode] = field(default_factory=list)
+    known_on: set[str] = field(default_factory=set)
+    pending_task: str | None = None
+    pending_node: WNode | None = None
+    clone_name: str | None = None
+    is_fence_device: bool = False
+    # assignment
+    allowed: dict[str, int] | None = None
+    allocated_to: WNode | None = None
+    provisional: bool = True
+    allocating: bool = False
+    merging: bool = False
+    this_with: list[Coloc] = field(default_factory=list)  # rsc_cons: self is dependent
+    with_this: list[Coloc] = field(default_factory=list)  # rsc_cons_lhs: self is primary
+    promotion_priority: int = 0
+    stop_reasons: dict[str, str] = field(default_factory=dict)
+
+    def top(self) -> "WRsc":
+        r = self
+        while r.parent is not None:
+            r = r.parent
+        return r
+
+    def primitives(self) -> list["WRsc"]:
+        if self.variant == "primitive":
+            return [self]
+        out: list[WRsc] = []
+        for c in self.children:
+            out.extend(c.primitives())
+        return out
+
+    def current_node(self) -> WNode | None:
+        return self.running_on[0] if self.running_on else None
+
+    def is_clone(self) -> bool:
+        return self.variant == "clone"
+
+    def clone_parent(self) -> "WRsc | None":
+        r = self.parent
+        while r is not None:
+            if r.variant == "clone":
+                return r
+            r = r.parent
+        return None
