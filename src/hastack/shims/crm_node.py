@@ -39,7 +39,7 @@ def run(argv: list[str]) -> int:
     me = state.local_node()
     data = state.load()
     nodes = dict(data.get("nodes", {}))
-    nodes.setdefault(me, {"id": "1"})
+    nodes.setdefault(me, {"id": str(len(nodes) + 1)})
     if opts.name:
         print(me)
     elif opts.id:

@@ -79,6 +79,7 @@ def update() -> Iterator[dict[str, Any]]:
     with open(lock_path, "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = _read(path)
+        node_entry(data, local_node())  # the node running the shims is a member
         yield data
         fd, tmp = tempfile.mkstemp(prefix=".shim-state.", dir=path.parent)
         try:
