@@ -42,10 +42,10 @@ def schedule(config: Configuration, state: ClusterState, now: int) -> Transition
     builder.probes()
     builder.build()
     orderer = Orderer(config, builder, assigner)
+    orderer.configured()
     for r in u.resources:
         orderer.internal(r)
     builder.fencing()
-    orderer.configured()
     orderer.apply()
     summary = tuple(summary_lines(g, u.resources, u.options.stonith_action))
 

@@ -76,7 +76,8 @@ class Graph:
         return a
 
     def of(self, rsc: WRsc) -> list[Act]:
-        return self.by_rsc.get(id(rsc), [])
+        """A resource's actions, newest first (Pacemaker prepends to rsc->actions)."""
+        return self.by_rsc.get(id(rsc), [])[::-1]
 
     def find(self, rsc: WRsc, task: str, node: WNode | None, interval_ms: int = 0,
              exact: bool = False) -> list[Act]:
@@ -97,12 +98,8 @@ class Graph:
         if first is None or then is None or flags == O.NONE:
             return False
         for entry in first.after:
-            if entry[0] is then:
-                entry[1] |= flags
-                for b in then.before:
-                    if b[0] is first:
-                        b[1] |= flags
+            if entry[0] is then and entry[1] & flags:
                 return False
-        first.after.append([then, flags])
-        then.before.append([first, flags])
+        first.after.insert(0, [then, flags])
+        then.before.insert(0, [first, flags])
         return True

@@ -219,10 +219,10 @@ class Orderer:
             for f in firsts:
                 for t in thens:
                     self.g.order(f, t, flags)
-        for a in list(self.g.actions):
+        for a in list(reversed(self.g.actions)):
             self.block_dependents(a)
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
-        for a in list(self.g.actions):
+        for a in list(reversed(self.g.actions)):
             self.update(a)
 
     # --- flag propagation (pcmk__update_action_for_orderings) -------------------------------------

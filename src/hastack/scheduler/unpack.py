@@ -252,13 +252,9 @@ def _apply_meta(r: WRsc, opts: Options) -> None:
         r.managed = False
     recovery = (m.get("multiple-active") or "stop_start").lower()
     r.recovery = recovery
-    tr = m.get("target-role")
-    if tr and tr.lower() != "default":
-        try:
-            role = R.of(Role.parse(tr))
-        except Exception:
-            role = R.UNKNOWN
-        r.next_role = role
+    req = target_role(r)
+    if req is not None:
+        r.next_role = req
     requires = m.get("requires")
     if requires in ("nothing", "quorum", "fencing", "unfencing"):
         r.needs = "fencing" if requires == "unfencing" else requires
@@ -268,6 +264,23 @@ def _apply_meta(r: WRsc, opts: Options) -> None:
         r.needs = "fencing" if opts.stonith_enabled else "quorum"
     if r.needs == "fencing" and not opts.stonith_enabled:
         r.needs = "quorum"
+
+
+def target_role(r: WRsc) -> R | None:
+    """get_target_role: Started/default mean no explicit role; Promoted only for promotable clones."""
+    value = r.meta.get("target-role")
+    if value is None or value.lower() in ("started", "default"):
+        return None
+    try:
+        role = R.of(Role.parse(value))
+    except Exception:
+        return None
+    if role > R.STARTED:
+        top = r.top()
+        promotable = top.promotable or (top.variant == "clone" and is_true(top.meta.get("promotable")))
+        if not promotable or role > R.UNPROMOTED:
+            return None
+    return role
 
 
 def _resolve_template(p: Primitive, config: Configuration) -> Primitive:
@@ -446,7 +459,7 @@ class HistoryReader:
         parent = r.clone_parent()
         if parent is not None and not parent.unique:
             r = self.find_anonymous(parent, base_name(hist_id), node)
-        if r is not None and r.id != hist_id:
+        if r is not None and r.id != hist_id and r.clone_name != hist_id:
             r.clone_name = hist_id
         return r
 
@@ -519,14 +532,9 @@ class HistoryReader:
         for op in ops:
             self.unpack_op(r, node, op, st)
         self.process_state(r, node, st["on_fail"])  # type: ignore[arg-type]
-        tr = r.meta.get("target-role")
-        if tr and tr.lower() != "default":
-            try:
-                req = R.of(Role.parse(tr))
-            except Exception:
-                req = R.UNKNOWN
-            if req != R.UNKNOWN and (r.next_role == R.UNKNOWN or req < r.next_role):
-                r.next_role = req
+        req = target_role(r)
+        if req is not None and (r.next_role == R.UNKNOWN or req < r.next_role):
+            r.next_role = req
         if saved > r.role:
             r.role = saved
 
@@ -756,6 +764,8 @@ class HistoryReader:
             else:
                 r.failed = True
                 r.stop_flag = True
+        elif r.clone_name is not None and ":" in r.clone_name:
+            r.clone_name = None
 
 
 def add_running(r: WRsc, node: WNode, failed: bool) -> None:
