@@ -156,12 +156,19 @@ class Orderer:
             self._one(first, fa, then, ta, kind, symmetric)
 
     def _one(self, first: WRsc, fa: str, then: WRsc, ta: str, kind: OrderKind, symmetric: bool) -> None:
+        # The deprecated restart-type=restart meta of 'then' upgrades optional orderings.
+        restart = kind is OrderKind.OPTIONAL and then.meta.get("restart-type", "").lower() == "restart"
         flags = self._flags(kind, fa, "symmetric" if symmetric else "asymmetric")
+        if restart:
+            flags |= O.IMPLIES_THEN
         self.rsc_order(first, fa, then, ta, flags)
         if symmetric:
             ia, ib = INVERT.get(ta), INVERT.get(fa)
             if ia and ib:
-                self.rsc_order(then, ia, first, ib, self._flags(kind, ib, "inverse"))
+                inv = self._flags(kind, ib, "inverse")
+                if restart:
+                    inv |= O.IMPLIES_FIRST
+                self.rsc_order(then, ia, first, ib, inv)
 
     @staticmethod
     def _flags(kind: OrderKind, first_action: str, symmetry: str) -> O:

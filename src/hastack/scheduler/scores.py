@@ -188,7 +188,7 @@ def apply_fail_limits(r: WRsc, node: WNode, u: Unpacked, rec: Recorder) -> None:
         for c in r.children:
             apply_fail_limits(c, node, u, rec)
         return
-    if r.migration_threshold <= 0 or not r.managed:
+    if r.migration_threshold <= 0 or not r.managed or r.failure_ignored:
         return
     count, _ = failcount(u, r, node, True)
     if count <= 0 or count < r.migration_threshold:
