@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from hastack.model import scores
 from hastack.model.config import Configuration, Location
+from hastack.model.values import Role
 from hastack.scheduler.rules import eval_rule
 from hastack.scheduler.types import Contribution
 from hastack.scheduler.unpack import Unpacked, failcount
@@ -104,9 +105,8 @@ def apply_locations(config: Configuration, u: Unpacked, rec: Recorder) -> None:
     for c in config.constraints:
         if not isinstance(c, Location):
             continue
-        role = c.role
-        if role is not None:
-            continue  # role-specific: used for promotion only
+        if c.role is not None and c.role is not Role.STARTED:
+            continue  # Promoted/Unpromoted locations apply to promotion only
         targets = _location_targets(c, u)
         if not targets:
             continue
@@ -120,7 +120,7 @@ def apply_locations(config: Configuration, u: Unpacked, rec: Recorder) -> None:
                 texts[n.uname] = f"location constraint {c.id} {verb} {n.uname} ({scores.format(c.score)})"
         else:
             for rule in c.rules:
-                if rule.role is not None:
+                if rule.role is not None and rule.role is not Role.STARTED:
                     continue
                 for n in u.nodes:
                     if not eval_rule(rule, n.attrs, u.now):

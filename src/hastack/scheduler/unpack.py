@@ -346,7 +346,8 @@ class TreeBuilder:
             r.interleave = is_true(m.get("interleave"))
             r.ordered = is_true(m.get("ordered"))
             r.notify = is_true(m.get("notify"))
-            for i in range(max(r.clone_max, 0)):
+            # With clone-max=0 one instance still exists, so history can find the clone.
+            for i in range(max(r.clone_max, 1)):
                 self.add_instance(r, i)
         return r
 
@@ -483,7 +484,9 @@ class HistoryReader:
                     inactive = match
         if found is None and not skip_inactive and inactive is not None:
             found = inactive
-        if found is not None and found.needs != "fencing" and (not node.online or node.unclean):
+        universal = clone.clone_max == len(self.u.nodes)
+        if found is not None and found.needs != "fencing" and (not node.online or node.unclean) \
+                and not universal:
             found = None
         if found is None:
             tb = self.builder
