@@ -20,9 +20,11 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from hastack.agents.action import ActionRequest, ActionResult
-from hastack.agents.classes import Host, Invocation, invocation, systemd_running
+from hastack.agents.classes import BUILTIN_OCF_ROOT, Host, Invocation, invocation, systemd_running
+from hastack.agents.environment import OCF_ROOT
 from hastack.agents.codes import ExecStatus
 from hastack.agents.environment import EXIT_REASON_PREFIX
 from hastack.agents.metadata import AgentMetadata, parse_metadata, validate_params
@@ -39,8 +41,11 @@ def local_host(node: str | None = None, state_dir: str | None = None, netns: str
     from hastack.store.paths import state_dir as default_state_dir  # the dir the shims use too
 
     name = node or os.environ.get("HASTACK_NODE") or socket.gethostname().split(".")[0]
+    # $HASTACK_OCF_ROOTS: extra OCF roots (each with resource.d/<provider>/), searched first.
+    extra = tuple(Path(p) for p in os.environ.get("HASTACK_OCF_ROOTS", "").split(":") if p)
     return Host(node=name, python=sys.executable, systemd_running=systemd_running(),
-                state_dir=state_dir or str(default_state_dir()), netns=netns)
+                state_dir=state_dir or str(default_state_dir()), netns=netns,
+                provider_roots=(*extra, BUILTIN_OCF_ROOT, Path(OCF_ROOT)))
 
 
 def exit_reason(stderr: str, stdout: str = "") -> str:
@@ -140,7 +145,12 @@ class Executor:
         """
         if req.action in ("meta-data", "metadata"):
             return req
-        meta = self.metadata(req.agent)
+        try:
+            meta = self.metadata(req.agent)
+        except AgentError:
+            if strict:
+                raise
+            return req  # unchecked run of an agent without usable meta-data
         diags = validate_params(str(req.agent), meta, dict(req.params), stonith=req.agent.cls == "stonith")
         if strict and any(d.severity is Severity.ERROR for d in diags):
             raise ConfigError(diags)
