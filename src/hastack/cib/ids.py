@@ -95,9 +95,23 @@ class WriteContext:
 
     ids: Ids
     validate_with: str = DEFAULT_SCHEMA
+    # id -> the rule or resource set written under it: a second, equal object with the same id
+    # (an id-ref that the importer expanded) is written as a reference again.
+    defined: dict[str, object] = dataclasses.field(default_factory=dict)
+
+    def already_written(self, obj: object, obj_id: str) -> bool:
+        """True when an equal object was written under obj_id: write an id-ref to it."""
+        return bool(obj_id) and self.defined.get(obj_id) == obj
+
+    def take_for(self, obj: object, explicit: str, base: str) -> str:
+        """Allocate the id of a rule or resource set and remember what was written under it."""
+        written = self.ids.take(explicit, base)
+        self.defined.setdefault(written, obj)
+        return written
 
     @property
     def new_role_names(self) -> bool:
+        """Promoted/Unpromoted from pacemaker-3.7 on; Master/Slave before."""
         version = schema_version(self.validate_with)
         return version is None or version >= (3, 7)
 

@@ -107,7 +107,10 @@ def _read_date_expression(r: Reader, el: etree._Element) -> DateExpression | Non
 
 def write_rule(parent: etree._Element, rule: Rule, ctx: WriteContext, base: str) -> None:
     """Append <rule> for `rule` under parent; `base` names it when the model has no id."""
-    rid = ctx.ids.take(rule.id, f"{base}-rule")
+    if ctx.already_written(rule, rule.id):
+        etree.SubElement(parent, "rule", {"id-ref": rule.id})
+        return
+    rid = ctx.take_for(rule, rule.id, f"{base}-rule")
     el = etree.SubElement(parent, "rule", id=rid)
     if rule.score is not None:
         el.set("score", scores.format(rule.score))
