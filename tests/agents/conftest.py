@@ -28,8 +28,10 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def executor(state_dir: Path) -> Executor:
-    return Executor(local_host(node=NODE, state_dir=str(state_dir)))
+def executor(state_dir: Path) -> Iterator[Executor]:
+    ex = Executor(local_host(node=NODE, state_dir=str(state_dir)))
+    yield ex
+    ex.close()
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def provider_dir(tmp_path: Path, executor: Executor) -> tuple[Path, Executor]:
     pdir = root / "resource.d" / "test"
     pdir.mkdir(parents=True)
     host: Host = replace(executor.host, provider_roots=(root, BUILTIN_OCF_ROOT, Path("/usr/lib/ocf")))
-    return pdir, Executor(host)
+    return pdir, Executor(host, use_forkserver=False)
 
 
 @pytest.fixture
@@ -68,5 +70,7 @@ def netpair() -> Iterator[NetPair]:
 
 
 @pytest.fixture
-def ns_executor(netpair: NetPair, state_dir: Path) -> Executor:
-    return Executor(local_host(node=NODE, state_dir=str(state_dir), netns=netpair.a))
+def ns_executor(netpair: NetPair, state_dir: Path) -> Iterator[Executor]:
+    ex = Executor(local_host(node=NODE, state_dir=str(state_dir), netns=netpair.a))
+    yield ex
+    ex.close()

@@ -154,3 +154,40 @@ def test_builtin_agents_run_directly_like_ocf_tester() -> None:
         assert {"start", "stop", "monitor", "meta-data", "validate-all"} <= set(meta.action_names)
         bogus = subprocess.run([str(path), "frobnicate"], capture_output=True, text=True, env=env, timeout=30)
         assert bogus.returncode == 3 and "usage" in bogus.stderr
+
+
+def test_fork_server_and_plain_exec_agree(executor: Executor, tmp_path: Path) -> None:
+    from dataclasses import replace as dc_replace
+
+    plain = dc_replace(executor, use_forkserver=False, _forkserver=None, _meta_cache={})
+    params = {"binfile": "/bin/sleep", "cmdline_options": "300", "pidfile": str(tmp_path / "p.pid")}
+    assert executor.execute(req("ocf:hastack:anything", "start", "s", **params)).rc == 0
+    assert executor.forkserver_pid is not None
+    for ex in (executor, plain):
+        mon = ex.execute(req("ocf:hastack:anything", "monitor", "s", 10_000, **params))
+        assert (mon.rc, mon.status.name) == (0, "DONE")
+    assert plain.forkserver_pid is None
+    assert plain.execute(req("ocf:hastack:anything", "stop", "s", **params)).rc == 0
+    assert executor.execute(req("ocf:hastack:anything", "monitor", "s", 10_000, **params)).rc == 7
+
+
+def test_fork_server_child_is_killed_at_deadline(executor: Executor, tmp_path: Path) -> None:
+    """A built-in agent stuck past its timeout is killed like any agent (its own process group)."""
+    port = free_port()
+    with socket.socket() as silent:  # accepts connections, never answers HTTP
+        silent.bind(("127.0.0.1", port))
+        silent.listen(8)
+        binary = write_agent(tmp_path, "svc", "#!/bin/sh\nsleep 300\n")
+        params = {"binary": str(binary), "url": f"http://127.0.0.1:{port}/", "pid": str(tmp_path / "svc.pid"),
+                  "api_timeout": "30"}
+        began = time.monotonic()
+        result = executor.execute(req("ocf:hastack:OpenStackService", "monitor", "svc", 10_000, timeout_ms=1000,
+                                      **params))
+        assert result.rc == 7  # process not running: no API call at all
+        assert executor.execute(req("ocf:hastack:OpenStackService", "start", "svc", timeout_ms=1500,
+                                    **params)).status.name == "TIMEOUT"
+        assert time.monotonic() - began < 6
+        hung = executor.execute(req("ocf:hastack:OpenStackService", "monitor", "svc", 10_000, timeout_ms=1000,
+                                    **params))
+        assert hung.status.name == "TIMEOUT" and "killed its process group" in hung.detail
+    assert executor.execute(req("ocf:hastack:OpenStackService", "stop", "svc", **params)).rc == 0

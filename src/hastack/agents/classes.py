@@ -134,10 +134,19 @@ def ocf_path(agent: AgentRef, host: Host) -> Path:
     return path
 
 
+# Built-in agents: resource.d/hastack/<name> runs `python -m hastack.agents.builtin.<module>`.
+BUILTIN_MODULES = {"IPaddr": "vip", "anything": "supervisor", "HealthCheck": "healthcheck",
+                   "OpenStackService": "openstack"}
+
+
 def _ocf(req: ActionRequest, host: Host) -> Invocation:
     path = ocf_path(req.agent, host)
     ocf_root = host.ocf_root
     env = ocf_env(req, ocf_root=ocf_root, path_prefix=str(host.shim_bin), extra=hastack_env(host))
+    module = BUILTIN_MODULES.get(req.agent.type)
+    if module and host.python and path.parent == BUILTIN_OCF_ROOT / "resource.d" / "hastack":
+        # Skip the sh wrapper (two forks and a shell) and start the interpreter directly.
+        return Invocation((host.python, "-m", f"hastack.agents.builtin.{module}", req.action), env)
     return Invocation((str(path), req.action), env)
 
 

@@ -28,7 +28,8 @@ from hastack.agents.environment import OCF_ROOT
 from hastack.agents.codes import ExecStatus
 from hastack.agents.environment import EXIT_REASON_PREFIX
 from hastack.agents.metadata import AgentMetadata, parse_metadata, validate_params
-from hastack.agents.process import run
+from hastack.agents.forkserver import BUILTIN_PACKAGE, ForkServer, builtin_outcome
+from hastack.agents.process import ProcessOutcome, run
 from hastack.errors import AgentError, ConfigError, Diagnostic, Severity
 from hastack.model.secrets import is_secret, mask_text
 from hastack.model.values import AgentRef
@@ -68,7 +69,30 @@ class Executor:
     """Runs actions on one host. Holds only a meta-data cache; safe to share between threads."""
 
     host: Host
+    use_forkserver: bool = True  # built-in agents fork from a preloaded server (forkserver.py)
     _meta_cache: dict[tuple[str, str], AgentMetadata] = field(default_factory=dict)
+    _forkserver: ForkServer | None = None
+
+    def close(self) -> None:
+        """Stop the fork server, if one was started (it also stops when this process exits)."""
+        if self._forkserver is not None:
+            self._forkserver.close()
+            self._forkserver = None
+
+    @property
+    def forkserver_pid(self) -> int | None:
+        return self._forkserver.pid if self._forkserver else None
+
+    def _run(self, inv: Invocation, timeout_s: float) -> ProcessOutcome:
+        argv = inv.argv
+        if (self.use_forkserver and len(argv) == 4 and argv[0] == self.host.python and argv[1] == "-m"
+                and argv[2].startswith(BUILTIN_PACKAGE + ".") and inv.stdin is None):
+            if self._forkserver is None:
+                self._forkserver = ForkServer(self.host.python, self.host.netns)
+            return builtin_outcome(self._forkserver, argv, inv.env, timeout_s)
+        if self.host.netns:
+            argv = ("ip", "netns", "exec", self.host.netns, *argv)
+        return run(argv, inv.env, timeout_s, stdin_data=inv.stdin)
 
     def resolve(self, req: ActionRequest) -> Invocation:
         return invocation(req, self.host)
@@ -87,8 +111,7 @@ class Executor:
             rc, reason = inv.immediate
             status = ExecStatus.NOT_SUPPORTED if rc == 3 else ExecStatus.DONE
             return ActionResult(req, rc, status, exit_reason=reason, started_at=started)
-        argv = inv.argv if not self.host.netns else ("ip", "netns", "exec", self.host.netns, *inv.argv)
-        out = run(argv, inv.env, req.timeout_ms / 1000.0, stdin_data=inv.stdin)
+        out = self._run(inv, req.timeout_ms / 1000.0)
         if out.returncode is None:
             detail = f"cannot execute {inv.argv[0]}: {out.start_error}"
             return ActionResult(req, 1, ExecStatus.ERROR, exit_reason=detail, started_at=started, detail=detail)

@@ -62,21 +62,31 @@ def run(argv: Sequence[str], env: Mapping[str, str], timeout_s: float, *,
     status, rusage = _reap(proc)
     cpu_ms = int((rusage.ru_utime + rusage.ru_stime) * 1000) if rusage else 0
     return ProcessOutcome(
-        returncode=status, stdout=_text(out), stderr=_text(err),
+        returncode=status, stdout=text(out), stderr=text(err),
         duration_ms=int((time.monotonic() - started) * 1000), cpu_ms=cpu_ms, timed_out=timed_out)
 
 
 def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytearray, bytearray, bool]:
     """Read both pipes until the child exits; kill the group at the deadline."""
     assert proc.stdout is not None and proc.stderr is not None
-    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
-    bufs = {out_fd: bytearray(), err_fd: bytearray()}
     pidfd = os.pidfd_open(proc.pid)
+    try:
+        return collect(proc.stdout.fileno(), proc.stderr.fileno(), pidfd, proc.pid, deadline)
+    finally:
+        os.close(pidfd)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def collect(out_fd: int, err_fd: int, done_fd: int, pgid: int, deadline: float) -> tuple[bytearray, bytearray, bool]:
+    """Read out_fd/err_fd until done_fd becomes readable (the child exited); at the deadline
+    SIGTERM process group `pgid`, SIGKILL it after KILL_GRACE_S. The caller closes the fds."""
+    bufs = {out_fd: bytearray(), err_fd: bytearray()}
     sel = selectors.DefaultSelector()
     for fd in bufs:
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
-    sel.register(pidfd, selectors.EVENT_READ)
+    sel.register(done_fd, selectors.EVENT_READ)
     timed_out = False
     kill_at: float | None = None
     try:
@@ -85,28 +95,25 @@ def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytearray,
             now = time.monotonic()
             if not timed_out and now >= deadline:
                 timed_out = True
-                _signal_group(proc.pid, signal.SIGTERM)
+                _signal_group(pgid, signal.SIGTERM)
                 kill_at = now + KILL_GRACE_S
             if kill_at is not None and now >= kill_at:
-                _signal_group(proc.pid, signal.SIGKILL)
+                _signal_group(pgid, signal.SIGKILL)
                 kill_at = None
             wake = kill_at if timed_out else deadline
             wait = max(0.0, (wake - now)) if wake is not None else 0.5
             for key, _ in sel.select(timeout=min(wait, 0.5)):
-                if key.fd == pidfd:
+                if key.fd == done_fd:
                     exited = True
                 elif not _drain(key.fd, bufs[key.fd]):
                     sel.unregister(key.fd)
         for fd, buf in bufs.items():  # what the agent wrote just before exiting
             _drain(fd, buf)
         if timed_out:
-            _signal_group(proc.pid, signal.SIGKILL)  # leftovers of the group, if any
-            _wait_group_gone(proc.pid, KILL_GRACE_S)
+            _signal_group(pgid, signal.SIGKILL)  # leftovers of the group, if any
+            _wait_group_gone(pgid, KILL_GRACE_S)
     finally:
         sel.close()
-        os.close(pidfd)
-        proc.stdout.close()
-        proc.stderr.close()
     return bufs[out_fd], bufs[err_fd], timed_out
 
 
@@ -166,8 +173,8 @@ def _reap(proc: subprocess.Popen[bytes]) -> tuple[int, "resource.struct_rusage |
     return code, rusage
 
 
-def _text(data: bytearray) -> str:
-    text = data.decode("utf-8", errors="replace")
+def text(data: bytearray) -> str:
+    out = data.decode("utf-8", errors="replace")
     if len(data) >= OUTPUT_LIMIT:
-        text += "\n[output truncated by hastack]"
-    return text
+        out += "\n[output truncated by hastack]"
+    return out

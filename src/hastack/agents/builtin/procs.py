@@ -13,34 +13,33 @@ Stdlib only; imports nothing of hastack.
 from __future__ import annotations
 
 import os
-import shlex
 import signal
-import socket
-import subprocess
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def read_pid(pidfile: str) -> int | None:
     try:
-        return int(Path(pidfile).read_text().split()[0])
+        return int(_read(pidfile).split()[0])
     except (OSError, ValueError, IndexError):
         return None
 
 
 def process_alive(pid: int, binfile: str | None = None) -> bool:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        stat = _read(f"/proc/{pid}/stat")
     except OSError:
         return False
-    state = stat.rsplit(")", 1)[1].split()[0]
-    if state in ("Z", "X"):
+    state = stat.rsplit(b")", 1)[1].split()[0]
+    if state in (b"Z", b"X"):
         return False
     if binfile:
         try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            argv = _read(f"/proc/{pid}/cmdline").split(b"\0")
         except OSError:
             return False
         want = os.path.basename(binfile).encode()
@@ -57,7 +56,9 @@ def running_pid(pidfile: str, binfile: str | None = None) -> int | None:
 
 def spawn(command: list[str], pidfile: str, logfile: str | None, errlogfile: str | None,
           workdir: str | None, env: dict[str, str] | None = None) -> int:
-    Path(pidfile).parent.mkdir(parents=True, exist_ok=True)
+    import subprocess  # imported where used: monitors never need it
+
+    os.makedirs(os.path.dirname(pidfile) or ".", exist_ok=True)
     out = open(logfile, "ab") if logfile else subprocess.DEVNULL  # noqa: SIM115 - handed to the child
     err = open(errlogfile, "ab") if errlogfile else (subprocess.STDOUT if logfile else subprocess.DEVNULL)
     try:
@@ -68,12 +69,15 @@ def spawn(command: list[str], pidfile: str, logfile: str | None, errlogfile: str
             if hasattr(f, "close"):
                 f.close()  # type: ignore[union-attr]
     tmp = f"{pidfile}.tmp"
-    Path(tmp).write_text(f"{proc.pid}\n")
+    with open(tmp, "w") as f:
+        f.write(f"{proc.pid}\n")
     os.replace(tmp, pidfile)
     return proc.pid
 
 
 def split_command(binfile: str, options: str) -> list[str]:
+    import shlex
+
     return [binfile, *shlex.split(options or "")]
 
 
@@ -106,6 +110,8 @@ def check_http(url: str, timeout_s: float, expect: str = "", expect_body: str = 
 
     `expect`: comma-separated status codes or classes (200,3xx); default any status below 500.
     """
+    import urllib.error  # here, not at the top: monitors of other agents must not pay for it
+    import urllib.request
     try:
         req = urllib.request.Request(url, headers={"User-Agent": "hastack-healthcheck"})
         with urllib.request.urlopen(req, timeout=timeout_s) as resp:  # noqa: S310 - operator-given URL
@@ -134,6 +140,8 @@ def _status_ok(status: int, expect: str) -> bool:
 
 
 def check_tcp(host: str, port: int, timeout_s: float) -> str | None:
+    import socket
+
     try:
         with socket.create_connection((host, port), timeout=timeout_s):
             return None

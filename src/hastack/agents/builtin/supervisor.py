@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 from hastack.agents.builtin import procs
 from hastack.agents.builtin.framework import (OCF_ERR_CONFIGURED, OCF_ERR_GENERIC, OCF_ERR_INSTALLED,
@@ -68,9 +67,16 @@ def start(ctx: Context) -> int:
         time.sleep(0.02)
     if not procs.process_alive(pid):
         ctx.reason(f"{command[0]} exited right after start (see {ctx.params.get('logfile') or 'its output'})")
-        Path(pf).unlink(missing_ok=True)
+        _unlink(pf)
         return OCF_ERR_GENERIC
     return OCF_SUCCESS
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def stop(ctx: Context) -> int:
@@ -81,7 +87,7 @@ def stop(ctx: Context) -> int:
         if not procs.terminate(pid, grace):
             ctx.reason(f"process {pid} survived SIGKILL")
             return OCF_ERR_GENERIC
-    Path(pf).unlink(missing_ok=True)
+    _unlink(pf)
     return OCF_SUCCESS
 
 
