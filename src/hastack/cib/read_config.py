@@ -24,7 +24,10 @@ NODE_TYPES = ("member", "remote", "ping", "normal")
 
 
 def index_ids(r: Reader, configuration: etree._Element) -> None:
-    """Index every id of the configuration section, for id-ref; duplicates are errors."""
+    """Index every id of the configuration section, for id-ref; duplicates are errors.
+
+    Node ids are not XML IDs (they are corosync's numbers or uuids) and may repeat other ids.
+    """
     for el in configuration.iter():
         if not isinstance(el.tag, str) or el.tag in ("node", "resource_ref", "obj_ref"):
             continue
@@ -34,14 +37,9 @@ def index_ids(r: Reader, configuration: etree._Element) -> None:
         first = r.ids.get(eid)
         if first is None:
             r.ids[eid] = el
-        elif _in_id_space(el) and _in_id_space(first):
+        else:
             r.error(el, f"id {eid!r} is used twice (first at line {first.sourceline})", "id",
                     hint="ids must be unique in the whole configuration")
-
-
-def _in_id_space(el: etree._Element) -> bool:
-    # Node ids and nodes' own attribute sets may legitimately repeat resource ids in old CIBs.
-    return not any(a.tag == "nodes" for a in el.iterancestors())
 
 
 def read_configuration(r: Reader, el: etree._Element) -> Configuration:

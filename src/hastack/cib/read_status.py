@@ -5,7 +5,8 @@ lrm_resource with every lrm_rsc_op (typed fields of model.state.OpRecord, the
 rest in `extra`, in document order), transient_attributes (flattened into
 NodeState.attributes), and the header facts: have-quorum, dc-uuid and
 execution-date (the "now" crm_simulate uses); every other header attribute is
-kept in `header` for export.
+kept in `header` for export, with the schema's required version attributes
+filled in (as `cibadmin --empty` sets them) when the document lacks them.
 
 Status ids (lrm_rsc_op ids repeat across nodes) are not configuration ids and are
 not indexed. Imports the model and the cib reader helpers only.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from hastack.cib.ids import DEFAULT_SCHEMA
 from hastack.cib.nvsets import read_transient
 from hastack.cib.source import Reader, elements
 from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
@@ -36,6 +38,8 @@ OP_FIELDS: dict[str, tuple[str, bool]] = {
     "exit-reason": ("exit_reason", False), "crm_feature_set": ("crm_feature_set", False),
 }
 _OP_REQUIRED = ("id", "operation", "call-id", "rc-code", "op-status")
+# The <cib> attributes the schema requires, with the values cibadmin --empty gives them.
+HEADER_DEFAULTS = (("validate-with", DEFAULT_SCHEMA), ("epoch", "1"), ("num_updates", "0"), ("admin_epoch", "0"))
 
 
 def read_header(r: Reader, cib: etree._Element) -> tuple[bool, str | None, int | None, tuple[tuple[str, str], ...]]:
@@ -45,8 +49,10 @@ def read_header(r: Reader, cib: etree._Element) -> tuple[bool, str | None, int |
     if cib.get("have-quorum") is not None:
         r.boolean(cib, "have-quorum")  # report a malformed value
     execution_date = r.integer(cib, "execution-date")
-    header = tuple((str(k), str(v)) for k, v in cib.attrib.items() if k not in HEADER_TYPED)
-    return have_quorum, cib.get("dc-uuid"), execution_date, header
+    header = [(str(k), str(v)) for k, v in cib.attrib.items() if k not in HEADER_TYPED]
+    present = {k for k, _ in header}
+    header.extend((k, v) for k, v in HEADER_DEFAULTS if k not in present)
+    return have_quorum, cib.get("dc-uuid"), execution_date, tuple(header)
 
 
 def read_status(r: Reader, status: etree._Element | None) -> dict[str, NodeState]:

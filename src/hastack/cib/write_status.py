@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from hastack.cib.ids import DEFAULT_SCHEMA, sanitize
+from hastack.cib.ids import sanitize
+from hastack.cib.read_status import HEADER_DEFAULTS
 from hastack.model.state import ClusterState, NodeState, OpRecord
 
 # OpRecord field -> lrm_rsc_op attribute, in the order Pacemaker writes them.
@@ -29,14 +30,13 @@ _OP_ATTRS = (
     ("op_restart_digest", "op-restart-digest"), ("op_secure_params", "op-secure-params"),
     ("op_secure_digest", "op-secure-digest"),
 )
-_HEADER_DEFAULTS = (("validate-with", DEFAULT_SCHEMA), ("epoch", "1"), ("num_updates", "0"), ("admin_epoch", "0"))
 
 
 def header_attributes(state: ClusterState) -> list[tuple[str, str]]:
     """The <cib> element's attributes for a state."""
     attrs = list(state.header)
     have = {k for k, _ in attrs}
-    for k, v in _HEADER_DEFAULTS:
+    for k, v in HEADER_DEFAULTS:
         if k not in have:
             attrs.append((k, v))
     attrs.append(("have-quorum", "1" if state.have_quorum else "0"))
