@@ -185,7 +185,7 @@ def test_explain_names_disabled_resources_and_ties() -> None:
     heads = [line for line in clone_text.splitlines() if line.startswith("ping:")]
     assert heads == ["ping:0 runs on node1.", "ping:1 runs on node2."], "a clone is explained instance by instance"
     assert "node1, node2 tie at 1" in clone_text
-    assert "(no recorded contributions)" in clone_text
+    assert "(no recorded contributions: 1 comes from the scheduler's assignment steps" in clone_text
 
 
 def test_explain_unknown_resource_suggests_a_name() -> None:

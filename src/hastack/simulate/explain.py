@@ -188,6 +188,11 @@ def explain_one(config: Configuration, t: ExplainableTransition, key: str) -> li
             neg = min(mine, key=lambda c: c.delta)
             if neg.delta < 0:
                 worst[node] = neg.text
+        elif total != 0:
+            lines.append(f"    {'':>10}  (no recorded contributions: {score_math.format(total)} comes from the "
+                         "scheduler's assignment steps — colocations, group and clone placement)")
+            if total <= score_math.MINUS_INFINITY:
+                worst[node] = "set while assigning: a colocation, or the node is taken by another instance"
         else:
             lines.append(f"    {'':>10}  (no recorded contributions)")
     lines += _verdict(config, key, p, totals, worst)
