@@ -15,7 +15,7 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from hastack.agents.action import ActionRequest
@@ -65,7 +65,6 @@ class Invocation:
     map_rc: RcMap = _identity
     # Set when the class answers without running anything (e.g. stop of a stonith device).
     immediate: tuple[int, str] | None = None
-    secrets: tuple[str, ...] = field(default=())
 
 
 def systemd_running() -> bool:

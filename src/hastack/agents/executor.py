@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -24,11 +25,10 @@ from pathlib import Path
 
 from hastack.agents.action import ActionRequest, ActionResult
 from hastack.agents.classes import BUILTIN_OCF_ROOT, Host, Invocation, invocation, systemd_running
-from hastack.agents.environment import OCF_ROOT
 from hastack.agents.codes import ExecStatus
-from hastack.agents.environment import EXIT_REASON_PREFIX
-from hastack.agents.metadata import AgentMetadata, parse_metadata, validate_params
+from hastack.agents.environment import EXIT_REASON_PREFIX, OCF_ROOT
 from hastack.agents.forkserver import BUILTIN_PACKAGE, ForkServer, builtin_outcome
+from hastack.agents.metadata import AgentMetadata, parse_metadata, validate_params
 from hastack.agents.process import ProcessOutcome, run
 from hastack.errors import AgentError, ConfigError, Diagnostic, Severity
 from hastack.model.secrets import is_secret, mask_text
@@ -66,12 +66,17 @@ def secret_values(req: ActionRequest, extra_names: frozenset[str] = frozenset())
 
 @dataclass
 class Executor:
-    """Runs actions on one host. Holds only a meta-data cache; safe to share between threads."""
+    """Runs actions on one host; safe to share between threads.
+
+    Holds a meta-data cache and, once a built-in agent ran, the fork server
+    (call close() when done, or let it end with this process).
+    """
 
     host: Host
     use_forkserver: bool = True  # built-in agents fork from a preloaded server (forkserver.py)
     _meta_cache: dict[tuple[str, str], AgentMetadata] = field(default_factory=dict)
     _forkserver: ForkServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def close(self) -> None:
         """Stop the fork server, if one was started (it also stops when this process exits)."""
@@ -87,9 +92,11 @@ class Executor:
         argv = inv.argv
         if (self.use_forkserver and len(argv) == 4 and argv[0] == self.host.python and argv[1] == "-m"
                 and argv[2].startswith(BUILTIN_PACKAGE + ".") and inv.stdin is None):
-            if self._forkserver is None:
-                self._forkserver = ForkServer(self.host.python, self.host.netns)
-            return builtin_outcome(self._forkserver, argv, inv.env, timeout_s)
+            with self._lock:
+                if self._forkserver is None:
+                    self._forkserver = ForkServer(self.host.python, self.host.netns)
+                server = self._forkserver
+            return builtin_outcome(server, argv, inv.env, timeout_s)
         if self.host.netns:
             argv = ("ip", "netns", "exec", self.host.netns, *argv)
         return run(argv, inv.env, timeout_s, stdin_data=inv.stdin)

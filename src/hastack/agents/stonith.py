@@ -27,7 +27,7 @@ from hastack.agents.process import run
 from hastack.errors import AgentError
 
 if TYPE_CHECKING:
-    from hastack.agents.classes import Host, Invocation
+    from hastack.agents.classes import Host, Invocation, RcMap
 
 FENCE_ACTIONS = ("on", "off", "reboot", "status", "list", "list-status", "monitor", "metadata", "validate-all")
 # Resource-level actions and the agent action they run.
@@ -96,7 +96,8 @@ def stdin_lines(action: str, params: dict[str, str], target: str | None, host_ar
     return ("\n".join(lines) + "\n").encode()
 
 
-def fence_rc(action: str) -> object:
+def fence_rc(action: str) -> RcMap:
+    """Fence agent exit codes -> OCF: success is 0; for status 0 = on (running), 2 = off (7)."""
     def mapping(rc: int, _out: str) -> tuple[int, str]:
         if action == "status":
             return {0: (0, ""), 2: (7, "target is powered off")}.get(rc, (1, f"fence agent status failed (rc {rc})"))
@@ -140,12 +141,12 @@ def stonith_invocation(req: ActionRequest, host: Host) -> Invocation:
     mapping = fence_rc(agent_action)
     if req.action == "start" and marker is not None:
         mapping = _register_on_success(mapping, marker)
-    return Invocation((str(path),), env, stdin=data, map_rc=mapping)  # type: ignore[arg-type]
+    return Invocation((str(path),), env, stdin=data, map_rc=mapping)
 
 
-def _register_on_success(mapping: object, marker: Path) -> object:
+def _register_on_success(mapping: RcMap, marker: Path) -> RcMap:
     def wrapped(rc: int, out: str) -> tuple[int, str]:
-        ocf_rc, reason = mapping(rc, out)  # type: ignore[operator]
+        ocf_rc, reason = mapping(rc, out)
         if ocf_rc == 0:
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.touch()
