@@ -10,7 +10,6 @@ Imports only the model and the scheduler's own modules.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 from hastack.model import scores
@@ -29,41 +28,36 @@ class Assigner:
         self.nodes = u.nodes
         self.node = u.node_by_uname
         self.printed: dict[str, dict[str, int]] = {}
+        self.avail: dict[str, bool] = {n.uname: n.available() for n in u.nodes}
         self.clone_counts: dict[str, dict[str, int]] = {}
         self.promotion_scores: dict[str, dict[str, int]] = {}
         self.constraint_rsc = u.constraint_rsc
 
     # --- node helpers -----------------------------------------------------------
     def available(self, uname: str, table: dict[str, int] | None = None, consider_score: bool = False) -> bool:
-        n = self.node.get(uname)
-        if n is None or not n.available():
+        ok = self.avail.get(uname, False)
+        if ok and consider_score and table is not None and table.get(uname, -INF) < 0:
             return False
-        if consider_score and table is not None and table.get(uname, -INF) < 0:
-            return False
-        return True
+        return ok
 
     def any_available(self, table: dict[str, int] | None) -> bool:
         if not table:
             return False
-        return any(self.available(n) and w >= 0 for n, w in table.items())
+        avail = self.avail
+        return any(w >= 0 and avail.get(n, False) for n, w in table.items())
 
     def sort_nodes(self, table: dict[str, int], active: WNode | None) -> list[str]:
-        def key_cmp(a: str, b: str) -> int:
-            wa = table[a] if self.available(a) else -INF
-            wb = table[b] if self.available(b) else -INF
-            if wa != wb:
-                return -1 if wa > wb else 1
-            if self.u.options.placement_strategy.lower() != "minimal":
-                na, nb = self.node[a].num_resources, self.node[b].num_resources
-                if na != nb:
-                    return -1 if na < nb else 1
-                if active is not None:
-                    if active.uname == a:
-                        return -1
-                    if active.uname == b:
-                        return 1
-            return (a > b) - (a < b)
-        return sorted((n for n in table if n in self.node), key=functools.cmp_to_key(key_cmp))
+        """pcmk__sort_nodes: score, then fewest assigned resources, then the active node, then name."""
+        avail, node = self.avail, self.node
+        minimal = self.u.options.placement_strategy.lower() == "minimal"
+        active_name = active.uname if active is not None else None
+
+        def key(n: str) -> tuple[int, int, int, str]:
+            w = table[n] if avail.get(n, False) else -INF
+            if minimal:
+                return (-w, 0, 0, n)
+            return (-w, node[n].num_resources, 0 if n == active_name else 1, n)
+        return sorted((n for n in table if n in node), key=key)
 
     # --- colocations -----------------------------------------------------------
     def add_this_with(self, r: WRsc, c: Coloc) -> None:
@@ -174,15 +168,20 @@ class Assigner:
 
     def _add_matching(self, work: dict[str, int], r: WRsc, attr: str | None, factor: float,
                       only_positive: bool) -> None:
+        """add_node_scores_matching_attr: add factor x r's best score among nodes sharing attr's value."""
         attr = attr or "#uname"
-        allowed = r.allowed or {}
+        best_by_value: dict[str | None, int] = {}
+        for an, aw in (r.allowed or {}).items():
+            n = self.node.get(an)
+            if n is None or not self.avail.get(an, False):
+                continue
+            v = n.attrs.get(attr)
+            if aw > best_by_value.get(v, -INF):
+                best_by_value[v] = aw
         for uname in list(work):
-            value = self.node[uname].attrs.get(attr) if uname in self.node else None
-            best = -INF
-            for an, aw in allowed.items():
-                if aw > best and self.available(an) and an in self.node and \
-                        self.node[an].attrs.get(attr) == value:
-                    best = aw
+            n = self.node.get(uname)
+            value = n.attrs.get(attr) if n is not None else None
+            best = best_by_value.get(value, -INF)
             if factor < 0 and best < 0:
                 continue
             if work[uname] == INFINITY_HACK:

@@ -419,19 +419,41 @@ def base_name(rid: str) -> str:
     return m.group(1) if m else rid
 
 
-def failcount(u: Unpacked, r: WRsc, node: WNode, effective: bool) -> tuple[int, int]:
-    name = r.id if r.clone_parent() is None or r.clone_parent().unique else base_name(r.id)  # type: ignore[union-attr]
-    fc_re = re.compile(r"^fail-count-" + re.escape(name) + r"(#.+_[0-9]+)?$")
-    lf_re = re.compile(r"^last-failure-" + re.escape(name) + r"(#.+_[0-9]+)?$")
-    count, last = 0, 0
+_OP_SUFFIX = re.compile(r"^(.*)#.+_[0-9]+$")
+
+
+def _fail_index(node: WNode) -> tuple[dict[str, int], dict[str, int]]:
+    """Per node: resource name -> summed fail count, and -> latest last-failure (cached)."""
+    cached = node.__dict__.get("_fail_index")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    counts: dict[str, int] = {}
+    lasts: dict[str, int] = {}
     for k, v in node.attrs.items():
-        if fc_re.match(k):
-            count = scores.add(count, _score(v))
-        elif lf_re.match(k):
+        if k.startswith("fail-count-"):
+            name = k[len("fail-count-"):]
+            m = _OP_SUFFIX.match(name)
+            for key in {name, m.group(1)} if m else {name}:
+                counts[key] = scores.add(counts.get(key, 0), _score(v))
+        elif k.startswith("last-failure-"):
+            name = k[len("last-failure-"):]
+            m = _OP_SUFFIX.match(name)
             try:
-                last = max(last, int(v))
+                t = int(v)
             except ValueError:
-                pass
+                continue
+            for key in {name, m.group(1)} if m else {name}:
+                lasts[key] = max(lasts.get(key, 0), t)
+    node.__dict__["_fail_index"] = (counts, lasts)
+    return counts, lasts
+
+
+def failcount(u: Unpacked, r: WRsc, node: WNode, effective: bool) -> tuple[int, int]:
+    """pe_get_failcount: (fail count, last failure time) of r on node."""
+    cp = r.clone_parent()
+    name = r.id if cp is None or cp.unique else base_name(r.id)
+    counts, lasts = _fail_index(node)
+    count, last = counts.get(name, 0), lasts.get(name, 0)
     if effective and count > 0 and last > 0 and r.failure_timeout and u.now > last + r.failure_timeout:
         count = 0
     return count, last
