@@ -7,7 +7,7 @@ venv="$here/.venv"
 
 # Debian packages: the real Pacemaker scheduler and verifier (our oracle),
 # ClusterLabs resource agents and fence agents, and iproute2 for namespaces.
-apt_pkgs=(pacemaker-cli-utils resource-agents fence-agents iproute2 procps psmisc iputils-ping)
+apt_pkgs=(pacemaker-cli-utils resource-agents fence-agents iproute2 procps psmisc iputils-ping libxml2-utils)
 missing=()
 for p in "${apt_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
