@@ -191,3 +191,14 @@ def test_fork_server_child_is_killed_at_deadline(executor: Executor, tmp_path: P
                                     **params))
         assert hung.status.name == "TIMEOUT" and "killed its process group" in hung.detail
     assert executor.execute(req("ocf:hastack:OpenStackService", "stop", "svc", **params)).rc == 0
+
+
+def test_ocf_tester_passes_builtin_anything(tmp_path: Path) -> None:
+    """resource-agents' own conformance script, run on hastack's agent exactly as on a shell agent."""
+    tmp_path.chmod(0o777)  # ocf-tester also runs the agent as nobody
+    agent = BUILTIN_OCF_ROOT / "resource.d" / "hastack" / "anything"
+    out = subprocess.run(["/usr/sbin/ocf-tester", "-n", "any1", "-o", "binfile=/bin/sleep",
+                          "-o", "cmdline_options=300", "-o", f"pidfile={tmp_path / 'p.pid'}", str(agent)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"{agent} passed all tests" in out.stdout

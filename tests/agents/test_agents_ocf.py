@@ -112,3 +112,24 @@ def test_heartbeat_anything_supervises_a_process(executor: Executor, tmp_path: P
     assert run("stop").rc == 0
     assert not pid_alive(pid)
     assert run("monitor").rc == 7
+
+
+def test_dummy_migrate_and_reload(executor: Executor, tmp_path: Path) -> None:
+    state = str(tmp_path / "m.state")
+    base = req("ocf:heartbeat:Dummy", "start", "m1", state=state)
+    assert executor.execute(base).rc == 0
+    for action in ("migrate_to", "migrate_from", "reload"):
+        r = replace(base, action=action, migrate_source=NODE, migrate_target="node2")
+        env = executor.resolve(r).env
+        assert env["OCF_RESKEY_CRM_meta_migrate_target"] == "node2"
+        result = executor.execute(r)
+        assert result.rc == 0 and result.ok, (action, result.stderr)
+    assert executor.execute(replace(base, action="stop")).rc == 0
+
+
+def test_op_check_level_reaches_the_agent(executor: Executor, tmp_path: Path) -> None:
+    envfile = tmp_path / "env"
+    r = replace(req("ocf:pacemaker:Stateful", "monitor", "st", 10_000, state=str(tmp_path / "s"),
+                    envfile=str(envfile)), op_params=(("OCF_CHECK_LEVEL", "10"),))
+    executor.execute(r)
+    assert "OCF_RESKEY_OCF_CHECK_LEVEL=10" in envfile.read_text()

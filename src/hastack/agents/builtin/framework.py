@@ -96,7 +96,8 @@ class AgentSpec(NamedTuple):
     version: str = "1.0"
 
     def metadata(self) -> str:
-        out = ['<?xml version="1.0"?>', f'<resource-agent name="{self.name}" version="{self.version}">',
+        # OCF 1.1 content that also validates against OCF 1.0's ra-api-1.dtd (as ocf-tester checks).
+        out = ['<?xml version="1.0"?>', '<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">', f'<resource-agent name="{self.name}" version="{self.version}">',
                "<version>1.1</version>", f'<longdesc lang="en">{escape(self.longdesc)}</longdesc>',
                f'<shortdesc lang="en">{escape(self.shortdesc)}</shortdesc>', "<parameters>"]
         for p in self.params:
@@ -145,7 +146,11 @@ def run(spec: AgentSpec, argv: list[str], environ: Mapping[str, str] | None = No
         return OCF_ERR_ARGS
     action = argv[1]
     if action == "meta-data":
-        sys.stdout.write(spec.metadata())
+        try:
+            sys.stdout.write(spec.metadata())
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader went away (e.g. `| head`): not our failure
+            pass
         return OCF_SUCCESS
     if action in ("usage", "help"):
         sys.stdout.write(spec.usage())
