@@ -103,41 +103,55 @@ def _read_lrm(r: Reader, lrm: etree._Element) -> list[ResourceHistory]:
                 r.warn(el, f"unexpected <{el.tag}> inside <lrm_resources> is ignored")
                 continue
             rid = r.required(el, "id")
-            ops = tuple(op for op in (_read_op(r, o) for o in elements(el) if o.tag == "lrm_rsc_op") if op)
+            ops: list[OpRecord] = []
             for o in elements(el):
                 if o.tag != "lrm_rsc_op":
                     r.warn(o, f"unexpected <{o.tag}> inside <lrm_resource> is ignored")
+                    continue
+                op = _read_op(r, o)
+                if op is not None:
+                    ops.append(op)
             if rid is None:
                 continue
             # Pacemaker unpacks a repeated lrm_resource as well (inc6 has some): kept as written.
             cls, rtype = el.get("class"), el.get("type")
             agent = AgentRef(cls, rtype, el.get("provider")) if cls and rtype else None
-            out.append(ResourceHistory(rid, agent, ops, container=el.get("container")))
+            out.append(ResourceHistory(rid, agent, tuple(ops), container=el.get("container")))
     return out
 
 
 def _read_op(r: Reader, el: etree._Element) -> OpRecord | None:
-    values: dict[str, object] = {}
-    extra: list[tuple[str, str]] = []
+    # The hot loop of a big status section: plain dict work, diagnostics only on the slow path.
+    attrib = el.attrib
     ok = True
     for name in _OP_REQUIRED:
-        if r.required(el, name) is None:
+        if not attrib.get(name):
+            r.required(el, name)
             ok = False
-    for key, raw in el.attrib.items():
-        k = str(key)
-        spec = OP_FIELDS.get(k)
+    values: dict[str, object] = {}
+    extra: list[tuple[str, str]] = []
+    for key, raw in attrib.items():
+        spec = OP_FIELDS.get(key)
         if spec is None:
-            extra.append((k, str(raw)))
-            continue
-        field_name, is_int = spec
-        if is_int:
-            number = r.integer(el, k)
-            if number is None:
-                ok = False
-                continue
-            values[field_name] = number
+            extra.append((str(key), raw))
+        elif not spec[1]:
+            values[spec[0]] = raw
         else:
-            values[field_name] = str(raw)
+            number = _int_or_none(raw)
+            if number is None:
+                r.integer(el, key)  # reports the malformed value
+                ok = False
+            else:
+                values[spec[0]] = number
     if not ok:
         return None
     return OpRecord(extra=tuple(extra), **values)  # type: ignore[arg-type]
+
+
+def _int_or_none(raw: str) -> int | None:
+    if "_" in raw:
+        return None
+    try:
+        return int(raw, 10)
+    except ValueError:
+        return None

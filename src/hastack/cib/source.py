@@ -188,6 +188,8 @@ def _parse_score(text: str) -> int:
 
 def _parse_int(text: str) -> int:
     try:
+        if "_" in text:
+            raise ValueError(text)
         return int(text.strip(), 10)
     except ValueError:
         raise ValueSyntaxError(f"invalid integer {text!r}", hint="write a whole number") from None
@@ -195,6 +197,4 @@ def _parse_int(text: str) -> int:
 
 def elements(el: etree._Element) -> Iterator[etree._Element]:
     """Child elements only (comments and processing instructions are skipped)."""
-    for child in el:
-        if isinstance(child.tag, str):
-            yield child
+    return el.iterchildren(etree.Element)
