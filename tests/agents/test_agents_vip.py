@@ -68,3 +68,24 @@ def test_vip_bad_configuration(ns_executor: Executor, netpair: NetPair) -> None:
     assert missing_nic.rc == 5 and "nosuch0" in missing_nic.exit_reason
     nowhere = ns_executor.execute(req("ocf:hastack:IPaddr", "start", "vip", ip="172.31.250.9"))
     assert nowhere.rc == 6 and "nic=" in nowhere.exit_reason
+
+
+def test_cli_runs_vip_inside_a_namespace(netpair: NetPair, state_dir) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from hastack.cli.main import cli
+
+    def hastack(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["agent", "run", "ocf:hastack:IPaddr", *args, f"ip={netpair.vip}",
+                                          "--netns", netpair.a])
+        return result.exit_code, result.stdout
+
+    code, out = hastack("start")
+    assert code == 0 and "rc=0 OCF_SUCCESS" in out
+    assert hastack("start")[0] == 0  # idempotent
+    assert f"{netpair.vip}/24" in netpair.addresses(netpair.a) and netpair.ping(netpair.vip)
+    code, out = hastack("monitor", "--interval", "10s")
+    assert code == 0 and "rc=0 OCF_SUCCESS" in out
+    assert hastack("stop")[0] == 0
+    code, out = hastack("monitor", "--interval", "10s")
+    assert code == 7 and "soft failure" in out

@@ -31,7 +31,8 @@ from hastack.model.values import AgentRef, Role
 
 
 def _executor(netns: str | None = None) -> Executor:
-    return Executor(local_host(netns=netns))
+    # One action per command: a fork server would cost more to start than it saves.
+    return Executor(local_host(netns=netns), use_forkserver=False)
 
 
 def _agent(text: str) -> AgentRef:
