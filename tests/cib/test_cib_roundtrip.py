@@ -54,6 +54,13 @@ def test_promotable_clone_and_legacy_master_survive() -> None:
     assert parse_cib(text).config == cfg
 
 
+def test_legacy_master_becomes_a_promotable_clone_where_the_schema_has_no_master() -> None:
+    cfg = Configuration(resources={"m": Clone("m", "t", promotable=True, legacy_master=True),
+                                   "t": Primitive("t", AgentRef("ocf", "Stateful", "pacemaker"))})
+    text = to_xml(cfg, ClusterState(header=(("validate-with", "pacemaker-4.0"),)))
+    assert "<master" not in text and '<clone id="m">' in text and 'name="promotable" value="true"' in text
+
+
 def test_promotable_flag_is_added_when_the_model_lacks_it() -> None:
     cfg = Configuration(resources={"p": Clone("p", "s", promotable=True),
                                    "s": Primitive("s", AgentRef("ocf", "Stateful", "pacemaker"))})

@@ -115,5 +115,11 @@ class WriteContext:
         version = schema_version(self.validate_with)
         return version is None or version >= (3, 7)
 
+    @property
+    def master_allowed(self) -> bool:
+        """<master> is in every schema up to pacemaker-3.x; pacemaker-4.0 drops it."""
+        version = schema_version(self.validate_with)
+        return version is None or version < (4, 0)
+
     def role(self, role: Role) -> str:
         return role.value if self.new_role_names else role.legacy

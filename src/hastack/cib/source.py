@@ -36,7 +36,7 @@ def parse_xml(data: str | bytes, source: str) -> etree._Element:
         # lxml refuses str input that carries an encoding declaration; we parse our own UTF-8 bytes,
         # so drop the declaration's encoding rather than trusting it.
         raw = re.sub(rb"^(\s*<\?xml[^>]*?)\sencoding=(\"[^\"]*\"|'[^']*')", rb"\1", raw, count=1)
-    parser = etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[arg-type]
+    parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
         root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as exc:
@@ -134,7 +134,7 @@ class Reader:
     # --- typed attributes -------------------------------------------------------------------------
 
     def required(self, el: etree._Element, attr: str) -> str | None:
-        value = el.get(attr)
+        value: str | None = el.get(attr)
         if value is None or value == "":
             what = f"<{el.tag}>" + (f" {el.get('id')!r}" if el.get("id") else "")
             self.error(el, f"{what} is missing the required attribute {attr!r}", hint=f"add {attr}=\"...\"")
@@ -197,4 +197,5 @@ def _parse_int(text: str) -> int:
 
 def elements(el: etree._Element) -> Iterator[etree._Element]:
     """Child elements only (comments and processing instructions are skipped)."""
-    return el.iterchildren(etree.Element)
+    children: Iterator[etree._Element] = el.iterchildren(etree.Element)
+    return children

@@ -38,7 +38,8 @@ def write_cib(config: Configuration, state: ClusterState | None = None) -> str:
     except ValueError as exc:  # lxml refuses names/values that XML cannot carry (control characters, ...)
         raise HastackError(f"cannot write the CIB: {exc}",
                            hint="remove control characters and other non-XML text from names and values") from None
-    return etree.tostring(cib, pretty_print=True, encoding="unicode")
+    text: str = etree.tostring(cib, pretty_print=True, encoding="unicode")
+    return text
 
 
 def _write_configuration(cib: etree._Element, config: Configuration, ctx: WriteContext) -> None:

@@ -6,10 +6,11 @@ legacy <master> elements, their attribute sets and operations, and the checks
 that make a model writable at all (a group member or clone child that is not
 defined, or contained twice, is a ConfigError: Pacemaker could not express it).
 
-Clone.legacy_master is written as <master> (every schema Pacemaker 2.1.5 reads
-allows it); any other promotable clone is a <clone> whose meta attributes say
-promotable=true -- added to its first unconditional meta set if the model lacks
-it. Importing either form gives the model back.
+Clone.legacy_master is written as <master> while the schema allows it (every
+schema Pacemaker 2.1.5 reads does; pacemaker-4.0 does not, and there it becomes a
+promotable <clone>); any other promotable clone is a <clone> whose meta
+attributes say promotable=true -- added to its first unconditional meta set if
+the model lacks it. Importing either form gives the model back.
 
 Imports the model and the cib writer helpers only.
 """
@@ -83,10 +84,11 @@ def _container(parent: etree._Element, tag: str, rid: str, description: str | No
 
 
 def _write_clone(parent: etree._Element, clone: Clone, config: Configuration, ctx: WriteContext) -> None:
-    el = _container(parent, "master" if clone.legacy_master else "clone", clone.id, clone.description, ctx)
+    as_master = clone.legacy_master and ctx.master_allowed
+    el = _container(parent, "master" if as_master else "clone", clone.id, clone.description, ctx)
     write_sets(el, "instance_attributes", clone.params, ctx, clone.id)
     meta = clone.meta
-    needs_flag = clone.promotable and not clone.legacy_master and not is_true(merged(meta).get("promotable"))
+    needs_flag = clone.promotable and not as_master and not is_true(merged(meta).get("promotable"))
     if needs_flag:
         plain = next((i for i, s in enumerate(meta) if s.rule is None and not s.id_ref), None)
         if plain is None:
