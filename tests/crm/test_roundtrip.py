@@ -1,0 +1,29 @@
+"""parse(render(c)) == c for random valid configurations (Hypothesis)."""
+
+from __future__ import annotations
+
+from crm_strategies import configurations
+from hypothesis import HealthCheck, given, settings
+
+from hastack.crm import canonical, parse, render
+from hastack.model.config import Configuration
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configurations())
+def test_parse_of_render_gives_the_configuration_back(config: Configuration) -> None:
+    text = render(config)
+    result = parse(text, "rendered.crm")
+    assert result.config == config, text
+    assert render(result.config) == text
+    assert not result.warnings
+
+
+@settings(max_examples=25, deadline=None)
+@given(configurations())
+def test_canonical_order_is_idempotent(config: Configuration) -> None:
+    assert canonical(config) == config
+    reordered = Configuration(config.nodes, dict(reversed(list(config.resources.items()))),
+                              tuple(reversed(config.constraints)), config.properties, config.rsc_defaults,
+                              config.op_defaults, config.fencing_topology, config.tags)
+    assert parse(render(reordered)).config == canonical(reordered)
