@@ -171,3 +171,19 @@ def test_warnings_do_not_refuse_the_input() -> None:
         "<acls> is not supported by hastack and is left out",
         "nvpair 'empty' has no value and is ignored (as Pacemaker ignores it)",
     ]
+
+
+def test_references_to_nothing_are_warnings() -> None:
+    text = doc('<primitive id="a" template="nope"/>\n',
+               '<rsc_order id="o" first="a" then="ghost"/>\n'
+               '<rsc_colocation id="c" score="1"><resource_set id="s"><resource_ref id="phantom"/>'
+               '</resource_set></rsc_colocation>\n')
+    cib = parse_cib(text, "in.xml")
+    assert [w.message for w in cib.warnings] == [
+        "primitive 'a' uses template 'nope', which is not defined",
+        "order constraint 'o' refers to 'ghost', which is neither a resource nor a tag; "
+        "Pacemaker ignores the constraint",
+        "colocation constraint 'c' refers to 'phantom', which is neither a resource nor a tag; "
+        "Pacemaker ignores the constraint",
+    ]
+    assert [where(w) for w in cib.warnings] == [(6, 1), (9, 1), (10, 1)]

@@ -3,8 +3,9 @@
 Owns the section layout (crm_config, nodes, resources, constraints, rsc_defaults,
 op_defaults, fencing-topology, tags; acls and alerts are recognised and left out
 with a warning), the id index used to resolve id-ref, cluster property sets,
-nodes, defaults, fencing levels and tags. Resources and constraints have their
-own modules.
+nodes, defaults, fencing levels and tags, and the warnings about references to
+nothing (constraints naming no resource or tag, primitives naming no template).
+Resources and constraints have their own modules.
 
 Imports the model and the cib reader modules only.
 """
@@ -17,7 +18,9 @@ from hastack.cib.nvsets import read_sets
 from hastack.cib.read_constraints import read_constraints
 from hastack.cib.read_resources import read_resources
 from hastack.cib.source import Reader, elements
-from hastack.model.config import AttrSet, Configuration, FencingLevel, Node, Resource, Tag
+from hastack.model.config import (
+    AttrSet, Colocation, Configuration, Constraint, FencingLevel, Node, Order, Primitive, Resource, Tag, Template,
+)
 
 _IGNORED_SECTIONS = ("acls", "alerts")
 NODE_TYPES = ("member", "remote", "ping", "normal")
@@ -73,9 +76,37 @@ def read_configuration(r: Reader, el: etree._Element) -> Configuration:
     op_defaults = _read_defaults(r, sections.get("op_defaults"))
     fencing = _read_fencing(r, sections["fencing-topology"]) if "fencing-topology" in sections else ()
     tags = _read_tags(r, sections["tags"]) if "tags" in sections else ()
-    return Configuration(nodes=nodes, resources=resources, constraints=constraints, properties=properties,
-                         rsc_defaults=rsc_defaults, op_defaults=op_defaults, fencing_topology=fencing,
-                         tags=tags)
+    config = Configuration(nodes=nodes, resources=resources, constraints=constraints, properties=properties,
+                           rsc_defaults=rsc_defaults, op_defaults=op_defaults, fencing_topology=fencing,
+                           tags=tags)
+    _warn_dangling(r, config)
+    return config
+
+
+def _warn_dangling(r: Reader, config: Configuration) -> None:
+    """Warn (as Pacemaker does, ignoring the object) about references to nothing."""
+    known = set(config.resources) | {t.id for t in config.tags}
+    for rsc in config.resources.values():
+        if isinstance(rsc, Primitive) and rsc.template is not None and \
+                not isinstance(config.resources.get(rsc.template), Template):
+            r.diag.warn(f"primitive {rsc.id!r} uses template {rsc.template!r}, which is not defined",
+                        rsc.location, hint="define the <template> or give the primitive its own agent")
+    for c in config.constraints:
+        names: list[str] = [n for n in _single_refs(c) if n is not None]
+        names.extend(ref for s in c.sets for ref in s.resources)
+        for name in names:
+            if name not in known:
+                r.diag.warn(f"{c.kind} constraint {c.id!r} refers to {name!r}, which is neither a resource "
+                            "nor a tag; Pacemaker ignores the constraint", c.location,
+                            hint="check the spelling, or remove the constraint")
+
+
+def _single_refs(c: Constraint) -> tuple[str | None, ...]:
+    if isinstance(c, Colocation):
+        return (c.rsc, c.with_rsc)
+    if isinstance(c, Order):
+        return (c.first, c.then)
+    return (c.rsc,)
 
 
 def _read_crm_config(r: Reader, el: etree._Element) -> tuple[AttrSet, ...]:
