@@ -17,7 +17,8 @@ Three kinds of test:
 
 Exploring with a bigger budget and saving what disagrees:
     .venv/bin/python tests/scheduler/test_scheduler_differential.py --explore 500
-writes each disagreement to found/ (XML + oracle summary) for triage; add a
+writes each disagreement to found/ (XML + oracle summary) for triage
+(`--reduce CIB.xml` shrinks one by deleting elements while it still disagrees); add a
 line to known_failures.tsv (NAME<TAB>reason) for those the scheduler cannot
 match yet. Environment: HASTACK_DIFF_EXAMPLES overrides the CI budget;
 HASTACK_DIFF_SAVE=1 makes the random test save every disagreement of its
@@ -245,6 +246,60 @@ def _explore(count: int) -> int:
     return 0
 
 
+def _reduce(path: str) -> int:
+    """Delta-debug a disagreeing CIB: drop resources, constraints, history and nodes while the same
+    kind of disagreement (decision or reason-only) remains; save the result under found/."""
+    import re
+
+    from lxml import etree
+
+    def strip(line: str) -> str:
+        return re.sub(r" (due to .*|blocked|'.*')$", "", line)
+
+    def kind(xml: str) -> str | None:
+        with tempfile.TemporaryDirectory() as d:
+            try:
+                oracle, ours = compare(xml, "reduce", Path(d))
+            except RuntimeError:
+                return None  # Pacemaker refuses the reduced CIB
+        if isinstance(ours, str):
+            return "crash"
+        if ours == oracle:
+            return None
+        return "reason" if sorted(map(strip, ours)) == sorted(map(strip, oracle)) else "decision"
+
+    xml = Path(path).read_text()
+    target = kind(xml)
+    if target is None:
+        print("no disagreement in", path)
+        return 1
+    xpaths = ["//resources/*", "//resources//group/primitive", "//constraints/*", "//lrm_resource",
+              "//transient_attributes//nvpair", "//nodes/node", "//node_state", "//meta_attributes/nvpair"]
+    changed = True
+    while changed:
+        changed = False
+        for xp in xpaths:
+            i = 0
+            while True:
+                root = etree.fromstring(xml.encode())
+                found = root.xpath(xp)
+                if i >= len(found):
+                    break
+                el = found[i]
+                el.getparent().remove(el)
+                candidate = etree.tostring(root, encoding="unicode")
+                if kind(candidate) == target:
+                    xml, changed = candidate, True
+                else:
+                    i += 1
+    name = case_name(xml)
+    with tempfile.TemporaryDirectory() as d:
+        oracle, ours = compare(xml, name, Path(d))
+    print(save_case(name, xml, oracle))
+    print(diff_text(oracle, ours) if isinstance(ours, list) else ours)
+    return 0
+
+
 def _save(path: str) -> int:
     xml = Path(path).read_text()
     name = case_name(xml)
@@ -259,5 +314,8 @@ if __name__ == "__main__":
         sys.exit(_explore(int(sys.argv[2])))
     if len(sys.argv) == 3 and sys.argv[1] == "--save":
         sys.exit(_save(sys.argv[2]))
-    print("usage: test_scheduler_differential.py --explore N | --save CIB.xml", file=sys.stderr)
+    if len(sys.argv) == 3 and sys.argv[1] == "--reduce":
+        sys.exit(_reduce(sys.argv[2]))
+    print("usage: test_scheduler_differential.py --explore N | --save CIB.xml | --reduce CIB.xml",
+          file=sys.stderr)
     sys.exit(2)
