@@ -95,7 +95,8 @@ def test_promotable_roles_and_actions_on_non_promotable_resources() -> None:
     assert "o1 uses promote of a" in one("order o1 Mandatory: a:promote b:start\n")
     text = one("primitive d Stateful\nms m d\nprimitive x Dummy\nclone k x\nlocation l k role=Promoted 10: n1\n")
     assert "l uses Promoted of k" in text
-    assert findings("primitive d Stateful\nms m d\ncolocation c1 inf: a m:Master\norder o1 Mandatory: m:promote a\n") == []
+    assert findings("primitive d Stateful\nms m d\ncolocation c1 inf: a m:Master\norder o1 Mandatory: m:promote a:start\n") == []
+    assert "write a:start" in one("primitive d Stateful\nms m d\norder o1 Mandatory: m:promote a\n")
     # a constraint on the primitive inside a promotable clone applies to the clone
     assert findings("primitive d Stateful\nclone m d meta promotable=true\ncolocation c1 inf: a d:Promoted\n") == []
     warning = one("primitive d Stateful op monitor interval=10s role=Master\n", Severity.WARNING)

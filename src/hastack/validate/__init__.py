@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from hastack.crm import parse
+from hastack.crm import parse_sources
 from hastack.errors import ConfigError, Diagnostic, Severity
 from hastack.model.config import Configuration
 from hastack.validate.cluster import check_cluster
@@ -67,12 +67,17 @@ class CheckResult:
 
 def check_crm_text(text: str, source: str = "<stdin>") -> CheckResult:
     """Parse and validate crm text; syntax errors stop before the semantic checks."""
+    return check_crm_sources([(text, source)])
+
+
+def check_crm_sources(chunks: list[tuple[str, str]]) -> CheckResult:
+    """Like check_crm_text for several (text, source) chunks read as one configuration."""
     try:
-        result = parse(text, source)
+        result = parse_sources(chunks)
     except ConfigError as err:
         return CheckResult(None, err.diagnostics)
-    diags = result.warnings + validate(result.config, {source: text})
+    diags = result.warnings + validate(result.config, {source: text for text, source in chunks})
     return CheckResult(result.config, sorted(diags, key=_position))
 
 
-__all__ = ["CheckResult", "check_crm_text", "validate"]
+__all__ = ["CheckResult", "check_crm_sources", "check_crm_text", "validate"]

@@ -56,6 +56,9 @@ def check_constraints(config: Configuration, rep: Reporter) -> None:
                     if rsc in clone_of else
                     f"only a promotable clone has Promoted/Unpromoted instances and promote/demote actions: "
                     f"clone it with meta promotable=true, or drop :{what}")
+            if isinstance(c, Order) and rsc == c.then and c.then_action is None and not c.sets:
+                hint = (f"the then-action defaults to the first-action ({what}): write {rsc}:start "
+                        f"if {rsc} should start after it")
             rep.error(f"{c.id} uses {what} of {rsc}, which is not promotable", c.location, hint, word=rsc)
     _cycles(config, rep)
 
