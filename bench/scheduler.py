@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -207,7 +208,14 @@ def agreement(h: Runs, oracle: list[str] | str) -> str:
         return f"yes ({len(oracle)} lines)"
     only_o = len([x for x in oracle if x not in h.summary])
     only_h = len([x for x in h.summary if x not in oracle])
+    if sorted(map(_no_reason, h.summary)) == sorted(map(_no_reason, oracle)):
+        return f"actions yes, reasons differ on {only_o} of {len(oracle)} lines"
     return f"NO ({only_o} only Pacemaker, {only_h} only hastack, of {len(oracle)})"
+
+
+def _no_reason(line: str) -> str:
+    """A summary line without its trailing reason ("due to ...", "blocked", a fencing reason)."""
+    return re.sub(r" (due to .*|blocked|'.*')$", "", line)
 
 
 HEADER = ("size", "hastack parse s", "hastack schedule s", "hastack parse+schedule s", "hastack process s",
