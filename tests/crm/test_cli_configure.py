@@ -1,0 +1,125 @@
+"""`hastack configure load/show/verify` and the local store, through the real click group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from hastack.cli.main import cli
+from hastack.crm import parse, render
+from hastack.store.local import LocalStore, StaleCommit
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "guide"
+FIXED = DATA / "guide-fixed.crm"
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HASTACK_STATE_DIR", str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
+def run(*args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=stdin)
+
+
+def assert_user_error(result: Result, *needles: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    for n in needles:
+        assert n in result.output, result.output
+
+
+def test_verify_a_verbatim_snippet_fails_with_located_errors() -> None:
+    result = run("configure", "verify", str(DATA / "14-g_services_network.crm"))
+    assert_user_error(result, "14-g_services_network.crm:2:1: error: group g_services_network refers to "
+                              "'p_neutron-metadata_agent'", "nothing was changed")
+
+
+def test_verify_the_fixed_guide() -> None:
+    result = run("configure", "verify", str(FIXED))
+    assert result.exit_code == 0, result.output
+    assert "guide-fixed.crm: no errors, 3 warnings; 2 nodes, 23 resources, 4 constraints" in result.output
+
+
+def test_load_then_show_prints_the_canonical_text(state_dir: Path) -> None:
+    result = run("configure", "load", "replace", str(FIXED))
+    assert result.exit_code == 0, result.output
+    assert (state_dir / "cib.xml").read_text().startswith("<cib")
+    shown = run("configure", "show")
+    assert shown.exit_code == 0
+    assert shown.stdout == render(parse(FIXED.read_text()).config)
+    assert parse(shown.stdout).config == parse(FIXED.read_text()).config
+
+
+def test_show_objects_xml_and_mask() -> None:
+    run("configure", "load", str(FIXED))
+    one = run("configure", "show", "g_mysql")
+    assert one.stdout == "group g_mysql p_ip_mysql p_fs_mysql p_mysql\n"
+    assert "<cib" in run("configure", "show", "--xml").stdout
+    masked = run("configure", "show", "--mask", "p_keystone").stdout
+    assert 'os_password="******"' in masked and "secret" not in masked.replace("******", "")
+    assert_user_error(run("configure", "show", "g_mysqll"), "no object with id 'g_mysqll'", "did you mean 'g_mysql'?")
+
+
+def test_failed_load_changes_nothing(state_dir: Path) -> None:
+    run("configure", "load", str(FIXED))
+    before = (state_dir / "cib.xml").read_bytes()
+    result = run("configure", "load", "replace", str(DATA / "01-property.crm"))
+    assert_user_error(result, "01-property.crm:1:36", "3 errors; nothing was changed.")
+    assert (state_dir / "cib.xml").read_bytes() == before
+
+
+def test_load_update_merges_and_checks_the_result(tmp_path: Path) -> None:
+    run("configure", "load", str(FIXED))
+    extra = tmp_path / "extra.crm"
+    extra.write_text("primitive p_extra Dummy\nproperty cluster-recheck-interval=3min\n")
+    assert run("configure", "load", "update", str(extra)).exit_code == 0
+    shown = run("configure", "show").stdout
+    assert "primitive p_extra" in shown and "cluster-recheck-interval=3min" in shown and "g_mysql" in shown
+    bad = tmp_path / "bad.crm"
+    bad.write_text("group g_more p_extr\n")
+    assert_user_error(run("configure", "load", "update", str(bad)), "did you mean 'p_extra'?")
+
+
+def test_load_from_stdin_and_xml(tmp_path: Path) -> None:
+    assert run("configure", "load", "-", stdin=FIXED.read_text()).exit_code == 0
+    xml = run("configure", "show", "--xml").stdout
+    path = tmp_path / "guide.xml"
+    path.write_text(xml)
+    assert run("configure", "load", "xml", "replace", str(path)).exit_code == 0
+    assert run("configure", "show").stdout == render(parse(FIXED.read_text()).config)
+    assert run("configure", "verify", str(path)).exit_code == 0
+
+
+def test_user_errors_are_clear() -> None:
+    assert_user_error(run("configure", "show"), "no configuration is stored yet")
+    assert_user_error(run("configure", "verify"), "no configuration is stored yet")
+    assert_user_error(run("configure", "verify", "/nonexistent.crm"), "cannot read /nonexistent.crm")
+    assert_user_error(run("configure", "load", "replace"), "usage: hastack configure load")
+
+
+def test_store_refuses_a_commit_made_against_an_old_version(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    assert store.read() is None
+    first = store.commit("<cib>1</cib>", None)
+    store.commit("<cib>2</cib>", first)
+    with pytest.raises(StaleCommit):
+        store.commit("<cib>3</cib>", first)
+    with pytest.raises(StaleCommit):
+        store.commit("<cib>3</cib>", None)
+    stored = store.read()
+    assert stored is not None and stored.text == "<cib>2</cib>"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cib-")]
+
+
+def test_demo_runs() -> None:
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "guide.crm: no errors, 3 warnings" in out
+    assert "03-rabbitmq-drbd.crm:23:18: error: group g_rabbitmq refers to 'p_ip_rabbitmq'" in out
+    assert "did you mean 'p_neutron-metadata-agent'?" in out
+    assert "04-api-vip.crm: no errors" in out
