@@ -32,6 +32,7 @@ class ActionRunner:
     limit: int = DEFAULT_NODE_ACTION_LIMIT
     _queue: list[tuple[ActionRequest, asyncio.Future[ActionResult]]] = field(default_factory=list)
     _running: set[str] = field(default_factory=set)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)  # strong refs: the loop keeps only weak ones
     peak: int = 0  # most actions seen in flight at once (for tests and metrics)
 
     async def submit(self, req: ActionRequest) -> ActionResult:
@@ -52,7 +53,9 @@ class ActionRunner:
             rid = req.resource_id or str(req.agent)
             self._running.add(rid)
             self.peak = max(self.peak, len(self._running))
-            asyncio.get_running_loop().create_task(self._run(rid, req, fut))
+            task = asyncio.get_running_loop().create_task(self._run(rid, req, fut))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _run(self, rid: str, req: ActionRequest, fut: asyncio.Future[ActionResult]) -> None:
         try:
