@@ -70,3 +70,22 @@ def test_failure_timeout_sets_recheck_time() -> None:
     later = schedule(cfg, st, 2000)
     assert later.recheck_at is None
     assert later.placement["r"].node == "n1"
+
+
+def test_digest_matches_pacemaker_recorded_values() -> None:
+    from hastack.scheduler.digest import digest_of
+    assert digest_of({}) == "f2317cad3d54cec5d7d7aa7d0bf35cf8"
+    assert digest_of({"ip": "10.136.132.228"}) == "3318a8a5986a3f9535736f92159c8037"
+    assert digest_of({"ip": "10.136.132.228", "CRM_meta_timeout": "10000"}) == "93e01a8306279f10eb7583786235ab86"
+
+
+def test_definition_change_restarts_the_resource() -> None:
+    from hastack.model.config import AttrSet, Primitive
+    from hastack.model.state import OpRecord
+    from hastack.scheduler.digest import digest_of
+    old = digest_of({"ip": "10.0.0.1"})
+    start = OpRecord(id="r_start_0", operation="start", call_id=1, rc_code=0, op_status=0,
+                     transition_key="1:1:0:x", op_digest=old)
+    r = Primitive("r", DUMMY, params=(AttrSet("p", (("ip", "10.0.0.2"),)),))
+    t = schedule(config(["n1"], [r]), state(node_state("n1", ResourceHistory("r", DUMMY, (start,)))), 0)
+    assert t.summary == ("Restart r (n1) due to resource definition change",)

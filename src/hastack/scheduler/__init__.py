@@ -21,6 +21,7 @@ from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
 from hastack.scheduler.actions import ActionBuilder
 from hastack.scheduler.assign import Assigner
+from hastack.scheduler.digest import config_changes
 from hastack.scheduler.graph import Graph
 from hastack.scheduler.ordering import Orderer
 from hastack.scheduler.scores import setup_scores
@@ -31,14 +32,18 @@ from hastack.scheduler.unpack import unpack
 __all__ = ["Action", "Contribution", "Placement", "Transition", "schedule"]
 
 
-def schedule(config: Configuration, state: ClusterState, now: int) -> Transition:
+def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized: bool = True) -> Transition:
+    """Decide what the cluster should do. `sanitized` (crm_simulate's behaviour, the default)
+    ignores definition changes confined to secret parameters, which sanitized CIBs hide."""
     u = unpack(config, state, now)
     rec = setup_scores(config, u)
+    changes = list(config_changes(config, u, sanitized))
+    g = Graph()
+    builder = ActionBuilder(u, g)
+    builder.early(changes, u.recovery_stops)
     assigner = Assigner(config, u)
     assigner.setup_colocations()
     assigner.run()
-    g = Graph()
-    builder = ActionBuilder(u, g)
     builder.probes()
     builder.build()
     orderer = Orderer(config, builder, assigner)

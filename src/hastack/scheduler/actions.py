@@ -53,9 +53,11 @@ class ActionBuilder:
 
     # --- custom_action -----------------------------------------------------------
     def custom(self, rsc: WRsc, task: str, node: WNode | None, optional: bool, interval_ms: int = 0) -> Act:
-        found = [a for a in self.g.find(rsc, task, node, interval_ms, exact=True) if a.node is node]
+        found = self.g.find(rsc, task, node, interval_ms)
         if found:
             a = found[0]
+            if a.node is None and node is not None:
+                a.node = node  # an action created before assignment gets its node now
         else:
             a = self.g.new(task, rsc, node, optional, interval_ms)
             a.needs = rsc.needs if task in ("start", "promote") else "nothing"
@@ -356,6 +358,16 @@ class ActionBuilder:
                     a.needs = "nothing"
                     if cp is not None and not cp.unique:
                         break
+
+    def early(self, changes: list, unpack_stops: list) -> None:  # type: ignore[type-arg]
+        """Actions Pacemaker creates before assignment: recovery stops found while unpacking
+        history, and required starts for resources whose definition changed."""
+        for r, node in unpack_stops:
+            self.custom(r, "stop", node, False)
+        for ch in changes:
+            if ch.restart:
+                a = self.custom(ch.rsc, ch.task, None, False, ch.interval_ms)
+                a.set_reason("resource definition change", True)
 
     def build(self) -> None:
         for r in self.u.resources:

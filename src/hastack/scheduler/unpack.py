@@ -76,6 +76,7 @@ class Unpacked:
     history: dict[tuple[str, str], list[OpRecord]] = field(default_factory=dict)  # (prim id, node)
     now: int = 0
     aliases: dict[str, WRsc] = field(default_factory=dict)  # configured child id -> its clone
+    recovery_stops: list[tuple[WRsc, WNode]] = field(default_factory=list)  # stop_action() during unpack
 
     def constraint_rsc(self, rid: str | None) -> WRsc | None:
         if rid is None:
@@ -780,6 +781,7 @@ class HistoryReader:
             if r.role not in (R.STOPPED, R.UNKNOWN):
                 r.failed = True
                 r.stop_flag = True
+                self.u.recovery_stops.append((r, node))
         if r.role not in (R.STOPPED, R.UNKNOWN):
             add_running(r, node, save != "ignore")
             if on_fail == "ignore":

@@ -1,0 +1,163 @@
+"""Operation digests: detecting that a resource's definition changed since it was started.
+
+Pacemaker records, with every operation result, an MD5 digest of the
+parameters the operation ran with (`op-digest`, and `op-restart-digest` over
+the parameters that force a restart). The digest is the MD5 of
+" <parameters NAME="VALUE" .../>\\n": every instance attribute of the
+resource plus the operation's own instance attributes, attribute names
+sorted bytewise, values XML-escaped, CRM_meta_* left out except
+CRM_meta_timeout (in ms) for recurring operations. Matching that string
+exactly lets hastack read digests that Pacemaker recorded and vice versa.
+
+Owns: computing digests and comparing them with the history (Pacemaker's
+pcmk__handle_rsc_config_changes / rsc_action_digest_cmp). Imports only the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from hastack.model import durations
+from hastack.model.config import AttrSet, Configuration, Op, merged
+from hastack.model.state import OpRecord
+from hastack.scheduler.unpack import Unpacked
+from hastack.scheduler.working import WNode, WRsc
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+DEFAULT_TIMEOUT_MS = 20_000
+
+
+def _escape(value: str) -> str:
+    return "".join(_ESCAPES.get(ch, ch) for ch in value)
+
+
+def digest_of(params: Mapping[str, str]) -> str:
+    """MD5 of Pacemaker's canonical one-line XML of an operation's parameters."""
+    attrs = "".join(f' {k}="{_escape(v)}"' for k, v in sorted(params.items(), key=lambda kv: kv[0].encode()))
+    text = f" <parameters{attrs}/>\n"
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def _op_definition(r: WRsc, task: str, interval_ms: int) -> Op | None:
+    if r.definition is None:
+        return None
+    for op in r.definition.ops:
+        if op.name == task and op.interval_ms == interval_ms:
+            return op
+    return None
+
+
+def _timeout_ms(op: Op | None, op_defaults: tuple[AttrSet, ...]) -> int:
+    if op is not None and op.timeout_ms is not None:
+        return op.timeout_ms
+    value = merged(op_defaults).get("timeout")
+    if value:
+        try:
+            return durations.parse_ms(value)
+        except Exception:
+            return DEFAULT_TIMEOUT_MS
+    return DEFAULT_TIMEOUT_MS
+
+
+def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[AttrSet, ...]) -> dict[str, str]:
+    """The parameters an operation runs with, as the digest sees them."""
+    params: dict[str, str] = {}
+    if r.definition is not None:
+        params.update(merged(r.definition.params))
+    op = _op_definition(r, task, interval_ms)
+    if op is not None:
+        for k, v in merged(op.params).items():
+            params.setdefault(k, v)
+    if interval_ms:
+        params["CRM_meta_timeout"] = str(_timeout_ms(op, op_defaults))
+    for k in ("id", "crm_feature_set", "op-digest", "on_node", "on_node_uuid", "pcmk_external_ip"):
+        params.pop(k, None)
+    return params
+
+
+def _task_for_digest(task: str, interval_ms: int) -> str:
+    if interval_ms == 0 and task in ("monitor", "migrate_from", "promote"):
+        return "start"
+    return task
+
+
+@dataclass(frozen=True)
+class Change:
+    rsc: WRsc
+    node: WNode
+    task: str
+    interval_ms: int
+    restart: bool  # True: the definition change needs a restart (else a monitor reschedule)
+
+
+def _active_ops(ops: list[OpRecord]) -> list[OpRecord]:
+    """The operations since the last start (calculate_active_ops), or [] if stopped since."""
+    start = stop = -1
+    implied_monitor = implied_clone = -1
+    for i, op in enumerate(ops):
+        if op.operation == "stop" and op.op_status == 0:
+            stop = i
+        elif op.operation in ("start", "migrate_from"):
+            start = i
+        elif implied_monitor <= stop and op.operation == "monitor" and op.rc_code in (0, 8):
+            implied_monitor = i
+        elif op.operation in ("promote", "demote"):
+            implied_clone = i
+    if start == -1:
+        start = implied_clone if implied_clone != -1 else implied_monitor
+    if start < stop:
+        return []
+    return ops[max(start, 0):]
+
+
+def _version_lt(version: str | None, other: str) -> bool:
+    def key(v: str) -> tuple[int, ...]:
+        return tuple(int(x) if x.isdigit() else 0 for x in v.split("."))
+    return version is not None and key(version) < key(other)
+
+
+def _only_secrets_changed(r: WRsc, op: OpRecord, params: dict[str, str]) -> bool:
+    """crm_simulate's sanitized mode: a change confined to secret parameters is no change."""
+    if op.op_secure_digest is None:
+        return False
+    old = _version_lt(op.crm_feature_set or "3.16.0", "3.16.0")
+    if old:
+        secure = dict(merged(r.definition.params)) if r.definition is not None else {}
+    else:
+        secure = dict(params)
+    hidden = set((op.op_secure_params or " passwd password user ").split())
+    secure = {k: v for k, v in secure.items() if k not in hidden}
+    if old and r.agent is not None and r.agent.cls == "stonith":
+        secure = {k: v for k, v in secure.items() if not k.startswith("pcmk_") and k != "provides"}
+    secure.pop("CRM_meta_timeout", None) if old else None
+    return digest_of(secure) == op.op_secure_digest
+
+
+def config_changes(config: Configuration, u: Unpacked, sanitized: bool = True) -> Iterator[Change]:
+    for (rid, uname), ops in u.history.items():
+        r = u.by_id.get(rid)
+        node = u.node_by_uname.get(uname)
+        if r is None or node is None or r.orphan or node not in r.running_on:
+            continue
+        for op in _active_ops(ops):
+            if not (op.interval_ms > 0 or op.operation in ("monitor", "start", "promote", "migrate_from")):
+                continue
+            if op.interval_ms > 0 and _op_definition(r, op.operation, op.interval_ms) is None:
+                continue  # orphaned recurring operation: cancelled, not a restart
+            task = _task_for_digest(op.operation, op.interval_ms)
+            params = operation_params(r, task, op.interval_ms, config.op_defaults)
+            change: Change | None = None
+            if op.op_restart_digest is not None:
+                keep = set((op.op_force_restart or "").split())
+                restart_params = {k: v for k, v in params.items() if k in keep} \
+                    if op.op_force_restart is not None else params
+                if digest_of(restart_params) != op.op_restart_digest:
+                    change = Change(r, node, task, op.interval_ms, True)
+            if change is None and (op.op_digest is None or digest_of(params) != op.op_digest):
+                reload_capable = op.op_restart_digest is not None
+                change = Change(r, node, task, op.interval_ms, op.interval_ms == 0 and not reload_capable)
+            if change is None or (sanitized and _only_secrets_changed(r, op, params)):
+                continue
+            yield change
