@@ -5,6 +5,7 @@ from __future__ import annotations
 from hastack.model.config import AttrSet, Clone, Colocation, Configuration, Group, Location, Node, Op, Order, Primitive
 from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
 from hastack.model.values import AgentRef
+from hastack.scheduler.digest import digest_of
 
 DUMMY = AgentRef("ocf", "Dummy", "pacemaker")
 UUID = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
@@ -35,8 +36,11 @@ def config(nodes: list[str], resources: list[object], constraints: list[object] 
 
 def op(task: str, rc: int = 0, call: int = 1, interval: int = 0, expected: int = 0, status: int = 0,
        last_change: int | None = None) -> OpRecord:
+    # Digests as Pacemaker records them for a parameterless resource with default timeouts.
+    digest = digest_of({"CRM_meta_timeout": "20000"} if interval else {})
     return OpRecord(id=f"{task}_{interval}_{call}", operation=task, call_id=call, rc_code=rc, op_status=status,
-                    interval_ms=interval, transition_key=f"1:1:{expected}:{UUID}", last_rc_change=last_change)
+                    interval_ms=interval, transition_key=f"1:1:{expected}:{UUID}", last_rc_change=last_change,
+                    op_digest=digest)
 
 
 def started(rid: str) -> ResourceHistory:
