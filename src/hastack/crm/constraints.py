@@ -53,7 +53,7 @@ def split_brackets(tokens: list[Token]) -> list[Token]:
     out: list[Token] = []
     for tok in tokens:
         text = tok.text
-        if tok.quoted or len(text) < 2:
+        if tok.quoted or len(text) < 2 or text.endswith(":"):  # `[attr]:` is a score, not a set
             out.append(tok)
             continue
         lead = 0
@@ -296,6 +296,8 @@ def parse_location(st: Stream, keyword: Token) -> Location:
         sets = _build_sets(st, raw_sets, id_tok.text, "role")
     elif len(spec.text) >= 2 and spec.text.startswith("/") and spec.text.endswith("/"):
         pattern = spec.text[1:-1]
+        if not pattern:
+            st.fail(spec, "empty resource pattern", "write a regular expression between the slashes: /p_.*/")
     else:
         rsc = check_id(spec, "resource id")
     role: Role | None = None

@@ -52,7 +52,9 @@ def _agent(st: Stream) -> tuple[AgentRef | None, str | None, Token]:
         agent = AgentRef.parse(tok.text)
     except ValueSyntaxError as err:
         raise error_at(tok, err.message, err.hint) from None
-    if agent.cls not in AGENT_CLASSES or not agent.type:
+    if not agent.type:
+        st.fail(tok, f"{tok.text!r} names no agent type", "write CLASS:PROVIDER:TYPE, e.g. ocf:heartbeat:IPaddr2")
+    if agent.cls not in AGENT_CLASSES:
         st.fail(tok, f"unknown resource agent class {agent.cls!r}",
                 did_you_mean(agent.cls, AGENT_CLASSES, f"use one of {', '.join(AGENT_CLASSES)}"))
     return agent, None, tok

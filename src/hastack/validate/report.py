@@ -63,7 +63,8 @@ class Reporter:
             pattern = re.compile(r"(?<![\w.-])" + re.escape(word) + r"(?![\w.-])")
             for n in range(loc.line, min(len(lines), loc.line + _MAX_STATEMENT_LINES) + 1):
                 text = lines[n - 1]
-                start = loc.column - 1 if n == loc.line else 0
+                # search after the object's own id (the word at loc), which may equal the reference
+                start = loc.column - 1 + _word_len(text, loc.column - 1) if n == loc.line else 0
                 m = pattern.search(text, max(0, start))
                 if m:
                     return SourceLocation(loc.file, n, m.start() + 1), text, len(word)
@@ -72,3 +73,8 @@ class Reporter:
         text = lines[loc.line - 1]
         m = re.match(r"[^\s]+", text[max(0, loc.column - 1):])
         return loc, text, len(m.group(0)) if m else 1
+
+
+def _word_len(text: str, start: int) -> int:
+    m = re.match(r"[^\s]*", text[max(0, start):])
+    return len(m.group(0)) if m else 0

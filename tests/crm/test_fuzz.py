@@ -1,0 +1,79 @@
+"""Fuzz: whatever text comes in, parse and validate fail only with hastack's own errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hastack.crm import parse, render
+from hastack.errors import HastackError
+from hastack.validate import check_crm_text, validate
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "guide"
+CORPUS = [p.read_text() for p in sorted(DATA.glob("*.crm"))] + [
+    "location l1 a rule $role=Promoted -inf: not_defined pingd or pingd number:lte 0\n",
+    "colocation c inf: [ a b ] ( c:Master d:Master sequential=true ) e\norder o Serialize: a:promote ( b c )\n",
+    "fencing_topology n1: d1,d2 d3 attr:rack=1 d4 pattern:n.* d5\nnode 1: n1 attributes a=1\ntag t: a b\n",
+    "primitive p @t params 2: rule #uname eq n1 nic=eth1 op monitor interval=10s op_params x=1 op_meta y=2\n",
+    "rsc_ticket t tk: a:Promoted b loss-policy=fence\nmonitor p:Slave 10s:20s\nrsc_defaults $id=r a=1\n",
+]
+PIECES = ["\\", "\\ # ", "#", " ", "\n", '"', "'", "(", ")", "[", "]", "{", "}", ":", "=", "$id=", "$id-ref=", "@",
+          "inf:", "-inf:", "rule", "date", "in", "spec", "and", "or", "defined", "op", "params", "meta", "primitive",
+          "group", "clone", "ms", "order", "colocation", "location", "property", "node", "tag", "monitor",
+          "fencing_topology", "rsc_ticket", "Master", "promote", "x=", "/", "é", "\t", "\r", "\x00", "0:", "a:b:c"]
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+
+def exercise(text: str) -> None:
+    try:
+        result = parse(text, "fuzz.crm")
+    except HastackError:
+        pass
+    else:
+        validate(result.config, {"fuzz.crm": text})
+        render(result.config)
+    try:
+        check_crm_text(text, "fuzz.crm")
+    except HastackError:
+        pass
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    text = draw(st.sampled_from(CORPUS))
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, len(text)))
+        action = draw(st.sampled_from(["insert", "delete", "replace", "dupline"]))
+        if action == "insert":
+            text = text[:pos] + draw(st.sampled_from(PIECES) | st.text(max_size=3)) + text[pos:]
+        elif action == "delete":
+            text = text[:pos] + text[pos + draw(st.integers(1, 20)):]
+        elif action == "replace":
+            text = text[:pos] + draw(st.sampled_from(PIECES)) + text[pos + 1:]
+        else:
+            lines = text.split("\n")
+            i = draw(st.integers(0, len(lines) - 1))
+            lines.insert(i, lines[i])
+            text = "\n".join(lines)
+    return text
+
+
+@SETTINGS
+@given(st.text(max_size=200))
+def test_random_text(text: str) -> None:
+    exercise(text)
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(PIECES) | st.text(max_size=4), max_size=40).map("".join))
+def test_random_crm_like_text(text: str) -> None:
+    exercise(text)
+
+
+@SETTINGS
+@given(mutated())
+def test_mutated_guide_and_crm_text(text: str) -> None:
+    exercise(text)
