@@ -165,3 +165,15 @@ def test_pick_runnable_limit_and_one_per_resource() -> None:
     assert pick_runnable(q, ("a",), 3) == [2, 3]
     assert pick_runnable(q, ("x", "y", "z"), 3) == []
     assert pick_runnable(q, (), 0) == [0, 2, 3, 4]  # 0 = no limit
+
+
+def test_validate_agent_params_for_configure(executor) -> None:  # type: ignore[no-untyped-def]
+    from hastack.agents.executor import validate_agent_params
+
+    diags = validate_agent_params("ocf:heartbeat:IPaddr2", {"ipp": "10.0.0.1", "cidr_netmask": "24"}, executor)
+    assert [d.message for d in diags] == ["ocf:heartbeat:IPaddr2: unknown parameter 'ipp'",
+                                          "ocf:heartbeat:IPaddr2: missing required parameter 'ip'"]
+    assert diags[0].hint == "did you mean 'ip'?"
+    assert validate_agent_params("ocf:heartbeat:IPaddr2", {"ip": "10.0.0.1"}, executor) == []
+    missing = validate_agent_params("ocf:heartbeat:IPadr2", {}, executor)
+    assert len(missing) == 1 and "did you mean 'IPaddr2'" in missing[0].hint

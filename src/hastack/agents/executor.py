@@ -185,3 +185,19 @@ class Executor:
         if strict and any(d.severity is Severity.ERROR for d in diags):
             raise ConfigError(diags)
         return replace(req, secret_names=req.secret_names | meta.secret_names)
+
+
+def validate_agent_params(agent: AgentRef | str, params: Mapping[str, str],
+                          executor: Executor | None = None) -> list[Diagnostic]:
+    """Configure-time check of a resource's parameters against its agent's meta-data.
+
+    Errors for unknown parameters (with a did-you-mean) and missing required
+    ones, warnings for type mismatches and deprecated parameters; an agent
+    that is not installed (or has no meta-data) is one error saying so.
+    """
+    ref = AgentRef.parse(agent) if isinstance(agent, str) else agent
+    ex = executor or Executor(local_host(), use_forkserver=False)
+    try:
+        return ex.check_params(ref, params)
+    except AgentError as err:
+        return [Diagnostic(err.message, hint=err.hint)]
