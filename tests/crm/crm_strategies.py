@@ -184,7 +184,7 @@ def constraints(draw: Any, con_id: str, names: list[str], unames: list[str], id_
         if target == "rsc":
             common["rsc"] = draw(rsc)
         elif target == "pattern":
-            common["rsc_pattern"] = draw(TEXT)
+            common["rsc_pattern"] = draw(TEXT.filter(bool))
         else:
             common["sets"] = draw(resource_sets(con_id, names, "role", 1))
         if draw(st.booleans()):

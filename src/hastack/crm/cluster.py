@@ -12,11 +12,11 @@ Imports nothing of hastack but errors, the model and the crm lexer/stream/attrs.
 
 from __future__ import annotations
 
+import re
+
 from hastack.crm import ids
 from hastack.crm.attrs import is_pair, parse_attr_list
 from hastack.crm.lexer import Token
-import re
-
 from hastack.crm.stream import Stream, check_id, did_you_mean, error_at, split_pair
 from hastack.model.config import AttrSet, FencingLevel, Node, Tag
 

@@ -229,7 +229,6 @@ def parse_order(st: Stream, keyword: Token) -> Order:
     st.tokens = split_brackets(st.tokens)
     id_tok = st.ident("order id")
     kind: OrderKind | None = None
-    score: int | None = None
     tok = st.peek()
     if is_score_token(tok) and tok is not None:
         st.pos += 1
@@ -253,8 +252,8 @@ def parse_order(st: Stream, keyword: Token) -> Order:
         a, b = two
         fa, ta = _qual(st, a, "action"), _qual(st, b, "action")
         return Order(id_tok.text, a.name, b.name, fa if isinstance(fa, str) else None,
-                     ta if isinstance(ta, str) else None, kind, score, symmetrical, location=id_tok.loc)
-    return Order(id_tok.text, order_kind=kind, score=score, symmetrical=symmetrical,
+                     ta if isinstance(ta, str) else None, kind, None, symmetrical, location=id_tok.loc)
+    return Order(id_tok.text, order_kind=kind, symmetrical=symmetrical,
                  sets=_build_sets(st, raw_sets, id_tok.text, "action"), location=id_tok.loc)
 
 
