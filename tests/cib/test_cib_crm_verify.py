@@ -23,7 +23,7 @@ from hastack.model import (
 )
 
 CASES = Path("/work/shared/pacemaker-cases/xml")
-SAMPLE = sorted(CASES.glob("*.xml"))[::6]
+SAMPLE = sorted(CASES.glob("*.xml"))[::3]
 CRM_VERIFY = shutil.which("crm_verify") or "/usr/sbin/crm_verify"
 CRM_SIMULATE = shutil.which("crm_simulate") or "/usr/sbin/crm_simulate"
 

@@ -79,7 +79,7 @@ def test_missing_and_colliding_ids_are_made_up_like_crmsh() -> None:
     text = to_xml(cfg)
     for expected in ('<op id="dup-monitor-10s" name="monitor" interval="10s"/>',
                      '<op id="dup-start-0" name="start" interval="0"/>',
-                     '<op id="dup-1" name="stop" interval="0"/>',
+                     '<op id="dup-stop-0" name="stop" interval="0"/>',  # the resource keeps its id
                      '<instance_attributes id="dup-instance_attributes">',
                      '<nvpair id="dup-meta_attributes-target-role" name="target-role" value="Stopped"/>'):
         assert expected in text

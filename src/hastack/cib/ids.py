@@ -39,12 +39,19 @@ def schema_version(validate_with: str) -> tuple[int, int] | None:
 class Ids:
     """The ids of one document: explicit ones reserved up front, generated ones never stealing them."""
 
-    def __init__(self, explicit: Iterable[str]) -> None:
+    def __init__(self, explicit: Iterable[str], protected: Iterable[str] = ()) -> None:
         self._reserved = Counter(i for i in explicit if i)
         self._used: set[str] = set()
+        # Ids that others refer to (resources, tags): only their owner may have them.
+        self._protected = set(protected)
 
-    def take(self, explicit: str | None, base: str) -> str:
-        """The explicit id if still free, else a fresh id derived from `base`."""
+    def take(self, explicit: str | None, base: str, owner: bool = False) -> str:
+        """The explicit id if still free, else a fresh id derived from `base`.
+
+        A protected id goes only to its owner; anything else that claims it gets a made-up id.
+        """
+        if explicit and explicit in self._protected and not owner:
+            explicit = None
         if explicit and explicit not in self._used:
             self._used.add(explicit)
             return explicit

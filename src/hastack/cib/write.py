@@ -28,7 +28,8 @@ def write_cib(config: Configuration, state: ClusterState | None = None) -> str:
     check_writable(config)
     shown = state if state is not None else ClusterState()
     validate_with = dict(shown.header).get("validate-with", DEFAULT_SCHEMA)
-    ctx = WriteContext(Ids(explicit_ids(config)), validate_with)
+    protected = [r.id for r in config.resources.values()] + [t.id for t in config.tags]
+    ctx = WriteContext(Ids(explicit_ids(config), protected), validate_with)
     try:
         cib = etree.Element("cib")
         for k, v in header_attributes(shown):
@@ -92,6 +93,6 @@ def _write_fencing(parent: etree._Element, levels: tuple[FencingLevel, ...], ctx
 def _write_tags(parent: etree._Element, tags: tuple[Tag, ...], ctx: WriteContext) -> None:
     section = etree.SubElement(parent, "tags")
     for tag in tags:
-        el = etree.SubElement(section, "tag", id=ctx.ids.take(tag.id, "tag"))
+        el = etree.SubElement(section, "tag", id=ctx.ids.take(tag.id, "tag", owner=True))
         for ref in tag.refs:
             etree.SubElement(el, "obj_ref", id=ref)

@@ -77,7 +77,7 @@ def _write_resource(parent: etree._Element, rsc: Resource, config: Configuration
 
 def _container(parent: etree._Element, tag: str, rid: str, description: str | None,
                ctx: WriteContext) -> etree._Element:
-    el = etree.SubElement(parent, tag, id=ctx.ids.take(rid, tag))
+    el = etree.SubElement(parent, tag, id=ctx.ids.take(rid, tag, owner=True))
     if description is not None:
         el.set("description", description)
     return el
@@ -111,7 +111,7 @@ def _write_agent(el: etree._Element, agent: AgentRef) -> None:
 
 def _write_primitive(parent: etree._Element, rsc: Primitive | Template, ctx: WriteContext) -> None:
     tag = "template" if isinstance(rsc, Template) else "primitive"
-    el = etree.SubElement(parent, tag, id=ctx.ids.take(rsc.id, tag))
+    el = etree.SubElement(parent, tag, id=ctx.ids.take(rsc.id, tag, owner=True))
     if rsc.agent is not None:
         _write_agent(el, rsc.agent)
     if isinstance(rsc, Primitive) and rsc.template is not None:
