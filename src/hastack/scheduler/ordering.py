@@ -353,7 +353,9 @@ class Orderer:
                 for e in list(first.after):
                     self.update(e[0])
                 self.update(first)
-        if changed_then or last != (then.optional, then.runnable):
+        # Only changes made through an ordering count here; a collective action's flags
+        # that changed while being summarized from its members do not (as in Pacemaker).
+        if changed_then:
             if last[1] and not then.runnable:
                 self.block_dependents(then)
             self.update_after(then)
