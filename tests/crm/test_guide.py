@@ -102,6 +102,18 @@ def test_whole_verbatim_guide_pasted_at_once() -> None:
     with pytest.raises(ConfigError) as err:
         parse(text, "guide.crm")
     assert len(err.value.errors) == 4  # 3 callout/stray-# lines + the missing backslash
+    # verify runs the semantic checks on what did parse: one run shows all of the Guide's crm errors
+    found = check_crm_text(text, "guide.crm").errors
+    assert [(d.location.line, d.location.column) for d in found if d.location] == [
+        (1, 36), (2, 27), (5, 33), (26, 60), (61, 18), (87, 18), (101, 1)]
+    assert "did you mean 'p_ip_rabbitmp'?" in found[4].hint
+    assert "did you mean 'p_neutron-metadata-agent'?" in found[6].hint
+
+
+def test_a_failed_statement_is_not_reported_again_as_undefined() -> None:
+    found = check_crm_text("primtive p_x Dummy\nprimitive p_y Dummy op monitor interval=x\ngroup g p_x p_y p_z\n").errors
+    assert [d.message.split(",")[0] for d in found] == [
+        "unknown command 'primtive'", "interval: invalid duration 'x'", "group g refers to 'p_z'"]
 
 
 def test_fixed_guide_loads_cleanly_with_the_expected_warnings() -> None:

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 import click
 
-from hastack.crm import canonical, parse, render
+from hastack.crm import CrmSyntaxError, canonical, parse, render
 from hastack.crm.merge import merge_update
 from hastack.errors import ConfigError, Diagnostic, HastackError, Severity
 from hastack.model.config import Configuration
 from hastack.model.secrets import MASK, is_secret
 from hastack.store.local import LocalStore
-from hastack.validate import CheckResult, validate
+from hastack.validate import CheckResult, check_crm_text, validate
 
 METHODS = ("replace", "update")
 
@@ -57,6 +57,10 @@ def _parse_input(inp: Input, as_xml: bool) -> tuple[Configuration | None, list[D
         if not (as_xml or _is_xml(inp)):
             result = parse(inp.text, inp.source)
             return result.config, list(result.warnings)
+    except CrmSyntaxError:
+        # report the semantic errors of what did parse too: one run, every error
+        return None, check_crm_text(inp.text, inp.source).diagnostics
+    try:
         from hastack import cib
         loaded = cib.parse_cib(inp.text.encode("utf-8"), inp.source)
         return loaded.config, list(loaded.warnings)

@@ -10,7 +10,7 @@ scalar errors), attrs (attribute lists, rules), resources, constraints, cluster
 Imports nothing of hastack but errors and the model.
 """
 
-from hastack.crm.parser import ParseResult, parse, parse_sources
+from hastack.crm.parser import CrmSyntaxError, ParseResult, parse, parse_sources
 from hastack.crm.render import canonical, render
 
-__all__ = ["ParseResult", "canonical", "parse", "parse_sources", "render"]
+__all__ = ["CrmSyntaxError", "ParseResult", "canonical", "parse", "parse_sources", "render"]

@@ -25,7 +25,7 @@ from hastack.crm.render import canonical
 from hastack.crm.resources import MonitorStatement, parse_clone, parse_group, parse_monitor, parse_primitive
 from hastack.crm.stream import Stream, StatementError, did_you_mean, error_at, split_pair
 from hastack.model.secrets import is_secret, mask_text
-from hastack.errors import Collector, Diagnostic, Severity, SourceLocation
+from hastack.errors import Collector, ConfigError, Diagnostic, Severity, SourceLocation
 from hastack.model.config import (
     AttrSet, Configuration, Constraint, FencingLevel, Node, Primitive, Resource, Tag,
 )
@@ -76,7 +76,7 @@ def _strip_prefix(stmt: Statement) -> None:
         del stmt.tokens[:1]
 
 
-def _merge_orphans(statements: list[Statement], out: Collector) -> list[Statement]:
+def _merge_orphans(statements: list[Statement], out: Collector, failed: set[str]) -> list[Statement]:
     """A statement that starts with name=value or `op` etc. lost its previous line's backslash."""
     kept: list[Statement] = []
     for stmt in statements:
@@ -100,6 +100,8 @@ def _merge_orphans(statements: list[Statement], out: Collector) -> list[Statemen
             continue
         hint = did_you_mean(word, ALL_COMMANDS, "commands: " + ", ".join(sorted(set(ALL_COMMANDS))))
         out.diagnostics.append(error_at(head, f"unknown command {head.raw!r}", hint).diagnostic)
+        if len(stmt.tokens) > 1:
+            failed.add(stmt.tokens[1].text)
     return kept
 
 
@@ -201,27 +203,43 @@ def parse(text: str, source: str = "<stdin>") -> ParseResult:
     return parse_sources([(text, source)])
 
 
+class CrmSyntaxError(ConfigError):
+    """The text does not parse. Also carries what did parse, so semantic checks can still run:
+    `partial` (the configuration without the failed statements) and `failed_ids` (the ids those
+    statements would have defined, which must not then be reported as undefined)."""
+
+    def __init__(self, diagnostics: list[Diagnostic], partial: Configuration, failed_ids: set[str]) -> None:
+        super().__init__(diagnostics)
+        self.partial = partial
+        self.failed_ids = failed_ids
+
+
 def parse_sources(chunks: list[tuple[str, str]]) -> ParseResult:
     """Parse several (text, source) chunks as one configuration, each located in its own source."""
     out = Collector()
     statements: list[Statement] = []
+    failed: set[str] = set()
     for text, source in chunks:
-        statements += _merge_orphans(tokenize(text, source, out), out)
+        statements += _merge_orphans(tokenize(text, source, out), out, failed)
     parts = _Parts()
     for stmt in statements:
         try:
             _dispatch(stmt, parts, out)
         except StatementError as err:
             out.diagnostics.append(err.diagnostic)
+            if len(stmt.tokens) > 1:
+                failed.add(stmt.tokens[1].text)
     _apply_monitors(parts, out)
     fencing = _fencing_levels(parts, out)
-    out.diagnostics[:] = _masked(sorted(out.diagnostics, key=_position), statements)
-    out.raise_if_errors()
-    config = Configuration(
+    order = {source: i for i, (_, source) in enumerate(chunks)}
+    out.diagnostics[:] = _masked(sorted(out.diagnostics, key=lambda d: _position(d, order)), statements)
+    config = canonical(Configuration(
         nodes=tuple(parts.nodes), resources=parts.resources, constraints=tuple(parts.constraints),
         properties=tuple(parts.sets["property"]), rsc_defaults=tuple(parts.sets["rsc_defaults"]),
-        op_defaults=tuple(parts.sets["op_defaults"]), fencing_topology=fencing, tags=tuple(parts.tags))
-    return ParseResult(canonical(config), [d for d in out.diagnostics if d.severity is Severity.WARNING])
+        op_defaults=tuple(parts.sets["op_defaults"]), fencing_topology=fencing, tags=tuple(parts.tags)))
+    if out.has_errors:
+        raise CrmSyntaxError(out.diagnostics, config, failed)
+    return ParseResult(config, [d for d in out.diagnostics if d.severity is Severity.WARNING])
 
 
 def _masked(diags: list[Diagnostic], statements: list[Statement]) -> list[Diagnostic]:
@@ -234,5 +252,7 @@ def _masked(diags: list[Diagnostic], statements: list[Statement]) -> list[Diagno
                     source_line=mask_text(d.source_line, secrets)) for d in diags]
 
 
-def _position(d: Diagnostic) -> tuple[int, int]:
-    return (d.location.line, d.location.column) if d.location else (0, 0)
+def _position(d: Diagnostic, order: dict[str, int]) -> tuple[int, int, int]:
+    if d.location is None:
+        return (0, 0, 0)
+    return (order.get(d.location.file, 0), d.location.line, d.location.column)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from hastack.crm import parse_sources
+from hastack.crm import CrmSyntaxError, parse_sources
 from hastack.errors import ConfigError, Diagnostic, Severity
 from hastack.model.config import Configuration
 from hastack.validate.cluster import check_cluster
@@ -71,13 +71,36 @@ def check_crm_text(text: str, source: str = "<stdin>") -> CheckResult:
 
 
 def check_crm_sources(chunks: list[tuple[str, str]]) -> CheckResult:
-    """Like check_crm_text for several (text, source) chunks read as one configuration."""
+    """Like check_crm_text for several (text, source) chunks read as one configuration.
+
+    When the text does not parse, the semantic checks still run on what did
+    parse, so one run reports every error; references to the ids of the
+    statements that failed to parse are not reported again as undefined.
+    """
+    sources = {source: text for text, source in chunks}
     try:
         result = parse_sources(chunks)
-    except ConfigError as err:
-        return CheckResult(None, err.diagnostics)
-    diags = result.warnings + validate(result.config, {source: text for text, source in chunks})
-    return CheckResult(result.config, sorted(diags, key=_position))
+    except CrmSyntaxError as err:
+        semantic = [d for d in validate(err.partial, sources)
+                    if d.severity is Severity.ERROR and not _mentions(d, err.failed_ids)]
+        return CheckResult(None, _in_order(err.diagnostics + semantic, chunks))
+    diags = result.warnings + validate(result.config, sources)
+    return CheckResult(result.config, _in_order(diags, chunks))
+
+
+def _mentions(d: Diagnostic, ids: set[str]) -> bool:
+    return any(f"'{i}'" in d.message or f" {i} " in f" {d.message} " for i in ids)
+
+
+def _in_order(diags: list[Diagnostic], chunks: list[tuple[str, str]]) -> list[Diagnostic]:
+    order = {source: i for i, (_, source) in enumerate(chunks)}
+
+    def key(d: Diagnostic) -> tuple[int, int, int]:
+        if d.location is None:
+            return (len(order), 0, 0)
+        return (order.get(d.location.file, len(order)), d.location.line, d.location.column)
+
+    return sorted(diags, key=key)
 
 
 __all__ = ["CheckResult", "check_crm_sources", "check_crm_text", "validate"]
