@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from hastack.cib import load_cib_file, parse_cib, to_xml
+from hastack.model.state import ClusterState, NodeState
 from hastack.model import (
     AgentRef, AttrSet, Clone, Colocation, Configuration, DateExpression, Expression, FencingLevel, Group,
     Location, Node, Op, Order, OrderKind, Primitive, ResourceSet, Role, Rule, Tag, Template, Ticket,
@@ -122,6 +123,9 @@ def build_constraints_config() -> Configuration:
         Location("loc-role", rsc="prom", role=Role.PROMOTED,
                  rules=(Rule("", (Expression("", "#uname", "eq", "n2"),), score=-1_000_000),)),
         Location("loc-pattern", rsc_pattern="^g[0-9]", score=10, node="n2"),
+        Location("loc-dates", rsc="from_tmpl", rules=(
+            Rule("", (DateExpression("", "in_range", start="2024-01-01", duration=(("years", "1"),)),
+                      DateExpression("", "gt", start="2020-06-01T00:00:00Z")), score=7),)),
         Location("loc-set", sets=(ResourceSet("", ("solo", "from_tmpl")),), score=5, node="n1"),
         Colocation("col", 1_000_000, rsc="grp", with_rsc="prom", with_rsc_role=Role.PROMOTED),
         Colocation("col-set", -100, sets=(ResourceSet("", ("solo", "from_tmpl"), sequential=False),
@@ -153,3 +157,18 @@ def test_hand_built_configuration_is_valid_for_crm_verify(build, tmp_path: Path)
     assert code in (0, 78) and problems == [], out
     again = parse_cib(path.read_text())
     assert to_xml(again.config) == path.read_text()
+
+
+def test_crm_simulate_places_a_hand_built_configuration_on_a_hand_built_state(tmp_path: Path) -> None:
+    online = dict(in_ccm="true", crmd="online", join="member", expected="member")
+    state = ClusterState(nodes={"1": NodeState("1", "n1", **online), "2": NodeState("2", "n2", **online)},
+                         have_quorum=True, dc_uuid="1")
+    path = tmp_path / "cib.xml"
+    path.write_text(to_xml(build_constraints_config(), state))
+    code, out = run([CRM_SIMULATE, "-x", str(path), "-S"], tmp_path)
+    assert code == 0, out
+    summary = out.split("Transition Summary:")[1].split("Executing Cluster Transition:")[0]
+    assert "Fence" not in summary
+    started = {line.split()[2] for line in summary.splitlines() if line.strip().startswith("* Start")}
+    # solo and grp wait for ticketB, which nobody granted; everything else free to run starts.
+    assert started == {"fence1", "from_tmpl", "c1:0", "c1:1", "state:0", "state2:0", "state2:1"}, summary

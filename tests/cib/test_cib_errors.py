@@ -49,6 +49,11 @@ def test_non_text_input_is_an_error_not_a_crash() -> None:
     assert "not well-formed" in d.message or "cannot read" in d.message
 
 
+def test_unencodable_text_is_an_error_not_a_crash() -> None:
+    (d,) = errors("<cib>\ud800</cib>")
+    assert "cannot be read as XML" in d.message
+
+
 def test_wrong_root_element() -> None:
     (d,) = errors("<resources/>")
     assert "expected a <cib> or <configuration> document" in d.message and where(d) == (1, 1)

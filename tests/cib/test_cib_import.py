@@ -175,6 +175,8 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
         load_cib_file(tmp_path / "nope.xml")
     with pytest.raises(HastackError, match="directory"):
         load_cib_file(tmp_path)
+    with pytest.raises(HastackError, match="cannot open"):
+        load_cib_file("bad\0path.xml")
 
 
 def test_errors_are_collected_with_locations() -> None:

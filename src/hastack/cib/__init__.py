@@ -96,6 +96,8 @@ def load_cib_file(path: str | os.PathLike[str]) -> Cib:
     except OSError as exc:
         raise HastackError(f"cannot read CIB file {name!r}: {exc.strerror or exc}",
                            hint="check the file's permissions") from None
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise HastackError(f"cannot open CIB file {name!r}: {exc}", hint="check the path") from None
     return parse_cib(data, name)
 
 

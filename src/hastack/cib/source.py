@@ -31,7 +31,11 @@ _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, 
 
 def parse_xml(data: str | bytes, source: str) -> etree._Element:
     """Parse a document; malformed input raises ConfigError at the offending line:column."""
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    try:
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    except UnicodeEncodeError as exc:  # lone surrogates in a str
+        raise ConfigError(_single(f"the text cannot be read as XML: {exc.reason} at character {exc.start}",
+                                  SourceLocation(source))) from None
     if isinstance(data, str):
         # lxml refuses str input that carries an encoding declaration; we parse our own UTF-8 bytes,
         # so drop the declaration's encoding rather than trusting it.
