@@ -22,7 +22,8 @@ import os
 from dataclasses import dataclass, field
 
 from hastack.cib.read_config import read_configuration
-from hastack.cib.read_status import read_header, read_status
+from hastack.cib.read_status import read_header
+from hastack.cib.read_status import read_status as read_status_section
 from hastack.cib.source import Reader, elements, parse_xml
 from hastack.errors import Diagnostic, HastackError
 from hastack.model.config import Configuration
@@ -70,7 +71,7 @@ def _parse(data: str | bytes, source: str) -> Cib:
         else:
             config = read_configuration(r, conf_el)
         have_quorum, dc_uuid, execution_date, header = read_header(r, root)
-        nodes = read_status(r, sections.get("status"))
+        nodes = read_status_section(r, sections.get("status"))
         state = ClusterState(nodes=nodes, have_quorum=have_quorum, dc_uuid=dc_uuid,
                              execution_date=execution_date, header=header)
     elif root.tag == "configuration":
@@ -103,7 +104,7 @@ def load_cib_file(path: str | os.PathLike[str]) -> Cib:
 
 def to_xml(config: Configuration, state: ClusterState | None = None) -> str:
     """The whole `<cib>` document for config (and state), pretty-printed."""
-    from hastack.cib.write import write_cib
+    from hastack.cib.write import write_cib  # imported here: readers need not load the writer
 
     return write_cib(config, state)
 
