@@ -224,9 +224,15 @@ class ActionBuilder:
         self.recurring(r)
 
     def recurring(self, r: WRsc) -> None:
-        if r.definition is None or r.allocated_to is None or r.next_role <= R.STOPPED:
+        """pcmk__create_recurring_actions: an (optional) start for every active role, then monitors."""
+        if r.block or r.allocated_to is None or r.allocated_to.maintenance:
+            return
+        if r.next_role == R.STOPPED and r.managed:
             return
         node = r.allocated_to
+        self.custom(r, "start", node, True)
+        if r.definition is None or r.next_role <= R.STOPPED:
+            return
         for op in r.definition.ops:
             if op.name != "monitor" or op.interval_ms <= 0 or not op.enabled:
                 continue
