@@ -515,6 +515,7 @@ class HistoryReader:
             tb = self.builder
             inst = tb.add_instance(clone, len(clone.children))
             assert inst is not None
+            inst.orphan = True
             for p in inst.primitives():
                 p.orphan = True
             found = next(p for p in inst.primitives() if base_name(p.id) == base)
