@@ -191,12 +191,17 @@ def allocate_instance(a: Assigner, clone: WRsc, r: WRsc, prefer: WNode | None, a
         if w is None or w < 0:
             return None
     _can_run_instance(a, clone, r, limit)
-    backup = _snapshot(r)
-    counts_before = {n.uname: n.num_resources for n in a.nodes}
+    backup = dict(r.allowed) if r.allowed is not None else None
     chosen = a.assign(r, prefer)
     if chosen is not None and prefer is not None and chosen is not prefer:
-        _restore(r, backup)
-        _unassign(a, r, counts_before)
+        # Not pre-assigning to its current node: restore the instance's own scores and
+        # unassign it. As in Pacemaker, a cloned group records no node of its own, so
+        # unassigning it is a no-op: its members keep the node and it stays assigned.
+        r.allowed = backup
+        if r.variant == "primitive":
+            chosen.num_resources -= 1
+            r.allocated_to = None
+            r.provisional = True
         chosen = None
     if chosen is not None:
         counts = a.clone_counts.setdefault(clone.id, {})
@@ -204,38 +209,12 @@ def allocate_instance(a: Assigner, clone: WRsc, r: WRsc, prefer: WNode | None, a
     return chosen
 
 
-def _snapshot(r: WRsc) -> dict[str, tuple]:  # type: ignore[type-arg]
-    out = {}
-    for x in [r] + _descendants(r):
-        out[x.id] = (dict(x.allowed) if x.allowed is not None else None, list(x.this_with), list(x.with_this),
-                     x.next_role, x.provisional)
-    return out
-
-
 def _descendants(r: WRsc) -> list[WRsc]:
-    out = []
+    out: list[WRsc] = []
     for c in r.children:
         out.append(c)
         out.extend(_descendants(c))
     return out
-
-
-def _restore(r: WRsc, snap: dict[str, tuple]) -> None:  # type: ignore[type-arg]
-    for x in [r] + _descendants(r):
-        allowed, tw, wt, nr, prov = snap[x.id]
-        x.allowed = allowed
-        x.this_with, x.with_this = tw, wt
-        x.next_role = nr
-        x.provisional = True
-        x.allocated_to = None
-
-
-def _unassign(a: Assigner, r: WRsc, counts_before: dict[str, int]) -> None:
-    for n in a.nodes:
-        n.num_resources = counts_before[n.uname]
-    for x in [r] + _descendants(r):
-        x.allocated_to = None
-        x.provisional = True
 
 
 def assign_clone(a: Assigner, clone: WRsc, prefer: WNode | None) -> WNode | None:
