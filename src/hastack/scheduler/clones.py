@@ -140,16 +140,16 @@ def _cmp_by_colocation(a: Assigner, clone: WRsc, i1: WRsc, i2: WRsc, n1: WNode, 
 
 
 def _append_parent_colocation(a: Assigner, clone: WRsc, child: WRsc, all_coloc: bool) -> None:
+    """Give an instance its clone's colocations. Like Pacemaker, no de-duplication: an
+    instance tried twice (pre-assignment, then normally) counts them twice."""
     for c in clone.this_with:
         if all_coloc or c.score < 0 or c.score == INF:
-            if c not in child.this_with:
-                a.add_this_with(child, c)
+            a.add_this_with(child, c)
     for c in clone.with_this:
         if not c.influence:
             continue
         if all_coloc or c.score < 0:
-            if c not in child.with_this:
-                a.add_with_this(child, c)
+            a.add_with_this(child, c)
 
 
 def _set_score(r: WRsc, uname: str, score: int) -> None:
