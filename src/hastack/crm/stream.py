@@ -91,6 +91,7 @@ class Stream:
     def fail_end(self, message: str, hint: str = "") -> NoReturn:
         last = self.tokens[-1]
         col = last.column + len(last.raw)
+        hint = hint or "complete the statement; if it goes on on the next line, end this line with ` \\`"
         raise StatementError(Diagnostic(f"{message}, but the statement ends here",
                                         _shift(last, col), hint, Severity.ERROR, last.line_text, 1))
 
