@@ -1,0 +1,476 @@
+"""Operation history: what each node's recorded operations say about a resource.
+
+Owns Pacemaker's unpack_lrm_resource/unpack_rsc_op logic: mapping history
+entries to resources (anonymous clone instance numbering, orphans), remapping
+results against the expected rc, current roles, failure handling per on-fail,
+failure-timeout expiry, fail counts, and the fences and bans history implies.
+
+Imports only the model and the scheduler's working records.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hastack.model import scores
+from hastack.model.config import Op
+from hastack.model.state import ResourceHistory, OpRecord
+from hastack.model.values import Role
+from hastack.scheduler.unpack import Ban, Options, TreeBuilder, Unpacked, _apply_meta, _fence, _score, target_role
+from hastack.scheduler.working import R, WNode, WRsc
+
+INF = scores.INFINITY
+
+
+# executor statuses
+EXEC_PENDING, EXEC_DONE, EXEC_CANCELLED, EXEC_TIMEOUT = -1, 0, 1, 2
+EXEC_NOT_SUPPORTED, EXEC_ERROR, EXEC_ERROR_HARD, EXEC_ERROR_FATAL = 3, 4, 5, 6
+EXEC_NOT_INSTALLED = 7
+
+ON_FAIL_RANK = {"ignore": 0, "demote": 1, "recover": 2, "restart": 2, "migrate": 3,
+                "block": 4, "stop": 5, "standby": 6, "fence": 7}
+
+
+
+def _op_key(op: OpRecord) -> str:
+    return op.operation_key or f"{op.operation}_{op.interval_ms}"
+
+
+def _is_probe(op: OpRecord) -> bool:
+    return op.operation == "monitor" and op.interval_ms == 0
+
+
+def _set_active(r: WRsc) -> None:
+    top = r.top()
+    r.role = R.UNPROMOTED if top.promotable else R.STARTED
+
+
+def _op_def(r: WRsc, name: str, interval_ms: int) -> Op | None:
+    if r.definition is None:
+        return None
+    for o in r.definition.ops:
+        if o.name == name and o.interval_ms == interval_ms:
+            return o
+    return None
+
+
+def on_fail_for(r: WRsc, task: str, interval_ms: int, opts: Options) -> str:
+    op = _op_def(r, task, interval_ms)
+    value = op.on_fail.lower() if op is not None and op.on_fail else None
+    if value is None and task == "monitor" and interval_ms == 0:
+        pass
+    if value == "restart":
+        value = "recover"
+    if value is None:
+        if task == "stop":
+            value = "fence" if opts.stonith_enabled else "block"
+        elif task == "demote":
+            value = "recover"
+        else:
+            value = "recover"
+    if value == "fence" and not opts.stonith_enabled:
+        value = "stop"
+    if value == "demote" and task != "demote" and not (task == "monitor" and op is not None
+                                                         and op.role == Role.PROMOTED):
+        value = "recover" if task != "promote" else "demote"
+    return value
+
+
+def _fail_rsc(r: WRsc) -> WRsc:
+    """The resource that history bans apply to: an anonymous clone's clone."""
+    top = r.top()
+    if top.variant == "clone" and not top.unique:
+        return top
+    return r
+
+
+def base_name(rid: str) -> str:
+    m = re.match(r"^(.*):\d+$", rid)
+    return m.group(1) if m else rid
+
+
+_OP_SUFFIX = re.compile(r"^(.*)#.+_[0-9]+$")
+
+
+def _fail_index(node: WNode) -> tuple[dict[str, int], dict[str, int]]:
+    """Per node: resource name -> summed fail count, and -> latest last-failure (cached)."""
+    cached = node.__dict__.get("_fail_index")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    counts: dict[str, int] = {}
+    lasts: dict[str, int] = {}
+    for k, v in node.attrs.items():
+        if k.startswith("fail-count-"):
+            name = k[len("fail-count-"):]
+            m = _OP_SUFFIX.match(name)
+            for key in {name, m.group(1)} if m else {name}:
+                counts[key] = scores.add(counts.get(key, 0), _score(v))
+        elif k.startswith("last-failure-"):
+            name = k[len("last-failure-"):]
+            m = _OP_SUFFIX.match(name)
+            try:
+                t = int(v)
+            except ValueError:
+                continue
+            for key in {name, m.group(1)} if m else {name}:
+                lasts[key] = max(lasts.get(key, 0), t)
+    node.__dict__["_fail_index"] = (counts, lasts)
+    return counts, lasts
+
+
+def failcount(u: Unpacked, r: WRsc, node: WNode, effective: bool) -> tuple[int, int]:
+    """pe_get_failcount: (fail count, last failure time) of r on node."""
+    cp = r.clone_parent()
+    name = r.id if cp is None or cp.unique else base_name(r.id)
+    counts, lasts = _fail_index(node)
+    count, last = counts.get(name, 0), lasts.get(name, 0)
+    if effective and count > 0 and last > 0 and r.failure_timeout and u.now > last + r.failure_timeout:
+        count = 0
+    return count, last
+
+
+class HistoryReader:
+    def __init__(self, u: Unpacked, opts: Options) -> None:
+        self.u = u
+        self.opts = opts
+
+    def ban(self, r: WRsc, node: str | None, source: str, text: str) -> None:
+        self.u.bans.append(Ban(r, node, -INF, source, text))
+
+    def find(self, hist_id: str, node: WNode) -> WRsc | None:
+        r = self.u.by_id.get(hist_id)
+        if r is not None and r.variant != "primitive":
+            return None
+        parent = None
+        if r is None:
+            zero = base_name(hist_id) + ":0"
+            r0 = self.u.by_id.get(zero)
+            if r0 is not None and r0.clone_parent() is not None and not r0.clone_parent().unique:  # type: ignore[union-attr]
+                r = r0
+            else:
+                return None
+        parent = r.clone_parent()
+        if parent is not None and not parent.unique:
+            r = self.find_anonymous(parent, base_name(hist_id), node)
+        if r is not None and r.id != hist_id and r.clone_name != hist_id:
+            r.clone_name = hist_id
+        return r
+
+    def find_anonymous(self, clone: WRsc, base: str, node: WNode) -> WRsc:
+        found: WRsc | None = None
+        inactive: WRsc | None = None
+        skip_inactive = False
+        for inst in clone.children:
+            prims = inst.primitives()
+            locs = {n.uname for p in prims for n in p.running_on}
+            match = next((p for p in prims if base_name(p.id) == base), None)
+            if locs:
+                if node.uname in locs and match is not None:
+                    if match.running_on:
+                        skip_inactive = True
+                    else:
+                        found = match
+                        break
+            elif not skip_inactive and inactive is None and not any(p.block for p in prims):
+                if match is not None and not (match.pending_node is not None and match.pending_node is not node):
+                    inactive = match
+        if found is None and not skip_inactive and inactive is not None:
+            found = inactive
+        universal = clone.clone_max == len(self.u.nodes)
+        if found is not None and found.needs != "fencing" and (not node.online or node.unclean) \
+                and not universal:
+            found = None
+        if found is None:
+            tb = self.builder
+            inst = tb.add_instance(clone, len(clone.children))
+            assert inst is not None
+            inst.orphan = True
+            for p in inst.primitives():
+                p.orphan = True
+            found = next(p for p in inst.primitives() if base_name(p.id) == base)
+        return found
+
+    builder: TreeBuilder
+
+    def orphan(self, h: ResourceHistory) -> WRsc:
+        r = WRsc(id=h.id, variant="primitive", meta={}, agent=h.agent, orphan=True,
+                 order=10**9 + len(self.u.resources))
+        r.meta = dict(self.builder.defaults)
+        _apply_meta(r, self.opts)
+        r.next_role = R.UNKNOWN
+        if r.agent is not None and r.agent.cls == "stonith":
+            r.is_fence_device = True
+        if not self.opts.stop_orphans:
+            r.managed = False
+        else:
+            self.u.bans.append(Ban(r, None, -INF, "orphan", f"{h.id} is no longer configured"))
+        self.u.by_id[r.id] = r
+        self.u.resources.append(r)
+        return r
+
+    def node_history(self, node: WNode, histories: tuple[ResourceHistory, ...]) -> None:
+        for h in histories:
+            if not h.ops:
+                continue
+            r = self.find(h.id, node)
+            if r is None:
+                if h.id in self.u.by_id:
+                    continue
+                r = self.orphan(h)
+            self.resource_history(r, node, h)
+
+    def resource_history(self, r: WRsc, node: WNode, h: ResourceHistory) -> None:
+        ops = sorted(h.ops, key=lambda o: (o.call_id < 0, o.call_id if o.call_id >= 0 else (o.last_rc_change or 0)))
+        self.u.history[(r.id, node.uname)] = ops
+        saved = r.role
+        r.role = R.UNKNOWN
+        st = {"on_fail": "ignore", "last_failure": None}
+        for op in ops:
+            self.unpack_op(r, node, op, st)
+        self.process_state(r, node, st["on_fail"])  # type: ignore[arg-type]
+        req = target_role(r)
+        if req is not None and (r.next_role == R.UNKNOWN or req < r.next_role):
+            r.next_role = req
+        if saved > r.role:
+            r.role = saved
+
+    # unpack_rsc_op ------------------------------------------------------------
+    def unpack_op(self, r: WRsc, node: WNode, op: OpRecord, st: dict) -> None:  # type: ignore[type-arg]
+        task = op.operation
+        if task in ("notify", "meta-data"):
+            return
+        rc, status = op.rc_code, op.op_status
+        target = op.expected_rc if op.expected_rc is not None else -1
+        probe = _is_probe(op)
+        expired = status != EXEC_NOT_INSTALLED and self.expiry(r, node, rc, op)
+        old_rc, old_target = rc, target
+        # remap
+        if task == "monitor":
+            rc = {190: 0, 191: 8}.get(rc, rc)
+        maskable = probe and (rc in (5, 2) or status == EXEC_NOT_INSTALLED)
+        if maskable:
+            status, rc = EXEC_DONE, 7
+        if status in (EXEC_DONE, EXEC_ERROR):
+            status = EXEC_DONE
+            if target < 0 or target != rc:
+                status = EXEC_ERROR
+            if rc == 0:
+                if probe and target == 7:
+                    status = EXEC_DONE
+            elif rc == 7:
+                if probe or target == rc or not r.managed:
+                    r.role = R.STOPPED
+                    r.next_role = R.UNKNOWN if r.meta.get("target-role") is None else r.next_role
+                    self._reset_next(r)
+                    status = EXEC_DONE
+            elif rc == 8:
+                if probe and rc != target:
+                    status = EXEC_DONE
+                r.role = R.PROMOTED
+            elif rc in (9, 191):
+                r.role = R.PROMOTED
+                status = EXEC_ERROR
+            elif rc == 6:
+                status = EXEC_ERROR_FATAL
+            elif rc == 3:
+                status = EXEC_ERROR_HARD if op.interval_ms == 0 else EXEC_NOT_SUPPORTED
+            elif rc in (5, 2, 4):
+                status = EXEC_ERROR_HARD
+            else:
+                if status == EXEC_DONE:
+                    status = EXEC_ERROR
+        if expired and maskable and old_rc != old_target:
+            if r.role <= R.STOPPED:
+                r.role = R.UNKNOWN
+            return
+        if expired and rc != target:
+            if op.interval_ms == 0:
+                return
+            if node.online and not node.unclean:
+                return
+        if maskable:
+            self.update_state(r, node, op, task, target, st)
+            self.ban(_fail_rsc(r), node.uname, "masked-probe-failure",
+                     f"probe of {r.id} on {node.uname} failed")
+            return
+        if status == EXEC_CANCELLED:
+            return
+        if status == EXEC_PENDING:
+            if task == "start":
+                r.start_pending = True
+                _set_active(r)
+            elif task == "promote":
+                r.role = R.PROMOTED
+            if r.pending_task is None and (op.interval_ms != 0 or task != "monitor"):
+                r.pending_task = task
+                r.pending_node = node
+            return
+        if status == EXEC_DONE:
+            self.update_state(r, node, op, task, rc, st)
+            return
+        if status == EXEC_NOT_INSTALLED:
+            if on_fail_for(r, task, op.interval_ms, self.opts) == "ignore":
+                st["on_fail"] = "migrate"
+            self.ban(_fail_rsc(r), node.uname, "hard-error", f"{r.id} is not installed on {node.uname}")
+            self.op_failure(r, node, rc, op, st)
+            return
+        if status in (10, 11):
+            status = EXEC_ERROR_HARD
+        strategy = on_fail_for(r, task, op.interval_ms, self.opts)
+        if strategy == "ignore":
+            self.update_state(r, node, op, task, target, st)
+            r.failure_ignored = True
+            return
+        self.op_failure(r, node, rc, op, st)
+        if status == EXEC_ERROR_HARD:
+            self.ban(_fail_rsc(r), node.uname, "hard-error",
+                     f"{task} of {r.id} on {node.uname} failed with a hard error (rc={rc})")
+        elif status == EXEC_ERROR_FATAL:
+            self.ban(_fail_rsc(r), None, "fatal-error", f"{task} of {r.id} failed fatally (rc={rc})")
+
+    def _reset_next(self, r: WRsc) -> None:
+        r.next_role = R.UNKNOWN
+
+    def expiry(self, r: WRsc, node: WNode, rc: int, op: OpRecord) -> bool:
+        expired = False
+        is_last_failure = op.id.endswith("_last_failure_0")
+        if r.failure_timeout > 0 and op.last_rc_change is not None:
+            if self.u.now >= op.last_rc_change + r.failure_timeout:
+                expired = True
+            unexpired, last = failcount(self.u, r, node, True)
+            recheck = last + r.failure_timeout + 1
+            if unexpired and self.u.now < recheck:
+                if self.u.recheck_at is None or recheck < self.u.recheck_at:
+                    self.u.recheck_at = recheck
+            if expired:
+                total, _ = failcount(self.u, r, node, False)
+                if total and unexpired:
+                    expired = False
+        _ = is_last_failure
+        if expired and op.interval_ms == 0 and op.operation == "monitor" and rc in (0, 7, 8, 190, 191):
+            expired = False
+        return expired
+
+    def update_state(self, r: WRsc, node: WNode, op: OpRecord, task: str, rc: int, st: dict) -> None:  # type: ignore[type-arg]
+        clear = False
+        probe = _is_probe(op)
+        maskable = probe and (op.rc_code in (5, 2) or op.op_status == EXEC_NOT_INSTALLED)
+        if rc == 5 or maskable:
+            r.role = R.STOPPED
+        elif rc == 7:
+            clear = True
+        elif task == "monitor":
+            lf = st["last_failure"]
+            if lf is not None and _op_key(lf) == _op_key(op):
+                clear = True
+            if r.role < R.STARTED:
+                _set_active(r)
+        elif task == "start":
+            r.role = R.STARTED
+            clear = True
+        elif task == "stop":
+            r.role = R.STOPPED
+            clear = True
+        elif task == "promote":
+            r.role = R.PROMOTED
+            clear = True
+        elif task == "demote":
+            if st["on_fail"] == "demote":
+                clear = True
+            r.role = R.UNPROMOTED
+        elif task == "migrate_from":
+            r.role = R.STARTED
+            clear = True
+        elif task == "migrate_to":
+            r.role = R.STARTED
+        elif r.role < R.STARTED:
+            _set_active(r)
+        if clear and st["on_fail"] in ("block", "ignore", "demote", "recover"):
+            st["on_fail"] = "ignore"
+            r.next_role = R.UNKNOWN
+
+    def op_failure(self, r: WRsc, node: WNode, rc: int, op: OpRecord, st: dict) -> None:  # type: ignore[type-arg]
+        st["last_failure"] = op
+        task = op.operation
+        probe = _is_probe(op)
+        action_on_fail = on_fail_for(r, task, op.interval_ms, self.opts)
+        if ON_FAIL_RANK.get(action_on_fail, 2) > ON_FAIL_RANK.get(st["on_fail"], 0):
+            st["on_fail"] = action_on_fail
+        if task == "stop":
+            self.ban(r, node.uname, "stop-failure", f"stop of {r.id} failed on {node.uname}")
+        elif task == "promote":
+            r.role = R.PROMOTED
+        elif task == "demote":
+            if action_on_fail == "block":
+                r.role = R.PROMOTED
+                r.next_role = R.STOPPED
+            elif rc == 7:
+                r.role = R.STOPPED
+            else:
+                r.role = R.UNPROMOTED
+        if probe and rc == 5:
+            r.role = R.STOPPED
+        elif r.role < R.STARTED:
+            _set_active(r)
+        fail_role = R.STOPPED if action_on_fail == "stop" else (
+            R.UNPROMOTED if action_on_fail == "demote" else R.STARTED)
+        if fail_role != R.STARTED and r.next_role < fail_role:
+            r.next_role = fail_role
+        if fail_role == R.STOPPED:
+            self.ban(_fail_rsc(r), None, "on-fail-stop",
+                     f"{task} of {r.id} failed and on-fail=stop")
+
+    def process_state(self, r: WRsc, node: WNode, on_fail: str) -> None:
+        if r.role != R.UNKNOWN:
+            it: WRsc | None = r
+            while it is not None:
+                it.known_on.add(node.uname)
+                if it.unique or (it.variant == "clone" and it.unique):
+                    break
+                it = it.parent
+        if r.role > R.STOPPED and not node.online and not node.maintenance and r.managed:
+            if self.opts.stonith_enabled:
+                _fence(self.u, node, f"{r.id} is thought to be active there")
+        save = on_fail
+        if node.unclean:
+            on_fail = "ignore"
+        if on_fail == "demote":
+            r.failed = True
+        elif on_fail == "fence":
+            _fence(self.u, node, f"{r.id} failed there")
+        elif on_fail == "standby":
+            node.standby = True
+        elif on_fail == "block":
+            r.managed = False
+            r.block = True
+        elif on_fail == "migrate":
+            self.ban(r, node.uname, "migration", f"{r.id} failed on {node.uname} (on-fail=migrate)")
+        elif on_fail == "stop":
+            r.next_role = R.STOPPED
+        elif on_fail == "recover":
+            if r.role not in (R.STOPPED, R.UNKNOWN):
+                r.failed = True
+                r.stop_flag = True
+                self.u.recovery_stops.append((r, node))
+        if r.role not in (R.STOPPED, R.UNKNOWN):
+            add_running(r, node, save != "ignore")
+            if on_fail == "ignore":
+                pass
+            elif on_fail in ("demote", "block"):
+                r.failed = True
+            else:
+                r.failed = True
+                r.stop_flag = True
+        elif r.clone_name is not None and ":" in r.clone_name:
+            r.clone_name = None
+
+
+def add_running(r: WRsc, node: WNode, failed: bool) -> None:
+    it: WRsc | None = r
+    while it is not None:
+        if node not in it.running_on:
+            it.running_on.append(node)
+        it = it.parent
+    if len(r.running_on) > 1 and r.recovery == "block":
+        r.managed = False
+        r.block = True
