@@ -41,7 +41,7 @@ def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized:
     g = Graph()
     builder = ActionBuilder(u, g)
     builder.early(changes, u.recovery_stops)
-    assigner = Assigner(config, u)
+    assigner = Assigner(config, u, rec)
     assigner.setup_colocations()
     assigner.run()
     builder.probes()

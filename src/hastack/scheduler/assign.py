@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from hastack.model import scores
 from hastack.model.config import Colocation, Configuration
+from hastack.scheduler.scores import Recorder
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import Coloc, R, WNode, WRsc
 
@@ -22,7 +23,8 @@ INFINITY_HACK = INF * -100
 
 
 class Assigner:
-    def __init__(self, config: Configuration, u: Unpacked) -> None:
+    def __init__(self, config: Configuration, u: Unpacked, rec: Recorder | None = None) -> None:
+        self.rec = rec
         self.config = config
         self.u = u
         self.nodes = u.nodes
@@ -276,6 +278,18 @@ class Assigner:
             return
         self.apply_coloc(dep, pri, c)
 
+    # --- explanations -------------------------------------------------------------------
+    def explain(self, r: WRsc, before: dict[str, int] | None, source: str, text: str) -> None:
+        """Record how a step changed r's scores (for `hastack explain`)."""
+        if self.rec is None or before is None:
+            return
+        for node, new in (r.allowed or {}).items():
+            old = before.get(node, 0)
+            if new == old:
+                continue
+            delta = -INF if new <= -INF and old > -INF else INF if new >= INF and old < INF else new - old
+            self.rec.add(r.id, node, delta, source, text)
+
     # --- assignment ---------------------------------------------------------------------
     def assign(self, r: WRsc, prefer: WNode | None = None) -> WNode | None:
         return ASSIGN[r.variant](self, r, prefer)
@@ -336,19 +350,33 @@ class Assigner:
             if c.dependent_role >= R.PROMOTED or (-INF < c.score < 0):
                 archive = dict(r.allowed or {})
             self.assign(c.primary, None)
+            before = dict(r.allowed or {})
             self.apply_coloc_for_dependent(r, c.primary, c)
             if archive is not None and not self.any_available(r.allowed):
                 r.allowed = archive
+            where = c.primary.allocated_to.uname if c.primary.allocated_to else "no node"
+            if c.id == "group:internal_colocation":
+                text = f"group member {r.id} runs where the member before it ({c.primary.id}) runs: {where}"
+            else:
+                text = (f"colocation {c.id}: {r.id} with {c.primary.id} ({scores.format(c.score)}), "
+                        f"which is placed on {where}")
+            self.explain(r, before, f"colocation:{c.id}", text)
         for c in list(r.with_this):
             if not c.influence:
                 continue
+            before = dict(r.allowed or {})
             res = self.add_colocated_scores(c.dependent, dict(r.allowed or {}), c.node_attribute,
                                             c.score / INF, active=True)
             if res is not None:
                 r.allowed = res
+            self.explain(r, before, f"colocation:{c.id}",
+                         f"colocation {c.id}: {c.dependent.id} wants to run with {r.id} "
+                         f"({scores.format(c.score)}); its own preferences count, scaled")
         if r.next_role == R.STOPPED:
+            before = dict(r.allowed or {})
             for n in list((r.allowed or {}).keys()):
                 r.allowed[n] = -INF  # type: ignore[index]
+            self.explain(r, before, "role", f"{r.id} is to be stopped (target-role or on-fail=stop)")
         elif r.next_role > r.role and not self.u.options.have_quorum \
                 and self.u.options.no_quorum_policy == "freeze":
             r.next_role = r.role

@@ -190,7 +190,12 @@ def allocate_instance(a: Assigner, clone: WRsc, r: WRsc, prefer: WNode | None, a
         w = (r.allowed or {}).get(prefer.uname)
         if w is None or w < 0:
             return None
+    before = {p.id: dict(p.allowed or {}) for p in r.primitives()}
     _can_run_instance(a, clone, r, limit)
+    for p in r.primitives():
+        a.explain(p, before[p.id], "clone-limit",
+                  f"{clone.id}: node unavailable, not allowed for the clone, or clone-node-max="
+                  f"{clone.clone_node_max} instances already there")
     backup = dict(r.allowed) if r.allowed is not None else None
     chosen = a.assign(r, prefer)
     if chosen is not None and prefer is not None and chosen is not prefer:
