@@ -39,7 +39,7 @@ def test_verify_a_verbatim_snippet_fails_with_located_errors() -> None:
 
 
 def test_verify_the_fixed_guide() -> None:
-    result = run("configure", "verify", str(FIXED))
+    result = run("configure", "verify", "--no-agents", str(FIXED))
     assert result.exit_code == 0, result.output
     assert "guide-fixed.crm: no errors, 3 warnings; 2 nodes, 23 resources, 4 constraints" in result.output
 
@@ -123,3 +123,14 @@ def test_demo_runs() -> None:
     assert "03-rabbitmq-drbd.crm:23:18: error: group g_rabbitmq refers to 'p_ip_rabbitmq'" in out
     assert "did you mean 'p_neutron-metadata-agent'?" in out
     assert "04-api-vip.crm: no errors" in out
+
+
+@pytest.mark.skipif(not Path("/usr/lib/ocf/resource.d/heartbeat/IPaddr2").exists(), reason="resource-agents not installed")
+def test_verify_warns_about_agents_not_installed(tmp_path: Path) -> None:
+    path = tmp_path / "typo.crm"
+    path.write_text("primitive a ocf:heartbeat:IPadr2\nprimitive b ocf:hearbeat:Dummy\nproperty stonith-enabled=false\n")
+    result = run("configure", "verify", str(path))
+    assert result.exit_code == 0, result.output
+    assert "resource agent ocf:heartbeat:IPadr2 is not installed" in result.output and "'IPaddr2'?" in result.output
+    assert "OCF provider 'hearbeat' is not installed" in result.output and "'heartbeat'?" in result.output
+    assert "no errors, 0 warnings" in run("configure", "verify", "--no-agents", str(path)).output

@@ -137,3 +137,24 @@ def test_validate_without_sources_still_locates() -> None:
 @pytest.mark.parametrize("text", ["group g a b\n", "clone cl a\n", "colocation col inf: a b\n"])
 def test_valid_inputs_have_no_errors(text: str) -> None:
     assert findings(text) == []
+
+
+class FakeAgents:
+    def ocf_providers(self) -> list[str] | None:
+        return ["heartbeat", "openstack"]
+
+    def types(self, cls: str, provider: str | None) -> list[str] | None:
+        return {("ocf", "openstack"): ["neutron-agent-dhcp", "neutron-agent-l3"],
+                ("ocf", "heartbeat"): ["IPaddr2", "Dummy"]}.get((cls, provider))
+
+
+def test_agents_not_installed_with_did_you_mean() -> None:
+    text = ("primitive d ocf:openstack:neutron-dhcp-agent\nprimitive i ocf:heartbeat:IPaddr2\n"
+            "primitive x ocf:linbit:drbd\nprimitive y ocf:linbit:drbd\nprimitive l lsb:foo\n"
+            "property stonith-enabled=false\n")
+    warnings = [d for d in check_crm_text(text, "a.crm", FakeAgents()).warnings]
+    assert [(d.location.line, d.message) for d in warnings] == [
+        (1, "d: resource agent ocf:openstack:neutron-dhcp-agent is not installed on this machine"),
+        (3, "x: OCF provider 'linbit' is not installed on this machine (ocf:linbit:drbd cannot run here)")]
+    assert warnings[0].hint == "did you mean 'neutron-agent-dhcp'?"
+    assert check_crm_text(text, "a.crm").warnings == []  # no catalog, no agent checks

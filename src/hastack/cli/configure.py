@@ -51,7 +51,8 @@ def _is_xml(inp: Input) -> bool:
     return inp.text.lstrip().startswith("<")
 
 
-def _parse_input(inp: Input, as_xml: bool) -> tuple[Configuration | None, list[Diagnostic]]:
+def _parse_input(inp: Input, as_xml: bool, agents: InstalledAgents | None = None
+                 ) -> tuple[Configuration | None, list[Diagnostic]]:
     """The configuration in a file and the parser's warnings; (None, errors) when it does not parse."""
     try:
         if not (as_xml or _is_xml(inp)):
@@ -59,13 +60,42 @@ def _parse_input(inp: Input, as_xml: bool) -> tuple[Configuration | None, list[D
             return result.config, list(result.warnings)
     except CrmSyntaxError:
         # report the semantic errors of what did parse too: one run, every error
-        return None, check_crm_text(inp.text, inp.source).diagnostics
+        return None, check_crm_text(inp.text, inp.source, agents).diagnostics
     try:
         from hastack import cib
         loaded = cib.parse_cib(inp.text.encode("utf-8"), inp.source)
         return loaded.config, list(loaded.warnings)
     except ConfigError as err:
         return None, err.diagnostics
+
+
+class InstalledAgents:
+    """What hastack.agents finds installed on this machine, for validate's agent warnings."""
+
+    def __init__(self) -> None:
+        from hastack.agents.classes import Host
+        self.host = Host(node="localhost")
+
+    def ocf_providers(self) -> list[str] | None:
+        from hastack.agents.classes import ocf_providers
+        return list(ocf_providers(self.host)) or None
+
+    def types(self, cls: str, provider: str | None) -> list[str] | None:
+        from hastack.agents.classes import list_agents
+        try:
+            found = [a.rsplit(":", 1)[-1] for a in list_agents(cls, provider, self.host)]
+        except HastackError:
+            return None
+        return found or None
+
+
+def _catalog(enabled: bool) -> InstalledAgents | None:
+    if not enabled:
+        return None
+    try:
+        return InstalledAgents()
+    except ImportError:
+        return None
 
 
 def _ordered(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -96,9 +126,14 @@ def configure() -> None:
     """Load, show and verify the cluster configuration (crm shell syntax or CIB XML)."""
 
 
+AGENTS_OPTION = click.option("--agents/--no-agents", "check_agents", default=True,
+                             help="warn about resource agents not installed on this machine (default: on)")
+
+
 @configure.command()
+@AGENTS_OPTION
 @click.argument("words", nargs=-1, required=True, metavar="[xml] [replace|update] FILE|-")
-def load(words: tuple[str, ...]) -> None:
+def load(check_agents: bool, words: tuple[str, ...]) -> None:
     """Parse, validate and store a configuration; on any error change nothing."""
     args = list(words)
     as_xml = bool(args) and args[0] == "xml"
@@ -109,14 +144,15 @@ def load(words: tuple[str, ...]) -> None:
         raise HastackError("usage: hastack configure load [xml] [replace|update] FILE|-",
                            hint="e.g. hastack configure load update cluster.crm")
     inp = _read_input(args[0])
-    config, diags = _parse_input(inp, as_xml)
+    agents = _catalog(check_agents)
+    config, diags = _parse_input(inp, as_xml, agents)
     if config is None:
         raise ConfigError(diags)
     store = LocalStore()
     old, digest = _stored_config(store)
     if method == "update" and old is not None:
         config = merge_update(old, config)
-    diags = _ordered(diags + validate(config, {inp.source: inp.text}))
+    diags = _ordered(diags + validate(config, {inp.source: inp.text}, agents))
     if any(d.severity is Severity.ERROR for d in diags):
         raise ConfigError(diags)
     _print_diagnostics(diags)
@@ -177,22 +213,24 @@ def _masked(config: Configuration) -> Configuration:
 
 
 @configure.command()
+@AGENTS_OPTION
 @click.argument("path", required=False, metavar="[FILE]")
-def verify(path: str | None) -> None:
+def verify(check_agents: bool, path: str | None) -> None:
     """Check a file (crm or CIB XML), or the stored configuration, without storing anything."""
     if path is None:
         store = LocalStore()
         config, _ = _stored_config(store)
         if config is None:
             raise HastackError("no configuration is stored yet", hint="verify a file: hastack configure verify FILE")
-        result = CheckResult(config, validate(config))
+        result = CheckResult(config, validate(config, agents=_catalog(check_agents)))
         name = str(store.path)
     else:
         inp = _read_input(path)
-        config, diags = _parse_input(inp, False)
+        agents = _catalog(check_agents)
+        config, diags = _parse_input(inp, False, agents)
         if config is None:
             raise ConfigError(diags)
-        result = CheckResult(config, _ordered(diags + validate(config, {inp.source: inp.text})))
+        result = CheckResult(config, _ordered(diags + validate(config, {inp.source: inp.text}, agents)))
         name = inp.source
     if result.errors or result.config is None:
         raise ConfigError(result.diagnostics)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from hastack.crm import CrmSyntaxError, parse_sources
 from hastack.errors import ConfigError, Diagnostic, Severity
 from hastack.model.config import Configuration
+from hastack.validate.agents import AgentCatalog, check_agents
 from hastack.validate.cluster import check_cluster
 from hastack.validate.constraints import check_constraints
 from hastack.validate.references import check_duplicates, check_references
@@ -25,9 +26,15 @@ from hastack.validate.report import Reporter
 from hastack.validate.resources import check_resources
 
 
-def validate(config: Configuration, sources: Mapping[str, str] | None = None) -> list[Diagnostic]:
-    """Every semantic finding about `config`, errors and warnings, in source order."""
+def validate(config: Configuration, sources: Mapping[str, str] | None = None,
+             agents: AgentCatalog | None = None) -> list[Diagnostic]:
+    """Every semantic finding about `config`, errors and warnings, in source order.
+
+    `agents`, when given, says which resource agents are installed (warnings for missing ones).
+    """
     rep = Reporter(config, sources)
+    if agents is not None:
+        check_agents(config, rep, agents)
     check_duplicates(config, rep)
     check_references(config, rep)
     check_resources(config, rep)
@@ -65,12 +72,12 @@ class CheckResult:
         return self.config
 
 
-def check_crm_text(text: str, source: str = "<stdin>") -> CheckResult:
-    """Parse and validate crm text; syntax errors stop before the semantic checks."""
-    return check_crm_sources([(text, source)])
+def check_crm_text(text: str, source: str = "<stdin>", agents: AgentCatalog | None = None) -> CheckResult:
+    """Parse and validate crm text (never raises ConfigError: see CheckResult.raise_if_errors)."""
+    return check_crm_sources([(text, source)], agents)
 
 
-def check_crm_sources(chunks: list[tuple[str, str]]) -> CheckResult:
+def check_crm_sources(chunks: list[tuple[str, str]], agents: AgentCatalog | None = None) -> CheckResult:
     """Like check_crm_text for several (text, source) chunks read as one configuration.
 
     When the text does not parse, the semantic checks still run on what did
@@ -81,10 +88,10 @@ def check_crm_sources(chunks: list[tuple[str, str]]) -> CheckResult:
     try:
         result = parse_sources(chunks)
     except CrmSyntaxError as err:
-        semantic = [d for d in validate(err.partial, sources)
+        semantic = [d for d in validate(err.partial, sources, agents)
                     if d.severity is Severity.ERROR and not _mentions(d, err.failed_ids)]
         return CheckResult(None, _in_order(err.diagnostics + semantic, chunks))
-    diags = result.warnings + validate(result.config, sources)
+    diags = result.warnings + validate(result.config, sources, agents)
     return CheckResult(result.config, _in_order(diags, chunks))
 
 
@@ -103,4 +110,4 @@ def _in_order(diags: list[Diagnostic], chunks: list[tuple[str, str]]) -> list[Di
     return sorted(diags, key=key)
 
 
-__all__ = ["CheckResult", "check_crm_sources", "check_crm_text", "validate"]
+__all__ = ["AgentCatalog", "CheckResult", "check_crm_sources", "check_crm_text", "validate"]

@@ -11,6 +11,7 @@ Imports nothing of hastack but errors, the model and validate.report.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 
 from hastack.errors import SourceLocation
@@ -21,8 +22,18 @@ from hastack.model.config import (
 from hastack.validate.report import Reporter
 
 
+def _parts(word: str) -> list[str]:
+    return sorted(re.split(r"[-_.]", word.lower()))
+
+
 def near(word: str, choices: list[str]) -> str | None:
-    found = difflib.get_close_matches(word, [c for c in choices if c != word], n=1, cutoff=0.75)
+    """The defined name `word` was probably meant to be: the same words in another order or with
+    other separators (neutron-dhcp-agent / neutron-agent-dhcp), else the closest spelling."""
+    pool = [c for c in choices if c != word]
+    same_parts = [c for c in pool if _parts(c) == _parts(word)]
+    if same_parts:
+        return same_parts[0]
+    found = difflib.get_close_matches(word, pool, n=1, cutoff=0.75)
     return found[0] if found else None
 
 
