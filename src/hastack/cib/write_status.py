@@ -87,11 +87,12 @@ def _write_node_state(parent: etree._Element, node: NodeState) -> None:
 
 
 def _write_op(parent: etree._Element, op: OpRecord) -> None:
-    el = etree.SubElement(parent, "lrm_rsc_op")
+    # The hot loop of a big status: build the attributes first, create the element once.
+    attrs: dict[str, str] = {}
     for field_name, attr in _OP_ATTRS:
         value = getattr(op, field_name)
         if value is not None:
-            el.set(attr, str(value))
+            attrs[attr] = value if isinstance(value, str) else str(value)
     for k, v in op.extra:
-        if k not in el.attrib:
-            el.set(k, v)
+        attrs.setdefault(k, v)
+    etree.SubElement(parent, "lrm_rsc_op", attrs)
