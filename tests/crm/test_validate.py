@@ -158,3 +158,12 @@ def test_agents_not_installed_with_did_you_mean() -> None:
         (3, "x: OCF provider 'linbit' is not installed on this machine (ocf:linbit:drbd cannot run here)")]
     assert warnings[0].hint == "did you mean 'neutron-agent-dhcp'?"
     assert check_crm_text(text, "a.crm").warnings == []  # no catalog, no agent checks
+
+
+def test_unknown_cluster_property_is_a_warning_with_did_you_mean() -> None:
+    result = check_crm_text("primitive a Dummy\nproperty stonith-enable=false no-quorum-policy=ignor\n", "p.crm")
+    messages = [(d.message, d.hint) for d in result.warnings]
+    assert ("unknown cluster property 'stonith-enable': Pacemaker ignores it", "did you mean 'stonith-enabled'?") \
+        in messages
+    assert ("invalid no-quorum-policy 'ignor': Pacemaker uses the default, stop", "did you mean 'ignore'?") in messages
+    assert any("no STONITH resources" in m for m, _ in messages)  # the typo left fencing enabled

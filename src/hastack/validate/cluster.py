@@ -11,6 +11,7 @@ from dataclasses import replace
 from hastack.crm.render import render
 from hastack.model.config import AttrSet, Clone, Configuration, Primitive
 from hastack.model.values import is_true
+from hastack.validate.references import near
 from hastack.validate.report import Reporter
 
 
@@ -21,7 +22,25 @@ def _property_set(config: Configuration, name: str) -> AttrSet | None:
     return None
 
 
+# Pacemaker 2.1's cluster options (pacemaker-controld/-schedulerd/-fenced metadata), plus the
+# ones the cluster itself writes (dc-version, cluster-infrastructure, ...) and legacy names still read.
+CLUSTER_PROPERTIES = frozenset("""
+batch-limit cluster-delay cluster-infrastructure cluster-ipc-limit cluster-name cluster-recheck-interval
+concurrent-fencing dc-deadtime dc-version election-timeout enable-acl enable-startup-probes fence-reaction
+have-watchdog join-finalization-timeout join-integration-timeout load-threshold maintenance-mode migration-limit
+no-quorum-policy node-action-limit node-health-base node-health-green node-health-red node-health-strategy
+node-health-yellow node-pending-timeout pe-error-series-max pe-input-series-max pe-warn-series-max
+placement-strategy priority-fencing-delay remove-after-stop shutdown-escalation shutdown-lock shutdown-lock-limit
+start-failure-is-fatal startup-fencing stonith-action stonith-enabled stonith-max-attempts stonith-timeout
+stonith-watchdog-timeout stop-all-resources stop-orphan-actions stop-orphan-resources symmetric-cluster
+transition-delay last-lrm-refresh expected-quorum-votes default-resource-stickiness is-managed-default
+default-action-timeout crmd-transition-delay crmd-integration-timeout crmd-finalization-timeout
+""".split())
+NO_QUORUM_POLICIES = ("stop", "freeze", "ignore", "demote", "suicide")
+
+
 def check_cluster(config: Configuration, rep: Reporter) -> None:
+    _properties(config, rep)
     _quorum(config, rep)
     _fencing(config, rep)
     for r in config.resources.values():
@@ -38,6 +57,21 @@ def _with_promotable(c: Clone) -> tuple[AttrSet, ...]:
     first = c.meta[0]
     pairs = tuple(p for p in first.pairs if p[0] != "promotable") + (("promotable", "true"),)
     return (replace(first, pairs=pairs),) + c.meta[1:]
+
+
+def _properties(config: Configuration, rep: Reporter) -> None:
+    for s in config.properties:
+        for name, value in s.pairs:
+            if name not in CLUSTER_PROPERTIES:
+                best = near(name, sorted(CLUSTER_PROPERTIES))
+                rep.warn(f"unknown cluster property {name!r}: Pacemaker ignores it", s.location,
+                         f"did you mean {best!r}?" if best else "see `man pacemaker-schedulerd` for the options",
+                         word=name)
+            elif name == "no-quorum-policy" and value.lower() not in NO_QUORUM_POLICIES:
+                best = near(value.lower(), list(NO_QUORUM_POLICIES))
+                rep.warn(f"invalid no-quorum-policy {value!r}: Pacemaker uses the default, stop", s.location,
+                         f"did you mean {best!r}?" if best else f"use one of {', '.join(NO_QUORUM_POLICIES)}",
+                         word=name)
 
 
 def _quorum(config: Configuration, rep: Reporter) -> None:
