@@ -64,7 +64,7 @@ def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized:
                after=tuple(sorted(e[0].id for e in a.before if e[1])), reason=a.reason or "")
         for a in g.actions)
     scores = {rid: MappingProxyType(dict(t)) for rid, t in assigner.printed.items()}
-    contributions = {rid: tuple(items) for rid, items in rec.items.items()}
+    contributions = rec.contributions()
     return Transition(
         placement=MappingProxyType(placement),
         actions=actions,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from hastack.model import durations
 from hastack.model.config import AttrSet, Configuration, Op, merged
 from hastack.model.state import OpRecord
-from hastack.scheduler.unpack import Unpacked
+from hastack.scheduler.unpack import Unpacked, _meta_of
 from hastack.scheduler.working import WNode, WRsc
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
@@ -65,10 +65,10 @@ def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[At
     """The parameters an operation runs with, as the digest sees them."""
     params: dict[str, str] = {}
     if r.definition is not None:
-        params.update(merged(r.definition.params))
+        params.update(_meta_of(r.definition.params))
     op = _op_definition(r, task, interval_ms)
     if op is not None:
-        for k, v in merged(op.params).items():
+        for k, v in _meta_of(op.params).items():
             params.setdefault(k, v)
     if interval_ms:
         params["CRM_meta_timeout"] = str(_timeout_ms(op, op_defaults))
@@ -124,7 +124,7 @@ def _only_secrets_changed(r: WRsc, op: OpRecord, params: dict[str, str]) -> bool
         return False
     old = _version_lt(op.crm_feature_set or "3.16.0", "3.16.0")
     if old:
-        secure = dict(merged(r.definition.params)) if r.definition is not None else {}
+        secure = _meta_of(r.definition.params) if r.definition is not None else {}
     else:
         secure = dict(params)
     hidden = set((op.op_secure_params or " passwd password user ").split())

@@ -24,13 +24,16 @@ INF = scores.INFINITY
 
 
 class Recorder:
-    """Collects Contributions per resource id as they are applied."""
+    """Collects score inputs per resource id as they are applied (Contributions on demand)."""
 
     def __init__(self) -> None:
-        self.items: dict[str, list[Contribution]] = defaultdict(list)
+        self._raw: dict[str, list[tuple[str, int, str, str]]] = defaultdict(list)
 
     def add(self, rsc: str, node: str, delta: int, source: str, text: str) -> None:
-        self.items[rsc].append(Contribution(node, delta, source, text))
+        self._raw[rsc].append((node, delta, source, text))
+
+    def contributions(self) -> dict[str, tuple[Contribution, ...]]:
+        return {rid: tuple(Contribution(*item) for item in items) for rid, items in self._raw.items()}
 
 
 def node_score(r: WRsc, node: WNode, score: int, rec: Recorder | None, source: str, text: str,
@@ -209,6 +212,8 @@ def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
     for r in u.resources:
         apply_stickiness(r, u, rec)
     for n in u.nodes:
+        if not any(k.startswith("fail-count-") for k in n.attrs):
+            continue
         for r in u.resources:
             apply_fail_limits(r, n, u, rec)
     for n in u.nodes:

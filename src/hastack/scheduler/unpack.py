@@ -205,6 +205,11 @@ def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: i
 # --- resources ----------------------------------------------------------------------
 
 def _meta_of(sets: tuple[AttrSet, ...]) -> dict[str, str]:
+    if not sets:
+        return {}
+    if len(sets) == 1 and sets[0].rule is None:
+        return dict(sets[0].pairs[::-1]) if len({k for k, _ in sets[0].pairs}) != len(sets[0].pairs) \
+            else dict(sets[0].pairs)
     return dict(merged(sets))
 
 
