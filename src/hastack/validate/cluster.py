@@ -51,12 +51,17 @@ def check_cluster(config: Configuration, rep: Reporter) -> None:
                      f"write it as: {text}", word=r.id)
 
 
+_MODERN_META = {"master-max": "promoted-max", "master-node-max": "promoted-node-max"}
+
+
 def _with_promotable(c: Clone) -> tuple[AttrSet, ...]:
+    """The clone's meta with promotable=true and Pacemaker 2.1's names for the legacy options."""
     if not c.meta:
         return (AttrSet(f"{c.id}-meta_attributes", (("promotable", "true"),)),)
-    first = c.meta[0]
+    renamed = [replace(m, pairs=tuple((_MODERN_META.get(k, k), v) for k, v in m.pairs)) for m in c.meta]
+    first = renamed[0]
     pairs = tuple(p for p in first.pairs if p[0] != "promotable") + (("promotable", "true"),)
-    return (replace(first, pairs=pairs),) + c.meta[1:]
+    return (replace(first, pairs=pairs),) + tuple(renamed[1:])
 
 
 def _properties(config: Configuration, rep: Reporter) -> None:
@@ -103,9 +108,8 @@ def _fencing(config: Configuration, rep: Reporter) -> None:
         return
     if not config.resources:
         return
-    first = next(iter(config.resources.values()))
     s = _property_set(config, "stonith-enabled")
-    loc = s.location if s else (config.properties[0].location if config.properties else first.location)
+    loc = s.location if s else (config.properties[0].location if config.properties else None)
     rep.warn("Resource start-up disabled since no STONITH resources have been defined", loc,
              "either configure some fence devices (primitive st_node1 stonith:fence_ipmilan params ...) "
              "or disable STONITH with property stonith-enabled=false; without fencing a node that only "
