@@ -61,6 +61,17 @@ def test_legacy_master_becomes_a_promotable_clone_where_the_schema_has_no_master
     assert "<master" not in text and '<clone id="m">' in text and 'name="promotable" value="true"' in text
 
 
+def test_promotable_written_as_instance_attribute_counts_as_pacemaker_reads_it() -> None:
+    text = to_xml(Configuration(resources={"s": Primitive("s", AgentRef("ocf", "Stateful", "pacemaker"))}))
+    text = text.replace('<primitive id="s"', '<clone id="p"><instance_attributes id="p-ia"><nvpair id="p-ia-p" '
+                        'name="promotable" value="yes"/></instance_attributes><primitive id="s"')
+    text = text.replace("</resources>", "</clone></resources>").replace('type="Stateful"/>', 'type="Stateful"/>', 1)
+    cfg = parse_cib(text).config
+    clone = cfg.resources["p"]
+    assert isinstance(clone, Clone) and clone.promotable
+    assert parse_cib(to_xml(cfg)).config == cfg
+
+
 def test_promotable_flag_is_added_when_the_model_lacks_it() -> None:
     cfg = Configuration(resources={"p": Clone("p", "s", promotable=True),
                                    "s": Primitive("s", AgentRef("ocf", "Stateful", "pacemaker"))})

@@ -18,7 +18,7 @@ from lxml import etree
 
 from hastack.cib.nvsets import read_sets
 from hastack.cib.source import Reader, elements
-from hastack.model.config import Clone, Group, Op, Primitive, Resource, Template, merged
+from hastack.model.config import AttrSet, Clone, Group, Op, Primitive, Resource, Template, merged
 from hastack.model.values import AgentRef, is_true
 
 _OP_TYPED = ("id", "name", "interval", "timeout", "role", "on-fail", "enabled")
@@ -174,7 +174,7 @@ def _read_clone(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str 
     if rid is None or len(child_ids) != 1:
         return None
     legacy = el.tag == "master"
-    promotable = legacy or is_true(merged(meta).get("promotable"))
+    promotable = legacy or declares_promotable(meta, params)
     _add(r, el, Clone(rid, child_ids[0], promotable=promotable, legacy_master=legacy,
                       description=el.get("description"), params=params, meta=meta, location=r.where(el)), out)
     for cid, rsc in children.items():
@@ -183,6 +183,14 @@ def _read_clone(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str 
         else:
             out[cid] = rsc
     return rid
+
+
+def declares_promotable(meta: tuple[AttrSet, ...], params: tuple[AttrSet, ...]) -> bool:
+    """meta promotable=true, or (Pacemaker's fallback for meta) an instance attribute saying so."""
+    value = merged(meta).get("promotable")
+    if value is None:
+        value = merged(params).get("promotable")
+    return is_true(value)
 
 
 # --- operations ----------------------------------------------------------------------------------

@@ -21,10 +21,11 @@ from lxml import etree
 
 from hastack.cib.ids import WriteContext
 from hastack.cib.nvsets import write_set, write_sets
+from hastack.cib.read_resources import declares_promotable
 from hastack.errors import Collector, ValueSyntaxError
 from hastack.model import durations
-from hastack.model.config import AttrSet, Clone, Configuration, Group, Op, Primitive, Resource, Template, merged
-from hastack.model.values import AgentRef, is_true
+from hastack.model.config import AttrSet, Clone, Configuration, Group, Op, Primitive, Resource, Template
+from hastack.model.values import AgentRef
 
 
 def check_writable(config: Configuration) -> None:
@@ -88,7 +89,7 @@ def _write_clone(parent: etree._Element, clone: Clone, config: Configuration, ct
     el = _container(parent, "master" if as_master else "clone", clone.id, clone.description, ctx)
     write_sets(el, "instance_attributes", clone.params, ctx, clone.id)
     meta = clone.meta
-    needs_flag = clone.promotable and not as_master and not is_true(merged(meta).get("promotable"))
+    needs_flag = clone.promotable and not as_master and not declares_promotable(meta, clone.params)
     if needs_flag:
         plain = next((i for i, s in enumerate(meta) if s.rule is None and not s.id_ref), None)
         if plain is None:
