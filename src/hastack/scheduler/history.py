@@ -346,10 +346,22 @@ class HistoryReader:
                 total, _ = failcount(self.u, r, node, False)
                 if total and unexpired:
                     expired = False
-        _ = is_last_failure
+        if not expired and is_last_failure and op.operation in ("start", "monitor") \
+                and self._params_changed(r, op):
+            # pe__clear_failcount: the fail count is about to be cleared, so it bans nothing.
+            self.u.failcount_cleared.add((r.id, node.uname))
         if expired and op.interval_ms == 0 and op.operation == "monitor" and rc in (0, 7, 8, 190, 191):
             expired = False
         return expired
+
+    def _params_changed(self, r: WRsc, op: OpRecord) -> bool:
+        """should_clear_for_param_change: the failed operation ran with other parameters."""
+        from hastack.scheduler.digest import digest_of, operation_params
+
+        if op.op_digest is None:
+            return False
+        params = operation_params(r, op.operation, op.interval_ms, self.u.op_defaults)
+        return digest_of(params) != op.op_digest
 
     def update_state(self, r: WRsc, node: WNode, op: OpRecord, task: str, rc: int, st: dict) -> None:  # type: ignore[type-arg]
         clear = False

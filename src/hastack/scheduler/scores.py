@@ -193,6 +193,8 @@ def apply_fail_limits(r: WRsc, node: WNode, u: Unpacked, rec: Recorder) -> None:
         return
     if r.migration_threshold <= 0 or not r.managed or r.failure_ignored:
         return
+    if (r.id, node.uname) in u.failcount_cleared:
+        return
     count, _ = failcount(u, r, node, True)
     if count <= 0 or count < r.migration_threshold:
         return

@@ -69,6 +69,8 @@ class Unpacked:
     now: int = 0
     aliases: dict[str, WRsc] = field(default_factory=dict)  # configured child id -> its clone
     recovery_stops: list[tuple[WRsc, WNode]] = field(default_factory=list)  # stop_action() during unpack
+    failcount_cleared: set[tuple[str, str]] = field(default_factory=set)  # (rsc id, node): clear scheduled
+    op_defaults: tuple[AttrSet, ...] = ()
 
     def constraint_rsc(self, rid: str | None) -> WRsc | None:
         if rid is None:
@@ -361,7 +363,8 @@ class TreeBuilder:
 # --- history --------------------------------------------------------------------------
 def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
     opts = unpack_options(config, state)
-    u = Unpacked(options=opts, nodes=[], node_by_uname={}, resources=[], by_id={}, now=now)
+    u = Unpacked(options=opts, nodes=[], node_by_uname={}, resources=[], by_id={}, now=now,
+                 op_defaults=config.op_defaults)
     unpack_nodes(config, state, opts, u, now)
     tb = TreeBuilder(config, opts, u)
     for top in config.top_level:
