@@ -8,7 +8,9 @@ import pytest
 
 from hastack.cib import load_cib_file, parse_cib, to_xml
 from hastack.errors import ConfigError, HastackError
-from hastack.model import AgentRef, AttrSet, Clone, Configuration, Group, Op, Primitive, Role
+from hastack.model import (
+    AgentRef, AttrSet, Clone, Configuration, Expression, FencingLevel, Group, Location, Op, Primitive, Role, Rule,
+)
 from hastack.model.state import ClusterState, NodeState
 
 CASES = Path("/work/shared/pacemaker-cases/xml")
@@ -95,6 +97,17 @@ def test_missing_and_colliding_ids_are_made_up_like_crmsh() -> None:
                      '<nvpair id="dup-meta_attributes-target-role" name="target-role" value="Stopped"/>'):
         assert expected in text
     parse_cib(text)  # and the result is a valid import
+
+
+def test_collision_suffixes_count_from_zero_like_crmsh() -> None:
+    levels = tuple(FencingLevel("", i, ("f",), target="n1") for i in (1, 2, 3))
+    rule = Rule("", (Expression("", "#uname", "eq", "n1"), Expression("", "#uname", "eq", "n2")), score=5)
+    cfg = Configuration(resources={"r": Primitive("r", AgentRef("lsb", "x"))}, fencing_topology=levels,
+                        constraints=(Location("l", rsc="r", rules=(rule,)),))
+    text = to_xml(cfg)
+    for expected in ('id="fencing" ', 'id="fencing-0" ', 'id="fencing-1" ', 'id="l-rule"',
+                     'id="l-rule-expression" ', 'id="l-rule-expression-0" '):
+        assert expected in text
 
 
 def test_state_round_trips_with_attributes_and_unknown_fields() -> None:

@@ -3,7 +3,7 @@
 Owns the rule that every id written to the document is unique: ids given by the
 model are kept (the first holder wins), and missing or colliding ones are made
 up the way crmsh names them (`<rsc>-instance_attributes`, `<rsc>-<op>-<interval>`,
-`<set>-<name>`, `<con>-rule`, ...), with `-1`, `-2`... appended on collision.
+`<set>-<name>`, `<con>-rule`, ...), with `-0`, `-1`... appended on collision (crmsh's numbering).
 Also owns the per-schema spelling of roles (Master/Slave before pacemaker-3.7).
 
 Imports only the model.
@@ -59,8 +59,8 @@ class Ids:
         candidate = stem
         n = 0
         while candidate in self._used or (candidate != explicit and candidate in self._reserved):
+            candidate = f"{stem}-{n}"  # crmsh's suffixes count from 0: fencing, fencing-0, fencing-1
             n += 1
-            candidate = f"{stem}-{n}"
         self._used.add(candidate)
         return candidate
 
