@@ -63,15 +63,23 @@ def test_legacy_master_becomes_a_promotable_clone_where_the_schema_has_no_master
     assert "<master" not in text and '<clone id="m">' in text and 'name="promotable" value="true"' in text
 
 
-def test_promotable_written_as_instance_attribute_counts_as_pacemaker_reads_it() -> None:
-    text = to_xml(Configuration(resources={"s": Primitive("s", AgentRef("ocf", "Stateful", "pacemaker"))}))
-    text = text.replace('<primitive id="s"', '<clone id="p"><instance_attributes id="p-ia"><nvpair id="p-ia-p" '
-                        'name="promotable" value="yes"/></instance_attributes><primitive id="s"')
-    text = text.replace("</resources>", "</clone></resources>").replace('type="Stateful"/>', 'type="Stateful"/>', 1)
-    cfg = parse_cib(text).config
-    clone = cfg.resources["p"]
-    assert isinstance(clone, Clone) and clone.promotable
-    assert parse_cib(to_xml(cfg)).config == cfg
+def test_promotable_follows_pacemakers_detect_promotable() -> None:
+    base = to_xml(Configuration(resources={"s": Primitive("s", AgentRef("ocf", "Stateful", "pacemaker"))}))
+
+    def clone_with(sets: str, defaults: str = "") -> Clone:
+        text = base.replace('<primitive id="s"', f'<clone id="p">{sets}<primitive id="s"')
+        text = text.replace("</resources>", f"</clone></resources>{defaults}")
+        cfg = parse_cib(text).config
+        assert parse_cib(to_xml(cfg)).config == cfg  # and the export keeps it
+        clone = cfg.resources["p"]
+        assert isinstance(clone, Clone)
+        return clone
+
+    nv = '<nvpair id="p-x-p" name="promotable" value="yes"/>'
+    assert clone_with(f'<meta_attributes id="p-x">{nv}</meta_attributes>').promotable
+    # Pacemaker 2.1.5 reads meta attributes from meta_attributes and rsc_defaults, not instance_attributes.
+    assert not clone_with(f'<instance_attributes id="p-x">{nv}</instance_attributes>').promotable
+    assert clone_with("", f'<rsc_defaults><meta_attributes id="p-x">{nv}</meta_attributes></rsc_defaults>').promotable
 
 
 def test_promotable_flag_is_added_when_the_model_lacks_it() -> None:

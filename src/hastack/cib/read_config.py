@@ -12,14 +12,16 @@ Imports the model and the cib reader modules only.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lxml import etree
 
 from hastack.cib.nvsets import read_sets
 from hastack.cib.read_constraints import read_constraints
-from hastack.cib.read_resources import read_resources
+from hastack.cib.read_resources import declares_promotable, read_resources
 from hastack.cib.source import Reader, elements
 from hastack.model.config import (
-    AttrSet, Colocation, Configuration, Constraint, FencingLevel, Node, Order, Primitive, Resource, Tag, Template,
+    AttrSet, Clone, Colocation, Configuration, Constraint, FencingLevel, Node, Order, Primitive, Resource, Tag, Template,
 )
 
 _IGNORED_SECTIONS = ("acls", "alerts")
@@ -76,6 +78,8 @@ def read_configuration(r: Reader, el: etree._Element) -> Configuration:
     op_defaults = _read_defaults(r, sections.get("op_defaults"))
     fencing = _read_fencing(r, sections["fencing-topology"]) if "fencing-topology" in sections else ()
     tags = _read_tags(r, sections["tags"]) if "tags" in sections else ()
+    if declares_promotable((), rsc_defaults):  # rsc_defaults promotable=true makes every clone promotable
+        resources = {k: replace(v, promotable=True) if isinstance(v, Clone) else v for k, v in resources.items()}
     config = Configuration(nodes=nodes, resources=resources, constraints=constraints, properties=properties,
                            rsc_defaults=rsc_defaults, op_defaults=op_defaults, fencing_topology=fencing,
                            tags=tags)

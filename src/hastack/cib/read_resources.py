@@ -5,9 +5,12 @@ promotable clones (<clone> with meta promotable=true) and legacy <master>
 elements, their attribute sets and their operations. Resources come out in one
 flat mapping in document pre-order: a group or clone before its children.
 
-Pacemaker's tolerance is kept, not corrected: attribute sets are stored as written
-(Pacemaker also reads meta attributes from instance_attributes as a fallback --
-that is the scheduler's reading, not the importer's).
+Attribute sets are stored as written, wherever they are: a meta attribute such as
+target-role written in instance_attributes (old CIBs) stays there -- Pacemaker
+2.1.5 ignores it there too (get_meta_attributes reads meta_attributes and
+rsc_defaults only). Clone.promotable follows detect_promotable: <master>, or
+promotable=true in the clone's meta attributes or in rsc_defaults (the latter is
+applied by read_config once defaults are known).
 
 Imports the model and the cib reader helpers only.
 """
@@ -174,7 +177,7 @@ def _read_clone(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str 
     if rid is None or len(child_ids) != 1:
         return None
     legacy = el.tag == "master"
-    promotable = legacy or declares_promotable(meta, params)
+    promotable = legacy or declares_promotable(meta)
     _add(r, el, Clone(rid, child_ids[0], promotable=promotable, legacy_master=legacy,
                       description=el.get("description"), params=params, meta=meta, location=r.where(el)), out)
     for cid, rsc in children.items():
@@ -185,11 +188,12 @@ def _read_clone(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str 
     return rid
 
 
-def declares_promotable(meta: tuple[AttrSet, ...], params: tuple[AttrSet, ...]) -> bool:
-    """meta promotable=true, or (Pacemaker's fallback for meta) an instance attribute saying so."""
+def declares_promotable(meta: tuple[AttrSet, ...], rsc_defaults: tuple[AttrSet, ...] = ()) -> bool:
+    """Pacemaker 2.1.5's detect_promotable: `promotable` in the clone's meta attributes, which
+    rsc_defaults fill in (instance attributes do not count)."""
     value = merged(meta).get("promotable")
     if value is None:
-        value = merged(params).get("promotable")
+        value = merged(rsc_defaults).get("promotable")
     return is_true(value)
 
 

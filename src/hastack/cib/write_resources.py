@@ -89,7 +89,7 @@ def _write_clone(parent: etree._Element, clone: Clone, config: Configuration, ct
     el = _container(parent, "master" if as_master else "clone", clone.id, clone.description, ctx)
     write_sets(el, "instance_attributes", clone.params, ctx, clone.id)
     meta = clone.meta
-    needs_flag = clone.promotable and not as_master and not declares_promotable(meta, clone.params)
+    needs_flag = clone.promotable and not as_master and not declares_promotable(meta, config.rsc_defaults)
     if needs_flag:
         plain = next((i for i, s in enumerate(meta) if s.rule is None and not s.id_ref), None)
         if plain is None:
