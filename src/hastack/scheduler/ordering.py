@@ -254,10 +254,11 @@ class Orderer:
                 elif task not in ("stop", "demote"):
                     runnable = False
             return optional, runnable
-        # clone
-        task = CHILD_TASK.get(a.task, a.task)
+        # clone: primitive instances answer for "running" with their start (get_complex_task),
+        # cloned groups with their own "running" pseudo-action
         optional, any_runnable = True, False
         for c in r.children:
+            task = a.task if c.children else CHILD_TASK.get(a.task, a.task)
             ca = self.g.first(c, task, None if c.children else node)
             if ca is None:
                 continue
@@ -469,7 +470,7 @@ class Orderer:
                                     act.runnable = False
                             ct = True
                 continue
-            task = CHILD_TASK.get(first.task, first.task)
+            task = first.task if fc.children else CHILD_TASK.get(first.task, first.task)
             fa = self.g.first(fc, task, node)
             ta = self.g.first(tc, then.task, node)
             if fa is None or ta is None:
