@@ -55,8 +55,8 @@ class Ids:
 
 
 @st.composite
-def expressions(draw: Any, rule_id: str, index: int) -> Expression | DateExpression:
-    eid = ids.expression(rule_id, index)
+def expressions(draw: Any, owner: str, index: int) -> Expression | DateExpression:
+    eid = ids.expression(owner, index)
     kind = draw(st.sampled_from(["binary", "unary", "date"]))
     attr = draw(st.one_of(st.just("#uname"), NAME.map(lambda n: f"a_{n}")))
     if kind == "unary":
@@ -84,10 +84,10 @@ def expressions(draw: Any, rule_id: str, index: int) -> Expression | DateExpress
 
 
 @st.composite
-def rules(draw: Any, default_id: str, id_pool: Ids) -> Rule:
+def rules(draw: Any, default_id: str, id_pool: Ids, owner: str, first_expression: int = 0) -> Rule:
     rule_id = default_id if draw(st.booleans()) else id_pool.new("rule")
     n = draw(st.integers(1, 3))
-    items = tuple(draw(expressions(rule_id, i)) for i in range(n))
+    items = tuple(draw(expressions(owner, first_expression + i)) for i in range(n))
     scoring = draw(st.sampled_from(["score", "attr", "none"]))
     return Rule(rule_id, items, draw(SCORE) if scoring == "score" else None,
                 draw(NAME.map(lambda x: f"s_{x}")) if scoring == "attr" else None,
@@ -99,7 +99,7 @@ def attr_sets(draw: Any, default_id: str, id_pool: Ids, scored: bool = True, fix
     set_id = default_id if fixed_id or draw(st.booleans()) else id_pool.new("set")
     pairs = tuple(draw(PAIRS))
     score = draw(SMALL_SCORE) if scored else None
-    rule = draw(rules(ids.rule(set_id, 0), id_pool)) if draw(ONE_IN_FOUR) else None
+    rule = draw(rules(ids.rule(set_id, 0), id_pool, set_id)) if draw(ONE_IN_FOUR) else None
     return AttrSet(set_id, pairs, score, rule)
 
 
@@ -189,8 +189,11 @@ def constraints(draw: Any, con_id: str, names: list[str], unames: list[str], id_
             common["sets"] = draw(resource_sets(con_id, names, "role", 1))
         if draw(st.booleans()):
             return Location(con_id, score=draw(SCORE), node=draw(st.sampled_from(unames)), **common)
-        n = draw(st.integers(1, 2))
-        return Location(con_id, rules=tuple(draw(rules(ids.rule(con_id, i), id_pool)) for i in range(n)), **common)
+        loc_rules: list[Rule] = []
+        for i in range(draw(st.integers(1, 2))):
+            used = sum(len(r.expressions) for r in loc_rules)
+            loc_rules.append(draw(rules(ids.rule(con_id, i), id_pool, con_id, used)))
+        return Location(con_id, rules=tuple(loc_rules), **common)
     if kind == "colocation":
         attr = draw(st.none() | NAME)
         if two:

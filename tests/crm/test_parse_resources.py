@@ -86,7 +86,7 @@ def test_monitor_statement_adds_an_op() -> None:
     cfg = parse("monitor p:Master 10s:20s\nprimitive p Stateful op monitor interval=10s\n").config
     ops = cfg.resources["p"].ops
     assert [(o.id, o.role, o.timeout_ms) for o in ops] == [("p-monitor-10s", None, None),
-                                                          ("p-monitor-10s-1", Role.PROMOTED, 20_000)]
+                                                          ("p-monitor-10s-0", Role.PROMOTED, 20_000)]
 
 
 def test_monitor_of_unknown_resource() -> None:

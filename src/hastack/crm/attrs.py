@@ -46,7 +46,7 @@ def _dollar(tok: Token | None, name: str) -> str | None:
     return None
 
 
-def parse_pairs(st: Stream, what: str) -> tuple[tuple[str, str], ...]:
+def parse_pairs(st: Stream, what: str, allow_empty: bool = False) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     while True:
         tok = st.peek()
@@ -58,7 +58,7 @@ def parse_pairs(st: Stream, what: str) -> tuple[tuple[str, str], ...]:
                     "`$id=` comes first in an attribute list; named nvpairs ($name=, @ref) are not supported")
         pairs.append(pair)
         st.pos += 1
-    if not pairs:
+    if not pairs and not allow_empty:
         tok = st.peek()
         if tok is None:
             st.fail_end(f"expected name=value pairs for {what}")
@@ -67,8 +67,13 @@ def parse_pairs(st: Stream, what: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def parse_attr_list(st: Stream, default_id: str, what: str, allow_score: bool = True) -> AttrSet:
-    """One attribute set; `default_id` is used when no `$id=` is given."""
+def parse_attr_list(st: Stream, default_id: str, what: str, allow_score: bool = True,
+                    named: bool = False) -> AttrSet:
+    """One attribute set; `default_id` is used when no `$id=` is given.
+
+    A set may be empty only when it is named (`meta $id=x`, `rsc_defaults x:`), as real CIBs have
+    empty sets and a bare keyword with nothing after it is more likely a mistake.
+    """
     first = st.peek()
     set_id = default_id
     ref = _dollar(first, "$id-ref")
@@ -80,6 +85,7 @@ def parse_attr_list(st: Stream, default_id: str, what: str, allow_score: bool = 
     if given is not None and first is not None:
         st.pos += 1
         set_id = check_id(_retext(first, given), "set id")
+        named = True
     score: int | None = None
     tok = st.peek()
     if allow_score and is_score_token(tok) and tok is not None:
@@ -87,11 +93,11 @@ def parse_attr_list(st: Stream, default_id: str, what: str, allow_score: bool = 
         score = read_score(tok, tok.text[:-1])
     rule: Rule | None = None
     if st.accept("rule"):
-        rule = parse_rule(st, ids.rule(set_id, 0))
+        rule = parse_rule(st, ids.rule(set_id, 0), set_id, 0)
         if st.peek_word() == "rule":
             st.fail(st.tokens[st.pos], "only one rule per attribute set is supported",
                     "combine the conditions with `and`/`or` in one rule, or split them into two sets")
-    pairs = parse_pairs(st, what)
+    pairs = parse_pairs(st, what, allow_empty=named)
     return AttrSet(set_id, pairs, score, rule, location=(first.loc if first else None))
 
 
@@ -99,8 +105,8 @@ def _retext(tok: Token, text: str) -> Token:
     return Token(text, tok.raw, tok.source, tok.line, tok.column, tok.line_text, tok.quoted)
 
 
-def parse_rule(st: Stream, default_id: str) -> Rule:
-    """After the `rule` keyword."""
+def parse_rule(st: Stream, default_id: str, owner: str, first_expression: int) -> Rule:
+    """After the `rule` keyword. Expressions are named after `owner`, numbered from `first_expression`."""
     start = st.peek()
     rule_id = default_id
     role: Role | None = None
@@ -130,7 +136,7 @@ def parse_rule(st: Stream, default_id: str) -> Rule:
             score = scores.parse(body)
         else:
             score_attr = body
-    items: list[RuleItem] = [_simple(st, rule_id, 0)]
+    items: list[RuleItem] = [_simple(st, owner, first_expression)]
     boolean_op: str | None = None
     while st.peek_word() in ("and", "or"):
         op_tok = st.next("and/or")
@@ -138,13 +144,13 @@ def parse_rule(st: Stream, default_id: str) -> Rule:
             st.fail(op_tok, "a rule cannot mix `and` and `or`",
                     "split the conditions into several rules (each rule has one boolean operator)")
         boolean_op = op_tok.text.lower()
-        items.append(_simple(st, rule_id, len(items)))
+        items.append(_simple(st, owner, first_expression + len(items)))
     return Rule(rule_id, tuple(items), score, score_attr, boolean_op or "and", role,
                 location=start.loc if start else None)
 
 
-def _simple(st: Stream, rule_id: str, index: int) -> RuleItem:
-    expr_id = ids.expression(rule_id, index)
+def _simple(st: Stream, owner: str, index: int) -> RuleItem:
+    expr_id = ids.expression(owner, index)
     head = st.next("a rule expression (e.g. #uname eq node1)")
     word = head.text.lower() if not head.quoted else ""
     if word in UNARY:

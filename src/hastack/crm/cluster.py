@@ -48,7 +48,8 @@ def parse_node(st: Stream, keyword: Token) -> Node:
         node_id = _node_id(_retext(first, first.text[:-1]))
         first = st.next("a node name after the node id")
     uname, _, node_type = first.text.partition(":")
-    check_id(_retext(first, uname), "node name")
+    if not NODE_ID_RE.match(uname):
+        st.fail(first, f"{uname!r} is not a valid node name", "use letters, digits, `_`, `.` and `-`")
     node_type = node_type.lower() or "member"
     if node_type not in NODE_TYPES:
         st.fail(first, f"invalid node type {node_type!r}", did_you_mean(node_type, NODE_TYPES, "use member or remote"))
@@ -81,10 +82,12 @@ def parse_property(st: Stream, keyword: Token) -> AttrSet:
     command = keyword.text.lower()
     set_id = DEFAULT_SET[command]
     tok = st.peek()
+    named = False
     if tok is not None and not tok.quoted and tok.text.endswith(":") and "=" not in tok.text and len(tok.text) > 1:
         st.pos += 1
         set_id = check_id(_retext(tok, tok.text[:-1]), "set id")
-    attr_set = parse_attr_list(st, set_id, command, allow_score=False)
+        named = True
+    attr_set = parse_attr_list(st, set_id, command, allow_score=False, named=named)
     st.expect_end("name=value")
     return AttrSet(attr_set.id, attr_set.pairs, attr_set.score, attr_set.rule, attr_set.id_ref,
                    location=keyword.loc)
@@ -108,7 +111,7 @@ def parse_fencing_topology(st: Stream, keyword: Token, first_index: int) -> list
         elif low.startswith("pattern:"):
             target, index = {"target_pattern": tok.text[8:]}, 0
         elif tok.text.endswith(":") and len(tok.text) > 1:
-            target, index = {"target": check_id(_retext(tok, tok.text[:-1]), "node name")}, 0
+            target, index = {"target": _node_id(_retext(tok, tok.text[:-1]))}, 0
         else:
             devices = tuple(tok.text.split(","))
             for d in devices:

@@ -16,8 +16,8 @@ OP_DEFAULTS_SET = "op-options"
 
 
 def numbered(base: str, index: int) -> str:
-    """base, base-1, base-2, ... (the first of a kind carries no number)."""
-    return base if index == 0 else f"{base}-{index}"
+    """base, base-0, base-1, ... : crmsh's scheme (the first carries no number, the second -0)."""
+    return base if index == 0 else f"{base}-{index - 1}"
 
 
 def attr_set(owner: str, kind: str, index: int) -> str:
@@ -34,20 +34,20 @@ def node_set(node_id: str, kind: str, index: int) -> str:
 def op(rsc: str, name: str, interval_text: str, taken: set[str]) -> str:
     """`<rsc>-<op>-<interval as typed>`, numbered on collision within the resource."""
     base = f"{rsc}-{name}-{interval_text}"
-    candidate = base
     n = 0
-    while candidate in taken:
+    while numbered(base, n) in taken:
         n += 1
-        candidate = f"{base}-{n}"
-    return candidate
+    return numbered(base, n)
 
 
 def rule(owner: str, index: int) -> str:
     return numbered(f"{owner}-rule", index)
 
 
-def expression(rule_id: str, index: int) -> str:
-    return numbered(f"{rule_id}-expression", index)
+def expression(owner: str, index: int) -> str:
+    """crmsh names expressions after the rules' owner (constraint or set), counting across its rules:
+    `l1-expression`, `l1-expression-0`, ..."""
+    return numbered(f"{owner}-expression", index)
 
 
 def resource_set(constraint: str, index: int) -> str:
@@ -56,4 +56,4 @@ def resource_set(constraint: str, index: int) -> str:
 
 def fencing_level(index: int) -> str:
     """crmsh: fencing, fencing-0, fencing-1, ..."""
-    return "fencing" if index == 0 else f"fencing-{index - 1}"
+    return numbered("fencing", index)

@@ -88,13 +88,14 @@ def attr_list(s: AttrSet, default_id: str) -> str:
     if s.id_ref is not None:
         return f"$id-ref={s.id_ref}"
     words = []
-    if s.id != default_id:
+    if s.id != default_id or not s.pairs:
         words.append(f"$id={s.id}")
     if s.score is not None:
         words.append(f"{_score_text(s.score)}:")
     if s.rule is not None:
         words.append(rule_text(s.rule, ids.rule(s.id, 0)))
-    words.append(_pairs(s.pairs))
+    if s.pairs:
+        words.append(_pairs(s.pairs))
     return " ".join(words)
 
 
@@ -296,7 +297,7 @@ def _tag(t: Tag) -> str:
 
 
 def _set_command(keyword: str, default_id: str, s: AttrSet) -> str:
-    prefix = f"{s.id}: " if s.id != default_id else ""
+    prefix = f"{s.id}: " if s.id != default_id or not s.pairs else ""
     body = attr_list(AttrSet(s.id, s.pairs, s.score, s.rule, s.id_ref), s.id)
     return f"{keyword} {prefix}{body}"
 
