@@ -27,7 +27,8 @@ def run(*args: str, stdin: str | None = None) -> Result:
 
 def assert_user_error(result: Result, *needles: str) -> None:
     assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     for n in needles:
         assert n in result.output, result.output
 
@@ -134,3 +135,15 @@ def test_verify_warns_about_agents_not_installed(tmp_path: Path) -> None:
     assert "resource agent ocf:heartbeat:IPadr2 is not installed" in result.output and "'IPaddr2'?" in result.output
     assert "OCF provider 'hearbeat' is not installed" in result.output and "'heartbeat'?" in result.output
     assert "no errors, 0 warnings" in run("configure", "verify", "--no-agents", str(path)).output
+
+
+def test_real_command_in_a_subprocess(state_dir: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, HASTACK_STATE_DIR=str(state_dir))
+    proc = subprocess.run([sys.executable, "-m", "hastack.cli.main", "configure", "verify", "--no-agents",
+                           str(DATA / "02-mysql-drbd.crm")], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "02-mysql-drbd.crm:21:60: error: line 21 does not end with a backslash" in proc.stderr
+    assert "Traceback" not in proc.stderr
