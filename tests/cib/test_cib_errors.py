@@ -192,3 +192,11 @@ def test_references_to_nothing_are_warnings() -> None:
         "Pacemaker ignores the constraint",
     ]
     assert [where(w) for w in cib.warnings] == [(6, 1), (9, 1), (10, 1)]
+
+
+def test_unknown_attributes_are_warned_about_where_they_are() -> None:
+    snippet = '<rsc_location id="l" rsc="a" node="n1" score="5" scroe="7"/>'
+    text = doc('<primitive id="a" class="lsb" type="a"/>\n', snippet + "\n")
+    (w,) = parse_cib(text, "in.xml").warnings
+    assert w.message == "unknown attribute 'scroe' on <rsc_location> is ignored"
+    assert where(w) == (text.splitlines().index(snippet) + 1, snippet.index("scroe") + 1)

@@ -38,6 +38,7 @@ def read_set(r: Reader, el: etree._Element, depth: int = 0) -> AttrSet | None:
         return AttrSet(resolved.id, resolved.pairs, resolved.score, resolved.rule, id_ref=ref,
                        location=r.where(el))
     sid = r.required(el, "id")
+    r.known_attributes(el, ("id", "score"))
     score = r.score(el, "score")
     rule: Rule | None = None
     pairs: list[tuple[str, str]] = []
@@ -60,6 +61,7 @@ def read_set(r: Reader, el: etree._Element, depth: int = 0) -> AttrSet | None:
 
 
 def _read_nvpair(r: Reader, el: etree._Element) -> tuple[str, str] | None:
+    r.known_attributes(el, ("id", "id-ref", "name", "value"))
     name = el.get("name")
     value = el.get("value")
     ref = el.get("id-ref")

@@ -142,6 +142,7 @@ def _read_nodes(r: Reader, el: etree._Element) -> tuple[Node, ...]:
             r.error(child, f"unexpected <{child.tag}> inside <nodes>", hint="nodes are <node> elements")
             continue
         nid = r.required(child, "id")
+        r.known_attributes(child, ("id", "uname", "type", "description", "score"))
         uname = r.required(child, "uname")
         ntype = r.choice(child, "type", NODE_TYPES) if child.get("type") is not None else "member"
         for sub in elements(child):
@@ -169,6 +170,8 @@ def _read_fencing(r: Reader, el: etree._Element) -> tuple[FencingLevel, ...]:
                     hint="fencing-topology holds <fencing-level> elements")
             continue
         fid = r.required(child, "id")
+        r.known_attributes(child, ("id", "index", "devices", "target", "target-pattern", "target-attribute",
+                                   "target-value"))
         index = r.integer(child, "index") if child.get("index") is not None else r.required(child, "index")
         devices = r.required(child, "devices")
         targets = [a for a in ("target", "target-pattern", "target-attribute") if child.get(a) is not None]

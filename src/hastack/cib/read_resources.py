@@ -100,6 +100,7 @@ def _check_children(r: Reader, el: etree._Element, allowed: tuple[str, ...]) -> 
 
 def _read_primitive(r: Reader, el: etree._Element) -> Primitive | None:
     rid = r.required(el, "id")
+    r.known_attributes(el, ("id", "class", "provider", "type", "template", "description"))
     template = el.get("template")
     agent = _read_agent(r, el)
     if agent is None and template is None and el.get("class") is None and el.get("type") is None:
@@ -118,6 +119,7 @@ def _read_primitive(r: Reader, el: etree._Element) -> Primitive | None:
 
 def _read_template(r: Reader, el: etree._Element) -> Template | None:
     rid = r.required(el, "id")
+    r.known_attributes(el, ("id", "class", "provider", "type", "description"))
     agent = _read_agent(r, el)
     if agent is None and el.get("class") is None:
         r.error(el, f"<template> {rid!r} names no agent", hint='add class="..." provider="..." type="..."')
@@ -134,6 +136,7 @@ def _read_template(r: Reader, el: etree._Element) -> Template | None:
 
 def _read_group(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str | None:
     rid = r.required(el, "id")
+    r.known_attributes(el, ("id", "description"))
     _check_children(r, el, ("instance_attributes", "meta_attributes", "primitive"))
     params = read_sets(r, el, "instance_attributes")
     meta = read_sets(r, el, "meta_attributes")
@@ -160,6 +163,7 @@ def _read_group(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str 
 
 def _read_clone(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str | None:
     rid = r.required(el, "id")
+    r.known_attributes(el, ("id", "description"))
     _check_children(r, el, ("instance_attributes", "meta_attributes", "primitive", "group"))
     params = read_sets(r, el, "instance_attributes")
     meta = read_sets(r, el, "meta_attributes")

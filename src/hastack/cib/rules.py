@@ -39,6 +39,7 @@ def read_rule(r: Reader, el: etree._Element, depth: int = 0) -> Rule | None:
             return None
         return read_rule(r, target, depth + 1)
     rid = r.required(el, "id")
+    r.known_attributes(el, ("id", "score", "score-attribute", "boolean-op", "role"))
     score = r.score(el, "score")
     boolean_op = r.choice(el, "boolean-op", ("and", "or")) or "and"
     role = r.role(el, "role")
@@ -71,6 +72,7 @@ def _read_item(r: Reader, el: etree._Element, depth: int) -> RuleItem | None:
 
 def _read_expression(r: Reader, el: etree._Element) -> Expression | None:
     eid = r.required(el, "id")
+    r.known_attributes(el, ("id", "attribute", "operation", "value", "type", "value-source"))
     attribute = r.required(el, "attribute")
     operation = r.required(el, "operation")
     if operation is not None:
@@ -85,6 +87,7 @@ def _read_expression(r: Reader, el: etree._Element) -> Expression | None:
 
 def _read_date_expression(r: Reader, el: etree._Element) -> DateExpression | None:
     eid = r.required(el, "id")
+    r.known_attributes(el, ("id", "operation", "start", "end"))
     operation = r.choice(el, "operation", DATE_OPS) if el.get("operation") is not None else "in_range"
     duration: tuple[tuple[str, str], ...] = ()
     date_spec: tuple[tuple[str, str], ...] = ()

@@ -135,6 +135,13 @@ class Reader:
         loc = self.where(el, attr)
         self.diag.warn(message, loc, hint, self.source_line(loc) if loc.column else "")
 
+    def known_attributes(self, el: etree._Element, known: tuple[str, ...]) -> None:
+        """Warn about attributes the schema does not have (typos such as `scroe`): they are dropped."""
+        for name in el.attrib:
+            if name not in known:
+                self.warn(el, f"unknown attribute {name!r} on <{el.tag}> is ignored", str(name),
+                          hint="allowed: " + ", ".join(known))
+
     # --- typed attributes -------------------------------------------------------------------------
 
     def required(self, el: etree._Element, attr: str) -> str | None:
