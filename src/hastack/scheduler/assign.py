@@ -62,13 +62,28 @@ class Assigner:
         return sorted((n for n in table if n in node), key=key)
 
     # --- colocations -----------------------------------------------------------
+    @staticmethod
+    def _coloc_rank(r: WRsc) -> tuple[int, int, int, str]:
+        """Pacemaker's colocation list order: priority, clones before groups before
+        primitives, promotable clones first, then resource id."""
+        variant = {"primitive": 0, "group": 1, "clone": 2}[r.variant]
+        return (-r.priority, -variant, 0 if r.promotable else 1, r.id)
+
+    @classmethod
+    def _insert_sorted(cls, items: list[Coloc], c: Coloc, side: str) -> None:
+        """g_list_insert_sorted: before the first entry that does not sort before c."""
+        key = cls._coloc_rank(getattr(c, side))
+        for i, other in enumerate(items):
+            if key <= cls._coloc_rank(getattr(other, side)):
+                items.insert(i, c)
+                return
+        items.append(c)
+
     def add_this_with(self, r: WRsc, c: Coloc) -> None:
-        r.this_with.append(c)
-        r.this_with.sort(key=lambda x: -x.primary.priority)
+        self._insert_sorted(r.this_with, c, "primary")
 
     def add_with_this(self, r: WRsc, c: Coloc) -> None:
-        r.with_this.append(c)
-        r.with_this.sort(key=lambda x: -x.dependent.priority)
+        self._insert_sorted(r.with_this, c, "dependent")
 
     def new_colocation(self, cid: str, dep: WRsc, pri: WRsc, score: int, drole: R = R.UNKNOWN,
                        prole: R = R.UNKNOWN, attr: str | None = None, influence: bool = True) -> None:
