@@ -4,8 +4,8 @@ Until the cluster runtime exists the demo shows the configuration half:
 1. load the Guide's configuration (typos fixed, shipped as hastack/examples/guide.crm) and verify it;
 2. print it back as canonical crm syntax;
 3. explain the Guide's snippets exactly as printed: every mistake, located and with a fix;
-4. if Pacemaker's crm_simulate is installed, run it on the exported CIB XML
-   (both nodes online) and print its transition summary.
+4. if Pacemaker's tools are installed, check the exported CIB XML with crm_verify
+   and run crm_simulate on it (both nodes online), printing its transition summary.
 """
 
 from __future__ import annotations
@@ -79,6 +79,16 @@ def _simulate(xml: str, nodes: list[str]) -> None:
         with open(path, "w", encoding="utf-8") as f:
             f.write(xml)
         env = dict(os.environ, CIB_shadow_dir=tmp, LC_ALL="C")
+        verify = shutil.which("crm_verify")
+        if verify is not None:
+            try:
+                checked = subprocess.run([verify, "--xml-file", path, "-V"], capture_output=True, text=True,
+                                         env=env, timeout=120)
+                result = "accepted, no errors or warnings" if checked.returncode == 0 and not checked.stderr.strip() \
+                    else f"exit {checked.returncode}\n{(checked.stdout + checked.stderr).strip()}"
+                click.echo(f"$ crm_verify --xml-file guide.xml -V: {result}")
+            except subprocess.TimeoutExpired:
+                click.echo("crm_verify did not finish within 120 s")
         cmd = [exe, "-x", path, "-S"] + [arg for n in nodes for arg in ("-u", n)]
         click.echo("$ crm_simulate -x guide.xml -S " + " ".join(f"-u {n}" for n in nodes))
         try:
