@@ -20,7 +20,7 @@ import click
 from hastack.crm import CrmSyntaxError, canonical, parse, render
 from hastack.crm.merge import merge_update
 from hastack.errors import ConfigError, Diagnostic, HastackError, Severity
-from hastack.model.config import Configuration
+from hastack.model.config import AttrSet, Configuration
 from hastack.model.secrets import MASK, is_secret
 from hastack.store.local import LocalStore
 from hastack.validate import CheckResult, check_crm_text, validate
@@ -204,7 +204,7 @@ def _select(config: Configuration, ids: tuple[str, ...]) -> Configuration:
 def _masked(config: Configuration) -> Configuration:
     from dataclasses import replace
 
-    def hide(sets: tuple) -> tuple:  # type: ignore[type-arg]
+    def hide(sets: tuple[AttrSet, ...]) -> tuple[AttrSet, ...]:
         return tuple(replace(s, pairs=tuple((k, MASK if is_secret(k) else v) for k, v in s.pairs)) for s in sets)
 
     resources = {k: replace(r, params=hide(r.params)) if hasattr(r, "params") else r

@@ -118,7 +118,7 @@ def parse_fencing_topology(st: Stream, keyword: Token, first_index: int) -> list
                 check_id(_retext(tok, d), "fence device id")
             index += 1
             levels.append(FencingLevel(ids.fencing_level(first_index + len(levels)), index, devices,
-                                       location=tok.loc, **target))  # type: ignore[arg-type]
+                                       location=tok.loc, **target))
     mixed = {bool(lv.target or lv.target_pattern or lv.target_attribute) for lv in levels}
     if len(mixed) > 1:
         st.fail(keyword, "fencing_topology mixes levels with and without a target",

@@ -36,10 +36,10 @@ def _roles(c: Colocation | Location | Ticket | Order) -> Iterator[tuple[str, str
         return
     for rsc, role in pairs:
         if rsc and role in _PROMOTABLE_ROLES:
-            yield rsc, role.value  # type: ignore[union-attr]
+            yield rsc, role.value
     for s in c.sets:
         if s.role in _PROMOTABLE_ROLES:
-            yield from ((r, s.role.value) for r in s.resources)  # type: ignore[union-attr]
+            yield from ((r, s.role.value) for r in s.resources)
 
 
 def check_constraints(config: Configuration, rep: Reporter) -> None:

@@ -83,10 +83,10 @@ def check_references(config: Configuration, rep: Reporter) -> None:
         for ref in constraint_refs(c):
             if ref not in resources and ref not in targets:
                 missing(rep, c.id, ref, targets, c.location, "", f"define {ref} or remove it from {c.id}")
-    for t in config.tags:
-        for ref in t.refs:
+    for tag in config.tags:
+        for ref in tag.refs:
             if ref not in targets:
-                missing(rep, f"tag {t.id}", ref, targets, t.location, "", f"define {ref} or remove it from the tag")
+                missing(rep, f"tag {tag.id}", ref, targets, tag.location, "", f"define {ref} or remove it from the tag")
     for lv in config.fencing_topology:
         for dev in lv.devices:
             if dev not in resources:
@@ -185,8 +185,7 @@ def all_ids(config: Configuration) -> Iterator[tuple[str, str, SourceLocation | 
             yield from _rule_ids(rule)
     for t in config.tags:
         yield t.id, "tag", t.location
-    for s in config.properties + config.rsc_defaults + config.op_defaults:
-        yield from _set_ids((s,))
+    yield from _set_ids(config.properties + config.rsc_defaults + config.op_defaults)
     for lv in config.fencing_topology:
         yield lv.id, "fencing level", lv.location
 

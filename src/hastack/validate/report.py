@@ -52,8 +52,11 @@ class Reporter:
         source_line, span = "", 1
         if loc is not None and loc.file in self.lines:
             loc, source_line, span = self._narrow(loc, word)
-        mask = (lambda t: mask_text(t, self.secrets))
-        self.diagnostics.append(Diagnostic(mask(message), loc, mask(hint), severity, mask(source_line), span))
+        self.diagnostics.append(Diagnostic(self._mask(message), loc, self._mask(hint), severity,
+                                           self._mask(source_line), span))
+
+    def _mask(self, text: str) -> str:
+        return mask_text(text, self.secrets)
 
     def _narrow(self, loc: SourceLocation, word: str | None) -> tuple[SourceLocation, str, int]:
         lines = self.lines[loc.file]
