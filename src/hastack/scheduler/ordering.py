@@ -226,11 +226,17 @@ class Orderer:
             for f in firsts:
                 for t in thens:
                     self.g.order(f, t, flags)
-        for a in list(reversed(self.g.actions)):
-            self.block_dependents(a)
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
-        for a in list(reversed(self.g.actions)):
-            self.update(a)
+        # Flag propagation recurses along ordering chains (as Pacemaker's does); allow deep
+        # chains for the duration of this phase only.
+        old_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old_limit, 20000))
+        try:
+            for a in list(reversed(self.g.actions)):
+                self.block_dependents(a)
+            for a in list(reversed(self.g.actions)):
+                self.update(a)
+        finally:
+            sys.setrecursionlimit(old_limit)
 
     # --- flag propagation (pcmk__update_action_for_orderings) -------------------------------------
     def action_flags(self, a: Act, node) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
