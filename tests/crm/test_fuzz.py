@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crm_strategies import configurations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hastack.crm import parse, render
 from hastack.errors import HastackError
+from hastack.model.config import Configuration
 from hastack.validate import check_crm_text, validate
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "guide"
@@ -77,3 +79,10 @@ def test_random_crm_like_text(text: str) -> None:
 @given(mutated())
 def test_mutated_guide_and_crm_text(text: str) -> None:
     exercise(text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(configurations())
+def test_validate_random_configurations(config: Configuration) -> None:
+    for d in validate(config, {"rendered.crm": render(config)}):
+        assert d.message and d.severity.value in ("error", "warning")
