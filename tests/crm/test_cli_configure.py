@@ -147,3 +147,14 @@ def test_real_command_in_a_subprocess(state_dir: Path) -> None:
     assert proc.returncode == 1 and proc.stdout == ""
     assert "02-mysql-drbd.crm:21:60: error: line 21 does not end with a backslash" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_verify_update_checks_a_snippet_against_the_stored_configuration(tmp_path: Path) -> None:
+    fixed = FIXED.read_text()
+    before = fixed[:fixed.index("# --- 14-g_services_network")]
+    (tmp_path / "before.crm").write_text(before)
+    assert run("configure", "load", "--no-agents", str(tmp_path / "before.crm")).exit_code == 0
+    result = run("configure", "verify", "--no-agents", "--update", str(DATA / "14-g_services_network.crm"))
+    assert_user_error(result, "14-g_services_network.crm:2:1: error: group g_services_network refers to "
+                              "'p_neutron-metadata_agent'", "did you mean 'p_neutron-metadata-agent'?",
+                      "1 error; nothing was changed.")

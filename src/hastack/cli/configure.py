@@ -214,8 +214,10 @@ def _masked(config: Configuration) -> Configuration:
 
 @configure.command()
 @AGENTS_OPTION
+@click.option("--update", "as_update", is_flag=True,
+              help="check FILE merged into the stored configuration, as `load update FILE` would")
 @click.argument("path", required=False, metavar="[FILE]")
-def verify(check_agents: bool, path: str | None) -> None:
+def verify(check_agents: bool, as_update: bool, path: str | None) -> None:
     """Check a file (crm or CIB XML), or the stored configuration, without storing anything."""
     if path is None:
         store = LocalStore()
@@ -230,6 +232,9 @@ def verify(check_agents: bool, path: str | None) -> None:
         config, diags = _parse_input(inp, False, agents)
         if config is None:
             raise ConfigError(diags)
+        if as_update:
+            old, _ = _stored_config(LocalStore())
+            config = merge_update(old, config) if old is not None else config
         result = CheckResult(config, _ordered(diags + validate(config, {inp.source: inp.text}, agents)))
         name = inp.source
     if result.errors or result.config is None:
