@@ -191,3 +191,8 @@ def test_errors_are_collected_with_locations() -> None:
     line = bad.splitlines().index(next(x for x in bad.splitlines() if 'score="lots"' in x)) + 1
     loc = next(d.location for d in info.value.errors if "lots" in d.message)
     assert loc is not None and loc.line == line and loc.column == bad.splitlines()[line - 1].index("score=") + 1
+
+
+def test_old_node_type_normal_reads_as_member() -> None:
+    cib = parse_cib(DOC.replace('<node id="1" uname="n1">', '<node id="1" uname="n1" type="normal">'))
+    assert cib.config.nodes[0].type == "member"

@@ -145,6 +145,8 @@ def _read_nodes(r: Reader, el: etree._Element) -> tuple[Node, ...]:
         r.known_attributes(child, ("id", "uname", "type", "description", "score"))
         uname = r.required(child, "uname")
         ntype = r.choice(child, "type", NODE_TYPES) if child.get("type") is not None else "member"
+        if ntype == "normal":  # the pre-3.0 spelling; Pacemaker reads it as member, so does the model
+            ntype = "member"
         for sub in elements(child):
             if sub.tag not in ("instance_attributes", "utilization"):
                 r.error(sub, f"unexpected <{sub.tag}> inside <node> {nid!r}",
