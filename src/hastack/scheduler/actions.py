@@ -10,15 +10,10 @@ Imports only the model and the scheduler's own modules.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from hastack.model.values import Role
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import R, WNode, WRsc
 
-if TYPE_CHECKING:
-    pass
 
 # Immediate next role from (current, target): Pacemaker's rsc_state_matrix.
 NEXT = {
@@ -173,7 +168,7 @@ class ActionBuilder:
             s = self.custom(r, "start", r.allocated_to, True)
             s.print_always = True
         if is_moving:
-            pass
+            pass  # the remaining recovery checks are for resources staying where they are
         elif r.failed:
             if r.stop_flag:
                 need_stop = True
@@ -378,4 +373,3 @@ class ActionBuilder:
     def build(self) -> None:
         for r in self.u.resources:
             self.create(r)
-        _ = Role

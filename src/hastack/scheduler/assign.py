@@ -319,8 +319,7 @@ class Assigner:
         r.allocated_to = None
         r.provisional = False
         if chosen is None:
-            if r.next_role == R.UNKNOWN or True:
-                r.next_role = R.STOPPED
+            r.next_role = R.STOPPED  # "unable to allocate"
             return False
         node = self.node[chosen]
         r.allocated_to = node
@@ -399,8 +398,7 @@ class Assigner:
         if self.u.options.stonith_enabled and not self.u.options.have_stonith_resource:
             r.managed = False
         if not r.managed:
-            if r.next_role == R.UNKNOWN or True:
-                r.next_role = r.role
+            # Unmanaged resources stay where they are, in the role they have.
             cur = r.current_node()
             self.finalize(r, cur.uname if cur is not None else None, True)
             if cur is None:
@@ -409,8 +407,8 @@ class Assigner:
                 r.next_role = r.role
         elif self.u.options.stop_all:
             self.finalize(r, None, True)
-        elif r.provisional and self.assign_best_node(r, prefer):
-            pass
+        elif r.provisional:
+            self.assign_best_node(r, prefer)
         r.allocating = False
         return r.allocated_to
 

@@ -57,8 +57,6 @@ def _op_def(r: WRsc, name: str, interval_ms: int) -> Op | None:
 def on_fail_for(r: WRsc, task: str, interval_ms: int, opts: Options) -> str:
     op = _op_def(r, task, interval_ms)
     value = op.on_fail.lower() if op is not None and op.on_fail else None
-    if value is None and task == "monitor" and interval_ms == 0:
-        pass
     if value == "restart":
         value = "recover"
     if value is None:
@@ -145,7 +143,8 @@ class HistoryReader:
         if r is None:
             zero = base_name(hist_id) + ":0"
             r0 = self.u.by_id.get(zero)
-            if r0 is not None and r0.clone_parent() is not None and not r0.clone_parent().unique:  # type: ignore[union-attr]
+            cp0 = r0.clone_parent() if r0 is not None else None
+            if r0 is not None and cp0 is not None and not cp0.unique:
                 r = r0
             else:
                 return None
@@ -260,8 +259,7 @@ class HistoryReader:
             elif rc == 7:
                 if probe or target == rc or not r.managed:
                     r.role = R.STOPPED
-                    r.next_role = R.UNKNOWN if r.meta.get("target-role") is None else r.next_role
-                    self._reset_next(r)
+                    r.next_role = R.UNKNOWN  # "not running"; target-role is re-applied afterwards
                     status = EXEC_DONE
             elif rc == 8:
                 if probe and rc != target:
@@ -328,9 +326,6 @@ class HistoryReader:
         elif status == EXEC_ERROR_FATAL:
             self.ban(_fail_rsc(r), None, "fatal-error", f"{task} of {r.id} failed fatally (rc={rc})")
 
-    def _reset_next(self, r: WRsc) -> None:
-        r.next_role = R.UNKNOWN
-
     def expiry(self, r: WRsc, node: WNode, rc: int, op: OpRecord) -> bool:
         expired = False
         is_last_failure = op.id.endswith("_last_failure_0")
@@ -363,7 +358,8 @@ class HistoryReader:
         params = operation_params(r, op.operation, op.interval_ms, self.u.op_defaults)
         return digest_of(params) != op.op_digest
 
-    def update_state(self, r: WRsc, node: WNode, op: OpRecord, task: str, rc: int, st: dict) -> None:  # type: ignore[type-arg]
+    def update_state(self, r: WRsc, node: WNode, op: OpRecord, task: str, rc: int,
+                     st: dict) -> None:  # type: ignore[type-arg]
         clear = False
         probe = _is_probe(op)
         maskable = probe and (op.rc_code in (5, 2) or op.op_status == EXEC_NOT_INSTALLED)
@@ -466,11 +462,9 @@ class HistoryReader:
                 self.u.recovery_stops.append((r, node))
         if r.role not in (R.STOPPED, R.UNKNOWN):
             add_running(r, node, save != "ignore")
-            if on_fail == "ignore":
-                pass
-            elif on_fail in ("demote", "block"):
+            if on_fail in ("demote", "block"):
                 r.failed = True
-            else:
+            elif on_fail != "ignore":
                 r.failed = True
                 r.stop_flag = True
         elif r.clone_name is not None and ":" in r.clone_name:

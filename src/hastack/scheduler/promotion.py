@@ -205,9 +205,7 @@ def set_instance_roles(a: Assigner, clone: WRsc) -> None:
         prims = inst.primitives()
         if not all(p.managed for p in prims) and instance_state(inst, False) == R.PROMOTED:
             sort_index[inst.id] = INF
-        elif chosen is None or sort_index[inst.id] < 0:
-            pass
-        else:
+        elif chosen is not None and sort_index[inst.id] >= 0:
             sort_index[inst.id] = table.get(chosen.uname, 0)
     a.promotion_scores[clone.id] = dict(sort_index)
 

@@ -18,7 +18,7 @@ from hastack.model.values import Role
 from hastack.scheduler.rules import eval_rule
 from hastack.scheduler.types import Contribution
 from hastack.scheduler.unpack import Unpacked, failcount
-from hastack.scheduler.working import R, WNode, WRsc
+from hastack.scheduler.working import WNode, WRsc
 
 INF = scores.INFINITY
 
@@ -207,8 +207,6 @@ def apply_fail_limits(r: WRsc, node: WNode, u: Unpacked, rec: Recorder) -> None:
 def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
     rec = Recorder()
     apply_symmetric_default(u, rec)
-    apply_bans_first = [b for b in u.bans]
-    _ = apply_bans_first
     apply_locations(config, u, rec)
     apply_bans(u, rec)
     for r in u.resources:
@@ -225,5 +223,4 @@ def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
             for r in u.resources:
                 for p in r.primitives():
                     rec.add(p.id, n.uname, -INF, "node", f"node {n.uname} is {why} and cannot run resources")
-    _ = R
     return rec

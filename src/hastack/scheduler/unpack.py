@@ -10,15 +10,14 @@ Imports only the model and the scheduler's working records.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hastack.model import durations, scores
 from hastack.model.config import (
-    AttrSet, Clone, Configuration, Group, Op, Primitive, Template, merged,
+    AttrSet, Clone, Configuration, Group, Primitive, Template, merged,
 )
-from hastack.model.state import ClusterState, OpRecord, ResourceHistory
+from hastack.model.state import ClusterState, OpRecord
 from hastack.model.values import Role, is_true
 from hastack.scheduler.rules import eval_rule
 from hastack.scheduler.working import R, WNode, WRsc
@@ -338,8 +337,7 @@ class TreeBuilder:
             m = r.meta
             r.promotable = d.promotable or is_true(m.get("promotable"))
             r.unique = is_true(m.get("globally-unique"))
-            r.clone_max = _score(m.get("clone-max") or m.get("master-max" if False else "clone-max"),
-                                 len(self.u.nodes))
+            r.clone_max = _score(m.get("clone-max"), len(self.u.nodes))
             r.clone_node_max = _score(m.get("clone-node-max"), 1)
             r.promoted_max = _score(m.get("promoted-max") or m.get("master-max"), 1)
             r.promoted_node_max = _score(m.get("promoted-node-max") or m.get("master-node-max"), 1)
@@ -371,8 +369,6 @@ def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
         r = tb.build(top.id, None)
         if r is not None:
             u.resources.append(r)
-    if opts.stonith_enabled and not opts.have_stonith_resource:
-        pass
     from hastack.scheduler.history import HistoryReader
 
     reader = HistoryReader(u, opts)
