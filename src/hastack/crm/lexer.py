@@ -58,6 +58,12 @@ class _Line:
     continues: bool
 
 
+def display(line: str) -> str:
+    """A source line as shown above a caret: tabs as single spaces, so the caret lines up with
+    the column (which counts a tab as one character, as editors do)."""
+    return line.replace("\t", " ")
+
+
 def _is_space(ch: str) -> bool:
     return ch in " \t\r\f\v"
 
@@ -67,6 +73,7 @@ class _LineLexer:
 
     def __init__(self, text: str, source: str, lineno: int, out: Collector) -> None:
         self.text = text
+        self.shown = display(text)
         self.source = source
         self.lineno = lineno
         self.out = out
@@ -89,7 +96,7 @@ class _LineLexer:
                 if i + 1 < end:
                     self.out.error(
                         "the backslash is not the last character on its line, so the line does not continue",
-                        self._loc(i), source_line=text, span=end - i,
+                        self._loc(i), source_line=self.shown, span=end - i,
                         hint="delete what follows the backslash (here a documentation callout `# `); "
                              "a backslash continues a statement only as the very last character of a line")
                 continues = True
@@ -97,7 +104,7 @@ class _LineLexer:
             if ch == "#" and (i + 1 >= end or _is_space(text[i + 1])):
                 self.out.error(
                     "`#` starts a comment only at the beginning of a line; here it is a stray word",
-                    self._loc(i), source_line=text, span=end - i,
+                    self._loc(i), source_line=self.shown, span=end - i,
                     hint="delete the `#` and what follows it, or move the comment to a line of its own")
                 break
             word, i = self._word(i, end)
@@ -124,11 +131,11 @@ class _LineLexer:
                 quoted = True
                 close = self._closing(i, end, ch)
                 if close < 0:
-                    self.out.error(f"unterminated {ch} quote", self._loc(i), source_line=text,
+                    self.out.error(f"unterminated {ch} quote", self._loc(i), source_line=self.shown,
                                    span=end - i, hint=f"close the quote with {ch} on the same line")
                     value.append(text[i + 1:end])  # recover: the rest of the line is the value
-                    return Token("".join(value), text[start:end], self.source, self.lineno, start + 1, text,
-                                 True), end
+                    return Token("".join(value), text[start:end], self.source, self.lineno, start + 1,
+                                 self.shown, True), end
                 body = text[i + 1:close]
                 value.append(body if ch == "'" else _unescape_double(body))
                 i = close + 1
@@ -141,7 +148,7 @@ class _LineLexer:
                 value.append(ch)
                 i += 1
         raw = text[start:i]
-        return Token("".join(value), raw, self.source, self.lineno, start + 1, text, quoted), i
+        return Token("".join(value), raw, self.source, self.lineno, start + 1, self.shown, quoted), i
 
     def _closing(self, i: int, end: int, quote: str) -> int:
         j = i + 1
@@ -189,7 +196,7 @@ def tokenize(text: str, source: str, out: Collector) -> list[Statement]:
             current = Statement(first_line=lineno)
         current.tokens.extend(lexed.words)
         current.last_line = lineno
-        current.last_line_text = line.rstrip("\r")
+        current.last_line_text = display(line.rstrip("\r"))
         if not lexed.continues:
             if current.tokens:
                 statements.append(current)
@@ -203,6 +210,6 @@ def _warn_glued_backslash(line: str, source: str, lineno: int, lexed: _Line, out
     body = line.rstrip()
     if lexed.continues and body.endswith("\\") and len(body) >= 2 and not _is_space(body[-2]):
         out.warn("no space before the line-continuation backslash",
-                 SourceLocation(source, lineno, len(body)), source_line=line.rstrip("\r"),
+                 SourceLocation(source, lineno, len(body)), source_line=display(line.rstrip("\r")),
                  hint="crmsh glues the next line onto this word (`a=\"x\"\\` + `op` gives `a=xop`); "
                       "hastack starts a new word, but put a space before the backslash")

@@ -37,7 +37,7 @@ class Reporter:
     """Collects diagnostics about one configuration."""
 
     def __init__(self, config: Configuration, sources: Mapping[str, str] | None = None) -> None:
-        self.lines = {name: text.split("\n") for name, text in (sources or {}).items()}
+        self.lines = {name: text.replace("\t", " ").split("\n") for name, text in (sources or {}).items()}
         self.secrets = secret_values(config)
         self.diagnostics: list[Diagnostic] = []
 
