@@ -9,6 +9,16 @@ Public API (others depend on these names):
 - `to_xml(config, state=None)` -> a full, pretty-printed `<cib>` document that
   Pacemaker 2.1.5's crm_verify and crm_simulate accept.
 
+What the import decides (so that import -> export -> import is the identity):
+ids written as id-ref are expanded as Pacemaker expands them -- an nvpair takes
+the referenced name/value, a rule or resource_set becomes a copy of the one named
+(the export writes the id-ref again), an attribute set keeps `id_ref`; an nvpair
+without a value is dropped (Pacemaker ignores it); node type "normal" reads as
+member; a colocation without score has score 0; a <cib> without have-quorum has
+no quorum (as in Pacemaker); acls and alerts are left out. Everything accepted
+with a doubt is in `Cib.warnings`. Roles are written as the document's schema
+spells them (Master/Slave before pacemaker-3.7).
+
 Module map: `source` (parsing, locations, typed values), `rules`, `nvsets`,
 `read_resources`, `read_constraints`, `read_config`, `read_status`, `ids`,
 `write_config`, `write_status`, `write`. Imports nothing of hastack but the
