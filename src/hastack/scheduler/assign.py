@@ -323,6 +323,7 @@ class Assigner:
             return False
         node = self.node[chosen]
         r.allocated_to = node
+        r.allocated_weight = (r.allowed or {}).get(chosen, 0)
         node.num_resources += 1
         return True
 

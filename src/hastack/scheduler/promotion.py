@@ -260,7 +260,7 @@ def _node_to_promote_on(a: Assigner, clone: WRsc, r: WRsc, counts: dict[str, int
 
 
 def update_dependent_with_promotable(a: Assigner, clone: WRsc, dep: WRsc, c: Coloc) -> None:
-    affected: set[str] = set()
+    affected: dict[str, int] = {}
     for inst in clone.children:
         node = instance_location(inst, False)
         if node is None:
@@ -272,11 +272,16 @@ def update_dependent_with_promotable(a: Assigner, clone: WRsc, dep: WRsc, c: Col
                 for uname in list((dep.allowed or {}).keys()):
                     if a.node[uname].attrs.get(attr) == value:
                         dep.allowed[uname] = scores.add(dep.allowed[uname], c.score)  # type: ignore[index]
-            affected.add(node.uname)
+            prims = inst.primitives()
+            affected.setdefault(node.uname, prims[0].allocated_weight if prims else 0)
     if c.score >= INF and (c.dependent_role != R.PROMOTED or c.primary_role != R.PROMOTED):
+        # node_list_exclude(..., merge_scores=TRUE): keep only those nodes, adding the
+        # primary instance's own score there
         for uname in list((dep.allowed or {}).keys()):
             if uname not in affected:
                 dep.allowed[uname] = -INF  # type: ignore[index]
+            else:
+                dep.allowed[uname] = scores.add(dep.allowed[uname], affected[uname])  # type: ignore[index]
 
 
 def update_promotable_dependent_priority(a: Assigner, clone: WRsc, dep: WRsc, c: Coloc) -> None:

@@ -129,6 +129,7 @@ class WRsc:
     # assignment
     allowed: dict[str, int] | None = None
     allocated_to: WNode | None = None
+    allocated_weight: int = 0  # the chosen node's score when assigned
     provisional: bool = True
     allocating: bool = False
     merging: bool = False
