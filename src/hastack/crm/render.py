@@ -6,7 +6,9 @@ rsc_defaults, op_defaults. An id is written out (`$id=`) only where it
 differs from the one the parser would derive (crm/ids.py), so parsing the
 output gives back an equal Configuration.
 
-Imports nothing of hastack but the model and crm.ids.
+Raises HastackError for what crm syntax cannot spell (a rule nested in a rule).
+
+Imports nothing of hastack but errors, the model and crm.ids.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 from hastack.crm import ids
+from hastack.errors import HastackError
 from hastack.model import durations, scores
 from hastack.model.config import (
     AttrSet, Clone, Colocation, Configuration, DateExpression, Expression, FencingLevel, Group, Location,
@@ -67,7 +70,8 @@ def _item(item: RuleItem) -> str:
                     ([_pair("end", item.end)] if item.end is not None else [])
             return " ".join(["date in"] + parts + [_pair(k, v) for k, v in item.duration])
         return "date spec " + _pairs(item.date_spec)
-    raise ValueError(f"crm syntax cannot express a nested rule ({item.id})")
+    raise HastackError(f"crm syntax cannot express the nested rule {item.id!r}",
+                       hint="show this configuration as CIB XML instead (hastack configure show --xml)")
 
 
 def rule_text(rule: Rule, default_id: str) -> str:
