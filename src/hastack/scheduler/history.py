@@ -461,7 +461,7 @@ class HistoryReader:
                 r.stop_flag = True
                 self.u.recovery_stops.append((r, node))
         if r.role not in (R.STOPPED, R.UNKNOWN):
-            add_running(r, node, save != "ignore")
+            add_running(self.u, r, node, save != "ignore")
             if on_fail in ("demote", "block"):
                 r.failed = True
             elif on_fail != "ignore":
@@ -471,12 +471,25 @@ class HistoryReader:
             r.clone_name = None
 
 
-def add_running(r: WRsc, node: WNode, failed: bool) -> None:
-    it: WRsc | None = r
-    while it is not None:
-        if node not in it.running_on:
-            it.running_on.append(node)
-        it = it.parent
+def add_running(u: Unpacked, r: WRsc, node: WNode, failed: bool) -> None:
+    """native_add_running: r is active on node. Resources on a node in maintenance are
+    unmanaged; an unmanaged resource is pinned (+INFINITY) where it runs."""
+    if node not in r.running_on:
+        r.running_on.append(node)
+    if node.maintenance:
+        r.managed = False
+    if not r.managed:
+        u.bans.append(Ban(r, node.uname, INF, "unmanaged", f"{r.id} is unmanaged and stays on {node.uname}"))
+        parent = r.parent
+        while parent is not None and node.online:
+            parent.running_on.append(node)
+            parent = parent.parent
+        return
     if len(r.running_on) > 1 and r.recovery == "block":
         r.managed = False
         r.block = True
+    parent = r.parent
+    while parent is not None:
+        if node not in parent.running_on:
+            parent.running_on.append(node)
+        parent = parent.parent
