@@ -23,7 +23,7 @@ from hastack.model import (
     Location, Node, Op, Order, OrderKind, Primitive, ResourceSet, Role, Rule, Tag, Template, Ticket,
 )
 
-CASES = Path("/work/shared/pacemaker-cases/xml")
+CASES = (Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases/xml")
 SAMPLE = sorted(CASES.glob("*.xml"))[::3]
 CRM_VERIFY = shutil.which("crm_verify") or "/usr/sbin/crm_verify"
 CRM_SIMULATE = shutil.which("crm_simulate") or "/usr/sbin/crm_simulate"

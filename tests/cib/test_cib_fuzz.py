@@ -18,7 +18,7 @@ from lxml import etree
 from hastack.cib import parse_cib, to_xml
 from hastack.errors import HastackError
 
-CASES = sorted(Path("/work/shared/pacemaker-cases/xml").glob("*.xml"))
+CASES = sorted((Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases/xml").glob("*.xml"))
 # A spread of cases, each small enough to mutate quickly.
 SOURCES = [p.read_bytes() for p in CASES[::9]]
 ODD_VALUES = ["", " ", "0", "-1", "1", "yes", "no", "INFINITY", "+INFINITY", "-INFINITY", "inf", "1e9",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from hastack.cib import load_cib_file, parse_cib
 from hastack.errors import ConfigError, HastackError
 from hastack.model import Clone, Colocation, Group, Location, Order, OrderKind, Primitive, Role, Ticket
 
-CASES = Path("/work/shared/pacemaker-cases/xml")
+CASES = (Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases/xml")
 CASE_FILES = sorted(CASES.glob("*.xml"))
 
 

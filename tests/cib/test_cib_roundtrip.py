@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hastack.model import (
 )
 from hastack.model.state import ClusterState, NodeState
 
-CASES = Path("/work/shared/pacemaker-cases/xml")
+CASES = (Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases/xml")
 CASE_FILES = sorted(CASES.glob("*.xml"))
 
 
