@@ -7,6 +7,7 @@ uses pacemaker-oracle.sh's normalization, reasons included.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -15,7 +16,8 @@ import pytest
 from hastack.cib import load_cib_file
 from hastack.scheduler import schedule
 
-CASES = Path("/work/shared/pacemaker-cases")
+# tests/conftest.py sets HASTACK_SHARED (../shared beside the checkout unless overridden).
+CASES = Path(os.environ.get("HASTACK_SHARED", str(Path(__file__).resolve().parents[3] / "shared"))) / "pacemaker-cases"
 KNOWN = Path(__file__).with_name("known_failures.tsv")
 
 
