@@ -488,6 +488,9 @@ def add_running(u: Unpacked, r: WRsc, node: WNode, failed: bool) -> None:
     if len(r.running_on) > 1 and r.recovery == "block":
         r.managed = False
         r.block = True
+    elif len(r.running_on) > 1 and r.recovery == "stop_only":
+        u.bans.append(Ban(r, None, -INF, "multiple-active",
+                          f"{r.id} is active on several nodes and multiple-active=stop_only"))
     parent = r.parent
     while parent is not None:
         if node not in parent.running_on:
