@@ -36,7 +36,13 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`") + '"'
 
 
+_NAME = re.compile(r"^[^\s=\"'\\$@#][^\s=\"'\\]*$")
+
+
 def _pair(name: str, value: str) -> str:
+    if not _NAME.match(name):
+        raise HastackError(f"crm syntax cannot spell the attribute name {name!r}",
+                           hint="show this configuration as CIB XML instead (hastack configure show --xml)")
     return f"{name}={quote(value)}"
 
 
