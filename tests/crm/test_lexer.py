@@ -77,3 +77,10 @@ def test_caret_rendering_points_at_the_physical_column() -> None:
     assert "x.crm:4:5: error: unexpected 'parms' in p" in text
     assert "    parms ip=1.2.3.4\n        ^^^^^" in text
     assert "did you mean 'params'?" in text
+
+
+def test_blank_lines_are_dropped_even_inside_a_continuation() -> None:
+    stmts, out = lex("primitive p Dummy \\\n\n   op monitor interval=10s\nnode n1\n")
+    assert [[t for t, _, _ in s] for s in stmts] == [["primitive", "p", "Dummy", "op", "monitor", "interval=10s"],
+                                                     ["node", "n1"]]
+    assert not out.diagnostics

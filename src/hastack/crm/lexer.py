@@ -184,10 +184,7 @@ def tokenize(text: str, source: str, out: Collector) -> list[Statement]:
     for lineno, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if not stripped:
-            if current is not None:
-                statements.append(current)
-                current = None
-            continue
+            continue  # crmsh drops blank lines, even inside a continued statement
         if stripped.startswith("#"):
             continue  # a comment line (crmsh keeps it as an XML comment; hastack drops it)
         lexed = _LineLexer(line.rstrip("\r"), source, lineno, out).run()
