@@ -88,39 +88,53 @@ def base_name(rid: str) -> str:
 
 
 _OP_SUFFIX = re.compile(r"^(.*)#.+_[0-9]+$")
+_INSTANCE = re.compile(r"^(.*):[0-9]+$")
+
+# fail-count/last-failure names per node: (per-operation form?, instance-stripped?) -> name -> value
+FailIndex = dict[tuple[bool, bool], tuple[dict[str, int], dict[str, int]]]
 
 
-def _fail_index(node: WNode) -> tuple[dict[str, int], dict[str, int]]:
-    """Per node: resource name -> summed fail count, and -> latest last-failure (cached)."""
+def _fail_index(node: WNode) -> FailIndex:
+    """Per node (cached): fail counts summed and last failures maxed per resource name, for
+    the legacy `fail-count-R` and per-operation `fail-count-R#op_interval` forms, with and
+    without a clone instance suffix."""
     cached = node.__dict__.get("_fail_index")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    counts: dict[str, int] = {}
-    lasts: dict[str, int] = {}
+    index: FailIndex = {(op, strip): ({}, {}) for op in (False, True) for strip in (False, True)}
     for k, v in node.attrs.items():
         if k.startswith("fail-count-"):
-            name = k[len("fail-count-"):]
-            m = _OP_SUFFIX.match(name)
-            for key in {name, m.group(1)} if m else {name}:
-                counts[key] = scores.add(counts.get(key, 0), _score(v))
+            name, slot = k[len("fail-count-"):], 0
         elif k.startswith("last-failure-"):
-            name = k[len("last-failure-"):]
-            m = _OP_SUFFIX.match(name)
-            try:
-                t = int(v)
-            except ValueError:
-                continue
-            for key in {name, m.group(1)} if m else {name}:
-                lasts[key] = max(lasts.get(key, 0), t)
-    node.__dict__["_fail_index"] = (counts, lasts)
-    return counts, lasts
+            name, slot = k[len("last-failure-"):], 1
+        else:
+            continue
+        m = _OP_SUFFIX.match(name)
+        per_op = m is not None
+        base = m.group(1) if m else name
+        mi = _INSTANCE.match(base)
+        for strip, key in ((False, base), (True, mi.group(1) if mi else base)):
+            table = index[(per_op, strip)][slot]
+            if slot == 0:
+                table[key] = scores.add(table.get(key, 0), _score(v))
+            else:
+                try:
+                    table[key] = max(table.get(key, 0), int(v))
+                except ValueError:
+                    pass
+    node.__dict__["_fail_index"] = index
+    return index
 
 
 def failcount(u: Unpacked, r: WRsc, node: WNode, effective: bool) -> tuple[int, int]:
-    """pe_get_failcount: (fail count, last failure time) of r on node."""
+    """pe_get_failcount: (fail count, last failure time) of r on node. CIBs from before
+    feature set 3.0.13 count `fail-count-R`, newer ones `fail-count-R#op_interval`."""
     cp = r.clone_parent()
-    name = r.id if cp is None or cp.unique else base_name(r.id)
-    counts, lasts = _fail_index(node)
+    unique = cp is None or cp.unique
+    name = r.clone_name or r.id
+    if not unique:
+        name = base_name(name)
+    counts, lasts = _fail_index(node)[(not u.legacy_failcounts, not unique)]
     count, last = counts.get(name, 0), lasts.get(name, 0)
     if effective and count > 0 and last > 0 and r.failure_timeout and u.now > last + r.failure_timeout:
         count = 0

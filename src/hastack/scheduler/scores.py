@@ -212,7 +212,7 @@ def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
     for r in u.resources:
         apply_stickiness(r, u, rec)
     for n in u.nodes:
-        if not any(k.startswith("fail-count-") for k in n.attrs):
+        if not any(k.startswith("fail-count-") for k in n.attrs):  # nothing to check here
             continue
         for r in u.resources:
             apply_fail_limits(r, n, u, rec)

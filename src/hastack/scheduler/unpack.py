@@ -70,6 +70,7 @@ class Unpacked:
     recovery_stops: list[tuple[WRsc, WNode]] = field(default_factory=list)  # stop_action() during unpack
     failcount_cleared: set[tuple[str, str]] = field(default_factory=set)  # (rsc id, node): clear scheduled
     op_defaults: tuple[AttrSet, ...] = ()
+    legacy_failcounts: bool = True  # CIB feature set before 3.0.13: fail-count-R without #op_interval
 
     def constraint_rsc(self, rid: str | None) -> WRsc | None:
         if rid is None:
@@ -359,10 +360,21 @@ class TreeBuilder:
 
 
 # --- history --------------------------------------------------------------------------
+def _version_lt(version: str | None, other: str) -> bool:
+    """compare_version(version, other) < 0; a missing version is the oldest."""
+    if version is None:
+        return True
+
+    def key(v: str) -> tuple[int, ...]:
+        return tuple(int(x) if x.isdigit() else 0 for x in v.split("."))
+    return key(version) < key(other)
+
+
 def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
     opts = unpack_options(config, state)
     u = Unpacked(options=opts, nodes=[], node_by_uname={}, resources=[], by_id={}, now=now,
-                 op_defaults=config.op_defaults)
+                 op_defaults=config.op_defaults,
+                 legacy_failcounts=_version_lt(dict(state.header).get("crm_feature_set"), "3.0.13"))
     unpack_nodes(config, state, opts, u, now)
     tb = TreeBuilder(config, opts, u)
     for top in config.top_level:
