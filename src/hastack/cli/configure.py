@@ -116,9 +116,13 @@ def _print_diagnostics(diags: list[Diagnostic]) -> None:
         click.echo(d.render(), err=True)
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _summary(config: Configuration) -> str:
-    return (f"{len(config.nodes)} nodes, {len(config.resources)} resources, "
-            f"{len(config.constraints)} constraints")
+    return (f"{_count(len(config.nodes), 'node')}, {_count(len(config.resources), 'resource')}, "
+            f"{_count(len(config.constraints), 'constraint')}")
 
 
 @click.group()
