@@ -158,3 +158,15 @@ def test_verify_update_checks_a_snippet_against_the_stored_configuration(tmp_pat
     assert_user_error(result, "14-g_services_network.crm:2:1: error: group g_services_network refers to "
                               "'p_neutron-metadata_agent'", "did you mean 'p_neutron-metadata-agent'?",
                       "1 error; nothing was changed.")
+
+
+def test_pasting_the_guide_snippet_by_snippet() -> None:
+    """An operator loading the Guide's snippets as printed, one `load update` each."""
+    refused = []
+    for path in sorted(DATA.glob("[0-9][0-9]-*.crm")):
+        result = run("configure", "load", "update", "--no-agents", str(path))
+        if result.exit_code != 0:
+            assert "nothing was changed" in result.output and "Traceback" not in result.output
+            refused.append(path.name[:2])
+    assert refused == ["01", "02", "03", "10", "14"]
+    assert "p_neutron-metadata-agent" in run("configure", "show").stdout
