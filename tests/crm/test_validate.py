@@ -167,3 +167,10 @@ def test_unknown_cluster_property_is_a_warning_with_did_you_mean() -> None:
         in messages
     assert ("invalid no-quorum-policy 'ignor': Pacemaker uses the default, stop", "did you mean 'ignore'?") in messages
     assert any("no STONITH resources" in m for m, _ in messages)  # the typo left fencing enabled
+
+
+def test_resource_patterns_and_serialize() -> None:
+    assert "is not a regular expression" in one("location l /p_(/ 10: n1\n")
+    assert "matches no resource" in one("location l /^web/ 10: n1\n", Severity.WARNING)
+    assert findings("location l /^[ab]$/ 10: n1\n", Severity.WARNING) == []
+    assert "no meaning for kind Serialize" in one("order o Serialize: a b symmetrical=true\n", Severity.WARNING)

@@ -6,6 +6,7 @@ Imports nothing of hastack but errors, the model and validate.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from hastack.errors import SourceLocation
@@ -60,7 +61,26 @@ def check_constraints(config: Configuration, rep: Reporter) -> None:
                 hint = (f"the then-action defaults to the first-action ({what}): write {rsc}:start "
                         f"if {rsc} should start after it")
             rep.error(f"{c.id} uses {what} of {rsc}, which is not promotable", c.location, hint, word=rsc)
+        if isinstance(c, Location) and c.rsc_pattern is not None:
+            _pattern(config, c, rep)
+        if isinstance(c, Order) and c.effective_kind is OrderKind.SERIALIZE and c.symmetrical:
+            rep.warn(f"order {c.id}: symmetrical=true has no meaning for kind Serialize", c.location,
+                     "Serialize only keeps the actions from running at the same time; drop symmetrical=true",
+                     word="symmetrical")
     _cycles(config, rep)
+
+
+def _pattern(config: Configuration, c: Location, rep: Reporter) -> None:
+    assert c.rsc_pattern is not None
+    try:
+        pattern = re.compile(c.rsc_pattern)
+    except re.error as err:
+        rep.error(f"location {c.id}: the resource pattern /{c.rsc_pattern}/ is not a regular expression ({err})",
+                  c.location, "write a regular expression, e.g. /^p_web.*/")
+        return
+    if not any(pattern.search(r) for r in config.resources):
+        rep.warn(f"location {c.id}: the resource pattern /{c.rsc_pattern}/ matches no resource", c.location,
+                 "the constraint does nothing until a resource id matches; check the pattern")
 
 
 Node = tuple[str, str]
