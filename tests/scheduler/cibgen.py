@@ -3,9 +3,10 @@
 `scenarios()` is a Hypothesis strategy of `Scenario` values — 2 to 8 nodes
 (online, cleanly offline, unclean; some in standby), up to 30 primitives as
 standalone resources, groups, clones and promotable clones, location /
-colocation / order constraints, stickiness, migration-threshold,
-target-role, and an operation history with running instances, recurring
-monitors, probes and failures (failed monitors, failed starts, fail counts).
+colocation / order constraints, location rules on #uname, promote/demote orders, stickiness,
+migration-threshold, failure-timeout, target-role, on-fail, and an
+operation history with running instances, recurring monitors, probes and
+failures (failed monitors, starts and stops, fail counts).
 `to_cib_xml(scenario, digests)` writes it as a full CIB by hand (so the
 generator does not depend on the code under test), with an execution-date
 so the result does not depend on the clock.
@@ -57,12 +58,14 @@ class NodeSpec:
     name: str
     status: str  # online offline unclean
     standby: bool = False
+    transient_standby: bool = False  # standby as a status attribute instead of a node attribute
 
 
 @dataclass
 class Prim:
     id: str
     agent: str = "Dummy"  # Dummy | Stateful
+    on_fail: str | None = None  # on-fail of the recurring monitor(s)
     meta: dict[str, str] = field(default_factory=dict)
 
 
@@ -83,7 +86,7 @@ class Unit:
 class Failure:
     prim: str
     node: str
-    kind: str  # monitor start
+    kind: str  # monitor start stop
     expired: bool = False
 
 
@@ -91,9 +94,9 @@ class Failure:
 class Scenario:
     nodes: list[NodeSpec]
     units: list[Unit]
-    locations: list[tuple[str, str, int, str | None]]  # unit, node, score, role
+    locations: list[tuple[str, str, int, str | None, str | None]]  # unit, node, score, role, rule op (eq/ne) or None
     colocations: list[tuple[str, str, int, str | None, str | None]]  # rsc, with, score, rsc-role, with-role
-    orders: list[tuple[str, str, str, bool | None]]  # first, then, kind, symmetrical
+    orders: list[tuple[str, str, str, bool | None, str | None, str | None]]  # first, then, kind, sym, actions
     running: dict[str, list[str]]  # prim id -> nodes where it runs
     promoted: dict[str, list[str]]  # prim id (in a promotable clone) -> nodes where promoted
     probed: dict[str, list[str]]  # prim id -> nodes with a "not running" probe result
@@ -128,7 +131,9 @@ def scenarios(draw: st.DrawFn, max_nodes: int = 8, max_prims: int = 30) -> Scena
     nodes = []
     for i in range(1, n_nodes + 1):
         status = draw(st.sampled_from(["online"] * 6 + ["offline", "unclean"]))
-        nodes.append(NodeSpec(str(i), f"node{i}", status, standby=_rare(draw, 9)))
+        standby = _rare(draw, 9)
+        nodes.append(NodeSpec(str(i), f"node{i}", status, standby=standby,
+                              transient_standby=standby and draw(st.booleans())))
     if not any(n.status == "online" for n in nodes):
         nodes[0].status = "online"
     names = [n.name for n in nodes]
@@ -142,11 +147,11 @@ def scenarios(draw: st.DrawFn, max_nodes: int = 8, max_prims: int = 30) -> Scena
         kind = draw(st.sampled_from(["primitive"] * 4 + ["group"] * 2 + ["clone", "promotable", "clone-group"]))
         meta = _unit_meta(draw)
         if kind == "primitive":
-            units.append(Unit(f"r{k}", "primitive", [Prim(f"r{k}", meta=meta)]))
+            units.append(Unit(f"r{k}", "primitive", [Prim(f"r{k}", meta=meta, on_fail=_on_fail(draw))]))
             n_prims += 1
         elif kind == "group":
             size = draw(st.integers(2, 3))
-            prims = [Prim(f"g{k}m{j}", meta=_member_meta(draw)) for j in range(1, size + 1)]
+            prims = [Prim(f"g{k}m{j}", meta=_member_meta(draw), on_fail=_on_fail(draw)) for j in range(1, size + 1)]
             units.append(Unit(f"g{k}", "group", prims, meta=meta))
             n_prims += size
         elif kind == "clone":
@@ -156,7 +161,10 @@ def scenarios(draw: st.DrawFn, max_nodes: int = 8, max_prims: int = 30) -> Scena
         elif kind == "promotable":
             meta.update(_clone_meta(draw, n_nodes))
             meta["promoted-max"] = str(draw(st.sampled_from([1, 1, 2])))
-            units.append(Unit(f"m{k}", "clone", [Prim(f"m{k}p", agent="Stateful")], promotable=True, meta=meta))
+            if _rare(draw, 7):
+                meta["target-role"] = "Unpromoted"
+            units.append(Unit(f"m{k}", "clone", [Prim(f"m{k}p", agent="Stateful", on_fail=_on_fail(draw))],
+                              promotable=True, meta=meta))
             n_prims += 1
         else:
             meta.update(_clone_meta(draw, n_nodes))
@@ -169,20 +177,26 @@ def scenarios(draw: st.DrawFn, max_nodes: int = 8, max_prims: int = 30) -> Scena
     for uid in draw(st.lists(st.sampled_from(ids), max_size=len(ids))):
         unit = next(u for u in units if u.id == uid)
         role = "Promoted" if unit.promotable and draw(st.booleans()) else None
-        locations.append((uid, draw(st.sampled_from(names)), draw(st.sampled_from(SCORES_LOC)), role))
+        rule = draw(st.sampled_from([None, None, "eq", "ne"]))
+        locations.append((uid, draw(st.sampled_from(names)), draw(st.sampled_from(SCORES_LOC)), role, rule))
     colocations = []
     orders = []
     if len(units) > 1:
         for i in draw(st.lists(st.integers(1, len(units) - 1), max_size=len(units), unique=True)):
             j = draw(st.integers(0, i - 1))
-            with_role = "Promoted" if units[j].promotable and draw(st.booleans()) else None
-            rsc_role = "Promoted" if units[i].promotable and draw(st.booleans()) else None
+            roles = [None, None, "Promoted", "Promoted", "Unpromoted"]
+            with_role = draw(st.sampled_from(roles)) if units[j].promotable else None
+            rsc_role = draw(st.sampled_from(roles)) if units[i].promotable else None
             colocations.append((ids[i], ids[j], draw(st.sampled_from(SCORES_COLO)), rsc_role, with_role))
         for i in draw(st.lists(st.integers(1, len(units) - 1), max_size=len(units), unique=True)):
             j = draw(st.integers(0, i - 1))
             kind = draw(st.sampled_from(["Mandatory", "Mandatory", "Optional", "Serialize"]))
             sym = draw(st.sampled_from([None, None, False]))
-            orders.append((ids[j], ids[i], kind, sym))
+            first_action = draw(st.sampled_from([None, None, "promote", "demote"])) if units[j].promotable else None
+            then_action = draw(st.sampled_from([None, None, "promote", "start"])) if units[i].promotable else None
+            if then_action is None and first_action is not None:
+                then_action = "start"
+            orders.append((ids[j], ids[i], kind, sym, first_action, then_action))
 
     alive = [n.name for n in nodes if n.status != "offline"]
     online = [n.name for n in nodes if n.status == "online"]
@@ -225,7 +239,7 @@ def scenarios(draw: st.DrawFn, max_nodes: int = 8, max_prims: int = 30) -> Scena
         prim, node = draw(st.sampled_from(candidates))
         if any(f.prim == prim and f.node == node for f in failures):
             continue
-        failures.append(Failure(prim, node, draw(st.sampled_from(["monitor", "monitor", "start"])),
+        failures.append(Failure(prim, node, draw(st.sampled_from(["monitor", "monitor", "start", "stop"])),
                                 expired=_rare(draw, 4)))
 
     stonith = _rare(draw, 2)
@@ -256,6 +270,12 @@ def _unit_meta(draw: st.DrawFn) -> dict[str, str]:
     return meta
 
 
+def _on_fail(draw: st.DrawFn) -> str | None:
+    if not _rare(draw, 5):
+        return None
+    return draw(st.sampled_from(["restart", "stop", "block", "ignore", "standby"]))
+
+
 def _member_meta(draw: st.DrawFn) -> dict[str, str]:
     return {"target-role": "Stopped"} if _rare(draw, 11) else {}
 
@@ -284,6 +304,7 @@ def _primitive(p: Prim) -> str:
            f'<op id="{p.id}-stop" name="stop" interval="0" timeout="20s"/>']
     for interval, role in MONITORS[p.agent]:
         role_attr = f' role="{role}"' if role else ""
+        role_attr += f' on-fail="{p.on_fail}"' if p.on_fail else ""
         ops.append(f'<op id="{p.id}-monitor-{interval}" name="monitor" interval="{interval // 1000}s"'
                    f' timeout="20s"{role_attr}/>')
     if p.agent == "Stateful":
@@ -342,13 +363,17 @@ def _history(s: Scenario, node: str, digests: dict[tuple[str, str, int], str]) -
             rc_change = RC_CHANGE - 3600 if fail is not None and fail.expired else RC_CHANGE
             if runs:
                 is_promoted = node in s.promoted.get(p.id, [])
-                if fail is not None and fail.kind == "start":
+                if fail is not None and fail.kind in ("start", "stop"):
+                    # a failed start; or a failed stop after a successful start (call ids in that order)
+                    task = fail.kind
+                    if task == "stop":
+                        calls.next()
                     c = calls.next()
-                    ops.append(_op(p.id, f"{p.id}_last_0", "start", 0, 1, 0, c, node, digests, p.agent, rc_change))
-                    ops.append(_op(p.id, f"{p.id}_last_failure_0", "start", 0, 1, 0, c, node, digests, p.agent,
+                    ops.append(_op(p.id, f"{p.id}_last_0", task, 0, 1, 0, c, node, digests, p.agent, rc_change))
+                    ops.append(_op(p.id, f"{p.id}_last_failure_0", task, 0, 1, 0, c, node, digests, p.agent,
                                    rc_change))
-                    attrs[f"fail-count-{p.id}#start_0"] = "INFINITY"
-                    attrs[f"last-failure-{p.id}#start_0"] = str(rc_change)
+                    attrs[f"fail-count-{p.id}#{task}_0"] = "INFINITY"
+                    attrs[f"last-failure-{p.id}#{task}_0"] = str(rc_change)
                 else:
                     c = calls.next()
                     last = "start"
@@ -396,7 +421,8 @@ def to_cib_xml(s: Scenario, digests: dict[tuple[str, str, int], str]) -> str:
            + "".join(f'<nvpair id="opt-{k}" name="{k}" value="{v}"/>' for k, v in props.items())
            + "</cluster_property_set></crm_config><nodes>"]
     for n in s.nodes:
-        attrs = _nv(f"nodes-{n.nid}", {"standby": "on"}, "instance_attributes") if n.standby else ""
+        attrs = (_nv(f"nodes-{n.nid}", {"standby": "on"}, "instance_attributes")
+                 if n.standby and not n.transient_standby else "")
         out.append(f'<node id="{n.nid}" uname="{n.name}">{attrs}</node>')
     out.append("</nodes><resources>")
     if s.stonith:
@@ -404,14 +430,21 @@ def to_cib_xml(s: Scenario, digests: dict[tuple[str, str, int], str]) -> str:
                    '<operations><op id="fence-monitor" name="monitor" interval="60s"/></operations></primitive>')
     out += [_unit(u) for u in s.units]
     out.append("</resources><constraints>")
-    for i, (uid, node, score, role) in enumerate(s.locations):
+    for i, (uid, node, score, role, rule) in enumerate(s.locations):
         role_attr = f' role="{role}"' if role else ""
+        if rule is not None:
+            out.append(f'<rsc_location id="loc{i}" rsc="{uid}"><rule id="loc{i}-rule" score="{_score(score)}"'
+                       f'{role_attr}><expression id="loc{i}-expr" attribute="#uname" operation="{rule}"'
+                       f' value="{node}"/></rule></rsc_location>')
+            continue
         out.append(f'<rsc_location id="loc{i}" rsc="{uid}" node="{node}" score="{_score(score)}"{role_attr}/>')
     for i, (rsc, with_rsc, score, rrole, wrole) in enumerate(s.colocations):
         roles = (f' rsc-role="{rrole}"' if rrole else "") + (f' with-rsc-role="{wrole}"' if wrole else "")
         out.append(f'<rsc_colocation id="col{i}" rsc="{rsc}" with-rsc="{with_rsc}" score="{_score(score)}"{roles}/>')
-    for i, (first, then, kind, sym) in enumerate(s.orders):
+    for i, (first, then, kind, sym, first_action, then_action) in enumerate(s.orders):
         sym_attr = "" if sym is None else f' symmetrical="{str(sym).lower()}"'
+        sym_attr += f' first-action="{first_action}"' if first_action else ""
+        sym_attr += f' then-action="{then_action}"' if then_action else ""
         out.append(f'<rsc_order id="ord{i}" first="{first}" then="{then}" kind="{kind}"{sym_attr}/>')
     out.append("</constraints>")
     out.append('<rsc_defaults><meta_attributes id="rsc-options">'
@@ -424,6 +457,8 @@ def to_cib_xml(s: Scenario, digests: dict[tuple[str, str, int], str]) -> str:
             continue
         in_ccm = "true" if n.status == "online" else "false"
         hist, attrs = _history(s, n.name, digests)
+        if n.standby and n.transient_standby:
+            attrs["standby"] = "on"
         transient = ""
         if attrs:
             transient = (f'<transient_attributes id="{n.nid}">'
