@@ -90,8 +90,12 @@ class Graph:
         return out
 
     def first(self, rsc: WRsc, task: str, node: WNode | None = None) -> Act | None:
-        found = self.find(rsc, task, node)
-        return found[0] if found else None
+        """find_first_action: the newest such action; given a node, only one on that node
+        (unlike find(), an action with no node yet does not match a node)."""
+        for a in self.of(rsc):
+            if a.task == task and a.interval_ms == 0 and (node is None or a.node is node):
+                return a
+        return None
 
     @staticmethod
     def order(first: Act | None, then: Act | None, flags: O) -> bool:
