@@ -336,8 +336,8 @@ def apply_coloc_with_clone(a: Assigner, dep: WRsc, clone: WRsc, c: Coloc) -> Non
         if inst is not None:
             a.apply_coloc(dep, inst, c)
         elif c.score >= INF:
-            for n in list((dep.allowed or {}).keys()):
-                dep.allowed[n] = -INF  # type: ignore[index]
+            # "Cannot pair": the dependent instance is assigned nowhere, whatever its role.
+            a.finalize(dep, None, True)
         return
     if c.score >= INF:
         ok = set()
