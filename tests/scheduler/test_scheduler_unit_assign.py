@@ -74,3 +74,24 @@ def test_promotable_clone_promotes_highest_promotion_score() -> None:
     promoted = [p.node for p in t.placement.values() if p.role is Role.PROMOTED]
     assert promoted == ["n2"]
     assert any(line.startswith("Promote s:") and "Unpromoted -> Promoted n2" in line for line in t.summary)
+
+
+def test_fail_count_form_follows_the_cib_feature_set() -> None:
+    from dataclasses import replace
+    cfg = config(["n1", "n2"], [prim("r", migration_threshold="1")])
+    legacy = state(node_state("n1", started("r"), attrs={"fail-count-r": "1"}), node_state("n2"))
+    assert schedule(cfg, legacy, 0).placement["r"].node == "n2"
+    # Feature set 3.0.13 and later count only fail-count-<rsc>#<op>_<interval>.
+    new = replace(legacy, header=(("crm_feature_set", "3.16.1"),))
+    assert schedule(cfg, new, 0).placement["r"].node == "n1"
+    per_op = replace(state(node_state("n1", started("r"), attrs={"fail-count-r#monitor_10000": "1"}),
+                           node_state("n2")), header=(("crm_feature_set", "3.16.1"),))
+    assert schedule(cfg, per_op, 0).placement["r"].node == "n2"
+
+
+def test_resources_on_a_maintenance_node_are_left_alone() -> None:
+    cfg = config(["n1", "n2"], [prim("r")])
+    st = state(node_state("n1", started("r"), attrs={"maintenance": "true"}), node_state("n2"))
+    t = schedule(cfg, st, 0)
+    assert t.summary == ()
+    assert t.placement["r"].node == "n1"
