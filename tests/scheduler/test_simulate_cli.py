@@ -175,3 +175,25 @@ def test_explain_gives_scores_and_a_verdict() -> None:
     assert "It runs on node2" in out
     code, _, err = run("explain", "p_mysq", "--xml", HEALTHY)
     assert code != 0 and "did you mean 'p_mysql'?" in err
+
+
+def test_simulate_crm_file_with_the_state_of_a_cib(tmp_path: Path) -> None:
+    needs_scheduler()
+    f = tmp_path / "cluster.crm"
+    f.write_text(CRM)
+    state = tmp_path / "state.xml"
+    op = ('<lrm_rsc_op id="vip_last_0" operation_key="vip_start_0" operation="start" call-id="2" rc-code="0"'
+          ' op-status="0" interval="0" transition-key="2:1:0:x" transition-magic="0:0;2:1:0:x"/>')
+    state.write_text(
+        '<cib have-quorum="1"><configuration><crm_config/><nodes/><resources/><constraints/></configuration>'
+        '<status><node_state id="node1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">'
+        '<lrm id="node1"><lrm_resources><lrm_resource id="vip" class="ocf" provider="heartbeat" type="IPaddr2">'
+        f'{op}</lrm_resource></lrm_resources></lrm></node_state>'
+        '<node_state id="node2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>'
+        '</status></cib>')
+    code, out, err = run("simulate", "--crm", str(f), "--state", str(state))
+    assert code == 0, err
+    assert "no --state given" not in err
+    assert "* vip\t(ocf:heartbeat:IPaddr2):\t Started node1" in out
+    summary = printed_summary(out)
+    assert "Start web (node1)" in summary and not any(line.startswith("Start vip") for line in summary)
