@@ -186,22 +186,64 @@ class Orderer:
             return flags
         return flags | O.IMPLIES_FIRST
 
+    @staticmethod
+    def _symmetry(kind: OrderKind, symmetrical: bool | None) -> str:
+        """get_ordering_symmetry: explicit setting, else symmetric unless Serialize."""
+        if symmetrical is not None:
+            return "symmetric" if symmetrical and kind is not OrderKind.SERIALIZE else "asymmetric"
+        return "asymmetric" if kind is OrderKind.SERIALIZE else "symmetric"
+
     def _order_sets(self, c: Order) -> None:
-        prev_members: list[tuple[WRsc, str]] = []
+        """pcmk__unpack_ordering for resource sets: within each set, then between sets."""
         kind = c.effective_kind
-        symmetric = c.effective_symmetrical
+        symmetry = self._symmetry(kind, c.symmetrical)
+        last: tuple[list[WRsc], object] | None = None
         for s in c.sets:
-            members = [(m, s.action or "start") for m in (self.u.constraint_rsc(x) for x in s.resources)
-                       if m is not None]
-            skind = s.kind or kind
-            if s.sequential is None or s.sequential:
-                for (a, fa), (b, ta) in zip(members, members[1:]):
-                    self._one(a, fa, b, ta, skind, symmetric)
-            if prev_members and members:
-                for pa, pfa in prev_members[-1:] if True else prev_members:
-                    for m, ta in members[:1]:
-                        self._one(pa, pfa, m, ta, kind, symmetric)
-            prev_members = members
+            members = [m for m in (self.u.constraint_rsc(x) for x in s.resources) if m is not None]
+            self._within_set(members, s, kind, c.symmetrical)
+            if last is not None:
+                self._between_sets(last[0], last[1], members, s, kind, symmetry)
+                if symmetry == "symmetric":
+                    self._between_sets(members, s, last[0], last[1], kind, "inverse")
+            last = (members, s)
+
+    def _within_set(self, members: list[WRsc], s, parent_kind: OrderKind,  # type: ignore[no-untyped-def]
+                    parent_symmetrical: bool | None) -> None:
+        action = s.action or "start"
+        kind = s.kind or parent_kind
+        symmetry = self._symmetry(kind, parent_symmetrical)
+        if len(members) <= 1 or kind is OrderKind.SERIALIZE:
+            return
+        sequential = s.sequential is None or s.sequential
+        if not sequential:
+            return
+        flags = self._flags(kind, action, symmetry)
+        for a, b in zip(members, members[1:]):
+            self.rsc_order(a, action, b, action, flags)
+        if symmetry == "asymmetric":
+            return
+        inv = INVERT.get(action, action)
+        inv_flags = self._flags(kind, inv, "inverse")
+        for a, b in zip(members, members[1:]):
+            self.rsc_order(b, inv, a, inv, inv_flags)
+
+    def _between_sets(self, set1: list[WRsc], s1, set2: list[WRsc], s2,  # type: ignore[no-untyped-def]
+                      kind: OrderKind, symmetry: str) -> None:
+        """order_rsc_sets: only an explicitly sequential set is represented by one end."""
+        a1, a2 = s1.action or "start", s2.action or "start"
+        if symmetry == "inverse":
+            a1, a2 = INVERT.get(a1, a1), INVERT.get(a2, a2)
+        flags = self._flags(kind, a2, symmetry)
+        r1 = r2 = None
+        if s1.sequential is True and set1:
+            r1 = set1[0] if symmetry == "inverse" else set1[-1]
+        if s2.sequential is True and set2:
+            r2 = set2[-1] if symmetry == "inverse" else set2[0]
+        firsts = [r1] if r1 is not None else set1
+        thens = [r2] if r2 is not None else set2
+        for f in firsts:
+            for t in thens:
+                self.rsc_order(f, a1, t, a2, flags)
 
     # --- applying orderings to actions ---------------------------------------------------------
     def apply(self) -> None:
