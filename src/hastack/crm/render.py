@@ -36,7 +36,7 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`") + '"'
 
 
-_NAME = re.compile(r"^[^\s=\"'\\$@#][^\s=\"'\\]*$")
+_NAME = re.compile(r"^[^\s=\"'\\$@][^\s=\"'\\]*$")
 
 
 def _pair(name: str, value: str) -> str:

@@ -133,6 +133,9 @@ def _op(st: Stream, rid: str, taken: set[str]) -> Op:
             fields["id" if key == "$id" else key] = (pair[1], tok)
         elif key in OP_ATTRIBUTES:
             attributes.append((key, pair[1]))
+        elif pair[0][:1] in ("$", "@"):
+            st.fail(tok, f"{pair[0]!r} is not supported in an op",
+                    "an op takes interval=, timeout=, role=, on-fail=, id= and instance attributes name=value")
         else:
             bare.append(pair)
     interval_text = fields["interval"][0] if "interval" in fields else None
