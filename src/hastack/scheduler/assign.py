@@ -107,24 +107,41 @@ class Assigner:
             if dep is None or pri is None:
                 continue
             self.new_colocation(c.id, dep, pri, c.score, R.of(c.rsc_role), R.of(c.with_rsc_role),
-                                c.node_attribute, True if c.influence is None else c.influence)
+                                c.node_attribute, self._influence(c, dep))
+
+    @staticmethod
+    def _influence(c: Colocation, dependent: WRsc) -> bool:
+        """unpack_influence: the constraint's influence, else the dependent's critical meta."""
+        if c.influence is not None:
+            return c.influence
+        return dependent.meta.get("critical", "true").lower() in ("true", "yes", "1", "on", "y")
 
     def _coloc_sets(self, c: Colocation) -> None:
-        # Within a sequential set each member is colocated with the previous one;
-        # between sets, every member of a set with every member of the previous set.
-        prev: list[WRsc] = []
+        """pcmk__unpack_colocation with resource sets (unpack_colocation_set, colocate_rsc_sets)."""
+        last: tuple[list[WRsc], object] | None = None
         for s in c.sets:
             members = [m for m in (self.constraint_rsc(x) for x in s.resources) if m is not None]
             score = s.score if s.score is not None else c.score
             role = R.of(s.role)
-            if s.sequential is None or s.sequential:
-                for a, b in zip(members, members[1:]):
-                    self.new_colocation(c.id, b, a, score, role, role)
-            if prev:
-                for m in members:
-                    for p in prev:
-                        self.new_colocation(c.id, p, m, c.score, R.of(None), role)
-            prev = members
+            if score != 0 and s.sequential is not False:
+                if score > 0:
+                    for prev, m in zip(members, members[1:]):
+                        self.new_colocation(c.id, m, prev, score, role, role, None, self._influence(c, m))
+                else:
+                    for i, m in enumerate(members):
+                        for prev in members[:i]:
+                            self.new_colocation(c.id, m, prev, score, role, role, None, self._influence(c, m))
+            if last is not None and c.score != 0:
+                set1, s1 = last
+                r1 = set1[0] if set1 and s1.sequential is not False else None  # type: ignore[attr-defined]
+                r2 = members[-1] if members and s.sequential is not False else None
+                deps = [r1] if r1 is not None else set1
+                pris = [r2] if r2 is not None else members
+                for d in deps:
+                    for p in pris:
+                        self.new_colocation(c.id, d, p, c.score, R.of(s1.role), role,  # type: ignore[attr-defined]
+                                            None, self._influence(c, d))
+            last = (members, s)
 
     def _internal(self, r: WRsc) -> None:
         if r.variant == "group":
