@@ -126,6 +126,21 @@ def _fail_index(node: WNode) -> FailIndex:
     return index
 
 
+def _block_failure(u: Unpacked, r: WRsc, node: WNode) -> bool:
+    """block_failure: an operation configured with on-fail=block failed on node."""
+    if r.definition is None:
+        return False
+    blocking = {(o.name, o.interval_ms) for o in r.definition.ops if (o.on_fail or "").lower() == "block"}
+    if not blocking:
+        return False
+    for op in u.history.get((r.id, node.uname), ()):
+        if (op.operation, op.interval_ms) not in blocking:
+            continue
+        if op.id.endswith("_last_failure_0") or op.rc_code != op.expected_rc:
+            return True
+    return False
+
+
 def failcount(u: Unpacked, r: WRsc, node: WNode, effective: bool) -> tuple[int, int]:
     """pe_get_failcount: (fail count, last failure time) of r on node. CIBs from before
     feature set 3.0.13 count `fail-count-R`, newer ones `fail-count-R#op_interval`."""
@@ -136,6 +151,8 @@ def failcount(u: Unpacked, r: WRsc, node: WNode, effective: bool) -> tuple[int, 
         name = base_name(name)
     counts, lasts = _fail_index(node)[(not u.legacy_failcounts, not unique)]
     count, last = counts.get(name, 0), lasts.get(name, 0)
+    if count > 0 and r.failure_timeout and _block_failure(u, r, node):
+        r.failure_timeout = 0  # a failure that blocked the resource never expires
     if effective and count > 0 and last > 0 and r.failure_timeout and u.now > last + r.failure_timeout:
         count = 0
     return count, last
