@@ -36,7 +36,8 @@ def exercise(text: str) -> None:
         pass
     else:
         validate(result.config, {"fuzz.crm": text})
-        render(result.config)
+        # whatever parses, renders, and the rendering parses back to the same configuration
+        assert parse(render(result.config), "rendered.crm").config == result.config
     try:
         check_crm_text(text, "fuzz.crm")
     except HastackError:

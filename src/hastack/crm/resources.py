@@ -13,6 +13,7 @@ Imports nothing of hastack but errors, the model and the crm lexer/stream/attrs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from hastack.crm import ids
@@ -25,6 +26,7 @@ from hastack.errors import SourceLocation, ValueSyntaxError
 from hastack.model.config import AttrSet, Clone, Group, Op, Primitive, Template
 from hastack.model.values import AGENT_CLASSES, AgentRef, Role, is_true
 
+AGENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+@:-]*$")
 OP_FIELDS = ("interval", "timeout", "role", "on-fail", "enabled", "id", "$id")
 OP_ATTRIBUTES = ("requires", "record-pending", "start-delay", "interval-origin", "description")
 ON_FAIL = ("ignore", "block", "demote", "stop", "restart", "standby", "fence")
@@ -54,6 +56,11 @@ def _agent(st: Stream) -> tuple[AgentRef | None, str | None, Token]:
         raise error_at(tok, err.message, err.hint) from None
     if not agent.type:
         st.fail(tok, f"{tok.text!r} names no agent type", "write CLASS:PROVIDER:TYPE, e.g. ocf:heartbeat:IPaddr2")
+    if tok.quoted or not AGENT_RE.match(tok.text):
+        hint = "CLASS:PROVIDER:TYPE, e.g. ocf:heartbeat:IPaddr2"
+        if "=" in tok.text:
+            hint = "the agent comes right after the id; name=value pairs follow it (after `params`)"
+        st.fail(tok, f"{tok.text!r} is not a resource agent", hint)
     if agent.cls not in AGENT_CLASSES:
         st.fail(tok, f"unknown resource agent class {agent.cls!r}",
                 did_you_mean(agent.cls, AGENT_CLASSES, f"use one of {', '.join(AGENT_CLASSES)}"))
