@@ -509,14 +509,15 @@ class Orderer:
             fc = find_compatible_child(self.a, tc, first.rsc, R.UNKNOWN, current)
             if fc is None:
                 if not current and typ & (O.RUNNABLE_LEFT | O.IMPLIES_THEN):
+                    # "Inhibiting ... from being active": pcmk__assign_resource(child, NULL, force)
                     for p in tc.primitives():
-                        if p.allocated_to is not None:
-                            p.allocated_to = None
-                            p.next_role = R.STOPPED
-                            for act in self.g.of(p):
-                                if act.task == "start" and act.runnable:
-                                    act.runnable = False
-                            ct = True
+                        p.allocated_to = None
+                        p.next_role = R.STOPPED
+                        for act in self.g.of(p):
+                            if act.task == "stop":
+                                act.optional = False
+                            elif act.task == "start" or (act.interval_ms and act.task == "monitor"):
+                                act.runnable = False
                 continue
             task = first.task if fc.children else CHILD_TASK.get(first.task, first.task)
             fa = self.g.first(fc, task, node)
