@@ -26,7 +26,7 @@ from hastack.errors import SourceLocation, ValueSyntaxError
 from hastack.model.config import AttrSet, Clone, Group, Op, Primitive, Template
 from hastack.model.values import AGENT_CLASSES, AgentRef, Role, is_true
 
-AGENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+@:-]*$")
+AGENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+@:/-]*$")  # stonith:external/sbd
 OP_FIELDS = ("interval", "timeout", "role", "on-fail", "enabled", "id", "$id")
 OP_ATTRIBUTES = ("requires", "record-pending", "start-delay", "interval-origin", "description")
 ON_FAIL = ("ignore", "block", "demote", "stop", "restart", "standby", "fence")
