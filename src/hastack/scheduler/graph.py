@@ -48,6 +48,9 @@ class Act:
     reason: str | None = None
     needs: str = "nothing"
     print_always: bool = False
+    requires_any: bool = False  # runnable once required_runnable_before of its inputs are
+    required_runnable_before: int = 1
+    runnable_before: int = 0
     before: list[list] = field(default_factory=list)  # [first Act, O] entries, self is "then"
     after: list[list] = field(default_factory=list)  # [then Act, O] entries, self is "first"
 

@@ -36,11 +36,12 @@ class Orderer:
         self.g: Graph = b.g
         self.u = b.u
         self.a = assigner
-        self.pending: list[tuple[WRsc, str, WRsc, str, O]] = []
+        # (first resource or action, task, then resource or action, task, flags)
+        self.pending: list[tuple[WRsc | Act, str, WRsc | Act, str, O]] = []
         self.depth = 0
 
     # --- creating orderings ---------------------------------------------------------------
-    def rsc_order(self, first: WRsc, ftask: str, then: WRsc, ttask: str, flags: O) -> None:
+    def rsc_order(self, first: WRsc | Act, ftask: str, then: WRsc | Act, ttask: str, flags: O) -> None:
         self.pending.append((first, ftask, then, ttask, flags))
 
     def internal(self, r: WRsc) -> None:
@@ -153,7 +154,26 @@ class Orderer:
             symmetric = c.effective_symmetrical
             if kind is OrderKind.MANDATORY and c.score is not None and c.order_kind is None and c.score < 0:
                 kind = OrderKind.OPTIONAL
-            self._one(first, fa, then, ta, kind, symmetric)
+            minimum = _score_int(first.meta.get("clone-min")) if first.variant == "clone" else 0
+            if minimum > 0:
+                self._clone_min(c.id, first, fa, then, ta, kind, symmetric, minimum)
+            else:
+                self._one(first, fa, then, ta, kind, symmetric)
+
+    def _clone_min(self, cid: str, first: WRsc, fa: str, then: WRsc, ta: str, kind: OrderKind,
+                   symmetric: bool, minimum: int) -> None:
+        """clone_min_ordering: 'then' may start once `minimum` instances of the clone can."""
+        met = self.g.new(f"clone-one-or-more:{cid}", None, None, optional=True, pseudo=True)
+        met.requires_any = True
+        met.required_runnable_before = minimum
+        flags = self._flags(kind, fa, "symmetric" if symmetric else "asymmetric")
+        for child in first.children:
+            self.rsc_order(child, fa, met, "", O.ONE_OR_MORE | O.IMPLIES_THEN_PRINTED)
+        self.rsc_order(met, "", then, ta, flags | O.RUNNABLE_LEFT)
+        if symmetric:
+            ia, ib = INVERT.get(ta), INVERT.get(fa)
+            if ia and ib:
+                self.rsc_order(then, ia, first, ib, self._flags(kind, ib, "inverse"))
 
     def _one(self, first: WRsc, fa: str, then: WRsc, ta: str, kind: OrderKind, symmetric: bool) -> None:
         # The deprecated restart-type=restart meta of 'then' upgrades optional orderings.
@@ -248,6 +268,9 @@ class Orderer:
     # --- applying orderings to actions ---------------------------------------------------------
     def apply(self) -> None:
         for first_rsc, ftask, then_rsc, ttask, flags in self.pending:
+            if isinstance(first_rsc, Act) or isinstance(then_rsc, Act):
+                self._apply_with_actions(first_rsc, ftask, then_rsc, ttask, flags)
+                continue
             firsts = self.g.find(first_rsc, ftask, None)
             if not firsts and first_rsc is then_rsc:
                 continue
@@ -279,6 +302,16 @@ class Orderer:
                 self.update(a)
         finally:
             sys.setrecursionlimit(old_limit)
+
+    def _apply_with_actions(self, first: WRsc | Act, ftask: str, then: WRsc | Act, ttask: str,
+                            flags: O) -> None:
+        firsts = [first] if isinstance(first, Act) else self.g.find(first, ftask, None)
+        thens = [then] if isinstance(then, Act) else self.g.find(then, ttask, None)
+        if not firsts and isinstance(first, WRsc) and first.variant == "primitive":
+            firsts = [self.b.custom(first, ftask, None, True)]
+        for f in firsts:
+            for t in thens:
+                self.g.order(f, t, flags)
 
     # --- flag propagation (pcmk__update_action_for_orderings) -------------------------------------
     def action_flags(self, a: Act, node) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
@@ -367,6 +400,9 @@ class Orderer:
     def _update(self, then: Act) -> None:
         changed_then = False
         last = (then.optional, then.runnable)
+        if then.requires_any:
+            then.runnable_before = 0
+            then.runnable = False
         for entry in list(then.before):
             first, flags = entry[0], entry[1]
             if flags == O.NONE:
@@ -404,6 +440,8 @@ class Orderer:
                 self.update(first)
         # Only changes made through an ordering count here; a collective action's flags
         # that changed while being summarized from its members do not (as in Pacemaker).
+        if then.requires_any:
+            changed_then = last != (then.optional, then.runnable)
         if changed_then:
             if last[1] and not then.runnable:
                 self.block_dependents(then)
@@ -440,6 +478,11 @@ class Orderer:
                 cf = True
         if flags & O.PROMOTED_IMPLIES_FIRST and then.rsc is not None:
             rsc_update(True, False, O.PROMOTED_IMPLIES_FIRST, fo, True)
+        if flags & O.ONE_OR_MORE and then.rsc is None and fr:
+            then.runnable_before += 1
+            if then.runnable_before >= then.required_runnable_before and not then.runnable:
+                then.runnable = True
+                ct = True
         if flags & O.RUNNABLE_LEFT:
             if then.rsc is not None:
                 rsc_update(False, True, O.RUNNABLE_LEFT, fo, fr)
@@ -617,6 +660,13 @@ class Orderer:
                 self.update(act)
         for c in r.children:
             self.mark_blocked(c, task, reason)
+
+
+def _score_int(text: str | None) -> int:
+    try:
+        return int(text) if text is not None else 0
+    except ValueError:
+        return 0
 
 
 def _state(r: WRsc) -> R:
