@@ -84,3 +84,10 @@ def test_blank_lines_are_dropped_even_inside_a_continuation() -> None:
     assert [[t for t, _, _ in s] for s in stmts] == [["primitive", "p", "Dummy", "op", "monitor", "interval=10s"],
                                                      ["node", "n1"]]
     assert not out.diagnostics
+
+
+def test_comment_line_inside_a_continuation_is_an_error_and_skipped() -> None:
+    stmts, out = lex("primitive p Dummy \\\n  # the monitor\n  op monitor interval=10s\n")
+    assert [t for t, _, _ in stmts[0]][-2:] == ["monitor", "interval=10s"]
+    [d] = out.diagnostics
+    assert (d.location.line, d.location.column) == (2, 3) and "move the comment above" in d.hint

@@ -186,6 +186,12 @@ def tokenize(text: str, source: str, out: Collector) -> list[Statement]:
         if not stripped:
             continue  # crmsh drops blank lines, even inside a continued statement
         if stripped.startswith("#"):
+            if current is not None:
+                out.error("a comment line inside a continued statement",
+                          SourceLocation(source, lineno, line.index("#") + 1), source_line=display(line.rstrip("\r")),
+                          span=len(stripped),
+                          hint="crmsh glues it into the statement, where `#` is a stray word; move the comment "
+                               "above the statement")
             continue  # a comment line (crmsh keeps it as an XML comment; hastack drops it)
         lexed = _LineLexer(line.rstrip("\r"), source, lineno, out).run()
         _warn_glued_backslash(line, source, lineno, lexed, out)
