@@ -110,13 +110,11 @@ def _resource_body(st: Stream, rid: str, allow_ops: bool, implicit: str) -> _Bod
             target = lists[implicit]
             target.append(parse_attr_list(st, ids.attr_set(rid, SET_KINDS[implicit], 0), f"{implicit} of {rid}"))
         else:
-            words = [w for w in ("params", "meta", "utilization", "op") if allow_ops or w in ("params", "meta")]
-            hint = did_you_mean(tok.text.lower(), words,
-                                f"expected one of: {', '.join(words)}" + ("" if is_pair(tok) else
-                                                                          " (or name=value right after them)"))
+            words = ["params", "meta", "utilization", "op"] if allow_ops else ["params", "meta"]
             if is_pair(tok):
-                hint = ("name=value pairs must follow `params`, `meta`" + (" or `op NAME`" if allow_ops else "")
-                        + "; a set of pairs cannot start here")
+                hint = f"name=value pairs follow {' or '.join(f'`{w}`' for w in words)}; add the keyword before them"
+            else:
+                hint = did_you_mean(tok.text.lower(), words, f"expected one of: {', '.join(words)}")
             st.fail(tok, f"unexpected {tok.raw!r} in {rid}", hint)
     return body
 
