@@ -119,7 +119,7 @@ def _num(r: WRsc) -> int:
 
 def _cmp_by_colocation(a: Assigner, clone: WRsc, i1: WRsc, i2: WRsc, n1: WNode, n2: WNode) -> int:
     def score(n: WNode) -> int:
-        table: dict[str, int] | None = {n.uname: 0}
+        table: dict[str, int] | None = {n.uname: n.base_weight}
         for c in clone.this_with:
             res = a.add_colocated_scores(c.primary, table, c.node_attribute, c.score / INF)
             if res is not None:

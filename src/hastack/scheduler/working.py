@@ -65,6 +65,11 @@ class WNode:
     fence_reason: str | None = None
     num_resources: int = 0
 
+    @property
+    def base_weight(self) -> int:
+        """The node's own score: offline or shutting-down nodes are out of contention."""
+        return -1_000_000 if not self.online or self.shutdown else 0
+
     def available(self) -> bool:
         """Pacemaker's pcmk__node_available without the score test."""
         return (self.online and not self.shutdown and not self.unclean
