@@ -170,3 +170,11 @@ def test_pasting_the_guide_snippet_by_snippet() -> None:
             refused.append(path.name[:2])
     assert refused == ["01", "02", "03", "10", "14"]
     assert "p_neutron-metadata-agent" in run("configure", "show").stdout
+
+
+def test_load_replace_repairs_an_unreadable_store(state_dir: Path) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "cib.xml").write_text("garbage")
+    assert_user_error(run("configure", "show"), "XML is not well-formed")
+    assert run("configure", "load", "--no-agents", "replace", str(FIXED)).exit_code == 0
+    assert run("configure", "show").exit_code == 0

@@ -153,9 +153,12 @@ def load(check_agents: bool, words: tuple[str, ...]) -> None:
     if config is None:
         raise ConfigError(diags)
     store = LocalStore()
-    old, digest = _stored_config(store)
-    if method == "update" and old is not None:
-        config = merge_update(old, config)
+    if method == "update":
+        old, digest = _stored_config(store)
+        config = merge_update(old, config) if old is not None else config
+    else:  # replace needs only the version it replaces, so it also repairs an unreadable store
+        stored = store.read()
+        digest = stored.digest if stored else None
     diags = _ordered(diags + validate(config, {inp.source: inp.text}, agents))
     if any(d.severity is Severity.ERROR for d in diags):
         raise ConfigError(diags)
