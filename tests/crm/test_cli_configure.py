@@ -178,3 +178,14 @@ def test_load_replace_repairs_an_unreadable_store(state_dir: Path) -> None:
     assert_user_error(run("configure", "show"), "XML is not well-formed")
     assert run("configure", "load", "--no-agents", "replace", str(FIXED)).exit_code == 0
     assert run("configure", "show").exit_code == 0
+
+
+@pytest.mark.skipif(not Path("/usr/lib/ocf/resource.d/heartbeat/IPaddr2").exists(), reason="resource-agents not installed")
+def test_parameters_checked_against_installed_meta_data(tmp_path: Path) -> None:
+    path = tmp_path / "vip.crm"
+    path.write_text("primitive v ocf:heartbeat:IPaddr2 params ipp=1.2.3.4 cidr_netmask=24\n"
+                    "property stonith-enabled=false\n")
+    result = run("configure", "verify", str(path))
+    assert_user_error(result, "v: ocf:heartbeat:IPaddr2: unknown parameter 'ipp'", "did you mean 'ip'?",
+                      "missing required parameter 'ip'")
+    assert run("configure", "verify", "--no-agents", str(path)).exit_code == 0

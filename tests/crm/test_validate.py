@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from hastack.crm import parse
-from hastack.errors import Severity
+from hastack.errors import Diagnostic, Severity
 from hastack.model import Configuration, Primitive
 from hastack.model.values import AgentRef
 from hastack.validate import check_crm_text, validate
@@ -147,6 +149,12 @@ class FakeAgents:
         return {("ocf", "openstack"): ["neutron-agent-dhcp", "neutron-agent-l3"],
                 ("ocf", "heartbeat"): ["IPaddr2", "Dummy"]}.get((cls, provider))
 
+    def check_params(self, agent: AgentRef, params: Mapping[str, str]) -> list[Diagnostic] | None:
+        if agent.type != "neutron-agent-l3":
+            return None
+        return [Diagnostic(f"{agent}: unknown parameter {name!r}", hint="did you mean 'agent_config'?")
+                for name in params if name not in ("config", "agent_config")]
+
 
 def test_agents_not_installed_with_did_you_mean() -> None:
     text = ("primitive d ocf:openstack:neutron-dhcp-agent\nprimitive i ocf:heartbeat:IPaddr2\n"
@@ -174,3 +182,11 @@ def test_resource_patterns_and_serialize() -> None:
     assert "matches no resource" in one("location l /^web/ 10: n1\n", Severity.WARNING)
     assert findings("location l /^[ab]$/ 10: n1\n", Severity.WARNING) == []
     assert "no meaning for kind Serialize" in one("order o Serialize: a b symmetrical=true\n", Severity.WARNING)
+
+
+def test_parameters_checked_against_agent_meta_data() -> None:
+    text = ("primitive m ocf:openstack:neutron-agent-l3 params config=/etc/n.conf \\\n"
+            "  plugin_config=/etc/x.ini\nproperty stonith-enabled=false\n")
+    [d] = check_crm_text(text, "m.crm", FakeAgents()).errors
+    assert d.message == "m: ocf:openstack:neutron-agent-l3: unknown parameter 'plugin_config'"
+    assert (d.location.line, d.location.column) == (2, 3) and d.hint == "did you mean 'agent_config'?"

@@ -13,6 +13,7 @@ CIB XML in the local store by compare-and-swap on its digest.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import click
@@ -21,6 +22,7 @@ from hastack.crm import CrmSyntaxError, canonical, parse, render
 from hastack.crm.merge import merge_update
 from hastack.errors import ConfigError, Diagnostic, HastackError, Severity
 from hastack.model.config import AttrSet, Configuration
+from hastack.model.values import AgentRef
 from hastack.model.secrets import MASK, is_secret
 from hastack.store.local import LocalStore
 from hastack.validate import CheckResult, check_crm_text, validate
@@ -74,7 +76,9 @@ class InstalledAgents:
 
     def __init__(self) -> None:
         from hastack.agents.classes import Host
-        self.host = Host(node="localhost")
+        from hastack.agents.executor import Executor
+        self.host = Host(node="localhost", python=sys.executable)
+        self.executor = Executor(self.host)
 
     def ocf_providers(self) -> list[str] | None:
         from hastack.agents.classes import ocf_providers
@@ -87,6 +91,13 @@ class InstalledAgents:
         except HastackError:
             return None
         return found or None
+
+
+    def check_params(self, agent: AgentRef, params: Mapping[str, str]) -> list[Diagnostic] | None:
+        try:
+            return self.executor.check_params(agent, params)
+        except HastackError:
+            return None  # no usable meta-data: nothing to say
 
 
 def _catalog(enabled: bool) -> InstalledAgents | None:
@@ -131,7 +142,8 @@ def configure() -> None:
 
 
 AGENTS_OPTION = click.option("--agents/--no-agents", "check_agents", default=True,
-                             help="warn about resource agents not installed on this machine (default: on)")
+                             help="check resource agents against what is installed here: missing agents "
+                                  "(warnings), parameters their meta-data does not take (errors); default: on")
 
 
 @configure.command()

@@ -1,4 +1,7 @@
-"""Are the resource agents a configuration names installed? (warnings, with did-you-mean)
+"""Are the resource agents a configuration names installed, and do they take its parameters?
+
+Missing agents are warnings with did-you-mean; parameters the installed agent's meta-data does
+not declare, and required ones not given, are errors (as crmsh has them).
 
 The check is pure: the caller passes an AgentCatalog that knows what is
 installed (the CLI builds one from hastack.agents; tests pass a fake). A
@@ -10,9 +13,12 @@ Imports nothing of hastack but errors, the model and validate.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
-from hastack.model.config import Configuration, Primitive, Template
+from hastack.errors import Diagnostic, Severity
+from hastack.model.config import Configuration, Primitive, Template, merged
+from hastack.model.values import AgentRef
 from hastack.validate.references import near
 from hastack.validate.report import Reporter
 
@@ -23,6 +29,10 @@ class AgentCatalog(Protocol):
 
     def types(self, cls: str, provider: str | None) -> list[str] | None:
         """Installed agent types of a class (and OCF provider), or None when unknown."""
+
+    def check_params(self, agent: AgentRef, params: Mapping[str, str]) -> list[Diagnostic] | None:
+        """Findings about `params` from the installed agent's meta-data (unknown parameter,
+        missing required one, ...), or None when the meta-data cannot be had."""
 
 
 def check_agents(config: Configuration, rep: Reporter, catalog: AgentCatalog) -> None:
@@ -44,9 +54,25 @@ def check_agents(config: Configuration, rep: Reporter, catalog: AgentCatalog) ->
             missing_providers[agent.provider].append(r.id)
             continue
         known = catalog.types(agent.cls, agent.provider)
+        if known and agent.type in known and isinstance(r, Primitive):
+            _params(r, agent, rep, catalog)
         if not known or agent.type in known:
             continue
         best = near(agent.type, known)
         rep.warn(f"{r.id}: resource agent {agent} is not installed on this machine", r.location,
                  f"did you mean {best!r}?" if best else f"install it on every node, or check the name "
                  f"(`hastack agent list {agent.cls}` shows what is installed)", word=str(agent))
+
+
+def _params(r: Primitive, agent: AgentRef, rep: Reporter, catalog: AgentCatalog) -> None:
+    """crmsh's meta-data check: unknown and missing required parameters are errors."""
+    if any(s.rule is not None or s.id_ref is not None for s in r.params):
+        return  # conditional or referenced sets: which values apply depends on the node
+    found = catalog.check_params(agent, merged(r.params))
+    for d in found or []:
+        name = d.message.rsplit("'", 2)[-2] if d.message.count("'") >= 2 else None
+        message = f"{r.id}: {d.message}"
+        if d.severity is Severity.ERROR:
+            rep.error(message, r.location, d.hint, word=name)
+        else:
+            rep.warn(message, r.location, d.hint, word=name)
