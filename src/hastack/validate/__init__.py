@@ -4,8 +4,10 @@
     check_crm_text(text, source) -> CheckResult             parse + validate, never raises ConfigError
 
 Modules: report (locating, masking secrets), references (undefined references,
-duplicate ids, containment), resources (agents, operations), constraints
-(self-colocation, promotable roles, order cycles), cluster (quorum, fencing, ms).
+duplicate ids, containment), resources (agent classes, operations), constraints
+(self-colocation, promotable roles, order cycles, patterns), cluster (properties,
+quorum, fencing, ms), agents (installed agents and their parameters, through an
+AgentCatalog the caller passes: validation itself does no I/O).
 
 Imports the model, errors and hastack.crm (to parse text and spell fixes).
 """
