@@ -277,14 +277,12 @@ def _distribute(a: Assigner, clone: WRsc, nodes: list[str]) -> None:
         if not child.provisional:
             continue
         if allocated >= maxn:
+            # clone:limit_reached: banned everywhere but, as in Pacemaker, left unassigned
+            # (still provisional), so colocations with it are skipped rather than applied.
             for x in [child] + _descendants(child):
                 if x.allowed is not None:
                     for n in x.allowed:
                         x.allowed[n] = -INF
-            for p in child.primitives():
-                if p.provisional:
-                    a.finalize(p, None, True)
-            child.provisional = False
         elif allocate_instance(a, clone, child, None, all_coloc, per_host) is not None:
             allocated += 1
 
