@@ -61,7 +61,8 @@ def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized:
     actions = tuple(
         Action(id=a.id, task=a.task, rsc=a.rsc.id if a.rsc else None, node=a.node.uname if a.node else None,
                interval_ms=a.interval_ms, pseudo=a.pseudo, optional=a.optional,
-               after=tuple(sorted(e[0].id for e in a.before if e[1])), reason=a.reason or "")
+               after=tuple(sorted(e[0].id for e in a.before if e[1])), reason=a.reason or "",
+               runnable=a.runnable)
         for a in g.actions)
     scores = {rid: MappingProxyType(dict(t)) for rid, t in assigner.printed.items()}
     contributions = rec.contributions()

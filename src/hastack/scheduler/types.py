@@ -26,7 +26,9 @@ class Action:
 
     `task` is start/stop/monitor/promote/demote/notify/stonith or a pseudo
     task such as running/stopped; a probe is `monitor` with interval 0.
-    `after` lists the ids of actions that must complete first.
+    `after` lists the ids of actions that must complete first. An action that is
+    not `optional` is scheduled; one that is not `runnable` cannot be executed in
+    this transition (blocked: no quorum, an unrunnable prerequisite, ...).
     """
 
     id: int
@@ -38,6 +40,7 @@ class Action:
     optional: bool = False
     after: tuple[int, ...] = ()
     reason: str = ""
+    runnable: bool = True
 
 
 @dataclass(frozen=True)
