@@ -17,7 +17,7 @@ from hastack.cib import load_cib_file
 from hastack.scheduler import schedule
 
 # tests/conftest.py sets HASTACK_SHARED (../shared beside the checkout unless overridden).
-CASES = Path(os.environ.get("HASTACK_SHARED", str(Path(__file__).resolve().parents[3] / "shared"))) / "pacemaker-cases"
+CASES = Path(os.environ.get("HASTACK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared") / "pacemaker-cases"
 KNOWN = Path(__file__).with_name("known_failures.tsv")
 
 
