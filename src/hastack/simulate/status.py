@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hastack.model.config import Clone, Configuration, Group, Primitive, Template, merged
 from hastack.model.state import ClusterState, NodeState, OpRecord
@@ -48,7 +48,8 @@ def _flag_on(value: str | None) -> bool:
     return v.isdigit() and int(v) > 0
 
 
-def node_view(config: Configuration, ns: NodeState | None, uname: str) -> NodeView:
+def node_view(config: Configuration, ns: NodeState | None, uname: str, fencing: bool = True) -> NodeView:
+    """A node's membership as Pacemaker reads it; without fencing a lost member is simply offline."""
     node = config.node_named(uname)
     permanent = merged(node.attributes) if node is not None else {}
     standby_attr = (ns.attributes.get("standby") if ns is not None else None) or permanent.get("standby")
@@ -57,8 +58,39 @@ def node_view(config: Configuration, ns: NodeState | None, uname: str) -> NodeVi
     in_ccm = _flag_on(ns.in_ccm)
     crmd = _flag_on(ns.crmd) if ns.crmd not in (None, "offline") else False
     online = in_ccm and crmd and (ns.join in (None, "member"))
-    unclean = not in_ccm and ns.expected == "member"
+    unclean = fencing and not in_ccm and ns.expected == "member"
     return NodeView(uname, online=online, unclean=unclean and not online, standby=is_true(standby_attr))
+
+
+def _stop_failed(ops: Iterable[OpRecord]) -> bool:
+    """The last recorded operation is a failed stop (the node must then be fenced, by default)."""
+    done = [op for op in ops if op.op_status not in (_CANCELLED, _PENDING)]
+    if not done:
+        return False
+    last = max(done, key=lambda op: (op.call_id, op.id.endswith("_last_failure_0")))
+    expected = last.expected_rc if last.expected_rc is not None else 0
+    return last.operation == "stop" and last.rc_code != expected
+
+
+def _on_fail(config: Configuration, rsc: str, task: str, recurring: bool) -> str | None:
+    prim = config.resources.get(rsc)
+    if isinstance(prim, Primitive):
+        for op in prim.ops:
+            if op.name == task and (op.interval_ms > 0) == recurring:
+                return op.on_fail
+    return None
+
+
+def _stop_on_fail(config: Configuration, rsc: str) -> str | None:
+    return _on_fail(config, rsc, "stop", False)
+
+
+def _blocked(config: Configuration, rsc: str, ops: Iterable[OpRecord], fencing: bool) -> bool:
+    """A failed stop without fencing, or a failure of an operation configured with on-fail=block."""
+    if _stop_failed(ops):
+        return _stop_on_fail(config, rsc) == "block" or not fencing
+    failures = [op for op in ops if op.id.endswith("_last_failure_0")]
+    return any(_on_fail(config, rsc, op.operation, op.interval_ms > 0) == "block" for op in failures)
 
 
 # --- resource instances ------------------------------------------------------------------
@@ -73,6 +105,7 @@ class Instance:
     role: Role
     failed: bool
     pending: str | None = None
+    blocked: bool = False  # a failure whose on-fail (or a stop failure without fencing) blocks it
 
 
 def _is_probe(op: OpRecord) -> bool:
@@ -158,6 +191,11 @@ class StatusView:
     def unclean(self) -> set[str]:
         return {n.uname for n in self.nodes if n.unclean}
 
+    @property
+    def lost(self) -> set[str]:
+        """Unclean and out of membership: what its resources are flagged UNCLEAN for."""
+        return {n.uname for n in self.nodes if n.unclean and not n.online}
+
 
 def _base_id(history_id: str) -> str:
     return history_id.split(":", 1)[0]
@@ -167,18 +205,23 @@ def observe(config: Configuration, state: ClusterState) -> StatusView:
     """Gather the status view: nodes (configuration order, then status-only ones) and active instances."""
     unames = [n.uname for n in config.nodes]
     unames += [ns.uname for ns in state.nodes.values() if ns.uname not in unames]
-    nodes = tuple(node_view(config, state.node_by_uname(u), u) for u in unames)
+    fencing = is_true(config.property("stonith-enabled"), default=True)
+    nodes = [node_view(config, state.node_by_uname(u), u, fencing) for u in unames]
     instances: list[Instance] = []
-    for u in unames:
+    for k, u in enumerate(unames):
         ns = state.node_by_uname(u)
-        if ns is None:
-            continue
+        if ns is None or not (nodes[k].online or nodes[k].unclean):
+            continue  # the history of a node that is cleanly down is not read
         for hist in ns.resources:
+            if (fencing and nodes[k].online and _stop_failed(hist.ops)
+                    and _stop_on_fail(config, _base_id(hist.id)) in (None, "fence")):
+                nodes[k] = replace(nodes[k], unclean=True)
             role, failed, pending = history_state(hist.ops)
             if role is Role.STOPPED and not failed and pending is None:
                 continue
-            instances.append(Instance(_base_id(hist.id), hist.id, u, role, failed, pending))
-    return StatusView(nodes, tuple(instances), state.have_quorum, config)
+            blocked = failed and _blocked(config, _base_id(hist.id), hist.ops, fencing)
+            instances.append(Instance(_base_id(hist.id), hist.id, u, role, failed, pending, blocked))
+    return StatusView(tuple(nodes), tuple(instances), state.have_quorum, config)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -195,7 +238,9 @@ def _nodes_lines(view: StatusView, indent: str) -> list[str]:
     offline = []
     for n in view.nodes:
         if n.unclean:
-            out.append(f"{indent}* Node {n.uname}: UNCLEAN (offline)")
+            out.append(f"{indent}* Node {n.uname}: UNCLEAN ({'online' if n.online else 'offline'})")
+        elif not n.online and n.standby:
+            out.append(f"{indent}* Node {n.uname}: OFFLINE (standby)")
         elif n.online and n.standby:
             extra = " (with active resources)" if n.uname in active_nodes else ""
             out.append(f"{indent}* Node {n.uname}: standby{extra}")
@@ -258,8 +303,9 @@ def _primitive_line(view: StatusView, prim: Primitive, indent: str, promotable: 
         word = words.pop() if len(words) == 1 else "Started"
         return head + f"{word} [ {' '.join(i.node for i in insts)} ]" + flags
     inst = insts[0]
-    unclean = " (UNCLEAN)" if inst.node in view.unclean else ""
-    return head + f"{_state_word(inst, promotable)} {inst.node}{unclean}{flags}"
+    marks = [m for m, on in (("UNCLEAN", inst.node in view.lost), ("blocked", inst.blocked),
+                             ("disabled", _disabled(view.config, prim.id))) if on]
+    return head + f"{_state_word(inst, promotable)} {inst.node}" + (f" ({', '.join(marks)})" if marks else "")
 
 
 def _group_lines(view: StatusView, group: Group, indent: str) -> list[str]:
@@ -281,7 +327,8 @@ def _clone_lines(view: StatusView, clone: Clone, indent: str) -> list[str]:
         tags.append("promotable")
     if is_true(meta.get("globally-unique")):
         tags.append("unique")
-    if _disabled(config, clone.id):
+    if _disabled(config, clone.id) or (clone.promotable and meta.get("target-role", "").lower() in (
+            "unpromoted", "slave")):
         tags.append("disabled")
     suffix = f" ({', '.join(tags)})" if tags else ""
     out = [f"{indent}* Clone Set: {clone.id} [{clone.child}]{suffix}:"]
