@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hastack.cli.simulate import build_injections, choose_now, load_input, prepa
 from hastack.errors import HastackError
 from hastack.model.state import ClusterState
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+SHARED = Path(os.environ.get("HASTACK_SHARED", Path(__file__).resolve().parents[3] / "shared"))
 SAMPLES = SHARED / "reference" / "crm_mon-samples"
 HEALTHY = str(SAMPLES / "healthy.xml")
 ORACLE = SHARED / "tools" / "pacemaker-oracle.sh"

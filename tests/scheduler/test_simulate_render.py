@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hastack.model.values import Role
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
 from hastack.simulate import explain, graph_dot, graph_text, observe, render_status, score_lines, summary_block
 
-CASES = Path(__file__).resolve().parents[3] / "shared" / "pacemaker-cases"
+CASES = Path(os.environ.get("HASTACK_SHARED", Path(__file__).resolve().parents[3] / "shared")) / "pacemaker-cases"
 
 # Regression cases whose "Current cluster status" we do not print exactly like crm_simulate yet:
 # pending ops in clones, orphans, blocked/unmanaged flags, partially active cloned groups,
