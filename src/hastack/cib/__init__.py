@@ -31,10 +31,11 @@ import gc
 import os
 from dataclasses import dataclass, field
 
+from lxml import etree
+
 from hastack.cib.read_config import read_configuration
-from hastack.cib.read_status import read_header
-from hastack.cib.read_status import read_status as read_status_section
-from hastack.cib.source import Reader, elements, parse_xml
+from hastack.cib.read_status import StatusReading, read_header
+from hastack.cib.source import Reader, document_bytes, elements, parse_xml, stream_xml
 from hastack.errors import Diagnostic, HastackError
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
@@ -66,8 +67,13 @@ def parse_cib(data: str | bytes, source: str = "<cib>") -> Cib:
 
 
 def _parse(data: str | bytes, source: str) -> Cib:
-    root = parse_xml(data, source)
     r = Reader.for_document(data, source)
+    raw = document_bytes(data, source)
+    try:
+        root, streamed = _stream_status(r, raw)
+    except (ValueError, etree.LxmlError):
+        # Malformed input: the whole-document parse reports it (line:column and all) as before.
+        root, streamed = parse_xml(data, source), []
     state = ClusterState()
     if root.tag == "cib":
         sections = {str(c.tag): c for c in elements(root)}
@@ -81,8 +87,16 @@ def _parse(data: str | bytes, source: str) -> Cib:
         else:
             config = read_configuration(r, conf_el)
         have_quorum, dc_uuid, execution_date, header = read_header(r, root)
-        nodes = read_status_section(r, sections.get("status"))
-        state = ClusterState(nodes=nodes, have_quorum=have_quorum, dc_uuid=dc_uuid,
+        # As before streaming: only the last <status> counts, its children read in document order.
+        status_el = sections.get("status")
+        reading = next((reading for el, reading in streamed if el is status_el), None)
+        if reading is None:
+            reading = StatusReading(r.with_own_diagnostics())
+        if status_el is not None:
+            for child in elements(status_el):
+                reading.add(child)
+        r.diag.diagnostics.extend(reading.r.diag.diagnostics)
+        state = ClusterState(nodes=reading.nodes, have_quorum=have_quorum, dc_uuid=dc_uuid,
                              execution_date=execution_date, header=header)
     elif root.tag == "configuration":
         config = read_configuration(r, root)
@@ -92,6 +106,40 @@ def _parse(data: str | bytes, source: str) -> Cib:
         config = Configuration()
     r.diag.raise_if_errors()
     return Cib(config, state, tuple(r.diag.warnings))
+
+
+def _stream_status(r: Reader, raw: bytes) -> tuple[etree._Element, list[tuple[etree._Element, StatusReading]]]:
+    """Parse raw, reading each node_state of <cib><status> and freeing its tree as soon as it ends.
+
+    The operation history is nearly all of a big CIB, and its lxml tree takes ten times the
+    memory of its text: the rest of the document (the configuration) is kept as a tree. The
+    children of a <status> that come before a node_state are read just before it (document
+    order); the ones after the last node_state are left for the caller. Returns the root and
+    the reading of each <status> streamed through, its diagnostics kept apart.
+    """
+    streamed: list[tuple[etree._Element, StatusReading]] = []
+    events = stream_xml(raw, "node_state")
+    for _, el in events:
+        status = el.getparent()
+        if status is None or status.tag != "status":
+            continue
+        cib = status.getparent()
+        if cib is None or cib.tag != "cib" or cib.getparent() is not None:
+            continue
+        if not streamed or streamed[-1][0] is not status:
+            streamed.append((status, StatusReading(r.with_own_diagnostics())))
+        reading = streamed[-1][1]
+        # The parser reads ahead: later children may be complete already, or half read.
+        done = []
+        for child in elements(status):  # the ones before el, and el
+            reading.add(child)
+            done.append(child)
+            if child is el:
+                break
+        for child in done:
+            status.remove(child)
+    root: etree._Element = events.root
+    return root, streamed
 
 
 def load_cib_file(path: str | os.PathLike[str]) -> Cib:

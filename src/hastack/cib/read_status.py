@@ -56,96 +56,141 @@ def read_header(r: Reader, cib: etree._Element) -> tuple[bool, str | None, int |
 
 
 def read_status(r: Reader, status: etree._Element | None) -> dict[str, NodeState]:
-    nodes: dict[str, NodeState] = {}
-    if status is None:
-        return nodes
-    for el in elements(status):
+    """Every node_state of a whole <status> element."""
+    reading = StatusReading(r)
+    if status is not None:
+        for el in elements(status):
+            reading.add(el)
+    return reading.nodes
+
+
+class StatusReading:
+    """The children of one <status> element read one at a time, in document order.
+
+    A streaming parse hands over each node_state as soon as it is complete, so its tree can
+    be freed before the next one is read. Values that repeat across nodes and operations
+    (operation names, digests, op ids, node names, numbers, agents) are shared rather than
+    kept once per record: lxml makes a new string for every attribute value it returns.
+    """
+
+    def __init__(self, r: Reader) -> None:
+        self.r = r
+        self.nodes: dict[str, NodeState] = {}
+        self._strings: dict[str, str] = {}
+        self._numbers: dict[str, int] = {}
+        self._extras: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+        self._agents: dict[tuple[str, str, str | None], AgentRef] = {}
+
+    def add(self, el: etree._Element) -> None:
+        """One child element of <status>."""
+        r = self.r
         if el.tag != "node_state":
             r.error(el, f"unexpected <{el.tag}> inside <status>", hint="status holds <node_state> elements")
-            continue
-        ns = _read_node_state(r, el)
+            return
+        ns = self._node_state(el)
         if ns is None:
-            continue
-        if ns.id in nodes:
+            return
+        if ns.id in self.nodes:
             r.error(el, f"node_state {ns.id!r} appears twice", "id", hint="one node_state per node")
-            continue
-        nodes[ns.id] = ns
-    return nodes
+            return
+        self.nodes[ns.id] = ns
 
-
-def _read_node_state(r: Reader, el: etree._Element) -> NodeState | None:
-    nid = r.required(el, "id")
-    resources: list[ResourceHistory] = []
-    attributes: dict[str, str] = {}
-    for child in elements(el):
-        if child.tag == "lrm":
-            resources.extend(_read_lrm(r, child))
-        elif child.tag == "transient_attributes":
-            attributes.update(read_transient(r, child))
-        else:
-            r.warn(child, f"unexpected <{child.tag}> inside <node_state> is ignored")
-    if nid is None:
-        return None
-    extra = tuple((str(k), str(v)) for k, v in el.attrib.items() if k not in NODE_TYPED)
-    return NodeState(nid, el.get("uname") or "", in_ccm=el.get("in_ccm"), crmd=el.get("crmd"), join=el.get("join"),
-                     expected=el.get("expected"), ha=el.get("ha"), shutdown=el.get("shutdown"),
-                     resources=tuple(resources), attributes=attributes, extra=extra)
-
-
-def _read_lrm(r: Reader, lrm: etree._Element) -> list[ResourceHistory]:
-    out: list[ResourceHistory] = []
-    for section in elements(lrm):
-        if section.tag != "lrm_resources":
-            r.warn(section, f"unexpected <{section.tag}> inside <lrm> is ignored")
-            continue
-        for el in elements(section):
-            if el.tag != "lrm_resource":
-                r.warn(el, f"unexpected <{el.tag}> inside <lrm_resources> is ignored")
-                continue
-            rid = r.required(el, "id")
-            ops: list[OpRecord] = []
-            for o in elements(el):
-                if o.tag != "lrm_rsc_op":
-                    r.warn(o, f"unexpected <{o.tag}> inside <lrm_resource> is ignored")
-                    continue
-                op = _read_op(r, o)
-                if op is not None:
-                    ops.append(op)
-            if rid is None:
-                continue
-            # Pacemaker unpacks a repeated lrm_resource as well (inc6 has some): kept as written.
-            cls, rtype = el.get("class"), el.get("type")
-            agent = AgentRef(cls, rtype, el.get("provider")) if cls and rtype else None
-            out.append(ResourceHistory(rid, agent, tuple(ops), container=el.get("container")))
-    return out
-
-
-def _read_op(r: Reader, el: etree._Element) -> OpRecord | None:
-    # The hot loop of a big status section: plain dict work, diagnostics only on the slow path.
-    attrib = el.attrib
-    ok = True
-    for name in _OP_REQUIRED:
-        if not attrib.get(name):
-            r.required(el, name)
-            ok = False
-    values: dict[str, object] = {}
-    extra: list[tuple[str, str]] = []
-    for key, raw in attrib.items():
-        spec = OP_FIELDS.get(key)
-        if spec is None:
-            extra.append((str(key), raw))
-        elif not spec[1]:
-            values[spec[0]] = raw
-        else:
-            number = _int_or_none(raw)
-            if number is None:
-                r.integer(el, key)  # reports the malformed value
-                ok = False
+    def _node_state(self, el: etree._Element) -> NodeState | None:
+        r = self.r
+        nid = r.required(el, "id")
+        resources: list[ResourceHistory] = []
+        attributes: dict[str, str] = {}
+        for child in elements(el):
+            if child.tag == "lrm":
+                resources.extend(self._lrm(child))
+            elif child.tag == "transient_attributes":
+                attributes.update(read_transient(r, child))
             else:
+                r.warn(child, f"unexpected <{child.tag}> inside <node_state> is ignored")
+        if nid is None:
+            return None
+        extra = tuple((str(k), str(v)) for k, v in el.attrib.items() if k not in NODE_TYPED)
+        return NodeState(nid, el.get("uname") or "", in_ccm=el.get("in_ccm"), crmd=el.get("crmd"),
+                         join=el.get("join"), expected=el.get("expected"), ha=el.get("ha"),
+                         shutdown=el.get("shutdown"), resources=tuple(resources), attributes=attributes,
+                         extra=extra)
+
+    def _lrm(self, lrm: etree._Element) -> list[ResourceHistory]:
+        r = self.r
+        out: list[ResourceHistory] = []
+        for section in elements(lrm):
+            if section.tag != "lrm_resources":
+                r.warn(section, f"unexpected <{section.tag}> inside <lrm> is ignored")
+                continue
+            for el in elements(section):
+                if el.tag != "lrm_resource":
+                    r.warn(el, f"unexpected <{el.tag}> inside <lrm_resources> is ignored")
+                    continue
+                history = self._lrm_resource(el)
+                if history is not None:
+                    out.append(history)
+        return out
+
+    def _lrm_resource(self, el: etree._Element) -> ResourceHistory | None:
+        r = self.r
+        rid = r.required(el, "id")
+        ops: list[OpRecord] = []
+        for o in elements(el):
+            if o.tag != "lrm_rsc_op":
+                r.warn(o, f"unexpected <{o.tag}> inside <lrm_resource> is ignored")
+                continue
+            op = self._op(o)
+            if op is not None:
+                ops.append(op)
+        if rid is None:
+            return None
+        # Pacemaker unpacks a repeated lrm_resource as well (inc6 has some): kept as written.
+        strings = self._strings
+        cls, rtype, provider = el.get("class"), el.get("type"), el.get("provider")
+        agent = None
+        if cls and rtype:
+            key = (cls, rtype, provider)
+            agent = self._agents.get(key)
+            if agent is None:
+                agent = self._agents[key] = AgentRef(cls, rtype, provider)
+        container = el.get("container")
+        if container is not None:
+            container = strings.setdefault(container, container)
+        return ResourceHistory(strings.setdefault(rid, rid), agent, tuple(ops), container=container)
+
+    def _op(self, el: etree._Element) -> OpRecord | None:
+        # The hot loop of a big status section: plain dict work, diagnostics only on the slow path.
+        attrib = el.attrib
+        ok = True
+        for name in _OP_REQUIRED:
+            if not attrib.get(name):
+                self.r.required(el, name)
+                ok = False
+        strings, numbers = self._strings, self._numbers
+        values: dict[str, object] = {}
+        extra: list[tuple[str, str]] = []
+        for key, raw in attrib.items():
+            spec = OP_FIELDS.get(key)
+            if spec is None:
+                extra.append((strings.setdefault(key, key), strings.setdefault(raw, raw)))
+            elif not spec[1]:
+                values[spec[0]] = strings.setdefault(raw, raw)
+            else:
+                number = numbers.get(raw)
+                if number is None:
+                    number = _int_or_none(raw)
+                    if number is None:
+                        self.r.integer(el, key)  # reports the malformed value
+                        ok = False
+                        continue
+                    numbers[raw] = number
                 values[spec[0]] = number
-    if not ok:
-        return None
-    return OpRecord(extra=tuple(extra), **values)  # type: ignore[arg-type]
+        if not ok:
+            return None
+        if extra:
+            kept = tuple(extra)
+            values["extra"] = self._extras.setdefault(kept, kept)
+        return OpRecord(**values)  # type: ignore[arg-type]
 
 
 def _int_or_none(raw: str) -> int | None:

@@ -11,6 +11,7 @@ Imports only hastack.errors and hastack.model.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,8 +30,8 @@ _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, 
                        remove_comments=True, remove_pis=True, huge_tree=False, recover=False)
 
 
-def parse_xml(data: str | bytes, source: str) -> etree._Element:
-    """Parse a document; malformed input raises ConfigError at the offending line:column."""
+def document_bytes(data: str | bytes, source: str) -> bytes:
+    """The UTF-8 bytes lxml is given for data; text that cannot be encoded raises ConfigError."""
     try:
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     except UnicodeEncodeError as exc:  # lone surrogates in a str
@@ -40,23 +41,44 @@ def parse_xml(data: str | bytes, source: str) -> etree._Element:
         # lxml refuses str input that carries an encoding declaration; we parse our own UTF-8 bytes,
         # so drop the declaration's encoding rather than trusting it.
         raw = re.sub(rb"^(\s*<\?xml[^>]*?)\sencoding=(\"[^\"]*\"|'[^']*')", rb"\1", raw, count=1)
+    return raw
+
+
+def parse_xml(data: str | bytes, source: str) -> etree._Element:
+    """Parse a document; malformed input raises ConfigError at the offending line:column."""
+    raw = document_bytes(data, source)
     parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
         root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (0, 0)
-        text = _line_of(raw, line)
-        msg = (exc.msg or "not well-formed").split(", line ")[0]
-        c = Collector()
-        c.error(f"XML is not well-formed: {msg}", SourceLocation(source, line or 0, column or 0),
-                hint="fix the XML syntax; every element must be closed and attribute values quoted",
-                source_line=text)
-        raise ConfigError(c.diagnostics) from None
+        raise ConfigError(_syntax_error(exc, raw, source)) from None
     except (ValueError, etree.LxmlError) as exc:  # e.g. input that is not text at all
         raise ConfigError(_single(f"cannot read XML: {exc}", SourceLocation(source))) from None
     if root is None:
         raise ConfigError(_single("the document is empty", SourceLocation(source)))
     return root
+
+
+def stream_xml(raw: bytes, tag: str) -> etree.iterparse:
+    """lxml.iterparse over raw reporting the end of every element named tag; `.root` when done.
+
+    For reading a big document without holding its whole tree: the caller may process an
+    element and remove it from its parent before the parser reads on. The parser options are
+    parse_xml's. Malformed input raises lxml's exceptions while iterating; parse_xml(raw)
+    turns the same input into the ConfigError to report.
+    """
+    return etree.iterparse(io.BytesIO(raw), events=("end",), tag=tag, **_PARSER_OPTIONS)
+
+
+def _syntax_error(exc: etree.XMLSyntaxError, raw: bytes, source: str) -> list[Diagnostic]:
+    line, column = exc.position if exc.position else (0, 0)
+    text = _line_of(raw, line)
+    msg = (exc.msg or "not well-formed").split(", line ")[0]
+    c = Collector()
+    c.error(f"XML is not well-formed: {msg}", SourceLocation(source, line or 0, column or 0),
+            hint="fix the XML syntax; every element must be closed and attribute values quoted",
+            source_line=text)
+    return c.diagnostics
 
 
 def _single(message: str, location: SourceLocation) -> list[Diagnostic]:
@@ -74,32 +96,67 @@ def _line_of(raw: bytes, line: int) -> str:
     return lines[line - 1].decode("utf-8", errors="replace").rstrip("\r")[:200]
 
 
+class SourceText:
+    """The lines of a document, found only as far as a location needs them.
+
+    Splitting a 160 MB status section into a list of lines costs more memory than the model
+    read from it, and locations are wanted for the configuration section (at the top) and
+    for the rare diagnostic: line starts are searched on demand and remembered.
+    """
+
+    def __init__(self, data: str | bytes) -> None:
+        self._data = data
+        self._newline: str | bytes = "\n" if isinstance(data, str) else b"\n"
+        self._starts = [0]  # offsets where lines 1, 2, ... begin, as far as searched
+        self._complete = False
+
+    def line(self, number: int) -> str | None:
+        """Line `number` (1-based) without its newline, None past the end."""
+        if number <= 0:
+            return None
+        starts = self._starts
+        while len(starts) <= number and not self._complete:
+            end = self._data.find(self._newline, starts[-1])  # type: ignore[arg-type]
+            if end < 0:
+                self._complete = True
+            else:
+                starts.append(end + 1)
+        if number > len(starts):
+            return None
+        end = starts[number] - 1 if number < len(starts) else len(self._data)
+        text = self._data[starts[number - 1]:end]
+        return text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+
+
 @dataclass
 class Reader:
     """One import run: the source text for locations, the id index and the diagnostics found."""
 
     source: str
-    text_lines: list[str]
+    text: SourceText
     diag: Collector = field(default_factory=Collector)
     # id -> element, for resolving id-ref (configuration section only).
     ids: dict[str, etree._Element] = field(default_factory=dict)
 
     @classmethod
     def for_document(cls, data: str | bytes, source: str) -> Reader:
-        text = data if isinstance(data, str) else bytes(data).decode("utf-8", errors="replace")
-        return cls(source, text.split("\n"))
+        return cls(source, SourceText(data if isinstance(data, str) else bytes(data)))
+
+    def with_own_diagnostics(self) -> Reader:
+        """A reader of the same document collecting its diagnostics apart (merged by the caller)."""
+        return Reader(self.source, self.text, Collector(), self.ids)
 
     # --- locations -------------------------------------------------------------------------
 
     def where(self, el: etree._Element, attr: str | None = None) -> SourceLocation:
         """Line and column of an element's start tag (or of one of its attributes)."""
         line = el.sourceline or 0
-        if line <= 0 or line > len(self.text_lines):
+        if line <= 0 or self.text.line(line) is None:
             return SourceLocation(self.source, max(line, 0), 0)
         # libxml2 reports the line where the start tag ends: look back for where it begins.
         pattern = re.compile(r"<" + re.escape(str(el.tag)) + r"(?=[\s/>]|$)")
         for ln in range(line, max(0, line - 40), -1):
-            text = self.text_lines[ln - 1]
+            text = self.text.line(ln) or ""
             hits = list(pattern.finditer(text))
             if hits:
                 col = hits[-1].start()
@@ -113,16 +170,15 @@ class Reader:
     def _find_attr(self, line: int, col: int, end_line: int, attr: str) -> tuple[int, int] | None:
         pattern = re.compile(r"(?<![\w:.-])" + re.escape(attr) + r"\s*=")
         for ln in range(line, end_line + 1):
-            text = self.text_lines[ln - 1]
+            text = self.text.line(ln) or ""
             m = pattern.search(text, col if ln == line else 0)
             if m:
                 return ln, m.start()
         return None
 
     def source_line(self, loc: SourceLocation) -> str:
-        if 0 < loc.line <= len(self.text_lines):
-            return self.text_lines[loc.line - 1].rstrip("\r")[:200]
-        return ""
+        text = self.text.line(loc.line)
+        return "" if text is None else text.rstrip("\r")[:200]
 
     # --- diagnostics ---------------------------------------------------------------------------
 

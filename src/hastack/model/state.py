@@ -6,6 +6,9 @@ node attributes (fail counts, promotion scores, standby) — the input the
 scheduler reads alongside the configuration.
 
 Imports nothing of hastack beyond the model and errors.
+
+The records use __slots__: a big status section holds hundreds of thousands of
+OpRecords, and a slotted record is a fifth of the size of one with a __dict__.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from types import MappingProxyType
 from hastack.model.values import AgentRef
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpRecord:
     """One lrm_rsc_op: the result of one operation of one resource on one node."""
 
@@ -59,7 +62,7 @@ class OpRecord:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResourceHistory:
     """lrm_resource: all recorded operations of one resource (instance) on one node."""
 
@@ -69,7 +72,7 @@ class ResourceHistory:
     container: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeState:
     """node_state: membership facts, operation history and transient attributes of one node."""
 
@@ -99,7 +102,7 @@ class NodeState:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClusterState:
     """The status section plus the header facts the scheduler uses."""
 
