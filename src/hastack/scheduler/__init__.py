@@ -50,6 +50,8 @@ def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized:
     orderer.configured()
     for r in u.resources:
         orderer.internal(r)
+    for probe, top, flags in builder.probe_orders:
+        orderer.rsc_order(probe, "", top, "start", flags)
     builder.fencing()
     orderer.apply()
     summary = tuple(summary_lines(g, u.resources, u.options.stonith_action))

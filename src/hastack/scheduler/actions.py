@@ -45,6 +45,7 @@ class ActionBuilder:
         self.g = g
         self.opts = u.options
         self.fence_ops: dict[str, Act] = {}
+        self.probe_orders: list[tuple[Act, WRsc, O]] = []  # probe before the (top) resource's start
 
     # --- custom_action -----------------------------------------------------------
     def custom(self, rsc: WRsc, task: str, node: WNode | None, optional: bool, interval_ms: int = 0) -> Act:
@@ -340,25 +341,43 @@ class ActionBuilder:
 
     # --- probes ------------------------------------------------------------------------------
     def probes(self) -> None:
+        """pcmk__schedule_probes: a one-shot monitor wherever a resource's state is unknown;
+        a start waits for it, and cannot run before an unrunnable probe of a stopped resource."""
         if not self.opts.probes:
             return
         for node in self.u.nodes:
-            if not node.online or node.unclean or node.pending or node.shutdown:
+            if not node.online or node.unclean:
                 continue
             for r in self.u.resources:
-                for p in r.primitives():
-                    if p.orphan or node.uname in p.known_on:
-                        continue
-                    cp = p.clone_parent()
-                    if cp is not None and not cp.unique:
-                        if any(node.uname in q.known_on for inst in cp.children for q in inst.primitives()
-                               if q.id.rsplit(":", 1)[0] == p.id.rsplit(":", 1)[0]):
-                            continue
-                    a = self.custom(p, "monitor", node, False, 0)
-                    a.runnable = True
-                    a.needs = "nothing"
-                    if cp is not None and not cp.unique:
-                        break
+                self._probe(r, node)
+
+    def _probe(self, r: WRsc, node: WNode) -> bool:
+        if r.variant == "clone" and not r.unique:
+            # probe_anonymous_clone: one probe, unless any instance is known there
+            for inst in r.children:
+                if any(node.uname in p.known_on for p in inst.primitives()):
+                    return False
+            child = next((c for c in r.children if node in c.running_on), None) or next(
+                (c for c in r.children if any(p.allocated_to is node for p in c.primitives())), None)
+            if child is None and r.children:
+                child = r.children[0]
+            return self._probe(child, node) if child is not None else False
+        if r.children:
+            created = False
+            for c in r.children:
+                created |= self._probe(c, node)
+            return created
+        if r.orphan or node.uname in r.known_on:
+            return False
+        probe = self.custom(r, "monitor", node, False, 0)
+        top = r.top()
+        if top.variant != "clone":
+            top = r
+        flags = O.OPTIONAL
+        if not probe.runnable and not r.running_on:
+            flags |= O.RUNNABLE_LEFT
+        self.probe_orders.append((probe, top, flags))
+        return True
 
     def early(self, changes: list, unpack_stops: list) -> None:  # type: ignore[type-arg]
         """Actions Pacemaker creates before assignment: recovery stops found while unpacking
