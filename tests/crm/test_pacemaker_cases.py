@@ -9,6 +9,7 @@ expressions, and the boolean-op of a rule with a single expression.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from hastack.crm import canonical, parse, render
 from hastack.model.config import DateExpression, Expression, Rule
 
-CASES = sorted(Path("/work/shared/pacemaker-cases/xml").glob("*.xml"))
+CASES = sorted((Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases/xml").glob("*.xml"))
 
 
 def _spellable(x: object) -> object:
