@@ -9,6 +9,7 @@ expressions, and the boolean-op of a rule with a single expression.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 from pathlib import Path
 
@@ -35,9 +36,8 @@ def _spellable(x: object) -> object:
     return x
 
 
-@pytest.mark.skipif(not CASES, reason="shared/pacemaker-cases not present")
 def test_every_regression_cib_survives_crm_round_trip() -> None:
-    cib = pytest.importorskip("hastack.cib")
+    cib = importlib.import_module("hastack.cib")
     exact = 0
     for path in CASES:
         config = canonical(cib.load_cib_file(str(path)).config)
