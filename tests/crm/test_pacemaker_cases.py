@@ -38,6 +38,7 @@ def _spellable(x: object) -> object:
 
 def test_every_regression_cib_survives_crm_round_trip() -> None:
     cib = importlib.import_module("hastack.cib")
+    assert len(CASES) == 180, "shared/pacemaker-cases/xml should hold the 180 regression cases"
     exact = 0
     for path in CASES:
         config = canonical(cib.load_cib_file(str(path)).config)
