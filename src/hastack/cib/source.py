@@ -1,6 +1,7 @@
 """The XML input of a CIB import: safe parsing, locations, and typed attribute access.
 
-Owns turning bytes into an lxml tree (or a ConfigError naming line and column),
+Owns turning bytes into an lxml tree (or a ConfigError naming line and column)
+or into a stream of elements (for the big status section),
 finding the line:column of an element or attribute for messages, and reading
 attribute values as scores, durations, roles, booleans and integers with a
 diagnostic -- never an exception -- when a value is malformed. Every reader
@@ -137,6 +138,7 @@ class Reader:
     diag: Collector = field(default_factory=Collector)
     # id -> element, for resolving id-ref (configuration section only).
     ids: dict[str, etree._Element] = field(default_factory=dict)
+    _start_tags: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def for_document(cls, data: str | bytes, source: str) -> Reader:
@@ -144,7 +146,7 @@ class Reader:
 
     def with_own_diagnostics(self) -> Reader:
         """A reader of the same document collecting its diagnostics apart (merged by the caller)."""
-        return Reader(self.source, self.text, Collector(), self.ids)
+        return Reader(self.source, self.text, Collector(), self.ids, self._start_tags)
 
     # --- locations -------------------------------------------------------------------------
 
@@ -154,7 +156,10 @@ class Reader:
         if line <= 0 or self.text.line(line) is None:
             return SourceLocation(self.source, max(line, 0), 0)
         # libxml2 reports the line where the start tag ends: look back for where it begins.
-        pattern = re.compile(r"<" + re.escape(str(el.tag)) + r"(?=[\s/>]|$)")
+        tag = str(el.tag)
+        pattern = self._start_tags.get(tag)
+        if pattern is None:
+            pattern = self._start_tags[tag] = re.compile(r"<" + re.escape(tag) + r"(?=[\s/>]|$)")
         for ln in range(line, max(0, line - 40), -1):
             text = self.text.line(ln) or ""
             hits = list(pattern.finditer(text))

@@ -53,7 +53,7 @@ class OpRecord:
         """The rc the controller expected, from transition-key `action:transition:target_rc:uuid`."""
         if not self.transition_key:
             return None
-        parts = self.transition_key.split(":")
+        parts = self.transition_key.split(":", 3)
         if len(parts) >= 3:
             try:
                 return int(parts[2])
