@@ -44,13 +44,7 @@ def cli() -> None:
 
 def _register() -> None:
     for module_name, attr in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name == module_name:
-                continue  # subcommand not built yet
-            raise
-        cli.add_command(getattr(module, attr))
+        cli.add_command(getattr(importlib.import_module(module_name), attr))
 
 
 _register()
