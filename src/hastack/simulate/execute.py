@@ -12,7 +12,8 @@ next `schedule()` sees the cluster as it would be after the transition:
   that the recorded definition matches the configuration;
 - a probe (monitor, interval 0) returns "not running" (rc 7), unless the
   scheduler knows the resource active on that node (then 0, or 8 promoted);
-  a recurring monitor of the Promoted role returns 8; everything else 0;
+  a recurring monitor of an instance placed in the Promoted role returns 8;
+  everything else 0;
 - fencing takes the node out cleanly (in_ccm=false, crmd=offline, join and
   expected down) and clears its operation history and transient attributes,
   as the controller does once a fence is confirmed;
@@ -24,6 +25,13 @@ is recorded as `RSC_last_failure_0` (and as `RSC_last_0` for a one-shot
 operation), bumps `fail-count-RSC#TASK_INTERVAL` and sets `last-failure-...`
 (not for rc 0, nor for a probe's rc 7), and aborts the transition: no further
 action is started, as crm_simulate stops firing synapses once one failed.
+Which of several actions that were ready together ran before the failure
+follows hastack's action order, which is not always Pacemaker's graph order
+(tests/simulate_exec lists the regression cases where that shows).
+
+Order: actions run in passes over the `after` edges; a recurring monitor also
+waits for its resource's start/promote/demote on the same node, an ordering
+Pacemaker always makes but the Transition does not list.
 
 Where the history goes: a clone instance's result goes to the history entry
 the node already has for it (the name the scheduler found it under, else the
