@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -128,3 +129,13 @@ def test_every_printed_line_goes_through_the_mask(capsys: pytest.CaptureFixture[
     out.echo("params password=hunter22")
     out.heading("a hunter22 heading")
     assert "hunter22" not in capsys.readouterr().out
+
+
+def test_without_pacemaker_the_demo_still_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no crm_simulate, no crm_verify
+    result = CliRunner().invoke(demo, [])
+    assert result.exit_code == 0, result.output
+    assert "crm_simulate is not installed" in result.output
+    assert "Converged: scheduling again gives an empty transition." in result.output
+    assert "g_mysql: node1 -> node2" in result.output
+    assert "secret" not in result.output
