@@ -35,7 +35,7 @@ from lxml import etree
 
 from hastack.cib.read_config import read_configuration
 from hastack.cib.read_status import StatusReading, read_header
-from hastack.cib.source import Reader, document_bytes, elements, parse_xml, stream_xml
+from hastack.cib.source import Reader, ElementStream, document_bytes, elements, parse_xml
 from hastack.errors import Diagnostic, HastackError
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
@@ -118,8 +118,8 @@ def _stream_status(r: Reader, raw: bytes) -> tuple[etree._Element, list[tuple[et
     the reading of each <status> streamed through, its diagnostics kept apart.
     """
     streamed: list[tuple[etree._Element, StatusReading]] = []
-    events = stream_xml(raw, "node_state")
-    for _, el in events:
+    stream = ElementStream(raw, "node_state")
+    for el in stream:
         status = el.getparent()
         if status is None or status.tag != "status":
             continue
@@ -138,8 +138,9 @@ def _stream_status(r: Reader, raw: bytes) -> tuple[etree._Element, list[tuple[et
                 break
         for child in done:
             status.remove(child)
-    root: etree._Element = events.root
-    return root, streamed
+    if stream.root is None:
+        raise ValueError("no root element")  # parse_xml reports it
+    return stream.root, streamed
 
 
 def load_cib_file(path: str | os.PathLike[str]) -> Cib:

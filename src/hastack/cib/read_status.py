@@ -14,11 +14,6 @@ not indexed. Imports the model and the cib reader helpers only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import fields
-from operator import itemgetter
-from typing import Any
-
 from lxml import etree
 
 from hastack.cib.ids import DEFAULT_SCHEMA
@@ -83,8 +78,6 @@ class StatusReading:
         self.nodes: dict[str, NodeState] = {}
         self._strings: dict[str, str] = {}
         self._numbers = _Numbers()
-        self._ints: dict[int, int] = {}
-        self._layouts: dict[tuple[str, ...], _OpLayout] = {}
         self._extras: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
         self._agents: dict[tuple[str, str, str | None], AgentRef] = {}
 
@@ -166,39 +159,30 @@ class StatusReading:
         return ResourceHistory(strings.setdefault(rid, rid), agent, tuple(ops), container=container)
 
     def _op(self, el: etree._Element) -> OpRecord | None:
-        # The hot loop of a big status section. Operations written by one controller list the
-        # same attributes in the same order: each order is planned once (_OpLayout), and a
-        # record is then made by C-level list work. An operation that is missing a required
-        # value or has a malformed number goes the checked way, which reports it.
-        items = el.items()
-        if not items:
+        # The hot loop of a big status section: one pass over the attributes, expecting a
+        # well-formed operation; anything missing or malformed goes the checked way, which
+        # reports it. Repeated values (names, digests, op ids, numbers) are shared.
+        strings, numbers = self._strings, self._numbers
+        values: dict[str, object] = {}
+        extra: list[tuple[str, str]] = []
+        for key, raw in el.items():
+            spec = OP_FIELDS.get(key)
+            if spec is None:
+                extra.append((strings.setdefault(key, key), strings.setdefault(raw, raw)))
+            elif not spec[1]:
+                values[spec[0]] = strings.setdefault(raw, raw)
+            else:
+                number = numbers[raw]
+                if number is None:
+                    return self._op_checked(el)
+                values[spec[0]] = number
+        if not (values.get("id") and values.get("operation") and "call_id" in values and "rc_code" in values
+                and "op_status" in values):
             return self._op_checked(el)
-        keys, raws = zip(*items)
-        layout = self._layouts.get(keys)
-        if layout is None:
-            layout = self._layouts[keys] = _OpLayout(keys)
-        if not layout.complete:
-            return self._op_checked(el)
-        strings = self._strings
-        values = list(map(strings.setdefault, raws, raws))
-        if not all(layout.required(values)):
-            return self._op_checked(el)
-        texts = layout.numbers(values)
-        if "_" in "".join(texts):  # int() takes 1_000; Pacemaker does not
-            return self._op_checked(el)
-        try:
-            numbers = list(map(int, texts))
-        except ValueError:
-            return self._op_checked(el)
-        numbers = list(map(self._ints.setdefault, numbers, numbers))
-        extra: tuple[tuple[str, str], ...] = ()
-        if layout.extra_keys:
-            extra = tuple(zip(layout.extra_keys, layout.extra_values(values)))
-            extra = self._extras.setdefault(extra, extra)
-        values.extend(numbers)
-        values.extend(_OP_DEFAULTS)
-        values.append(extra)
-        return OpRecord(*layout.arguments(values))
+        if extra:
+            kept = tuple(extra)
+            values["extra"] = self._extras.setdefault(kept, kept)
+        return OpRecord(**values)  # type: ignore[arg-type]
 
     def _op_checked(self, el: etree._Element) -> OpRecord | None:
         """One lrm_rsc_op, reporting every missing or malformed value."""
@@ -240,44 +224,6 @@ class _Numbers(dict[str, "int | None"]):
         if number is not None:
             self[raw] = number
         return number
-
-
-_OP_RECORD_FIELDS = fields(OpRecord)
-_OP_DEFAULTS = tuple(f.default for f in _OP_RECORD_FIELDS)
-
-
-class _OpLayout:
-    """For one order of lrm_rsc_op attribute names: where each OpRecord argument comes from.
-
-    The values of an operation (interned strings, in attribute order) are extended with its
-    converted numbers, then every field's default, then its extra tuple; `arguments` picks
-    OpRecord's positional arguments from that list.
-    """
-
-    def __init__(self, keys: tuple[str, ...]) -> None:
-        at = {key: i for i, key in enumerate(keys)}
-        self.complete = all(name in at for name in _OP_REQUIRED)
-        self.required = _picker([at.get(name, 0) for name in _OP_REQUIRED])
-        number_keys = [key for key in keys if key in OP_FIELDS and OP_FIELDS[key][1]]
-        self.numbers = _picker([at[key] for key in number_keys])
-        self.extra_keys = tuple(key for key in keys if key not in OP_FIELDS)
-        self.extra_values = _picker([at[key] for key in self.extra_keys])
-        source = {OP_FIELDS[key][0]: at[key] for key in keys if key in OP_FIELDS and not OP_FIELDS[key][1]}
-        source.update((OP_FIELDS[key][0], len(keys) + j) for j, key in enumerate(number_keys))
-        defaults = len(keys) + len(number_keys)
-        source["extra"] = defaults + len(_OP_RECORD_FIELDS)
-        index = [source.get(f.name, defaults + j) for j, f in enumerate(_OP_RECORD_FIELDS)]
-        self.arguments = _picker(index)
-
-
-def _picker(indexes: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
-    """itemgetter that always returns a tuple."""
-    if len(indexes) == 1:
-        only = indexes[0]
-        return lambda values: (values[only],)
-    if not indexes:
-        return lambda values: ()
-    return itemgetter(*indexes)
 
 
 def _int_or_none(raw: str) -> int | None:

@@ -12,7 +12,6 @@ Imports only hastack.errors and hastack.model.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -60,15 +59,33 @@ def parse_xml(data: str | bytes, source: str) -> etree._Element:
     return root
 
 
-def stream_xml(raw: bytes, tag: str) -> etree.iterparse:
-    """lxml.iterparse over raw reporting the end of every element named tag; `.root` when done.
+class ElementStream:
+    """The elements named tag of a document, each as soon as its end tag is read; `root` when done.
 
     For reading a big document without holding its whole tree: the caller may process an
-    element and remove it from its parent before the parser reads on. The parser options are
-    parse_xml's. Malformed input raises lxml's exceptions while iterating; parse_xml(raw)
-    turns the same input into the ConfigError to report.
+    element and remove it from its parent before the parser reads on (it reads ahead up to
+    CHUNK bytes, so later elements may be complete already, or half read). The parser
+    options are parse_xml's. Malformed input raises lxml's exceptions while iterating;
+    parse_xml turns the same input into the ConfigError to report.
     """
-    return etree.iterparse(io.BytesIO(raw), events=("end",), tag=tag, **_PARSER_OPTIONS)
+
+    CHUNK = 1 << 20  # libxml2 refuses a single push of more than 10 MB without huge_tree
+
+    def __init__(self, raw: bytes, tag: str) -> None:
+        self._raw = raw
+        self._tag = tag
+        self.root: etree._Element | None = None
+
+    def __iter__(self) -> Iterator[etree._Element]:
+        parser = etree.XMLPullParser(events=("end",), tag=self._tag, **_PARSER_OPTIONS)
+        raw, chunk = self._raw, self.CHUNK
+        for start in range(0, len(raw), chunk):
+            parser.feed(raw[start:start + chunk])
+            for _, el in parser.read_events():
+                yield el
+        self.root = parser.close()
+        for _, el in parser.read_events():
+            yield el
 
 
 def _syntax_error(exc: etree.XMLSyntaxError, raw: bytes, source: str) -> list[Diagnostic]:
