@@ -8,7 +8,7 @@ scheduler reads alongside the configuration.
 Imports nothing of hastack beyond the model and errors.
 
 The records use __slots__: a big status section holds hundreds of thousands of
-OpRecords, and a slotted record is a fifth of the size of one with a __dict__.
+OpRecords (216 bytes each slotted, 280 with a __dict__ on CPython 3.11).
 """
 
 from __future__ import annotations
