@@ -39,7 +39,10 @@ STATE_DIFFERS = {
 }
 
 
-def _view(config: Configuration, state: ClusterState) -> tuple[Counter[tuple[str, str, str]], set[tuple[str, bool, bool]]]:
+View = tuple[Counter[tuple[str, str, str]], set[tuple[str, bool, bool]]]
+
+
+def _view(config: Configuration, state: ClusterState) -> View:
     v = observe(config, state)
     active = Counter((i.rsc, i.node, i.role.value) for i in v.instances if i.role.value != "Stopped")
     nodes = {(n.uname, n.online, n.unclean) for n in v.nodes}

@@ -334,7 +334,8 @@ def _both_schedulers(out: Out, pcmk: Pacemaker, config: Configuration, state: Cl
     first = schedule(config, state, NOW)
     out.echo("hastack's own scheduler (hastack simulate --crm guide.crm):")
     _summary(out, first.summary)
-    _compare(out, first.summary, pcmk.summary(config, state), "on hastack's CIB XML export (crm_simulate -x guide.xml -S)")
+    _compare(out, first.summary, pcmk.summary(config, state),
+             "on hastack's CIB XML export (crm_simulate -x guide.xml -S)")
     out.echo("(g_mysql and g_rabbitmq wait for a promoted DRBD instance: the drbd agent sets the promotion\n"
              " scores at runtime; section 5 plays that part.)")
 
