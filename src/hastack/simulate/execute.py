@@ -259,13 +259,31 @@ def _prerequisites(actions: list[Action]) -> dict[int, set[int]]:
     return out
 
 
-def _order(actions: list[Action]) -> Iterable[Action]:
-    """Fire in passes, as a graph runner does: each pass starts, in id order, every action whose
+def _graph_rank(u: Unpacked) -> dict[str, int]:
+    """Resources in the order Pacemaker lists their actions in the graph: top-level resources in
+    configuration order, a group's or clone's own actions before its members'."""
+    rank: dict[str, int] = {}
+
+    def walk(r: WRsc) -> None:
+        rank.setdefault(r.id, len(rank))
+        for c in r.children:
+            walk(c)
+
+    for r in u.resources:
+        walk(r)
+    return rank
+
+
+def _order(actions: list[Action], rank: Mapping[str, int]) -> Iterable[Action]:
+    """Fire in passes, as a graph runner does: each pass starts, in graph order, every action whose
     scheduled prerequisites are complete (the results of this pass count at once, as in
-    crm_simulate where every action completes synchronously). Stops when nothing more is ready."""
+    crm_simulate where every action completes synchronously). Stops when nothing more is ready.
+    Graph order: by resource (see _graph_rank), a resource's newest action first, then the
+    actions of no resource (fencing)."""
     pre = _prerequisites(actions)
     done: set[int] = set()
-    pending = sorted(actions, key=lambda a: a.id)
+    last = len(rank)
+    pending = sorted(actions, key=lambda a: (rank.get(a.rsc, last) if a.rsc else last + 1, -a.id))
     while pending:
         fired = False
         rest = []
@@ -289,7 +307,7 @@ def execute(config: Configuration, state: ClusterState, transition: Transition, 
     actions = scheduled(transition)
     results: list[Result] = []
     started: set[int] = set()
-    for a in _order(actions):
+    for a in _order(actions, _graph_rank(u)):
         started.add(a.id)
         if a.pseudo:
             continue
