@@ -255,7 +255,8 @@ def _play(out: Out, pcmk: Pacemaker, config: Configuration, state: ClusterState)
              "probe finds nothing running) and recorded in the nodes' operation history; then the\n"
              "scheduler runs again on the new state, until it has nothing left to do.")
     state, steps, _ = converge(config, state, NOW)
-    _steps(out, steps, 1)
+    _steps(out, steps, 1, lines=False)
+    out.echo("(its changes are the summary of section 4)")
     out.echo()
     out.echo("DRBD now runs on both nodes, unpromoted: no instance has a promotion score, so g_mysql and\n"
              "g_rabbitmq (colocated with the Promoted DRBD instance) cannot start. On a real cluster the drbd\n"
@@ -296,7 +297,7 @@ def _failover(out: Out, pcmk: Pacemaker, config: Configuration, state: ClusterSt
     _compare(out, recovery.summary, pcmk.summary(config, state, ["--node-fail", "node1"]),
              "crm_simulate --node-fail node1 on the same state")
     for rsc in ("g_services_api", "p_mysql"):
-        out.sub(f"Why {rsc} runs where it runs: hastack explain {rsc} --node-fail node1")
+        out.sub(f"Why {rsc} runs where it runs, once node1 has failed (hastack explain {rsc})")
         text = explain(config, recovery, rsc)
         if rsc == "g_services_api":
             text = _first_block(text)
