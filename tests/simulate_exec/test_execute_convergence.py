@@ -24,6 +24,7 @@ def case_names() -> list[str]:
     lines = (CASES / "INDEX.tsv").read_text().splitlines()[1:]
     return [ln.split("\t")[0] for ln in lines if ln.strip()]
 
+
 _BLOCKED = "actions Pacemaker wants stay blocked"
 NOT_CONVERGING = {
     "asymmetrical-order-restart": f"{_BLOCKED}: Start sleep_b due to unrunnable sleep_a start",
@@ -51,14 +52,7 @@ NOT_CONVERGING = {
             "child_rsc2:1 and child_rsc4:1 again",
 }
 
-# The scheduler bug behind the first entry (see test_execute_vs_crm_simulate.py's xfail test) is in
-# three more cases (asymmetrical-order-restart, bug-5014-A-stopped-B-stopped,
-# bug-5014-CthenAthenB-C-stopped), where the bogus monitor happens to run before the resource's stop.
-_MONITOR_BUG = ("scheduler bug: a recurring monitor stays required and runnable although its resource's "
-                "start is unrunnable (in Pacemaker the start->monitor ordering makes it unrunnable); "
-                "executing it records the resource as running")
 HASTACK_DIFFERS = {
-    "bug-5014-GROUP-A-stopped-B-stopped": _MONITOR_BUG,
     "complex_enforce_colo": "scheduler disagreement on a new input: on the executed state hastack starts "
                             "neutron-dhcp-agent:0..2 where Pacemaker reports swift-object-expirer blocked "
                             "(hastack disagrees on crm_simulate's own executed state too)",

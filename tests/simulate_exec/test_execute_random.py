@@ -2,9 +2,7 @@
 
 The clusters come from the scheduler's differential generator (tests/scheduler/cibgen.py, loaded by
 path). For each one whose first transition hastack and Pacemaker agree on, the executed states must
-show the same active resources and the next Transition Summaries must be equal -- except where the
-known scheduler bug shows (a recurring monitor left runnable although its resource's start is not:
-executing it records the resource as running; pinned by a strict xfail test elsewhere).
+show the same active resources and the next Transition Summaries must be equal.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from hastack.cib import load_cib_file, parse_cib
-from hastack.scheduler import Transition, schedule
+from hastack.scheduler import schedule
 from hastack.simulate.execute import execute
 from hastack.simulate.status import observe
 
@@ -64,12 +62,6 @@ def _active(config: Any, state: Any) -> Counter[tuple[str, str, str]]:
                    if i.role.value != "Stopped")
 
 
-def _monitor_bug(t: Transition) -> bool:
-    blocked = {(a.rsc, a.node) for a in t.actions if a.task == "start" and not a.optional and not a.runnable}
-    return any(a.task == "monitor" and a.interval_ms and not a.optional and a.runnable and (a.rsc, a.node) in blocked
-               for a in t.actions)
-
-
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(CIBGEN.scenarios(max_nodes=5, max_prims=12))
@@ -89,8 +81,8 @@ def test_random_clusters_execute_like_crm_simulate(scenario: Any) -> None:
     cib = parse_cib(xml)
     now = cib.state.execution_date or 0
     t = schedule(cib.config, cib.state, now)
-    if sorted(t.summary) != _summary(first.stdout) or _monitor_bug(t):
-        return  # the schedulers differ already (the differential tests' business), or the known bug
+    if sorted(t.summary) != _summary(first.stdout):
+        return  # the schedulers differ already (the differential tests' business)
     done = execute(cib.config, cib.state, t, now)
     assert _active(cib.config, done.state) == _active(theirs.config, theirs.state)
     assert sorted(schedule(cib.config, done.state, now).summary) == _summary(again.stdout)

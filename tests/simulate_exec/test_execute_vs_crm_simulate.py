@@ -28,10 +28,7 @@ from hastack.simulate.status import observe
 
 CASES = Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases"
 
-_MONITOR_BUG = ("scheduler bug: a required, runnable recurring monitor of a resource whose start is "
-                "unrunnable is executed and records the resource as running")
 STATE_DIFFERS = {
-    "bug-5014-GROUP-A-stopped-B-stopped": _MONITOR_BUG,
     "inc6": "the input has duplicate lrm_resource entries per node, which crm_simulate's CIB merges",
 }
 
@@ -169,10 +166,6 @@ def test_a_failed_start_matches_crm_simulate_on_every_case(tmp_path: Path, summa
 
 # --- what the executor relies on in the scheduler's Transition -----------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="scheduler bug, reported: a recurring monitor stays required and runnable "
-                   "when its resource's start on that node is unrunnable (asymmetrical-order-restart, "
-                   "bug-5014-A-stopped-B-stopped, bug-5014-CthenAthenB-C-stopped, "
-                   "bug-5014-GROUP-A-stopped-B-stopped)")
 def test_no_runnable_monitor_waits_on_an_unrunnable_start() -> None:
     bad = []
     for name in _case_names():

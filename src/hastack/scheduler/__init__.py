@@ -48,6 +48,8 @@ def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized:
     builder.build()
     orderer = Orderer(config, builder, assigner)
     orderer.configured()
+    for rsc, task, monitor, flags in builder.monitor_orders:
+        orderer.rsc_order(rsc, task, monitor, "", flags)
     for r in u.resources:
         orderer.internal(r)
     for probe, top, flags in builder.probe_orders:

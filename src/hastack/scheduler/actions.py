@@ -46,6 +46,9 @@ class ActionBuilder:
         self.opts = u.options
         self.fence_ops: dict[str, Act] = {}
         self.probe_orders: list[tuple[Act, WRsc, O]] = []  # probe before the (top) resource's start
+        # a recurring monitor after the actions that establish its role: (rsc, task, monitor, flags)
+        self.monitor_orders: list[tuple[WRsc, str, Act, O]] = []
+        self.monitors: list[Act] = []  # the recurring monitors, in creation order
 
     # --- custom_action -----------------------------------------------------------
     def custom(self, rsc: WRsc, task: str, node: WNode | None, optional: bool, interval_ms: int = 0) -> Act:
@@ -248,6 +251,14 @@ class ActionBuilder:
             a = self.custom(r, "monitor", node, optional, op.interval_ms)
             if start is not None and not start.runnable:
                 a.runnable = False
+            self.monitors.append(a)
+            if r.managed:
+                # Pacemaker also orders a reload first; hastack schedules no reloads
+                self.monitor_orders.append((r, "start", a, O.IMPLIES_THEN | O.RUNNABLE_LEFT))
+                if r.next_role == R.PROMOTED:
+                    self.monitor_orders.append((r, "promote", a, O.OPTIONAL | O.RUNNABLE_LEFT))
+                elif r.role == R.PROMOTED:
+                    self.monitor_orders.append((r, "demote", a, O.OPTIONAL | O.RUNNABLE_LEFT))
 
     # --- groups and clones ---------------------------------------------------------------
     def create_group(self, r: WRsc) -> None:

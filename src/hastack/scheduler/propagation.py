@@ -79,11 +79,23 @@ class Propagator:
                 self.update(a)
         finally:
             sys.setrecursionlimit(old_limit)
+        self.settle_monitors()
+
+    def settle_monitors(self) -> None:
+        """A recurring monitor cannot run before an unrunnable start/promote/demote it is ordered
+        after. Propagation can miss this when the start changed while being updated as a group or
+        clone member (its own successors are then not revisited); Pacemaker's graph never holds
+        such a monitor, so settle it here: one pass over the monitors' incoming orderings."""
+        for mon in self.b.monitors:
+            if mon.runnable and any(e[1] & O.RUNNABLE_LEFT and not e[0].runnable for e in mon.before):
+                mon.runnable = False
 
     def _apply_with_actions(self, first: WRsc | Act, ftask: str, then: WRsc | Act, ttask: str,
                             flags: O) -> None:
         firsts = [first] if isinstance(first, Act) else self.g.find(first, ftask, None)
         thens = [then] if isinstance(then, Act) else self.g.find(then, ttask, None)
+        if not firsts and isinstance(then, Act) and then.rsc is first:
+            return  # a resource's own missing action orders nothing (rsc_order_first)
         if not firsts and isinstance(first, WRsc) and first.variant == "primitive":
             firsts = [self.b.custom(first, ftask, None, True)]
         for f in firsts:
