@@ -451,8 +451,10 @@ class HistoryReader:
             r.role = R.STOPPED
         elif r.role < R.STARTED:
             _set_active(r)
+        # the role after the failure: Stopped for on-fail=stop; else a failed promote leaves the
+        # instance Unpromoted (Pacemaker's default fail_role for promote), anything else Started
         fail_role = R.STOPPED if action_on_fail == "stop" else (
-            R.UNPROMOTED if action_on_fail == "demote" else R.STARTED)
+            R.UNPROMOTED if action_on_fail == "demote" or task == "promote" else R.STARTED)
         if fail_role != R.STARTED and r.next_role < fail_role:
             r.next_role = fail_role
         if fail_role == R.STOPPED:
