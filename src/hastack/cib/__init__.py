@@ -137,6 +137,7 @@ def _stream_status(r: Reader, raw: bytes) -> tuple[etree._Element, list[tuple[et
             if child is el:
                 break
         for child in done:
+            child.clear()  # frees the subtree at once (no proxies left in it); removing moves it first
             status.remove(child)
     if stream.root is None:
         raise ValueError("no root element")  # parse_xml reports it
