@@ -29,6 +29,17 @@ NEXT = {
                  R.UNPROMOTED: R.UNPROMOTED, R.PROMOTED: R.PROMOTED},
 }
 
+def _recurring_ops(r: WRsc) -> list:  # type: ignore[type-arg]
+    """The enabled recurring monitors of a resource's definition, without any whose name and
+    interval another op repeats (Pacemaker's is_op_dup drops every one of them)."""
+    assert r.definition is not None
+    ops = [op for op in r.definition.ops if op.interval_ms > 0]
+    seen: dict[tuple[str, int], int] = {}
+    for op in ops:
+        seen[(op.name, op.interval_ms)] = seen.get((op.name, op.interval_ms), 0) + 1
+    return [op for op in ops if op.name == "monitor" and op.enabled and seen[(op.name, op.interval_ms)] == 1]
+
+
 # Which action takes a resource from one role to the next ("" = none needed).
 STEP = {
     (R.UNKNOWN, R.STOPPED): "stop",
@@ -223,42 +234,65 @@ class ActionBuilder:
         self.recurring(r)
 
     def recurring(self, r: WRsc) -> None:
-        """pcmk__create_recurring_actions: an (optional) start for every active role, then monitors."""
-        if r.block or r.allocated_to is None or r.allocated_to.maintenance:
-            return
-        if r.next_role == R.STOPPED and r.managed:
+        """pcmk__create_recurring_actions: monitors for the role a resource will have where it
+        will be active."""
+        if r.block or r.definition is None:
             return
         node = r.allocated_to
-        self.custom(r, "start", node, True)
-        if r.definition is None or r.next_role <= R.STOPPED:
-            return
-        for op in r.definition.ops:
-            if op.name != "monitor" or op.interval_ms <= 0 or not op.enabled:
+        start = None
+        if node is not None and not node.maintenance and (r.next_role != R.STOPPED or not r.managed):
+            start = self.custom(r, "start", node, True)
+        for op in _recurring_ops(r):
+            role = R.of(op.role) if op.role is not None else R.UNKNOWN
+            # role=Stopped monitors (Pacemaker's recurring_op_for_inactive) are not scheduled:
+            # they expect rc 7, which the Transition cannot express yet
+            if role != R.STOPPED and start is not None and node is not None:
+                self._monitor_active(r, start, node, role, op.interval_ms)
+
+    def _monitor_active(self, r: WRsc, start: Act, node: WNode, role: R, interval_ms: int) -> None:
+        """recurring_op_for_active: a monitor only for exactly the role the resource will have
+        (a role-less one for any role but Promoted), ordered after what establishes that role."""
+        if role != R.UNKNOWN and role != r.next_role or role == R.UNKNOWN and r.next_role == R.PROMOTED:
+            return  # Pacemaker would cancel it if it runs; hastack schedules no cancellations
+        optional = not start.optional or (interval_ms not in self._active_monitors(r, node))
+        a = self.custom(r, "monitor", node, not optional, interval_ms)
+        if not start.runnable or not node.online or node.unclean:
+            a.runnable = False
+        self.monitors.append(a)
+        if r.managed:
+            # Pacemaker also orders a reload first; hastack schedules no reloads
+            self.monitor_orders.append((r, "start", a, O.IMPLIES_THEN | O.RUNNABLE_LEFT))
+            if r.next_role == R.PROMOTED:
+                self.monitor_orders.append((r, "promote", a, O.OPTIONAL | O.RUNNABLE_LEFT))
+            elif r.role == R.PROMOTED:
+                self.monitor_orders.append((r, "demote", a, O.OPTIONAL | O.RUNNABLE_LEFT))
+
+    def _active_monitors(self, r: WRsc, node: WNode) -> set[int]:
+        """Intervals of the recurring monitors the history shows active on a node (Pacemaker's
+        calculate_active_ops and process_recurring): those since the last start, unless stopped."""
+        if not node.online:
+            return set()
+        ops = sorted(self.u.history.get((r.id, node.uname), ()), key=lambda o: o.call_id)
+        start_i = stop_i = implied_monitor = implied_clone = -1
+        for i, o in enumerate(ops):
+            if o.operation == "stop" and o.op_status == 0:
+                stop_i = i
+            elif o.operation in ("start", "migrate_from"):
+                start_i = i
+            elif implied_monitor <= stop_i and o.operation == "monitor":
+                if o.rc_code in (0, 8):
+                    implied_monitor = i
+            elif o.operation in ("promote", "demote"):
+                implied_clone = i
+        if start_i == -1:
+            start_i = implied_clone if implied_clone != -1 else implied_monitor
+        out = set()
+        for i, o in enumerate(ops):
+            if start_i < stop_i and i <= stop_i or i < start_i:
                 continue
-            role = R.of(op.role) if op.role is not None else None
-            want = r.next_role if r.next_role != R.STARTED else R.STARTED
-            if role is not None and role not in (want,) and not (role == R.STARTED and want == R.UNPROMOTED) \
-                    and not (role == R.UNPROMOTED and want == R.STARTED):
-                continue
-            if role is None and want == R.PROMOTED and any(
-                    o.name == "monitor" and o.role is not None and R.of(o.role) == R.PROMOTED
-                    for o in r.definition.ops):
-                continue
-            known = any(o.operation == "monitor" and o.interval_ms == op.interval_ms and o.rc_code in (0, 8)
-                        for o in self.u.history.get((r.id, node.uname), []))
-            start = self.g.first(r, "start", node)
-            optional = known and (start is None or start.optional) and r.next_role == r.role
-            a = self.custom(r, "monitor", node, optional, op.interval_ms)
-            if start is not None and not start.runnable:
-                a.runnable = False
-            self.monitors.append(a)
-            if r.managed:
-                # Pacemaker also orders a reload first; hastack schedules no reloads
-                self.monitor_orders.append((r, "start", a, O.IMPLIES_THEN | O.RUNNABLE_LEFT))
-                if r.next_role == R.PROMOTED:
-                    self.monitor_orders.append((r, "promote", a, O.OPTIONAL | O.RUNNABLE_LEFT))
-                elif r.role == R.PROMOTED:
-                    self.monitor_orders.append((r, "demote", a, O.OPTIONAL | O.RUNNABLE_LEFT))
+            if o.interval_ms and o.op_status != -1 and o.operation == "monitor":
+                out.add(o.interval_ms)
+        return out
 
     # --- groups and clones ---------------------------------------------------------------
     def create_group(self, r: WRsc) -> None:
