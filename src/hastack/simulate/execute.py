@@ -50,7 +50,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from types import MappingProxyType
 
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
@@ -61,7 +60,7 @@ from hastack.scheduler.history import base_name
 from hastack.scheduler.types import Action
 from hastack.scheduler.unpack import Unpacked, unpack
 from hastack.scheduler.working import R, WRsc
-from hastack.simulate.inject import SIM_FEATURE_SET, SIM_UUID, node_down
+from hastack.simulate.inject import SIM_FEATURE_SET, SIM_UUID, node_down, record_ids, store_result
 
 OCF_OK, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED = 0, 7, 8
 ORIGIN = ("crm-debug-origin", "hastack-execute")
@@ -165,12 +164,6 @@ def _node_entry(config: Configuration, state: ClusterState, uname: str) -> NodeS
     return NodeState(id=node.id if node is not None else uname, uname=uname)
 
 
-def _with_node(state: ClusterState, ns: NodeState) -> ClusterState:
-    nodes = dict(state.nodes)
-    nodes[ns.id] = ns
-    return replace(state, nodes=MappingProxyType(nodes))
-
-
 def _digest(config: Configuration, r: WRsc | None, a: Action) -> str:
     if r is None:
         return digest_of({})
@@ -200,12 +193,7 @@ def _record(config: Configuration, state: ClusterState, u: Unpacked, a: Action, 
         hist = ResourceHistory(id=new_name, agent=r.agent if r is not None else None)
     call_id = max((op.call_id for op in hist.ops), default=0) + 1
     failed = rc != expected
-    if failed:
-        ids = [f"{prefix}_last_failure_0"] + ([f"{prefix}_last_0"] if a.interval_ms == 0 else [])
-    elif a.interval_ms > 0:
-        ids = [f"{prefix}_{a.task}_{a.interval_ms}"]
-    else:
-        ids = [f"{prefix}_last_0"]
+    ids = record_ids(prefix, a.task, a.interval_ms, failed)
     tkey = f"{call_id}:-1:{expected}:{SIM_UUID}"
     digest = _digest(config, r, a)
     ops = list(hist.ops)
@@ -216,21 +204,9 @@ def _record(config: Configuration, state: ClusterState, u: Unpacked, a: Action, 
             transition_magic=f"0:{rc};{tkey}", last_rc_change=now, last_run=now if a.interval_ms == 0 else None,
             exec_time=0, queue_time=0, op_digest=digest, on_node=a.node,
             exit_reason=FAILED_REASON if failed else "", crm_feature_set=SIM_FEATURE_SET, extra=(ORIGIN,)))
-    hist = replace(hist, ops=tuple(ops))
-    if any(h.id == hist.id for h in ns.resources):
-        resources = tuple(hist if h.id == hist.id else h for h in ns.resources)
-    else:
-        resources = ns.resources + (hist,)
-    attrs = dict(ns.attributes)
-    if failed and rc != OCF_OK and not (rc == OCF_NOT_RUNNING and a.interval_ms == 0):
-        suffix = f"{prefix}#{a.task}_{a.interval_ms}"
-        try:
-            count = int(attrs.get(f"fail-count-{suffix}", "0"))
-        except ValueError:
-            count = 0
-        attrs[f"fail-count-{suffix}"] = str(count + 1)
-        attrs[f"last-failure-{suffix}"] = str(now)
-    return _with_node(state, replace(ns, resources=resources, attributes=MappingProxyType(attrs)))
+    counted = failed and rc != OCF_OK and not (rc == OCF_NOT_RUNNING and a.interval_ms == 0)
+    return store_result(state, ns, replace(hist, ops=tuple(ops)),
+                        f"{prefix}#{a.task}_{a.interval_ms}" if counted else None, now)
 
 
 def _fence(config: Configuration, state: ClusterState, uname: str) -> ClusterState:

@@ -92,10 +92,46 @@ def _node_state(config: Configuration, state: ClusterState, uname: str) -> NodeS
     return NodeState(id=_node_id(config, state, uname), uname=uname)
 
 
-def _with_node(state: ClusterState, ns: NodeState) -> ClusterState:
+def with_node(state: ClusterState, ns: NodeState) -> ClusterState:
     nodes = dict(state.nodes)
     nodes[ns.id] = ns
     return replace(state, nodes=MappingProxyType(nodes))
+
+
+def record_ids(prefix: str, task: str, interval_ms: int, failed: bool) -> list[str]:
+    """The history entries one result writes, as the controller names them.
+
+    A failure is RSC_last_failure_0 (and RSC_last_0 for a one-shot op); a
+    success is RSC_TASK_INTERVAL for a recurring op, else RSC_last_0.
+    """
+    if failed:
+        return [f"{prefix}_last_failure_0"] + ([f"{prefix}_last_0"] if interval_ms == 0 else [])
+    if interval_ms > 0:
+        return [f"{prefix}_{task}_{interval_ms}"]
+    return [f"{prefix}_last_0"]
+
+
+def store_result(state: ClusterState, ns: NodeState, hist: ResourceHistory, counted_failure: str | None,
+                 now: int) -> ClusterState:
+    """Put `hist` on node `ns` (over the entry with its id, else appended) and count a failure.
+
+    `counted_failure` is RSC#TASK_INTERVAL for a failure that counts (not a
+    probe's "not running"): fail-count-<it> goes up by one and last-failure-<it>
+    becomes `now`, as the controller records them.
+    """
+    if any(h.id == hist.id for h in ns.resources):
+        resources = tuple(hist if h.id == hist.id else h for h in ns.resources)
+    else:
+        resources = ns.resources + (hist,)
+    attrs = dict(ns.attributes)
+    if counted_failure is not None:
+        try:
+            count = int(attrs.get(f"fail-count-{counted_failure}", "0"))
+        except ValueError:
+            count = 0
+        attrs[f"fail-count-{counted_failure}"] = str(count + 1)
+        attrs[f"last-failure-{counted_failure}"] = str(now)
+    return with_node(state, replace(ns, resources=resources, attributes=MappingProxyType(attrs)))
 
 
 def _membership(ns: NodeState, *, in_ccm: str, crmd: str, join: str, expected: str) -> NodeState:
@@ -107,20 +143,20 @@ def _membership(ns: NodeState, *, in_ccm: str, crmd: str, join: str, expected: s
 def node_fail(config: Configuration, state: ClusterState, uname: str) -> ClusterState:
     """The node drops out of membership uncleanly: it will have to be fenced."""
     ns = _node_state(config, state, uname)
-    return _with_node(state, _membership(ns, in_ccm="false", crmd="online", join="member", expected="member"))
+    return with_node(state, _membership(ns, in_ccm="false", crmd="online", join="member", expected="member"))
 
 
 def node_down(config: Configuration, state: ClusterState, uname: str) -> ClusterState:
     """The node shuts down cleanly: out of membership, its history and transient attributes cleared."""
     ns = _node_state(config, state, uname)
     ns = _membership(ns, in_ccm="false", crmd="offline", join="down", expected="down")
-    return _with_node(state, replace(ns, resources=(), attributes=MappingProxyType({})))
+    return with_node(state, replace(ns, resources=(), attributes=MappingProxyType({})))
 
 
 def node_up(config: Configuration, state: ClusterState, uname: str) -> ClusterState:
     """The node joins; without earlier status it has no history, so resources need probes there."""
     ns = _node_state(config, state, uname)
-    return _with_node(state, _membership(ns, in_ccm="true", crmd="online", join="member", expected="member"))
+    return with_node(state, _membership(ns, in_ccm="true", crmd="online", join="member", expected="member"))
 
 
 def standby(config: Configuration, state: ClusterState, uname: str, on: bool = True) -> tuple[Configuration, ClusterState]:
@@ -147,7 +183,7 @@ def standby(config: Configuration, state: ClusterState, uname: str, on: bool = T
     if ns is not None and "standby" in ns.attributes:
         attrs = dict(ns.attributes)
         attrs["standby"] = value
-        state = _with_node(state, replace(ns, attributes=MappingProxyType(attrs)))
+        state = with_node(state, replace(ns, attributes=MappingProxyType(attrs)))
     return config, state
 
 
@@ -250,14 +286,8 @@ def op_fail(config: Configuration, state: ClusterState, res: OpResult, now: int)
     hist = ns.history(res.rsc) or ResourceHistory(id=res.rsc, agent=agent)
     call_id = max((op.call_id for op in hist.ops), default=0) + 1
     failed = res.rc != _OCF_OK
-    if failed:
-        ids = [f"{res.rsc}_last_failure_0"] + ([f"{res.rsc}_last_0"] if res.interval_ms == 0 else [])
-    elif res.interval_ms > 0:
-        ids = [res.key]
-    else:
-        ids = [f"{res.rsc}_last_0"]
     ops = list(hist.ops)
-    for op_id in ids:
+    for op_id in record_ids(res.rsc, res.task, res.interval_ms, failed):
         index = next((i for i, op in enumerate(ops) if op.id == op_id), None)
         previous = ops[index] if index is not None else None
         rec = _record(res, call_id, op_id, now, failed, previous)
@@ -265,20 +295,9 @@ def op_fail(config: Configuration, state: ClusterState, res: OpResult, now: int)
             ops.append(rec)
         else:
             ops[index] = rec
-    hist = replace(hist, ops=tuple(ops))
-    resources = tuple(hist if h.id == res.rsc else h for h in ns.resources)
-    if ns.history(res.rsc) is None:
-        resources += (hist,)
-    attrs = dict(ns.attributes)
-    if failed and not (res.rc == _OCF_NOT_RUNNING and res.interval_ms == 0):
-        suffix = f"{res.rsc}#{res.task}_{res.interval_ms}"
-        try:
-            count = int(attrs.get(f"fail-count-{suffix}", "0"))
-        except ValueError:
-            count = 0
-        attrs[f"fail-count-{suffix}"] = str(count + 1)
-        attrs[f"last-failure-{suffix}"] = str(now)
-    return _with_node(state, replace(ns, resources=resources, attributes=MappingProxyType(attrs)))
+    counted = failed and not (res.rc == _OCF_NOT_RUNNING and res.interval_ms == 0)
+    return store_result(state, ns, replace(hist, ops=tuple(ops)),
+                        f"{res.rsc}#{res.task}_{res.interval_ms}" if counted else None, now)
 
 
 # --- all at once ---------------------------------------------------------------------------
