@@ -41,9 +41,6 @@ _NUMBERING = ("anonymous clone instance numbering: crm_simulate's graph names th
 _STOPPED_MONITOR = ("role=Stopped monitors are not scheduled: they expect rc 7, which hastack's Transition "
                     "cannot express yet")
 KNOWN = {
-    "anon-instance-pending": "pending starts re-issued by Pacemaker (start of clone1rsc:3, clone2rsc:1, "
-                             "clone5rsc2:2 whose start is still in flight) are not in hastack's graph",
-    "mon-rsc-3": "a pending start re-issued by Pacemaker (rsc1 on node1) is not in hastack's graph",
     "rec-rsc-4": "Pacemaker re-probes rsc1 on node1 (its history there is a failed probe); hastack does not",
     "bug-lf-2422": "Pacemaker stops cmirror/o2cb/ocfs instances below a stopping clone and schedules the "
                    "sbd_stonith monitor; hastack does neither",

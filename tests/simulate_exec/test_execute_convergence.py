@@ -61,6 +61,13 @@ HASTACK_DIFFERS = {
 }
 
 
+# Work without a summary line that Pacemaker's graph has too: crm_simulate -S leaves the pending
+# start entry (call-id -1) beside the executed one, so the next graph re-issues the start again.
+REISSUED = {
+    "mon-rsc-3": "rsc1's pending start on node1 stays in the history; both graphs start it again",
+}
+
+
 def _next(name: str) -> tuple[list[str], bool]:
     cib = load_cib_file(CASES / "xml" / f"{name}.xml")
     now = cib.state.execution_date or 0
@@ -72,7 +79,7 @@ def _next(name: str) -> tuple[list[str], bool]:
 def test_lists_name_real_cases() -> None:
     names = set(case_names())
     assert len(names) == 180
-    assert set(NOT_CONVERGING) <= names and set(HASTACK_DIFFERS) <= names
+    assert set(NOT_CONVERGING) <= names and set(HASTACK_DIFFERS) <= names and set(REISSUED) <= names
 
 
 def test_converges_where_pacemaker_does() -> None:
@@ -84,6 +91,9 @@ def test_converges_where_pacemaker_does() -> None:
         if name in NOT_CONVERGING:
             if not summary:
                 problems.append(f"{name}: converged, but Pacemaker does not ({NOT_CONVERGING[name]})")
+        elif name in REISSUED:
+            if summary or not work:
+                problems.append(f"{name}: {summary or 'no work'}: remove it from REISSUED")
         elif summary or work:
             problems.append(f"{name}: not converged: {summary or 'actions without a summary line'}")
     assert not problems, "\n".join(problems)

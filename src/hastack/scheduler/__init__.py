@@ -64,7 +64,9 @@ def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized:
             placement[p.id] = Placement(p.allocated_to.uname if p.allocated_to else None, p.next_role.public)
     actions = tuple(
         Action(id=a.id, task=a.task, rsc=a.rsc.id if a.rsc else None, node=a.node.uname if a.node else None,
-               interval_ms=a.interval_ms, pseudo=a.pseudo, optional=a.optional,
+               interval_ms=a.interval_ms, pseudo=a.pseudo,
+               # Pacemaker's graph holds an optional action flagged print-always (a pending start)
+               optional=a.optional and not a.print_always,
                after=tuple(sorted(e[0].id for e in a.before if e[1])), reason=a.reason or "",
                runnable=a.runnable)
         for a in g.actions)
