@@ -41,7 +41,6 @@ _NUMBERING = ("anonymous clone instance numbering: crm_simulate's graph names th
 _STOPPED_MONITOR = ("role=Stopped monitors are not scheduled: they expect rc 7, which hastack's Transition "
                     "cannot express yet")
 KNOWN = {
-    "rec-rsc-4": "Pacemaker re-probes rsc1 on node1 (its history there is a failed probe); hastack does not",
     "bug-lf-2422": "Pacemaker stops cmirror/o2cb/ocfs instances below a stopping clone and schedules the "
                    "sbd_stonith monitor; hastack does neither",
     "interleave-restart": "Pacemaker restarts evmsclone:0, imagestoreclone:0 and configstoreclone:0 on node1 "

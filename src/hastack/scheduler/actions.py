@@ -415,6 +415,7 @@ class ActionBuilder:
         if r.orphan or node.uname in r.known_on:
             return False
         probe = self.custom(r, "monitor", node, False, 0)
+        probe.optional = False  # even for an unmanaged resource (pcmk__probe_rsc_on_node)
         top = r.top()
         if top.variant != "clone":
             top = r
