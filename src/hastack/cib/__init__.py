@@ -35,7 +35,7 @@ from lxml import etree
 
 from hastack.cib.read_config import read_configuration
 from hastack.cib.read_status import StatusReading, read_header
-from hastack.cib.source import Reader, ElementStream, document_bytes, elements, parse_xml
+from hastack.cib.source import ElementStream, Reader, document_bytes, elements, parse_xml
 from hastack.errors import Diagnostic, HastackError
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState

@@ -19,7 +19,7 @@ from lxml import etree
 from hastack.cib.ids import DEFAULT_SCHEMA
 from hastack.cib.nvsets import read_transient
 from hastack.cib.source import Reader, elements
-from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
+from hastack.model.state import NodeState, OpRecord, ResourceHistory
 from hastack.model.values import AgentRef, is_true
 
 HEADER_TYPED = ("have-quorum", "dc-uuid", "execution-date")
