@@ -3,8 +3,8 @@
 For every regression case (all 180, no sampling: crm_simulate runs in a thread pool and the whole
 module takes about 10 s), the executable actions must be the same set of (task, resource, node,
 interval): hastack's Transition.actions that are required, runnable and not pseudo, against the
-graph's rsc_op and crm_event elements (a clone instance named by its long-id, the interval from
-CRM_meta_interval). Outside the comparison, because hastack's Transition does not model them:
+graph's rsc_op and crm_event elements (a clone instance named as in internal_operation_key, the
+interval from CRM_meta_interval). Outside the comparison, because hastack's Transition does not model them:
 notify, cancel, delete, clear_failcount and probe_again actions.
 
 Each recurring monitor that both schedule must also wait (`after`) for what the graph makes it wait
@@ -36,21 +36,9 @@ ESTABLISHING = {"start", "promote", "demote"}
 
 Key = tuple[str, str | None, str | None, int]  # task, resource (instance), node, interval in ms
 
-_NUMBERING = ("anonymous clone instance numbering: crm_simulate's graph names the instance that "
-              "stops or restarts on {node} {pcmk}, hastack {ours} (the summary agrees)")
 _STOPPED_MONITOR = ("role=Stopped monitors are not scheduled: they expect rc 7, which hastack's Transition "
                     "cannot express yet")
 KNOWN = {
-    "bug-lf-2422": "Pacemaker stops cmirror/o2cb/ocfs instances below a stopping clone and schedules the "
-                   "sbd_stonith monitor; hastack does neither",
-    "interleave-restart": "Pacemaker restarts evmsclone:0, imagestoreclone:0 and configstoreclone:0 on node1 "
-                          "(with their monitors) after the interleaved restart; hastack does not",
-    "clone-interleave-2": _NUMBERING.format(node="pcmk-1", pcmk=":2", ours=":0"),
-    "clone-interleave-3": _NUMBERING.format(node="pcmk-1", pcmk=":2", ours=":0"),
-    "clone-max-zero": _NUMBERING.format(node="c001n11/c001n12", pcmk=":0/:1", ours=":1/:0"),
-    "interleave-stop": _NUMBERING.format(node="node1", pcmk=":0", ours=":1"),
-    "promoted-promotion-constraint": _NUMBERING.format(node="hex-14", pcmk="s0:1", ours="s0:0")
-                                     + "; the demoted instance's 21 s monitor likewise",
     "stopped-monitor-00": _STOPPED_MONITOR,
     "stopped-monitor-02": _STOPPED_MONITOR,
     "stopped-monitor-03": _STOPPED_MONITOR,
@@ -72,7 +60,13 @@ def _graph_actions(root: ET.Element) -> Iterator[tuple[str, ET.Element, Key]]:
         if el.tag == "rsc_op":
             prim = el.find("primitive")
             attrs = el.find("attributes")
-            rsc = (prim.get("long-id") or prim.get("id")) if prim is not None else None
+            # the scheduler's instance name is in internal_operation_key (RSC_TASK_INTERVAL); the
+            # primitive's long-id is the name the node's history uses for that instance
+            internal = el.get("internal_operation_key")
+            if internal and el.get("operation") not in NOT_MODELLED:
+                rsc: str | None = internal.rsplit("_", 2)[0]
+            else:
+                rsc = (prim.get("long-id") or prim.get("id")) if prim is not None else None
             interval = int(attrs.get("CRM_meta_interval", "0")) if attrs is not None else 0
             yield el.get("id", ""), el, (el.get("operation", ""), rsc, el.get("on_node"), interval)
         elif el.tag == "crm_event":

@@ -60,6 +60,7 @@ class ActionBuilder:
         # a recurring monitor after the actions that establish its role: (rsc, task, monitor, flags)
         self.monitor_orders: list[tuple[WRsc, str, Act, O]] = []
         self.monitors: list[Act] = []  # the recurring monitors, in creation order
+        self.reschedule: set[tuple[int, str, int]] = set()  # (id(rsc), node, interval) changed monitors
 
     # --- custom_action -----------------------------------------------------------
     def custom(self, rsc: WRsc, task: str, node: WNode | None, optional: bool, interval_ms: int = 0) -> Act:
@@ -254,8 +255,10 @@ class ActionBuilder:
         (a role-less one for any role but Promoted), ordered after what establishes that role."""
         if role != R.UNKNOWN and role != r.next_role or role == R.UNKNOWN and r.next_role == R.PROMOTED:
             return  # Pacemaker would cancel it if it runs; hastack schedules no cancellations
-        optional = not start.optional or (interval_ms not in self._active_monitors(r, node))
-        a = self.custom(r, "monitor", node, not optional, interval_ms)
+        # required unless the start is optional and the monitor already runs unchanged there
+        required = not start.optional or interval_ms not in self._active_monitors(r, node) \
+            or (id(r), node.uname, interval_ms) in self.reschedule
+        a = self.custom(r, "monitor", node, not required, interval_ms)
         if not start.runnable or not node.online or node.unclean:
             a.runnable = False
         self.monitors.append(a)
@@ -434,6 +437,9 @@ class ActionBuilder:
             if ch.restart:
                 a = self.custom(ch.rsc, ch.task, None, False, ch.interval_ms)
                 a.set_reason("resource definition change", True)
+            elif ch.interval_ms:
+                # a recurring op whose definition changed is rescheduled (pe_action_reschedule)
+                self.reschedule.add((id(ch.rsc), ch.node.uname, ch.interval_ms))
 
     def build(self) -> None:
         for r in self.u.resources:
