@@ -40,6 +40,12 @@ def _recurring_ops(r: WRsc) -> list:  # type: ignore[type-arg]
     return [op for op in ops if op.name == "monitor" and op.enabled and seen[(op.name, op.interval_ms)] == 1]
 
 
+def _assigned_node(r: WRsc) -> WNode | None:
+    """The one node a resource (all members of a group) is assigned to, if exactly one."""
+    nodes = {id(p.allocated_to): p.allocated_to for p in r.primitives() if p.allocated_to is not None}
+    return next(iter(nodes.values())) if len(nodes) == 1 else None
+
+
 # Which action takes a resource from one role to the next ("" = none needed).
 STEP = {
     (R.UNKNOWN, R.STOPPED): "stop",
@@ -401,14 +407,11 @@ class ActionBuilder:
 
     def _probe(self, r: WRsc, node: WNode) -> bool:
         if r.variant == "clone" and not r.unique:
-            # probe_anonymous_clone: one probe, unless any instance is known there
-            for inst in r.children:
-                if any(node.uname in p.known_on for p in inst.primitives()):
-                    return False
-            child = next((c for c in r.children if node in c.running_on), None) or next(
-                (c for c in r.children if any(p.allocated_to is node for p in c.primitives())), None)
-            if child is None and r.children:
-                child = r.children[0]
+            # probe_anonymous_clone: probe one instance -- the one known there (a cloned group's
+            # members unknown there still need probes), else the one assigned there, else the first
+            child = next((c for c in r.children if any(node.uname in p.known_on for p in c.primitives())), None) \
+                or next((c for c in r.children if _assigned_node(c) is node), None) \
+                or (r.children[0] if r.children else None)
             return self._probe(child, node) if child is not None else False
         if r.children:
             created = False
