@@ -21,6 +21,9 @@ from hastack.scheduler.working import R, WNode, WRsc
 
 INF = scores.INFINITY
 
+# roles as module constants: a global lookup is cheaper than an attribute of the enum class
+_UNKNOWN, _STOPPED, _STARTED, _UNPROMOTED, _PROMOTED = R.UNKNOWN, R.STOPPED, R.STARTED, R.UNPROMOTED, R.PROMOTED
+
 
 # executor statuses
 EXEC_PENDING, EXEC_DONE, EXEC_CANCELLED, EXEC_TIMEOUT = -1, 0, 1, 2
@@ -41,8 +44,15 @@ def _is_probe(op: OpRecord) -> bool:
 
 
 def _set_active(r: WRsc) -> None:
-    top = r.top()
-    r.role = R.UNPROMOTED if top.promotable else R.STARTED
+    top = r
+    while top.parent is not None:
+        top = top.parent
+    r.role = _UNPROMOTED if top.promotable else _STARTED
+
+
+def _call_order(o: OpRecord) -> tuple[bool, int]:
+    """History order: by call id; pending operations (negative call id) last, by last change."""
+    return (o.call_id < 0, o.call_id if o.call_id >= 0 else (o.last_rc_change or 0))
 
 
 def _op_def(r: WRsc, name: str, interval_ms: int) -> Op | None:
@@ -82,8 +92,13 @@ def _fail_rsc(r: WRsc) -> WRsc:
     return r
 
 
+_BASE_NAME = re.compile(r"^(.*):\d+$")
+
+
 def base_name(rid: str) -> str:
-    m = re.match(r"^(.*):\d+$", rid)
+    if ":" not in rid:
+        return rid
+    m = _BASE_NAME.match(rid)
     return m.group(1) if m else rid
 
 
@@ -162,14 +177,19 @@ class HistoryReader:
     def __init__(self, u: Unpacked, opts: Options) -> None:
         self.u = u
         self.opts = opts
+        # transition key -> the rc it expects (-1: none); most records share a few keys
+        self._expected: dict[str, int] = {}
 
     def ban(self, r: WRsc, node: str | None, source: str, text: str) -> None:
         self.u.bans.append(Ban(r, node, -INF, source, text))
 
     def find(self, hist_id: str, node: WNode) -> WRsc | None:
         r = self.u.by_id.get(hist_id)
-        if r is not None and r.variant != "primitive":
-            return None
+        if r is not None:
+            if r.variant != "primitive":
+                return None
+            if r.parent is None:
+                return r  # a top-level primitive: no clone to map it into, its own name
         parent = None
         if r is None:
             zero = base_name(hist_id) + ":0"
@@ -239,48 +259,75 @@ class HistoryReader:
         return r
 
     def node_history(self, node: WNode, histories: tuple[ResourceHistory, ...]) -> None:
+        by_id = self.u.by_id
+        find = self.find
+        resource_history = self.resource_history
         for h in histories:
             if not h.ops:
                 continue
-            r = self.find(h.id, node)
+            r = find(h.id, node)
             if r is None:
-                if h.id in self.u.by_id:
+                if h.id in by_id:
                     continue
                 r = self.orphan(h)
-            self.resource_history(r, node, h)
+            resource_history(r, node, h)
 
     def resource_history(self, r: WRsc, node: WNode, h: ResourceHistory) -> None:
-        ops = sorted(h.ops, key=lambda o: (o.call_id < 0, o.call_id if o.call_id >= 0 else (o.last_rc_change or 0)))
+        ops = [h.ops[0]] if len(h.ops) == 1 else sorted(h.ops, key=_call_order)
         self.u.history[(r.id, node.uname)] = ops
         saved = r.role
-        r.role = R.UNKNOWN
+        r.role = _UNKNOWN
         st = {"on_fail": "ignore", "last_failure": None}
+        unpack_op = self.unpack_op
         for op in ops:
-            self.unpack_op(r, node, op, st)
+            unpack_op(r, node, op, st)
         self.process_state(r, node, st["on_fail"])  # type: ignore[arg-type]
-        req = target_role(r)
-        if req is not None and (r.next_role == R.UNKNOWN or req < r.next_role):
-            r.next_role = req
+        if r.meta.get("target-role") is not None:
+            req = target_role(r)
+            if req is not None and (r.next_role == _UNKNOWN or req < r.next_role):
+                r.next_role = req
         if saved > r.role:
             r.role = saved
+
+    def _expected_rc(self, op: OpRecord) -> int:
+        """op.expected_rc, or -1 without one; parsed once per distinct transition key."""
+        key = op.transition_key
+        if not key:
+            return -1
+        target = self._expected.get(key)
+        if target is None:
+            rc = op.expected_rc
+            target = self._expected[key] = rc if rc is not None else -1
+        return target
 
     # unpack_rsc_op ------------------------------------------------------------
     def unpack_op(self, r: WRsc, node: WNode, op: OpRecord, st: dict) -> None:  # type: ignore[type-arg]
         task = op.operation
-        if task in ("notify", "meta-data"):
+        if task == "notify" or task == "meta-data":
             return
-        rc, status = op.rc_code, op.op_status
-        target = op.expected_rc if op.expected_rc is not None else -1
-        probe = _is_probe(op)
-        expired = status != EXEC_NOT_INSTALLED and self.expiry(r, node, rc, op)
-        old_rc, old_target = rc, target
+        old_rc = rc = op.rc_code
+        status = op.op_status
+        target = self._expected_rc(op)
+        interval = op.interval_ms
+        if status == EXEC_NOT_INSTALLED:
+            expired = False
+        elif r.failure_timeout > 0 or op.id.endswith("_last_failure_0"):
+            expired = self.expiry(r, node, rc, op)
+        else:
+            expired = False  # expiry() without a failure timeout: no expiry, no side effect
         # remap
         if task == "monitor":
-            rc = {190: 0, 191: 8}.get(rc, rc)
-        maskable = probe and (rc in (5, 2) or status == EXEC_NOT_INSTALLED)
+            probe = interval == 0
+            if rc == 190:
+                rc = 0
+            elif rc == 191:
+                rc = 8
+        else:
+            probe = False
+        maskable = probe and (rc == 5 or rc == 2 or status == EXEC_NOT_INSTALLED)
         if maskable:
             status, rc = EXEC_DONE, 7
-        if status in (EXEC_DONE, EXEC_ERROR):
+        if status == EXEC_DONE or status == EXEC_ERROR:
             status = EXEC_DONE
             if target < 0 or target != rc:
                 status = EXEC_ERROR
@@ -289,38 +336,42 @@ class HistoryReader:
                     status = EXEC_DONE
             elif rc == 7:
                 if probe or target == rc or not r.managed:
-                    r.role = R.STOPPED
-                    r.next_role = R.UNKNOWN  # "not running"; target-role is re-applied afterwards
+                    r.role = _STOPPED
+                    r.next_role = _UNKNOWN  # "not running"; target-role is re-applied afterwards
                     status = EXEC_DONE
             elif rc == 8:
                 if probe and rc != target:
                     status = EXEC_DONE
-                r.role = R.PROMOTED
-            elif rc in (9, 191):
-                r.role = R.PROMOTED
+                r.role = _PROMOTED
+            elif rc == 9 or rc == 191:
+                r.role = _PROMOTED
                 status = EXEC_ERROR
             elif rc == 6:
                 status = EXEC_ERROR_FATAL
             elif rc == 3:
-                status = EXEC_ERROR_HARD if op.interval_ms == 0 else EXEC_NOT_SUPPORTED
-            elif rc in (5, 2, 4):
+                status = EXEC_ERROR_HARD if interval == 0 else EXEC_NOT_SUPPORTED
+            elif rc == 5 or rc == 2 or rc == 4:
                 status = EXEC_ERROR_HARD
             else:
                 if status == EXEC_DONE:
                     status = EXEC_ERROR
-        if expired and maskable and old_rc != old_target:
-            if r.role <= R.STOPPED:
-                r.role = R.UNKNOWN
-            return
-        if expired and rc != target:
-            if op.interval_ms == 0:
+        if expired:
+            if maskable and old_rc != target:
+                if r.role <= _STOPPED:
+                    r.role = _UNKNOWN
                 return
-            if node.online and not node.unclean:
-                return
+            if rc != target:
+                if interval == 0:
+                    return
+                if node.online and not node.unclean:
+                    return
         if maskable:
-            self.update_state(r, node, op, task, target, st)
+            self.update_state(r, node, op, task, target, st, True)
             self.ban(_fail_rsc(r), node.uname, "masked-probe-failure",
                      f"probe of {r.id} on {node.uname} failed")
+            return
+        if status == EXEC_DONE:
+            self.update_state(r, node, op, task, rc, st, False)
             return
         if status == EXEC_CANCELLED:
             return
@@ -329,25 +380,22 @@ class HistoryReader:
                 r.start_pending = True
                 _set_active(r)
             elif task == "promote":
-                r.role = R.PROMOTED
-            if r.pending_task is None and (op.interval_ms != 0 or task != "monitor"):
+                r.role = _PROMOTED
+            if r.pending_task is None and (interval != 0 or task != "monitor"):
                 r.pending_task = task
                 r.pending_node = node
             return
-        if status == EXEC_DONE:
-            self.update_state(r, node, op, task, rc, st)
-            return
         if status == EXEC_NOT_INSTALLED:
-            if on_fail_for(r, task, op.interval_ms, self.opts) == "ignore":
+            if on_fail_for(r, task, interval, self.opts) == "ignore":
                 st["on_fail"] = "migrate"
             self.ban(_fail_rsc(r), node.uname, "hard-error", f"{r.id} is not installed on {node.uname}")
             self.op_failure(r, node, rc, op, st)
             return
         if status in (10, 11):
             status = EXEC_ERROR_HARD
-        strategy = on_fail_for(r, task, op.interval_ms, self.opts)
+        strategy = on_fail_for(r, task, interval, self.opts)
         if strategy == "ignore":
-            self.update_state(r, node, op, task, target, st)
+            self.update_state(r, node, op, task, target, st, False)
             r.failure_ignored = True
             return
         self.op_failure(r, node, rc, op, st)
@@ -390,43 +438,42 @@ class HistoryReader:
         return digest_of(params) != op.op_digest
 
     def update_state(self, r: WRsc, node: WNode, op: OpRecord, task: str, rc: int,
-                     st: dict) -> None:  # type: ignore[type-arg]
+                     st: dict, maskable: bool) -> None:  # type: ignore[type-arg]
+        """maskable: op is a probe that failed with a masked result (rc 5 or 2, or not installed)."""
         clear = False
-        probe = _is_probe(op)
-        maskable = probe and (op.rc_code in (5, 2) or op.op_status == EXEC_NOT_INSTALLED)
         if rc == 5 or maskable:
-            r.role = R.STOPPED
+            r.role = _STOPPED
         elif rc == 7:
             clear = True
         elif task == "monitor":
             lf = st["last_failure"]
             if lf is not None and _op_key(lf) == _op_key(op):
                 clear = True
-            if r.role < R.STARTED:
+            if r.role < _STARTED:
                 _set_active(r)
         elif task == "start":
-            r.role = R.STARTED
+            r.role = _STARTED
             clear = True
         elif task == "stop":
-            r.role = R.STOPPED
+            r.role = _STOPPED
             clear = True
         elif task == "promote":
-            r.role = R.PROMOTED
+            r.role = _PROMOTED
             clear = True
         elif task == "demote":
             if st["on_fail"] == "demote":
                 clear = True
-            r.role = R.UNPROMOTED
+            r.role = _UNPROMOTED
         elif task == "migrate_from":
-            r.role = R.STARTED
+            r.role = _STARTED
             clear = True
         elif task == "migrate_to":
-            r.role = R.STARTED
-        elif r.role < R.STARTED:
+            r.role = _STARTED
+        elif r.role < _STARTED:
             _set_active(r)
         if clear and st["on_fail"] in ("block", "ignore", "demote", "recover"):
             st["on_fail"] = "ignore"
-            r.next_role = R.UNKNOWN
+            r.next_role = _UNKNOWN
 
     def op_failure(self, r: WRsc, node: WNode, rc: int, op: OpRecord, st: dict) -> None:  # type: ignore[type-arg]
         st["last_failure"] = op
@@ -462,20 +509,24 @@ class HistoryReader:
                      f"{task} of {r.id} failed and on-fail=stop")
 
     def process_state(self, r: WRsc, node: WNode, on_fail: str) -> None:
-        if r.role != R.UNKNOWN:
+        role = r.role  # nothing below changes it
+        if role != _UNKNOWN:
+            uname = node.uname
             it: WRsc | None = r
             while it is not None:
-                it.known_on.add(node.uname)
-                if it.unique or (it.variant == "clone" and it.unique):
+                it.known_on.add(uname)
+                if it.unique:
                     break
                 it = it.parent
-        if r.role > R.STOPPED and not node.online and not node.maintenance and r.managed:
+        if role > _STOPPED and not node.online and not node.maintenance and r.managed:
             if self.opts.stonith_enabled:
                 _fence(self.u, node, f"{r.id} is thought to be active there")
         save = on_fail
         if node.unclean:
             on_fail = "ignore"
-        if on_fail == "demote":
+        if on_fail == "ignore":
+            pass
+        elif on_fail == "demote":
             r.failed = True
         elif on_fail == "fence":
             _fence(self.u, node, f"{r.id} failed there")
@@ -487,17 +538,19 @@ class HistoryReader:
         elif on_fail == "migrate":
             self.ban(r, node.uname, "migration", f"{r.id} failed on {node.uname} (on-fail=migrate)")
         elif on_fail == "stop":
-            r.next_role = R.STOPPED
+            r.next_role = _STOPPED
         elif on_fail == "recover":
-            if r.role not in (R.STOPPED, R.UNKNOWN):
+            if role > _STOPPED:
                 r.failed = True
                 r.stop_flag = True
                 self.u.recovery_stops.append((r, node))
-        if r.role not in (R.STOPPED, R.UNKNOWN):
+        if role > _STOPPED:
             add_running(self.u, r, node, save != "ignore")
-            if on_fail in ("demote", "block"):
+            if on_fail == "ignore":
+                pass
+            elif on_fail == "demote" or on_fail == "block":
                 r.failed = True
-            elif on_fail != "ignore":
+            else:
                 r.failed = True
                 r.stop_flag = True
         elif r.clone_name is not None and ":" in r.clone_name:
