@@ -40,6 +40,11 @@ def _recurring_ops(r: WRsc) -> list:  # type: ignore[type-arg]
     return [op for op in ops if op.name == "monitor" and op.enabled and seen[(op.name, op.interval_ms)] == 1]
 
 
+def _instance_number(r: WRsc) -> int:
+    tail = r.id.rpartition(":")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
 def _assigned_node(r: WRsc) -> WNode | None:
     """The one node a resource (all members of a group) is assigned to, if exactly one."""
     nodes = {id(p.allocated_to): p.allocated_to for p in r.primitives() if p.allocated_to is not None}
@@ -409,9 +414,11 @@ class ActionBuilder:
         if r.variant == "clone" and not r.unique:
             # probe_anonymous_clone: probe one instance -- the one known there (a cloned group's
             # members unknown there still need probes), else the one assigned there, else the first
-            child = next((c for c in r.children if any(node.uname in p.known_on for p in c.primitives())), None) \
-                or next((c for c in r.children if _assigned_node(c) is node), None) \
-                or (r.children[0] if r.children else None)
+            # (instances in instance-number order, as clone_create_probe sorts them)
+            children = sorted(r.children, key=_instance_number)
+            child = next((c for c in children if any(node.uname in p.known_on for p in c.primitives())), None) \
+                or next((c for c in children if _assigned_node(c) is node), None) \
+                or (children[0] if children else None)
             return self._probe(child, node) if child is not None else False
         if r.children:
             created = False
