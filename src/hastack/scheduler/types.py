@@ -26,9 +26,14 @@ class Action:
 
     `task` is start/stop/monitor/promote/demote/notify/stonith or a pseudo
     task such as running/stopped; a probe is `monitor` with interval 0.
-    `after` lists the ids of actions that must complete first. An action that is
-    not `optional` is scheduled; one that is not `runnable` cannot be executed in
-    this transition (blocked: no quorum, an unrunnable prerequisite, ...).
+    `after` lists the ids of actions that must complete first (a recurring monitor
+    waits for its resource's start, and promote or demote, on its node). An action
+    that is not `optional` is scheduled -- exactly the actions in Pacemaker's
+    transition graph, including an already pending start that Pacemaker re-issues;
+    one that is not `runnable` cannot be executed in this transition (blocked: no
+    quorum, an unrunnable prerequisite, ...). Not modelled: notifications,
+    cancellations of recurring monitors, history deletions, and monitors for the
+    Stopped role.
     """
 
     id: int
