@@ -134,7 +134,7 @@ def transition_graph(t: Transition) -> tuple[set[Key], dict[Key, set[Key]]]:
 @pytest.fixture(scope="module")
 def graphs() -> dict[str, tuple[set[Key], dict[Key, set[Key]]]]:
     if shutil.which("crm_simulate") is None:
-        pytest.skip("crm_simulate is not installed (Debian: pacemaker-cli-utils)")
+        pytest.fail("crm_simulate is not installed (Debian: pacemaker-cli-utils) (./run test installs it)")
     names = case_names()
     with tempfile.TemporaryDirectory(prefix="graph-") as work, \
             ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
@@ -176,7 +176,7 @@ def test_monitors_wait_for_what_establishes_their_role(
 @given(cibgen.scenarios(max_nodes=5, max_prims=12))
 def test_random_clusters_match_crm_simulate_graph(scenario: cibgen.Scenario) -> None:
     if shutil.which("crm_simulate") is None:
-        pytest.skip("crm_simulate is not installed (Debian: pacemaker-cli-utils)")
+        pytest.fail("crm_simulate is not installed (Debian: pacemaker-cli-utils) (./run test installs it)")
     xml = cibgen.to_cib_xml(scenario, cibgen.learn_digests())
     with tempfile.TemporaryDirectory(prefix="graph-") as work:
         src = Path(work) / "cib.xml"

@@ -59,7 +59,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 def pacemaker_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PacemakerRun]:
     exe = shutil.which("crm_simulate")
     if exe is None:
-        pytest.skip("crm_simulate is not installed (Debian: pacemaker-cli-utils)")
+        pytest.fail("crm_simulate is not installed (Debian: pacemaker-cli-utils) (./run test installs it)")
     work = tmp_path_factory.mktemp("pcmk-exec")
     shadow = work / "shadow"
     shadow.mkdir()

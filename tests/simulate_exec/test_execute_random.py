@@ -26,7 +26,7 @@ from hastack.simulate.execute import execute
 from hastack.simulate.status import observe
 
 if shutil.which("crm_simulate") is None:
-    pytest.skip("crm_simulate is not installed", allow_module_level=True)
+    pytest.fail("crm_simulate is not installed (Debian: pacemaker-cli-utils; ./run test installs it)", pytrace=False)
 
 
 def _load_generator() -> Any:

@@ -76,7 +76,7 @@ def test_injected_failure_matches_crm_simulate(tmp_path: Path, summary_of: Any, 
                                                key: tuple[str, str, str], rc: int, differs: str | None) -> None:
     exe = shutil.which("crm_simulate")
     if exe is None:
-        pytest.skip("crm_simulate is not installed")
+        pytest.fail("crm_simulate is not installed (./run test installs it)")
     env = dict(os.environ, LC_ALL="C", CIB_shadow_dir=str(tmp_path))
     out = tmp_path / "out.xml"
     subprocess.run([exe, "-x", str(CASES / "xml" / f"{case}.xml"), "-S", "-F", spec, "-O", str(out)],
@@ -121,7 +121,7 @@ def test_a_failed_start_matches_crm_simulate_on_every_case(tmp_path: Path, summa
 
     exe = shutil.which("crm_simulate")
     if exe is None:
-        pytest.skip("crm_simulate is not installed")
+        pytest.fail("crm_simulate is not installed (./run test installs it)")
     env = dict(os.environ, LC_ALL="C", CIB_shadow_dir=str(tmp_path))
     plans = {}
     for name in _case_names():
