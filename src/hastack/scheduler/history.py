@@ -260,20 +260,60 @@ class HistoryReader:
 
     def node_history(self, node: WNode, histories: tuple[ResourceHistory, ...]) -> None:
         by_id = self.u.by_id
+        uname = node.uname
         find = self.find
         resource_history = self.resource_history
         for h in histories:
-            if not h.ops:
+            ops = h.ops
+            if not ops:
                 continue
-            r = find(h.id, node)
-            if r is None:
-                if h.id in by_id:
+            r = by_id.get(h.id)
+            if r is None or r.variant != "primitive" or (r.parent is not None and r.clone_parent() is not None):
+                r = find(h.id, node)
+                if r is None:
+                    if h.id in by_id:
+                        continue
+                    r = self.orphan(h)
+            # else: find() would return r itself, under its own name
+            if len(ops) == 1:
+                op = ops[0]
+                if op.rc_code == 7 and op.op_status == EXEC_DONE and op.interval_ms == 0 \
+                        and op.operation == "monitor" and r.failure_timeout <= 0 \
+                        and not op.id.endswith("_last_failure_0"):
+                    self._not_running(r, uname, ops)
                     continue
-                r = self.orphan(h)
             resource_history(r, node, h)
 
+    def _not_running(self, r: WRsc, uname: str, ops: tuple[OpRecord, ...]) -> None:
+        """resource_history() for the commonest history: one probe that found r not running
+        (no failure timeout, not a last-failure record). unpack_op() makes r Stopped with no
+        next role whatever the expected rc; process_state() with on-fail ignore only records
+        where r is known and drops a stale instance name."""
+        self.u.history[(r.id, uname)] = ops
+        saved = r.role
+        r.role = _STOPPED
+        r.next_role = _UNKNOWN
+        it: WRsc | None = r
+        while it is not None:
+            it.known_on.add(uname)
+            if it.unique:
+                break
+            it = it.parent
+        if r.clone_name is not None and ":" in r.clone_name:
+            r.clone_name = None
+        if r.meta.get("target-role") is not None:
+            req = target_role(r)
+            if req is not None:
+                r.next_role = req
+        if saved > _STOPPED:
+            r.role = saved
+
     def resource_history(self, r: WRsc, node: WNode, h: ResourceHistory) -> None:
-        ops = [h.ops[0]] if len(h.ops) == 1 else sorted(h.ops, key=_call_order)
+        ops = h.ops
+        if len(ops) > 1:
+            order = [_call_order(o) for o in ops]
+            if any(order[i] > order[i + 1] for i in range(len(order) - 1)):
+                ops = tuple(sorted(ops, key=_call_order))
         self.u.history[(r.id, node.uname)] = ops
         saved = r.role
         r.role = _UNKNOWN

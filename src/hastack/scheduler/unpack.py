@@ -10,7 +10,7 @@ Imports only the model and the scheduler's working records.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hastack.model import durations, scores
@@ -64,7 +64,8 @@ class Unpacked:
     fence_reasons: dict[str, str] = field(default_factory=dict)
     recheck_at: int | None = None
     failcounts: dict[tuple[str, str], int] = field(default_factory=dict)  # (rsc id, node) -> effective
-    history: dict[tuple[str, str], list[OpRecord]] = field(default_factory=dict)  # (prim id, node)
+    # (prim id, node) -> its operations in call order (the recorded tuple when already in order)
+    history: dict[tuple[str, str], Sequence[OpRecord]] = field(default_factory=dict)
     now: int = 0
     aliases: dict[str, WRsc] = field(default_factory=dict)  # configured child id -> its clone
     recovery_stops: list[tuple[WRsc, WNode]] = field(default_factory=list)  # stop_action() during unpack
