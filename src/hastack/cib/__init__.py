@@ -27,7 +27,6 @@ model and errors.
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass, field
 
@@ -37,6 +36,7 @@ from hastack.cib.read_config import read_configuration
 from hastack.cib.read_status import StatusReading, read_header
 from hastack.cib.source import ElementStream, Reader, document_bytes, elements, parse_xml
 from hastack.errors import Diagnostic, HastackError
+from hastack.gcpause import paused_gc
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
 
@@ -54,16 +54,8 @@ class Cib:
 
 def parse_cib(data: str | bytes, source: str = "<cib>") -> Cib:
     """Import a CIB document; raises ConfigError listing every problem with its line:column."""
-    # A big status section makes hundreds of thousands of small objects, none of them cyclic;
-    # the cyclic collector would rescan them over and over (a 160k-operation CIB reads ~3x
-    # slower with it on), so it is paused for the import and restored after.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():  # hundreds of thousands of small acyclic objects: see hastack.gcpause
         return _parse(data, source)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _parse(data: str | bytes, source: str) -> Cib:

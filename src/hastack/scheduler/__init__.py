@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from hastack.gcpause import paused_gc
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
 from hastack.scheduler.actions import ActionBuilder
@@ -35,6 +36,11 @@ __all__ = ["Action", "Contribution", "Placement", "Transition", "schedule"]
 def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized: bool = True) -> Transition:
     """Decide what the cluster should do. `sanitized` (crm_simulate's behaviour, the default)
     ignores definition changes confined to secret parameters, which sanitized CIBs hide."""
+    with paused_gc():  # the working objects are many and acyclic: see hastack.gcpause
+        return _schedule(config, state, now, sanitized)
+
+
+def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool) -> Transition:
     u = unpack(config, state, now)
     rec = setup_scores(config, u)
     changes = list(config_changes(config, u, sanitized))
