@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from hastack.model import scores
 from hastack.model.config import Location
 from hastack.scheduler.clones import cmp_instance, find_compatible_child, instance_location, instance_state
-from hastack.scheduler.rules import eval_rule
+from hastack.scheduler.rules import eval_rule, rule_score
 from hastack.scheduler.unpack import base_name
 from hastack.scheduler.working import Coloc, R, WNode, WRsc
 
@@ -137,15 +137,7 @@ def _promoted_locations(a: Assigner, clone: WRsc, inst: WRsc, chosen: WNode) -> 
                 continue
             if not eval_rule(rule, chosen.attrs, a.u.now):
                 continue
-            if rule.score_attribute:
-                v = chosen.attrs.get(rule.score_attribute)
-                try:
-                    s = scores.parse(v) if v is not None else 0
-                except Exception:
-                    s = 0
-            else:
-                s = rule.score or 0
-            inst.priority = scores.add(inst.priority, s)
+            inst.priority = scores.add(inst.priority, rule_score(rule, chosen.attrs))
 
 
 def _set_instance_priority(a: Assigner, clone: WRsc, inst: WRsc, sort_index: dict[str, int]) -> None:

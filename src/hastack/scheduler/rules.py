@@ -14,6 +14,8 @@ import calendar
 import re
 from collections.abc import Mapping
 
+from hastack.errors import ValueSyntaxError
+from hastack.model import scores
 from hastack.model.config import DateExpression, Expression, Rule, RuleItem
 
 _NUM = re.compile(r"^\s*[-+]?\d+(\.\d*)?\s*$")
@@ -107,3 +109,15 @@ def eval_rule(rule: Rule, attrs: Mapping[str, str], now: int) -> bool:
     if rule.boolean_op.lower() == "or":
         return any(results)
     return all(results)
+
+
+def rule_score(rule: Rule, attrs: Mapping[str, str]) -> int:
+    """The score a matching location rule gives a node: its score-attribute's value there
+    (0 when the node lacks it or it is not a score), else its fixed score (0 when absent)."""
+    if rule.score_attribute:
+        value = attrs.get(rule.score_attribute)
+        try:
+            return scores.parse(value) if value is not None else 0
+        except ValueSyntaxError:
+            return 0
+    return rule.score or 0

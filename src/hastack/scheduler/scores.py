@@ -15,7 +15,7 @@ from collections import defaultdict
 from hastack.model import scores
 from hastack.model.config import Configuration, Location
 from hastack.model.values import Role
-from hastack.scheduler.rules import eval_rule
+from hastack.scheduler.rules import eval_rule, rule_score
 from hastack.scheduler.types import Contribution
 from hastack.scheduler.unpack import Unpacked, failcount
 from hastack.scheduler.working import WNode, WRsc
@@ -128,16 +128,9 @@ def apply_locations(config: Configuration, u: Unpacked, rec: Recorder) -> None:
                 for n in u.nodes:
                     if not eval_rule(rule, n.attrs, u.now):
                         continue
-                    if rule.score_attribute:
-                        v = n.attrs.get(rule.score_attribute)
-                        try:
-                            s = scores.parse(v) if v is not None else 0
-                        except Exception:
-                            s = 0
-                    else:
-                        s = rule.score if rule.score is not None else 0
-                    node_scores.append((n, s))
-                    texts[n.uname] = f"location rule {rule.id} of {c.id} matches {n.uname} ({scores.format(s)})"
+                    score = rule_score(rule, n.attrs)
+                    node_scores.append((n, score))
+                    texts[n.uname] = f"location rule {rule.id} of {c.id} matches {n.uname} ({scores.format(score)})"
         if not node_scores:
             continue
         for r in targets:
