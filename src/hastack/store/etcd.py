@@ -136,8 +136,13 @@ class EtcdStore:
 
     # --- membership and election (daemon side) ---------------------------------------------
     def join(self, node: str, node_id: str, lease: int) -> int:
-        """Put the membership key on `lease` (replacing a previous incarnation's)."""
-        return self.client.put(self.key("members", node), node_id, lease=lease)
+        """Put the membership key on `lease` (replacing a previous incarnation's) and start the node
+        with no operation history and no transient attributes, as Pacemaker does on join: every
+        resource is probed there again."""
+        ok, _, rev = self.client.txn([], [put_op(self.key("members", node), node_id, lease=lease),
+                                          delete_op(self.key("status", node) + "/", prefix=True),
+                                          delete_op(self.key("attrs", node) + "/", prefix=True)])
+        return rev
 
     def campaign(self, node: str, lease: int) -> int | None:
         """Become DC if there is none; return the term (create revision of the DC key) or None."""
@@ -160,6 +165,10 @@ class EtcdStore:
         """The DC asks `node` to run actions (key -> JSON), in term `term`."""
         ops = [put_op(self.key("actions", node, k), v) for k, v in actions.items()]
         return self._write(ops, self.dc_guard(term))
+
+    def clear_orders(self, term: int) -> int:
+        """A new DC voids every order of earlier terms."""
+        return self._write([delete_op(self.key("actions") + "/", prefix=True)], self.dc_guard(term))
 
     def actions_for(self, node: str) -> tuple[dict[str, str], int]:
         base = self.key("actions", node) + "/"
