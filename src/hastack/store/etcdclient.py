@@ -29,6 +29,9 @@ import httpx
 from hastack.store.port import StoreError
 
 
+CONNECT_S = 0.1
+
+
 def _b64(data: bytes | str) -> str:
     raw = data.encode() if isinstance(data, str) else data
     return base64.b64encode(raw).decode("ascii")
@@ -126,9 +129,12 @@ class EtcdClient:
                 break
             url = self.endpoints[idx] + path
             try:
-                resp = self._http.post(url, json=body, timeout=httpx.Timeout(left, connect=min(left, 0.5)))
+                # A live member accepts a connection at once; a dead or cut-off one never does, so a
+                # short connect timeout leaves the rest of the budget for the next member.
+                resp = self._http.post(url, json=body, timeout=httpx.Timeout(left, connect=min(left, CONNECT_S)))
             except httpx.TransportError as err:
                 errors.append(f"{self.endpoints[idx]}: {type(err).__name__}")
+                self._current = (idx + 1) % n  # the next call starts with the next member
                 continue
             if resp.status_code != 200:
                 msg = _error_message(resp)
