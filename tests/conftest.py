@@ -1,18 +1,15 @@
-"""Test-wide setup: where the shared reference data lives.
+"""Test-wide setup: the helper modules at the top of tests/ are importable from every test.
 
-`../shared` beside the checkout holds Pacemaker's regression cases, the Guide
-and the oracle script (CI has it there too). HASTACK_SHARED overrides it.
-Tests read the location from the environment so module-level case lists work.
+Tests run in pytest's importlib mode, so tests/ is not on sys.path by itself;
+`testdata` (where the vendored data lives) and `oracle` (Pacemaker's
+crm_simulate as a reference) are imported by name from any test directory.
 """
 
 from __future__ import annotations
 
-import os
+import sys
 from pathlib import Path
 
-_default = Path(__file__).resolve().parents[1].parent / "shared"
-os.environ.setdefault("HASTACK_SHARED", str(_default))
-if not (Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases").is_dir():
-    raise RuntimeError(
-        f"shared reference data not found at {os.environ['HASTACK_SHARED']}: "
-        "check out ../shared beside this repository or set HASTACK_SHARED")
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
