@@ -103,6 +103,10 @@ class AgentError(HastackError):
     """A resource agent that cannot be found, described or run."""
 
 
+class ScheduleError(HastackError):
+    """An input the scheduler cannot decide on in this process (not a configuration mistake)."""
+
+
 class StateError(HastackError):
     """Cluster state (status section, state file) that cannot be read."""
 
