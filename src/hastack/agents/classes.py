@@ -20,7 +20,7 @@ from pathlib import Path
 
 from hastack.agents.action import ActionRequest
 from hastack.agents.environment import OCF_ROOT, SYSTEM_PATH, ocf_env
-from hastack.agents.metadata import did_you_mean
+from hastack.didyoumean import did_you_mean
 from hastack.errors import AgentError
 from hastack.model.values import AgentRef
 

@@ -61,7 +61,7 @@ def exit_reason(stderr: str, stdout: str = "") -> str:
 
 def secret_values(req: ActionRequest, extra_names: frozenset[str] = frozenset()) -> list[str]:
     names = req.secret_names | extra_names
-    return [v for k, v in (*req.params, *req.op_params) if is_secret(k) or k in names]
+    return [v for k, v in (*req.params, *req.op_params) if is_secret(k, names)]
 
 
 @dataclass

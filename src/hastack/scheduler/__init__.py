@@ -15,9 +15,10 @@ Imports only the model.
 
 from __future__ import annotations
 
+import sys
 from types import MappingProxyType
 
-from hastack.gcpause import paused_gc
+from hastack.errors import ScheduleError
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
 from hastack.scheduler.actions import ActionBuilder
@@ -35,9 +36,17 @@ __all__ = ["Action", "Contribution", "Placement", "Transition", "schedule"]
 
 def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized: bool = True) -> Transition:
     """Decide what the cluster should do. `sanitized` (crm_simulate's behaviour, the default)
-    ignores definition changes confined to secret parameters, which sanitized CIBs hide."""
-    with paused_gc():  # the working objects are many and acyclic: see hastack.gcpause
+    ignores definition changes confined to secret parameters, which sanitized CIBs hide.
+
+    Sets no process-wide switch: callers with big inputs run it inside
+    hastack.bulkwork.bulk_work() (garbage collector paused, recursion limit raised)."""
+    try:
         return _schedule(config, state, now, sanitized)
+    except RecursionError:
+        # Flag propagation recurses along ordering chains (as Pacemaker's does).
+        raise ScheduleError(
+            f"the ordering chains are too deep for Python's recursion limit ({sys.getrecursionlimit()})",
+            hint="run schedule() inside hastack.bulkwork.bulk_work(), which raises the limit") from None
 
 
 def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool) -> Transition:
