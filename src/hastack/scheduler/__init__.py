@@ -86,6 +86,12 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
                runnable=a.runnable)
         for a in g.actions)
     scores = {rid: MappingProxyType(dict(t)) for rid, t in assigner.printed.items()}
+    resource_order: list[str] = []
+    stack = list(reversed(u.resources))
+    while stack:  # depth first, a parent before its children, in configuration order
+        r = stack.pop()
+        resource_order.append(r.id)
+        stack.extend(reversed(r.children))
     contributions = rec.contributions()
     return Transition(
         placement=MappingProxyType(placement),
@@ -94,4 +100,5 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
         contributions=MappingProxyType(contributions),
         recheck_at=u.recheck_at,
         summary=summary,
+        resource_order=tuple(resource_order),
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from hastack.model import durations
 from hastack.model.config import AttrSet, Configuration, Op, merged
+from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.state import OpRecord
 from hastack.scheduler.unpack import Unpacked, _meta_of
 from hastack.scheduler.working import WNode, WRsc
@@ -92,16 +93,19 @@ class Change:
     restart: bool  # True: the definition change needs a restart (else a monitor reschedule)
 
 
+_ACTIVE = (OcfRc.OK, OcfRc.RUNNING_PROMOTED)  # a monitor that found the resource active
+
+
 def _active_ops(ops: list[OpRecord]) -> list[OpRecord]:
     """The operations since the last start (calculate_active_ops), or [] if stopped since."""
     start = stop = -1
     implied_monitor = implied_clone = -1
     for i, op in enumerate(ops):
-        if op.operation == "stop" and op.op_status == 0:
+        if op.operation == "stop" and op.op_status == ExecStatus.DONE:
             stop = i
         elif op.operation in ("start", "migrate_from"):
             start = i
-        elif implied_monitor <= stop and op.operation == "monitor" and op.rc_code in (0, 8):
+        elif implied_monitor <= stop and op.operation == "monitor" and op.rc_code in _ACTIVE:
             implied_monitor = i
         elif op.operation in ("promote", "demote"):
             implied_clone = i
