@@ -10,10 +10,11 @@ next `schedule()` sees the cluster as it would be after the transition:
   recurring monitor), call-id one above the resource's highest, last-rc-change
   = `now`, and the op-digest computed by the scheduler's own digest code, so
   that the recorded definition matches the configuration;
-- a probe (monitor, interval 0) returns "not running" (rc 7), unless the
-  scheduler knows the resource active on that node (then 0, or 8 promoted);
-  a recurring monitor of an instance placed in the Promoted role returns 8;
-  everything else 0;
+- every action returns what the scheduler expects (`Action.target_rc`): a
+  probe "not running" (rc 7) unless the resource is known active there (then 0,
+  or 8 promoted), a Promoted monitor 8, a role=Stopped monitor 7, else 0;
+- a cancel deletes the cancelled recurring operation's record, as the
+  controller does; a notification leaves no record;
 - fencing takes the node out cleanly (in_ccm=false, crmd=offline, join and
   expected down) and clears its operation history and transient attributes,
   as the controller does once a fence is confirmed;
@@ -38,9 +39,8 @@ the node already has for it (the name the scheduler found it under, else the
 instance id, else the clone's base name), and a new entry of an anonymous
 clone uses the base name, as Pacemaker's graph names anonymous instances.
 
-Not modelled (invisible in the Transition Summary): notifications,
-cancellation of recurring monitors and deletion of orphan histories -- the
-scheduler does not emit those actions.
+Not modelled (invisible in the Transition Summary): deletion of orphan
+histories -- the scheduler does not emit those actions.
 
 Pure: no clock, no I/O. Imports the model, the scheduler (to read the state as
 it does and to compute digests) and `simulate.inject` (membership changes).
@@ -53,16 +53,15 @@ from dataclasses import dataclass, replace
 
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
-from hastack.model.values import Role
 from hastack.scheduler import Transition, schedule
 from hastack.scheduler.digest import _task_for_digest, digest_of, operation_params
 from hastack.scheduler.history import base_name
 from hastack.scheduler.types import Action
 from hastack.scheduler.unpack import Unpacked, unpack
-from hastack.scheduler.working import R, WRsc
+from hastack.scheduler.working import WRsc
 from hastack.simulate.inject import SIM_FEATURE_SET, SIM_UUID, node_down, record_ids, store_result
 
-OCF_OK, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED = 0, 7, 8
+OCF_OK, OCF_NOT_RUNNING = 0, 7
 ORIGIN = ("crm-debug-origin", "hastack-execute")
 FAILED_REASON = "Simulated failure"
 
@@ -133,19 +132,6 @@ def _entry_names(r: WRsc | None, rsc_id: str) -> tuple[list[str], str, str]:
     return [long_id, base], base, base
 
 
-def _target_rc(r: WRsc | None, a: Action, transition: Transition) -> int:
-    """What the scheduler expects: a probe finds the resource as the history says; a recurring
-    monitor of an instance that is to be Promoted returns 8."""
-    if a.task != "monitor":
-        return OCF_OK
-    if a.interval_ms == 0:
-        if r is None or all(n.uname != a.node for n in r.running_on):
-            return OCF_NOT_RUNNING
-        return OCF_RUNNING_PROMOTED if r.role == R.PROMOTED else OCF_OK
-    placed = transition.placement.get(a.rsc or "")
-    return OCF_RUNNING_PROMOTED if placed is not None and placed.role is Role.PROMOTED else OCF_OK
-
-
 def _failure_rc(failures: Failures, a: Action) -> int | None:
     assert a.rsc is not None and a.node is not None
     for rsc in dict.fromkeys((a.rsc, base_name(a.rsc))):
@@ -207,6 +193,19 @@ def _record(config: Configuration, state: ClusterState, u: Unpacked, a: Action, 
     counted = failed and rc != OCF_OK and not (rc == OCF_NOT_RUNNING and a.interval_ms == 0)
     return store_result(state, ns, replace(hist, ops=tuple(ops)),
                         f"{prefix}#{a.task}_{a.interval_ms}" if counted else None, now)
+
+
+def _cancel(config: Configuration, state: ClusterState, u: Unpacked, a: Action) -> ClusterState:
+    """A cancelled recurring operation: the controller deletes its record from the history."""
+    assert a.rsc is not None and a.node is not None
+    ns = _node_entry(config, state, a.node)
+    lookup, _, _ = _entry_names(u.by_id.get(a.rsc), a.rsc)
+    hist = next((h for name in lookup for h in ns.resources if h.id == name), None)
+    if hist is None:
+        return state
+    operation = a.meta.get("operation", "monitor")
+    ops = tuple(op for op in hist.ops if not (op.operation == operation and op.interval_ms == a.interval_ms))
+    return store_result(state, ns, replace(hist, ops=ops), None, 0) if ops != hist.ops else state
 
 
 def _fence(config: Configuration, state: ClusterState, uname: str) -> ClusterState:
@@ -292,8 +291,14 @@ def execute(config: Configuration, state: ClusterState, transition: Transition, 
             state = _fence(config, state, a.node)
             results.append(Result(a, OCF_OK, OCF_OK))
             continue
-        r = u.by_id.get(a.rsc or "")
-        expected = _target_rc(r, a, transition)
+        if a.task == "notify":
+            results.append(Result(a, OCF_OK, OCF_OK))  # notifications leave no history
+            continue
+        if a.task == "cancel":
+            state = _cancel(config, state, u, a)
+            results.append(Result(a, OCF_OK, OCF_OK))
+            continue
+        expected = a.target_rc
         injected = _failure_rc(failures, a)
         rc = expected if injected is None else injected
         state = _record(config, state, u, a, rc, expected, now)
