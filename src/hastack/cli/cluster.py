@@ -16,11 +16,11 @@ from pathlib import Path
 import click
 
 from hastack.crm import parse
-from hastack.daemon.main import tls_in
 from hastack.scheduler import schedule
 from hastack.simulate import status as status_view
 from hastack.store.etcd import EtcdStore
 from hastack.store.etcdclient import EtcdClient
+from hastack.store.select import tls_in
 
 etcd_option = click.option("--etcd", "endpoints", required=True, envvar="HASTACK_ETCD",
                            help="etcd client URLs, comma separated ($HASTACK_ETCD)")

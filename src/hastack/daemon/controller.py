@@ -14,7 +14,7 @@ when the DC re-plans are waited for, never sent twice.
 Each cycle is logged in one sentence and kept (the last `keep` transitions:
 input CIB, summary, orders) for `hastack simulate` to replay.
 
-Imports the model, cib, scheduler, store, daemon.orders.
+Imports the model, cib, scheduler, graphrun, store, daemon.orders.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 from hastack.cib import to_xml
 from hastack.daemon.membership import Membership
-from hastack.daemon.orders import Order, orders_for
+from hastack.daemon.orders import Order
+from hastack.graphrun import GraphRun
 from hastack.scheduler import Action, Transition, schedule
 from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.port import Snapshot, StoreError
@@ -36,25 +37,6 @@ from hastack.store.port import Snapshot, StoreError
 log = logging.getLogger("hastack.controller")
 
 ORDER_SLACK_S = 5.0
-
-
-def ready_actions(transition: Transition) -> list[Action]:
-    """Required, runnable, non-pseudo actions whose required prerequisites are all pseudo-or-done:
-    here, the first wave -- those with no required real action before them (pseudo actions
-    complete as soon as what they wait for is done)."""
-    required = {a.id: a for a in transition.actions if not a.optional and a.runnable}
-    memo: dict[int, bool] = {}
-
-    def clear(aid: int) -> bool:  # nothing real still to run before `aid`
-        if aid in memo:
-            return memo[aid]
-        memo[aid] = True
-        a = required[aid]
-        ok = all(p not in required or (required[p].pseudo and clear(p)) for p in a.after)
-        memo[aid] = ok
-        return ok
-
-    return [a for a in required.values() if not a.pseudo and clear(a.id)]
 
 
 @dataclass
@@ -123,14 +105,14 @@ class Controller:
         snap = self.store.snapshot()
         now = int(self.clock())
         transition = schedule(snap.configuration, snap.state, now)
-        ready = [a for a in ready_actions(transition) if a.node in snap.members]
+        ready = [a for a in GraphRun(transition).ready() if a.node in snap.members]
         if not ready:
             self.last_sentence = f"term {self.term}: idle, {len(snap.members)} members"
             wait = 5.0 if transition.recheck_at is None else max(0.5, min(5.0, transition.recheck_at - now))
             self.store.watch(snap.revision, wait)
             return
         self.transitions += 1
-        orders = orders_for(snap.configuration, snap.state, transition, ready, self.term, self.transitions, now)
+        orders = [Order(self.term, self.transitions, a) for a in ready]
         self._log_transition(snap, transition, orders)
         by_node: dict[str, dict[str, str]] = {}
         for o in orders:

@@ -18,10 +18,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from hastack.agents.action import ActionRequest
+from hastack.agents.action import ActionRequest, ActionResult
 from hastack.agents.executor import Executor
 from hastack.daemon.membership import Membership
 from hastack.daemon.orders import Order, recorded, request_for
@@ -41,12 +42,12 @@ class Recurring:
 
 class LocalResourceManager:
     def __init__(self, store: EtcdStore, node: str, membership: Membership, executor: Executor,
-                 wall_clock: object = time.time) -> None:
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.node = node
         self.membership = membership
         self.executor = executor
-        self._now = wall_clock
+        self._clock = wall_clock
         self._lock = threading.Lock()
         self._seen: set[str] = set()
         self._running: set[str] = set()
@@ -103,8 +104,7 @@ class LocalResourceManager:
 
     def _execute(self, key: str, order: Order) -> None:
         a = order.action
-        snap = self.store.snapshot()
-        req = request_for(snap.configuration, snap.state, order, int(self._now()))  # type: ignore[operator]
+        req = request_for(order)
         if req is None:
             log.warning("%s: %s %s: resource not configured", self.node, a.task, a.rsc)
             self._finish(key, order, None, drop=True)
@@ -127,11 +127,12 @@ class LocalResourceManager:
             with self._lock:
                 self._recurring[(rsc, a.interval_ms)] = Recurring(
                     order, req, time.monotonic() + a.interval_ms / 1000.0, result.rc)
-        self._record(key, order, result.rc, snap_after=True)
+        self._record(key, order, result)
 
-    def _record(self, key: str | None, order: Order, rc: int, snap_after: bool = True) -> None:
+    def _record(self, key: str | None, order: Order, result: ActionResult) -> None:
         snap = self.store.snapshot()
-        history, attrs = recorded(snap.configuration, snap.state, order, rc, int(self._now()))  # type: ignore[operator]
+        history, attrs = recorded(snap.state, order, result.rc, result.status, int(self._clock()),
+                                  result.duration_ms, result.exit_reason)
         guarded = self._guarded()
         try:
             for name, value in attrs.items():
@@ -170,7 +171,7 @@ class LocalResourceManager:
                 if result.rc != r.last_rc:
                     log.warning("%s: %s", self.node, result.summary())
                     r.last_rc = result.rc
-                    self._record(None, r.order, result.rc)
+                    self._record(None, r.order, result)
             self._stop.wait(0.05)
 
     # --- self-fence ----------------------------------------------------------------------

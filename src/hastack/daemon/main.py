@@ -27,14 +27,8 @@ from hastack.daemon.membership import Membership
 from hastack.daemon.timing import for_ttl
 from hastack.errors import HastackError
 from hastack.store.etcd import EtcdStore
-from hastack.store.etcdclient import EtcdClient, TlsFiles
-
-
-def tls_in(directory: Path | None, node: str) -> TlsFiles | None:
-    """hastack keygen's layout: ca.crt, NODE.crt, NODE.key."""
-    if directory is None:
-        return None
-    return TlsFiles(str(directory / "ca.crt"), str(directory / f"{node}.crt"), str(directory / f"{node}.key"))
+from hastack.store.etcdclient import EtcdClient
+from hastack.store.select import tls_in
 
 
 @click.command()

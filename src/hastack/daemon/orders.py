@@ -1,32 +1,56 @@
 """An order: one action of a transition, sent by the DC to the node that must run it.
 
 The DC writes an order per action (store.etcd `actions/{node}/{key}`) in its
-term. The node turns it into an agent request and, once the agent answered,
-into the history entry it records -- with the same record code the simulator
-uses, so the next `schedule()` reads the result exactly as Pacemaker's
-status section would have it.
+term. Everything the node needs travels on the scheduler's `Action`: the
+agent, its parameters and CRM_meta values, the timeout, the rc that means
+success, the history entry to write and the digest to write it with. The
+node turns the result into that history entry with hastack.record, the same
+code the simulator uses, so the next `schedule()` reads it exactly as
+Pacemaker's status section would have it.
 
-Interim seam: the expected rc, the history entry name, the digest and the
-agent's parameters are still computed here from the scheduler's working view
-(`simulate.execute`'s helpers); they move onto `scheduler.Action` itself
-(issue 9, item 1), after which this module only copies fields.
-
-Pure. Imports the model, scheduler, simulate, agents.action.
+Pure. Imports the model, the scheduler's public names, record, agents.action.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
+from types import MappingProxyType
 from typing import Any
 
-from hastack.agents.action import ActionRequest, CloneInfo
-from hastack.model.config import Configuration
+from hastack.agents.action import ActionRequest
+from hastack.model.results import OcfRc
 from hastack.model.state import ClusterState, ResourceHistory
-from hastack.model.values import Role
-from hastack.scheduler import Action, Transition
-from hastack.scheduler.unpack import unpack
-from hastack.simulate.execute import _record, _target_rc  # interim: see the module docstring
+from hastack.model.values import AgentRef, Role
+from hastack.record import FailCounting, OperationResult, record_result
+from hastack.scheduler import Action
+
+_FIELDS = tuple(f.name for f in fields(Action))
+
+
+def action_to_dict(a: Action) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    for name in _FIELDS:
+        v = getattr(a, name)
+        if name == "agent":
+            v = str(v) if v is not None else None
+        elif name in ("params", "meta"):
+            v = dict(v)
+        elif name == "after":
+            v = list(v)
+        d[name] = v
+    return d
+
+
+def action_from_dict(d: dict[str, Any]) -> Action:
+    kw = {k: v for k, v in d.items() if k in _FIELDS}
+    kw["after"] = tuple(kw.get("after", ()))
+    if kw.get("agent"):
+        kw["agent"] = AgentRef.parse(kw["agent"])
+    for name in ("params", "meta"):
+        if name in kw:
+            kw[name] = MappingProxyType(dict(kw[name]))
+    return Action(**kw)
 
 
 @dataclass(frozen=True)
@@ -34,77 +58,60 @@ class Order:
     term: int
     transition: int  # the DC's transition number in this term
     action: Action
-    target_rc: int
 
     @property
     def key(self) -> str:
-        a = self.action
-        return f"{self.term}-{self.transition}-{a.id}"
+        return f"{self.term}-{self.transition}-{self.action.id}"
+
+    @property
+    def target_rc(self) -> int:
+        return self.action.target_rc
 
     def to_json(self) -> str:
-        return json.dumps({"term": self.term, "transition": self.transition, "target_rc": self.target_rc,
-                           "action": asdict(self.action)}, sort_keys=True)
+        return json.dumps({"term": self.term, "transition": self.transition,
+                           "action": action_to_dict(self.action)}, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Order:
         d = json.loads(text)
-        a: dict[str, Any] = d["action"]
-        a["after"] = tuple(a.get("after", ()))
-        known = set(Action.__dataclass_fields__)
-        action = Action(**{k: v for k, v in a.items() if k in known})
-        return cls(d["term"], d["transition"], action, d["target_rc"])
+        return cls(d["term"], d["transition"], action_from_dict(d["action"]))
 
 
-def orders_for(config: Configuration, state: ClusterState, transition: Transition, actions: list[Action],
-               term: int, number: int, now: int) -> list[Order]:
-    """The orders for actions the graph made ready (each with the rc that means success)."""
-    u = unpack(config, state, now)
-    return [Order(term, number, a, _target_rc(u.by_id.get(a.rsc or ""), a, transition)) for a in actions]
+def op_resource(a: Action) -> str:
+    """RSC of the operation key RSC_TASK_INTERVAL (an anonymous clone's base name, or the instance)."""
+    suffix = f"_{a.task}_{a.interval_ms}"
+    return a.key[: -len(suffix)] if a.key.endswith(suffix) else (a.history_id or a.rsc or "")
 
 
-def request_for(config: Configuration, state: ClusterState, order: Order, now: int) -> ActionRequest | None:
-    """The agent request of a resource action (None when the resource is gone from the configuration)."""
+def request_for(order: Order) -> ActionRequest | None:
+    """The agent request of a resource action (None for an action no agent runs)."""
     a = order.action
-    u = unpack(config, state, now)
-    r = u.by_id.get(a.rsc or "")
-    if r is None or r.definition is None or r.agent is None:
+    if a.agent is None or a.rsc is None:
         return None
-    p = r.definition
-    params = tuple((k, v) for s in p.params if s.rule is None for k, v in s.pairs)
-    timeout = 20_000
-    for op in p.ops:
-        if op.name == a.task and op.interval_ms == a.interval_ms and op.timeout_ms:
-            timeout = op.timeout_ms
-    clone = None
-    parent = r.clone_parent()
-    if parent is not None:
-        base, _, num = r.id.rpartition(":")
-        clone = CloneInfo(instance=int(num) if num.isdigit() else 0, clone_max=parent.clone_max,
-                          clone_node_max=parent.clone_node_max,
-                          promoted_max=parent.promoted_max if parent.promotable else None,
-                          promoted_node_max=parent.promoted_node_max if parent.promotable else None,
-                          globally_unique=parent.unique, notify=parent.notify)
-    rid = a.rsc or ""
-    if parent is not None and not parent.unique:
-        rid = rid.rpartition(":")[0] or rid  # an anonymous instance runs under its base name
-    role = Role.PROMOTED if order.target_rc == 8 else None
-    return ActionRequest(r.agent, a.task, rid, params, meta=tuple(r.meta.items()), interval_ms=a.interval_ms,
-                         timeout_ms=timeout, role=role, target_rc=order.target_rc, node=a.node, clone=clone)
+    # the CRM_meta values are the scheduler's; the executor adds what it derives from them itself
+    meta = tuple((k, v) for k, v in a.meta.items() if k not in ("timeout", "interval", "name"))
+    role = Role.PROMOTED if a.target_rc == OcfRc.RUNNING_PROMOTED else None
+    return ActionRequest(a.agent, a.task, op_resource(a), tuple(a.params.items()), meta=meta,
+                         interval_ms=a.interval_ms, timeout_ms=a.timeout_ms, role=role, target_rc=a.target_rc,
+                         node=a.node)
 
 
-def recorded(config: Configuration, state: ClusterState, order: Order, rc: int, now: int
-             ) -> tuple[ResourceHistory | None, dict[str, str]]:
-    """The history entry to store for this result and the node attributes it sets (fail counts)."""
+def recorded(state: ClusterState, order: Order, rc: int, status: int, now: int, exec_ms: int = 0,
+             reason: str = "") -> tuple[ResourceHistory | None, dict[str, str]]:
+    """The history entry to store for this result and the node attributes it changes (fail counts)."""
     a = order.action
     assert a.node is not None
-    u = unpack(config, state, now)
-    after = _record(config, state, u, a, rc, order.target_rc, now)
-    before_ns = state.node_by_uname(a.node)
-    ns = after.node_by_uname(a.node)
-    if ns is None:
+    res = OperationResult(rsc=op_resource(a), task=a.task, interval_ms=a.interval_ms, node=a.node, rc=rc,
+                          status=status, target_rc=a.target_rc, history_id=a.history_id, agent=a.agent,
+                          digest=a.digest, exit_reason=reason, exec_time_ms=exec_ms,
+                          transition_key=f"{a.id}:{order.transition}:{a.target_rc}:{order.term:032x}",
+                          origin="hastackd")
+    before = state.node_by_uname(a.node)
+    after = record_result(state, res, now, counting=FailCounting.CONTROLLER).node_by_uname(a.node)
+    if after is None:
         return None, {}
-    old = {h.id: h for h in (before_ns.resources if before_ns else ())}
-    changed = [h for h in ns.resources if old.get(h.id) != h]
-    before_attrs = dict(before_ns.attributes) if before_ns else {}
-    attrs = {k: v for k, v in ns.attributes.items() if before_attrs.get(k) != v}
-    return (changed[0] if changed else None), attrs
+    name = a.history_id or res.rsc
+    hist = after.history(name)
+    old = dict(before.attributes) if before else {}
+    attrs = {k: v for k, v in after.attributes.items() if old.get(k) != v}
+    return hist, attrs

@@ -36,6 +36,13 @@ def tls_from(env: Mapping[str, str]) -> TlsFiles | None:
     return TlsFiles(ca, cert, key) if ca and cert and key else None
 
 
+def tls_in(directory: Path | None, name: str) -> TlsFiles | None:
+    """The TLS files of `name` in a directory laid out as `ca.crt`, `NAME.crt`, `NAME.key`."""
+    if directory is None:
+        return None
+    return TlsFiles(str(directory / "ca.crt"), str(directory / f"{name}.crt"), str(directory / f"{name}.key"))
+
+
 def store_from_env(env: Mapping[str, str] | None = None) -> ClusterStore | None:
     env = os.environ if env is None else env
     spec = env.get("HASTACK_STORE", "")
