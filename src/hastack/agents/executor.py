@@ -111,7 +111,7 @@ class Executor:
         except AgentError as err:
             status = ExecStatus.NOT_INSTALLED if "unknown" in err.message or "does not exist" in err.message \
                 else ExecStatus.ERROR
-            rc = OcfRc.ERR_INSTALLED if status is ExecStatus.NOT_INSTALLED else OcfRc.ERR_GENERIC
+            rc: int = OcfRc.ERR_INSTALLED if status is ExecStatus.NOT_INSTALLED else OcfRc.ERR_GENERIC
             return ActionResult(req, rc, status,
                                 exit_reason=err.message, started_at=started, detail=err.render())
         secrets = secret_values(req)

@@ -55,7 +55,7 @@ def kill_all_but_me() -> None:
 
 
 def reap() -> list[int]:
-    gone = []
+    gone: list[int] = []
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)

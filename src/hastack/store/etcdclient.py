@@ -93,7 +93,7 @@ def compare(key: bytes | str, target: str, value: int | bytes | str, result: str
     """A txn comparison: target is MOD, CREATE, VERSION, VALUE or LEASE."""
     field = {"MOD": "mod_revision", "CREATE": "create_revision", "VERSION": "version",
              "VALUE": "value", "LEASE": "lease"}[target]
-    v: Any = _b64(value) if target == "VALUE" else str(value)
+    v: Any = _b64(value) if target == "VALUE" and not isinstance(value, int) else str(value)
     return {"key": _b64(key), "target": target, "result": result, field: v}
 
 
