@@ -67,11 +67,36 @@ class Lab:
                                                              "subnet": self.net.subnet, "ttl": self.ttl}))
         for i in range(1, self.hosts + 1):
             self.boot(i)
+        self.start_watchdog()
         if not wait_until(self.etcd_ready, 30, 0.2):
             raise LabError("the lab's etcd did not become ready in 30 s", hint=f"see {self.directory}/h1/etcd.log")
 
     def down(self) -> None:
+        self.stop_watchdog()  # first: it would reboot the hosts being torn down
         self.net.destroy()
+
+    def watchdog_file(self, i: int) -> Path:
+        return self.host_dir(i) / "watchdog"
+
+    def start_watchdog(self) -> None:
+        proc = subprocess.Popen([sys.executable, "-m", "hastack.lab.watchdog", "--dir", str(self.directory)],
+                                stdin=subprocess.DEVNULL, stdout=open(self.directory / "watchdog.out", "ab"),
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        (self.directory / "watchdog.pid").write_text(str(proc.pid))
+
+    def stop_watchdog(self) -> None:
+        pidfile = self.directory / "watchdog.pid"
+        try:
+            pid = int(pidfile.read_text())
+        except (OSError, ValueError):
+            return
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"hastack.lab.watchdog" in cmd:
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
+        pidfile.unlink(missing_ok=True)
 
     def boot(self, i: int) -> None:
         d = self.host_dir(i)
@@ -90,8 +115,10 @@ class Lab:
                 "--election-timeout", "500", "--log-level", "warn"])
         urls = [m.client_url for m in self.members()]
         k = (i - 1) % len(urls)  # each host talks to its own member first (others: spread out)
+        self.watchdog_file(i).unlink(missing_ok=True)  # a booting host has not petted yet
         daemon_cmd = " ".join([_venv_bin("hastackd"), "--node", f"h{i}", "--etcd", ",".join(urls[k:] + urls[:k]),
-                               "--ttl", str(self.ttl), "--state-dir", str(d / "state")])
+                               "--ttl", str(self.ttl), "--state-dir", str(d / "state"),
+                               "--watchdog-file", str(self.watchdog_file(i))])
         cmd = ["ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount", "--fork",
                "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",
                "--address", self.net.host_ip(i), "--dir", str(d), "--hastackd-cmd", daemon_cmd]
@@ -154,19 +181,35 @@ class Lab:
         """Cut the link, then SIGKILL every process of the host. Returns T0 (monotonic, before the cut)."""
         t0 = time.monotonic()
         self.net.link(i, False)
+        self.watchdog_file(i).unlink(missing_ok=True)  # a powered-off machine has no watchdog running
+        self.kill_all(i)
+        self.watchdog_file(i).unlink(missing_ok=True)  # (a last pet may have landed before the kill)
+        return t0
+
+    def kill_all(self, i: int) -> None:
         for _ in range(50):
             pids = self.pids(i)
             if not pids:
-                break
+                return
             for p in pids:
                 try:
                     os.kill(p, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
             time.sleep(0.01)
-        return t0
+
+    def reset(self, i: int) -> None:
+        """What a watchdog does: the host dies at once and boots again (its link stays as it is)."""
+        self.kill_all(i)
+        self._drop_addresses(i)
+        self.boot(i)
 
     def power_on(self, i: int) -> None:
+        self._drop_addresses(i)
+        self.net.link(i, True)
+        self.boot(i)
+
+    def _drop_addresses(self, i: int) -> None:
         ns = self.net.host_ns(i)
         out = sh("ip", "-n", ns, "-o", "-4", "addr", "show", "dev", "eth0", check=False)
         for line in out.splitlines():
@@ -174,8 +217,6 @@ class Lab:
             cidr = parts[parts.index("inet") + 1]
             if cidr.split("/")[0] != self.net.host_ip(i):
                 sh("ip", "-n", ns, "addr", "del", cidr, "dev", "eth0", check=False)
-        self.net.link(i, True)
-        self.boot(i)
 
     def kill_hastackd(self, i: int) -> None:
         pid = self.host_dir(i).joinpath("hastackd.pid").read_text().strip()
