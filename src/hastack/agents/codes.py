@@ -74,7 +74,7 @@ class Outcome:
 
 
 # What a monitor's (effective) rc says about the resource: active, and promoted or not.
-_ACTIVE_RCS = {OcfRc.OK: False, OcfRc.RUNNING_PROMOTED: True, OcfRc.FAILED_PROMOTED: True}
+_ACTIVE_RCS: dict[int, bool] = {OcfRc.OK: False, OcfRc.RUNNING_PROMOTED: True, OcfRc.FAILED_PROMOTED: True}
 
 
 def expected_rc(action: str, interval_ms: int, target_rc: int | None) -> int:
