@@ -220,3 +220,31 @@ group g db web
     assert run.complete and not run.skipped()
     assert {t.actions[i].task for i in done} == {"monitor", "start"}
     assert len(done) == len([a for a in t.actions if a.id in graph_ids and not a.pseudo])
+
+
+def test_recurring_monitors_wait_for_their_start_in_the_transition_itself() -> None:
+    """The runner orders nothing itself: a recurring monitor's wait for its resource's start,
+    promote or demote on that node must be an `after` edge of the scheduler's Transition (the
+    simulator used to add it; on the 180 regression cases it is always there)."""
+    import os
+    from pathlib import Path
+
+    from hastack.cib import load_cib_file
+
+    cases = Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases"
+    names = [ln.split("\t")[0] for ln in (cases / "INDEX.tsv").read_text().splitlines()[1:] if ln.strip()]
+    missing, monitors = [], 0
+    for name in names:
+        cib = load_cib_file(cases / "xml" / f"{name}.xml")
+        t = schedule(cib.config, cib.state, cib.state.execution_date or 0)
+        live = [a for a in t.actions if not a.optional and a.runnable]
+        establishing: dict[tuple[str | None, str | None], set[int]] = {}
+        for a in live:
+            if a.task in ("start", "promote", "demote"):
+                establishing.setdefault((a.rsc, a.node), set()).add(a.id)
+        for a in live:
+            if a.task == "monitor" and a.interval_ms:
+                monitors += 1
+                if not establishing.get((a.rsc, a.node), set()) <= set(a.after):
+                    missing.append(f"{name}: {a.rsc} monitor {a.interval_ms} on {a.node}")
+    assert monitors > 100 and not missing, "\n".join(missing)
