@@ -61,7 +61,7 @@ def exit_reason(stderr: str, stdout: str = "") -> str:
 
 def secret_values(req: ActionRequest, extra_names: frozenset[str] = frozenset()) -> list[str]:
     names = req.secret_names | extra_names
-    return [v for k, v in (*req.params, *req.op_params) if is_secret(k) or k in names]
+    return [v for k, v in (*req.params, *req.op_params) if is_secret(k, names)]
 
 
 @dataclass
@@ -111,7 +111,7 @@ class Executor:
         except AgentError as err:
             status = ExecStatus.NOT_INSTALLED if "unknown" in err.message or "does not exist" in err.message \
                 else ExecStatus.ERROR
-            rc = OcfRc.ERR_INSTALLED if status is ExecStatus.NOT_INSTALLED else OcfRc.ERR_GENERIC
+            rc: int = OcfRc.ERR_INSTALLED if status is ExecStatus.NOT_INSTALLED else OcfRc.ERR_GENERIC
             return ActionResult(req, rc, status,
                                 exit_reason=err.message, started_at=started, detail=err.render())
         secrets = secret_values(req)

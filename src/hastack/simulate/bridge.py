@@ -22,7 +22,7 @@ from hastack.model.results import OcfRc
 from hastack.model.state import ClusterState
 from hastack.model.values import AgentRef, Role
 from hastack.scheduler import Action, Transition
-from hastack.scheduler.digest import _task_for_digest, digest_of, operation_params
+from hastack.scheduler.digest import task_for_digest, digest_of, operation_params
 from hastack.scheduler.history import base_name
 from hastack.scheduler.unpack import Unpacked, unpack
 from hastack.scheduler.working import R, WRsc
@@ -93,7 +93,7 @@ class Bridge:
     def _digest(self, r: WRsc | None, a: Action) -> str:
         if r is None:
             return digest_of({})
-        task = _task_for_digest(a.task, a.interval_ms)
+        task = task_for_digest(a.task, a.interval_ms)
         return digest_of(operation_params(r, task, a.interval_ms, self._config.op_defaults))
 
 

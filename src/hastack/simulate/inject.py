@@ -26,12 +26,12 @@ Imports only the model, errors and hastack.record.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+from hastack.didyoumean import did_you_mean
 from hastack.errors import HastackError
 from hastack.model.config import AttrSet, Configuration, Node, Primitive, Template
 from hastack.model.results import OcfRc
@@ -52,8 +52,9 @@ _SPEC = re.compile(r"^(?P<key>[^@\s]+)@(?P<node>[^=\s]+)=(?P<rc>-?\d+)$")
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}? " if close else ""
+    """hastack.didyoumean's suggestion, followed by a space when there is one."""
+    hint = did_you_mean(word, sorted(set(choices)))
+    return f"{hint} " if hint else ""
 
 
 def known_nodes(config: Configuration, state: ClusterState) -> list[str]:
