@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 import pytest
 
 from hastack import crm
 from hastack.errors import HastackError
-from hastack.graphrun import GraphRun, target_rc
+from hastack.graphrun import GraphRun
 from hastack.model.results import ExecStatus, OcfRc, ResultKind
 from hastack.model.state import ClusterState
-from hastack.model.values import Role
-from hastack.scheduler import Action, Placement, Transition, schedule
+from hastack.scheduler import Action, Transition, schedule
 from hastack.simulate import inject
 
 
 def act(id: int, task: str, rsc: str | None, node: str | None = "n1", *, after: tuple[int, ...] = (),
-        interval: int = 0, pseudo: bool = False, optional: bool = False, runnable: bool = True) -> Action:
+        interval: int = 0, pseudo: bool = False, optional: bool = False, runnable: bool = True,
+        target: int | None = None) -> Action:
+    """An action; its target rc as the scheduler sets it by default: 7 for a probe, else 0."""
+    if target is None:
+        target = OcfRc.NOT_RUNNING if task == "monitor" and interval == 0 else OcfRc.OK
     return Action(id=id, task=task, rsc=rsc, node=node, interval_ms=interval, pseudo=pseudo, optional=optional,
-                  after=after, runnable=runnable)
+                  after=after, runnable=runnable, target_rc=target)
 
 
-def graph(*actions: Action, order: tuple[str, ...] = (), placement: dict[str, Placement] | None = None) -> Transition:
-    return Transition(actions=actions, resource_order=order, placement=MappingProxyType(placement or {}))
+def graph(*actions: Action, order: tuple[str, ...] = ()) -> Transition:
+    return Transition(actions=actions, resource_order=order)
 
 
 def ids(actions: list[Action]) -> list[int]:
@@ -37,7 +38,7 @@ def run_all(run: GraphRun) -> list[int]:
         for a in batch:
             run.start(a.id)
         for a in batch:
-            assert run.finish(a.id, target_rc(a, Transition())).expected
+            assert run.finish(a.id, a.target_rc).expected
         fired += ids(batch)
     return fired
 
@@ -98,10 +99,10 @@ def test_a_failure_aborts_and_in_flight_actions_still_finish() -> None:
 
 
 def test_what_counts_as_expected() -> None:
-    placement = {"p:0": Placement("n1", Role.PROMOTED), "p:1": Placement("n2", Role.UNPROMOTED)}
-    t = graph(act(0, "monitor", "a"), act(1, "monitor", "p:0", interval=5000), act(2, "monitor", "p:1", "n2",
-              interval=6000), act(3, "monitor", "b", interval=5000), act(4, "start", "c"),
-              act(5, "start", "d"), act(6, "start", "e"), placement=placement)
+    t = graph(act(0, "monitor", "a"), act(1, "monitor", "p:0", interval=5000, target=OcfRc.RUNNING_PROMOTED),
+              act(2, "monitor", "p:1", "n2", interval=6000), act(3, "monitor", "b", interval=5000),
+              act(4, "start", "c"), act(5, "start", "d"), act(6, "start", "e"),
+              act(7, "monitor", "f", interval=7000, target=OcfRc.NOT_RUNNING))
     run = GraphRun(t)
     for a in run.ready():
         run.start(a.id)
@@ -109,6 +110,7 @@ def test_what_counts_as_expected() -> None:
     assert run.finish(1, OcfRc.DEGRADED_PROMOTED).expected  # an instance to be Promoted: 8, degraded counts
     assert run.finish(2, OcfRc.OK).expected
     assert run.finish(3, OcfRc.DEGRADED).expected
+    assert run.finish(7, OcfRc.NOT_RUNNING).expected  # a role=Stopped monitor
     assert not run.aborted
     timed_out = run.finish(4, OcfRc.OK, ExecStatus.TIMEOUT)  # the executor did not finish it: not expected
     assert not timed_out.expected and timed_out.reading.kind is ResultKind.SOFT
@@ -123,8 +125,8 @@ def test_a_probe_that_finds_the_resource_aborts_the_graph() -> None:
     assert verdict.reading.kind is ResultKind.SUCCESS and not verdict.expected and run.aborted
 
 
-def test_the_caller_can_give_the_target_rc() -> None:
-    run = GraphRun(graph(act(0, "monitor", "a")), target_rc=lambda a: OcfRc.OK)
+def test_the_actions_target_rc_decides() -> None:
+    run = GraphRun(graph(act(0, "monitor", "a", target=OcfRc.OK)))  # a probe where it is known active
     run.start(0)
     assert run.finish(0, OcfRc.OK).expected
 
@@ -215,7 +217,7 @@ group g db web
             # every prerequisite in the graph finished (pseudo ones completed on their own)
             assert all(p in done or t.actions[p].pseudo for p in a.after if p in graph_ids)
             run.start(a.id)
-            assert run.finish(a.id, target_rc(a, t)).expected
+            assert run.finish(a.id, a.target_rc).expected
             done.add(a.id)
     assert run.complete and not run.skipped()
     assert {t.actions[i].task for i in done} == {"monitor", "start"}
@@ -226,16 +228,13 @@ def test_recurring_monitors_wait_for_their_start_in_the_transition_itself() -> N
     """The runner orders nothing itself: a recurring monitor's wait for its resource's start,
     promote or demote on that node must be an `after` edge of the scheduler's Transition (the
     simulator used to add it; on the 180 regression cases it is always there)."""
-    import os
-    from pathlib import Path
+    from testdata import case_names, case_xml
 
     from hastack.cib import load_cib_file
 
-    cases = Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases"
-    names = [ln.split("\t")[0] for ln in (cases / "INDEX.tsv").read_text().splitlines()[1:] if ln.strip()]
     missing, monitors = [], 0
-    for name in names:
-        cib = load_cib_file(cases / "xml" / f"{name}.xml")
+    for name in case_names():
+        cib = load_cib_file(case_xml(name))
         t = schedule(cib.config, cib.state, cib.state.execution_date or 0)
         live = [a for a in t.actions if not a.optional and a.runnable]
         establishing: dict[tuple[str | None, str | None], set[int]] = {}

@@ -157,10 +157,10 @@ def test_notify_and_cancel_results_are_not_recorded() -> None:
 def test_a_cancel_erases_the_recurring_entry_only() -> None:
     s = record_result(state(), result("monitor", interval=10_000), NOW)
     s = record_result(s, result("monitor", rc=1, interval=10_000), NOW)
-    s = record_cancel(s, "n1", "db", "db", "monitor", 10_000)
+    s = record_cancel(s, "n1", "db", "db_monitor_10000")
     assert set(ops(s)) == {"db_last_failure_0"}
-    assert record_cancel(s, "n1", "db", "db", "monitor", 10_000) is s
-    assert record_cancel(s, "n9", "db", "db", "monitor", 10_000) is s
+    assert record_cancel(s, "n1", "db", "db_monitor_10000") is s
+    assert record_cancel(s, "n9", "db", "db_monitor_10000") is s
 
 
 def test_a_new_node_gets_a_status_entry_and_fencing_clears_it() -> None:
