@@ -18,7 +18,7 @@ from hastack.lab.cluster import Lab
 from hastack.lab.net import Net, wait_until
 from hastack.lab.trial import Checker, holder, run_trial
 
-NET = Net(prefix="hst", subnet="10.213.91")
+NET = Net(prefix="hlt", subnet="10.213.91")
 VIP = NET.vip()
 
 @pytest.fixture(scope="module")
@@ -77,3 +77,19 @@ def test_killing_hastackd_alone_resets_its_host_and_the_service_comes_back(lab: 
     assert served(lab, 15) is not None
     # and the reset host comes back as a member
     assert wait_until(lambda: f"h{victim}" in lab.hastack("status").split("member(s) (")[1].split(")")[0], 20)
+
+
+def test_a_frozen_host_is_reset_by_its_watchdog_and_never_holds_the_vip_beside_another(
+        lab: Lab, checker: Checker) -> None:
+    who = served(lab)
+    assert who is not None
+    victim = int(who[1:])
+    lab.freeze(victim, True)  # every process of the host stops; its VIP stays in the kernel
+    try:
+        # the lab's watchdog (outside the host) resets it before the lease can run out...
+        assert wait_until(lambda: not lab.net.has_address(victim, VIP), 6)
+        # ...so the survivor that takes over is alone with the VIP (the module's checker asserts it)
+        assert wait_until(lambda: (h := holder(lab, VIP)) is not None, 15)
+        assert served(lab, 15) is not None
+    finally:
+        lab.freeze(victim, False)

@@ -25,6 +25,7 @@ from hastack.daemon.controller import Controller
 from hastack.daemon.lrm import LocalResourceManager
 from hastack.daemon.membership import Membership
 from hastack.daemon.timing import for_ttl
+from hastack.daemon.watchdog import FileWatchdog
 from hastack.errors import HastackError
 from hastack.store.etcd import EtcdStore
 from hastack.store.etcdclient import EtcdClient
@@ -40,8 +41,10 @@ from hastack.store.select import tls_in
 @click.option("--tls-dir", type=click.Path(path_type=Path), default=None, help="CA and node certificates")
 @click.option("--state-dir", type=click.Path(path_type=Path), default=None)
 @click.option("--stop-on-exit/--keep-on-exit", default=True, show_default=True)
+@click.option("--watchdog-file", type=click.Path(path_type=Path), default=None,
+              help="pet a file watchdog with the self-fence deadline (the lab's watchdog reads it)")
 def main(node: str, node_id: str | None, endpoints: str, prefix: str, ttl: int, tls_dir: Path | None,
-         state_dir: Path | None, stop_on_exit: bool) -> None:
+         state_dir: Path | None, stop_on_exit: bool, watchdog_file: Path | None) -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,  # httpx logs every request at INFO: not ours
                         format=f"%(asctime)s.%(msecs)03d {node} %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -63,8 +66,10 @@ def main(node: str, node_id: str | None, endpoints: str, prefix: str, ttl: int, 
                    store_env=tuple(store_env))
     executor = Executor(host)
     lrm_box: list[LocalResourceManager] = []
+    watchdog = FileWatchdog(watchdog_file) if watchdog_file else None
     membership = Membership(EtcdStore(lease_client, prefix), node, node_id or node, timing,
-                            self_fence=lambda: lrm_box[0].stop_everything(timing.stop_budget))
+                            self_fence=lambda: lrm_box[0].stop_everything(timing.stop_budget),
+                            pet=watchdog.pet if watchdog else None)
     lrm = LocalResourceManager(store, node, membership, executor)
     lrm_box.append(lrm)
     controller = Controller(store, node, membership)
@@ -80,6 +85,8 @@ def main(node: str, node_id: str | None, endpoints: str, prefix: str, ttl: int, 
     if stop_on_exit:
         lrm.stop_everything(timing.stop_budget * 5)
     membership.stop(revoke=True)
+    if watchdog and stop_on_exit:
+        watchdog.disarm()
     executor.close()
 
 

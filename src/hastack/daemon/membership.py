@@ -31,12 +31,13 @@ log = logging.getLogger("hastack.membership")
 
 class Membership:
     def __init__(self, store: EtcdStore, node: str, node_id: str, timing: Timing,
-                 self_fence: Callable[[], None]) -> None:
+                 self_fence: Callable[[], None], pet: Callable[[float], None] | None = None) -> None:
         self.store = store
         self.node = node
         self.node_id = node_id
         self.timing = timing
         self._self_fence = self_fence
+        self._pet = pet  # the watchdog: told the new deadline after every renewal (daemon.watchdog)
         self._lock = threading.Lock()
         self._valid_until = 0.0  # monotonic; resources may run only before it
         self.lease = 0
@@ -83,6 +84,8 @@ class Membership:
         with self._lock:
             self.lease = lease
             self._valid_until = sent + t.self_fence_after
+        if self._pet:
+            self._pet(sent + t.self_fence_after)
         self._joined.set()
         log.info("%s joined with lease %x (ttl %d s)", self.node, lease, t.ttl)
 
@@ -105,6 +108,9 @@ class Membership:
                 if ttl > 0:
                     with self._lock:
                         self._valid_until = max(self._valid_until, sent + t.self_fence_after)
+                        until = self._valid_until
+                    if self._pet:
+                        self._pet(until)
                 else:
                     log.warning("%s: lease %x is gone", self.node, self.lease)
                     self._lose()

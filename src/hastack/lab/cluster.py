@@ -25,8 +25,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hastack.etcdserver import Member, etcd_binary
+from hastack.etcdserver import Member, member_command
+from hastack.keygen import keygen
 from hastack.lab.net import LabError, Net, sh, wait_until
+from hastack.store.select import tls_in
 
 VOTERS_MAX = 3
 
@@ -47,8 +49,13 @@ class Lab:
         return list(range(1, min(self.hosts, VOTERS_MAX) + 1))
 
     def members(self) -> list[Member]:
-        return [Member(f"h{i}", f"http://{self.net.host_ip(i)}:2379", f"http://{self.net.host_ip(i)}:2380")
+        return [Member(f"h{i}", f"https://{self.net.host_ip(i)}:2379", f"https://{self.net.host_ip(i)}:2380")
                 for i in self.voters]
+
+    @property
+    def pki(self) -> Path:
+        """The lab's cluster CA and certificates (hastack keygen): etcd runs TLS-only with client certs."""
+        return self.directory / "pki"
 
     @property
     def endpoints(self) -> str:
@@ -63,15 +70,41 @@ class Lab:
             subprocess.run(["rm", "-rf", str(self.directory)], check=False)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.net.build(self.hosts)
+        keygen(self.pki, [(f"h{i}", [self.net.host_ip(i)]) for i in range(1, self.hosts + 1)], self.net.prefix)
         (self.directory / "lab.json").write_text(json.dumps({"hosts": self.hosts, "prefix": self.net.prefix,
                                                              "subnet": self.net.subnet, "ttl": self.ttl}))
         for i in range(1, self.hosts + 1):
             self.boot(i)
+        self.start_watchdog()
         if not wait_until(self.etcd_ready, 30, 0.2):
             raise LabError("the lab's etcd did not become ready in 30 s", hint=f"see {self.directory}/h1/etcd.log")
 
     def down(self) -> None:
+        self.stop_watchdog()  # first: it would reboot the hosts being torn down
         self.net.destroy()
+
+    def watchdog_file(self, i: int) -> Path:
+        return self.host_dir(i) / "watchdog"
+
+    def start_watchdog(self) -> None:
+        proc = subprocess.Popen([sys.executable, "-m", "hastack.lab.watchdog", "--dir", str(self.directory)],
+                                stdin=subprocess.DEVNULL, stdout=open(self.directory / "watchdog.out", "ab"),
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        (self.directory / "watchdog.pid").write_text(str(proc.pid))
+
+    def stop_watchdog(self) -> None:
+        pidfile = self.directory / "watchdog.pid"
+        try:
+            pid = int(pidfile.read_text())
+        except (OSError, ValueError):
+            return
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"hastack.lab.watchdog" in cmd:
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
+        pidfile.unlink(missing_ok=True)
 
     def boot(self, i: int) -> None:
         d = self.host_dir(i)
@@ -80,18 +113,15 @@ class Lab:
         if i in self.voters:
             me = self.members()[i - 1]
             new = not (d / "etcd" / "member").exists()
-            cluster = ",".join(f"{m.name}={m.peer_url}" for m in self.members())
-            etcd_cmd = " ".join([
-                etcd_binary(), "--name", me.name, "--data-dir", str(d / "etcd"),
-                "--listen-client-urls", me.client_url, "--advertise-client-urls", me.client_url,
-                "--listen-peer-urls", me.peer_url, "--initial-advertise-peer-urls", me.peer_url,
-                "--initial-cluster", cluster, "--initial-cluster-state", "new" if new else "existing",
-                "--initial-cluster-token", f"{self.net.prefix}-lab", "--heartbeat-interval", "50",
-                "--election-timeout", "500", "--log-level", "warn"])
+            etcd_cmd = " ".join(member_command(me, self.members(), d / "etcd", tls=tls_in(self.pki, f"h{i}"),
+                                               new=new, token=f"{self.net.prefix}-lab"))
         urls = [m.client_url for m in self.members()]
         k = (i - 1) % len(urls)  # each host talks to its own member first (others: spread out)
+        self.watchdog_file(i).unlink(missing_ok=True)  # a booting host has not petted yet
         daemon_cmd = " ".join([_venv_bin("hastackd"), "--node", f"h{i}", "--etcd", ",".join(urls[k:] + urls[:k]),
-                               "--ttl", str(self.ttl), "--state-dir", str(d / "state")])
+                               "--ttl", str(self.ttl), "--state-dir", str(d / "state"),
+                               "--tls-dir", str(self.pki),
+                               "--watchdog-file", str(self.watchdog_file(i))])
         cmd = ["ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount", "--fork",
                "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",
                "--address", self.net.host_ip(i), "--dir", str(d), "--hastackd-cmd", daemon_cmd]
@@ -109,7 +139,8 @@ class Lab:
         return proc.stdout
 
     def hastack(self, *args: str, timeout: float = 30, check: bool = True) -> str:
-        return self.client_run(_venv_bin("hastack"), *args, "--etcd", self.endpoints, timeout=timeout, check=check)
+        return self.client_run(_venv_bin("hastack"), *args, "--etcd", self.endpoints, "--tls-dir", str(self.pki),
+                               timeout=timeout, check=check)
 
     def etcd_ready(self) -> bool:
         try:
@@ -154,19 +185,35 @@ class Lab:
         """Cut the link, then SIGKILL every process of the host. Returns T0 (monotonic, before the cut)."""
         t0 = time.monotonic()
         self.net.link(i, False)
+        self.watchdog_file(i).unlink(missing_ok=True)  # a powered-off machine has no watchdog running
+        self.kill_all(i)
+        self.watchdog_file(i).unlink(missing_ok=True)  # (a last pet may have landed before the kill)
+        return t0
+
+    def kill_all(self, i: int) -> None:
         for _ in range(50):
             pids = self.pids(i)
             if not pids:
-                break
+                return
             for p in pids:
                 try:
                     os.kill(p, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
             time.sleep(0.01)
-        return t0
+
+    def reset(self, i: int) -> None:
+        """What a watchdog does: the host dies at once and boots again (its link stays as it is)."""
+        self.kill_all(i)
+        self._drop_addresses(i)
+        self.boot(i)
 
     def power_on(self, i: int) -> None:
+        self._drop_addresses(i)
+        self.net.link(i, True)
+        self.boot(i)
+
+    def _drop_addresses(self, i: int) -> None:
         ns = self.net.host_ns(i)
         out = sh("ip", "-n", ns, "-o", "-4", "addr", "show", "dev", "eth0", check=False)
         for line in out.splitlines():
@@ -174,8 +221,6 @@ class Lab:
             cidr = parts[parts.index("inet") + 1]
             if cidr.split("/")[0] != self.net.host_ip(i):
                 sh("ip", "-n", ns, "addr", "del", cidr, "dev", "eth0", check=False)
-        self.net.link(i, True)
-        self.boot(i)
 
     def kill_hastackd(self, i: int) -> None:
         pid = self.host_dir(i).joinpath("hastackd.pid").read_text().strip()

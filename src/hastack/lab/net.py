@@ -2,9 +2,8 @@
 
 Everything lives in namespaces named `{prefix}-...` on a private subnet with no
 default route, so lab traffic never leaves them. Faults are real link
-operations: a power loss cuts the host's switch port; a partition drops
-traffic between groups of hosts with bridge port isolation... kept simple
-here: the minority's switch ports go down.
+operations: a power loss cuts the host's switch port; a partition takes the
+switch ports of the isolated hosts down while their processes keep running.
 
 Imports errors only.
 """
@@ -12,6 +11,7 @@ Imports errors only.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -65,8 +65,9 @@ class Net:
     def clear_stale(self) -> None:
         """Kill what runs in, and delete, every namespace of this prefix (a previous lab's leftovers)."""
         names = [line.split()[0] for line in sh("ip", "netns", "list").splitlines() if line.strip()]
+        mine = re.compile(rf"^{re.escape(self.prefix)}-(sw|cl|h\d+)$")  # only a lab's own names
         for ns in names:
-            if ns.startswith(self.prefix + "-"):
+            if mine.match(ns):
                 for pid in sh("ip", "netns", "pids", ns, check=False).split():
                     try:
                         os.kill(int(pid), signal.SIGKILL)
