@@ -39,6 +39,8 @@ from hastack.store.port import StoreError
 
 log = logging.getLogger("hastack.fencer")
 
+JOIN_GRACE_S = 2.0
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -84,6 +86,8 @@ class Fencer:
         self._dc: str | None = None
         self._config: Configuration | None = None
         self._fenced: set[int] = set()  # leases already fenced
+        self._to_evict: dict[int, str] = {}  # fenced, membership not yet revoked (etcd was busy electing)
+        self._since: dict[str, tuple[int, float]] = {}  # node -> (lease, when this node first saw it)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="fencer", daemon=True)
 
@@ -98,6 +102,10 @@ class Fencer:
         found = self.store.member_addresses()
         self.peers = {n: a for n, (a, _) in found.items()}
         self._leases = {n: lease for n, (_, lease) in found.items()}
+        now = time.monotonic()
+        for n, lease in self._leases.items():
+            if self._since.get(n, (0, 0.0))[0] != lease:
+                self._since[n] = (lease, now)  # a new incarnation: what was heard before is not about it
         dc = self.store.current_dc()
         self._dc = dc[0] if dc else None
         self._config = self.store.snapshot().configuration
@@ -110,8 +118,13 @@ class Fencer:
                 if now >= next_refresh:
                     self._refresh()
                     next_refresh = now + 0.5
+                for lease, target in list(self._to_evict.items()):
+                    self.store.evict(target, lease)  # raises while etcd has no leader: retried next round
+                    del self._to_evict[lease]
+                    log.warning("%s: %s's membership is revoked", self.node, target)
+                    next_refresh = 0.0
                 if self.membership.holds() and self._config is not None:
-                    silent = {n: self.heartbeat.silent_for(n, now) for n in self._leases}
+                    silent = {n: self._silence(n, now) for n in self._leases}
                     d = decide(self.node, silent, self._dc, self.suspect_after)
                     if d.actor == self.node:
                         for target in d.suspects:
@@ -122,6 +135,16 @@ class Fencer:
             except StoreError as err:
                 log.warning("%s: fencer: %s", self.node, err)
             self._stop.wait(0.02)
+
+    def _silence(self, node: str, now: float) -> float | None:
+        """Seconds this incarnation of `node` has been silent; None while it may still be starting."""
+        _, since = self._since.get(node, (0, now))
+        heard = self.heartbeat.silent_for(node, now)
+        last_heard = None if heard is None else now - heard
+        if last_heard is None or last_heard < since:
+            # nothing heard from this incarnation yet: it gets JOIN_GRACE_S to start its heartbeats
+            return None if now - since < JOIN_GRACE_S else now - since
+        return now - last_heard
 
     def fence(self, target: str, lease: int) -> bool:
         assert self._config is not None
@@ -137,6 +160,6 @@ class Fencer:
             log.error("%s: fencing %s failed: %s", self.node, target, result.exit_reason or result.rc)
             return False
         self._fenced.add(lease)
-        self.store.evict(target, lease)
-        log.warning("%s: %s fenced (device confirmed off); its membership is revoked", self.node, target)
+        self._to_evict[lease] = target
+        log.warning("%s: %s fenced (device confirmed off)", self.node, target)
         return True

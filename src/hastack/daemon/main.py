@@ -22,6 +22,8 @@ import click
 
 from hastack.agents.executor import Executor, local_host
 from hastack.daemon.controller import Controller
+from hastack.daemon.fencer import Fencer
+from hastack.daemon.heartbeat import Heartbeat
 from hastack.daemon.lrm import LocalResourceManager
 from hastack.daemon.membership import Membership
 from hastack.daemon.timing import for_ttl
@@ -43,8 +45,13 @@ from hastack.store.select import tls_in
 @click.option("--stop-on-exit/--keep-on-exit", default=True, show_default=True)
 @click.option("--watchdog-file", type=click.Path(path_type=Path), default=None,
               help="pet a file watchdog with the self-fence deadline (the lab's watchdog reads it)")
+@click.option("--address", default=None,
+              help="this node's cluster address: peer heartbeats (UDP 5405) and fast fencing use it")
+@click.option("--suspect-after", default=0.3, show_default=True,
+              help="seconds of heartbeat silence before a peer is fenced (needs a stonith device)")
 def main(node: str, node_id: str | None, endpoints: str, prefix: str, ttl: int, tls_dir: Path | None,
-         state_dir: Path | None, stop_on_exit: bool, watchdog_file: Path | None) -> None:
+         state_dir: Path | None, stop_on_exit: bool, watchdog_file: Path | None, address: str | None,
+         suspect_after: float) -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,  # httpx logs every request at INFO: not ours
                         format=f"%(asctime)s.%(msecs)03d {node} %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -69,17 +76,29 @@ def main(node: str, node_id: str | None, endpoints: str, prefix: str, ttl: int, 
     watchdog = FileWatchdog(watchdog_file) if watchdog_file else None
     membership = Membership(EtcdStore(lease_client, prefix), node, node_id or node, timing,
                             self_fence=lambda: lrm_box[0].stop_everything(timing.stop_budget),
-                            pet=watchdog.pet if watchdog else None)
+                            pet=watchdog.pet if watchdog else None, address=address)
     lrm = LocalResourceManager(store, node, membership, executor)
     lrm_box.append(lrm)
     controller = Controller(store, node, membership)
+    fencer: Fencer | None = None
+    heartbeat: Heartbeat | None = None
+    if address:
+        fence_client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3)
+        heartbeat = Heartbeat(node, address, peers=lambda: fencer.peers if fencer else {})
+        fencer = Fencer(EtcdStore(fence_client, prefix), node, membership, heartbeat, executor, suspect_after)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     membership.start()
     lrm.start()
     controller.start()
+    if heartbeat and fencer:
+        heartbeat.start()
+        fencer.start()
     done.wait()
+    if heartbeat and fencer:
+        fencer.stop()
+        heartbeat.stop()
     controller.stop()
     lrm.stop()
     if stop_on_exit:

@@ -31,10 +31,12 @@ log = logging.getLogger("hastack.membership")
 
 class Membership:
     def __init__(self, store: EtcdStore, node: str, node_id: str, timing: Timing,
-                 self_fence: Callable[[], None], pet: Callable[[float], None] | None = None) -> None:
+                 self_fence: Callable[[], None], pet: Callable[[float], None] | None = None,
+                 address: str | None = None) -> None:
         self.store = store
         self.node = node
         self.node_id = node_id
+        self.address = address
         self.timing = timing
         self._self_fence = self_fence
         self._pet = pet  # the watchdog: told the new deadline after every renewal (daemon.watchdog)
@@ -80,7 +82,7 @@ class Membership:
         t = self.timing
         sent = time.monotonic()
         lease = self.store.client.lease_grant(t.ttl, timeout=t.call_timeout)
-        self.store.join(self.node, self.node_id, lease)
+        self.store.join(self.node, self.node_id, lease, self.address)
         with self._lock:
             self.lease = lease
             self._valid_until = sent + t.self_fence_after

@@ -78,9 +78,10 @@ class Order:
 
 
 def op_resource(a: Action) -> str:
-    """RSC of the operation key RSC_TASK_INTERVAL (an anonymous clone's base name, or the instance)."""
-    suffix = f"_{a.task}_{a.interval_ms}"
-    return a.key[: -len(suffix)] if a.key.endswith(suffix) else (a.history_id or a.rsc or "")
+    """The name the agent runs under and results are recorded under: the history entry's name -- an
+    anonymous clone instance's base name (as Pacemaker names it to agents and in the status section),
+    a unique instance's own name, or the name an existing entry already has."""
+    return a.history_id or a.rsc or ""
 
 
 def request_for(order: Order) -> ActionRequest | None:

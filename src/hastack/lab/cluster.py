@@ -128,7 +128,7 @@ class Lab:
         self.watchdog_file(i).unlink(missing_ok=True)  # a booting host has not petted yet
         daemon_cmd = " ".join([_venv_bin("hastackd"), "--node", f"h{i}", "--etcd", ",".join(urls[k:] + urls[:k]),
                                "--ttl", str(self.ttl), "--state-dir", str(d / "state"),
-                               "--tls-dir", str(self.pki),
+                               "--tls-dir", str(self.pki), "--address", self.net.host_ip(i),
                                "--watchdog-file", str(self.watchdog_file(i))])
         cmd = ["ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount", "--fork",
                "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",

@@ -14,7 +14,9 @@ Imports nothing of hastack beyond agents.builtin (pyroute2 only when changing ad
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+from collections.abc import Callable
 
 from hastack.agents.builtin import netlink
 from hastack.agents.builtin.framework import (OCF_ERR_CONFIGURED, OCF_ERR_GENERIC, OCF_ERR_INSTALLED,
@@ -84,6 +86,26 @@ def monitor(ctx: Context) -> int:
     return OCF_SUCCESS if netlink.has_address(str(ip)) else OCF_NOT_RUNNING
 
 
+def _repeat_in_background(send: Callable[[], object]) -> None:
+    """The remaining gratuitous ARPs from a detached child, as IPaddr2 backgrounds send_arp: a start
+    must not wait arp_count x arp_interval (1 s by default) before the service behind the VIP starts."""
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)  # the middle child exits at once
+        return
+    try:
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        if os.fork():  # double fork: the agent never has to reap it
+            os._exit(0)
+        send()
+    except BaseException:
+        pass
+    os._exit(0)
+
+
 def start(ctx: Context) -> int:
     rc = validate(ctx)
     if rc != OCF_SUCCESS:
@@ -122,11 +144,14 @@ def start(ctx: Context) -> int:
             return OCF_ERR_GENERIC
     if ip.version == 4 and mac_text and mac_text != "00:00:00:00:00:00":
         count = int(ctx.number("arp_count", 5))
+        ifname, mac = socket.if_indextoname(index), bytes.fromhex(mac_text.replace(":", ""))
+        interval = ctx.number("arp_interval", 200) / 1000.0
         try:
-            netlink.send_gratuitous_arp(socket.if_indextoname(index), bytes.fromhex(mac_text.replace(":", "")),
-                                        str(ip), count, ctx.number("arp_interval", 200) / 1000.0)
+            netlink.send_gratuitous_arp(ifname, mac, str(ip), 1, 0.0)  # the first one before start returns
         except OSError as err:
             ctx.log(f"gratuitous ARP for {ip} failed: {err}")  # the address is up; neighbours learn it later
+        if count > 1:
+            _repeat_in_background(lambda: netlink.send_gratuitous_arp(ifname, mac, str(ip), count - 1, interval))
     return OCF_SUCCESS if netlink.has_address(str(ip)) else OCF_ERR_GENERIC
 
 
