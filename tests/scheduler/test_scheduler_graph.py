@@ -42,22 +42,12 @@ if str(HERE) not in sys.path:
 import cibgen  # noqa: E402  (a sibling module; tests run in importlib mode)
 
 CASES = PACEMAKER_CASES
-NOT_MODELLED = {"notify", "cancel", "delete", "clear_failcount", "probe_again"}
+NOT_MODELLED = {"notify", "delete", "clear_failcount", "probe_again"}
 ESTABLISHING = {"start", "promote", "demote"}
 
 Key = tuple[str, str | None, str | None, int]  # task, resource (instance), node, interval in ms
 
-_STOPPED_MONITOR = ("role=Stopped monitors are not scheduled: they expect rc 7, which hastack's Transition "
-                    "cannot express yet")
-KNOWN = {
-    "stopped-monitor-00": _STOPPED_MONITOR,
-    "stopped-monitor-02": _STOPPED_MONITOR,
-    "stopped-monitor-03": _STOPPED_MONITOR,
-    "stopped-monitor-08": _STOPPED_MONITOR,
-    "stopped-monitor-20": _STOPPED_MONITOR,
-    "stopped-monitor-22": _STOPPED_MONITOR,
-    "stopped-monitor-31": _STOPPED_MONITOR,
-}
+KNOWN: dict[str, str] = {}
 
 
 def case_names() -> list[str]:

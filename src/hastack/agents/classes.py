@@ -55,6 +55,8 @@ class Host:
     fence_dir: Path = FENCE_DIR
     init_d: Path = INIT_D
     netns: str | None = None  # run agents inside this network namespace (lab nodes): `ip netns exec NS`
+    # Which cluster store the shims write node attributes to (store.select's HASTACK_STORE variables).
+    store_env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def hastack_env(host: Host) -> dict[str, str]:
         env["HASTACK_PYTHON"] = host.python
     if host.state_dir:
         env["HASTACK_STATE_DIR"] = host.state_dir
+    env.update(host.store_env)
     return env
 
 

@@ -23,6 +23,7 @@ from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
 from hastack.scheduler.actions import ActionBuilder
 from hastack.scheduler.assign import Assigner
+from hastack.scheduler.details import DetailsBuilder
 from hastack.scheduler.digest import config_changes
 from hastack.scheduler.graph import Graph
 from hastack.scheduler.ordering import Orderer
@@ -63,8 +64,8 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
     builder.build()
     orderer = Orderer(config, builder, assigner)
     orderer.configured()
-    for rsc, task, monitor, flags in builder.monitor_orders:
-        orderer.rsc_order(rsc, task, monitor, "", flags)
+    for first, first_task, then, then_task, flags in builder.monitor_orders:
+        orderer.rsc_order(first, first_task, then, then_task, flags)
     for r in u.resources:
         orderer.internal(r)
     for probe, top, flags in builder.probe_orders:
@@ -77,21 +78,30 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
     for r in u.resources:
         for p in r.primitives():
             placement[p.id] = Placement(p.allocated_to.uname if p.allocated_to else None, p.next_role.public)
-    actions = tuple(
-        Action(id=a.id, task=a.task, rsc=a.rsc.id if a.rsc else None, node=a.node.uname if a.node else None,
-               interval_ms=a.interval_ms, pseudo=a.pseudo,
-               # Pacemaker's graph holds an optional action flagged print-always (a pending start)
-               optional=a.optional and not a.print_always,
-               after=tuple(sorted(e[0].id for e in a.before if e[1])), reason=a.reason or "",
-               runnable=a.runnable)
-        for a in g.actions)
+    details = DetailsBuilder(config, state, u)
+    actions = []
+    for a in g.actions:
+        # Pacemaker's graph holds an optional action flagged print-always (a pending start)
+        optional = a.optional and not a.print_always
+        actions.append(Action(
+            id=a.id, task=a.task, rsc=a.rsc.id if a.rsc else None, node=a.node.uname if a.node else None,
+            interval_ms=a.interval_ms, pseudo=a.pseudo, optional=optional,
+            after=tuple(sorted(e[0].id for e in a.before if e[1])), reason=a.reason or "",
+            runnable=a.runnable, **(details.of(a) if not optional else {})))
     scores = {rid: MappingProxyType(dict(t)) for rid, t in assigner.printed.items()}
+    resource_order: list[str] = []
+    stack = list(reversed(u.resources))
+    while stack:  # depth first, a parent before its children, in configuration order
+        r = stack.pop()
+        resource_order.append(r.id)
+        stack.extend(reversed(r.children))
     contributions = rec.contributions()
     return Transition(
         placement=MappingProxyType(placement),
-        actions=actions,
+        actions=tuple(actions),
         scores=MappingProxyType(scores),
         contributions=MappingProxyType(contributions),
         recheck_at=u.recheck_at,
         summary=summary,
+        resource_order=tuple(resource_order),
     )
