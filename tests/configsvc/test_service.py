@@ -233,3 +233,25 @@ def test_the_installed_dummy_agent_is_checked_against_its_real_meta_data() -> No
 
 def test_the_outcome_config_is_a_configuration(svc: ConfigService) -> None:
     assert isinstance(svc.verify(Input(CLUSTER, "c.crm")).raise_if_errors(), Configuration)
+
+
+# --- the same service over the store port ------------------------------------------------------------
+
+def test_the_service_runs_over_the_store_port_unchanged() -> None:
+    from hastack.configsvc import PortStore
+    from hastack.store.memory import MemoryStore
+    from hastack.store.port import StaleCommit as PortStale
+
+    port = MemoryStore()
+    svc = ConfigService(PortStore(port))
+    assert svc.current() == Current(None, None)
+    first = svc.load(Input(CLUSTER, "c.crm"))
+    assert first.committed and port.snapshot().config_revision == int(first.version or 0)
+    second = svc.load(Input("primitive web ocf:heartbeat:Dummy\n", "u.crm"), update=True)
+    assert list(port.snapshot().configuration.resources) == ["vip", "db", "web"]
+    # a commit based on the first version, after the second: refused, nothing changed
+    stale = second.config
+    assert stale is not None
+    with pytest.raises(PortStale):
+        PortStore(port).commit(stale, first.version)
+    assert list(port.snapshot().configuration.resources) == ["vip", "db", "web"]

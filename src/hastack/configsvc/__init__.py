@@ -23,9 +23,11 @@ order and carry no secret value; what the service cannot do at all (an
 unreadable stored configuration, a stale commit) raises a HastackError.
 
 The store is reached through one seam, ConfigurationStore (read the current
-configuration with its version; commit one based on a version). CibTextStore
-adapts today's text store (hastack.store.local: `read()`, `commit(text,
-based_on)`, keeping CIB XML); the store port adapts in its place.
+configuration with its version; commit one based on a version). Two adapters:
+CibTextStore over a text store (hastack.store.local: `read()`, `commit(text,
+based_on)`, keeping CIB XML), and PortStore over the store port
+(hastack.store.port.ClusterStore: `snapshot()`, `commit(configuration,
+based_on)`), which the daemon and the REST API use.
 
 Imports the model, crm, cib, validate and errors; nothing of the store.
 """
@@ -46,7 +48,7 @@ from hastack.model.config import Configuration
 from hastack.model.secrets import is_secret, mask_diagnostics, masked_config, secret_values
 from hastack.validate import AgentCatalog, check_crm_text, validate
 
-__all__ = ["CibTextStore", "ConfigService", "ConfigurationStore", "Current", "Input", "Outcome"]
+__all__ = ["CibTextStore", "ConfigService", "ConfigurationStore", "Current", "Input", "Outcome", "PortStore"]
 
 
 # --- the store seam ---------------------------------------------------------------------------------
@@ -116,6 +118,46 @@ class CibTextStore:
 
     def commit(self, config: Configuration, based_on: str | None) -> str:
         return self.store.commit(cib.to_xml(config), based_on)
+
+
+class PortSnapshot(Protocol):
+    @property
+    def configuration(self) -> Configuration: ...
+
+    @property
+    def config_revision(self) -> int: ...
+
+
+class Port(Protocol):
+    """The part of hastack.store.port.ClusterStore the service uses."""
+
+    def snapshot(self) -> PortSnapshot: ...
+
+    def commit(self, configuration: Configuration, based_on: int) -> int: ...
+
+
+class PortStore:
+    """ConfigurationStore over the store port; a configuration revision of 0 means nothing stored yet."""
+
+    def __init__(self, port: Port, where: str = "the cluster store") -> None:
+        self.port = port
+        self._where = where
+
+    @property
+    def where(self) -> str:
+        return self._where
+
+    def current(self) -> Current:
+        snap = self.port.snapshot()
+        if snap.config_revision == 0:
+            return Current(None, None)
+        return Current(snap.configuration, str(snap.config_revision))
+
+    def version(self) -> str | None:
+        return self.current().version
+
+    def commit(self, config: Configuration, based_on: str | None) -> str:
+        return str(self.port.commit(config, int(based_on) if based_on is not None else 0))
 
 
 # --- inputs and outcomes ----------------------------------------------------------------------------
