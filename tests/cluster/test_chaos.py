@@ -27,10 +27,10 @@ BUDGET_S = 20.0
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     directory = tmp_path_factory.mktemp("chaos-lab")
-    lab = Lab(hosts=3, net=NET, directory=directory, ttl=2)
+    lab = Lab(hosts=3, net=NET, directory=directory, ttl=3)
     lab.up()
     config = directory / "config.crm"
-    config.write_text(default_config().read_text().replace("10.213.90.100", VIP))
+    config.write_text(default_config().read_text().replace("10.213.90.", f"{NET.subnet}."))
     lab.hastack("cluster", "load", str(config))
     try:
         yield lab

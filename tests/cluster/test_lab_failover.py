@@ -8,6 +8,7 @@ throughout and must never see the VIP or the web server on two hosts.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,10 +25,10 @@ VIP = NET.vip()
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     directory = tmp_path_factory.mktemp("lab")
-    lab = Lab(hosts=3, net=NET, directory=directory, ttl=2)
+    lab = Lab(hosts=3, net=NET, directory=directory, ttl=3)
     lab.up()
     config = directory / "config.crm"
-    config.write_text(default_config().read_text().replace("10.213.90.100", VIP))
+    config.write_text(default_config().read_text().replace("10.213.90.", f"{NET.subnet}."))
     lab.hastack("cluster", "load", str(config))
     try:
         yield lab
@@ -93,3 +94,30 @@ def test_a_frozen_host_is_reset_by_its_watchdog_and_never_holds_the_vip_beside_a
         assert served(lab, 15) is not None
     finally:
         lab.freeze(victim, False)
+
+
+def test_every_decision_is_recorded_and_replays_like_pacemaker(lab: Lab, tmp_path: Path) -> None:
+    """The DC's recorded inputs (pe-input files) give, in hastack and in Pacemaker's crm_simulate,
+    the summary the DC acted on."""
+    import json
+
+    from oracle import transition_summary
+
+    from hastack.cib import load_cib_file
+    from hastack.scheduler import schedule
+
+    out = lab.hastack("cluster", "transitions", "-n", "4", "--save", str(tmp_path))
+    files = sorted(tmp_path.glob("pe-input-*.xml"), key=lambda p: p.stat().st_mtime)
+    assert files, out
+    store_records = lab.client_run(sys.executable, "-c", (
+        "import json,sys\n"
+        "from hastack.cli.cluster import open_store\n"
+        f"s=open_store({lab.endpoints!r}, '/hastack', __import__('pathlib').Path({str(lab.pki)!r}))\n"
+        "print(json.dumps([json.loads(t)['summary'] for _, t in s.transitions()[-4:]]))"))
+    recorded = json.loads(store_records)
+    for path, summary in zip(files, recorded):
+        cib = load_cib_file(path)
+        assert cib.state.execution_date is not None
+        mine = list(schedule(cib.config, cib.state, cib.state.execution_date).summary)
+        assert mine == summary, path.name
+        assert sorted(transition_summary(path)) == sorted(mine), path.name

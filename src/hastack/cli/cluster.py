@@ -70,12 +70,22 @@ def load(endpoints: str, prefix: str, tls_dir: Path | None, file: Path) -> None:
 @prefix_option
 @tls_option
 @click.option("-n", "--last", default=10, show_default=True)
-def transitions(endpoints: str, prefix: str, tls_dir: Path | None, last: int) -> None:
-    """The DC's recorded transitions, newest last."""
+@click.option("--save", "save_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="also write each shown transition's input as DIR/pe-input-TERM-N.xml (a CIB that "
+                   "hastack simulate --xml and Pacemaker's crm_simulate -x read)")
+def transitions(endpoints: str, prefix: str, tls_dir: Path | None, last: int, save_dir: Path | None) -> None:
+    """The DC's recorded transitions, newest last: what it decided, and on which input."""
     store = open_store(endpoints, prefix, tls_dir)
-    for seq, text in store.transitions()[-last:]:
+    if save_dir is not None:
+        save_dir.mkdir(parents=True, exist_ok=True)
+    for _, text in store.transitions()[-last:]:
         rec = json.loads(text)
-        click.echo(f"term {rec['term']} transition {rec['transition']}: " + "; ".join(rec["orders"]))
+        line = f"term {rec['term']} transition {rec['transition']}: " + "; ".join(rec["orders"])
+        if save_dir is not None:
+            path = save_dir / f"pe-input-{rec['term']}-{rec['transition']}.xml"
+            path.write_text(rec["cib"])
+            line += f"  [{path}]"
+        click.echo(line)
 
 
 @click.command()

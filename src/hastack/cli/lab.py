@@ -26,11 +26,14 @@ LAB_DIR = Path("/var/lib/hastack-lab")
 VIP = "10.213.90.100"
 
 
-def default_config() -> Path:
-    return Path(str(resources.files("hastack.examples").joinpath("lab-web.crm")))
+def default_config(fencing: bool = True) -> Path:
+    """The lab's service: a VIP and a web server; with the lab's power switch as fence device (the fast
+    path), or without (recovery waits for the lost host's lease)."""
+    name = "lab-web-fenced.crm" if fencing else "lab-web.crm"
+    return Path(str(resources.files("hastack.examples").joinpath(name)))
 
 
-def start_lab(hosts: int, config: Path, ttl: int = 2, directory: Path = LAB_DIR) -> Lab:
+def start_lab(hosts: int, config: Path, ttl: int = 3, directory: Path = LAB_DIR) -> Lab:
     lab = Lab(hosts=hosts, net=Net(), directory=directory, ttl=ttl)
     lab.up()
     text = config.read_text()
@@ -53,12 +56,13 @@ def lab() -> None:
 
 @lab.command()
 @click.option("--hosts", default=3, show_default=True)
-@click.option("--ttl", default=2, show_default=True, help="membership lease TTL (s)")
+@click.option("--ttl", default=3, show_default=True, help="membership lease TTL (s)")
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="crm configuration to load (default: a VIP and a web server)")
-def up(hosts: int, ttl: int, config: Path | None) -> None:
+              help="crm configuration to load (default: a VIP and a web server, fenced by the lab's PDU)")
+@click.option("--no-fencing", is_flag=True, help="the default service without a fence device (lease-only)")
+def up(hosts: int, ttl: int, config: Path | None, no_fencing: bool) -> None:
     """Build the lab and boot every host."""
-    lab_ = start_lab(hosts, config or default_config(), ttl)
+    lab_ = start_lab(hosts, config or default_config(not no_fencing), ttl)
     served = wait_served(lab_)
     click.echo(f"lab up: {hosts} hosts, etcd at {lab_.endpoints}; {VIP}:8080 served by {served}")
 
@@ -129,7 +133,8 @@ def _say(text: str) -> None:
 @click.option("--keep", is_flag=True, help="leave the lab running at the end")
 def demo(hosts: int, keep: bool) -> None:
     """The main job: a real cluster on this machine keeps a web service up while a host loses power."""
-    _say(f"1. Building a {hosts}-host lab (network namespaces, etcd on the first 3 hosts, hastackd on all)")
+    _say(f"1. Building a {hosts}-host lab: network namespaces on a private bridge, etcd (TLS, client certificates) "
+         f"on the first 3 hosts, hastackd on all, a power switch the cluster can fence through")
     lab_ = start_lab(hosts, default_config())
     try:
         click.echo(default_config().read_text())
@@ -140,7 +145,8 @@ def demo(hosts: int, keep: bool) -> None:
         click.echo(lab_.hastack("status"))
         checker = Checker(lab_, VIP).start()
         try:
-            _say(f"3. Power loss of {served}: its link is cut and every process on it is killed")
+            _say(f"3. Power loss of {served}: its link is cut and every process on it is killed. The survivors "
+                 f"miss its heartbeats, fence it through the power switch, and recover its service")
             t = run_trial(lab_, VIP, LAB_DIR)
         finally:
             checker.stop()
@@ -153,6 +159,9 @@ def demo(hosts: int, keep: bool) -> None:
         _say(f"5. h{t.victim} powered on again and rejoined; the service stays where it is (stickiness):")
         click.echo(lab_.hastack("status"))
         click.echo(lab_.hastack("cluster", "transitions", "-n", "6"))
+        pdu = LAB_DIR / "pdu.log"
+        if pdu.exists():
+            click.echo("power switch log (fencing): " + "; ".join(pdu.read_text().split("\n")[-3:]).strip("; "))
         if checker.violations:
             raise LabError("two hosts ran the service at once: " + "; ".join(checker.violations[:3]))
     finally:

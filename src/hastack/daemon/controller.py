@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hastack.cib import to_xml
 from hastack.daemon.membership import Membership
@@ -113,7 +113,7 @@ class Controller:
             return
         self.transitions += 1
         orders = [Order(self.term, self.transitions, a) for a in ready]
-        self._log_transition(snap, transition, orders)
+        self._log_transition(snap, transition, orders, now)
         by_node: dict[str, dict[str, str]] = {}
         for o in orders:
             assert o.action.node is not None
@@ -149,11 +149,12 @@ class Controller:
             if not self._is_dc():
                 raise GuardLost("no longer DC")
 
-    def _log_transition(self, snap: Snapshot, transition: Transition, orders: list[Order]) -> None:
+    def _log_transition(self, snap: Snapshot, transition: Transition, orders: list[Order], now: int) -> None:
+        # the input exactly as decided on, with the decision's "now" (crm_simulate honours execution-date)
+        cib = to_xml(snap.configuration, replace(snap.state, execution_date=now))
         record = json.dumps({"term": self.term, "transition": self.transitions, "time": self.clock(),
                              "summary": list(transition.summary),
-                             "orders": [_describe(o.action) for o in orders],
-                             "cib": to_xml(snap.configuration, snap.state)})
+                             "orders": [_describe(o.action) for o in orders], "cib": cib})
         try:
             seq = self.term * 1_000_000 + self.transitions
             self.store.log_transition(self.term, seq, record, self.keep)

@@ -152,9 +152,11 @@ class Fencer:
         if device is None or device.agent is None:
             return False
         params = tuple((k, v) for s in device.params for k, v in s.pairs) + (("target", target),)
-        log.warning("%s: %s silent for %.2f s: fencing it with %s", self.node, target,
-                    self.heartbeat.silent_for(target) or 0.0, device.id)
-        result = self.executor.execute(ActionRequest(device.agent, "off", device.id, params, timeout_ms=10_000,
+        # Pacemaker's stonith-action: reboot (the default) or off (poweroff is its old spelling)
+        action = "off" if self._config.property("stonith-action", "reboot") in ("off", "poweroff") else "reboot"
+        log.warning("%s: %s silent for %.2f s: fencing it (%s) with %s", self.node, target,
+                    self.heartbeat.silent_for(target) or 0.0, action, device.id)
+        result = self.executor.execute(ActionRequest(device.agent, action, device.id, params, timeout_ms=20_000,
                                                      node=self.node))
         if result.rc != 0:
             log.error("%s: fencing %s failed: %s", self.node, target, result.exit_reason or result.rc)

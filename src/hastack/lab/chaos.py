@@ -115,6 +115,13 @@ class Chaos:
             return f"etcd member killed on h{i}"
         raise ValueError(kind)
 
+    def _power_on_fenced(self) -> None:
+        """A host the cluster fenced stays off until someone powers it on: the operator, here."""
+        for i in range(1, self.lab.hosts + 1):
+            if not self.lab.pids(i):
+                self.lab.power_on(i)
+                self.say(f"     h{i} was off (fenced): powered on")
+
     def run(self, faults: int, budget_s: float = 30.0) -> ChaosReport:
         report = ChaosReport()
         checker = Checker(self.lab, self.vip).start()
@@ -127,6 +134,7 @@ class Chaos:
                 report.log.append(line)
                 self.say(line)
                 self._pause(0.5, 2.0)
+                self._power_on_fenced()
             t0 = time.monotonic()
             if wait_until(lambda: self.lab.http_get(self.vip) is not None, budget_s, 0.1):
                 report.recovered_s = time.monotonic() - t0

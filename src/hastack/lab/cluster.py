@@ -42,7 +42,7 @@ class Lab:
     hosts: int = 3
     net: Net = field(default_factory=Net)
     directory: Path = Path("/var/lib/hastack-lab")
-    ttl: int = 2
+    ttl: int = 3
 
     @property
     def voters(self) -> list[int]:
@@ -217,6 +217,10 @@ class Lab:
         self.boot(i)
 
     def power_on(self, i: int) -> None:
+        """Boot a host that is off (a running host is left as it is: power on is idempotent)."""
+        if self.pids(i):
+            self.net.link(i, True)
+            return
         self._drop_addresses(i)
         self.net.link(i, True)
         self.boot(i)
