@@ -8,6 +8,7 @@ failure can be replayed with `hastack lab chaos --seed N`. About 4 minutes.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 
@@ -18,7 +19,7 @@ from hastack.lab.chaos import FAULTS, Chaos
 from hastack.lab.cluster import Lab
 from hastack.lab.net import Net, wait_until
 
-NET = Net(prefix="hlc", subnet="10.213.92")
+NET = Net(prefix=f"hc{os.getpid() % 10000}", subnet="10.213.92")  # unique: runs may overlap
 VIP = NET.vip()
 FAULT_COUNT = 50
 BUDGET_S = 20.0

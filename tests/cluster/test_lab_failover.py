@@ -8,6 +8,7 @@ throughout and must never see the VIP or the web server on two hosts.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from hastack.lab.cluster import Lab
 from hastack.lab.net import Net, wait_until
 from hastack.lab.trial import Checker, holder, run_trial
 
-NET = Net(prefix="hlt", subnet="10.213.91")
+NET = Net(prefix=f"ht{os.getpid() % 10000}", subnet="10.213.91")  # unique: runs may overlap
 VIP = NET.vip()
 
 @pytest.fixture(scope="module")
