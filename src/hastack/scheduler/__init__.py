@@ -9,6 +9,9 @@ Pipeline (each phase in its own module):
     ordering  implicit and configured orderings; flag propagation
     summary   Transition Summary lines as crm_simulate prints them
 
+`current_facts(config, state, now)` runs only the first phase and returns what it
+read as public frozen values (what status displays are built from).
+
 No I/O, no clock, no randomness: ties are broken as Pacemaker breaks them.
 Imports only the model.
 """
@@ -23,6 +26,7 @@ from hastack.model.state import ClusterState
 from hastack.scheduler.actions import ActionBuilder
 from hastack.scheduler.assign import Assigner
 from hastack.scheduler.digest import config_changes
+from hastack.scheduler.facts import ClusterFacts, FailedOp, NodeFacts, ResourceFacts, current_facts, node_name_key
 from hastack.scheduler.graph import Graph
 from hastack.scheduler.ordering import Orderer
 from hastack.scheduler.scores import setup_scores
@@ -30,7 +34,8 @@ from hastack.scheduler.summary import summary_lines
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
 from hastack.scheduler.unpack import unpack
 
-__all__ = ["Action", "Contribution", "Placement", "Transition", "schedule"]
+__all__ = ["Action", "ClusterFacts", "Contribution", "FailedOp", "NodeFacts", "Placement", "ResourceFacts",
+           "Transition", "current_facts", "node_name_key", "schedule"]
 
 
 def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized: bool = True) -> Transition:

@@ -179,6 +179,7 @@ class HistoryReader:
         self.opts = opts
         # transition key -> the rc it expects (-1: none); most records share a few keys
         self._expected: dict[str, int] = {}
+        self._failed_seen: set[tuple[str, str]] = set()  # (operation key, node) already listed
 
     def ban(self, r: WRsc, node: str | None, source: str, text: str) -> None:
         self.u.bans.append(Ban(r, node, -INF, source, text))
@@ -358,10 +359,11 @@ class HistoryReader:
         # remap
         if task == "monitor":
             probe = interval == 0
-            if rc == 190:
-                rc = 0
-            elif rc == 191:
-                rc = 8
+            if rc == 190 or rc == 191:
+                # degraded results count as success, but are listed among the failed actions
+                if not node.shutdown or node.online:
+                    self.record_failed(r, node, op)
+                rc = 0 if rc == 190 else 8
         else:
             probe = False
         maskable = probe and (rc == 5 or rc == 2 or status == EXEC_NOT_INSTALLED)
@@ -407,6 +409,7 @@ class HistoryReader:
                     return
         if maskable:
             self.update_state(r, node, op, task, target, st, True)
+            self.record_failed(r, node, op)
             self.ban(_fail_rsc(r), node.uname, "masked-probe-failure",
                      f"probe of {r.id} on {node.uname} failed")
             return
@@ -437,6 +440,7 @@ class HistoryReader:
         if strategy == "ignore":
             self.update_state(r, node, op, task, target, st, False)
             r.failure_ignored = True
+            self.record_failed(r, node, op)
             return
         self.op_failure(r, node, rc, op, st)
         if status == EXEC_ERROR_HARD:
@@ -515,7 +519,18 @@ class HistoryReader:
             st["on_fail"] = "ignore"
             r.next_role = _UNKNOWN
 
+    def record_failed(self, r: WRsc, node: WNode, op: OpRecord) -> None:
+        """record_failed_op: list a failed operation once per (operation key, node), for display;
+        failures on nodes that are not online are not listed."""
+        if not node.online:
+            return
+        key = (_op_key(op).lower(), node.uname.lower())
+        if key not in self._failed_seen:
+            self._failed_seen.add(key)
+            self.u.failed_ops.append((r, node, op))
+
     def op_failure(self, r: WRsc, node: WNode, rc: int, op: OpRecord, st: dict) -> None:  # type: ignore[type-arg]
+        self.record_failed(r, node, op)
         st["last_failure"] = op
         task = op.operation
         probe = _is_probe(op)
@@ -572,6 +587,7 @@ class HistoryReader:
             _fence(self.u, node, f"{r.id} failed there")
         elif on_fail == "standby":
             node.standby = True
+            node.standby_onfail = True
         elif on_fail == "block":
             r.managed = False
             r.block = True
