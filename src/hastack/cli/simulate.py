@@ -20,7 +20,8 @@ import click
 from hastack.errors import HastackError
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
-from hastack.simulate import clock, inject, render, status
+from hastack.simulate import clock, inject, render
+from hastack.status import build_view, render_simulate
 from hastack.simulate.explain import explain as explain_text
 
 
@@ -153,7 +154,7 @@ def simulate(xml: str | None, crm: str | None, state_path: str | None, node_fail
     injections = build_injections(node_fail, node_up, node_down, standby, op_fail, at)
     before, after, now = prepare(xml, crm, state_path, injections)
     _echo_notes(after.notes)
-    click.echo(status.render_status(status.observe(before.config, before.state)), nl=False)
+    click.echo(render_simulate(build_view(before.config, before.state, now)), nl=False)
     if injections:
         click.echo("\nPerforming requested modifications")
         for line in injections.describe():
