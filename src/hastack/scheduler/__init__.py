@@ -10,7 +10,8 @@ Pipeline (each phase in its own module):
     summary   Transition Summary lines as crm_simulate prints them
 
 `current_facts(config, state, now)` runs only the first phase and returns what it
-read as public frozen values (what status displays are built from).
+read as public frozen values (what status displays are built from);
+`schedule_with_facts` returns both from one unpacking.
 
 No I/O, no clock, no randomness: ties are broken as Pacemaker breaks them.
 Imports only the model.
@@ -26,16 +27,18 @@ from hastack.model.state import ClusterState
 from hastack.scheduler.actions import ActionBuilder
 from hastack.scheduler.assign import Assigner
 from hastack.scheduler.digest import config_changes
-from hastack.scheduler.facts import ClusterFacts, FailedOp, NodeFacts, ResourceFacts, current_facts, node_name_key
+from hastack.scheduler.facts import (
+    ClusterFacts, FailedOp, NodeFacts, ResourceFacts, current_facts, facts_of, node_name_key,
+)
 from hastack.scheduler.graph import Graph
 from hastack.scheduler.ordering import Orderer
 from hastack.scheduler.scores import setup_scores
 from hastack.scheduler.summary import summary_lines
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
-from hastack.scheduler.unpack import unpack
+from hastack.scheduler.unpack import Unpacked, unpack
 
 __all__ = ["Action", "ClusterFacts", "Contribution", "FailedOp", "NodeFacts", "Placement", "ResourceFacts",
-           "Transition", "current_facts", "node_name_key", "schedule"]
+           "Transition", "current_facts", "node_name_key", "schedule", "schedule_with_facts"]
 
 
 def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized: bool = True) -> Transition:
@@ -45,8 +48,20 @@ def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized:
         return _schedule(config, state, now, sanitized)
 
 
-def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool) -> Transition:
-    u = unpack(config, state, now)
+def schedule_with_facts(config: Configuration, state: ClusterState, now: int, *,
+                        sanitized: bool = True) -> tuple[ClusterFacts, Transition]:
+    """current_facts() and schedule() of the same input from one unpacking: what `hastack
+    simulate` shows before the decision, and the decision, for the price of one."""
+    with paused_gc():
+        u = unpack(config, state, now)
+        facts = facts_of(u, state)  # taken before any later phase changes the records
+        return facts, _schedule(config, state, now, sanitized, u)
+
+
+def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool,
+              u: Unpacked | None = None) -> Transition:
+    if u is None:
+        u = unpack(config, state, now)
     rec = setup_scores(config, u)
     changes = list(config_changes(config, u, sanitized))
     g = Graph()

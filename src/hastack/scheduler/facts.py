@@ -114,7 +114,11 @@ def node_name_key(name: str) -> list[object]:
 
 def current_facts(config: Configuration, state: ClusterState, now: int) -> ClusterFacts:
     """What the scheduler reads from (config, state) at time `now`. Pure, like schedule()."""
-    u = unpack(config, state, now)
+    return facts_of(unpack(config, state, now), state)
+
+
+def facts_of(u: Unpacked, state: ClusterState) -> ClusterFacts:
+    """The facts of a fresh unpacking (before any later phase changed its records)."""
     dc = next((n.uname for n in u.nodes if n.id == state.dc_uuid), None)
     active: dict[str, int] = {}
     for r in u.by_id.values():
