@@ -34,29 +34,20 @@ from hypothesis import HealthCheck, given, settings
 
 from hastack.cib import load_cib_file, parse_cib
 from hastack.scheduler import Transition, schedule
+from testdata import PACEMAKER_CASES
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 import cibgen  # noqa: E402  (a sibling module; tests run in importlib mode)
 
-CASES = Path(os.environ.get("HASTACK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared") / "pacemaker-cases"
-NOT_MODELLED = {"notify", "cancel", "delete", "clear_failcount", "probe_again"}
+CASES = PACEMAKER_CASES
+NOT_MODELLED = {"notify", "delete", "clear_failcount", "probe_again"}
 ESTABLISHING = {"start", "promote", "demote"}
 
 Key = tuple[str, str | None, str | None, int]  # task, resource (instance), node, interval in ms
 
-_STOPPED_MONITOR = ("role=Stopped monitors are not scheduled: they expect rc 7, which hastack's Transition "
-                    "cannot express yet")
-KNOWN = {
-    "stopped-monitor-00": _STOPPED_MONITOR,
-    "stopped-monitor-02": _STOPPED_MONITOR,
-    "stopped-monitor-03": _STOPPED_MONITOR,
-    "stopped-monitor-08": _STOPPED_MONITOR,
-    "stopped-monitor-20": _STOPPED_MONITOR,
-    "stopped-monitor-22": _STOPPED_MONITOR,
-    "stopped-monitor-31": _STOPPED_MONITOR,
-}
+KNOWN: dict[str, str] = {}
 
 
 def case_names() -> list[str]:
@@ -147,27 +138,24 @@ def test_known_list_names_real_cases() -> None:
     assert set(KNOWN) <= names
 
 
-def test_actions_match_crm_simulate_graph(graphs: dict[str, tuple[set[Key], dict[Key, set[Key]]]]) -> None:
-    problems = []
-    for name, (theirs, _) in graphs.items():
-        ours = hastack_graph(name)[0]
-        if name in KNOWN:
-            if ours == theirs:
-                problems.append(f"{name}: now agrees with crm_simulate's graph: remove it from KNOWN")
-        elif ours != theirs:
-            problems.append(f"{name}: only crm_simulate {sorted(theirs - ours, key=str)} "
-                            f"only hastack {sorted(ours - theirs, key=str)}")
-    assert not problems, "\n".join(problems)
+@pytest.mark.parametrize("name", case_names(), ids=str)
+def test_actions_match_crm_simulate_graph(graphs: dict[str, tuple[set[Key], dict[Key, set[Key]]]],
+                                          name: str) -> None:
+    theirs = graphs[name][0]
+    ours = hastack_graph(name)[0]
+    if name in KNOWN:
+        assert ours != theirs, f"{name} now agrees with crm_simulate's graph: remove it from KNOWN"
+    else:
+        assert ours == theirs, (f"only crm_simulate {sorted(theirs - ours, key=str)} "
+                                f"only hastack {sorted(ours - theirs, key=str)}")
 
 
+@pytest.mark.parametrize("name", case_names(), ids=str)
 def test_monitors_wait_for_what_establishes_their_role(
-        graphs: dict[str, tuple[set[Key], dict[Key, set[Key]]]]) -> None:
-    problems = []
-    for name, (_, their_waits) in graphs.items():
-        _, our_waits = hastack_graph(name)
-        for mon, needed in their_waits.items():
-            if mon in our_waits and not needed <= our_waits[mon]:
-                problems.append(f"{name}: {mon} does not wait for {sorted(needed - our_waits[mon], key=str)}")
+        graphs: dict[str, tuple[set[Key], dict[Key, set[Key]]]], name: str) -> None:
+    _, our_waits = hastack_graph(name)
+    problems = [f"{mon} does not wait for {sorted(needed - our_waits[mon], key=str)}"
+                for mon, needed in graphs[name][1].items() if mon in our_waits and not needed <= our_waits[mon]]
     assert not problems, "\n".join(problems)
 
 

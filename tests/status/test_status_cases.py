@@ -12,22 +12,14 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from pathlib import Path
 
 import pytest
 
 from hastack.cib import load_cib_file
 from hastack.status import build_view, render_simulate
 
-try:  # the regression data vendored into the repository, where it is
-    from testdata import PACEMAKER_CASES as CASES  # type: ignore[import-not-found]
-except ImportError:
-    CASES = Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases"
-
-
-def _case_names() -> list[str]:
-    lines = (CASES / "INDEX.tsv").read_text().splitlines()[1:]
-    return [line.split("\t", 1)[0] for line in lines if line.strip()]
+from testdata import PACEMAKER_CASES as CASES
+from testdata import case_names as _case_names
 
 
 def _expected(name: str) -> str:

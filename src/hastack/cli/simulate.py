@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from hastack.bulkwork import bulk_work
 from hastack.errors import HastackError
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
@@ -97,13 +98,15 @@ def _schedule(config: Configuration, state: ClusterState, now: int) -> Any:
         from hastack.scheduler import schedule
     except ImportError as err:
         raise HastackError(f"the scheduler is not available in this build ({err})") from None
-    return schedule(config, state, now)
+    with bulk_work():  # a big cluster: see hastack.bulkwork
+        return schedule(config, state, now)
 
 
 def _schedule_with_facts(config: Configuration, state: ClusterState, now: int) -> Any:
     from hastack.scheduler import schedule_with_facts
 
-    return schedule_with_facts(config, state, now)
+    with bulk_work():  # a big cluster: see hastack.bulkwork
+        return schedule_with_facts(config, state, now)
 
 
 def prepare(xml: str | None, crm: str | None, state_path: str | None, injections: inject.Injections,
@@ -167,7 +170,8 @@ def simulate(xml: str | None, crm: str | None, state_path: str | None, node_fail
         # decision share one unpacking
         facts, transition = _schedule_with_facts(after.config, after.state, now)
     else:
-        facts, transition = current_facts(before.config, before.state, now), None
+        with bulk_work():
+            facts, transition = current_facts(before.config, before.state, now), None
     click.echo(render_simulate(view_of(facts)), nl=False)
     if injections:
         click.echo("\nPerforming requested modifications")

@@ -19,13 +19,15 @@ Imports only the model.
 
 from __future__ import annotations
 
+import sys
 from types import MappingProxyType
 
-from hastack.gcpause import paused_gc
+from hastack.errors import ScheduleError
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
 from hastack.scheduler.actions import ActionBuilder
 from hastack.scheduler.assign import Assigner
+from hastack.scheduler.details import DetailsBuilder
 from hastack.scheduler.digest import config_changes
 from hastack.scheduler.facts import (
     ClusterFacts, FailedOp, NodeFacts, ResourceFacts, current_facts, facts_of, node_name_key,
@@ -43,19 +45,32 @@ __all__ = ["Action", "ClusterFacts", "Contribution", "FailedOp", "NodeFacts", "P
 
 def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized: bool = True) -> Transition:
     """Decide what the cluster should do. `sanitized` (crm_simulate's behaviour, the default)
-    ignores definition changes confined to secret parameters, which sanitized CIBs hide."""
-    with paused_gc():  # the working objects are many and acyclic: see hastack.gcpause
+    ignores definition changes confined to secret parameters, which sanitized CIBs hide.
+
+    Sets no process-wide switch: callers with big inputs run it inside
+    hastack.bulkwork.bulk_work() (garbage collector paused, recursion limit raised)."""
+    try:
         return _schedule(config, state, now, sanitized)
+    except RecursionError:
+        # Flag propagation recurses along ordering chains (as Pacemaker's does).
+        raise ScheduleError(
+            f"the ordering chains are too deep for Python's recursion limit ({sys.getrecursionlimit()})",
+            hint="run schedule() inside hastack.bulkwork.bulk_work(), which raises the limit") from None
 
 
 def schedule_with_facts(config: Configuration, state: ClusterState, now: int, *,
                         sanitized: bool = True) -> tuple[ClusterFacts, Transition]:
     """current_facts() and schedule() of the same input from one unpacking: what `hastack
-    simulate` shows before the decision, and the decision, for the price of one."""
-    with paused_gc():
-        u = unpack(config, state, now)
-        facts = facts_of(u, state)  # taken before any later phase changes the records
+    simulate` shows before the decision, and the decision, for the price of one. Like
+    schedule(), it sets no process-wide switch (see hastack.bulkwork)."""
+    u = unpack(config, state, now)
+    facts = facts_of(u, state)  # taken before any later phase changes the records
+    try:
         return facts, _schedule(config, state, now, sanitized, u)
+    except RecursionError:
+        raise ScheduleError(
+            f"the ordering chains are too deep for Python's recursion limit ({sys.getrecursionlimit()})",
+            hint="run schedule_with_facts() inside hastack.bulkwork.bulk_work(), which raises the limit") from None
 
 
 def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool,
@@ -74,8 +89,8 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
     builder.build()
     orderer = Orderer(config, builder, assigner)
     orderer.configured()
-    for rsc, task, monitor, flags in builder.monitor_orders:
-        orderer.rsc_order(rsc, task, monitor, "", flags)
+    for first, first_task, then, then_task, flags in builder.monitor_orders:
+        orderer.rsc_order(first, first_task, then, then_task, flags)
     for r in u.resources:
         orderer.internal(r)
     for probe, top, flags in builder.probe_orders:
@@ -88,21 +103,30 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
     for r in u.resources:
         for p in r.primitives():
             placement[p.id] = Placement(p.allocated_to.uname if p.allocated_to else None, p.next_role.public)
-    actions = tuple(
-        Action(id=a.id, task=a.task, rsc=a.rsc.id if a.rsc else None, node=a.node.uname if a.node else None,
-               interval_ms=a.interval_ms, pseudo=a.pseudo,
-               # Pacemaker's graph holds an optional action flagged print-always (a pending start)
-               optional=a.optional and not a.print_always,
-               after=tuple(sorted(e[0].id for e in a.before if e[1])), reason=a.reason or "",
-               runnable=a.runnable)
-        for a in g.actions)
+    details = DetailsBuilder(config, state, u)
+    actions = []
+    for a in g.actions:
+        # Pacemaker's graph holds an optional action flagged print-always (a pending start)
+        optional = a.optional and not a.print_always
+        actions.append(Action(
+            id=a.id, task=a.task, rsc=a.rsc.id if a.rsc else None, node=a.node.uname if a.node else None,
+            interval_ms=a.interval_ms, pseudo=a.pseudo, optional=optional,
+            after=tuple(sorted(e[0].id for e in a.before if e[1])), reason=a.reason or "",
+            runnable=a.runnable, **(details.of(a) if not optional else {})))
     scores = {rid: MappingProxyType(dict(t)) for rid, t in assigner.printed.items()}
+    resource_order: list[str] = []
+    stack = list(reversed(u.resources))
+    while stack:  # depth first, a parent before its children, in configuration order
+        r = stack.pop()
+        resource_order.append(r.id)
+        stack.extend(reversed(r.children))
     contributions = rec.contributions()
     return Transition(
         placement=MappingProxyType(placement),
-        actions=actions,
+        actions=tuple(actions),
         scores=MappingProxyType(scores),
         contributions=MappingProxyType(contributions),
         recheck_at=u.recheck_at,
         summary=summary,
+        resource_order=tuple(resource_order),
     )

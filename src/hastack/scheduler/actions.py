@@ -10,10 +10,14 @@ Imports only the model and the scheduler's own modules.
 
 from __future__ import annotations
 
+from hastack.model.results import ExecStatus, OcfRc
+from hastack.model.values import is_true
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import R, WNode, WRsc
 
+
+OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED = 7, 8
 
 # Immediate next role from (current, target): Pacemaker's rsc_state_matrix.
 NEXT = {
@@ -68,8 +72,9 @@ class ActionBuilder:
         self.opts = u.options
         self.fence_ops: dict[str, Act] = {}
         self.probe_orders: list[tuple[Act, WRsc, O]] = []  # probe before the (top) resource's start
-        # a recurring monitor after the actions that establish its role: (rsc, task, monitor, flags)
-        self.monitor_orders: list[tuple[WRsc, str, Act, O]] = []
+        # orderings the recurring monitors and their cancellations need, in creation order:
+        # (first resource or action, its task, then resource or action, its task, flags)
+        self.monitor_orders: list[tuple[WRsc | Act, str, WRsc | Act, str, O]] = []
         self.monitors: list[Act] = []  # the recurring monitors, in creation order
         self.reschedule: set[tuple[int, str, int]] = set()  # (id(rsc), node, interval) changed monitors
 
@@ -247,8 +252,8 @@ class ActionBuilder:
 
     def recurring(self, r: WRsc) -> None:
         """pcmk__create_recurring_actions: monitors for the role a resource will have where it
-        will be active."""
-        if r.block or r.definition is None:
+        will be active, and role=Stopped monitors everywhere else."""
+        if r.block or r.definition is None or self._in_maintenance(r):
             return
         node = r.allocated_to
         start = None
@@ -256,30 +261,87 @@ class ActionBuilder:
             start = self.custom(r, "start", node, True)
         for op in _recurring_ops(r):
             role = R.of(op.role) if op.role is not None else R.UNKNOWN
-            # role=Stopped monitors (Pacemaker's recurring_op_for_inactive) are not scheduled:
-            # they expect rc 7, which the Transition cannot express yet
-            if role != R.STOPPED and start is not None and node is not None:
-                self._monitor_active(r, start, node, role, op.interval_ms)
+            if role != R.STOPPED:
+                if start is not None and node is not None:
+                    self._monitor_active(r, start, node, role, op.name, op.interval_ms)
+            else:
+                self._monitor_inactive(r, node, op.name, op.interval_ms)
 
-    def _monitor_active(self, r: WRsc, start: Act, node: WNode, role: R, interval_ms: int) -> None:
+    def _in_maintenance(self, r: WRsc) -> bool:
+        """pe_rsc_maintenance: the cluster or the resource is in maintenance mode."""
+        return self.opts.maintenance or is_true(r.meta.get("maintenance"), False)
+
+    def cancel(self, r: WRsc, name: str, interval_ms: int, node: WNode) -> Act:
+        """pcmk__new_cancel_action: stop a recurring operation on a node."""
+        a = self.custom(r, "cancel", node, False, interval_ms)
+        a.add_meta({"operation": name, "interval": str(interval_ms)})
+        return a
+
+    def _monitor_active(self, r: WRsc, start: Act, node: WNode, role: R, name: str, interval_ms: int) -> None:
         """recurring_op_for_active: a monitor only for exactly the role the resource will have
-        (a role-less one for any role but Promoted), ordered after what establishes that role."""
+        (a role-less one for any role but Promoted), ordered after what establishes that role;
+        one configured for another role is cancelled where it runs."""
+        # optional when the start is and the monitor already runs unchanged there
+        optional = start.optional and interval_ms in self._active_monitors(r, node) \
+            and (id(r), node.uname, interval_ms) not in self.reschedule
         if role != R.UNKNOWN and role != r.next_role or role == R.UNKNOWN and r.next_role == R.PROMOTED:
-            return  # Pacemaker would cancel it if it runs; hastack schedules no cancellations
-        # required unless the start is optional and the monitor already runs unchanged there
-        required = not start.optional or interval_ms not in self._active_monitors(r, node) \
-            or (id(r), node.uname, interval_ms) in self.reschedule
-        a = self.custom(r, "monitor", node, not required, interval_ms)
+            if optional:  # it runs: cancel it before the role changes
+                cancel = self.cancel(r, name, interval_ms, node)
+                after = None
+                if r.role in (R.UNPROMOTED, R.STARTED):
+                    after = "promote" if r.next_role == R.PROMOTED else "stop" if r.next_role == R.STOPPED else None
+                elif r.role == R.PROMOTED:
+                    after = "demote"
+                if after is not None:
+                    self.monitor_orders.append((cancel, "", r, after, O.RUNNABLE_LEFT))
+            return
+        a = self.custom(r, "monitor", node, optional, interval_ms)
         if not start.runnable or not node.online or node.unclean:
             a.runnable = False
+        if r.next_role == R.PROMOTED:
+            a.target_rc = OCF_RUNNING_PROMOTED
         self.monitors.append(a)
         if r.managed:
             # Pacemaker also orders a reload first; hastack schedules no reloads
-            self.monitor_orders.append((r, "start", a, O.IMPLIES_THEN | O.RUNNABLE_LEFT))
+            self.monitor_orders.append((r, "start", a, "", O.IMPLIES_THEN | O.RUNNABLE_LEFT))
             if r.next_role == R.PROMOTED:
-                self.monitor_orders.append((r, "promote", a, O.OPTIONAL | O.RUNNABLE_LEFT))
+                self.monitor_orders.append((r, "promote", a, "", O.OPTIONAL | O.RUNNABLE_LEFT))
             elif r.role == R.PROMOTED:
-                self.monitor_orders.append((r, "demote", a, O.OPTIONAL | O.RUNNABLE_LEFT))
+                self.monitor_orders.append((r, "demote", a, "", O.OPTIONAL | O.RUNNABLE_LEFT))
+
+    def _monitor_inactive(self, r: WRsc, node: WNode | None, name: str, interval_ms: int) -> None:
+        """recurring_op_for_inactive: a role=Stopped monitor (expecting rc 7) on every node where
+        the resource is not to run, after its probe and stop there; cancelled where it will run.
+        Pacemaker does not support them for anonymous clone instances."""
+        clone = r.clone_parent()
+        if clone is not None and not clone.unique:
+            return
+        for where in self.u.nodes:
+            if where is node:
+                self._cancel_if_running(r, where, name, interval_ms)
+                continue
+            mon = self.custom(r, "monitor", where, interval_ms in self._active_monitors(r, where), interval_ms)
+            mon.target_rc = OCF_NOT_RUNNING
+            if r.managed:
+                for probe in self.g.find(r, "monitor", where, 0):  # order_after_probes
+                    self.g.order(probe, mon, O.RUNNABLE_LEFT)
+            for stop in self.g.find(r, "stop", where, 0, exact=True):  # order_after_stops
+                if not stop.optional and not mon.optional and not r.managed:
+                    mon.optional = True
+                if not stop.runnable:
+                    mon.runnable = False
+                if r.managed:
+                    self.monitor_orders.append((stop, "", mon, "", O.IMPLIES_THEN | O.RUNNABLE_LEFT))
+            if not where.online or where.unclean:
+                mon.runnable = False
+
+    def _cancel_if_running(self, r: WRsc, node: WNode, name: str, interval_ms: int) -> None:
+        if interval_ms not in self._active_monitors(r, node):
+            return
+        cancel = self.cancel(r, name, interval_ms, node)
+        if r.next_role in (R.STARTED, R.UNPROMOTED):
+            # before the start: on a node where it is stopped, or on a migration target
+            self.monitor_orders.append((cancel, "", r, "start", O.RUNNABLE_LEFT))
 
     def _active_monitors(self, r: WRsc, node: WNode) -> set[int]:
         """Intervals of the recurring monitors the history shows active on a node (Pacemaker's
@@ -289,12 +351,12 @@ class ActionBuilder:
         ops = sorted(self.u.history.get((r.id, node.uname), ()), key=lambda o: o.call_id)
         start_i = stop_i = implied_monitor = implied_clone = -1
         for i, o in enumerate(ops):
-            if o.operation == "stop" and o.op_status == 0:
+            if o.operation == "stop" and o.op_status == ExecStatus.DONE:
                 stop_i = i
             elif o.operation in ("start", "migrate_from"):
                 start_i = i
             elif implied_monitor <= stop_i and o.operation == "monitor":
-                if o.rc_code in (0, 8):
+                if o.rc_code == OcfRc.OK or o.rc_code == OcfRc.RUNNING_PROMOTED:
                     implied_monitor = i
             elif o.operation in ("promote", "demote"):
                 implied_clone = i
@@ -304,7 +366,7 @@ class ActionBuilder:
         for i, o in enumerate(ops):
             if start_i < stop_i and i <= stop_i or i < start_i:
                 continue
-            if o.interval_ms and o.op_status != -1 and o.operation == "monitor":
+            if o.interval_ms and o.op_status != ExecStatus.PENDING and o.operation == "monitor":
                 out.add(o.interval_ms)
         return out
 
@@ -429,6 +491,11 @@ class ActionBuilder:
             return False
         probe = self.custom(r, "monitor", node, False, 0)
         probe.optional = False  # even for an unmanaged resource (pcmk__probe_rsc_on_node)
+        # expected: what the history says the resource is doing there
+        if node not in r.running_on:
+            probe.target_rc = OCF_NOT_RUNNING
+        elif r.role == R.PROMOTED:
+            probe.target_rc = OCF_RUNNING_PROMOTED
         top = r.top()
         if top.variant != "clone":
             top = r
@@ -444,7 +511,11 @@ class ActionBuilder:
         for r, node in unpack_stops:
             self.custom(r, "stop", node, False)
         for ch in changes:
-            if ch.restart:
+            if ch.cancel_call_id is not None:  # pcmk__schedule_cancel: after any stop
+                cancel = self.cancel(ch.rsc, ch.task, ch.interval_ms, ch.node)
+                cancel.add_meta({"call_id": str(ch.cancel_call_id)})
+                self.monitor_orders.append((ch.rsc, "stop", cancel, "", O.OPTIONAL))
+            elif ch.restart:
                 a = self.custom(ch.rsc, ch.task, None, False, ch.interval_ms)
                 a.set_reason("resource definition change", True)
             elif ch.interval_ms:

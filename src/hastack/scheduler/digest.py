@@ -21,12 +21,14 @@ from dataclasses import dataclass
 
 from hastack.model import durations
 from hastack.model.config import AttrSet, Configuration, Op, merged
+from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.state import OpRecord
+from hastack.model.values import is_true
+from hastack.scheduler.types import DEFAULT_TIMEOUT_MS
 from hastack.scheduler.unpack import Unpacked, _meta_of
 from hastack.scheduler.working import WNode, WRsc
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-DEFAULT_TIMEOUT_MS = 20_000
 
 
 def _escape(value: str) -> str:
@@ -77,7 +79,7 @@ def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[At
     return params
 
 
-def _task_for_digest(task: str, interval_ms: int) -> str:
+def task_for_digest(task: str, interval_ms: int) -> str:
     if interval_ms == 0 and task in ("monitor", "migrate_from", "promote"):
         return "start"
     return task
@@ -90,6 +92,11 @@ class Change:
     task: str
     interval_ms: int
     restart: bool  # True: the definition change needs a restart (else a monitor reschedule)
+    # a recurring operation to cancel instead (orphaned, or in maintenance mode): its call id
+    cancel_call_id: int | None = None
+
+
+_ACTIVE = (OcfRc.OK, OcfRc.RUNNING_PROMOTED)  # a monitor that found the resource active
 
 
 def _active_ops(ops: list[OpRecord]) -> list[OpRecord]:
@@ -97,11 +104,11 @@ def _active_ops(ops: list[OpRecord]) -> list[OpRecord]:
     start = stop = -1
     implied_monitor = implied_clone = -1
     for i, op in enumerate(ops):
-        if op.operation == "stop" and op.op_status == 0:
+        if op.operation == "stop" and op.op_status == ExecStatus.DONE:
             stop = i
         elif op.operation in ("start", "migrate_from"):
             start = i
-        elif implied_monitor <= stop and op.operation == "monitor" and op.rc_code in (0, 8):
+        elif implied_monitor <= stop and op.operation == "monitor" and op.rc_code in _ACTIVE:
             implied_monitor = i
         elif op.operation in ("promote", "demote"):
             implied_clone = i
@@ -141,12 +148,21 @@ def config_changes(config: Configuration, u: Unpacked, sanitized: bool = True) -
         node = u.node_by_uname.get(uname)
         if r is None or node is None or r.orphan or node not in r.running_on:
             continue
+        maintenance = node.maintenance or u.options.maintenance or is_true(r.meta.get("maintenance"), False)
         for op in _active_ops(ops):
+            if op.interval_ms > 0 and maintenance:
+                yield Change(r, node, op.operation, op.interval_ms, False, cancel_call_id=op.call_id)
+                continue
             if not (op.interval_ms > 0 or op.operation in ("monitor", "start", "promote", "migrate_from")):
                 continue
-            if op.interval_ms > 0 and _op_definition(r, op.operation, op.interval_ms) is None:
-                continue  # orphaned recurring operation: cancelled, not a restart
-            task = _task_for_digest(op.operation, op.interval_ms)
+            if op.interval_ms > 0:
+                defined = _op_definition(r, op.operation, op.interval_ms)
+                if defined is None or not defined.enabled:
+                    # orphaned recurring operation: cancelled (stop-orphan-actions), not a restart
+                    if u.options.stop_orphan_actions:
+                        yield Change(r, node, op.operation, op.interval_ms, False, cancel_call_id=op.call_id)
+                    continue
+            task = task_for_digest(op.operation, op.interval_ms)
             params = operation_params(r, task, op.interval_ms, config.op_defaults)
             change: Change | None = None
             if op.op_restart_digest is not None:

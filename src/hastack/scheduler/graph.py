@@ -53,11 +53,19 @@ class Act:
     runnable_before: int = 0
     before: list[list] = field(default_factory=list)  # [first Act, O] entries, self is "then"
     after: list[list] = field(default_factory=list)  # [then Act, O] entries, self is "first"
+    target_rc: int = 0  # the rc that means success (7: expected not running, 8: promoted)
+    # meta values the scheduler adds beyond the operation's definition (a cancel's operation and
+    # call id, a notification's type and variables), as Pacemaker's action->meta holds them
+    meta: dict[str, str] | None = None
+    notify_of: str | None = None  # a clone's notification pseudo-action: the task it notifies about
 
-    @property
-    def uuid(self) -> str:
-        rid = self.rsc.id if self.rsc is not None else ""
-        return f"{rid}_{self.task}_{self.interval_ms}"
+    def add_meta(self, values: dict[str, str]) -> None:
+        """Pacemaker's add_hash_param: a value already there is kept."""
+        if self.meta is None:
+            self.meta = dict(values)
+            return
+        for k, v in values.items():
+            self.meta.setdefault(k, v)
 
     def set_reason(self, reason: str | None, overwrite: bool) -> None:
         if self.reason is not None and not overwrite:

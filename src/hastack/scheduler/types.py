@@ -9,7 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from hastack.model.values import Role
+from hastack.model.values import AgentRef, Role
+
+
+def _frozen_map() -> Mapping[str, object]:
+    return MappingProxyType({})
+
+
+DEFAULT_TIMEOUT_MS = 20_000  # Pacemaker's default operation timeout
 
 
 @dataclass(frozen=True)
@@ -24,16 +31,47 @@ class Placement:
 class Action:
     """One step of the transition graph.
 
-    `task` is start/stop/monitor/promote/demote/notify/stonith or a pseudo
-    task such as running/stopped; a probe is `monitor` with interval 0.
+    `task` is start/stop/monitor/promote/demote/notify/cancel/stonith or a pseudo
+    task such as running/stopped/notified; a probe is `monitor` with interval 0.
     `after` lists the ids of actions that must complete first (a recurring monitor
     waits for its resource's start, and promote or demote, on its node). An action
     that is not `optional` is scheduled -- exactly the actions in Pacemaker's
     transition graph, including an already pending start that Pacemaker re-issues;
     one that is not `runnable` cannot be executed in this transition (blocked: no
-    quorum, an unrunnable prerequisite, ...). Not modelled: notifications,
-    cancellations of recurring monitors, history deletions, and monitors for the
-    Stopped role.
+    quorum, an unrunnable prerequisite, ...).
+
+    The action set is Pacemaker 2.1.5's: role=Stopped recurring monitors (expecting
+    rc 7) where a resource is not to run; clone notifications for `notify=true`
+    clones (a `notify` action per instance and node, between the clone's pseudo
+    `notify`/`notified` actions, with the notify_* variables in `meta`); `cancel`
+    of a recurring monitor that is orphaned, disabled, in maintenance mode, or
+    configured for a role the resource is leaving (`meta["operation"]` names the
+    cancelled operation, `interval_ms` its interval). As in Pacemaker, a stop
+    has no cancel actions: the executor stops a resource's recurring monitors
+    when it stops the resource. Not modelled: history deletions, reloads,
+    migrations.
+
+    What an executor needs, set on every scheduled action (not `optional`) of a
+    resource on a node; optional actions keep the defaults:
+
+    - `key`: Pacemaker's operation key `RSC_TASK_INTERVAL` as its graph writes it
+      (`db_monitor_10000`; a clone instance by the name the node's history knows
+      it by, else `db:1_start_0`; a notification `db:0_pre_notify_start_0`; a
+      cancel the key of the operation it cancels). Pseudo actions of resources
+      have their key too; fencing and the clone-min points have "".
+    - `target_rc`: the rc that means success (CRM_meta_op_target_rc): 7 for a
+      probe where the resource is not running and for role=Stopped monitors, 8
+      for Promoted monitors and for a probe of a promoted instance, else 0.
+    - `digest`: the op-digest the result is recorded with (None for notify and
+      cancel, which leave no history).
+    - `history_id`: the node's lrm_resource entry the result belongs to.
+    - `agent`, `params` (instance attributes evaluated for the node, the
+      operation's own first: OCF_RESKEY_*), `meta` (the CRM_meta_* values without
+      the prefix, '-' spelled '_': timeout and interval in ms, name, role,
+      on_fail, on_node, on_node_uuid, clone, clone_max, clone_node_max, notify,
+      globally_unique, promoted_max, ..., op_target_rc, and for notifications
+      notify_type, notify_operation and the notify_*_resource/_uname lists) and
+      `timeout_ms` (op timeout, op_defaults applied, 20000 by default).
     """
 
     id: int
@@ -46,6 +84,14 @@ class Action:
     after: tuple[int, ...] = ()
     reason: str = ""
     runnable: bool = True
+    key: str = ""
+    target_rc: int = 0
+    digest: str | None = None
+    history_id: str | None = None
+    agent: AgentRef | None = None
+    params: Mapping[str, str] = field(default_factory=_frozen_map)  # type: ignore[arg-type]
+    meta: Mapping[str, str] = field(default_factory=_frozen_map)  # type: ignore[arg-type]
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
 
 
 @dataclass(frozen=True)
@@ -58,15 +104,20 @@ class Contribution:
     text: str
 
 
-def _frozen_map() -> Mapping[str, object]:
-    return MappingProxyType({})
-
-
 @dataclass(frozen=True)
 class Transition:
+    """The decision: where each instance should be, the action graph that gets it there, and why.
+
+    `resource_order` lists every resource (groups, clones and instances included) in the order
+    Pacemaker writes their actions into its transition graph -- top-level resources in
+    configuration order, each one's own actions before its children's -- which is the order a
+    graph runner fires actions that are ready together (hastack.graphrun).
+    """
+
     placement: Mapping[str, Placement] = field(default_factory=_frozen_map)  # type: ignore[arg-type]
     actions: tuple[Action, ...] = ()
     scores: Mapping[str, Mapping[str, int]] = field(default_factory=_frozen_map)  # type: ignore[arg-type]
     contributions: Mapping[str, tuple[Contribution, ...]] = field(default_factory=_frozen_map)  # type: ignore[arg-type]
     recheck_at: int | None = None
     summary: tuple[str, ...] = ()
+    resource_order: tuple[str, ...] = ()

@@ -34,6 +34,7 @@ class Options:
     no_quorum_policy: str = "stop"
     have_quorum: bool = True
     stop_orphans: bool = True
+    stop_orphan_actions: bool = True
     maintenance: bool = False
     stop_all: bool = False
     startup_fencing: bool = True
@@ -104,6 +105,7 @@ def unpack_options(config: Configuration, state: ClusterState) -> Options:
         policy = "stop"
     o.no_quorum_policy = policy if policy in ("stop", "freeze", "ignore", "demote", "suicide") else "stop"
     o.stop_orphans = flag("stop-orphan-resources", True)
+    o.stop_orphan_actions = flag("stop-orphan-actions", True)
     o.maintenance = flag("maintenance-mode", False)
     o.stop_all = flag("stop-all-resources", False)
     o.startup_fencing = flag("startup-fencing", True) if o.stonith_enabled else False

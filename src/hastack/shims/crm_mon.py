@@ -1,7 +1,8 @@
 """crm_mon -1: the cluster summary, rendered from hastack's one status view.
 
-Until the cluster runtime exists, the cluster is read from two local sources: the
-stored configuration (`hastack configure load`, hastack.store.local) when there is
+When the environment names a cluster store (HASTACK_STORE, set by hastackd for the
+agents it runs), the cluster is its snapshot. Otherwise it is read from two local
+sources: the stored configuration (`hastack configure load`, hastack.store.local) when there is
 one, and the shim state file (node membership and attributes, and which resource
 runs where, as the other shims record it). `snapshot()` turns both into model values
 -- where a resource runs becomes a recorded start (or promote) on that node -- and the
@@ -27,6 +28,7 @@ from hastack.model.values import AgentRef
 from hastack.shims import state
 from hastack.shims.common import CRM_EX_OK, CRM_EX_USAGE, ShimParser, fail, main_wrapper, version
 from hastack.status import StatusView, build_view, render_crm_mon
+from hastack.store.select import store_from_env
 
 _OPS = {"Promoted": ("start", "promote"), "Master": ("start", "promote")}
 
@@ -97,8 +99,18 @@ def snapshot(data: dict[str, Any], config: Configuration) -> tuple[Configuration
                          tags=config.tags), cluster
 
 
-def view(data: dict[str, Any], attributes: bool = False) -> StatusView:
-    config, cluster = snapshot(data, _stored_config())
+def view(attributes: bool = False) -> StatusView:
+    """The cluster store's snapshot when the environment names one (hastackd sets it for the agents
+    it runs), else the local configuration and shim state."""
+    store = store_from_env()
+    if store is not None:
+        snap = store.snapshot()
+        config, cluster = snap.configuration, snap.state
+        if snap.dc is not None and cluster.dc_uuid is None:
+            dc_id = next((n.id for n in config.nodes if n.uname == snap.dc), snap.members.get(snap.dc))
+            cluster = replace(cluster, dc_uuid=dc_id)
+    else:
+        config, cluster = snapshot(state.load(), _stored_config())
     return build_view(config, cluster, int(time.time()), attributes=attributes)
 
 
@@ -119,7 +131,7 @@ def run(argv: list[str]) -> int:
         fail(CRM_EX_USAGE, "only one-shot mode (-1) is available in hastack's crm_mon shim")
     if opts.output_as != "text":
         fail(CRM_EX_USAGE, f"--output-as={opts.output_as} is not available in hastack's crm_mon shim (text only)")
-    status = view(state.load(), attributes=opts.attrs or opts.failcounts)
+    status = view(attributes=opts.attrs or opts.failcounts)
     if opts.simple:
         online = sum(1 for n in status.nodes if n.online)
         instances = sum(1 for top in status.resources for _ in top.primitives())

@@ -9,14 +9,14 @@ pending, partially active, or on a lost node). crm_mon adds a summary header, an
 request node attributes and failed actions.
 
 Everything here formats a StatusView; nothing is looked up or decided.
-Imports only hastack.status.view and the agents' exit-code vocabulary.
+Imports only hastack.status.view and the model's result vocabulary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hastack.agents.codes import rc_meaning
+from hastack.model.results import ExecStatus, rc_meaning
 from hastack.model.values import Role
 from hastack.status.view import NodeStatus, ResourceStatus, StatusView, node_name_key
 
@@ -326,8 +326,11 @@ def _failure_attr(name: str) -> bool:
     return name.startswith(("fail-count-", "last-failure-"))
 
 
-_EXEC_STATUS = {-1: "pending", 0: "complete", 1: "Cancelled", 2: "Timed Out", 3: "NOT SUPPORTED", 4: "Error",
-                5: "Hard error", 6: "Fatal error", 7: "Not installed"}
+# Pacemaker's words for an executor status (pcmk_exec_status_str), as crm_mon prints them
+_EXEC_STATUS = {ExecStatus.PENDING: "pending", ExecStatus.DONE: "complete", ExecStatus.CANCELLED: "Cancelled",
+                ExecStatus.TIMEOUT: "Timed Out", ExecStatus.NOT_SUPPORTED: "NOT SUPPORTED", ExecStatus.ERROR: "Error",
+                ExecStatus.ERROR_HARD: "Hard error", ExecStatus.ERROR_FATAL: "Fatal error",
+                ExecStatus.NOT_INSTALLED: "Not installed"}
 
 
 def _exec_status(status: int) -> str:

@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 from hastack.errors import ValueSyntaxError
 from hastack.model.config import Configuration
+from hastack.model.results import ExecStatus, OcfRc, is_probe
 from hastack.model.state import ClusterState, OpRecord
 from hastack.model.values import Role
 from hastack.scheduler import ClusterFacts, NodeFacts, ResourceFacts, current_facts, node_name_key
@@ -226,9 +227,9 @@ def _failed_probes(facts: ClusterFacts) -> dict[str, list[tuple[str, int]]]:
     out: dict[str, list[tuple[str, int]]] = {}
     for f in facts.failed_ops:
         op = f.op
-        if op.operation != "monitor" or op.interval_ms != 0 or op.on_node is None:
+        if not is_probe(op.operation, op.interval_ms) or op.on_node is None:
             continue
-        if op.rc_code in (2, 5) or op.op_status == 7:
+        if op.rc_code in (OcfRc.ERR_ARGS, OcfRc.ERR_INSTALLED) or op.op_status == ExecStatus.NOT_INSTALLED:
             rsc = _rsc_of_key(op)
             if rsc is not None:
                 out.setdefault(rsc, []).append((op.on_node, op.rc_code))
