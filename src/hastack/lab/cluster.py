@@ -76,6 +76,7 @@ class Lab:
         for i in range(1, self.hosts + 1):
             self.boot(i)
         self.start_watchdog()
+        self.start_pdu()
         if not wait_until(self.etcd_ready, 30, 0.2):
             raise LabError("the lab's etcd did not become ready in 30 s", hint=f"see {self.directory}/h1/etcd.log")
 
@@ -91,6 +92,13 @@ class Lab:
                                 stdin=subprocess.DEVNULL, stdout=open(self.directory / "watchdog.out", "ab"),
                                 stderr=subprocess.STDOUT, start_new_session=True)
         (self.directory / "watchdog.pid").write_text(str(proc.pid))
+
+    def start_pdu(self) -> None:
+        """The lab's power switch, in its own namespace (it dies with the namespaces at down())."""
+        subprocess.Popen(["ip", "netns", "exec", self.net.pdu, sys.executable, "-m", "hastack.lab.pdu",
+                          "--dir", str(self.directory), "--address", self.net.pdu_ip],
+                         stdin=subprocess.DEVNULL, stdout=open(self.directory / "pdu.out", "ab"),
+                         stderr=subprocess.STDOUT, start_new_session=True)
 
     def stop_watchdog(self) -> None:
         pidfile = self.directory / "watchdog.pid"

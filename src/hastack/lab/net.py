@@ -52,6 +52,14 @@ class Net:
         return f"{self.subnet}.{10 + i}"
 
     @property
+    def pdu(self) -> str:
+        return f"{self.prefix}-pdu"
+
+    @property
+    def pdu_ip(self) -> str:
+        return f"{self.subnet}.5"
+
+    @property
     def client_ip(self) -> str:
         return f"{self.subnet}.50"
 
@@ -65,7 +73,7 @@ class Net:
     def clear_stale(self) -> None:
         """Kill what runs in, and delete, every namespace of this prefix (a previous lab's leftovers)."""
         names = [line.split()[0] for line in sh("ip", "netns", "list").splitlines() if line.strip()]
-        mine = re.compile(rf"^{re.escape(self.prefix)}-(sw|cl|h\d+)$")  # only a lab's own names
+        mine = re.compile(rf"^{re.escape(self.prefix)}-(sw|cl|pdu|h\d+)$")  # only a lab's own names
         for ns in names:
             if mine.match(ns):
                 for pid in sh("ip", "netns", "pids", ns, check=False).split():
@@ -86,6 +94,7 @@ class Net:
         for i in range(1, hosts + 1):
             self._attach(self.host_ns(i), f"h{i}", self.host_ip(i))
         self._attach(self.client, "cl", self.client_ip)
+        self._attach(self.pdu, "pdu", self.pdu_ip)
 
     def _attach(self, ns: str, name: str, ip: str) -> None:
         sh("ip", "netns", "add", ns)
