@@ -7,12 +7,18 @@ For each size NODESxPRIMITIVES a synthetic CIB is generated with
 - hastack, in a fresh child process (bench/scheduler.py --worker): time to read
   and parse the CIB XML, time of schedule(config, state, now), and the child's
   peak RSS (ru_maxrss, interpreter included);
-- `crm_simulate -x FILE -R -Q` (parse + schedule, no output), its wall time and
-  peak RSS from /usr/bin/time -v (else getrusage of the children).
+- the whole `hastack simulate --xml FILE` command, in a fresh process as a user runs
+  it (interpreter start, parse, the status view, schedule, printing), its wall time
+  and peak RSS;
+- `crm_simulate -x FILE -R -Q` (parse + schedule, no output) and `crm_simulate -x FILE -R`
+  (the same, printing the current status and the transition summary: what `hastack
+  simulate` prints), their wall times and peak RSS from /usr/bin/time -v (else getrusage
+  of the children).
 
-Medians are printed as a table with hastack/crm_simulate ratios, and the
-decisions are compared: hastack's Transition Summary against
-pacemaker-oracle.sh's (sorted).
+Medians are printed as a table with hastack/crm_simulate ratios (parse + schedule
+against `-R -Q`, the whole `hastack simulate` against `-R`), and the decisions are
+compared: hastack's Transition Summary (from the worker and from `hastack simulate`'s
+output) against pacemaker-oracle.sh's (sorted).
 
     .venv/bin/python bench/scheduler.py                       # 4x100 and 16x1000
     .venv/bin/python bench/scheduler.py --sizes 4x100,16x1000,32x5000,32x10000 --runs 3
@@ -112,7 +118,8 @@ def _timed(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[float, 
     return wall, rss, r
 
 
-def run_crm_simulate(path: Path, runs: int, timeout: float) -> Runs:
+def run_crm_simulate(path: Path, runs: int, timeout: float, quiet: bool = True) -> Runs:
+    """crm_simulate -x FILE -R, with -Q (no output) or printing status and summary."""
     out = Runs()
     sim = shutil.which("crm_simulate")
     if sim is None:
@@ -122,7 +129,7 @@ def run_crm_simulate(path: Path, runs: int, timeout: float) -> Runs:
         with tempfile.TemporaryDirectory(prefix="bench-sim-") as shadow:
             env = dict(os.environ, LC_ALL="C", CIB_shadow_dir=shadow)
             try:
-                wall, rss, r = _timed([sim, "-x", str(path), "-R", "-Q"], env, timeout)
+                wall, rss, r = _timed([sim, "-x", str(path), "-R"] + (["-Q"] if quiet else []), env, timeout)
             except subprocess.TimeoutExpired:
                 out.error = f"timed out after {timeout:.0f}s"
                 return out
@@ -159,6 +166,47 @@ def run_hastack(path: Path, runs: int, timeout: float) -> Runs:
             continue
         out.schedule.append(data["schedule_s"])
         out.summary = data["summary"]
+    return out
+
+
+def _hastack_command() -> list[str]:
+    """The `hastack` console script beside this interpreter, else the module."""
+    script = Path(sys.executable).with_name("hastack")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "hastack.cli.main"]
+
+
+def summary_of_output(text: str) -> list[str]:
+    """The sorted lines of the "Transition Summary:" block that `hastack simulate` prints."""
+    lines = text.splitlines()
+    if "Transition Summary:" not in lines:
+        return []
+    out = []
+    for line in lines[lines.index("Transition Summary:") + 1:]:
+        if not line.startswith("  * "):
+            break
+        out.append(line[4:])
+    return sorted(out)
+
+
+def run_hastack_simulate(path: Path, runs: int, timeout: float) -> Runs:
+    """The whole `hastack simulate --xml FILE` command, its output read through a pipe."""
+    out = Runs()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    for _ in range(runs):
+        try:
+            wall, rss, r = _timed(_hastack_command() + ["simulate", "--xml", str(path), "--time", str(NOW)],
+                                  env, timeout)
+        except subprocess.TimeoutExpired:
+            out.error = f"timed out after {timeout:.0f}s"
+            return out
+        if r.returncode != 0:
+            out.error = f"hastack simulate exited {r.returncode}: {r.stderr.strip()[-300:]}"
+            return out
+        out.wall.append(wall)
+        if rss is not None:
+            out.rss_kb.append(rss)
+        out.summary = summary_of_output(r.stdout)
     return out
 
 
@@ -220,22 +268,24 @@ def _no_reason(line: str) -> str:
     return re.sub(r" (due to .*|blocked|'.*')$", "", line)
 
 
-HEADER = ("size", "hastack parse s", "hastack schedule s", "hastack parse+schedule s", "hastack process s",
-          "crm_simulate s", "ratio (p+s)/crm", "hastack peak MB", "crm_simulate peak MB", "mem ratio",
-          "decisions agree")
+HEADER = ("size", "hastack parse s", "hastack schedule s", "hastack parse+schedule s", "crm_simulate -R -Q s",
+          "ratio (p+s)/crm", "hastack simulate s", "crm_simulate -R s", "ratio simulate/crm", "hastack peak MB",
+          "crm_simulate peak MB", "mem ratio", "decisions agree")
 
 
-def row(label: str, h: Runs, c: Runs, agree: str) -> tuple[str, ...]:
+def row(label: str, h: Runs, c: Runs, sim: Runs, c_out: Runs, agree: str) -> tuple[str, ...]:
+    """Timings are medians; peak memory is the whole `hastack simulate` process against
+    crm_simulate -R's (with output)."""
     parse, sched = _med(h.parse), _med(h.schedule)
     total = _med([p + s for p, s in zip(h.parse, h.schedule)])
-    crm = _med(c.wall)
-    h_rss, c_rss = _med([float(x) for x in h.rss_kb]), _med([float(x) for x in c.rss_kb])
-    if h.error:
-        agree = f"hastack: {h.error}"
-    if c.error:
-        agree += f"; crm_simulate: {c.error}"
-    return (label, _s(parse), _s(sched), _s(total), _s(_med(h.wall)), _s(crm), _ratio(total, crm),
-            _mb(h_rss), _mb(c_rss), _ratio(h_rss, c_rss), agree)
+    crm, crm_out, whole = _med(c.wall), _med(c_out.wall), _med(sim.wall)
+    h_rss = _med([float(x) for x in sim.rss_kb or h.rss_kb])
+    c_rss = _med([float(x) for x in c_out.rss_kb or c.rss_kb])
+    for who, runs in (("hastack", h), ("hastack simulate", sim), ("crm_simulate -Q", c), ("crm_simulate", c_out)):
+        if runs.error:
+            agree += f"; {who}: {runs.error}"
+    return (label, _s(parse), _s(sched), _s(total), _s(crm), _ratio(total, crm), _s(whole), _s(crm_out),
+            _ratio(whole, crm_out), _mb(h_rss), _mb(c_rss), _ratio(h_rss, c_rss), agree)
 
 
 def print_table(rows: list[tuple[str, ...]]) -> None:
@@ -282,9 +332,13 @@ def main(argv: list[str] | None = None) -> int:
         path = cib_for(size, a.history, cache)
         print(f"  {label}: {path.stat().st_size / 1e6:.1f} MB of XML ...", flush=True)
         c = run_crm_simulate(path, a.runs, a.timeout)
+        c_out = run_crm_simulate(path, a.runs, a.timeout, quiet=False)
         h = run_hastack(path, a.runs, a.timeout)
+        sim = run_hastack_simulate(path, a.runs, a.timeout)
         agree = agreement(h, oracle_summary(path, a.timeout) if h.summary is not None else "n/a")
-        rows.append(row(label, h, c, agree))
+        if sim.summary is not None and h.summary is not None and sim.summary != h.summary:
+            agree += "; hastack simulate printed OTHER decisions"
+        rows.append(row(label, h, c, sim, c_out, agree))
     print()
     print_table(rows)
     return 0

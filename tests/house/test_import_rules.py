@@ -27,7 +27,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 EVERYONE = {"errors", "didyoumean"}
 _ALL = {"model", "crm", "cib", "validate", "scheduler", "simulate", "agents", "shims", "store", "configsvc",
-        "bulkwork", "examples", "graphrun", "record", "etcdserver", "lab", "keygen"}
+        "bulkwork", "examples", "graphrun", "record", "etcdserver", "lab", "keygen", "status"}
 MAY_IMPORT: dict[str, set[str]] = {
     "errors": set(),
     "didyoumean": set(),
@@ -40,7 +40,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "scheduler": {"model"},
     "simulate": {"model", "scheduler", "graphrun", "record"},
     "agents": {"model"},
-    "shims": {"model", "store"},
+    "shims": {"model", "store", "status", "cib"},  # crm_mon renders the status view; reads the stored CIB
+    "status": {"model", "scheduler"},  # the one status view: the scheduler's public facts, rendered
     "store": {"model", "cib"},  # the configuration travels as CIB XML
     "etcdserver": {"store"},
     "keygen": set(),  # the cluster CA and node certificates

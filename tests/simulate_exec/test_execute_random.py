@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hastack.cib import load_cib_file, parse_cib
 from hastack.scheduler import schedule
 from hastack.simulate.execute import execute
-from hastack.simulate.status import observe
+from hastack.status import build_view as observe
 
 if shutil.which("crm_simulate") is None:
     pytest.fail("crm_simulate is not installed (Debian: pacemaker-cli-utils; ./run test installs it)", pytrace=False)

@@ -13,7 +13,7 @@ from hastack.scheduler import schedule
 from hastack.scheduler.digest import digest_of
 from hastack.simulate import inject
 from hastack.simulate.execute import converge, execute, has_work
-from hastack.simulate.status import observe
+from hastack.status import build_view as observe
 
 NOW = 1_800_000_000
 
@@ -140,8 +140,8 @@ def test_fencing_clears_the_node_and_resources_move() -> None:
 def test_promotion_needs_scores_then_monitors_expect_promoted() -> None:
     config, state = _up(PROMOTABLE)
     state, _, _ = converge(config, state, NOW)
-    # status reports an unpromoted instance as Started (the renderer words it Unpromoted)
-    assert _active(config, state) == {("drbd", "node1", "Started"), ("drbd", "node2", "Started")}
+    # the status view names a started instance of a promotable clone Unpromoted, as crm_mon does
+    assert _active(config, state) == {("drbd", "node1", "Unpromoted"), ("drbd", "node2", "Unpromoted")}
     nodes = dict(state.nodes)
     for nid, ns in nodes.items():
         score = "100" if ns.uname == "node1" else "10"
@@ -149,7 +149,7 @@ def test_promotion_needs_scores_then_monitors_expect_promoted() -> None:
     state = replace(state, nodes=MappingProxyType(nodes))
     state, steps, idle = converge(config, state, NOW)
     assert not has_work(idle) and idle.summary == ()
-    assert _active(config, state) == {("drbd", "node1", "Promoted"), ("drbd", "node2", "Started")}
+    assert _active(config, state) == {("drbd", "node1", "Promoted"), ("drbd", "node2", "Unpromoted")}
     promoted = [r for s in steps for r in s.executed.results if r.action.task == "monitor" and r.action.node == "node1"]
     assert [(r.action.interval_ms, r.rc) for r in promoted] == [(29000, 8)]
 

@@ -2,7 +2,7 @@
 
 Compared at the level that matters: which resources are active on which node
 in which role, and which nodes are online or unclean (through
-hastack.simulate.status.observe on both states). Every regression case is
+hastack.status.build_view on both states). Every regression case is
 compared; the cases in STATE_DIFFERS differ, for the reason given, and must
 keep differing (so the list stays honest). A few injected failures
 (`crm_simulate -F`) are compared as well, including the next summary.
@@ -25,7 +25,7 @@ from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
 from hastack.scheduler import schedule
 from hastack.simulate.execute import execute
-from hastack.simulate.status import observe
+from hastack.status import build_view as observe
 from testdata import PACEMAKER_CASES, case_names
 
 CASES = PACEMAKER_CASES

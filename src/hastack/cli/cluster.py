@@ -17,7 +17,7 @@ import click
 
 from hastack.crm import parse
 from hastack.scheduler import schedule
-from hastack.simulate import status as status_view
+from hastack.status import build_view, render_simulate
 from hastack.store.etcd import EtcdStore
 from hastack.store.etcdclient import EtcdClient
 from hastack.store.port import StoreError
@@ -99,10 +99,10 @@ def status(endpoints: str, prefix: str, tls_dir: Path | None) -> None:
     members = ", ".join(sorted(snap.members)) or "none"
     click.echo(f"Cluster: {len(snap.members)} member(s) ({members}); DC: {snap.dc or 'none'}; "
                f"store revision {snap.revision}")
-    click.echo(status_view.render_status(status_view.observe(snap.configuration, snap.state),
-                                         title="Cluster status:"), nl=False)
     import time
-    pending = [s for s in schedule(snap.configuration, snap.state, int(time.time())).summary]
+    now = int(time.time())
+    click.echo(render_simulate(build_view(snap.configuration, snap.state, now), title="Cluster status:"), nl=False)
+    pending = [s for s in schedule(snap.configuration, snap.state, now).summary]
     if pending:
         click.echo("Pending decisions:")
         for line in pending:

@@ -36,7 +36,7 @@ from hastack.scheduler import Transition, schedule
 from hastack.simulate import inject
 from hastack.simulate.execute import Result, Step, converge
 from hastack.simulate.explain import explain
-from hastack.simulate.status import observe, render_status
+from hastack.status import build_view, render_simulate
 from hastack.validate import check_crm_sources, check_crm_text
 
 SECTION = "# --- "
@@ -265,7 +265,7 @@ def _play(out: Out, pcmk: Pacemaker, config: Configuration, state: ClusterState)
              "resource-stickiness, so Pacemaker spreads the groups over the nodes (fewest resources first).")
     _settled(out, idle)
     out.sub("Status: hastack simulate's view of the cluster")
-    out.echo(render_status(observe(config, state)), nl=False)
+    out.echo(render_simulate(build_view(config, state, NOW)), nl=False)
     return state
 
 
@@ -306,12 +306,12 @@ def _failover(out: Out, pcmk: Pacemaker, config: Configuration, state: ClusterSt
         was, now = before[group] or "nowhere", after.get(group) or "nowhere"
         out.echo(f"  {group}: {was} -> {now}" if was != now else f"  {group}: stays on {now}")
     out.sub("Status after the failover")
-    out.echo(render_status(observe(config, final)), nl=False)
+    out.echo(render_simulate(build_view(config, final, NOW)), nl=False)
 
 
 def group_nodes(config: Configuration, state: ClusterState) -> dict[str, str | None]:
     """Each group's node: where its first member is active (None: stopped)."""
-    view = observe(config, state)
+    view = build_view(config, state, NOW)
     out: dict[str, str | None] = {}
     for r in config.top_level:
         if isinstance(r, Group) and r.members:

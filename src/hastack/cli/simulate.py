@@ -21,7 +21,9 @@ from hastack.bulkwork import bulk_work
 from hastack.errors import HastackError
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
-from hastack.simulate import clock, inject, render, status
+from hastack.simulate import clock, inject, render
+from hastack.scheduler import current_facts
+from hastack.status import render_simulate, view_of
 from hastack.simulate.explain import explain as explain_text
 
 
@@ -100,6 +102,13 @@ def _schedule(config: Configuration, state: ClusterState, now: int) -> Any:
         return schedule(config, state, now)
 
 
+def _schedule_with_facts(config: Configuration, state: ClusterState, now: int) -> Any:
+    from hastack.scheduler import schedule_with_facts
+
+    with bulk_work():  # a big cluster: see hastack.bulkwork
+        return schedule_with_facts(config, state, now)
+
+
 def prepare(xml: str | None, crm: str | None, state_path: str | None, injections: inject.Injections,
             wall_clock: Callable[[], float] = time.time) -> tuple[Loaded, Loaded, int]:
     """(input as read, input after the injections, now)."""
@@ -155,14 +164,23 @@ def simulate(xml: str | None, crm: str | None, state_path: str | None, node_fail
     injections = build_injections(node_fail, node_up, node_down, standby, op_fail, at)
     before, after, now = prepare(xml, crm, state_path, injections)
     _echo_notes(after.notes)
-    click.echo(status.render_status(status.observe(before.config, before.state)), nl=False)
+    if not (injections.standby or injections.node_up or injections.node_down or injections.node_fail
+            or injections.op_results):
+        # the cluster is as read (at most the time is set, which is `now`): the status and the
+        # decision share one unpacking
+        facts, transition = _schedule_with_facts(after.config, after.state, now)
+    else:
+        with bulk_work():
+            facts, transition = current_facts(before.config, before.state, now), None
+    click.echo(render_simulate(view_of(facts)), nl=False)
     if injections:
         click.echo("\nPerforming requested modifications")
         for line in injections.describe():
             click.echo(f"  + {line}")
     if save_path is not None:
         _save(save_path, after)
-    transition = _schedule(after.config, after.state, now)
+    if transition is None:
+        transition = _schedule(after.config, after.state, now)
     if scores:
         click.echo("\nAllocation scores:")
         for line in render.score_lines(transition.scores):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from types import MappingProxyType
 from typing import Union
 
@@ -367,17 +368,21 @@ class Configuration:
         return hash(self._key())
 
     # Derived views ---------------------------------------------------------------
+    # Each is computed once per Configuration and kept (cached_property writes the
+    # instance's __dict__ directly, which a frozen dataclass allows): the value is
+    # immutable, so a lookup per resource stays constant time and a whole pass over
+    # the resources linear.
 
-    @property
+    @cached_property
     def parent_of(self) -> Mapping[str, str]:
         """child id -> id of the group or clone that contains it."""
         out: dict[str, str] = {}
         for r in self.resources.values():
             for c in r.children:
                 out.setdefault(c, r.id)
-        return out
+        return MappingProxyType(out)
 
-    @property
+    @cached_property
     def top_level(self) -> tuple[Resource, ...]:
         """Resources not contained in a group or clone, in definition order (templates excluded)."""
         parents = self.parent_of
@@ -386,8 +391,12 @@ class Configuration:
     def property(self, name: str, default: str | None = None) -> str | None:
         return merged(self.properties).get(name, default)
 
-    def node_named(self, uname: str) -> Node | None:
+    @cached_property
+    def _nodes_by_uname(self) -> Mapping[str, Node]:
+        out: dict[str, Node] = {}
         for n in self.nodes:
-            if n.uname == uname:
-                return n
-        return None
+            out.setdefault(n.uname, n)  # the first of a repeated name, as a scan would find it
+        return MappingProxyType(out)
+
+    def node_named(self, uname: str) -> Node | None:
+        return self._nodes_by_uname.get(uname)

@@ -9,6 +9,10 @@ Pipeline (each phase in its own module):
     ordering  implicit and configured orderings; flag propagation
     summary   Transition Summary lines as crm_simulate prints them
 
+`current_facts(config, state, now)` runs only the first phase and returns what it
+read as public frozen values (what status displays are built from);
+`schedule_with_facts` returns both from one unpacking.
+
 No I/O, no clock, no randomness: ties are broken as Pacemaker breaks them.
 Imports only the model.
 """
@@ -25,14 +29,18 @@ from hastack.scheduler.actions import ActionBuilder
 from hastack.scheduler.assign import Assigner
 from hastack.scheduler.details import DetailsBuilder
 from hastack.scheduler.digest import config_changes
+from hastack.scheduler.facts import (
+    ClusterFacts, FailedOp, NodeFacts, ResourceFacts, current_facts, facts_of, node_name_key,
+)
 from hastack.scheduler.graph import Graph
 from hastack.scheduler.ordering import Orderer
 from hastack.scheduler.scores import setup_scores
 from hastack.scheduler.summary import summary_lines
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
-from hastack.scheduler.unpack import unpack
+from hastack.scheduler.unpack import Unpacked, unpack
 
-__all__ = ["Action", "Contribution", "Placement", "Transition", "schedule"]
+__all__ = ["Action", "ClusterFacts", "Contribution", "FailedOp", "NodeFacts", "Placement", "ResourceFacts",
+           "Transition", "current_facts", "node_name_key", "schedule", "schedule_with_facts"]
 
 
 def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized: bool = True) -> Transition:
@@ -50,8 +58,25 @@ def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized:
             hint="run schedule() inside hastack.bulkwork.bulk_work(), which raises the limit") from None
 
 
-def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool) -> Transition:
+def schedule_with_facts(config: Configuration, state: ClusterState, now: int, *,
+                        sanitized: bool = True) -> tuple[ClusterFacts, Transition]:
+    """current_facts() and schedule() of the same input from one unpacking: what `hastack
+    simulate` shows before the decision, and the decision, for the price of one. Like
+    schedule(), it sets no process-wide switch (see hastack.bulkwork)."""
     u = unpack(config, state, now)
+    facts = facts_of(u, state)  # taken before any later phase changes the records
+    try:
+        return facts, _schedule(config, state, now, sanitized, u)
+    except RecursionError:
+        raise ScheduleError(
+            f"the ordering chains are too deep for Python's recursion limit ({sys.getrecursionlimit()})",
+            hint="run schedule_with_facts() inside hastack.bulkwork.bulk_work(), which raises the limit") from None
+
+
+def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool,
+              u: Unpacked | None = None) -> Transition:
+    if u is None:
+        u = unpack(config, state, now)
     rec = setup_scores(config, u)
     changes = list(config_changes(config, u, sanitized))
     g = Graph()

@@ -29,6 +29,7 @@ _UNKNOWN, _STOPPED, _STARTED, _UNPROMOTED, _PROMOTED = R.UNKNOWN, R.STOPPED, R.S
 # results by name, as plain ints: the history loop compares them for every recorded operation
 _DONE, _NOT_INSTALLED = int(ExecStatus.DONE), int(ExecStatus.NOT_INSTALLED)
 _NOT_RUNNING, _ERR_INSTALLED = int(OcfRc.NOT_RUNNING), int(OcfRc.ERR_INSTALLED)
+_DEGRADED, _DEGRADED_PROMOTED = int(OcfRc.DEGRADED), int(OcfRc.DEGRADED_PROMOTED)
 # a probe's results that say where the resource is (or is not): their failure never expires
 _PROBE_FACTS = frozenset(int(rc) for rc in (OcfRc.OK, OcfRc.NOT_RUNNING, OcfRc.RUNNING_PROMOTED,
                                             OcfRc.DEGRADED, OcfRc.DEGRADED_PROMOTED))
@@ -182,6 +183,7 @@ class HistoryReader:
         self.opts = opts
         # transition key -> the rc it expects (-1: none); most records share a few keys
         self._expected: dict[str, int] = {}
+        self._failed_seen: set[tuple[str, str]] = set()  # (operation key, node) already listed
 
     def ban(self, r: WRsc, node: str | None, source: str, text: str) -> None:
         self.u.bans.append(Ban(r, node, -INF, source, text))
@@ -359,6 +361,9 @@ class HistoryReader:
             expired = False  # expiry() without a failure timeout: no expiry, no side effect
         # What the result means is decided in one place (hastack.model.results); what follows
         # is what the scheduler does about it.
+        if task == "monitor" and (old_rc == _DEGRADED or old_rc == _DEGRADED_PROMOTED) \
+                and (not node.shutdown or node.online):
+            self.record_failed(r, node, op)  # degraded counts as success, but is listed among failures
         reading = classify(task, interval, old_rc, op.op_status, target, managed=r.managed)
         rc, status, maskable = reading.rc, reading.status, reading.masked
         if reading.role is Role.STOPPED:
@@ -378,6 +383,7 @@ class HistoryReader:
                     return
         if maskable:
             self.update_state(r, node, op, task, target, st, True)
+            self.record_failed(r, node, op)
             self.ban(_fail_rsc(r), node.uname, "masked-probe-failure",
                      f"probe of {r.id} on {node.uname} failed")
             return
@@ -407,6 +413,7 @@ class HistoryReader:
         if strategy == "ignore":
             self.update_state(r, node, op, task, target, st, False)
             r.failure_ignored = True
+            self.record_failed(r, node, op)
             return
         self.op_failure(r, node, rc, op, st)
         if kind is ResultKind.HARD:
@@ -485,7 +492,18 @@ class HistoryReader:
             st["on_fail"] = "ignore"
             r.next_role = _UNKNOWN
 
+    def record_failed(self, r: WRsc, node: WNode, op: OpRecord) -> None:
+        """record_failed_op: list a failed operation once per (operation key, node), for display;
+        failures on nodes that are not online are not listed."""
+        if not node.online:
+            return
+        key = (_op_key(op).lower(), node.uname.lower())
+        if key not in self._failed_seen:
+            self._failed_seen.add(key)
+            self.u.failed_ops.append((r, node, op))
+
     def op_failure(self, r: WRsc, node: WNode, rc: int, op: OpRecord, st: dict) -> None:  # type: ignore[type-arg]
+        self.record_failed(r, node, op)
         st["last_failure"] = op
         task = op.operation
         probe = _is_probe(op)
@@ -542,6 +560,7 @@ class HistoryReader:
             _fence(self.u, node, f"{r.id} failed there")
         elif on_fail == "standby":
             node.standby = True
+            node.standby_onfail = True
         elif on_fail == "block":
             r.managed = False
             r.block = True

@@ -10,6 +10,7 @@ Imports only the model and the scheduler's working records.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -73,6 +74,8 @@ class Unpacked:
     failcount_cleared: set[tuple[str, str]] = field(default_factory=set)  # (rsc id, node): clear scheduled
     op_defaults: tuple[AttrSet, ...] = ()
     legacy_failcounts: bool = True  # CIB feature set before 3.0.13: fail-count-R without #op_interval
+    # record_failed_op: failed operations worth showing (resource, node, operation), first seen first
+    failed_ops: list[tuple[WRsc, WNode, OpRecord]] = field(default_factory=list)
 
     def constraint_rsc(self, rid: str | None) -> WRsc | None:
         if rid is None:
@@ -156,13 +159,50 @@ def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: U
         _online_status(u, w, ns, opts)
 
 
+_LEADING_INT = re.compile(r"\s*([+-]?\d+)")
+_BOOL_WORDS = {"true": True, "on": True, "yes": True, "y": True, "1": True,
+               "false": False, "off": False, "no": False, "n": False, "0": False}
+
+
+def _leading_int(text: str) -> int | None:
+    """strtoll's reading: leading blanks, a sign, digits; anything after them is ignored."""
+    m = _LEADING_INT.match(text)
+    return int(m.group(1)) if m else None
+
+
+def member_since(in_ccm: str | None, now: int) -> int:
+    """node_state's in_ccm as Pacemaker reads it: -1 when absent or unreadable, 0 when not a member,
+    else when the node became a member. Pacemaker >= 2.1.7 writes that time (an epoch); older
+    controllers wrote a boolean, and a "true" counts as a member since now (at least 1, so a
+    member is never mistaken for a non-member at time 0)."""
+    if in_ccm is None:
+        return -1
+    word = _BOOL_WORDS.get(in_ccm.strip().lower())
+    if word is not None:
+        return max(now, 1) if word else 0
+    since = _leading_int(in_ccm)
+    return since if since is not None and since >= 0 else -1
+
+
+def online_since(crmd: str | None) -> int:
+    """node_state's crmd as Pacemaker reads it: 0 when offline (absent, "offline", unreadable or
+    negative), 1 for the legacy "online", else the epoch at which the controller joined."""
+    if crmd is None or crmd.strip().lower() == "offline":
+        return 0
+    if crmd.strip().lower() == "online":
+        return 1
+    since = _leading_int(crmd)
+    return since if since is not None and since > 0 else 0
+
+
 def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: ignore[no-untyped-def]
     shutdown_attr = w.attrs.get("shutdown")
     w.shutdown = bool(shutdown_attr) and shutdown_attr != "0"
     w.expected_up = (ns.expected or "").lower() == "member"
-    in_cluster = ns.in_ccm
-    in_true = is_true(in_cluster)
-    peer_online = (ns.crmd or "").lower() == "online"
+    member = member_since(ns.in_ccm, u.now)
+    in_cluster = None if member < 0 else ns.in_ccm  # never seen by the membership layer
+    in_true = member > 0
+    peer_online = online_since(ns.crmd) > 0
     join = (ns.join or "").lower()
     online = False
     if not opts.stonith_enabled:
@@ -229,12 +269,15 @@ def _inherit(own: dict[str, str], parent: WRsc | None, defaults: Mapping[str, st
 
 
 def _score(text: str | None, default: int = 0) -> int:
+    """A meta attribute's number as Pacemaker reads it (char2score): a score, else the integer
+    it starts with ("1.0" is 1, as strtol reads it), else the default."""
     if text is None:
         return default
     try:
         return scores.parse(text)
     except Exception:
-        return default
+        lead = _leading_int(text)
+        return scores.clamp(lead) if lead is not None else default
 
 
 def _apply_meta(r: WRsc, opts: Options) -> None:

@@ -58,6 +58,7 @@ class WNode:
     unclean: bool = False
     unseen: bool = True
     standby: bool = False
+    standby_onfail: bool = False  # standby because a resource failed with on-fail=standby
     pending: bool = False
     maintenance: bool = False
     shutdown: bool = False

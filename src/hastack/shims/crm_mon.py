@@ -1,66 +1,117 @@
-"""crm_mon -1: a minimal plain-text cluster summary from the shim state file.
+"""crm_mon -1: the cluster summary, rendered from hastack's one status view.
 
-Layout as Pacemaker 2.1's text output (see shared/reference/crm_mon-format.md):
-Cluster Summary, Node List, Active Resources (or Full List with -r), node
-attributes with -A, the Migration Summary with -f. `-s` prints the one-line
-`CLUSTER OK: ...` check. Interactive and daemon modes (without -1) are
-refused: hastack's status view will replace them.
+When the environment names a cluster store (HASTACK_STORE, set by hastackd for the
+agents it runs), the cluster is its snapshot. Otherwise it is read from two local
+sources: the stored configuration (`hastack configure load`, hastack.store.local) when there is
+one, and the shim state file (node membership and attributes, and which resource
+runs where, as the other shims record it). `snapshot()` turns both into model values
+-- where a resource runs becomes a recorded start (or promote) on that node -- and the
+status view (hastack.status) is built from them exactly as for `hastack simulate`;
+only the layout differs (`crm_mon -1` text: Cluster Summary, Node List, Active or with
+-r Full List of Resources, -A node attributes, -f the Migration Summary, then the
+failed actions). `-s` prints the one-line check. Interactive and daemon modes
+(without -1) are refused.
 
-Imports nothing of hastack beyond shims.
+Imports the model, the CIB reader, the status view, the local store and the shims' state.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
+from typing import Any
 
+from hastack.model.config import AttrSet, Configuration, Node, Primitive
+from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
+from hastack.model.values import AgentRef
 from hastack.shims import state
 from hastack.shims.common import CRM_EX_OK, CRM_EX_USAGE, ShimParser, fail, main_wrapper, version
+from hastack.status import StatusView, build_view, render_crm_mon
+from hastack.store.select import store_from_env
+
+_OPS = {"Promoted": ("start", "promote"), "Master": ("start", "promote")}
 
 
-def render(data: dict, full: bool, attrs: bool, failcounts: bool) -> str:  # type: ignore[type-arg]
+def _stored_config() -> Configuration:
+    from hastack.cib import parse_cib
+    from hastack.store.local import LocalStore
+
+    stored = LocalStore().read()
+    if stored is None:
+        return Configuration()
+    return parse_cib(stored.text, str(stored.path)).config
+
+
+def _agent(text: str | None) -> AgentRef | None:
+    try:
+        return AgentRef.parse(text) if text else None
+    except Exception:  # noqa: BLE001 - an unreadable agent name is shown as unknown
+        return None
+
+
+def snapshot(data: dict[str, Any], config: Configuration) -> tuple[Configuration, ClusterState]:
+    """The shim state as (configuration, state): its nodes join the configured ones (with their
+    permanent attributes), its resources the configured ones, and each resource's nodes become
+    a successful start (and promote, for Promoted) recorded there."""
     nodes = dict(data.get("nodes", {}))
     nodes.setdefault(state.local_node(), {})
-    rscs = data.get("resources", {})
-    quorum = "partition with quorum" if data.get("quorum", True) else "partition WITHOUT quorum"
-    lines = ["Cluster Summary:", "  * Stack: hastack",
-             f"  * Current DC: {state.local_node()} (version hastack) - {quorum}",
-             f"  * Last updated: {time.strftime('%a %b %e %H:%M:%S %Y')}",
-             f"  * {len(nodes)} node{'s' if len(nodes) != 1 else ''} configured",
-             f"  * {len(rscs)} resource instance{'s' if len(rscs) != 1 else ''} configured", "", "Node List:"]
-    online = sorted(n for n, e in nodes.items() if e.get("state", "member") == "member")
-    offline = sorted(n for n in nodes if n not in online)
-    if online:
-        lines.append(f"  * Online: [ {' '.join(online)} ]")
-    if offline:
-        lines.append(f"  * OFFLINE: [ {' '.join(offline)} ]")
-    lines += ["", "Full List of Resources:" if full else "Active Resources:"]
-    shown = 0
-    for rid, r in sorted(rscs.items()):
-        where = r.get("nodes") or []
-        if not where and not full:
-            continue
-        status = f"{r.get('role', 'Started')} {' '.join(where)}" if where else "Stopped"
-        lines.append(f"  * {rid}\t({r.get('agent', 'unknown')}):\t {status}")
-        shown += 1
-    if not shown:
-        lines.append("  * No resources" if full else "  * No active resources")
-    if attrs:
-        lines += ["", "Node Attributes:"]
-        for n in sorted(nodes):
-            lines.append(f"  * Node: {n}:")
-            for k, v in sorted({**nodes[n].get("permanent", {}), **nodes[n].get("transient", {})}.items()):
-                if not k.startswith(("fail-count-", "last-failure-")):
-                    lines.append(f"    * {k:<32}: {v}")
-    if failcounts:
-        lines += ["", "Migration Summary:"]
-        for n in sorted(nodes):
-            fcs = {k: v for k, v in nodes[n].get("transient", {}).items() if k.startswith("fail-count-")}
-            if fcs:
-                lines.append(f"  * Node: {n}:")
-                for k, v in sorted(fcs.items()):
-                    lines.append(f"    * {k[len('fail-count-'):].split('#')[0]}: fail-count={v}")
-    return "\n".join(lines)
+    config_nodes = list(config.nodes)
+    position = {n.uname: k for k, n in enumerate(config_nodes)}
+    for uname, entry in sorted(nodes.items()):
+        attrs = tuple(sorted((str(k), str(v)) for k, v in entry.get("permanent", {}).items()))
+        shim_set = (AttrSet(f"nodes-{uname}-shim", attrs, score=1),) if attrs else ()  # scored: wins
+        if uname in position:
+            known = config_nodes[position[uname]]
+            config_nodes[position[uname]] = replace(known, attributes=known.attributes + shim_set)
+        else:
+            config_nodes.append(Node(id=str(entry.get("id", uname)), uname=uname, attributes=shim_set))
+    resources = dict(config.resources)
+    shim_rscs = data.get("resources", {})
+    for rid, r in sorted(shim_rscs.items()):
+        if rid not in resources:
+            resources[rid] = Primitive(id=rid, agent=_agent(r.get("agent")) or AgentRef("ocf", "unknown", "unknown"))
+    histories: dict[str, list[ResourceHistory]] = {}
+    for rid, r in sorted(shim_rscs.items()):
+        ops = _OPS.get(str(r.get("role", "Started")), ("start",))
+        records = tuple(OpRecord(id=f"{rid}_last_0", operation=op, call_id=k + 1, rc_code=0, op_status=0,
+                                 operation_key=f"{rid}_{op}_0", transition_key="0:0:0:hastack-shim")
+                        for k, op in enumerate(ops))
+        for where in r.get("nodes") or []:
+            histories.setdefault(where, []).append(ResourceHistory(rid, _agent(r.get("agent")), records))
+    ids = {n.uname: n.id for n in config_nodes}
+    states = {}
+    for n in config_nodes:
+        entry = nodes.get(n.uname)
+        if entry is None:
+            continue  # configured but never seen: as Pacemaker, a node without a status entry
+        member = entry.get("state", "member") == "member"
+        states[n.id] = NodeState(
+            id=n.id, uname=n.uname, in_ccm="true" if member else "false", crmd="online" if member else "offline",
+            join="member" if member else "down", expected="member" if member else "down",
+            resources=tuple(histories.get(n.uname, ())),
+            attributes={str(k): str(v) for k, v in entry.get("transient", {}).items()})
+    local = state.local_node()
+    cluster = ClusterState(nodes=states, have_quorum=bool(data.get("quorum", True)), dc_uuid=ids.get(local))
+    return Configuration(nodes=tuple(config_nodes), resources=resources, constraints=config.constraints,
+                         properties=config.properties, rsc_defaults=config.rsc_defaults,
+                         op_defaults=config.op_defaults, fencing_topology=config.fencing_topology,
+                         tags=config.tags), cluster
+
+
+def view(attributes: bool = False) -> StatusView:
+    """The cluster store's snapshot when the environment names one (hastackd sets it for the agents
+    it runs), else the local configuration and shim state."""
+    store = store_from_env()
+    if store is not None:
+        snap = store.snapshot()
+        config, cluster = snap.configuration, snap.state
+        if snap.dc is not None and cluster.dc_uuid is None:
+            dc_id = next((n.id for n in config.nodes if n.uname == snap.dc), snap.members.get(snap.dc))
+            cluster = replace(cluster, dc_uuid=dc_id)
+    else:
+        config, cluster = snapshot(state.load(), _stored_config())
+    return build_view(config, cluster, int(time.time()), attributes=attributes)
 
 
 def run(argv: list[str]) -> int:
@@ -76,17 +127,18 @@ def run(argv: list[str]) -> int:
     opts, _rest = p.parse_known_args(argv)
     if opts.version:
         return version("crm_mon")
-    data = state.load()
-    if opts.simple:
-        nodes = dict(data.get("nodes", {}))
-        nodes.setdefault(state.local_node(), {})
-        print(f"CLUSTER OK: {len(nodes)} nodes online, {len(data.get('resources', {}))} resource instances configured")
-        return CRM_EX_OK
-    if not opts.one_shot:
+    if not (opts.simple or opts.one_shot):
         fail(CRM_EX_USAGE, "only one-shot mode (-1) is available in hastack's crm_mon shim")
     if opts.output_as != "text":
         fail(CRM_EX_USAGE, f"--output-as={opts.output_as} is not available in hastack's crm_mon shim (text only)")
-    print(render(data, opts.full, opts.attrs, opts.failcounts))
+    status = view(attributes=opts.attrs or opts.failcounts)
+    if opts.simple:
+        online = sum(1 for n in status.nodes if n.online)
+        instances = sum(1 for top in status.resources for _ in top.primitives())
+        print(f"CLUSTER OK: {online} nodes online, {instances} resource instances configured")
+        return CRM_EX_OK
+    print(render_crm_mon(status, updated=time.strftime("%a %b %e %H:%M:%S %Y"), inactive=opts.full,
+                         attributes=opts.attrs, failcounts=opts.failcounts), end="")
     return CRM_EX_OK
 
 

@@ -1,0 +1,344 @@
+"""The status view as text: crm_simulate's "Current cluster status" and crm_mon's one-shot output.
+
+Both follow Pacemaker 2.1's text output (pe_output.c, native.c, group.c, clone.c): a
+node list (nodes in an unusual state on their own line, the rest summarized as Online
+and OFFLINE lists), then every resource -- a primitive on one line with its flags, a
+group with its members, a clone summarized as Promoted/Unpromoted/Started/Stopped node
+lists except for the instances worth a line of their own (failed, orphaned, unmanaged,
+pending, partially active, or on a lost node). crm_mon adds a summary header, and on
+request node attributes and failed actions.
+
+Everything here formats a StatusView; nothing is looked up or decided.
+Imports only hastack.status.view and the model's result vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hastack.model.results import ExecStatus, rc_meaning
+from hastack.model.values import Role
+from hastack.status.view import NodeStatus, ResourceStatus, StatusView, node_name_key
+
+_PENDING_WORDS = {"start": "Starting", "stop": "Stopping", "migrate_to": "Migrating",
+                  "migrate_from": "Migrating", "promote": "Promoting", "demote": "Demoting"}
+_ROLE_RANK = {Role.STOPPED: 1, Role.STARTED: 2, Role.UNPROMOTED: 3, Role.PROMOTED: 4}
+
+
+class _Lines:
+    """A nested list printed as crm_mon's text lists: `* item`, two spaces per level."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+
+    def item(self, depth: int, text: str) -> None:
+        self.out.append(f"{'  ' * depth}* {text}")
+
+
+# --- nodes --------------------------------------------------------------------------------------------
+
+def node_lines(view: StatusView, depth: int) -> list[str]:
+    """node_list_text: odd nodes on their own line, then `Online: [ ... ]` and `OFFLINE: [ ... ]`."""
+    lines = _Lines()
+    online: list[str] = []
+    offline: list[str] = []
+    for n in view.nodes:
+        if not n.listed:
+            lines.item(depth, f"Node {n.uname}: {n.state}")
+        elif n.online:
+            online.append(n.uname)
+        else:
+            offline.append(n.uname)
+    if online:
+        lines.item(depth, f"Online: [ {' '.join(online)} ]")
+    if offline:
+        lines.item(depth, f"OFFLINE: [ {' '.join(offline)} ]")
+    return lines.out
+
+
+# --- resources ----------------------------------------------------------------------------------------
+
+class _Resources:
+    def __init__(self, view: StatusView) -> None:
+        self.view = view
+        self.nodes: dict[str, NodeStatus] = {n.uname: n for n in view.nodes}
+        self.lines = _Lines()
+
+    def top(self, r: ResourceStatus, depth: int) -> None:
+        if r.orphan and not r.active:
+            return  # an orphan no longer active anywhere is not shown
+        self.any(r, depth)
+
+    def any(self, r: ResourceStatus, depth: int) -> None:
+        if r.kind == "primitive":
+            self.primitive(r, depth)
+        elif r.kind == "group":
+            self.group(r, depth)
+        else:
+            self.clone(r, depth)
+
+    def primitive(self, r: ResourceStatus, depth: int) -> None:
+        self.lines.item(depth, primitive_text(r, self.nodes))
+
+    def group(self, r: ResourceStatus, depth: int) -> None:
+        flags = [f for f, on in (("unmanaged", not r.managed), ("disabled", r.disabled)) if on]
+        if not r.children:
+            return
+        self.lines.item(depth, f"Resource Group: {r.id}" + (f" ({', '.join(flags)})" if flags else "") + ":")
+        for c in r.children:
+            self.primitive(c, depth + 1)
+
+    def clone(self, r: ResourceStatus, depth: int) -> None:
+        header = _clone_header(r)
+        printed = False
+
+        def head() -> None:
+            nonlocal printed
+            if not printed:
+                self.lines.item(depth, header)
+                printed = True
+
+        promoted: list[str] = []
+        started: list[str] = []
+        stopped: dict[str, str] = {}  # name -> state word, as clone.c's "stopped" table
+        for child in r.children:
+            if self._shown_alone(r, child, promoted, started, stopped):
+                head()
+                self.any(child, depth + 1)
+        active_instances = len(promoted) + len(started)
+        if promoted:
+            head()
+            self.lines.item(depth + 1, f"Promoted: [ {' '.join(sorted(promoted, key=node_name_key))} ]")
+        if started:
+            head()
+            if not r.promotable:
+                word = "Started"
+            elif _role_word(r.configured_role) is Role.UNPROMOTED:
+                word = "Unpromoted (target-role)"
+            else:
+                word = "Unpromoted"
+            self.lines.item(depth + 1, f"{word}: [ {' '.join(sorted(started, key=node_name_key))} ]")
+        if not r.unique and r.clone_max > active_instances:
+            stopped = {}
+            probes = dict(reversed(r.failed_probes))  # the first failure listed for a node wins
+            for uname in r.stopped_on:
+                if uname in probes:
+                    stopped[uname] = f"Stopped ({rc_meaning(probes[uname])})"
+                elif _role_word(r.configured_role) is Role.STOPPED:
+                    stopped[uname] = "Stopped (disabled)"
+                else:
+                    stopped[uname] = "Stopped"
+        if stopped:
+            head()
+            for word in sorted(set(stopped.values())):
+                names = sorted((n for n, w in stopped.items() if w == word), key=node_name_key)
+                self.lines.item(depth + 1, f"{word}: [ {' '.join(names)} ]")
+        elif active_instances == 0:
+            head()
+
+    def _shown_alone(self, clone: ResourceStatus, child: ResourceStatus, promoted: list[str],
+                     started: list[str], stopped: dict[str, str]) -> bool:
+        """pe__clone_default's choice for one instance: a line (or group) of its own, or a place
+        in the Promoted/Started lists (filled here), or in the stopped table."""
+        if clone.unique:
+            return child.partially_active or not clone.orphan
+        if child.pending is not None and child.pending != "probe":
+            return True
+        if not child.partially_active:
+            if not child.orphan:
+                stopped[child.id] = "Stopped"
+            return False
+        parts = [child, *child.children]
+        if any(p.orphan or p.failed for p in parts) or not all(p.managed for p in parts):
+            return True
+        if not child.active:
+            return True  # partially active
+        where = _nodes_of(child)
+        if len(where) != 1:
+            return True  # an uncolocated group
+        node = self.nodes.get(where[0])
+        if node is not None and not node.online and node.unclean:
+            return True
+        if _ROLE_RANK[_state(child)] > _ROLE_RANK[Role.UNPROMOTED]:
+            promoted.append(where[0])
+        else:
+            started.append(where[0])
+        return False
+
+
+def _nodes_of(r: ResourceStatus) -> list[str]:
+    """native_location(current): where r or its members are active, each node once."""
+    seen: list[str] = []
+    for p in r.primitives():
+        for n in p.nodes:
+            if n not in seen:
+                seen.append(n)
+    return seen
+
+
+def _state(r: ResourceStatus) -> Role:
+    """A resource's current role; a group's is its members' highest."""
+    if r.kind == "primitive":
+        return r.role
+    return max((_state(c) for c in r.children), key=_ROLE_RANK.__getitem__, default=Role.STOPPED)
+
+
+def _role_word(text: str | None) -> Role | None:
+    if text is None:
+        return None
+    try:
+        return Role.parse(text)
+    except Exception:  # noqa: BLE001 - an unknown role word limits nothing
+        return None
+
+
+def _clone_header(r: ResourceStatus) -> str:
+    flags = [f for f, on in (("promotable", r.promotable), ("unique", r.unique), ("unmanaged", not r.managed),
+                             ("disabled", r.disabled)) if on]
+    child = _configured_child(r)
+    return f"Clone Set: {r.id} [{child}]" + (f" ({', '.join(flags)})" if flags else "") + ":"
+
+
+def _configured_child(r: ResourceStatus) -> str:
+    if not r.children:
+        return "?"
+    base, sep, number = r.children[0].id.rpartition(":")
+    return base if sep and number.isdigit() else r.children[0].id
+
+
+def primitive_text(r: ResourceStatus, nodes: dict[str, NodeStatus]) -> str:
+    """pcmk__native_output_string with pending operations and inactive resources shown."""
+    node = r.nodes[0] if r.nodes else r.pending_node
+    multiple = len(r.nodes) > 1
+    if multiple:
+        node = None
+    text = f"{r.name}\t({_agent(r.agent)}):\t"
+    if r.orphan:
+        text += " ORPHANED"
+    if r.failed:
+        text += " FAILED"
+        if _ROLE_RANK[r.role] > _ROLE_RANK[Role.UNPROMOTED]:
+            text += f" {r.role.value}"
+    else:
+        text += " " + (_PENDING_WORDS.get(r.pending or "") or r.role.value)
+    if node is not None:
+        text += f" {node}"
+    if r.role is Role.STOPPED:
+        probe = next((rc for n, rc in r.failed_probes if node is None or n.lower() == node.lower()), None)
+        if probe is not None:
+            text += f" ({rc_meaning(probe)}) "
+    flags = []
+    where = nodes.get(node) if node is not None else None
+    if where is not None and not where.online and where.unclean:
+        flags.append("UNCLEAN")
+    if r.pending == "monitor":
+        flags.append("Monitoring")
+    target = _role_word(r.target_role)
+    if target is Role.STOPPED:
+        flags.append("disabled")
+    elif target is Role.UNPROMOTED and r.promotable:
+        flags.append(f"target-role:{r.target_role}")
+    if r.blocked:
+        flags.append("blocked")
+    elif not r.managed:
+        flags.append("unmanaged")
+    if r.failure_ignored:
+        flags.append("failure ignored")
+    if flags:
+        text += f" ({', '.join(flags)})"
+    if multiple and r.description:
+        text += f" {r.description}"
+    if multiple:
+        text += f" [ {' '.join(r.nodes)} ]"
+    return text
+
+
+def _agent(agent: str | None) -> str:
+    return agent if agent is not None else "unknown:unknown"
+
+
+def resource_lines(view: StatusView, depth: int) -> list[str]:
+    """Every resource, inactive ones too (crm_mon -r, crm_simulate)."""
+    printer = _Resources(view)
+    for r in view.resources:
+        printer.top(r, depth)
+    return printer.lines.out
+
+
+# --- crm_simulate ---------------------------------------------------------------------------------------
+
+def render_simulate(view: StatusView, title: str = "Current cluster status:") -> str:
+    """crm_simulate's status block: "Current cluster status:", the node list, every resource."""
+    lines = [title]
+    nodes = node_lines(view, 2)
+    if nodes:
+        lines += ["  * Node List:", *nodes, ""]
+    res = resource_lines(view, 2)
+    lines += ["  * Full List of Resources:", *(res or ["    * No resources"])]
+    return "\n".join(lines) + "\n"
+
+
+# --- crm_mon -1 ---------------------------------------------------------------------------------------
+
+def render_crm_mon(view: StatusView, *, stack: str = "hastack", updated: str = "", inactive: bool = False,
+                   attributes: bool = False, failcounts: bool = False) -> str:
+    """crm_mon -1 (Pacemaker 2.1 text): Cluster Summary, Node List, Active (or with -r Full) List of
+    Resources, with -A Node Attributes, with -f the Migration Summary, then Failed Resource Actions."""
+    instances = sum(1 for top in view.resources for _ in top.primitives())
+    quorum = "partition with quorum" if view.have_quorum else "partition WITHOUT quorum"
+    dc = f"{view.dc} (version {stack}) - {quorum}" if view.dc else "NONE"
+    lines = ["Cluster Summary:", f"  * Stack: {stack}", f"  * Current DC: {dc}"]
+    if updated:
+        lines.append(f"  * Last updated: {updated}")
+    lines += [f"  * {len(view.nodes)} node{_s(len(view.nodes))} configured",
+              f"  * {instances} resource instance{_s(instances)} configured", ""]
+    lines += ["Node List:", *node_lines(view, 1), ""]
+    printer = _Resources(view)
+    for r in view.resources:
+        if inactive or r.partially_active:
+            printer.top(r, 1)
+    lines.append("Full List of Resources:" if inactive else "Active Resources:")
+    lines += printer.lines.out or ["  * No resources" if inactive else "  * No active resources"]
+    if attributes:
+        lines += ["", "Node Attributes:"]
+        for n in view.nodes:
+            shown = [(k, v) for k, v in sorted(n.attributes.items()) if not _failure_attr(k)]
+            if n.online and shown:
+                lines.append(f"  * Node: {n.uname}:")
+                lines += [f"    * {k:<32}\t: {v}" for k, v in shown]
+    if failcounts:
+        lines += ["", "Migration Summary:"]
+        for n in view.nodes:
+            counts = sorted((k, v) for k, v in n.attributes.items() if k.startswith("fail-count-"))
+            if counts:
+                lines.append(f"  * Node: {n.uname}:")
+                lines += [f"    * {k[len('fail-count-'):].split('#')[0]}: fail-count={v}" for k, v in counts]
+    if view.failed_actions:
+        lines += ["", "Failed Resource Actions:"]
+        for f in view.failed_actions:
+            reason = f", exitreason='{f.exit_reason}'" if f.exit_reason else ""
+            lines.append(f"  * {f.key} on {f.node} '{rc_meaning(f.rc)}' ({f.rc}): call={f.call_id}, "
+                         f"status='{_exec_status(f.status)}'{reason}")
+    return "\n".join(lines) + "\n"
+
+
+def _failure_attr(name: str) -> bool:
+    return name.startswith(("fail-count-", "last-failure-"))
+
+
+# Pacemaker's words for an executor status (pcmk_exec_status_str), as crm_mon prints them
+_EXEC_STATUS = {ExecStatus.PENDING: "pending", ExecStatus.DONE: "complete", ExecStatus.CANCELLED: "Cancelled",
+                ExecStatus.TIMEOUT: "Timed Out", ExecStatus.NOT_SUPPORTED: "NOT SUPPORTED", ExecStatus.ERROR: "Error",
+                ExecStatus.ERROR_HARD: "Hard error", ExecStatus.ERROR_FATAL: "Fatal error",
+                ExecStatus.NOT_INSTALLED: "Not installed"}
+
+
+def _exec_status(status: int) -> str:
+    return _EXEC_STATUS.get(status, "unknown")
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+__all__: Sequence[str] = ["node_lines", "primitive_text", "render_crm_mon", "render_simulate", "resource_lines"]
