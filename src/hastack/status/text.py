@@ -327,7 +327,7 @@ def _failure_attr(name: str) -> bool:
 
 
 # Pacemaker's words for an executor status (pcmk_exec_status_str), as crm_mon prints them
-_EXEC_STATUS = {ExecStatus.PENDING: "pending", ExecStatus.DONE: "complete", ExecStatus.CANCELLED: "Cancelled",
+_EXEC_STATUS: dict[int, str] = {ExecStatus.PENDING: "pending", ExecStatus.DONE: "complete", ExecStatus.CANCELLED: "Cancelled",
                 ExecStatus.TIMEOUT: "Timed Out", ExecStatus.NOT_SUPPORTED: "NOT SUPPORTED", ExecStatus.ERROR: "Error",
                 ExecStatus.ERROR_HARD: "Hard error", ExecStatus.ERROR_FATAL: "Fatal error",
                 ExecStatus.NOT_INSTALLED: "Not installed"}
