@@ -15,7 +15,8 @@ from pathlib import Path
 
 import click
 
-from hastack.crm import parse
+from hastack.cli.configure import agent_catalog
+from hastack.configsvc import ConfigService, Input, PortStore
 from hastack.scheduler import schedule
 from hastack.status import build_view, render_simulate
 from hastack.store.etcd import EtcdStore
@@ -55,14 +56,22 @@ def ping(endpoints: str, prefix: str, tls_dir: Path | None) -> None:
 @etcd_option
 @prefix_option
 @tls_option
+@click.option("--update", is_flag=True, help="merge into the stored configuration (crm's load update)")
+@click.option("--no-agents", is_flag=True, help="skip the installed agents' meta-data check")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def load(endpoints: str, prefix: str, tls_dir: Path | None, file: Path) -> None:
-    """Replace the cluster's configuration with a crm file (refused if someone committed meanwhile)."""
-    config = parse(file.read_text(), str(file)).config
+def load(endpoints: str, prefix: str, tls_dir: Path | None, update: bool, no_agents: bool, file: Path) -> None:
+    """Check a crm (or CIB XML) file and commit it to the cluster: all or nothing, refused if someone
+    committed since it was read."""
     store = open_store(endpoints, prefix, tls_dir)
-    snap = store.snapshot()
-    rev = store.commit(config, snap.config_revision)
-    click.echo(f"configuration committed at revision {rev}")
+    svc = ConfigService(PortStore(store, where="the cluster's etcd"), agent_catalog(not no_agents))
+    outcome = svc.load(Input(file.read_text(), str(file)), update=update)
+    for d in outcome.diagnostics:
+        click.echo(d.render(), err=True)
+    if not outcome.committed:
+        n = len(outcome.errors)
+        click.echo(f"{n} error{'s' if n != 1 else ''}; nothing was changed.", err=True)
+        raise SystemExit(1)
+    click.echo(f"configuration committed at revision {outcome.version}")
 
 
 @cluster.command()

@@ -44,7 +44,7 @@ def _read_input(path: str, as_xml: bool = False) -> Input:
         raise HastackError(f"{path} is not UTF-8 text", hint="crm and CIB XML files are text files") from None
 
 
-def _catalog(enabled: bool) -> AgentCatalog | None:
+def agent_catalog(enabled: bool) -> AgentCatalog | None:
     """The installed agents (the meta-data check), unless --no-agents."""
     if not enabled:
         return None
@@ -57,7 +57,7 @@ def _catalog(enabled: bool) -> AgentCatalog | None:
 
 def _service(check_agents: bool = False) -> tuple[ConfigService, CibTextStore]:
     store = CibTextStore(LocalStore())
-    return ConfigService(store, _catalog(check_agents)), store
+    return ConfigService(store, agent_catalog(check_agents)), store
 
 
 def _print_diagnostics(diags: Iterable[Diagnostic]) -> None:
