@@ -7,7 +7,7 @@ fencer (daemon.fencer) must first power the node off through a fence device
 and have that confirmed (DESIGN safety rule 2). Own threads, so scheduling or
 agent work cannot delay sending or noticing.
 
-Imports nothing of hastack.
+Imports daemon.timing.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+
+from hastack.daemon.timing import realtime_thread
 
 PORT = 5405  # corosync's, which this replaces
 
@@ -55,6 +57,7 @@ class Heartbeat:
         return None if t is None else (now if now is not None else time.monotonic()) - t
 
     def _send_loop(self) -> None:
+        realtime_thread()
         msg = f"hb {self.node}".encode()
         while not self._stop.is_set():
             for node, addr in list(self._peers().items()):
@@ -66,6 +69,7 @@ class Heartbeat:
             self._stop.wait(self.interval)
 
     def _recv_loop(self) -> None:
+        realtime_thread()
         while not self._stop.is_set():
             try:
                 data, _ = self._sock.recvfrom(256)

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from hastack.daemon.timing import Timing
+from hastack.daemon.timing import Timing, realtime_thread
 from hastack.store.etcd import EtcdStore
 from hastack.store.port import StoreError
 
@@ -92,6 +92,7 @@ class Membership:
         log.info("%s joined with lease %x (ttl %d s)", self.node, lease, t.ttl)
 
     def _renew_loop(self) -> None:
+        realtime_thread()
         t = self.timing
         next_at = time.monotonic()
         while not self._stop.is_set():
@@ -126,6 +127,7 @@ class Membership:
         self._joined.clear()
 
     def _guard_loop(self) -> None:
+        realtime_thread()
         armed = False
         while not self._stop.is_set():
             until = self.valid_until()

@@ -69,6 +69,13 @@ class Lab:
         if fresh and self.directory.exists():
             subprocess.run(["rm", "-rf", str(self.directory)], check=False)
         self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self._build()
+        except BaseException:
+            self.down()  # never leave a half-built lab (or its watchdog) behind
+            raise
+
+    def _build(self) -> None:
         self.net.build(self.hosts)
         keygen(self.pki, [(f"h{i}", [self.net.host_ip(i)]) for i in range(1, self.hosts + 1)], self.net.prefix)
         (self.directory / "lab.json").write_text(json.dumps({"hosts": self.hosts, "prefix": self.net.prefix,
@@ -194,21 +201,25 @@ class Lab:
         t0 = time.monotonic()
         self.net.link(i, False)
         self.watchdog_file(i).unlink(missing_ok=True)  # a powered-off machine has no watchdog running
-        self.kill_all(i)
+        if not self.kill_all(i):
+            raise LabError(f"h{i}: processes survived SIGKILL for 10 s")
         self.watchdog_file(i).unlink(missing_ok=True)  # (a last pet may have landed before the kill)
         return t0
 
-    def kill_all(self, i: int) -> None:
-        for _ in range(50):
+    def kill_all(self, i: int, timeout: float = 10.0) -> bool:
+        """SIGKILL every process of host i until none is left; False if some survived `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             pids = self.pids(i)
             if not pids:
-                return
+                return True
             for p in pids:
                 try:
                     os.kill(p, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
             time.sleep(0.01)
+        return not self.pids(i)
 
     def reset(self, i: int) -> None:
         """What a watchdog does: the host dies at once and boots again (its link stays as it is)."""

@@ -26,6 +26,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from hastack.lab.cluster import Lab, load_lab
+from hastack.lab.net import LabError
+from hastack.lab.watchdog import realtime
 
 PORT = 8007
 
@@ -68,11 +70,13 @@ def make_handler(lab: Lab, log: Path) -> type[BaseHTTPRequestHandler]:
             with lock:
                 with open(log, "a") as f:
                     f.write(f"{time.time():.3f} {route[1:]} h{i}\n")
-                if route == "/off":
-                    if lab.pids(i):
-                        lab.power_off(i)
-                elif not lab.pids(i):
-                    lab.power_on(i)
+                try:
+                    if route == "/off":
+                        lab.power_off(i)  # confirmed: returns only once no process of the host is left
+                    else:
+                        lab.power_on(i)
+                except LabError as err:
+                    return self._answer(500, str(err))
             return self._answer(200, route[1:])
 
         def log_message(self, fmt: str, *args: object) -> None:
@@ -87,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--address", required=True)
     args = p.parse_args(argv)
     lab = load_lab(args.dir)
+    realtime()  # a power switch is hardware: it does not wait behind the hosts' load
     server = ThreadingHTTPServer((args.address, PORT), make_handler(lab, args.dir / "pdu.log"))
     server.serve_forever()
     return 0

@@ -19,15 +19,33 @@ Imports lab.cluster, daemon.watchdog, daemon.timing.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from hastack.daemon.timing import for_ttl
 from hastack.daemon.watchdog import read_deadline
-from hastack.lab.cluster import load_lab
+from hastack.lab.cluster import Lab, load_lab
 
 POLL_S = 0.02
+
+
+def realtime() -> None:
+    """A watchdog must not starve behind the load it watches: real-time priority, as a hardware
+    watchdog is beyond the OS's scheduling (and as corosync runs SCHED_RR). Best effort."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(50))
+    except (OSError, AttributeError):
+        pass
+
+
+def _still_mine(directory: Path, me: str, lab: Lab) -> bool:
+    try:
+        return (directory / "watchdog.pid").read_text().strip() == me and \
+            Path(f"/var/run/netns/{lab.net.switch}").exists()
+    except OSError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     lab = load_lab(args.dir)
     grace = for_ttl(lab.ttl).stop_budget
     log = open(args.dir / "watchdog.log", "a", buffering=1)
+    realtime()
+    me = str(os.getpid())
     while True:
+        if not _still_mine(args.dir, me, lab):
+            return 0  # the lab was torn down or replaced: a stale watchdog must never touch another lab
         now = time.monotonic()
         for i in range(1, lab.hosts + 1):
             path = lab.watchdog_file(i)
