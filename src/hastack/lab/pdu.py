@@ -11,6 +11,8 @@ boot). Its fence agent is stonith:fence_hastack_lab.
     GET /status?plug=h2    on | off
     POST /off?plug=h2      powers h2 off (idempotent); 200 once it is off
     POST /on?plug=h2       powers h2 on (idempotent)
+    POST /reboot?plug=h2   powers h2 off (200 once it is off), and on again BOOT_S later, as a
+                           machine takes time to boot
 
 Imports lab.cluster.
 """
@@ -30,6 +32,12 @@ from hastack.lab.net import LabError
 from hastack.lab.watchdog import realtime
 
 PORT = 8007
+BOOT_S = 5.0  # a lab host "boots" at once; a real one takes far longer: the switch waits this much
+
+
+def _power_on(lab: Lab, i: int, lock: threading.Lock) -> None:
+    with lock:
+        lab.power_on(i)
 
 
 def make_handler(lab: Lab, log: Path) -> type[BaseHTTPRequestHandler]:
@@ -65,16 +73,18 @@ def make_handler(lab: Lab, log: Path) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802
             route = urlparse(self.path).path
             i = self._host()
-            if i is None or route not in ("/off", "/on"):
+            if i is None or route not in ("/off", "/on", "/reboot"):
                 return self._answer(404, "no such plug or action")
             with lock:
                 with open(log, "a") as f:
                     f.write(f"{time.time():.3f} {route[1:]} h{i}\n")
                 try:
-                    if route == "/off":
+                    if route in ("/off", "/reboot"):
                         lab.power_off(i)  # confirmed: returns only once no process of the host is left
                     else:
                         lab.power_on(i)
+                    if route == "/reboot":
+                        threading.Timer(BOOT_S, lambda: _power_on(lab, i, lock)).start()
                 except LabError as err:
                     return self._answer(500, str(err))
             return self._answer(200, route[1:])

@@ -95,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             call(opts, "POST", f"/{action}?plug={plug}")
             return 0
         if action == "reboot":
-            call(opts, "POST", f"/off?plug={plug}")
-            call(opts, "POST", f"/on?plug={plug}")
+            call(opts, "POST", f"/reboot?plug={plug}")  # returns once the host is off; it boots later
             return 0
     except (urllib.error.URLError, OSError) as err:
         print(f"fence_hastack_lab: {action} {opts.get('plug', '')}: {err}", file=sys.stderr)
