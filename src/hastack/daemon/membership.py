@@ -48,7 +48,8 @@ class Membership:
         self._joined = threading.Event()
         self._threads = [threading.Thread(target=self._renew_loop, name="lease", daemon=True),
                          threading.Thread(target=self._guard_loop, name="self-fence-guard", daemon=True)]
-        self.renew_jitter: list[float] = []  # seconds late, per renewal (for the bench)
+        self.renew_jitter: list[float] = []  # seconds late, per renewal (bench/renewal.py)
+        self.renewed_at: list[float] = []  # monotonic send time of each renewal that succeeded
 
     # --- what others ask ------------------------------------------------------------------
     def holds(self) -> bool:
@@ -109,6 +110,7 @@ class Membership:
                 sent = time.monotonic()
                 ttl = self.store.client.lease_keepalive(self.lease, timeout=t.call_timeout)
                 if ttl > 0:
+                    self.renewed_at.append(sent)
                     with self._lock:
                         self._valid_until = max(self._valid_until, sent + t.self_fence_after)
                         until = self._valid_until

@@ -204,6 +204,7 @@ class Lab:
         if not self.kill_all(i):
             raise LabError(f"h{i}: processes survived SIGKILL for 10 s")
         self.watchdog_file(i).unlink(missing_ok=True)  # (a last pet may have landed before the kill)
+        self._drop_addresses(i)  # a machine without power answers for no address (its netns would)
         return t0
 
     def kill_all(self, i: int, timeout: float = 10.0) -> bool:
@@ -267,8 +268,11 @@ class Lab:
                 pass
 
     def partition(self, isolated: list[int], cut: bool) -> None:
+        """Cut (or heal) the switch ports of `isolated`; healing leaves a host that is off cut off
+        (the cluster may have fenced it meanwhile: a switch port does not power a machine on)."""
         for i in isolated:
-            self.net.link(i, not cut)
+            if cut or self.pids(i):
+                self.net.link(i, not cut)
 
 
 def load_lab(directory: Path = Path("/var/lib/hastack-lab")) -> Lab:
