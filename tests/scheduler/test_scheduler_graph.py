@@ -33,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from hastack.cib import load_cib_file, parse_cib
-from hastack.scheduler import Transition, schedule
+from hastack.scheduler import Action, Transition, schedule
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
@@ -41,7 +41,7 @@ if str(HERE) not in sys.path:
 import cibgen  # noqa: E402  (a sibling module; tests run in importlib mode)
 
 CASES = Path(os.environ.get("HASTACK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared") / "pacemaker-cases"
-NOT_MODELLED = {"notify", "delete", "clear_failcount", "probe_again"}
+NOT_MODELLED = {"delete", "clear_failcount", "probe_again"}
 ESTABLISHING = {"start", "promote", "demote"}
 
 Key = tuple[str, str | None, str | None, int]  # task, resource (instance), node, interval in ms
@@ -63,12 +63,17 @@ def _graph_actions(root: ET.Element) -> Iterator[tuple[str, ET.Element, Key]]:
             # the scheduler's instance name is in internal_operation_key (RSC_TASK_INTERVAL); the
             # primitive's long-id is the name the node's history uses for that instance
             internal = el.get("internal_operation_key")
-            if internal and el.get("operation") not in NOT_MODELLED:
-                rsc: str | None = internal.rsplit("_", 2)[0]
+            task = el.get("operation", "")
+            if task == "notify" and attrs is not None:
+                # one per instance, node, pre/post and notified action: the key tells them apart
+                task = f"{attrs.get('CRM_meta_notify_type')}_notify_{attrs.get('CRM_meta_notify_operation')}"
+                rsc: str | None = (internal or el.get("operation_key", "")).rsplit(f"_{task}_", 1)[0]
+            elif internal and task not in NOT_MODELLED:
+                rsc = internal.rsplit("_", 2)[0]
             else:
                 rsc = (prim.get("long-id") or prim.get("id")) if prim is not None else None
             interval = int(attrs.get("CRM_meta_interval", "0")) if attrs is not None else 0
-            yield el.get("id", ""), el, (el.get("operation", ""), rsc, el.get("on_node"), interval)
+            yield el.get("id", ""), el, (task, rsc, el.get("on_node"), interval)
         elif el.tag == "crm_event":
             yield el.get("id", ""), el, (el.get("operation", ""), None, el.get("on_node"), 0)
 
@@ -114,11 +119,17 @@ def transition_graph(t: Transition) -> tuple[set[Key], dict[Key, set[Key]]]:
     """A Transition's executable actions, and for each recurring monitor the actions it waits for."""
     by_id = {a.id: a for a in t.actions}
     live = [a for a in t.actions if not a.optional and a.runnable and not a.pseudo]
-    actions = {(a.task, a.rsc, a.node, a.interval_ms) for a in live}
-    waits = {(a.task, a.rsc, a.node, a.interval_ms):
-             {(b.task, b.rsc, b.node, b.interval_ms) for b in map(by_id.__getitem__, a.after)}
+    actions = {_key(a) for a in live}
+    waits = {_key(a): {_key(b) for b in map(by_id.__getitem__, a.after)}
              for a in live if a.task == "monitor" and a.interval_ms}
     return actions, waits
+
+
+def _key(a: Action) -> Key:
+    task = a.task
+    if task == "notify" and not a.pseudo:
+        task = f"{a.meta.get('notify_type')}_notify_{a.meta.get('notify_operation')}"
+    return task, a.rsc, a.node, a.interval_ms
 
 
 @pytest.fixture(scope="module")
