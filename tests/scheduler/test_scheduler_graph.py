@@ -4,14 +4,17 @@ For every regression case (all 180, no sampling: crm_simulate runs in a thread p
 module takes about 10 s with the random clusters), the executable actions must be the same set of (task, resource, node,
 interval): hastack's Transition.actions that are required, runnable and not pseudo, against the
 graph's rsc_op and crm_event elements (a clone instance named as in internal_operation_key, the
-interval from CRM_meta_interval). Outside the comparison, because hastack's Transition does not model them:
-notify, cancel, delete, clear_failcount and probe_again actions.
+interval from CRM_meta_interval; a notification's task is TYPE_notify_OPERATION, e.g.
+pre_notify_start, as its CRM_meta_notify_type and _operation say). Cancels and notifications are
+compared like every other action; outside the comparison, because hastack's Transition does not
+model them: delete, clear_failcount and probe_again actions.
 
 Each recurring monitor that both schedule must also wait (`after`) for what the graph makes it wait
-for among the resource's own start, promote and demote on that node.
+for among the resource's own start, promote and demote on that node; and every executable action
+both hold must carry what the graph gives the executor (operation key, parameters, CRM_meta_*).
 
 KNOWN lists the cases where the action sets still differ, with the reason; the list is strict
-(a listed case that agrees fails, asking for its removal). Nothing is cached between runs.
+(a listed case that agrees fails, asking for its removal). It is empty. Nothing is cached between runs.
 
 The same comparison runs on 60 random clusters from the differential generator (cibgen.py,
 derandomized, a few seconds); none may differ.
@@ -45,6 +48,9 @@ NOT_MODELLED = {"delete", "clear_failcount", "probe_again"}
 ESTABLISHING = {"start", "promote", "demote"}
 
 Key = tuple[str, str | None, str | None, int]  # task, resource (instance), node, interval in ms
+# per executable rsc_op: the graph's operation_key, CRM_meta_* values (without the prefix), parameters
+Details = dict[Key, tuple[str, dict[str, str], dict[str, str]]]
+Graph = tuple[set[Key], dict[Key, set[Key]], Details]
 
 KNOWN: dict[str, str] = {}
 
@@ -78,7 +84,7 @@ def _graph_actions(root: ET.Element) -> Iterator[tuple[str, ET.Element, Key]]:
             yield el.get("id", ""), el, (el.get("operation", ""), None, el.get("on_node"), 0)
 
 
-def pacemaker_graph(name: str, work: str) -> tuple[set[Key], dict[Key, set[Key]]]:
+def pacemaker_graph(name: str, work: str) -> Graph:
     """crm_simulate's executable actions for a case, and for each recurring monitor the start,
     promote and demote actions it waits for."""
     graph = crm_simulate_graph(CASES / "xml" / f"{name}.xml", Path(work) / f"{name}.graph.xml", work)
@@ -86,7 +92,7 @@ def pacemaker_graph(name: str, work: str) -> tuple[set[Key], dict[Key, set[Key]]
     return graph
 
 
-def crm_simulate_graph(cib: Path, out: Path, work: str) -> tuple[set[Key], dict[Key, set[Key]]] | None:
+def crm_simulate_graph(cib: Path, out: Path, work: str) -> Graph | None:
     env = dict(os.environ, LC_ALL="C", CIB_shadow_dir=work)
     run = subprocess.run(["crm_simulate", "-x", str(cib), "-S", "-G", str(out)],
                          capture_output=True, env=env, timeout=120)
@@ -107,7 +113,17 @@ def crm_simulate_graph(cib: Path, out: Path, work: str) -> tuple[set[Key], dict[
                 continue
             before = {keys[gid] for gid, _, _ in _graph_actions(inputs) if gid in keys}
             waits[key] = {b for b in before if b[0] in ESTABLISHING and b[1] == key[1] and b[2] == key[2]}
-    return actions, waits
+    details: Details = {}
+    for action_set in root.iter("action_set"):
+        for _, el, key in _graph_actions(action_set):
+            attrs = el.find("attributes")
+            if el.tag != "rsc_op" or attrs is None:
+                continue
+            values = {k: v for k, v in attrs.attrib.items() if k != "crm_feature_set"}
+            details[key] = (el.get("operation_key", ""),
+                            {k[len("CRM_meta_"):]: v for k, v in values.items() if k.startswith("CRM_meta_")},
+                            {k: v for k, v in values.items() if not k.startswith("CRM_meta_")})
+    return actions, waits, details
 
 
 def hastack_graph(name: str) -> tuple[set[Key], dict[Key, set[Key]]]:
@@ -133,7 +149,7 @@ def _key(a: Action) -> Key:
 
 
 @pytest.fixture(scope="module")
-def graphs() -> dict[str, tuple[set[Key], dict[Key, set[Key]]]]:
+def graphs() -> dict[str, Graph]:
     if shutil.which("crm_simulate") is None:
         pytest.fail("crm_simulate is not installed (Debian: pacemaker-cli-utils) (./run test installs it)")
     names = case_names()
@@ -148,9 +164,9 @@ def test_known_list_names_real_cases() -> None:
     assert set(KNOWN) <= names
 
 
-def test_actions_match_crm_simulate_graph(graphs: dict[str, tuple[set[Key], dict[Key, set[Key]]]]) -> None:
+def test_actions_match_crm_simulate_graph(graphs: dict[str, Graph]) -> None:
     problems = []
-    for name, (theirs, _) in graphs.items():
+    for name, (theirs, _, _) in graphs.items():
         ours = hastack_graph(name)[0]
         if name in KNOWN:
             if ours == theirs:
@@ -161,15 +177,49 @@ def test_actions_match_crm_simulate_graph(graphs: dict[str, tuple[set[Key], dict
     assert not problems, "\n".join(problems)
 
 
-def test_monitors_wait_for_what_establishes_their_role(
-        graphs: dict[str, tuple[set[Key], dict[Key, set[Key]]]]) -> None:
+def test_monitors_wait_for_what_establishes_their_role(graphs: dict[str, Graph]) -> None:
     problems = []
-    for name, (_, their_waits) in graphs.items():
+    for name, (_, their_waits, _) in graphs.items():
         _, our_waits = hastack_graph(name)
         for mon, needed in their_waits.items():
             if mon in our_waits and not needed <= our_waits[mon]:
                 problems.append(f"{name}: {mon} does not wait for {sorted(needed - our_waits[mon], key=str)}")
     assert not problems, "\n".join(problems)
+
+
+def test_what_executors_are_given_matches_crm_simulate_graph(graphs: dict[str, Graph]) -> None:
+    """Every executable action both graphs hold carries Pacemaker's operation key, parameters and
+    CRM_meta_* values (expected rc, timeout, clone and notify variables ...), and target_rc and
+    timeout_ms agree with them. Two values cannot be compared: CRM_meta_enabled="true" (the
+    configuration model keeps only a disabled op's flag) and a start delay computed from an
+    interval-origin in a CIB without execution-date (crm_simulate then uses its own clock)."""
+    problems = []
+    compared = 0
+    for name, (_, _, theirs) in graphs.items():
+        cib = load_cib_file(CASES / "xml" / f"{name}.xml")
+        t = schedule(cib.config, cib.state, cib.state.execution_date or 0)
+        for a in t.actions:
+            key = _key(a)
+            if a.optional or not a.runnable or a.pseudo or key not in theirs:
+                continue
+            compared += 1
+            op_key, meta, params = theirs[key]
+            ours = dict(a.meta)
+            if meta.get("enabled") == "true":
+                ours.setdefault("enabled", "true")
+            if cib.state.execution_date is None and "interval_origin" in meta:
+                ours["start_delay"] = meta.get("start_delay", "")
+            wrong = [f"key {a.key!r} (Pacemaker {op_key!r})"] if a.key != op_key else []
+            wrong += [f"meta {k}={ours.get(k)!r} (Pacemaker {meta.get(k)!r})"
+                      for k in sorted(set(meta) | set(ours)) if meta.get(k) != ours.get(k)]
+            if dict(a.params) != params:
+                wrong.append(f"params {dict(a.params)} (Pacemaker {params})")
+            if a.target_rc != int(meta.get("op_target_rc", "0")) or str(a.timeout_ms) != meta.get("timeout"):
+                wrong.append(f"target_rc {a.target_rc} timeout_ms {a.timeout_ms}")
+            if wrong:
+                problems.append(f"{name} {key}: " + "; ".join(wrong))
+    assert compared > 1300, compared  # every executable action of the 180 cases
+    assert not problems, "\n".join(problems[:40])
 
 
 @settings(max_examples=60, derandomize=True, deadline=None, database=None,

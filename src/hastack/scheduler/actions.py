@@ -498,6 +498,8 @@ class ActionBuilder:
             a.pseudo = True
             a.runnable = True
             self.g.order(op, a, O.PRESERVE)
+            if is_true(r.meta.get("notify"), False):
+                notify.after_fencing(self.g, self.notify_action, a, r, op)
         for a in self.g.find(r, "demote", target):
             if a.node is not None and (not a.node.online or a.node.unclean or r.failed):
                 a.pseudo = True

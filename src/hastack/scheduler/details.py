@@ -19,6 +19,7 @@ cluster. Imports only the model and the scheduler's own modules.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -29,7 +30,7 @@ from hastack.model.state import ClusterState
 from hastack.scheduler.digest import DEFAULT_TIMEOUT_MS, _task_for_digest, digest_of, operation_params
 from hastack.scheduler.graph import Act
 from hastack.scheduler.history import base_name
-from hastack.scheduler.rules import eval_rule
+from hastack.scheduler.rules import _parse_date, eval_rule
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import WNode, WRsc
 
@@ -185,6 +186,10 @@ class DetailsBuilder:
         delay = meta.get("start-delay")
         if delay is not None:
             meta["start-delay"] = str(max(_ms(delay, 0), 0))
+        elif a.interval_ms and meta.get("interval-origin"):
+            origin = _parse_date(meta["interval-origin"])
+            if origin is not None:
+                meta["start-delay"] = str(_delay_to_origin(self.u.now, origin, a.interval_ms // 1000) * 1000)
         return meta
 
     # --- one action -------------------------------------------------------------------------
@@ -233,6 +238,15 @@ def _ms(text: str | None, default: int) -> int:
         return durations.parse_ms(text)
     except Exception:
         return default
+
+
+def _delay_to_origin(now: int, origin: int, interval_s: int) -> int:
+    """unpack_interval_origin: seconds until the next multiple of the interval after the origin
+    (C's remainder, which keeps the dividend's sign)."""
+    if interval_s <= 0:
+        return 0
+    since = math.fmod(now - origin, interval_s)
+    return int((0 if since <= 0 else interval_s) - since)
 
 
 def _clone_meta(r: WRsc, meta: dict[str, str]) -> None:

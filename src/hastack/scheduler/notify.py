@@ -85,6 +85,23 @@ def confirmed_post(g: Graph, clone: WRsc, task: str) -> Act | None:
     return None
 
 
+def after_fencing(g: Graph, new: Callable[[WRsc, str, WNode, bool], Act], stop: Act, r: WRsc,
+                  stonith: Act) -> None:
+    """pe__order_notifs_after_fencing: a stop implied by fencing has no pre notification; the
+    other instances are told after the fencing (post notify pseudo-actions of the instance)."""
+    assert stop.node is not None
+    n = Notification(r, "stop")
+    n.post = _pseudo(g, r, stonith, "notify", "post", "stop")
+    n.post_done = _pseudo(g, r, stonith, "notified", "confirmed-post", "stop")
+    n.post.runnable = n.post_done.runnable = stonith.runnable
+    g.order(stonith, n.post, O.IMPLIES_THEN)
+    g.order(n.post, n.post_done, O.IMPLIES_THEN)
+    n.keys = {"notify_stop_resource": r.id, "notify_stop_uname": stop.node.uname}
+    top = r.top()
+    for p in top.primitives():
+        _instance_actions(g, new, p, n)
+
+
 # --- the notifications themselves (at graph time) ---------------------------------------------
 
 _DIGITS = re.compile(r"(\d+)")
