@@ -20,7 +20,7 @@ cluster. Imports only the model and the scheduler's own modules.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -65,21 +65,23 @@ def op_definition(r: WRsc, task: str, interval_ms: int) -> Op | None:
     return None
 
 
-def history_id(r: WRsc, node_entries: frozenset[str]) -> str:
+def history_id(r: WRsc, node_entries: Callable[[], frozenset[str]]) -> str:
     """The name of the lrm_resource entry an action's result belongs to, on a node whose history
     holds `node_entries`: an anonymous clone instance is known by its base name, or by the
     numbered name the node's history already uses (the graph's primitive id and long-id, looked
-    up in that order as the controller does); an orphan by the name its history has."""
+    up in that order as the controller does); an orphan by the name its history has.
+    `node_entries()` gives the names in the node's history (only asked for anonymous instances)."""
     if r.orphan and r.clone_name:
         return r.clone_name
     clone = r.clone_parent()
     if clone is None or clone.unique:
         return r.id
     base = base_name(r.id)
-    if base in node_entries:
+    entries = node_entries()
+    if base in entries:
         return base
     long_id = r.clone_name if r.clone_name and r.clone_name != base else r.id
-    return long_id if long_id in node_entries else base
+    return long_id if long_id in entries else base
 
 
 def _instance_number(r: WRsc) -> str | None:
@@ -223,7 +225,7 @@ class DetailsBuilder:
             "key": _op_key(r, a),
             "target_rc": a.target_rc,
             "digest": digest,
-            "history_id": history_id(r, self.node_entries(node.uname)),
+            "history_id": history_id(r, lambda: self.node_entries(node.uname)),
             "agent": r.agent,
             "params": params,
             "meta": MappingProxyType(meta),
