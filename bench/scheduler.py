@@ -66,8 +66,10 @@ def worker(path: str) -> int:
         result["error"] = f"no scheduler ({err})"
     else:
         now = cib.state.execution_date if cib.state.execution_date is not None else NOW
+        from hastack.bulkwork import bulk_work
         t0 = time.perf_counter()
-        transition = schedule(cib.config, cib.state, now)
+        with bulk_work():  # as `hastack simulate` runs it
+            transition = schedule(cib.config, cib.state, now)
         result["schedule_s"] = time.perf_counter() - t0
         result["summary"] = sorted(transition.summary)
         result["actions"] = len(transition.actions)

@@ -6,8 +6,10 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 venv="$here/.venv"
 
 # Debian packages: the real Pacemaker scheduler and verifier (our oracle),
-# ClusterLabs resource agents and fence agents, and iproute2 for namespaces.
-apt_pkgs=(pacemaker-cli-utils resource-agents fence-agents iproute2 procps psmisc iputils-ping libxml2-utils)
+# ClusterLabs resource agents and fence agents, iproute2 for namespaces, and
+# etcd (Debian's etcd-server: hastack starts its members itself, never the unit).
+apt_pkgs=(pacemaker-cli-utils resource-agents fence-agents iproute2 procps psmisc iputils-ping libxml2-utils
+          etcd-server etcd-client openssl)
 missing=()
 for p in "${apt_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,18 +1,27 @@
-"""Test-wide setup: where the shared reference data lives.
+"""Test-wide setup: the helper modules at the top of tests/ are importable from every test.
 
-`../shared` beside the checkout holds Pacemaker's regression cases, the Guide
-and the oracle script (CI has it there too). HASTACK_SHARED overrides it.
-Tests read the location from the environment so module-level case lists work.
+Tests run in pytest's importlib mode, so tests/ is not on sys.path by itself;
+`testdata` (where the vendored data lives), `oracle` (Pacemaker's
+crm_simulate as a reference) and `etcd_fixture` (a real etcd on loopback) are
+imported by name from any test directory.
 """
 
 from __future__ import annotations
 
-import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-_default = Path(__file__).resolve().parents[1].parent / "shared"
-os.environ.setdefault("HASTACK_SHARED", str(_default))
-if not (Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases").is_dir():
-    raise RuntimeError(
-        f"shared reference data not found at {os.environ['HASTACK_SHARED']}: "
-        "check out ../shared beside this repository or set HASTACK_SHARED")
+import pytest
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+
+from etcd_fixture import run_etcd  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def etcd_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The client URL of a real single-member etcd on loopback, for the whole test session."""
+    yield from (url for url, _ in run_etcd(tmp_path_factory.mktemp("etcd") / "data"))

@@ -10,6 +10,7 @@ Imports nothing of hastack.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -57,6 +58,25 @@ class Diagnostic:
         return text
 
 
+def in_order(diagnostics: Iterable[Diagnostic], files: Sequence[str] = ()) -> list[Diagnostic]:
+    """The one order diagnostics are shown in: by file, line, column, then errors before warnings.
+
+    Files come in the order given in `files` (the order the user gave them), then
+    the others by name; diagnostics with no location come last. The sort is
+    stable, so findings at the same place keep the order they were found in.
+    """
+    rank = {name: i for i, name in enumerate(files)}
+
+    def key(d: Diagnostic) -> tuple[int, int, str, int, int, int]:
+        severity = 0 if d.severity is Severity.ERROR else 1
+        if d.location is None:
+            return (1, 0, "", 0, 0, severity)
+        file = d.location.file
+        return (0, rank.get(file, len(rank)), file, d.location.line, d.location.column, severity)
+
+    return sorted(diagnostics, key=key)
+
+
 class HastackError(Exception):
     """Base of every error hastack reports to a user."""
 
@@ -101,6 +121,10 @@ class ValueSyntaxError(HastackError):
 
 class AgentError(HastackError):
     """A resource agent that cannot be found, described or run."""
+
+
+class ScheduleError(HastackError):
+    """An input the scheduler cannot decide on in this process (not a configuration mistake)."""
 
 
 class StateError(HastackError):

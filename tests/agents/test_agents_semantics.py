@@ -33,8 +33,13 @@ CASES = [
     ("start", 0, None, 5, ExecStatus.DONE, False, FailureKind.HARD, Reaction.MOVE_AWAY),
     ("start", 0, None, 6, ExecStatus.DONE, False, FailureKind.FATAL, Reaction.STOP_EVERYWHERE),
     ("start", 0, None, 1, ExecStatus.TIMEOUT, False, FailureKind.SOFT, Reaction.RECOVER_HERE),
-    ("stop", 0, None, 1, ExecStatus.DONE, False, FailureKind.HARD, Reaction.FENCE_OR_BLOCK),
-    ("stop", 0, None, 1, ExecStatus.TIMEOUT, False, FailureKind.HARD, Reaction.FENCE_OR_BLOCK),
+    # A failed stop is a soft failure as Pacemaker classes it; its default on-fail (fence) is the reaction.
+    ("stop", 0, None, 1, ExecStatus.DONE, False, FailureKind.SOFT, Reaction.FENCE_OR_BLOCK),
+    ("stop", 0, None, 1, ExecStatus.TIMEOUT, False, FailureKind.SOFT, Reaction.FENCE_OR_BLOCK),
+    ("stop", 0, None, 5, ExecStatus.DONE, False, FailureKind.HARD, Reaction.FENCE_OR_BLOCK),
+    # A probe's "invalid parameter" is masked like "not installed": not running there.
+    ("monitor", 0, None, 2, ExecStatus.DONE, True, FailureKind.NONE, Reaction.NOT_HERE),
+    ("monitor", 0, None, 1, ExecStatus.NOT_INSTALLED, True, FailureKind.NONE, Reaction.NOT_HERE),
     ("start", 0, None, 1, ExecStatus.NOT_INSTALLED, False, FailureKind.HARD, Reaction.MOVE_AWAY),
     ("promote", 0, None, 0, ExecStatus.DONE, True, FailureKind.NONE, Reaction.NOTHING),
 ]

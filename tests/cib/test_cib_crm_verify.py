@@ -22,8 +22,9 @@ from hastack.model import (
     AgentRef, AttrSet, Clone, Colocation, Configuration, DateExpression, Expression, FencingLevel, Group,
     Location, Node, Op, Order, OrderKind, Primitive, ResourceSet, Role, Rule, Tag, Template, Ticket,
 )
+from testdata import PACEMAKER_CASES
 
-CASES = (Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases/xml")
+CASES = PACEMAKER_CASES / "xml"
 SAMPLE = sorted(CASES.glob("*.xml"))[::3]
 CRM_VERIFY = shutil.which("crm_verify") or "/usr/sbin/crm_verify"
 CRM_SIMULATE = shutil.which("crm_simulate") or "/usr/sbin/crm_simulate"

@@ -9,7 +9,6 @@ input is accepted, exporting it and importing the export must give it back.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,8 +16,9 @@ from lxml import etree
 
 from hastack.cib import parse_cib, to_xml
 from hastack.errors import HastackError
+from testdata import PACEMAKER_CASES
 
-CASES = sorted((Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases/xml").glob("*.xml"))
+CASES = sorted((PACEMAKER_CASES / "xml").glob("*.xml"))
 # A spread of cases, each small enough to mutate quickly.
 SOURCES = [p.read_bytes() for p in CASES[::9]]
 ODD_VALUES = ["", " ", "0", "-1", "1", "yes", "no", "INFINITY", "+INFINITY", "-INFINITY", "inf", "1e9",

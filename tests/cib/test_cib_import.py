@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,9 @@ import pytest
 from hastack.cib import load_cib_file, parse_cib
 from hastack.errors import ConfigError, HastackError
 from hastack.model import Clone, Colocation, Group, Location, Order, OrderKind, Primitive, Role, Ticket
+from testdata import PACEMAKER_CASES
 
-CASES = (Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases/xml")
+CASES = PACEMAKER_CASES / "xml"
 CASE_FILES = sorted(CASES.glob("*.xml"))
 
 

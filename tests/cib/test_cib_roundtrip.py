@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,9 @@ from hastack.model import (
     AgentRef, AttrSet, Clone, Configuration, Expression, FencingLevel, Group, Location, Op, Primitive, Role, Rule,
 )
 from hastack.model.state import ClusterState, NodeState
+from testdata import PACEMAKER_CASES
 
-CASES = (Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases/xml")
+CASES = PACEMAKER_CASES / "xml"
 CASE_FILES = sorted(CASES.glob("*.xml"))
 
 

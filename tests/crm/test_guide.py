@@ -19,6 +19,7 @@ from hastack.cli.demo import fixed_sections
 from hastack.crm import parse, render
 from hastack.errors import ConfigError, Diagnostic, Severity
 from hastack.validate import check_crm_sources, check_crm_text
+from testdata import GUIDE_TEXT
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "guide"
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "hastack" / "examples"
@@ -42,7 +43,7 @@ def where(d: Diagnostic) -> tuple[int, int]:
 
 def test_fourteen_snippets_extracted() -> None:
     assert len(SNIPPETS) == 14
-    text = (Path(os.environ["HASTACK_SHARED"]) / "seed/openstack-ha-guide.txt").read_text()
+    text = GUIDE_TEXT.read_text()
     for name in SNIPPETS:
         assert (DATA / name).read_text().rstrip("\n") in text, f"{name} is not verbatim"
 

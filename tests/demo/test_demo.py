@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hastack.cli.demo import demo, group_nodes, pacemaker_summary, secret_values, starting_state
+from hastack.cli.demo import demo, group_nodes, pacemaker_summary, starting_state
+from hastack.model.secrets import secret_values
 from hastack.crm import parse
 from hastack.simulate.execute import converge
 from hastack.simulate import inject

@@ -11,9 +11,8 @@ failures (failed monitors, starts and stops, fail counts).
 generator does not depend on the code under test), with an execution-date
 so the result does not depend on the clock.
 
-`run_oracle(path)` runs /work/shared/tools/pacemaker-oracle.sh (found at
-../shared/tools relative to the repository root) and returns the sorted
-Transition Summary lines; `learn_digests()` asks crm_simulate once for the
+`run_oracle(path)` runs Pacemaker's crm_simulate on it (tests/oracle.py) and
+returns the sorted Transition Summary lines; `learn_digests()` asks crm_simulate once for the
 op-digest values of the operation definitions used here, so recorded
 operations match their definitions (otherwise Pacemaker restarts everything
 "due to resource definition change").
@@ -33,9 +32,8 @@ from xml.sax.saxutils import quoteattr
 
 from hypothesis import strategies as st
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("HASTACK_SHARED", REPO.parent / "shared"))
-ORACLE = SHARED / "tools" / "pacemaker-oracle.sh"
+import oracle
+
 
 EXECUTION_DATE = 1_700_000_000
 RC_CHANGE = EXECUTION_DATE - 1000
@@ -481,11 +479,8 @@ def crm_simulate_path() -> str | None:
 
 
 def run_oracle(path: str | os.PathLike[str], timeout: float = 60) -> list[str]:
-    """Pacemaker's Transition Summary for a CIB file, sorted, normalized (pacemaker-oracle.sh -s)."""
-    r = subprocess.run([str(ORACLE), "-s", str(path)], capture_output=True, text=True, timeout=timeout)
-    if r.returncode != 0:
-        raise RuntimeError(f"pacemaker-oracle.sh failed on {path} (rc {r.returncode}):\n{r.stderr[-3000:]}")
-    return [line for line in r.stdout.splitlines() if line.strip()]
+    """Pacemaker's Transition Summary for a CIB file, sorted and normalised (see tests/oracle.py)."""
+    return oracle.transition_summary(path, sort=True, timeout=timeout)
 
 
 @functools.lru_cache(maxsize=1)

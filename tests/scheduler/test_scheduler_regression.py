@@ -2,12 +2,12 @@
 
 Every case not listed in known_failures.tsv must pass; every listed case must
 still fail (so the list stays honest). Comparison is order-insensitive and
-uses pacemaker-oracle.sh's normalization, reasons included.
+uses tests/oracle.py's normalisation, reasons included. Each case is its own
+test, named after the case.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -15,9 +15,9 @@ import pytest
 
 from hastack.cib import load_cib_file
 from hastack.scheduler import schedule
+from testdata import PACEMAKER_CASES
 
-# tests/conftest.py sets HASTACK_SHARED (../shared beside the checkout unless overridden).
-CASES = Path(os.environ.get("HASTACK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared") / "pacemaker-cases"
+CASES = PACEMAKER_CASES
 KNOWN = Path(__file__).with_name("known_failures.tsv")
 
 
@@ -76,22 +76,24 @@ def outcome(name: str) -> tuple[bool, str]:
     return False, f"missing={missing} extra={extra}"
 
 
-def test_regression_cases() -> None:
+def _case_params() -> list[object]:
+    """One param per case, its id the case's name; a listed known failure must still fail (strict xfail)."""
     known = known_failures()
-    names = case_names()
-    unexpected_fail, unexpected_pass = [], []
-    passed = 0
-    for name in names:
-        ok, detail = outcome(name)
-        passed += ok
-        if not ok and name not in known:
-            unexpected_fail.append(f"{name}: {detail}")
-        if ok and name in known:
-            unexpected_pass.append(name)
-    print(f"\nscheduler regression: {passed}/{len(names)} cases pass")
-    assert not unexpected_fail, "cases failing that are not in known_failures.tsv:\n" + "\n".join(unexpected_fail)
-    assert not unexpected_pass, "cases in known_failures.tsv that now pass (remove them):\n" + "\n".join(
-        unexpected_pass)
+    return [pytest.param(name, marks=pytest.mark.xfail(reason=known[name], strict=True)) if name in known
+            else name for name in case_names()]
+
+
+def test_known_failures_name_real_cases() -> None:
+    assert len(case_names()) == 180
+    assert set(known_failures()) <= set(case_names())
+
+
+@pytest.mark.parametrize("name", _case_params(), ids=str)
+def test_regression_case(name: str) -> None:
+    got, want = run_case(name)
+    missing = [x for x in want if x not in got]
+    extra = [x for x in got if x not in want]
+    assert got == want, f"{name}: missing={missing} extra={extra}"
 
 
 if __name__ == "__main__":  # quick report: python test_scheduler_regression.py [names...]

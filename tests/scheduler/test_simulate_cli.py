@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,11 +11,10 @@ from hastack.cli.main import cli
 from hastack.cli.simulate import build_injections, choose_now, load_input, prepare
 from hastack.errors import HastackError
 from hastack.model.state import ClusterState
+from oracle import transition_summary
+from testdata import HEALTHY_CIB
 
-SHARED = Path(os.environ.get("HASTACK_SHARED", Path(__file__).resolve().parents[3] / "shared"))
-SAMPLES = SHARED / "reference" / "crm_mon-samples"
-HEALTHY = str(SAMPLES / "healthy.xml")
-ORACLE = SHARED / "tools" / "pacemaker-oracle.sh"
+HEALTHY = str(HEALTHY_CIB)
 
 CRM = """node node1
 node node2
@@ -42,9 +39,7 @@ def needs_scheduler() -> None:
 
 
 def oracle(path: str, *extra: str) -> list[str]:
-    r = subprocess.run([str(ORACLE), path, "--", *extra], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    return [line for line in r.stdout.splitlines() if line]
+    return transition_summary(path, *extra)
 
 
 def printed_summary(out: str) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +10,9 @@ from hastack.errors import HastackError
 from hastack.model.values import Role
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
 from hastack.simulate import explain, graph_dot, graph_text, observe, render_status, score_lines, summary_block
+from testdata import PACEMAKER_CASES
 
-CASES = Path(os.environ.get("HASTACK_SHARED", Path(__file__).resolve().parents[3] / "shared")) / "pacemaker-cases"
+CASES = PACEMAKER_CASES
 
 # Regression cases whose "Current cluster status" we do not print exactly like crm_simulate yet:
 # pending ops in clones, orphans, blocked/unmanaged flags, partially active cloned groups,

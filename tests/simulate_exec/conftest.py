@@ -18,13 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testdata import PACEMAKER_CASES, case_names
 
-CASES = Path(os.environ["HASTACK_SHARED"]) / "pacemaker-cases"
-
-
-def case_names() -> list[str]:
-    lines = (CASES / "INDEX.tsv").read_text().splitlines()[1:]
-    return [ln.split("\t")[0] for ln in lines if ln.strip()]
+CASES = PACEMAKER_CASES
 
 
 def summary_lines(output: str) -> list[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from hastack.agents.action import ActionRequest
 from hastack.agents.environment import OCF_ROOT, SYSTEM_PATH, ocf_env
-from hastack.agents.metadata import did_you_mean
+from hastack.didyoumean import did_you_mean
 from hastack.errors import AgentError
 from hastack.model.values import AgentRef
 
@@ -55,6 +55,8 @@ class Host:
     fence_dir: Path = FENCE_DIR
     init_d: Path = INIT_D
     netns: str | None = None  # run agents inside this network namespace (lab nodes): `ip netns exec NS`
+    # Which cluster store the shims write node attributes to (store.select's HASTACK_STORE variables).
+    store_env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def hastack_env(host: Host) -> dict[str, str]:
         env["HASTACK_PYTHON"] = host.python
     if host.state_dir:
         env["HASTACK_STATE_DIR"] = host.state_dir
+    env.update(host.store_env)
     return env
 
 

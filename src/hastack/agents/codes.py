@@ -1,83 +1,30 @@
-"""What an agent's exit code means, and what the cluster does about it.
+"""What an agent's exit code means to the executor, and what the cluster does about it.
 
-Pure data and functions, shared by the executor (to report a result), the
-scheduler (to react to it) and the daemon (to record it). Pacemaker's
-semantics: OCF exit codes 0-9 plus 190/191 (degraded), executor statuses
-(done, timeout, error, not installed...), and the soft/hard/fatal failure
-classes with the reaction each one causes.
+The vocabulary (OcfRc, ExecStatus, rc names) and the reading of a result
+(`classify`) live once in hastack.model.results; this module re-exports them
+for the agents and turns a reading into what the executor reports: ok or
+not, the failure class, and the cluster's default reaction to it.
 
-Imports nothing of hastack beyond errors.
+Imports nothing of hastack beyond the model.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum, IntEnum
+from enum import Enum
 
+from hastack.model.results import (
+    ExecStatus, OcfRc, Reading, ResultKind, classify, default_target_rc, rc_meaning, rc_name,
+)
 
-class OcfRc(IntEnum):
-    """OCF exit codes. 8/9 keep their legacy shell names as aliases below."""
-
-    SUCCESS = 0
-    ERR_GENERIC = 1
-    ERR_ARGS = 2
-    ERR_UNIMPLEMENTED = 3
-    ERR_PERM = 4
-    ERR_INSTALLED = 5
-    ERR_CONFIGURED = 6
-    NOT_RUNNING = 7
-    RUNNING_PROMOTED = 8
-    FAILED_PROMOTED = 9
-    DEGRADED = 190
-    DEGRADED_PROMOTED = 191
-
+__all__ = [
+    "ExecStatus", "FailureKind", "OcfRc", "Outcome", "Reaction", "default_on_fail", "expected_rc",
+    "interpret", "rc_meaning", "rc_name", "start_failure_fail_count",
+]
 
 # Legacy spellings still used by resource-agents' ocf-returncodes.
 RUNNING_MASTER = OcfRc.RUNNING_PROMOTED
 FAILED_MASTER = OcfRc.FAILED_PROMOTED
-
-_RC_TEXT: dict[int, tuple[str, str]] = {
-    0: ("OCF_SUCCESS", "ok"),
-    1: ("OCF_ERR_GENERIC", "error"),
-    2: ("OCF_ERR_ARGS", "invalid parameter"),
-    3: ("OCF_ERR_UNIMPLEMENTED", "unimplemented feature"),
-    4: ("OCF_ERR_PERM", "insufficient privileges"),
-    5: ("OCF_ERR_INSTALLED", "not installed"),
-    6: ("OCF_ERR_CONFIGURED", "not configured"),
-    7: ("OCF_NOT_RUNNING", "not running"),
-    8: ("OCF_RUNNING_PROMOTED", "promoted"),
-    9: ("OCF_FAILED_PROMOTED", "promoted (failed)"),
-    190: ("OCF_DEGRADED", "degraded"),
-    191: ("OCF_DEGRADED_PROMOTED", "promoted (degraded)"),
-}
-
-
-def rc_name(rc: int) -> str:
-    """OCF_SUCCESS, OCF_NOT_RUNNING, ... or `rc <n>` for codes outside the standard."""
-    return _RC_TEXT.get(rc, (f"rc {rc}", ""))[0]
-
-
-def rc_meaning(rc: int) -> str:
-    """Pacemaker's short text for an exit code (what crm_mon shows): 'not running'."""
-    return _RC_TEXT.get(rc, ("", "unknown error"))[1]
-
-
-class ExecStatus(IntEnum):
-    """How the executor finished an action, numbered as Pacemaker's op_status."""
-
-    PENDING = -1
-    DONE = 0
-    CANCELLED = 1
-    TIMEOUT = 2
-    NOT_SUPPORTED = 3
-    ERROR = 4
-    ERROR_HARD = 5
-    ERROR_FATAL = 6
-    NOT_INSTALLED = 7
-
-    @property
-    def label(self) -> str:
-        return self.name.lower().replace("_", " ")
 
 
 class FailureKind(str, Enum):
@@ -89,16 +36,12 @@ class FailureKind(str, Enum):
     FATAL = "fatal"  # config invalid everywhere: stop on all nodes, never retry
 
 
-_HARD_RCS = frozenset({2, 3, 4, 5})
+_KIND = {ResultKind.SOFT: FailureKind.SOFT, ResultKind.HARD: FailureKind.HARD, ResultKind.FATAL: FailureKind.FATAL}
 
 
 def failure_kind(rc: int) -> FailureKind:
-    """Class of a failed rc, ignoring what was expected (see `interpret`)."""
-    if rc == OcfRc.ERR_CONFIGURED:
-        return FailureKind.FATAL
-    if rc in _HARD_RCS:
-        return FailureKind.HARD
-    return FailureKind.SOFT
+    """Class of rc as the failure of a one-shot action expected to succeed (see `interpret`)."""
+    return _KIND.get(classify("start", 0, rc, ExecStatus.DONE, OcfRc.OK).kind, FailureKind.NONE)
 
 
 class Reaction(str, Enum):
@@ -130,72 +73,46 @@ class Outcome:
         return f"{self.kind.value} failure: {self.reaction.value}"
 
 
-_RUNNING_RCS = {0: False, 8: True, 190: False, 191: True, 9: True}
+# What a monitor's (effective) rc says about the resource: active, and promoted or not.
+_ACTIVE_RCS: dict[int, bool] = {OcfRc.OK: False, OcfRc.RUNNING_PROMOTED: True, OcfRc.FAILED_PROMOTED: True}
 
 
 def expected_rc(action: str, interval_ms: int, target_rc: int | None) -> int:
-    """The rc the cluster expects when none is given: 0, or 7 for a probe."""
-    if target_rc is not None:
-        return target_rc
-    if action == "monitor" and interval_ms == 0:
-        return OcfRc.NOT_RUNNING
-    return OcfRc.SUCCESS
+    """The rc the cluster expects: `target_rc` if given, else 7 for a probe, 0 otherwise."""
+    return default_target_rc(action, interval_ms) if target_rc is None else target_rc
 
 
 def interpret(action: str, rc: int, status: ExecStatus = ExecStatus.DONE, *,
               interval_ms: int = 0, target_rc: int | None = None) -> Outcome:
-    """Pacemaker's reading of one result (unpack_rsc_op / determine_op_status).
-
-    A probe (monitor with interval 0) expects "not running" but accepts any
-    state report: 7 and 5 mean not running here, 0/8/190/191 mean it runs
-    here (the scheduler decides if that is one copy too many). Degraded
-    codes count as success. A failed or timed-out stop is the worst case.
-    """
-    is_probe = action == "monitor" and interval_ms == 0
-    if status is ExecStatus.NOT_INSTALLED:
-        rc = OcfRc.ERR_INSTALLED
-    elif status is ExecStatus.NOT_SUPPORTED:
-        rc = OcfRc.ERR_UNIMPLEMENTED
-    elif status in (ExecStatus.TIMEOUT, ExecStatus.ERROR):
-        if action == "stop":
-            return Outcome(False, FailureKind.HARD, Reaction.FENCE_OR_BLOCK)
-        return Outcome(False, FailureKind.SOFT, Reaction.RECOVER_HERE)
-    elif status is ExecStatus.ERROR_HARD:
-        return Outcome(False, FailureKind.HARD, Reaction.MOVE_AWAY)
-    elif status is ExecStatus.ERROR_FATAL:
-        return Outcome(False, FailureKind.FATAL, Reaction.STOP_EVERYWHERE)
-
-    degraded = rc in (OcfRc.DEGRADED, OcfRc.DEGRADED_PROMOTED)
-    running = None
-    promoted = None
-    if action == "monitor":
-        if rc in _RUNNING_RCS:
-            running, promoted = True, _RUNNING_RCS[rc]
-        elif rc in (OcfRc.NOT_RUNNING, OcfRc.ERR_INSTALLED):
-            running = False
-
-    if is_probe:
-        if rc in (OcfRc.NOT_RUNNING, OcfRc.ERR_INSTALLED):
-            return Outcome(True, FailureKind.NONE, Reaction.NOT_HERE, running=False)
-        if rc in (0, 8, 190, 191):
-            return Outcome(True, FailureKind.NONE, Reaction.NOTHING, degraded, promoted, True)
-
-    wanted = expected_rc(action, interval_ms, target_rc)
-    if rc == wanted or (degraded and _same_role(rc, wanted)):
-        return Outcome(True, FailureKind.NONE, Reaction.NOTHING, degraded, promoted, running)
+    """The executor's report of one result: hastack.model.results.classify decides what it
+    means; this adds the cluster's default reaction (on-fail overrides it) and what a monitor
+    said about the resource. A failed stop fences the node by default (or blocks the resource
+    without fencing), whatever its failure class."""
+    reading = classify(action, interval_ms, rc, status, expected_rc(action, interval_ms, target_rc))
+    running, promoted = _monitor_says(action, reading)
+    if reading.ok:
+        probe_absent = reading.kind is ResultKind.NOT_RUNNING and interval_ms == 0 and action == "monitor"
+        reaction = Reaction.NOT_HERE if probe_absent else Reaction.NOTHING
+        return Outcome(True, FailureKind.NONE, reaction, reading.degraded, promoted, running)
+    kind = _KIND.get(reading.kind, FailureKind.SOFT)
     if action == "stop":
-        if rc == OcfRc.SUCCESS:
-            return Outcome(True, FailureKind.NONE, Reaction.NOTHING)
-        return Outcome(False, FailureKind.HARD, Reaction.FENCE_OR_BLOCK)
-    kind = failure_kind(rc)
-    reaction = {FailureKind.SOFT: Reaction.RECOVER_HERE, FailureKind.HARD: Reaction.MOVE_AWAY,
-                FailureKind.FATAL: Reaction.STOP_EVERYWHERE}[kind]
-    return Outcome(False, kind, reaction, degraded, promoted, running)
+        reaction = Reaction.FENCE_OR_BLOCK
+    else:
+        reaction = {FailureKind.SOFT: Reaction.RECOVER_HERE, FailureKind.HARD: Reaction.MOVE_AWAY,
+                    FailureKind.FATAL: Reaction.STOP_EVERYWHERE}[kind]
+    return Outcome(False, kind, reaction, reading.degraded, promoted, running)
 
 
-def _same_role(rc: int, wanted: int) -> bool:
-    promoted_rcs = (OcfRc.RUNNING_PROMOTED, OcfRc.DEGRADED_PROMOTED)
-    return (rc in promoted_rcs) == (wanted in promoted_rcs) and wanted in (0, 8)
+def _monitor_says(action: str, reading: Reading) -> tuple[bool | None, bool | None]:
+    """(running, promoted) as a monitor's result reports them; (None, None) for other actions
+    and for results that say nothing about the resource (errors, timeouts)."""
+    if action != "monitor" or reading.status not in (ExecStatus.DONE, ExecStatus.ERROR):
+        return None, None
+    if reading.rc == OcfRc.NOT_RUNNING:
+        return False, None
+    if reading.rc in _ACTIVE_RCS:
+        return True, _ACTIVE_RCS[reading.rc]
+    return None, None
 
 
 # on-fail: what to do when an operation fails, by op name when not configured.

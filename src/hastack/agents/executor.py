@@ -25,7 +25,7 @@ from pathlib import Path
 
 from hastack.agents.action import ActionRequest, ActionResult
 from hastack.agents.classes import BUILTIN_OCF_ROOT, Host, Invocation, invocation, systemd_running
-from hastack.agents.codes import ExecStatus
+from hastack.agents.codes import ExecStatus, OcfRc
 from hastack.agents.environment import EXIT_REASON_PREFIX, OCF_ROOT
 from hastack.agents.forkserver import BUILTIN_PACKAGE, ForkServer, builtin_outcome
 from hastack.agents.metadata import AgentMetadata, parse_metadata, validate_params
@@ -61,7 +61,7 @@ def exit_reason(stderr: str, stdout: str = "") -> str:
 
 def secret_values(req: ActionRequest, extra_names: frozenset[str] = frozenset()) -> list[str]:
     names = req.secret_names | extra_names
-    return [v for k, v in (*req.params, *req.op_params) if is_secret(k) or k in names]
+    return [v for k, v in (*req.params, *req.op_params) if is_secret(k, names)]
 
 
 @dataclass
@@ -111,27 +111,29 @@ class Executor:
         except AgentError as err:
             status = ExecStatus.NOT_INSTALLED if "unknown" in err.message or "does not exist" in err.message \
                 else ExecStatus.ERROR
-            return ActionResult(req, 5 if status is ExecStatus.NOT_INSTALLED else 1, status,
+            rc: int = OcfRc.ERR_INSTALLED if status is ExecStatus.NOT_INSTALLED else OcfRc.ERR_GENERIC
+            return ActionResult(req, rc, status,
                                 exit_reason=err.message, started_at=started, detail=err.render())
         secrets = secret_values(req)
         if inv.immediate is not None:
             rc, reason = inv.immediate
-            status = ExecStatus.NOT_SUPPORTED if rc == 3 else ExecStatus.DONE
-            return ActionResult(req, rc, status, exit_reason=reason, started_at=started)
+            # The class answered without running anything (e.g. rc 3 for an action it lacks): a
+            # completed action, which classify() reads as Pacemaker does (one-shot 3 is hard).
+            return ActionResult(req, rc, ExecStatus.DONE, exit_reason=reason, started_at=started)
         out = self._run(inv, req.timeout_ms / 1000.0)
         if out.returncode is None:
             detail = f"cannot execute {inv.argv[0]}: {out.start_error}"
-            return ActionResult(req, 1, ExecStatus.ERROR, exit_reason=detail, started_at=started, detail=detail)
+            return ActionResult(req, OcfRc.ERR_GENERIC, ExecStatus.ERROR, exit_reason=detail, started_at=started, detail=detail)
         stdout, stderr = mask_text(out.stdout, secrets), mask_text(out.stderr, secrets)
         reason = mask_text(exit_reason(out.stderr, out.stdout), secrets)
         if out.timed_out:
             detail = f"{req.action} timed out after {req.timeout_ms}ms; killed its process group"
-            return ActionResult(req, 1, ExecStatus.TIMEOUT, exit_reason=reason, stdout=stdout, stderr=stderr,
+            return ActionResult(req, OcfRc.ERR_GENERIC, ExecStatus.TIMEOUT, exit_reason=reason, stdout=stdout, stderr=stderr,
                                 duration_ms=out.duration_ms, cpu_ms=out.cpu_ms, started_at=started, detail=detail)
         rc = out.returncode
         if rc < 0:  # killed by a signal we did not send
             detail = f"agent killed by signal {-rc}"
-            return ActionResult(req, 1, ExecStatus.ERROR, exit_reason=reason or detail, stdout=stdout,
+            return ActionResult(req, OcfRc.ERR_GENERIC, ExecStatus.ERROR, exit_reason=reason or detail, stdout=stdout,
                                 stderr=stderr, duration_ms=out.duration_ms, cpu_ms=out.cpu_ms,
                                 started_at=started, detail=detail)
         rc, class_reason = inv.map_rc(rc, out.stdout)
@@ -156,7 +158,7 @@ class Executor:
                    '<action name="monitor" timeout="100s" interval="60s"/></actions></resource-agent>')
         else:
             result = self.execute(req)
-            if result.status is not ExecStatus.DONE or result.rc != 0:
+            if result.status is not ExecStatus.DONE or result.rc != OcfRc.OK:
                 raise AgentError(f"{agent}: meta-data failed: {result.summary()}",
                                  hint=(result.stderr.strip().splitlines() or [""])[-1])
             xml = result.stdout

@@ -12,12 +12,12 @@ Imports nothing of hastack beyond errors and the model.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lxml import etree
 
+from hastack.didyoumean import did_you_mean
 from hastack.errors import AgentError, Diagnostic, Severity, ValueSyntaxError
 from hastack.model.durations import parse_ms
 from hastack.model.secrets import is_secret
@@ -169,15 +169,6 @@ def _type_problem(spec: ParameterSpec, value: str) -> str | None:
     elif t == "select" and spec.options and value not in spec.options:
         return f"expects one of {', '.join(spec.options)}, got {value!r}"
     return None
-
-
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | frozenset[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        if word.lower() in lowered:
-            close = [lowered[word.lower()]]
-    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def validate_params(agent: str, meta: AgentMetadata, params: Mapping[str, str], *,

@@ -36,7 +36,7 @@ from hastack.cib.read_config import read_configuration
 from hastack.cib.read_status import StatusReading, read_header
 from hastack.cib.source import ElementStream, Reader, document_bytes, elements, parse_xml
 from hastack.errors import Diagnostic, HastackError
-from hastack.gcpause import paused_gc
+from hastack.bulkwork import paused_gc
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
 
@@ -54,7 +54,7 @@ class Cib:
 
 def parse_cib(data: str | bytes, source: str = "<cib>") -> Cib:
     """Import a CIB document; raises ConfigError listing every problem with its line:column."""
-    with paused_gc():  # hundreds of thousands of small acyclic objects: see hastack.gcpause
+    with paused_gc():  # hundreds of thousands of small acyclic objects: see hastack.bulkwork
         return _parse(data, source)
 
 

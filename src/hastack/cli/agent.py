@@ -38,7 +38,7 @@ def _executor(netns: str | None = None) -> Executor:
 def _agent(text: str) -> AgentRef:
     ref = AgentRef.parse(text)
     if ref.cls not in SUPPORTED_CLASSES:
-        from hastack.agents.metadata import did_you_mean
+        from hastack.didyoumean import did_you_mean
         hint = did_you_mean(ref.cls, list(SUPPORTED_CLASSES)) or f"classes: {', '.join(SUPPORTED_CLASSES)}"
         raise AgentError(f"unsupported resource agent class {ref.cls!r} in {text!r}", hint=hint)
     return ref

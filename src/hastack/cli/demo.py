@@ -27,11 +27,10 @@ from types import MappingProxyType
 
 import click
 
-from hastack.cli.configure import _masked
 from hastack.crm import render
 from hastack.errors import Severity
-from hastack.model.config import Configuration, Group, Primitive
-from hastack.model.secrets import is_secret, mask_text
+from hastack.model.config import Configuration, Group
+from hastack.model.secrets import mask_text, masked_config, secret_values
 from hastack.model.state import ClusterState
 from hastack.scheduler import Transition, schedule
 from hastack.simulate import inject
@@ -66,14 +65,6 @@ class Out:
     def sub(self, title: str) -> None:
         click.echo()
         click.secho(mask_text(f"-- {title}", self.secrets), bold=True)
-
-
-def secret_values(config: Configuration) -> list[str]:
-    out = []
-    for r in config.resources.values():
-        if isinstance(r, Primitive):
-            out += [v for s in r.params for k, v in s.pairs if is_secret(k)]
-    return out
 
 
 def _verbatim_names() -> list[str]:
@@ -364,7 +355,7 @@ def demo() -> None:
              f"{len(config.resources)} resources, {len(config.constraints)} constraints")
 
     out.heading("2. As hastack stores it: hastack configure show (passwords masked)")
-    out.echo(render(_masked(config)), nl=False)
+    out.echo(render(masked_config(config)), nl=False)
 
     out.heading("3. The Guide's snippets exactly as printed, each pasted after the fixed ones before it")
     _verbatim(out, fixed)

@@ -22,6 +22,9 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("hastack.cli.simulate", "explain"),
     ("hastack.cli.agent", "agent"),
     ("hastack.cli.demo", "demo"),
+    ("hastack.cli.cluster", "cluster"),
+    ("hastack.cli.cluster", "status"),
+    ("hastack.cli.lab", "lab"),
 )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from hastack.bulkwork import bulk_work
 from hastack.errors import HastackError
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
@@ -95,7 +96,8 @@ def _schedule(config: Configuration, state: ClusterState, now: int) -> Any:
         from hastack.scheduler import schedule
     except ImportError as err:
         raise HastackError(f"the scheduler is not available in this build ({err})") from None
-    return schedule(config, state, now)
+    with bulk_work():  # a big cluster: see hastack.bulkwork
+        return schedule(config, state, now)
 
 
 def prepare(xml: str | None, crm: str | None, state_path: str | None, injections: inject.Injections,

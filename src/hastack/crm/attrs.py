@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from hastack.crm import ids
 from hastack.crm.lexer import Token
-from hastack.crm.stream import Stream, check_id, did_you_mean, read_role, read_score, split_pair
+from hastack.didyoumean import did_you_mean
+from hastack.crm.stream import Stream, check_id, read_role, read_score, split_pair
 from hastack.model import scores
 from hastack.model.config import AttrSet, DateExpression, Expression, Rule, RuleItem
 from hastack.model.values import Role

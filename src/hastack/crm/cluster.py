@@ -17,7 +17,8 @@ import re
 from hastack.crm import ids
 from hastack.crm.attrs import is_pair, parse_attr_list
 from hastack.crm.lexer import Token
-from hastack.crm.stream import Stream, check_id, did_you_mean, error_at, split_pair
+from hastack.didyoumean import did_you_mean
+from hastack.crm.stream import Stream, check_id, error_at, split_pair
 from hastack.model.config import AttrSet, FencingLevel, Node, Tag
 
 NODE_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")

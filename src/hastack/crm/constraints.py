@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from hastack.crm import ids
 from hastack.crm.attrs import is_score_token, parse_rule
 from hastack.crm.lexer import Token
-from hastack.crm.stream import Stream, check_id, did_you_mean, read_bool, read_role, read_score, split_pair
+from hastack.didyoumean import did_you_mean
+from hastack.crm.stream import Stream, check_id, read_bool, read_role, read_score, split_pair
 from hastack.model import scores
 from hastack.model.config import Colocation, Location, Order, OrderKind, ResourceSet, Rule, Ticket
 from hastack.model.values import Role

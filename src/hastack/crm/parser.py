@@ -23,9 +23,10 @@ from hastack.crm.constraints import parse_colocation, parse_location, parse_orde
 from hastack.crm.lexer import Statement, Token, tokenize
 from hastack.crm.render import canonical
 from hastack.crm.resources import MonitorStatement, parse_clone, parse_group, parse_monitor, parse_primitive
-from hastack.crm.stream import Stream, StatementError, did_you_mean, error_at, split_pair
-from hastack.model.secrets import is_secret, mask_text
-from hastack.errors import Collector, ConfigError, Diagnostic, Severity, SourceLocation
+from hastack.didyoumean import did_you_mean
+from hastack.crm.stream import Stream, StatementError, error_at, split_pair
+from hastack.model.secrets import is_secret, mask_diagnostics
+from hastack.errors import Collector, ConfigError, Diagnostic, Severity, SourceLocation, in_order
 from hastack.model.config import (
     AttrSet, Configuration, Constraint, FencingLevel, Node, Primitive, Resource, Tag,
 )
@@ -231,8 +232,7 @@ def parse_sources(chunks: list[tuple[str, str]]) -> ParseResult:
                 failed.add(stmt.tokens[1].text)
     _apply_monitors(parts, out)
     fencing = _fencing_levels(parts, out)
-    order = {source: i for i, (_, source) in enumerate(chunks)}
-    out.diagnostics[:] = _masked(sorted(out.diagnostics, key=lambda d: _position(d, order)), statements)
+    out.diagnostics[:] = _masked(in_order(out.diagnostics, [source for _, source in chunks]), statements)
     config = canonical(Configuration(
         nodes=tuple(parts.nodes), resources=parts.resources, constraints=tuple(parts.constraints),
         properties=tuple(parts.sets["property"]), rsc_defaults=tuple(parts.sets["rsc_defaults"]),
@@ -246,13 +246,6 @@ def _masked(diags: list[Diagnostic], statements: list[Statement]) -> list[Diagno
     """Secret parameter values (model/secrets.py) never appear in a message or a quoted source line."""
     secrets = {pair[1] for stmt in statements for tok in stmt.tokens
                if (pair := split_pair(tok)) is not None and is_secret(pair[0])}
-    if not secrets:
-        return diags
-    return [replace(d, message=mask_text(d.message, secrets), hint=mask_text(d.hint, secrets),
-                    source_line=mask_text(d.source_line, secrets)) for d in diags]
+    return mask_diagnostics(diags, secrets)
 
 
-def _position(d: Diagnostic, order: dict[str, int]) -> tuple[int, int, int]:
-    if d.location is None:
-        return (0, 0, 0)
-    return (order.get(d.location.file, 0), d.location.line, d.location.column)

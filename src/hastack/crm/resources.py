@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from hastack.crm import ids
 from hastack.crm.attrs import is_pair, parse_attr_list
 from hastack.crm.lexer import Token
+from hastack.didyoumean import did_you_mean
 from hastack.crm.stream import (
-    Stream, check_id, did_you_mean, error_at, read_bool, read_duration, read_role, split_pair,
+    Stream, check_id, error_at, read_bool, read_duration, read_role, split_pair,
 )
 from hastack.errors import SourceLocation, ValueSyntaxError
 from hastack.model.config import AttrSet, Clone, Group, Op, Primitive, Template

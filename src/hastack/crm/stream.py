@@ -1,19 +1,18 @@
 """A cursor over one statement's tokens, and located errors for the statement parsers.
 
-Owns: StatementError (one diagnostic that aborts the current statement),
-did-you-mean suggestions, and the scalar readers (ids, scores, roles,
+Owns: StatementError (one diagnostic that aborts the current statement)
+and the scalar readers (ids, scores, roles,
 booleans, durations) that turn a model ValueSyntaxError into a located error.
 
-Imports nothing of hastack but errors and the model.
+Imports nothing of hastack but errors, didyoumean and the model.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable
 from typing import NoReturn
 
+from hastack.didyoumean import did_you_mean
 from hastack.errors import Diagnostic, Severity, SourceLocation, ValueSyntaxError
 from hastack.model import durations, scores
 from hastack.model.values import Role, parse_bool
@@ -28,23 +27,6 @@ class StatementError(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
-
-
-def suggest(word: str, choices: Iterable[str], cutoff: float = 0.75) -> str | None:
-    """The closest known name to `word`, if one is close enough to be a typo."""
-    pool = [c for c in choices if c != word]
-    found = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
-    if not found:
-        lowered = {c.lower(): c for c in pool}
-        found = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)]
-    return found[0] if found else None
-
-
-def did_you_mean(word: str, choices: Iterable[str], otherwise: str = "") -> str:
-    best = suggest(word, choices)
-    if best is not None:
-        return f"did you mean {best!r}?"
-    return otherwise
 
 
 def error_at(tok: Token, message: str, hint: str = "") -> StatementError:

@@ -15,9 +15,10 @@ Imports only the model.
 
 from __future__ import annotations
 
+import sys
 from types import MappingProxyType
 
-from hastack.gcpause import paused_gc
+from hastack.errors import ScheduleError
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
 from hastack.scheduler.actions import ActionBuilder
@@ -36,9 +37,17 @@ __all__ = ["Action", "Contribution", "Placement", "Transition", "schedule"]
 
 def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized: bool = True) -> Transition:
     """Decide what the cluster should do. `sanitized` (crm_simulate's behaviour, the default)
-    ignores definition changes confined to secret parameters, which sanitized CIBs hide."""
-    with paused_gc():  # the working objects are many and acyclic: see hastack.gcpause
+    ignores definition changes confined to secret parameters, which sanitized CIBs hide.
+
+    Sets no process-wide switch: callers with big inputs run it inside
+    hastack.bulkwork.bulk_work() (garbage collector paused, recursion limit raised)."""
+    try:
         return _schedule(config, state, now, sanitized)
+    except RecursionError:
+        # Flag propagation recurses along ordering chains (as Pacemaker's does).
+        raise ScheduleError(
+            f"the ordering chains are too deep for Python's recursion limit ({sys.getrecursionlimit()})",
+            hint="run schedule() inside hastack.bulkwork.bulk_work(), which raises the limit") from None
 
 
 def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool) -> Transition:
@@ -81,6 +90,12 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
             after=tuple(sorted(e[0].id for e in a.before if e[1])), reason=a.reason or "",
             runnable=a.runnable, **(details.of(a) if not optional else {})))
     scores = {rid: MappingProxyType(dict(t)) for rid, t in assigner.printed.items()}
+    resource_order: list[str] = []
+    stack = list(reversed(u.resources))
+    while stack:  # depth first, a parent before its children, in configuration order
+        r = stack.pop()
+        resource_order.append(r.id)
+        stack.extend(reversed(r.children))
     contributions = rec.contributions()
     return Transition(
         placement=MappingProxyType(placement),
@@ -89,4 +104,5 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
         contributions=MappingProxyType(contributions),
         recheck_at=u.recheck_at,
         summary=summary,
+        resource_order=tuple(resource_order),
     )

@@ -10,6 +10,7 @@ Imports only the model and the scheduler's own modules.
 
 from __future__ import annotations
 
+from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.values import is_true
 from hastack.scheduler import notify
 from hastack.scheduler.graph import Act, Graph, O
@@ -355,12 +356,12 @@ class ActionBuilder:
         ops = sorted(self.u.history.get((r.id, node.uname), ()), key=lambda o: o.call_id)
         start_i = stop_i = implied_monitor = implied_clone = -1
         for i, o in enumerate(ops):
-            if o.operation == "stop" and o.op_status == 0:
+            if o.operation == "stop" and o.op_status == ExecStatus.DONE:
                 stop_i = i
             elif o.operation in ("start", "migrate_from"):
                 start_i = i
             elif implied_monitor <= stop_i and o.operation == "monitor":
-                if o.rc_code in (0, 8):
+                if o.rc_code == OcfRc.OK or o.rc_code == OcfRc.RUNNING_PROMOTED:
                     implied_monitor = i
             elif o.operation in ("promote", "demote"):
                 implied_clone = i
@@ -370,7 +371,7 @@ class ActionBuilder:
         for i, o in enumerate(ops):
             if start_i < stop_i and i <= stop_i or i < start_i:
                 continue
-            if o.interval_ms and o.op_status != -1 and o.operation == "monitor":
+            if o.interval_ms and o.op_status != ExecStatus.PENDING and o.operation == "monitor":
                 out.add(o.interval_ms)
         return out
 

@@ -27,10 +27,10 @@ from typing import Any
 from hastack.model import durations
 from hastack.model.config import AttrSet, Clone, Configuration, Group, Op
 from hastack.model.state import ClusterState
-from hastack.scheduler.digest import DEFAULT_TIMEOUT_MS, _task_for_digest, digest_of, operation_params
+from hastack.scheduler.digest import DEFAULT_TIMEOUT_MS, task_for_digest, digest_of, operation_params
 from hastack.scheduler.graph import Act
 from hastack.scheduler.history import base_name
-from hastack.scheduler.rules import _parse_date, eval_rule
+from hastack.scheduler.rules import parse_date, eval_rule
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import WNode, WRsc
 
@@ -189,7 +189,7 @@ class DetailsBuilder:
         if delay is not None:
             meta["start-delay"] = str(max(_ms(delay, 0), 0))
         elif a.interval_ms and meta.get("interval-origin"):
-            origin = _parse_date(meta["interval-origin"])
+            origin = parse_date(meta["interval-origin"])
             if origin is not None:
                 meta["start-delay"] = str(_delay_to_origin(self.u.now, origin, a.interval_ms // 1000) * 1000)
         return meta
@@ -219,7 +219,7 @@ class DetailsBuilder:
         meta = {k.replace("-", "_"): v for k, v in meta.items()}
         digest = None
         if a.task not in _UNRECORDED:
-            task = _task_for_digest(a.task, a.interval_ms)
+            task = task_for_digest(a.task, a.interval_ms)
             digest = digest_of(operation_params(r, task, a.interval_ms, self.config.op_defaults))
         return {
             "key": _op_key(r, a),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from hastack.model import durations
 from hastack.model.config import AttrSet, Configuration, Op, merged
+from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.state import OpRecord
 from hastack.model.values import is_true
 from hastack.scheduler.types import DEFAULT_TIMEOUT_MS
@@ -78,7 +79,7 @@ def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[At
     return params
 
 
-def _task_for_digest(task: str, interval_ms: int) -> str:
+def task_for_digest(task: str, interval_ms: int) -> str:
     if interval_ms == 0 and task in ("monitor", "migrate_from", "promote"):
         return "start"
     return task
@@ -95,16 +96,19 @@ class Change:
     cancel_call_id: int | None = None
 
 
+_ACTIVE = (OcfRc.OK, OcfRc.RUNNING_PROMOTED)  # a monitor that found the resource active
+
+
 def _active_ops(ops: list[OpRecord]) -> list[OpRecord]:
     """The operations since the last start (calculate_active_ops), or [] if stopped since."""
     start = stop = -1
     implied_monitor = implied_clone = -1
     for i, op in enumerate(ops):
-        if op.operation == "stop" and op.op_status == 0:
+        if op.operation == "stop" and op.op_status == ExecStatus.DONE:
             stop = i
         elif op.operation in ("start", "migrate_from"):
             start = i
-        elif implied_monitor <= stop and op.operation == "monitor" and op.rc_code in (0, 8):
+        elif implied_monitor <= stop and op.operation == "monitor" and op.rc_code in _ACTIVE:
             implied_monitor = i
         elif op.operation in ("promote", "demote"):
             implied_clone = i
@@ -158,7 +162,7 @@ def config_changes(config: Configuration, u: Unpacked, sanitized: bool = True) -
                     if u.options.stop_orphan_actions:
                         yield Change(r, node, op.operation, op.interval_ms, False, cancel_call_id=op.call_id)
                     continue
-            task = _task_for_digest(op.operation, op.interval_ms)
+            task = task_for_digest(op.operation, op.interval_ms)
             params = operation_params(r, task, op.interval_ms, config.op_defaults)
             change: Change | None = None
             if op.op_restart_digest is not None:

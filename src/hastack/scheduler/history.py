@@ -14,6 +14,7 @@ import re
 
 from hastack.model import scores
 from hastack.model.config import Op
+from hastack.model.results import ExecStatus, OcfRc, ResultKind, classify
 from hastack.model.state import ResourceHistory, OpRecord
 from hastack.model.values import Role
 from hastack.scheduler.unpack import Ban, Options, TreeBuilder, Unpacked, _apply_meta, _fence, _score, target_role
@@ -25,10 +26,12 @@ INF = scores.INFINITY
 _UNKNOWN, _STOPPED, _STARTED, _UNPROMOTED, _PROMOTED = R.UNKNOWN, R.STOPPED, R.STARTED, R.UNPROMOTED, R.PROMOTED
 
 
-# executor statuses
-EXEC_PENDING, EXEC_DONE, EXEC_CANCELLED, EXEC_TIMEOUT = -1, 0, 1, 2
-EXEC_NOT_SUPPORTED, EXEC_ERROR, EXEC_ERROR_HARD, EXEC_ERROR_FATAL = 3, 4, 5, 6
-EXEC_NOT_INSTALLED = 7
+# results by name, as plain ints: the history loop compares them for every recorded operation
+_DONE, _NOT_INSTALLED = int(ExecStatus.DONE), int(ExecStatus.NOT_INSTALLED)
+_NOT_RUNNING, _ERR_INSTALLED = int(OcfRc.NOT_RUNNING), int(OcfRc.ERR_INSTALLED)
+# a probe's results that say where the resource is (or is not): their failure never expires
+_PROBE_FACTS = frozenset(int(rc) for rc in (OcfRc.OK, OcfRc.NOT_RUNNING, OcfRc.RUNNING_PROMOTED,
+                                            OcfRc.DEGRADED, OcfRc.DEGRADED_PROMOTED))
 
 ON_FAIL_RANK = {"ignore": 0, "demote": 1, "recover": 2, "restart": 2, "migrate": 3,
                 "block": 4, "stop": 5, "standby": 6, "fence": 7}
@@ -277,7 +280,7 @@ class HistoryReader:
             # else: find() would return r itself, under its own name
             if len(ops) == 1:
                 op = ops[0]
-                if op.rc_code == 7 and op.op_status == EXEC_DONE and op.interval_ms == 0 \
+                if op.rc_code == _NOT_RUNNING and op.op_status == _DONE and op.interval_ms == 0 \
                         and op.operation == "monitor" and r.failure_timeout <= 0 \
                         and not op.id.endswith("_last_failure_0"):
                     self._not_running(r, uname, ops)
@@ -345,56 +348,24 @@ class HistoryReader:
         task = op.operation
         if task == "notify" or task == "meta-data":
             return
-        old_rc = rc = op.rc_code
-        status = op.op_status
+        old_rc = op.rc_code
         target = self._expected_rc(op)
         interval = op.interval_ms
-        if status == EXEC_NOT_INSTALLED:
+        if op.op_status == _NOT_INSTALLED:
             expired = False
         elif r.failure_timeout > 0 or op.id.endswith("_last_failure_0"):
-            expired = self.expiry(r, node, rc, op)
+            expired = self.expiry(r, node, old_rc, op)
         else:
             expired = False  # expiry() without a failure timeout: no expiry, no side effect
-        # remap
-        if task == "monitor":
-            probe = interval == 0
-            if rc == 190:
-                rc = 0
-            elif rc == 191:
-                rc = 8
-        else:
-            probe = False
-        maskable = probe and (rc == 5 or rc == 2 or status == EXEC_NOT_INSTALLED)
-        if maskable:
-            status, rc = EXEC_DONE, 7
-        if status == EXEC_DONE or status == EXEC_ERROR:
-            status = EXEC_DONE
-            if target < 0 or target != rc:
-                status = EXEC_ERROR
-            if rc == 0:
-                if probe and target == 7:
-                    status = EXEC_DONE
-            elif rc == 7:
-                if probe or target == rc or not r.managed:
-                    r.role = _STOPPED
-                    r.next_role = _UNKNOWN  # "not running"; target-role is re-applied afterwards
-                    status = EXEC_DONE
-            elif rc == 8:
-                if probe and rc != target:
-                    status = EXEC_DONE
-                r.role = _PROMOTED
-            elif rc == 9 or rc == 191:
-                r.role = _PROMOTED
-                status = EXEC_ERROR
-            elif rc == 6:
-                status = EXEC_ERROR_FATAL
-            elif rc == 3:
-                status = EXEC_ERROR_HARD if interval == 0 else EXEC_NOT_SUPPORTED
-            elif rc == 5 or rc == 2 or rc == 4:
-                status = EXEC_ERROR_HARD
-            else:
-                if status == EXEC_DONE:
-                    status = EXEC_ERROR
+        # What the result means is decided in one place (hastack.model.results); what follows
+        # is what the scheduler does about it.
+        reading = classify(task, interval, old_rc, op.op_status, target, managed=r.managed)
+        rc, status, maskable = reading.rc, reading.status, reading.masked
+        if reading.role is Role.STOPPED:
+            r.role = _STOPPED
+            r.next_role = _UNKNOWN  # "not running"; target-role is re-applied afterwards
+        elif reading.role is Role.PROMOTED:
+            r.role = _PROMOTED
         if expired:
             if maskable and old_rc != target:
                 if r.role <= _STOPPED:
@@ -410,12 +381,13 @@ class HistoryReader:
             self.ban(_fail_rsc(r), node.uname, "masked-probe-failure",
                      f"probe of {r.id} on {node.uname} failed")
             return
-        if status == EXEC_DONE:
+        kind = reading.kind
+        if kind is ResultKind.SUCCESS or kind is ResultKind.NOT_RUNNING:
             self.update_state(r, node, op, task, rc, st, False)
             return
-        if status == EXEC_CANCELLED:
+        if kind is ResultKind.CANCELLED:
             return
-        if status == EXEC_PENDING:
+        if kind is ResultKind.PENDING:
             if task == "start":
                 r.start_pending = True
                 _set_active(r)
@@ -425,24 +397,22 @@ class HistoryReader:
                 r.pending_task = task
                 r.pending_node = node
             return
-        if status == EXEC_NOT_INSTALLED:
+        if status == _NOT_INSTALLED:
             if on_fail_for(r, task, interval, self.opts) == "ignore":
                 st["on_fail"] = "migrate"
             self.ban(_fail_rsc(r), node.uname, "hard-error", f"{r.id} is not installed on {node.uname}")
             self.op_failure(r, node, rc, op, st)
             return
-        if status in (10, 11):
-            status = EXEC_ERROR_HARD
         strategy = on_fail_for(r, task, interval, self.opts)
         if strategy == "ignore":
             self.update_state(r, node, op, task, target, st, False)
             r.failure_ignored = True
             return
         self.op_failure(r, node, rc, op, st)
-        if status == EXEC_ERROR_HARD:
+        if kind is ResultKind.HARD:
             self.ban(_fail_rsc(r), node.uname, "hard-error",
                      f"{task} of {r.id} on {node.uname} failed with a hard error (rc={rc})")
-        elif status == EXEC_ERROR_FATAL:
+        elif kind is ResultKind.FATAL:
             self.ban(_fail_rsc(r), None, "fatal-error", f"{task} of {r.id} failed fatally (rc={rc})")
 
     def expiry(self, r: WRsc, node: WNode, rc: int, op: OpRecord) -> bool:
@@ -464,7 +434,7 @@ class HistoryReader:
                 and self._params_changed(r, op):
             # pe__clear_failcount: the fail count is about to be cleared, so it bans nothing.
             self.u.failcount_cleared.add((r.id, node.uname))
-        if expired and op.interval_ms == 0 and op.operation == "monitor" and rc in (0, 7, 8, 190, 191):
+        if expired and op.interval_ms == 0 and op.operation == "monitor" and rc in _PROBE_FACTS:
             expired = False
         return expired
 
@@ -481,9 +451,9 @@ class HistoryReader:
                      st: dict, maskable: bool) -> None:  # type: ignore[type-arg]
         """maskable: op is a probe that failed with a masked result (rc 5 or 2, or not installed)."""
         clear = False
-        if rc == 5 or maskable:
+        if rc == _ERR_INSTALLED or maskable:
             r.role = _STOPPED
-        elif rc == 7:
+        elif rc == _NOT_RUNNING:
             clear = True
         elif task == "monitor":
             lf = st["last_failure"]
@@ -530,11 +500,11 @@ class HistoryReader:
             if action_on_fail == "block":
                 r.role = R.PROMOTED
                 r.next_role = R.STOPPED
-            elif rc == 7:
+            elif rc == _NOT_RUNNING:
                 r.role = R.STOPPED
             else:
                 r.role = R.UNPROMOTED
-        if probe and rc == 5:
+        if probe and rc == _ERR_INSTALLED:
             r.role = R.STOPPED
         elif r.role < R.STARTED:
             _set_active(r)

@@ -15,8 +15,6 @@ Imports only the model and the scheduler's own modules.
 
 from __future__ import annotations
 
-import sys
-
 from hastack.model.config import Configuration
 from hastack.model.scores import INFINITY as INF
 from hastack.scheduler.actions import ActionBuilder
@@ -69,17 +67,10 @@ class Propagator:
             for f in firsts:
                 for t in thens:
                     self.g.order(f, t, flags)
-        # Flag propagation recurses along ordering chains (as Pacemaker's does); allow deep
-        # chains for the duration of this phase only.
-        old_limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old_limit, 20000))
-        try:
-            for a in list(reversed(self.g.actions)):
-                self.block_dependents(a)
-            for a in list(reversed(self.g.actions)):
-                self.update(a)
-        finally:
-            sys.setrecursionlimit(old_limit)
+        for a in list(reversed(self.g.actions)):
+            self.block_dependents(a)
+        for a in list(reversed(self.g.actions)):
+            self.update(a)
         self.settle_monitors()
 
     def settle_monitors(self) -> None:

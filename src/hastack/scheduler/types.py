@@ -106,9 +106,18 @@ class Contribution:
 
 @dataclass(frozen=True)
 class Transition:
+    """The decision: where each instance should be, the action graph that gets it there, and why.
+
+    `resource_order` lists every resource (groups, clones and instances included) in the order
+    Pacemaker writes their actions into its transition graph -- top-level resources in
+    configuration order, each one's own actions before its children's -- which is the order a
+    graph runner fires actions that are ready together (hastack.graphrun).
+    """
+
     placement: Mapping[str, Placement] = field(default_factory=_frozen_map)  # type: ignore[arg-type]
     actions: tuple[Action, ...] = ()
     scores: Mapping[str, Mapping[str, int]] = field(default_factory=_frozen_map)  # type: ignore[arg-type]
     contributions: Mapping[str, tuple[Contribution, ...]] = field(default_factory=_frozen_map)  # type: ignore[arg-type]
     recheck_at: int | None = None
     summary: tuple[str, ...] = ()
+    resource_order: tuple[str, ...] = ()

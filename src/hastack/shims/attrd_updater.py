@@ -13,9 +13,12 @@ Imports nothing of hastack beyond shims.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from hastack.shims import state
 from hastack.shims.common import CRM_EX_NOSUCH, CRM_EX_OK, CRM_EX_USAGE, ShimParser, fail, main_wrapper, version
+from hastack.store.port import ClusterStore
+from hastack.store.select import store_from_env
 
 
 def run(argv: list[str]) -> int:
@@ -47,6 +50,9 @@ def run(argv: list[str]) -> int:
         fail(CRM_EX_USAGE, "--update-both and --update-delay require -d/--delay")
     node = opts.node if opts.node not in (None, "localhost") else state.local_node()
     value = opts.update if opts.update is not None else opts.update_both
+    cluster = None if opts.private else store_from_env()
+    if cluster is not None:
+        return _on_store(cluster, opts, node, value)
 
     if opts.query:
         data = state.load()
@@ -75,6 +81,24 @@ def run(argv: list[str]) -> int:
             table[opts.name] = value
         if opts.delay:
             entry.setdefault("dampening", {})[opts.name] = opts.delay
+    return CRM_EX_OK
+
+
+def _on_store(cluster: ClusterStore, opts: Any, node: str, value: str | None) -> int:
+    """Under hastackd: the attribute is a transient node attribute in the cluster store."""
+    if opts.query:
+        snap = cluster.snapshot()
+        nodes = sorted(snap.members) if opts.all else [node]
+        found = [(n, cluster.node_attributes(n).get(opts.name)) for n in nodes]
+        hits = [(n, v) for n, v in found if v is not None]
+        if not hits:
+            fail(CRM_EX_NOSUCH, f"Could not query value of {opts.name}: attribute does not exist")
+        for n, v in hits:
+            print(f'name="{opts.name}" host="{n}" value="{v}"')
+        return CRM_EX_OK
+    if value is None and not opts.delete:
+        fail(CRM_EX_USAGE, "Command required: one of -U -B -Y -Q -D -R")
+    cluster.set_node_attribute(node, opts.name, None if opts.delete else value)
     return CRM_EX_OK
 
 

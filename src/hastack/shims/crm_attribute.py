@@ -9,7 +9,10 @@ Commands: `-G` query (default), `-v VALUE` update, `-D` delete; `-n NAME` or
 `-P REGEX`; `-q` prints only the value; `-d VALUE` is shown when nothing is
 set. A missing attribute exits 105 (CRM_EX_NOSUCH), usage errors 64.
 
-Imports nothing of hastack beyond shims.
+Under hastackd (HASTACK_STORE set) node attributes live in the cluster store
+(store.select); otherwise in the local shim state file.
+
+Imports shims and store.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import sys
 from typing import Any
 
 from hastack.shims import state
+from hastack.store.port import ClusterStore
+from hastack.store.select import permanent_attributes, set_permanent_attribute, store_from_env
 from hastack.shims.common import (CRM_EX_NOSUCH, CRM_EX_OK, CRM_EX_USAGE, ShimParser, fail, main_wrapper,
                                   version)
 
@@ -108,6 +113,10 @@ def run(argv: list[str]) -> int:
     if section in NODE_SECTIONS:
         node = opts.node if opts.node not in (None, "auto", "localhost") else state.local_node()
     matcher = re.compile(opts.pattern) if opts.pattern else None
+    cluster = store_from_env() if section in NODE_SECTIONS and not opts.utilization else None
+    if cluster is not None:
+        assert node is not None
+        return _run_on_store(cluster, opts, section, node, name, matcher)
 
     if opts.update is not None or opts.delete:
         with state.update() as data:
@@ -120,8 +129,30 @@ def run(argv: list[str]) -> int:
                     table[key] = opts.update
         return CRM_EX_OK
 
-    data = state.load()
-    table = dict(_table(data, section, node, opts.utilization))
+    return _answer(dict(_table(state.load(), section, node, opts.utilization)), opts, section, name, matcher)
+
+
+def _run_on_store(cluster: ClusterStore, opts: Any, section: str, node: str, name: str | None,
+                  matcher: re.Pattern[str] | None) -> int:
+    """Node attributes in the cluster store (under hastackd): transient ones directly, permanent
+    ones in the configuration's node section."""
+    permanent = section == "nodes"
+    table = permanent_attributes(cluster, node) if permanent else dict(cluster.node_attributes(node))
+    if opts.update is not None or opts.delete:
+        targets = [k for k in table if matcher.search(k)] if matcher else [name]
+        for key in targets:
+            assert key is not None
+            value = None if opts.delete else opts.update
+            if permanent:
+                set_permanent_attribute(cluster, node, key, value)
+            else:
+                cluster.set_node_attribute(node, key, value)
+        return CRM_EX_OK
+    return _answer(table, opts, section, name, matcher)
+
+
+def _answer(table: dict[str, str], opts: Any, section: str, name: str | None,
+            matcher: re.Pattern[str] | None) -> int:
     out: list[str] = []
     if matcher:
         out = [_line(section, k, v, opts.quiet, opts.output_as) for k, v in sorted(table.items()) if matcher.search(k)]

@@ -1,74 +1,58 @@
-"""Playing a transition forward: every action "succeeds" and is written into the state.
+"""Playing a transition forward: every action "succeeds" (or fails as injected) and is written into the state.
 
 `execute(config, state, transition, now)` does what `crm_simulate -S` does
-with the scheduler's graph: it walks the scheduled actions in dependency
-order and records each result the way the controller would, so that the
-next `schedule()` sees the cluster as it would be after the transition:
+with the scheduler's graph, so that the next `schedule()` sees the cluster as
+it would be after the transition. The two halves are not this module's:
 
-- start / stop / promote / demote / recurring monitor: an lrm_rsc_op in the
-  node's history of that resource (`RSC_last_0`, or `RSC_monitor_N` for a
-  recurring monitor), call-id one above the resource's highest, last-rc-change
-  = `now`, and the op-digest computed by the scheduler's own digest code, so
-  that the recorded definition matches the configuration;
-- every action returns what the scheduler expects (`Action.target_rc`): a
-  probe "not running" (rc 7) unless the resource is known active there (then 0,
-  or 8 promoted), a Promoted monitor 8, a role=Stopped monitor 7, else 0;
-- a cancel deletes the cancelled recurring operation's record, as the
-  controller does; a notification leaves no record;
-- fencing takes the node out cleanly (in_ccm=false, crmd=offline, join and
-  expected down) and clears its operation history and transient attributes,
-  as the controller does once a fence is confirmed;
-- pseudo actions are ordering points: they complete with no record.
+- which action runs when is hastack.graphrun's: the graph runs synchronously
+  as crm_simulate runs it (`GraphRun.sweep`: passes in Pacemaker's firing
+  order, pseudo actions completing at their turn), and a result other than
+  the expected one aborts it -- nothing further starts;
+- how a result is written is hastack.record's: the lrm_rsc_op entries
+  (`RSC_last_0`, `RSC_last_failure_0`, `RSC_monitor_N`), call ids, keys,
+  digests, and the fail count of a failure that counts (crm_simulate's rule:
+  not rc 0, nor a probe's rc 7); a confirmed fence takes the node out cleanly
+  and clears its history and transient attributes; a cancel (once the
+  scheduler emits them) erases the recurring operation's entry, and a notify
+  is not recorded, as the controller does -- crm_simulate writes both as
+  history entries, which the next decision does not read.
 
-Injected failures: an action whose (resource, task, node) is given returns
-the given rc instead. As in Pacemaker, a result other than the expected one
-is recorded as `RSC_last_failure_0` (and as `RSC_last_0` for a one-shot
-operation), bumps `fail-count-RSC#TASK_INTERVAL` and sets `last-failure-...`
-(not for rc 0, nor for a probe's rc 7), and aborts the transition: no further
-action is started, as crm_simulate stops firing synapses once one failed.
-Which of several actions that were ready together ran before the failure
-follows hastack's action order, which is not always Pacemaker's graph order
-(tests/simulate_exec lists the regression cases where that shows).
+What each action returns: its target rc -- a probe finds the resource as the
+scheduler's history says (7 where it is not known active), a recurring
+monitor of an instance placed Promoted returns 8, everything else 0 -- unless
+a failure is injected for its (resource, task, node): then the given rc.
 
-Order: actions run in passes over the `after` edges; a recurring monitor also
-waits for its resource's start/promote/demote on the same node, an ordering
-Pacemaker always makes but the Transition does not list.
+Where the history goes (the entry name, and the resource in the operation
+key) and the target rc and digest come from `simulate.bridge` until the
+scheduler's Action carries them (issue 9, item 1).
 
-Where the history goes: a clone instance's result goes to the history entry
-the node already has for it (the name the scheduler found it under, else the
-instance id, else the clone's base name), and a new entry of an anonymous
-clone uses the base name, as Pacemaker's graph names anonymous instances.
-
-Not modelled (invisible in the Transition Summary): deletion of orphan
-histories -- the scheduler does not emit those actions.
-
-Pure: no clock, no I/O. Imports the model, the scheduler (to read the state as
-it does and to compute digests) and `simulate.inject` (membership changes).
+Pure: no clock, no I/O. Imports the model, hastack.scheduler's public names,
+hastack.graphrun, hastack.record and (temporarily) hastack.simulate.bridge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
+from hastack.graphrun import GraphRun
 from hastack.model.config import Configuration
-from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
-from hastack.scheduler import Transition, schedule
-from hastack.scheduler.digest import _task_for_digest, digest_of, operation_params
-from hastack.scheduler.history import base_name
-from hastack.scheduler.types import Action
-from hastack.scheduler.unpack import Unpacked, unpack
-from hastack.scheduler.working import WRsc
-from hastack.simulate.inject import SIM_FEATURE_SET, SIM_UUID, node_down, record_ids, store_result
+from hastack.model.results import OcfRc
+from hastack.model.state import ClusterState
+from hastack.record import OperationResult, clear_node, record_cancel, record_result
+from hastack.scheduler import Action, Transition, schedule
+from hastack.simulate.bridge import ActionFacts, Bridge
 
-OCF_OK, OCF_NOT_RUNNING = 0, 7
-ORIGIN = ("crm-debug-origin", "hastack-execute")
+ORIGIN = "hastack-execute"
 FAILED_REASON = "Simulated failure"
 
 # (resource, task, node) -> rc. The resource is an instance id ("db:1") or the
 # configured id ("db"); the task is a plain task ("start", "monitor": any
 # interval) or TASK_INTERVAL with the interval in ms ("monitor_10000", "monitor_0").
 Failures = Mapping[tuple[str, str, str], int]
+
+_INSTANCE = re.compile(r"^(.*):\d+$")
 
 
 @dataclass(frozen=True)
@@ -117,24 +101,14 @@ def has_work(transition: Transition) -> bool:
     return any(not a.pseudo for a in scheduled(transition))
 
 
-# --- where a result is written ------------------------------------------------------------
-
-def _entry_names(r: WRsc | None, rsc_id: str) -> tuple[list[str], str, str]:
-    """(history entry names to look for, name of a new entry, op-id prefix)."""
-    if r is None:
-        return [rsc_id], rsc_id, rsc_id
-    clone = r.clone_parent()
-    if clone is None or clone.unique:
-        name = r.clone_name if r.orphan and r.clone_name else r.id
-        return [name], name, name
-    base = base_name(r.id)
-    long_id = r.clone_name if r.clone_name and r.clone_name != base else r.id
-    return [long_id, base], base, base
+def _base(rsc: str) -> str:
+    m = _INSTANCE.match(rsc)
+    return m.group(1) if m else rsc
 
 
 def _failure_rc(failures: Failures, a: Action) -> int | None:
     assert a.rsc is not None and a.node is not None
-    for rsc in dict.fromkeys((a.rsc, base_name(a.rsc))):
+    for rsc in dict.fromkeys((a.rsc, _base(a.rsc))):
         for task in (f"{a.task}_{a.interval_ms}", a.task):
             rc = failures.get((rsc, task, a.node))
             if rc is not None:
@@ -142,171 +116,58 @@ def _failure_rc(failures: Failures, a: Action) -> int | None:
     return None
 
 
-def _node_entry(config: Configuration, state: ClusterState, uname: str) -> NodeState:
+def _node_id(config: Configuration, state: ClusterState, uname: str) -> str:
     ns = state.node_by_uname(uname)
     if ns is not None:
-        return ns
+        return ns.id
     node = config.node_named(uname)
-    return NodeState(id=node.id if node is not None else uname, uname=uname)
+    return node.id if node is not None else uname
 
 
-def _digest(config: Configuration, r: WRsc | None, a: Action) -> str:
-    if r is None:
-        return digest_of({})
-    task = _task_for_digest(a.task, a.interval_ms)
-    return digest_of(operation_params(r, task, a.interval_ms, config.op_defaults))
+def _cancelled_task(a: Action, facts: ActionFacts) -> str:
+    """The task a cancel stops: its key names the cancelled operation (RSC_TASK_INTERVAL)."""
+    key = getattr(a, "key", None)
+    head, tail = f"{facts.key_rsc}_", f"_{a.interval_ms}"
+    if isinstance(key, str) and key.startswith(head) and key.endswith(tail) and len(key) > len(head) + len(tail):
+        return key[len(head):-len(tail)]
+    return "monitor"  # only monitors recur
 
 
-def _put(ops: list[OpRecord], rec: OpRecord) -> None:
-    """Write `rec` over the record with its id (what it does not set stays, as in the CIB), or append it."""
-    for i, old in enumerate(ops):
-        if old.id == rec.id:
-            keep = {"op_restart_digest": old.op_restart_digest, "op_force_restart": old.op_force_restart,
-                    "op_secure_digest": old.op_secure_digest, "op_secure_params": old.op_secure_params}
-            ops[i] = replace(rec, **keep)  # type: ignore[arg-type]
-            return
-    ops.append(rec)
-
-
-def _record(config: Configuration, state: ClusterState, u: Unpacked, a: Action, rc: int, expected: int,
-            now: int) -> ClusterState:
-    assert a.rsc is not None and a.node is not None
-    r = u.by_id.get(a.rsc)
-    ns = _node_entry(config, state, a.node)
-    lookup, new_name, prefix = _entry_names(r, a.rsc)
-    hist = next((h for name in lookup for h in ns.resources if h.id == name), None)
-    if hist is None:
-        hist = ResourceHistory(id=new_name, agent=r.agent if r is not None else None)
-    call_id = max((op.call_id for op in hist.ops), default=0) + 1
-    failed = rc != expected
-    ids = record_ids(prefix, a.task, a.interval_ms, failed)
-    tkey = f"{call_id}:-1:{expected}:{SIM_UUID}"
-    digest = _digest(config, r, a)
-    ops = list(hist.ops)
-    for op_id in ids:
-        _put(ops, OpRecord(
-            id=op_id, operation=a.task, call_id=call_id, rc_code=rc, op_status=0, interval_ms=a.interval_ms,
-            operation_key=f"{prefix}_{a.task}_{a.interval_ms}", transition_key=tkey,
-            transition_magic=f"0:{rc};{tkey}", last_rc_change=now, last_run=now if a.interval_ms == 0 else None,
-            exec_time=0, queue_time=0, op_digest=digest, on_node=a.node,
-            exit_reason=FAILED_REASON if failed else "", crm_feature_set=SIM_FEATURE_SET, extra=(ORIGIN,)))
-    counted = failed and rc != OCF_OK and not (rc == OCF_NOT_RUNNING and a.interval_ms == 0)
-    return store_result(state, ns, replace(hist, ops=tuple(ops)),
-                        f"{prefix}#{a.task}_{a.interval_ms}" if counted else None, now)
-
-
-def _cancel(config: Configuration, state: ClusterState, u: Unpacked, a: Action) -> ClusterState:
-    """A cancelled recurring operation: the controller deletes its record from the history."""
-    assert a.rsc is not None and a.node is not None
-    ns = _node_entry(config, state, a.node)
-    lookup, _, _ = _entry_names(u.by_id.get(a.rsc), a.rsc)
-    hist = next((h for name in lookup for h in ns.resources if h.id == name), None)
-    if hist is None:
-        return state
-    operation = a.meta.get("operation", "monitor")
-    ops = tuple(op for op in hist.ops if not (op.operation == operation and op.interval_ms == a.interval_ms))
-    return store_result(state, ns, replace(hist, ops=ops), None, 0) if ops != hist.ops else state
-
-
-def _fence(config: Configuration, state: ClusterState, uname: str) -> ClusterState:
-    """A confirmed fence: the node is down and clean; its history and transient attributes are gone.
-    That is exactly the record of a clean shutdown, so inject's node_down writes it."""
-    return node_down(config, state, uname)
-
-
-# --- walking the graph ------------------------------------------------------------------------
-
-def _prerequisites(actions: list[Action]) -> dict[int, set[int]]:
-    """Each action's scheduled prerequisites: its `after` edges, plus (implicitly) a recurring
-    monitor waits for its resource's start/promote/demote on that node, as Pacemaker orders
-    them -- the scheduler's Transition does not list those edges."""
-    ids = {a.id for a in actions}
-    role_changes: dict[tuple[str | None, str | None], set[int]] = {}
-    for a in actions:
-        if a.task in ("start", "promote", "demote"):
-            role_changes.setdefault((a.rsc, a.node), set()).add(a.id)
-    out: dict[int, set[int]] = {}
-    for a in actions:
-        pre = {p for p in a.after if p in ids}
-        if a.task == "monitor" and a.interval_ms > 0:
-            pre |= role_changes.get((a.rsc, a.node), set())
-        out[a.id] = pre
-    return out
-
-
-def _graph_rank(u: Unpacked) -> dict[str, int]:
-    """Resources in the order Pacemaker lists their actions in the graph: top-level resources in
-    configuration order, a group's or clone's own actions before its members'."""
-    rank: dict[str, int] = {}
-
-    def walk(r: WRsc) -> None:
-        rank.setdefault(r.id, len(rank))
-        for c in r.children:
-            walk(c)
-
-    for r in u.resources:
-        walk(r)
-    return rank
-
-
-def _order(actions: list[Action], rank: Mapping[str, int]) -> Iterable[Action]:
-    """Fire in passes, as a graph runner does: each pass starts, in graph order, every action whose
-    scheduled prerequisites are complete (the results of this pass count at once, as in
-    crm_simulate where every action completes synchronously). Stops when nothing more is ready.
-    Graph order: by resource (see _graph_rank), a resource's newest action first, then the
-    actions of no resource (fencing)."""
-    pre = _prerequisites(actions)
-    done: set[int] = set()
-    last = len(rank)
-    pending = sorted(actions, key=lambda a: (rank.get(a.rsc, last) if a.rsc else last + 1, -a.id))
-    while pending:
-        fired = False
-        rest = []
-        for a in pending:
-            if pre[a.id] <= done:
-                done.add(a.id)
-                fired = True
-                yield a
-            else:
-                rest.append(a)
-        pending = rest
-        if not fired:
-            return
+def _run_one(config: Configuration, state: ClusterState, a: Action, facts: ActionFacts, rc: int,
+             now: int) -> ClusterState:
+    """`state` after resource action `a` returned `rc`."""
+    assert a.node is not None
+    if a.task == "cancel":
+        return record_cancel(state, a.node, facts.history_id, facts.key_rsc, _cancelled_task(a, facts), a.interval_ms)
+    result = OperationResult(
+        rsc=facts.key_rsc, task=a.task, interval_ms=a.interval_ms, node=a.node, rc=rc, target_rc=facts.target_rc,
+        history_id=facts.history_id, agent=facts.agent, digest=facts.digest, exit_reason=FAILED_REASON,
+        origin=ORIGIN)
+    return record_result(state, result, now, node_id=_node_id(config, state, a.node))
 
 
 def execute(config: Configuration, state: ClusterState, transition: Transition, now: int,
             failures: Failures | None = None) -> Executed:
     """Apply the transition's scheduled actions to `state`, as `crm_simulate -S` does."""
     failures = failures or {}
-    u = unpack(config, state, now)
-    actions = scheduled(transition)
+    bridge = Bridge(config, state, transition, now)
+    run = GraphRun(transition, target_rc=bridge.target_rc)
     results: list[Result] = []
-    started: set[int] = set()
-    for a in _order(actions, _graph_rank(u)):
-        started.add(a.id)
-        if a.pseudo:
-            continue
-        if a.task == "stonith":
-            assert a.node is not None
-            state = _fence(config, state, a.node)
-            results.append(Result(a, OCF_OK, OCF_OK))
-            continue
-        if a.task == "notify":
-            results.append(Result(a, OCF_OK, OCF_OK))  # notifications leave no history
-            continue
-        if a.task == "cancel":
-            state = _cancel(config, state, u, a)
-            results.append(Result(a, OCF_OK, OCF_OK))
-            continue
-        expected = a.target_rc
-        injected = _failure_rc(failures, a)
-        rc = expected if injected is None else injected
-        state = _record(config, state, u, a, rc, expected, now)
-        results.append(Result(a, rc, expected))
-        if rc != expected:
-            break  # the transition is aborted: nothing more is started
-    skipped = tuple(a for a in actions if a.id not in started and not a.pseudo)
-    return Executed(state, tuple(results), skipped)
+    for a in run.sweep():
+        run.start(a.id)
+        if a.rsc is None:
+            # Fencing (confirmed at once) or another cluster action: nothing injected fails them.
+            if a.task == "stonith" and a.node is not None:
+                state = clear_node(state, a.node, _node_id(config, state, a.node))
+            verdict = run.finish(a.id, OcfRc.OK)
+        else:
+            facts = bridge.of(a, state)
+            injected = _failure_rc(failures, a)
+            rc = facts.target_rc if injected is None else injected
+            state = _run_one(config, state, a, facts, rc, now)
+            verdict = run.finish(a.id, rc)
+        results.append(Result(a, verdict.rc, verdict.target_rc))
+    return Executed(state, tuple(results), tuple(run.skipped()))
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ Imports only the model and errors; the transition is duck-typed.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from hastack.didyoumean import did_you_mean
 from hastack.errors import HastackError
 from hastack.model import scores as score_math
 from hastack.model.config import Clone, Configuration, Group, merged
@@ -78,8 +78,8 @@ def resolve(t: ExplainableTransition, config: Configuration, rsc: str) -> list[s
     if rsc in config.resources:
         raise HastackError(f"resource {rsc!r} has no placement in this transition",
                            hint="templates and orphaned history are not placed")
-    close = difflib.get_close_matches(rsc, known, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    hint = did_you_mean(rsc, known)
+    hint += " " if hint else ""
     shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
     raise HastackError(f"unknown resource {rsc!r}", hint=f"{hint}resources: {shown or '(none)'}")
 

@@ -18,31 +18,29 @@ on a real cluster after that event:
   failure that counts, bumps the fail count and sets last-failure.
 - `set_time`   : fixes the evaluation time in the state (execution-date).
 
-Imports only the model and errors.
+How a result or a node's departure is written into the state is
+hastack.record's business; this module says which one crm_simulate makes.
+
+Imports only the model, errors and hastack.record.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+from hastack.didyoumean import did_you_mean
 from hastack.errors import HastackError
 from hastack.model.config import AttrSet, Configuration, Node, Primitive, Template
-from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
+from hastack.model.results import OcfRc
+from hastack.model.state import ClusterState, NodeState
 from hastack.model.values import AgentRef
+from hastack.record import OperationResult, clear_node, record_result, with_node
 
-# The UUID crm_simulate writes into transition keys of injected results.
-SIM_UUID = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-SIM_FEATURE_SET = "3.16.1"
 SIM_EXIT_REASON = "Simulated action result"
-SIM_ORIGIN = ("crm-debug-origin", "hastack-simulate")
-
-# rc 7 (not running) of a one-shot op is a probe result, not a failure that counts.
-_OCF_OK = 0
-_OCF_NOT_RUNNING = 7
+SIM_ORIGIN = "hastack-simulate"
 
 # Tasks whose name holds an underscore, longest first (parse of RSC_TASK_INTERVAL keys).
 _MULTIWORD_TASKS = (
@@ -54,8 +52,9 @@ _SPEC = re.compile(r"^(?P<key>[^@\s]+)@(?P<node>[^=\s]+)=(?P<rc>-?\d+)$")
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}? " if close else ""
+    """hastack.didyoumean's suggestion, followed by a space when there is one."""
+    hint = did_you_mean(word, sorted(set(choices)))
+    return f"{hint} " if hint else ""
 
 
 def known_nodes(config: Configuration, state: ClusterState) -> list[str]:
@@ -92,48 +91,6 @@ def _node_state(config: Configuration, state: ClusterState, uname: str) -> NodeS
     return NodeState(id=_node_id(config, state, uname), uname=uname)
 
 
-def with_node(state: ClusterState, ns: NodeState) -> ClusterState:
-    nodes = dict(state.nodes)
-    nodes[ns.id] = ns
-    return replace(state, nodes=MappingProxyType(nodes))
-
-
-def record_ids(prefix: str, task: str, interval_ms: int, failed: bool) -> list[str]:
-    """The history entries one result writes, as the controller names them.
-
-    A failure is RSC_last_failure_0 (and RSC_last_0 for a one-shot op); a
-    success is RSC_TASK_INTERVAL for a recurring op, else RSC_last_0.
-    """
-    if failed:
-        return [f"{prefix}_last_failure_0"] + ([f"{prefix}_last_0"] if interval_ms == 0 else [])
-    if interval_ms > 0:
-        return [f"{prefix}_{task}_{interval_ms}"]
-    return [f"{prefix}_last_0"]
-
-
-def store_result(state: ClusterState, ns: NodeState, hist: ResourceHistory, counted_failure: str | None,
-                 now: int) -> ClusterState:
-    """Put `hist` on node `ns` (over the entry with its id, else appended) and count a failure.
-
-    `counted_failure` is RSC#TASK_INTERVAL for a failure that counts (not a
-    probe's "not running"): fail-count-<it> goes up by one and last-failure-<it>
-    becomes `now`, as the controller records them.
-    """
-    if any(h.id == hist.id for h in ns.resources):
-        resources = tuple(hist if h.id == hist.id else h for h in ns.resources)
-    else:
-        resources = ns.resources + (hist,)
-    attrs = dict(ns.attributes)
-    if counted_failure is not None:
-        try:
-            count = int(attrs.get(f"fail-count-{counted_failure}", "0"))
-        except ValueError:
-            count = 0
-        attrs[f"fail-count-{counted_failure}"] = str(count + 1)
-        attrs[f"last-failure-{counted_failure}"] = str(now)
-    return with_node(state, replace(ns, resources=resources, attributes=MappingProxyType(attrs)))
-
-
 def _membership(ns: NodeState, *, in_ccm: str, crmd: str, join: str, expected: str) -> NodeState:
     return replace(ns, in_ccm=in_ccm, crmd=crmd, join=join, expected=expected)
 
@@ -148,9 +105,8 @@ def node_fail(config: Configuration, state: ClusterState, uname: str) -> Cluster
 
 def node_down(config: Configuration, state: ClusterState, uname: str) -> ClusterState:
     """The node shuts down cleanly: out of membership, its history and transient attributes cleared."""
-    ns = _node_state(config, state, uname)
-    ns = _membership(ns, in_ccm="false", crmd="offline", join="down", expected="down")
-    return with_node(state, replace(ns, resources=(), attributes=MappingProxyType({})))
+    check_node(config, state, uname)
+    return clear_node(state, uname, _node_id(config, state, uname))
 
 
 def node_up(config: Configuration, state: ClusterState, uname: str) -> ClusterState:
@@ -257,21 +213,6 @@ def _agent_of(config: Configuration, rsc: str) -> AgentRef | None:
     return tmpl.agent if isinstance(tmpl, Template) else None
 
 
-def _record(res: OpResult, call_id: int, op_id: str, now: int, failed: bool,
-            previous: OpRecord | None) -> OpRecord:
-    tkey = f"{call_id}:-1:0:{SIM_UUID}"
-    fields: dict[str, object] = dict(
-        id=op_id, operation=res.task, call_id=call_id, rc_code=res.rc, op_status=0,
-        interval_ms=res.interval_ms, operation_key=res.key, transition_key=tkey,
-        transition_magic=f"0:{res.rc};{tkey}", last_rc_change=now, exec_time=0, queue_time=0,
-        exit_reason=SIM_EXIT_REASON if failed else "", crm_feature_set=SIM_FEATURE_SET,
-    )
-    if previous is not None:
-        # Pacemaker updates the existing entry in place: what it does not set (digests...) stays.
-        return replace(previous, last_run=None, **fields)  # type: ignore[arg-type]
-    return OpRecord(extra=(SIM_ORIGIN,), **fields)  # type: ignore[arg-type]
-
-
 def op_fail(config: Configuration, state: ClusterState, res: OpResult, now: int) -> ClusterState:
     """Record the result `res` in the node's history, as crm_simulate -i does.
 
@@ -279,25 +220,13 @@ def op_fail(config: Configuration, state: ClusterState, res: OpResult, now: int)
     RSC_last_failure_0 (and, for a one-shot op, as RSC_last_0 too); a success is
     RSC_last_0 or, for a recurring op, RSC_TASK_INTERVAL. A failure other than
     a probe's "not running" increments fail-count-RSC#TASK_INTERVAL and sets
-    last-failure-RSC#TASK_INTERVAL to `now`.
+    last-failure-RSC#TASK_INTERVAL to `now` (hastack.record writes all that).
     """
     agent = _agent_of(config, res.rsc)
-    ns = _node_state(config, state, res.node)
-    hist = ns.history(res.rsc) or ResourceHistory(id=res.rsc, agent=agent)
-    call_id = max((op.call_id for op in hist.ops), default=0) + 1
-    failed = res.rc != _OCF_OK
-    ops = list(hist.ops)
-    for op_id in record_ids(res.rsc, res.task, res.interval_ms, failed):
-        index = next((i for i, op in enumerate(ops) if op.id == op_id), None)
-        previous = ops[index] if index is not None else None
-        rec = _record(res, call_id, op_id, now, failed, previous)
-        if index is None:
-            ops.append(rec)
-        else:
-            ops[index] = rec
-    counted = failed and not (res.rc == _OCF_NOT_RUNNING and res.interval_ms == 0)
-    return store_result(state, ns, replace(hist, ops=tuple(ops)),
-                        f"{res.rsc}#{res.task}_{res.interval_ms}" if counted else None, now)
+    check_node(config, state, res.node)
+    result = OperationResult(rsc=res.rsc, task=res.task, interval_ms=res.interval_ms, node=res.node, rc=res.rc,
+                             target_rc=OcfRc.OK, agent=agent, exit_reason=SIM_EXIT_REASON, origin=SIM_ORIGIN)
+    return record_result(state, result, now, node_id=_node_id(config, state, res.node))
 
 
 # --- all at once ---------------------------------------------------------------------------

@@ -21,11 +21,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from hastack.model.config import Clone, Configuration, Group, Primitive, Template, merged
+from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.state import ClusterState, NodeState, OpRecord
 from hastack.model.values import Role, is_true
 
-_CANCELLED = 1
-_PENDING = -1
+_CANCELLED = ExecStatus.CANCELLED
+_PENDING = ExecStatus.PENDING
 
 
 # --- nodes ------------------------------------------------------------------------------
@@ -68,7 +69,7 @@ def _stop_failed(ops: Iterable[OpRecord]) -> bool:
     if not done:
         return False
     last = max(done, key=lambda op: (op.call_id, op.id.endswith("_last_failure_0")))
-    expected = last.expected_rc if last.expected_rc is not None else 0
+    expected = last.expected_rc if last.expected_rc is not None else OcfRc.OK
     return last.operation == "stop" and last.rc_code != expected
 
 
@@ -144,22 +145,22 @@ def _step(role: Role, failed: bool, op: OpRecord) -> tuple[Role, bool]:
     rc, task = op.rc_code, op.operation
     expected = op.expected_rc
     if task == "monitor":
-        if rc == 7:
+        if rc == OcfRc.NOT_RUNNING:
             if _is_probe(op):
                 return Role.STOPPED, False
             return role, True  # a recurring monitor found it stopped: failed
-        if rc == 0:
+        if rc == OcfRc.OK:
             if role in (Role.STOPPED, Role.PROMOTED) or _is_probe(op):
                 return Role.STARTED, failed if not _is_probe(op) else False
             return role, failed
-        if rc == 8:
+        if rc == OcfRc.RUNNING_PROMOTED:
             return Role.PROMOTED, failed
-        if rc == 9:
+        if rc == OcfRc.FAILED_PROMOTED:
             return Role.PROMOTED, True
         return (role if role is not Role.STOPPED else Role.STARTED), True
     if task in ("notify", "meta-data", "validate-all", "reload", "reload-agent"):
         return role, failed
-    ok = rc == 0 if expected is None else rc == expected
+    ok = rc == (OcfRc.OK if expected is None else expected)
     if task == "start":
         return Role.STARTED, not ok
     if task == "stop":

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hastack.crm import CrmSyntaxError, parse_sources
-from hastack.errors import ConfigError, Diagnostic, Severity
+from hastack.errors import ConfigError, Diagnostic, Severity, in_order
 from hastack.model.config import Configuration
 from hastack.validate.agents import AgentCatalog, check_agents
 from hastack.validate.cluster import check_cluster
@@ -42,13 +42,7 @@ def validate(config: Configuration, sources: Mapping[str, str] | None = None,
     check_resources(config, rep)
     check_constraints(config, rep)
     check_cluster(config, rep)
-    return sorted(rep.diagnostics, key=_position)
-
-
-def _position(d: Diagnostic) -> tuple[str, int, int]:
-    if d.location is None:
-        return ("~", 0, 0)
-    return (d.location.file, d.location.line, d.location.column)
+    return in_order(rep.diagnostics, list(sources or ()))
 
 
 @dataclass(frozen=True)
@@ -92,24 +86,13 @@ def check_crm_sources(chunks: list[tuple[str, str]], agents: AgentCatalog | None
     except CrmSyntaxError as err:
         semantic = [d for d in validate(err.partial, sources, agents)
                     if d.severity is Severity.ERROR and not _mentions(d, err.failed_ids)]
-        return CheckResult(None, _in_order(err.diagnostics + semantic, chunks))
+        return CheckResult(None, in_order(err.diagnostics + semantic, [source for _, source in chunks]))
     diags = result.warnings + validate(result.config, sources, agents)
-    return CheckResult(result.config, _in_order(diags, chunks))
+    return CheckResult(result.config, in_order(diags, [source for _, source in chunks]))
 
 
 def _mentions(d: Diagnostic, ids: set[str]) -> bool:
     return any(f"'{i}'" in d.message or f" {i} " in f" {d.message} " for i in ids)
-
-
-def _in_order(diags: list[Diagnostic], chunks: list[tuple[str, str]]) -> list[Diagnostic]:
-    order = {source: i for i, (_, source) in enumerate(chunks)}
-
-    def key(d: Diagnostic) -> tuple[int, int, int]:
-        if d.location is None:
-            return (len(order), 0, 0)
-        return (order.get(d.location.file, len(order)), d.location.line, d.location.column)
-
-    return sorted(diags, key=key)
 
 
 __all__ = ["AgentCatalog", "CheckResult", "check_crm_sources", "check_crm_text", "validate"]

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from hastack.didyoumean import closest
 from hastack.errors import Diagnostic, Severity
 from hastack.model.config import Configuration, Primitive, Template, merged
 from hastack.model.values import AgentRef
-from hastack.validate.references import near
 from hastack.validate.report import Reporter
 
 
@@ -45,7 +45,7 @@ def check_agents(config: Configuration, rep: Reporter, catalog: AgentCatalog) ->
         if agent.cls == "ocf" and agent.provider and providers is not None and agent.provider not in providers:
             if agent.provider not in missing_providers:
                 missing_providers[agent.provider] = []
-                best = near(agent.provider, providers)
+                best = closest(agent.provider, providers)
                 rep.warn(f"{r.id}: OCF provider {agent.provider!r} is not installed on this machine "
                          f"({agent} cannot run here)", r.location,
                          f"did you mean {best!r}?" if best else
@@ -58,7 +58,7 @@ def check_agents(config: Configuration, rep: Reporter, catalog: AgentCatalog) ->
             _params(r, agent, rep, catalog)
         if not known or agent.type in known:
             continue
-        best = near(agent.type, known)
+        best = closest(agent.type, known)
         rep.warn(f"{r.id}: resource agent {agent} is not installed on this machine", r.location,
                  f"did you mean {best!r}?" if best else f"install it on every node, or check the name "
                  f"(`hastack agent list {agent.cls}` shows what is installed)", word=str(agent))

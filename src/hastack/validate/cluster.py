@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from hastack.didyoumean import closest
 from hastack.crm.render import render
 from hastack.model.config import AttrSet, Clone, Configuration, Primitive
 from hastack.model.values import is_true
-from hastack.validate.references import near
 from hastack.validate.report import Reporter
 
 
@@ -68,12 +68,12 @@ def _properties(config: Configuration, rep: Reporter) -> None:
     for s in config.properties:
         for name, value in s.pairs:
             if name not in CLUSTER_PROPERTIES:
-                best = near(name, sorted(CLUSTER_PROPERTIES))
+                best = closest(name, sorted(CLUSTER_PROPERTIES))
                 rep.warn(f"unknown cluster property {name!r}: Pacemaker ignores it", s.location,
                          f"did you mean {best!r}?" if best else "see `man pacemaker-schedulerd` for the options",
                          word=name)
             elif name == "no-quorum-policy" and value.lower() not in NO_QUORUM_POLICIES:
-                best = near(value.lower(), list(NO_QUORUM_POLICIES))
+                best = closest(value.lower(), list(NO_QUORUM_POLICIES))
                 rep.warn(f"invalid no-quorum-policy {value!r}: Pacemaker uses the default, stop", s.location,
                          f"did you mean {best!r}?" if best else f"use one of {', '.join(NO_QUORUM_POLICIES)}",
                          word=name)

@@ -10,10 +10,10 @@ Imports nothing of hastack but errors, the model and validate.report.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 
+from hastack.didyoumean import closest
 from hastack.errors import SourceLocation
 from hastack.model.config import (
     AttrSet, Clone, Colocation, Configuration, Constraint, Group, Location, Order, Primitive, Rule, Template,
@@ -22,24 +22,9 @@ from hastack.model.config import (
 from hastack.validate.report import Reporter
 
 
-def _parts(word: str) -> list[str]:
-    return sorted(re.split(r"[-_.]", word.lower()))
-
-
-def near(word: str, choices: list[str]) -> str | None:
-    """The defined name `word` was probably meant to be: the same words in another order or with
-    other separators (neutron-dhcp-agent / neutron-agent-dhcp), else the closest spelling."""
-    pool = [c for c in choices if c != word]
-    same_parts = [c for c in pool if _parts(c) == _parts(word)]
-    if same_parts:
-        return same_parts[0]
-    found = difflib.get_close_matches(word, pool, n=1, cutoff=0.75)
-    return found[0] if found else None
-
-
 def missing(rep: Reporter, owner: str, ref: str, known: list[str], loc: SourceLocation | None,
             what: str, fix: str) -> None:
-    best = near(ref, known)
+    best = closest(ref, known)
     hint = f"did you mean {best!r}? ({best} is defined)" if best else fix
     rep.error(f"{owner} refers to {ref!r}, which is not defined{what}", loc, hint, word=ref)
 
@@ -143,7 +128,7 @@ def _node_names(config: Configuration, rep: Reporter) -> None:
     unames = [n.uname for n in config.nodes]
     for c in config.constraints:
         if isinstance(c, Location) and c.node is not None and c.node not in unames:
-            best = near(c.node, unames)
+            best = closest(c.node, unames)
             rep.warn(f"location {c.id} names node {c.node!r}, which is not a defined node", c.location,
                      f"did you mean {best!r}?" if best else "nodes: " + ", ".join(unames), word=c.node)
 

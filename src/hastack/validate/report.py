@@ -15,22 +15,11 @@ import re
 from collections.abc import Mapping
 
 from hastack.errors import Diagnostic, Severity, SourceLocation
-from hastack.model.config import AttrSet, Configuration
-from hastack.model.secrets import is_secret, mask_text
+from hastack.model.config import Configuration
+from hastack.model.secrets import mask_text, secret_values
 
 _MAX_STATEMENT_LINES = 60
 _CONTINUED = re.compile(r"\\\s*(#\s*)?$")  # ends with a backslash (or the Guide's `\ # `)
-
-
-def secret_values(config: Configuration) -> set[str]:
-    sets: list[AttrSet] = []
-    for r in config.resources.values():
-        sets.extend(getattr(r, "params", ()))
-        for op in getattr(r, "ops", ()):
-            sets.extend(op.params)
-    for n in config.nodes:
-        sets.extend(n.attributes)
-    return {v for s in sets for k, v in s.pairs if is_secret(k)}
 
 
 class Reporter:

@@ -5,10 +5,10 @@ Imports nothing of hastack but errors, the model and validate.report.
 
 from __future__ import annotations
 
+from hastack.didyoumean import closest
 from hastack.model import durations
 from hastack.model.config import Configuration, Op, Primitive, Template
 from hastack.model.values import AGENT_CLASSES, Role
-from hastack.validate.references import near
 from hastack.validate.report import Reporter
 
 
@@ -33,7 +33,7 @@ def check_resources(config: Configuration, rep: Reporter) -> None:
         agent = r.agent
         if agent is not None:
             if agent.cls not in AGENT_CLASSES:
-                best = near(agent.cls, list(AGENT_CLASSES))
+                best = closest(agent.cls, list(AGENT_CLASSES))
                 rep.error(f"{r.id}: unknown resource agent class {agent.cls!r}", r.location,
                           f"did you mean {best!r}?" if best else f"use one of {', '.join(AGENT_CLASSES)}",
                           word=str(agent))

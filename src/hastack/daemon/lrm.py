@@ -1,0 +1,194 @@
+"""The node's local resource manager: runs the DC's orders for this node, its recurring monitors,
+and the stop-everything of a self-fence.
+
+An order is run only while the node holds its membership and only if it
+comes from the current DC term (an order of an older term is dropped
+unrun). Its result is recorded by the node itself, in one transaction that
+also removes the order and that holds only while the node's membership key
+is still on its lease. A recurring monitor keeps running at its interval
+after its first result; a result that differs from the last one recorded is
+recorded (a failure makes the DC re-plan). A stop or demote cancels the
+resource's recurring monitors on this node.
+
+Imports agents, store, daemon.orders, daemon.membership.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from hastack.agents.action import ActionRequest, ActionResult
+from hastack.agents.executor import Executor
+from hastack.daemon.membership import Membership
+from hastack.daemon.orders import Order, recorded, request_for
+from hastack.store.etcd import EtcdStore, GuardLost
+from hastack.store.port import StoreError
+
+log = logging.getLogger("hastack.lrm")
+
+
+@dataclass
+class Recurring:
+    order: Order
+    request: ActionRequest
+    due: float
+    last_rc: int
+
+
+class LocalResourceManager:
+    def __init__(self, store: EtcdStore, node: str, membership: Membership, executor: Executor,
+                 wall_clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.node = node
+        self.membership = membership
+        self.executor = executor
+        self._clock = wall_clock
+        self._lock = threading.Lock()
+        self._seen: set[str] = set()
+        self._running: set[str] = set()
+        self._recurring: dict[tuple[str, int], Recurring] = {}
+        self.active: dict[str, ActionRequest] = {}  # resource id -> the request that started it
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="action")
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._order_loop, name="orders", daemon=True),
+                         threading.Thread(target=self._monitor_loop, name="monitors", daemon=True)]
+
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=2)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _guarded(self) -> EtcdStore:
+        return self.store.with_guard(self.store.member_guard(self.node, self.membership.lease))
+
+    # --- orders --------------------------------------------------------------------------
+    def _order_loop(self) -> None:
+        rev = 0
+        while not self._stop.is_set():
+            try:
+                if not self.membership.holds():
+                    self._stop.wait(0.05)
+                    continue
+                orders, rev = self.store.actions_for(self.node)
+                dc = self.store.current_dc()
+                for key, text in sorted(orders.items()):
+                    if key in self._seen:
+                        continue
+                    order = Order.from_json(text)
+                    self._seen.add(key)
+                    if dc is None or order.term != dc[1]:
+                        log.warning("%s: dropping order %s of term %d (current %s)", self.node, key, order.term, dc)
+                        self._finish(key, order, None, drop=True)
+                        continue
+                    self._pool.submit(self._run_order, key, order)
+                self.store.client.wait_for_change(self.store.key("actions", self.node) + "/", rev, 1.0)
+            except StoreError as err:
+                log.warning("%s: order loop: %s", self.node, err)
+                self._stop.wait(0.1)
+
+    def _run_order(self, key: str, order: Order) -> None:
+        try:
+            self._execute(key, order)
+        except Exception:
+            log.exception("%s: order %s failed", self.node, key)
+
+    def _execute(self, key: str, order: Order) -> None:
+        a = order.action
+        req = request_for(order)
+        if req is None:
+            log.warning("%s: %s %s: resource not configured", self.node, a.task, a.rsc)
+            self._finish(key, order, None, drop=True)
+            return
+        if a.task in ("stop", "demote"):
+            self._cancel_monitors(a.rsc or "")
+        if not self.membership.holds():
+            return
+        result = self.executor.execute(req)
+        log.info("%s: %s", self.node, result.summary())
+        rsc = a.rsc or ""
+        ok = result.rc == order.target_rc
+        if a.task in ("start", "promote", "demote") and ok:
+            self.active[rsc] = req
+        elif a.task == "stop" and ok:
+            self.active.pop(rsc, None)
+        elif a.task == "monitor" and a.interval_ms == 0 and result.rc in (0, 8):
+            self.active[rsc] = replace(req, action="start", target_rc=None, interval_ms=0)
+        if a.task == "monitor" and a.interval_ms > 0:
+            with self._lock:
+                self._recurring[(rsc, a.interval_ms)] = Recurring(
+                    order, req, time.monotonic() + a.interval_ms / 1000.0, result.rc)
+        self._record(key, order, result)
+
+    def _record(self, key: str | None, order: Order, result: ActionResult) -> None:
+        snap = self.store.snapshot()
+        history, attrs = recorded(snap.state, order, result.rc, result.status, int(self._clock()),
+                                  result.duration_ms, result.exit_reason)
+        guarded = self._guarded()
+        try:
+            for name, value in attrs.items():
+                guarded.set_node_attribute(self.node, name, value)
+            if key is not None:
+                self._finish(key, order, history)
+            elif history is not None:
+                guarded.record_result(self.node, history)
+        except GuardLost:
+            log.warning("%s: result of %s %s not recorded: membership lost", self.node, order.action.task,
+                        order.action.rsc)
+
+    def _finish(self, key: str, order: Order, history: object, drop: bool = False) -> None:
+        try:
+            self._guarded().done_action(self.node, key, history if not drop else None)  # type: ignore[arg-type]
+        except GuardLost:
+            pass
+
+    # --- recurring monitors ----------------------------------------------------------------
+    def _cancel_monitors(self, rsc: str) -> None:
+        with self._lock:
+            for k in [k for k in self._recurring if k[0] == rsc]:
+                del self._recurring[k]
+
+    def _monitor_loop(self) -> None:
+        while not self._stop.is_set():
+            now = time.monotonic()
+            with self._lock:
+                due = [r for r in self._recurring.values() if r.due <= now]
+                for r in due:
+                    r.due = now + r.order.action.interval_ms / 1000.0
+            for r in due:
+                if not self.membership.holds():
+                    break
+                result = self.executor.execute(r.request)
+                if result.rc != r.last_rc:
+                    log.warning("%s: %s", self.node, result.summary())
+                    r.last_rc = result.rc
+                    self._record(None, r.order, result)
+            self._stop.wait(0.05)
+
+    # --- self-fence ----------------------------------------------------------------------
+    def stop_everything(self, budget: float) -> None:
+        """Stop every resource this node runs, all at once, within `budget` seconds if they can."""
+        with self._lock:
+            self._recurring.clear()
+        self._seen.clear()
+        reqs = list(self.active.items())
+        self.active.clear()
+        deadline = time.monotonic() + budget
+        stops = [(rid, replace(req, action="stop", interval_ms=0, target_rc=None,
+                               timeout_ms=max(100, int(budget * 1000)))) for rid, req in reqs]
+        futures = [self._pool.submit(self.executor.execute, s) for _, s in stops]
+        for (rid, _), f in zip(stops, futures):
+            try:
+                res = f.result(timeout=max(0.0, deadline - time.monotonic()))
+                log.error("%s: self-fence stop %s: rc %d", self.node, rid, res.rc)
+            except Exception:
+                log.error("%s: self-fence stop of %s did not finish in %.2f s", self.node, rid, budget)

@@ -1,0 +1,117 @@
+"""An order: one action of a transition, sent by the DC to the node that must run it.
+
+The DC writes an order per action (store.etcd `actions/{node}/{key}`) in its
+term. Everything the node needs travels on the scheduler's `Action`: the
+agent, its parameters and CRM_meta values, the timeout, the rc that means
+success, the history entry to write and the digest to write it with. The
+node turns the result into that history entry with hastack.record, the same
+code the simulator uses, so the next `schedule()` reads it exactly as
+Pacemaker's status section would have it.
+
+Pure. Imports the model, the scheduler's public names, record, agents.action.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from types import MappingProxyType
+from typing import Any
+
+from hastack.agents.action import ActionRequest
+from hastack.model.results import OcfRc
+from hastack.model.state import ClusterState, ResourceHistory
+from hastack.model.values import AgentRef, Role
+from hastack.record import FailCounting, OperationResult, record_result
+from hastack.scheduler import Action
+
+_FIELDS = tuple(f.name for f in fields(Action))
+
+
+def action_to_dict(a: Action) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    for name in _FIELDS:
+        v = getattr(a, name)
+        if name == "agent":
+            v = str(v) if v is not None else None
+        elif name in ("params", "meta"):
+            v = dict(v)
+        elif name == "after":
+            v = list(v)
+        d[name] = v
+    return d
+
+
+def action_from_dict(d: dict[str, Any]) -> Action:
+    kw = {k: v for k, v in d.items() if k in _FIELDS}
+    kw["after"] = tuple(kw.get("after", ()))
+    if kw.get("agent"):
+        kw["agent"] = AgentRef.parse(kw["agent"])
+    for name in ("params", "meta"):
+        if name in kw:
+            kw[name] = MappingProxyType(dict(kw[name]))
+    return Action(**kw)
+
+
+@dataclass(frozen=True)
+class Order:
+    term: int
+    transition: int  # the DC's transition number in this term
+    action: Action
+
+    @property
+    def key(self) -> str:
+        return f"{self.term}-{self.transition}-{self.action.id}"
+
+    @property
+    def target_rc(self) -> int:
+        return self.action.target_rc
+
+    def to_json(self) -> str:
+        return json.dumps({"term": self.term, "transition": self.transition,
+                           "action": action_to_dict(self.action)}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Order:
+        d = json.loads(text)
+        return cls(d["term"], d["transition"], action_from_dict(d["action"]))
+
+
+def op_resource(a: Action) -> str:
+    """RSC of the operation key RSC_TASK_INTERVAL (an anonymous clone's base name, or the instance)."""
+    suffix = f"_{a.task}_{a.interval_ms}"
+    return a.key[: -len(suffix)] if a.key.endswith(suffix) else (a.history_id or a.rsc or "")
+
+
+def request_for(order: Order) -> ActionRequest | None:
+    """The agent request of a resource action (None for an action no agent runs)."""
+    a = order.action
+    if a.agent is None or a.rsc is None:
+        return None
+    # the CRM_meta values are the scheduler's; the executor adds what it derives from them itself
+    meta = tuple((k, v) for k, v in a.meta.items() if k not in ("timeout", "interval", "name"))
+    role = Role.PROMOTED if a.target_rc == OcfRc.RUNNING_PROMOTED else None
+    return ActionRequest(a.agent, a.task, op_resource(a), tuple(a.params.items()), meta=meta,
+                         interval_ms=a.interval_ms, timeout_ms=a.timeout_ms, role=role, target_rc=a.target_rc,
+                         node=a.node)
+
+
+def recorded(state: ClusterState, order: Order, rc: int, status: int, now: int, exec_ms: int = 0,
+             reason: str = "") -> tuple[ResourceHistory | None, dict[str, str]]:
+    """The history entry to store for this result and the node attributes it changes (fail counts)."""
+    a = order.action
+    assert a.node is not None
+    res = OperationResult(rsc=op_resource(a), task=a.task, interval_ms=a.interval_ms, node=a.node, rc=rc,
+                          status=status, target_rc=a.target_rc, history_id=a.history_id, agent=a.agent,
+                          digest=a.digest, exit_reason=reason, exec_time_ms=exec_ms,
+                          transition_key=f"{a.id}:{order.transition}:{a.target_rc}:{order.term:032x}",
+                          origin="hastackd")
+    before = state.node_by_uname(a.node)
+    after = record_result(state, res, now, counting=FailCounting.CONTROLLER).node_by_uname(a.node)
+    if after is None:
+        return None, {}
+    name = a.history_id or res.rsc
+    hist = after.history(name)
+    old = dict(before.attributes) if before else {}
+    attrs = {k: v for k, v in after.attributes.items() if old.get(k) != v}
+    return hist, attrs

@@ -1,0 +1,252 @@
+"""A hastack cluster of N hosts on one machine: namespaces, etcd members, hastackd, faults.
+
+Each host is a network namespace (lab.net) with its own PID and mount
+namespace, whose PID 1 is lab.hostinit (etcd member on the first 3 hosts,
+hastackd on all). The client namespace runs operator commands and the HTTP
+poller, since only lab namespaces can reach the lab subnet.
+
+Faults, as the failover anchors define them: power loss = the host's switch
+port down, then SIGKILL of every process in its namespace; power on = its
+addresses reset (a reboot has no VIP), port up, boot again; kill hastackd
+alone; freeze/thaw (SIGSTOP/SIGCONT of every process); partition = switch
+ports of a set of hosts down while their processes keep running.
+
+Imports lab.net, etcdserver, store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hastack.etcdserver import Member, etcd_binary
+from hastack.lab.net import LabError, Net, sh, wait_until
+
+VOTERS_MAX = 3
+
+
+def _venv_bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+@dataclass
+class Lab:
+    hosts: int = 3
+    net: Net = field(default_factory=Net)
+    directory: Path = Path("/var/lib/hastack-lab")
+    ttl: int = 2
+
+    @property
+    def voters(self) -> list[int]:
+        return list(range(1, min(self.hosts, VOTERS_MAX) + 1))
+
+    def members(self) -> list[Member]:
+        return [Member(f"h{i}", f"http://{self.net.host_ip(i)}:2379", f"http://{self.net.host_ip(i)}:2380")
+                for i in self.voters]
+
+    @property
+    def endpoints(self) -> str:
+        return ",".join(m.client_url for m in self.members())
+
+    def host_dir(self, i: int) -> Path:
+        return self.directory / f"h{i}"
+
+    # --- life cycle ------------------------------------------------------------------------
+    def up(self, fresh: bool = True) -> None:
+        if fresh and self.directory.exists():
+            subprocess.run(["rm", "-rf", str(self.directory)], check=False)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.net.build(self.hosts)
+        (self.directory / "lab.json").write_text(json.dumps({"hosts": self.hosts, "prefix": self.net.prefix,
+                                                             "subnet": self.net.subnet, "ttl": self.ttl}))
+        for i in range(1, self.hosts + 1):
+            self.boot(i)
+        self.start_watchdog()
+        if not wait_until(self.etcd_ready, 30, 0.2):
+            raise LabError("the lab's etcd did not become ready in 30 s", hint=f"see {self.directory}/h1/etcd.log")
+
+    def down(self) -> None:
+        self.stop_watchdog()  # first: it would reboot the hosts being torn down
+        self.net.destroy()
+
+    def watchdog_file(self, i: int) -> Path:
+        return self.host_dir(i) / "watchdog"
+
+    def start_watchdog(self) -> None:
+        proc = subprocess.Popen([sys.executable, "-m", "hastack.lab.watchdog", "--dir", str(self.directory)],
+                                stdin=subprocess.DEVNULL, stdout=open(self.directory / "watchdog.out", "ab"),
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        (self.directory / "watchdog.pid").write_text(str(proc.pid))
+
+    def stop_watchdog(self) -> None:
+        pidfile = self.directory / "watchdog.pid"
+        try:
+            pid = int(pidfile.read_text())
+        except (OSError, ValueError):
+            return
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"hastack.lab.watchdog" in cmd:
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
+        pidfile.unlink(missing_ok=True)
+
+    def boot(self, i: int) -> None:
+        d = self.host_dir(i)
+        d.mkdir(parents=True, exist_ok=True)
+        etcd_cmd = ""
+        if i in self.voters:
+            me = self.members()[i - 1]
+            new = not (d / "etcd" / "member").exists()
+            cluster = ",".join(f"{m.name}={m.peer_url}" for m in self.members())
+            etcd_cmd = " ".join([
+                etcd_binary(), "--name", me.name, "--data-dir", str(d / "etcd"),
+                "--listen-client-urls", me.client_url, "--advertise-client-urls", me.client_url,
+                "--listen-peer-urls", me.peer_url, "--initial-advertise-peer-urls", me.peer_url,
+                "--initial-cluster", cluster, "--initial-cluster-state", "new" if new else "existing",
+                "--initial-cluster-token", f"{self.net.prefix}-lab", "--heartbeat-interval", "50",
+                "--election-timeout", "500", "--log-level", "warn"])
+        urls = [m.client_url for m in self.members()]
+        k = (i - 1) % len(urls)  # each host talks to its own member first (others: spread out)
+        self.watchdog_file(i).unlink(missing_ok=True)  # a booting host has not petted yet
+        daemon_cmd = " ".join([_venv_bin("hastackd"), "--node", f"h{i}", "--etcd", ",".join(urls[k:] + urls[:k]),
+                               "--ttl", str(self.ttl), "--state-dir", str(d / "state"),
+                               "--watchdog-file", str(self.watchdog_file(i))])
+        cmd = ["ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount", "--fork",
+               "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",
+               "--address", self.net.host_ip(i), "--dir", str(d), "--hastackd-cmd", daemon_cmd]
+        if etcd_cmd:
+            cmd += ["--etcd-cmd", etcd_cmd]
+        subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=open(d / "init.log", "ab"),
+                         stderr=subprocess.STDOUT, start_new_session=True)
+
+    # --- running things in the client namespace ---------------------------------------------
+    def client_run(self, *args: str, timeout: float = 30, check: bool = True) -> str:
+        cmd = ["ip", "netns", "exec", self.net.client, *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise LabError(f"{' '.join(args)} failed: {proc.stderr.strip()}")
+        return proc.stdout
+
+    def hastack(self, *args: str, timeout: float = 30, check: bool = True) -> str:
+        return self.client_run(_venv_bin("hastack"), *args, "--etcd", self.endpoints, timeout=timeout, check=check)
+
+    def etcd_ready(self) -> bool:
+        try:
+            self.hastack("cluster", "ping", timeout=5)
+            return True
+        except (LabError, subprocess.TimeoutExpired):
+            return False
+
+    def http_get(self, ip: str, port: int = 8080, timeout: float = 0.3) -> str | None:
+        code = ("import sys,urllib.request\n"
+                f"try: print(urllib.request.urlopen('http://{ip}:{port}/', timeout={timeout}).read().decode().strip())\n"
+                "except Exception: sys.exit(1)")
+        try:
+            out = self.client_run(sys.executable, "-c", code, timeout=timeout + 5, check=False)
+        except subprocess.TimeoutExpired:
+            return None
+        return out.strip() or None
+
+    # --- observation -----------------------------------------------------------------------
+    def powered(self, i: int) -> bool:
+        return bool(sh("ip", "netns", "pids", self.net.host_ns(i), check=False).split()) and self.net.link_is_up(i)
+
+    def holders_of_vip(self, ip: str) -> list[int]:
+        return [i for i in range(1, self.hosts + 1) if self.net.link_is_up(i) and self.net.has_address(i, ip)]
+
+    def running(self, i: int, needle: str) -> bool:
+        """Whether a process whose command line contains `needle` runs on host i."""
+        for pid in sh("ip", "netns", "pids", self.net.host_ns(i), check=False).split():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if needle in cmdline and "hostinit" not in cmdline:
+                return True
+        return False
+
+    # --- faults ----------------------------------------------------------------------------
+    def pids(self, i: int) -> list[int]:
+        return [int(p) for p in sh("ip", "netns", "pids", self.net.host_ns(i), check=False).split()]
+
+    def power_off(self, i: int) -> float:
+        """Cut the link, then SIGKILL every process of the host. Returns T0 (monotonic, before the cut)."""
+        t0 = time.monotonic()
+        self.net.link(i, False)
+        self.watchdog_file(i).unlink(missing_ok=True)  # a powered-off machine has no watchdog running
+        self.kill_all(i)
+        self.watchdog_file(i).unlink(missing_ok=True)  # (a last pet may have landed before the kill)
+        return t0
+
+    def kill_all(self, i: int) -> None:
+        for _ in range(50):
+            pids = self.pids(i)
+            if not pids:
+                return
+            for p in pids:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.01)
+
+    def reset(self, i: int) -> None:
+        """What a watchdog does: the host dies at once and boots again (its link stays as it is)."""
+        self.kill_all(i)
+        self._drop_addresses(i)
+        self.boot(i)
+
+    def power_on(self, i: int) -> None:
+        self._drop_addresses(i)
+        self.net.link(i, True)
+        self.boot(i)
+
+    def _drop_addresses(self, i: int) -> None:
+        ns = self.net.host_ns(i)
+        out = sh("ip", "-n", ns, "-o", "-4", "addr", "show", "dev", "eth0", check=False)
+        for line in out.splitlines():
+            parts = line.split()
+            cidr = parts[parts.index("inet") + 1]
+            if cidr.split("/")[0] != self.net.host_ip(i):
+                sh("ip", "-n", ns, "addr", "del", cidr, "dev", "eth0", check=False)
+
+    def kill_hastackd(self, i: int) -> None:
+        pid = self.host_dir(i).joinpath("hastackd.pid").read_text().strip()
+        # the pid file holds the pid inside the host's PID namespace: find the real one
+        for p in self.pids(i):
+            try:
+                status = Path(f"/proc/{p}/status").read_text()
+                cmd = Path(f"/proc/{p}/cmdline").read_bytes()
+            except OSError:
+                continue
+            nspid = [line.split()[-1] for line in status.splitlines() if line.startswith("NSpid:")]
+            if nspid and nspid[0] == pid and b"hastackd" in cmd:
+                os.kill(p, signal.SIGKILL)
+                return
+
+    def freeze(self, i: int, frozen: bool) -> None:
+        for p in self.pids(i):
+            try:
+                os.kill(p, signal.SIGSTOP if frozen else signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+    def partition(self, isolated: list[int], cut: bool) -> None:
+        for i in isolated:
+            self.net.link(i, not cut)
+
+
+def load_lab(directory: Path = Path("/var/lib/hastack-lab")) -> Lab:
+    path = directory / "lab.json"
+    if not path.exists():
+        raise LabError("no lab is running", hint="start one with: hastack lab up")
+    d = json.loads(path.read_text())
+    return Lab(hosts=d["hosts"], net=Net(d["prefix"], d["subnet"]), directory=directory, ttl=d["ttl"])

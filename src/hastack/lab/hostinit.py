@@ -1,0 +1,125 @@
+"""PID 1 of a lab host: its private /run, its etcd member and hastackd, reaping, and the lab's watchdog.
+
+Started by the lab as `ip netns exec NS unshare --pid --mount --fork --mount-proc
+python -m hastack.lab.hostinit ...`, so everything the host runs lives in
+one PID namespace: a power loss is SIGKILL of this process (the kernel kills
+the whole namespace), a reboot is starting it again.
+
+It also plays the host's hardware watchdog (DESIGN safety rule 1: "where a
+watchdog is configured, lets it reset the machine"): if hastackd dies while
+the host may be running resources, nothing would stop them -- so this
+process resets the host: it kills every other process of the namespace,
+removes every address but the host's own (a rebooted machine has no VIP),
+and boots etcd and hastackd again after `reboot_delay`.
+
+Imports nothing of hastack beyond etcdserver (the member command line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def mount_private_run() -> None:
+    # A host's /run is its own: pid files of agents (anything, IPaddr2) must not be shared.
+    subprocess.run(["mount", "--make-rprivate", "/"], check=False)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
+    for d in ("/run/www", "/run/resource-agents", "/run/lock"):
+        os.makedirs(d, exist_ok=True)
+
+
+def reset_addresses(iface: str, own: str) -> None:
+    """Every IPv4 address on `iface` but the host's own goes: what a reboot does to a VIP."""
+    out = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", iface], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        cidr = parts[parts.index("inet") + 1]
+        if cidr.split("/")[0] != own:
+            subprocess.run(["ip", "addr", "del", cidr, "dev", iface], check=False)
+
+
+def kill_all_but_me() -> None:
+    me = os.getpid()
+    for pid_s in os.listdir("/proc"):
+        if pid_s.isdigit() and int(pid_s) != me:
+            try:
+                os.kill(int(pid_s), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def reap() -> list[int]:
+    gone: list[int] = []
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return gone
+        if pid == 0:
+            return gone
+        gone.append(pid)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="hostinit")
+    p.add_argument("--name", required=True)
+    p.add_argument("--address", required=True)
+    p.add_argument("--iface", default="eth0")
+    p.add_argument("--dir", required=True, type=Path, help="the host's disk (survives reboots)")
+    p.add_argument("--etcd-cmd", default="", help="the etcd member command line, if this host runs one")
+    p.add_argument("--hastackd-cmd", required=True)
+    p.add_argument("--reboot-delay", type=float, default=1.0)
+    args = p.parse_args(argv)
+
+    mount_private_run()
+    (Path("/run/www") / "index.html").write_text(f"{args.name}\n")
+    stopping = False
+
+    def on_term(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    log = open(args.dir / "host.log", "ab", buffering=0)
+
+    def boot() -> tuple[subprocess.Popen[bytes] | None, subprocess.Popen[bytes]]:
+        etcd = None
+        if args.etcd_cmd:
+            etcd = subprocess.Popen(args.etcd_cmd.split(), stdout=open(args.dir / "etcd.log", "ab"),
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        daemon = subprocess.Popen(args.hastackd_cmd.split(), stdout=open(args.dir / "hastackd.log", "ab"),
+                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        (args.dir / "hastackd.pid").write_text(str(daemon.pid))
+        return etcd, daemon
+
+    etcd, daemon = boot()
+    while not stopping:
+        time.sleep(0.02)
+        reap()
+        if daemon.poll() is not None and not stopping:
+            log.write(f"{time.time():.3f} watchdog: hastackd died (rc {daemon.returncode}): resetting host\n".encode())
+            kill_all_but_me()
+            time.sleep(0.05)
+            reap()
+            reset_addresses(args.iface, args.address)
+            time.sleep(args.reboot_delay)
+            etcd, daemon = boot()
+    daemon.send_signal(signal.SIGTERM)
+    try:
+        daemon.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
+    kill_all_but_me()
+    reap()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""One failover trial on a running lab: power off the VIP holder, see when a survivor answers.
+
+Also the double-active checker used by trials, the demo and the chaos test:
+`Checker` polls every host about every 50 ms for the VIP address (on a host
+whose link is up) and the web process, and remembers any instant at which
+two hosts had the same primitive active.
+
+Imports lab.cluster.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hastack.lab.cluster import Lab
+
+WEB_NEEDLE = "http.server 8080"
+
+
+@dataclass
+class Checker:
+    lab: Lab
+    vip: str
+    period: float = 0.05
+    violations: list[str] = field(default_factory=list)
+    samples: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> Checker:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            up = [i for i in range(1, self.lab.hosts + 1) if self.lab.net.link_is_up(i)]
+            vip = [i for i in up if self.lab.net.has_address(i, self.vip)]
+            web = [i for i in range(1, self.lab.hosts + 1) if self.lab.running(i, WEB_NEEDLE)]
+            web_up = [i for i in web if i in up]
+            self.samples += 1
+            if len(vip) > 1:
+                self.violations.append(f"{time.monotonic():.3f} VIP {self.vip} on hosts {vip}")
+            if len(web_up) > 1:
+                self.violations.append(f"{time.monotonic():.3f} web on hosts {web_up}")
+            self._stop.wait(self.period)
+
+
+@dataclass(frozen=True)
+class Trial:
+    victim: int
+    failover_s: float | None  # T0 -> first 200 from a survivor
+    served_by: str | None
+    victim_was_dc: bool
+
+
+def holder(lab: Lab, vip: str) -> int | None:
+    h = lab.holders_of_vip(vip)
+    return h[0] if len(h) == 1 else None
+
+
+def dc_host(lab: Lab) -> int | None:
+    out = lab.hastack("status", check=False)
+    for part in out.split(";"):
+        if "DC:" in part:
+            name = part.split("DC:")[1].strip().split()[0]
+            if name.startswith("h") and name[1:].isdigit():
+                return int(name[1:])
+    return None
+
+
+def run_trial(lab: Lab, vip: str, workdir: Path, settle_s: float = 15.0, window_s: float = 12.0) -> Trial:
+    """Power off the holder, measure, and power it on again (the cluster settles before the next)."""
+    victim = holder(lab, vip)
+    if victim is None:
+        raise RuntimeError(f"no single holder of {vip}")
+    was_dc = dc_host(lab) == victim
+    out = workdir / f"poll-{time.time():.0f}.log"
+    poll = subprocess.Popen(["ip", "netns", "exec", lab.net.client, sys.executable, "-m", "hastack.lab.poller",
+                             "--host", vip, "--seconds", str(window_s + 1.5), "--out", str(out)])
+    time.sleep(1.5)
+    t0 = lab.power_off(victim)
+    poll.wait(timeout=window_s + 20)
+    first: tuple[float, str] | None = None
+    for line in out.read_text().splitlines():
+        start, end, ok, body = line.split(" ", 3)
+        if float(start) >= t0 and ok == "1" and body != f"h{victim}":
+            first = (float(end) - t0, body)
+            break
+    lab.power_on(victim)
+    deadline = time.monotonic() + settle_s
+    while time.monotonic() < deadline and victim not in _members(lab):
+        time.sleep(0.2)
+    time.sleep(1.0)
+    return Trial(victim, first[0] if first else None, first[1] if first else None, was_dc)
+
+
+def _members(lab: Lab) -> list[int]:
+    out = lab.hastack("status", check=False)
+    if "member(s) (" not in out:
+        return []
+    names = out.split("member(s) (")[1].split(")")[0].split(", ")
+    return [int(n[1:]) for n in names if n.startswith("h") and n[1:].isdigit()]

@@ -1,0 +1,194 @@
+"""The store port on etcd, and the cluster's coordination keys (membership, DC election, actions).
+
+Key layout (every key under one prefix, `/hastack` by default):
+
+    {p}/config                      the configuration as CIB XML (its mod_revision is the config revision)
+    {p}/members/{node}              node id; lives on the node's lease (membership)
+    {p}/status/{node}/{history id}  one resource's operation history on that node (JSON, store.records)
+    {p}/attrs/{node}/{name}         a transient node attribute
+    {p}/dc                          the elected DC: JSON {"node", "lease"}; lives on the DC's lease;
+                                    its create_revision is the DC's term
+    {p}/actions/{node}/{action key} an action the DC asks the node to run (JSON), written in the DC's term
+    {p}-log/transitions/{n}         recorded transitions (outside the snapshot prefix: never read to decide)
+
+Guards: every write of a node's executor is a transaction that holds only if
+the node's membership key still lives on the node's lease (a node that lost
+its membership can no longer record anything); every write of the DC holds
+only if `{p}/dc` still has the DC's term as create_revision (a deposed DC
+cannot write).
+
+Imports the model, cib, store.port, store.records, store.etcdclient.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hastack.cib import parse_cib, to_xml
+from hastack.model.config import Configuration
+from hastack.model.state import ResourceHistory
+from hastack.store.etcdclient import KV, EtcdClient, compare, delete_op, put_op
+from hastack.store.port import Snapshot, StaleCommit, StoreError
+from hastack.store.records import assemble_state, history_from_json, history_to_json
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The condition under which a write may happen: a member's lease, or a DC's term."""
+
+    key: str
+    target: str  # LEASE or CREATE
+    value: int
+
+    def compares(self) -> list[dict[str, Any]]:
+        return [compare(self.key, self.target, self.value)]
+
+
+class GuardLost(StoreError):
+    """The write was refused because its writer no longer holds its membership or DC term."""
+
+
+class EtcdStore:
+    def __init__(self, client: EtcdClient, prefix: str = "/hastack", guard: Guard | None = None) -> None:
+        self.client = client
+        self.prefix = prefix.rstrip("/")
+        self.guard = guard
+
+    # --- keys ------------------------------------------------------------------------------
+    def key(self, *parts: str) -> str:
+        return "/".join((self.prefix, *parts))
+
+    def member_guard(self, node: str, lease: int) -> Guard:
+        return Guard(self.key("members", node), "LEASE", lease)
+
+    def dc_guard(self, term: int) -> Guard:
+        return Guard(self.key("dc"), "CREATE", term)
+
+    def with_guard(self, guard: Guard | None) -> EtcdStore:
+        return EtcdStore(self.client, self.prefix, guard)
+
+    def _write(self, ops: list[dict[str, Any]], guard: Guard | None = None) -> int:
+        g = guard or self.guard
+        ok, _, rev = self.client.txn(g.compares() if g else [], ops)
+        if not ok:
+            raise GuardLost(f"write refused: {g.key if g else '?'} no longer holds", hint="the writer lost its role")
+        return rev
+
+    # --- the port --------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        kvs, rev = self.client.range(self.prefix + "/", prefix=True)
+        return self.snapshot_from(kvs, rev)
+
+    def snapshot_from(self, kvs: list[KV], rev: int) -> Snapshot:
+        base = len(self.prefix) + 1
+        config = Configuration()
+        config_rev = 0
+        members: dict[str, str] = {}
+        histories: dict[str, dict[str, ResourceHistory]] = {}
+        attributes: dict[str, dict[str, str]] = {}
+        dc: str | None = None
+        for kv in kvs:
+            parts = kv.key.decode()[base:].split("/", 2)
+            kind = parts[0]
+            if kind == "config":
+                config = parse_cib(kv.value, "<etcd config>").config
+                config_rev = kv.mod_revision
+            elif kind == "members" and len(parts) == 2:
+                members[parts[1]] = kv.value.decode()
+            elif kind == "status" and len(parts) == 3:
+                histories.setdefault(parts[1], {})[parts[2]] = history_from_json(kv.value)
+            elif kind == "attrs" and len(parts) == 3:
+                attributes.setdefault(parts[1], {})[parts[2]] = kv.value.decode()
+            elif kind == "dc":
+                dc = json.loads(kv.value).get("node")
+        state = assemble_state(config, members, histories, attributes, dc)
+        return Snapshot(config, state, rev, config_rev, members, dc)
+
+    def commit(self, configuration: Configuration, based_on: int) -> int:
+        key = self.key("config")
+        ok, _, rev = self.client.txn([compare(key, "MOD", based_on)], [put_op(key, to_xml(configuration))])
+        if not ok:
+            raise StaleCommit()
+        return rev
+
+    def record_result(self, node: str, history: ResourceHistory) -> int:
+        return self._write([put_op(self.key("status", node, history.id), history_to_json(history))])
+
+    def forget_history(self, node: str, history_id: str | None = None) -> int:
+        if history_id is None:
+            return self._write([delete_op(self.key("status", node) + "/", prefix=True)])
+        return self._write([delete_op(self.key("status", node, history_id))])
+
+    def set_node_attribute(self, node: str, name: str, value: str | None) -> int:
+        key = self.key("attrs", node, name)
+        return self._write([delete_op(key) if value is None else put_op(key, value)])
+
+    def node_attributes(self, node: str) -> Mapping[str, str]:
+        base = self.key("attrs", node) + "/"
+        kvs, _ = self.client.range(base, prefix=True)
+        return {kv.key.decode()[len(base):]: kv.value.decode() for kv in kvs}
+
+    def watch(self, after: int, timeout: float) -> int:
+        return self.client.wait_for_change(self.prefix + "/", after, timeout)
+
+    # --- membership and election (daemon side) ---------------------------------------------
+    def join(self, node: str, node_id: str, lease: int) -> int:
+        """Put the membership key on `lease` (replacing a previous incarnation's) and start the node
+        with no operation history and no transient attributes, as Pacemaker does on join: every
+        resource is probed there again."""
+        ok, _, rev = self.client.txn([], [put_op(self.key("members", node), node_id, lease=lease),
+                                          delete_op(self.key("status", node) + "/", prefix=True),
+                                          delete_op(self.key("attrs", node) + "/", prefix=True)])
+        return rev
+
+    def campaign(self, node: str, lease: int) -> int | None:
+        """Become DC if there is none; return the term (create revision of the DC key) or None."""
+        key = self.key("dc")
+        ok, _, rev = self.client.txn([compare(key, "CREATE", 0)],
+                                     [put_op(key, json.dumps({"node": node, "lease": lease}), lease=lease)])
+        return rev if ok else None
+
+    def current_dc(self) -> tuple[str, int] | None:
+        kv = self.client.get(self.key("dc"))
+        if kv is None:
+            return None
+        return json.loads(kv.value)["node"], kv.create_revision
+
+    def resign(self, term: int) -> None:
+        key = self.key("dc")
+        self.client.txn([compare(key, "CREATE", term)], [delete_op(key)])
+
+    def post_actions(self, term: int, node: str, actions: Mapping[str, str]) -> int:
+        """The DC asks `node` to run actions (key -> JSON), in term `term`."""
+        ops = [put_op(self.key("actions", node, k), v) for k, v in actions.items()]
+        return self._write(ops, self.dc_guard(term))
+
+    def clear_orders(self, term: int) -> int:
+        """A new DC voids every order of earlier terms."""
+        return self._write([delete_op(self.key("actions") + "/", prefix=True)], self.dc_guard(term))
+
+    def actions_for(self, node: str) -> tuple[dict[str, str], int]:
+        base = self.key("actions", node) + "/"
+        kvs, rev = self.client.range(base, prefix=True)
+        return {kv.key.decode()[len(base):]: kv.value.decode() for kv in kvs}, rev
+
+    def done_action(self, node: str, key: str, history: ResourceHistory | None) -> int:
+        """A node finished an action: record its result and drop the request, in one transaction."""
+        ops = [delete_op(self.key("actions", node, key))]
+        if history is not None:
+            ops.append(put_op(self.key("status", node, history.id), history_to_json(history)))
+        return self._write(ops)
+
+    def log_transition(self, term: int, seq: int, record: str, keep: int) -> None:
+        """Keep the transition record `seq` and drop the one `keep` places older."""
+        ops = [put_op(f"{self.prefix}-log/transitions/{seq:012d}", record)]
+        if seq - keep >= 0:
+            ops.append(delete_op(f"{self.prefix}-log/transitions/{seq - keep:012d}"))
+        self._write(ops, self.dc_guard(term))
+
+    def transitions(self) -> list[tuple[int, str]]:
+        kvs, _ = self.client.range(f"{self.prefix}-log/transitions/", prefix=True)
+        return [(int(kv.key.decode().rsplit("/", 1)[1]), kv.value.decode()) for kv in kvs]

@@ -1,0 +1,247 @@
+"""A small etcd v3 client over etcd's JSON gateway, with a deadline on every call and endpoint failover.
+
+Why our own and not `etcd3gw`: etcd3gw (OpenStack's gateway client) binds a
+client to one host, has one timeout for every call, returns no store revision
+with a read, and runs watches in a thread that cannot be given a deadline.
+The daemon needs all four (a lease renewal must fail within its budget and
+move on to the next member; a snapshot is only useful with its revision), so
+this is the thin client DESIGN.md allows, on httpx (TLS client certificates,
+connection reuse, timeouts).
+
+Only what hastack uses: range, put, delete, txn, lease grant/keepalive/revoke,
+watch-until-first-event, member list, status. Keys and values are bytes on
+the wire (base64 in the gateway's JSON); int64 fields arrive as strings.
+
+Imports nothing of hastack beyond errors (via store.port).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from hastack.store.port import StoreError
+
+
+CONNECT_S = 0.1
+
+
+def _b64(data: bytes | str) -> str:
+    raw = data.encode() if isinstance(data, str) else data
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _unb64(text: str | None) -> bytes:
+    return base64.b64decode(text) if text else b""
+
+
+def prefix_end(prefix: bytes | str) -> bytes:
+    """The range end that selects every key starting with `prefix`."""
+    raw = bytearray(prefix.encode() if isinstance(prefix, str) else prefix)
+    while raw:
+        if raw[-1] < 0xFF:
+            raw[-1] += 1
+            return bytes(raw)
+        raw.pop()
+    return b"\0"
+
+
+@dataclass(frozen=True)
+class KV:
+    key: bytes
+    value: bytes
+    create_revision: int
+    mod_revision: int
+    lease: int
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    ca: str
+    cert: str
+    key: str
+
+
+def _kv(d: dict[str, Any]) -> KV:
+    return KV(_unb64(d.get("key")), _unb64(d.get("value")), int(d.get("create_revision", 0)),
+              int(d.get("mod_revision", 0)), int(d.get("lease", 0)))
+
+
+# --- request builders for transactions -----------------------------------------------------
+
+def put_op(key: bytes | str, value: bytes | str, lease: int = 0) -> dict[str, Any]:
+    body: dict[str, Any] = {"key": _b64(key), "value": _b64(value)}
+    if lease:
+        body["lease"] = str(lease)
+    return {"request_put": body}
+
+
+def delete_op(key: bytes | str, prefix: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"key": _b64(key)}
+    if prefix:
+        body["range_end"] = _b64(prefix_end(key))
+    return {"request_delete_range": body}
+
+
+def compare(key: bytes | str, target: str, value: int | bytes | str, result: str = "EQUAL") -> dict[str, Any]:
+    """A txn comparison: target is MOD, CREATE, VERSION, VALUE or LEASE."""
+    field = {"MOD": "mod_revision", "CREATE": "create_revision", "VERSION": "version",
+             "VALUE": "value", "LEASE": "lease"}[target]
+    v: Any = _b64(value) if target == "VALUE" and not isinstance(value, int) else str(value)
+    return {"key": _b64(key), "target": target, "result": result, field: v}
+
+
+class EtcdClient:
+    """Calls go to the endpoint that answered last; on a connection failure, to the next, until the deadline."""
+
+    def __init__(self, endpoints: Sequence[str], *, tls: TlsFiles | None = None, timeout: float = 2.0) -> None:
+        if not endpoints:
+            raise StoreError("no etcd endpoint given", hint="pass --etcd URL[,URL...]")
+        self.endpoints = [e.rstrip("/") for e in endpoints]
+        self.timeout = timeout
+        self._current = 0
+        kw: dict[str, Any] = {}
+        if tls is not None:
+            kw["verify"] = tls.ca
+            kw["cert"] = (tls.cert, tls.key)
+        # no pooled keep-alive across failover surprises: small pool, short keepalive
+        self._http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=5.0), **kw)
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- transport -------------------------------------------------------------------------
+    def call(self, path: str, body: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+        """POST to the gateway; every endpoint is tried at most once before `timeout` runs out."""
+        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
+        errors: list[str] = []
+        n = len(self.endpoints)
+        for i in range(n):
+            idx = (self._current + i) % n
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            url = self.endpoints[idx] + path
+            try:
+                # A live member accepts a connection at once; a dead or cut-off one never does, so a
+                # short connect timeout leaves the rest of the budget for the next member.
+                resp = self._http.post(url, json=body, timeout=httpx.Timeout(left, connect=min(left, CONNECT_S)))
+            except httpx.TransportError as err:
+                errors.append(f"{self.endpoints[idx]}: {type(err).__name__}")
+                self._current = (idx + 1) % n  # the next call starts with the next member
+                continue
+            if resp.status_code != 200:
+                msg = _error_message(resp)
+                if resp.status_code >= 500 and "leader" in msg.lower():
+                    errors.append(f"{self.endpoints[idx]}: {msg}")
+                    continue  # that member lost its leader: another may still have one
+                raise StoreError(f"etcd refused {path}: {msg}")
+            self._current = idx
+            data: dict[str, Any] = resp.json()
+            return data
+        raise StoreError(f"etcd did not answer {path} in time ({'; '.join(errors) or 'deadline passed'})",
+                         hint="check that a majority of the etcd members run and are reachable")
+
+    # --- key-value -------------------------------------------------------------------------
+    def range(self, key: bytes | str, *, prefix: bool = False, revision: int = 0,
+              timeout: float | None = None) -> tuple[list[KV], int]:
+        body: dict[str, Any] = {"key": _b64(key)}
+        if prefix:
+            body["range_end"] = _b64(prefix_end(key))
+        if revision:
+            body["revision"] = str(revision)
+        data = self.call("/v3/kv/range", body, timeout)
+        return [_kv(d) for d in data.get("kvs", ())], int(data["header"]["revision"])
+
+    def get(self, key: bytes | str, timeout: float | None = None) -> KV | None:
+        kvs, _ = self.range(key, timeout=timeout)
+        return kvs[0] if kvs else None
+
+    def put(self, key: bytes | str, value: bytes | str, lease: int = 0, timeout: float | None = None) -> int:
+        data = self.call("/v3/kv/put", put_op(key, value, lease)["request_put"], timeout)
+        return int(data["header"]["revision"])
+
+    def delete(self, key: bytes | str, *, prefix: bool = False, timeout: float | None = None) -> int:
+        data = self.call("/v3/kv/deleterange", delete_op(key, prefix)["request_delete_range"], timeout)
+        return int(data["header"]["revision"])
+
+    def txn(self, compares: list[dict[str, Any]], success: list[dict[str, Any]],
+            failure: list[dict[str, Any]] | None = None, timeout: float | None = None
+            ) -> tuple[bool, list[dict[str, Any]], int]:
+        body: dict[str, Any] = {"compare": compares, "success": success, "failure": failure or []}
+        data = self.call("/v3/kv/txn", body, timeout)
+        return bool(data.get("succeeded", False)), list(data.get("responses", ())), int(data["header"]["revision"])
+
+    # --- leases ----------------------------------------------------------------------------
+    def lease_grant(self, ttl: int, timeout: float | None = None) -> int:
+        data = self.call("/v3/lease/grant", {"TTL": str(ttl)}, timeout)
+        if data.get("error"):
+            raise StoreError(f"etcd refused a lease: {data['error']}")
+        return int(data["ID"])
+
+    def lease_keepalive(self, lease: int, timeout: float | None = None) -> int:
+        """Renew; returns the TTL granted (0: the lease is gone)."""
+        data = self.call("/v3/lease/keepalive", {"ID": str(lease)}, timeout)
+        result = data.get("result", data)
+        return int(result.get("TTL", 0))
+
+    def lease_revoke(self, lease: int, timeout: float | None = None) -> None:
+        try:
+            self.call("/v3/lease/revoke", {"ID": str(lease)}, timeout)
+        except StoreError as err:
+            if "not found" not in str(err):
+                raise
+
+    # --- watch -----------------------------------------------------------------------------
+    def wait_for_change(self, prefix: bytes | str, after: int, timeout: float) -> int:
+        """Block until a key under `prefix` changes at a revision > `after`, or `timeout` passes.
+        Returns the revision of the change seen (or `after` when none came)."""
+        body = {"create_request": {"key": _b64(prefix), "range_end": _b64(prefix_end(prefix)),
+                                   "start_revision": str(after + 1)}}
+        deadline = time.monotonic() + timeout
+        for _ in range(len(self.endpoints)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return after
+            url = self.endpoints[self._current] + "/v3/watch"
+            try:
+                with self._http.stream("POST", url, json=body,
+                                       timeout=httpx.Timeout(left, connect=min(left, 0.5))) as resp:
+                    for line in resp.iter_lines():
+                        if not line.strip():
+                            continue
+                        result = json.loads(line).get("result", {})
+                        events = result.get("events") or []
+                        if events:
+                            return max(int(e["kv"]["mod_revision"]) for e in events)
+                        if result.get("compact_revision") and int(result["compact_revision"]) > 0:
+                            return int(result["header"]["revision"])  # history gone: just re-read
+                        if time.monotonic() >= deadline:
+                            return after
+            except httpx.ReadTimeout:
+                return after
+            except httpx.TransportError:
+                self._current = (self._current + 1) % len(self.endpoints)
+        return after
+
+    # --- cluster ---------------------------------------------------------------------------
+    def status(self, timeout: float | None = None) -> dict[str, Any]:
+        return self.call("/v3/maintenance/status", {}, timeout)
+
+    def members(self, timeout: float | None = None) -> list[dict[str, Any]]:
+        data = self.call("/v3/cluster/member/list", {}, timeout)
+        return list(data.get("members", ()))
+
+
+def _error_message(resp: httpx.Response) -> str:
+    try:
+        data = resp.json()
+    except (ValueError, json.JSONDecodeError):
+        return f"HTTP {resp.status_code}"
+    return str(data.get("error") or data.get("message") or f"HTTP {resp.status_code}")

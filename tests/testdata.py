@@ -1,0 +1,31 @@
+"""Where the data the tests read lives: inside the repository, under tests/data/.
+
+A clone of the repository alone runs every test; nothing is read from beside
+the checkout. `case_names()` lists a regression set in INDEX.tsv order, so a
+parametrized test gets one id per case, named after the case.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+PACEMAKER_CASES = DATA / "pacemaker" / "cases"                # 180 in hastack's scope
+PACEMAKER_CASES_EXTENDED = DATA / "pacemaker" / "cases-extended"  # 444 beyond it
+GUIDE = DATA / "guide"
+GUIDE_TEXT = GUIDE / "openstack-ha-guide.txt"
+HEALTHY_CIB = DATA / "cib" / "healthy.xml"
+
+
+def case_names(cases: Path = PACEMAKER_CASES) -> list[str]:
+    """The case names of a regression set, from its INDEX.tsv (header skipped)."""
+    lines = (cases / "INDEX.tsv").read_text().splitlines()[1:]
+    return [line.split("\t", 1)[0] for line in lines if line.strip()]
+
+
+def case_xml(name: str, cases: Path = PACEMAKER_CASES) -> Path:
+    return cases / "xml" / f"{name}.xml"
+
+
+def case_summary(name: str, cases: Path = PACEMAKER_CASES) -> Path:
+    return cases / "summary" / f"{name}.summary"
