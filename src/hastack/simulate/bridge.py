@@ -41,6 +41,17 @@ class ActionFacts:
     agent: AgentRef | None
 
 
+def _recorded_under(state: ClusterState, a: Action, history_id: str) -> str | None:
+    """The resource name of the record (RSC_TASK_INTERVAL) of the operation a cancel stops."""
+    ns = state.node_by_uname(a.node or "")
+    hist = ns.history(history_id) if ns is not None else None
+    suffix = f"_{a.meta.get('operation', 'monitor')}_{a.interval_ms}"
+    for op in hist.ops if hist is not None else ():
+        if op.id.endswith(suffix) and op.interval_ms == a.interval_ms:
+            return op.id[: -len(suffix)]
+    return None
+
+
 class Bridge:
     """Facts of the actions of one transition, scheduled on (config, state, now)."""
 
@@ -57,11 +68,11 @@ class Bridge:
         assert a.rsc is not None and a.node is not None
         key, history_id = getattr(a, "key", None), getattr(a, "history_id", None)
         if key is not None and history_id is not None:  # the merged Action: read, nothing computed
-            # a cancel's key is the cancelled operation's (RSC_monitor_INTERVAL)
-            suffix = f"_{a.task}_{a.interval_ms}" if a.task != "cancel" else \
-                f"_{a.meta.get('operation', 'monitor')}_{a.interval_ms}"
-            return ActionFacts(getattr(a, "target_rc"), history_id,
-                               key[: -len(suffix)] if key.endswith(suffix) else a.rsc,
+            suffix = f"_{a.task}_{a.interval_ms}"
+            key_rsc = key[: -len(suffix)] if key.endswith(suffix) else a.rsc
+            if a.task == "cancel":  # the cancelled operation's record, under whatever name it was written
+                key_rsc = _recorded_under(state, a, history_id) or key_rsc
+            return ActionFacts(getattr(a, "target_rc"), history_id, key_rsc,
                                getattr(a, "digest"), getattr(a, "agent"))
         u = self._unpack()
         r = u.by_id.get(a.rsc)
