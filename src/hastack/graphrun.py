@@ -10,7 +10,7 @@ controller's reading of a result) over a scheduler Transition:
 - an executable action is ready once every prerequisite completed; a pseudo
   action is an ordering point that completes by itself at that moment;
 - a result is expected when the executor finished the action and its rc,
-  degraded codes read as their plain ones, is the action's target rc; any
+  degraded codes read as their plain ones, is the action's `target_rc`; any
   other result aborts the graph: nothing new starts, actions in flight still
   finish, and the caller schedules again (the cluster has changed);
 - firing order, for actions ready together, is the order of Pacemaker's
@@ -27,33 +27,12 @@ Imports only hastack.scheduler's public names, the model and errors.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from hastack.errors import HastackError
-from hastack.model.results import ExecStatus, OcfRc, Reading, classify, effective_rc
-from hastack.model.values import Role
+from hastack.model.results import ExecStatus, Reading, classify, effective_rc
 from hastack.scheduler import Action, Transition
-
-
-def target_rc(action: Action, transition: Transition) -> int:
-    """The rc `action` must return for the transition to go on.
-
-    BRIDGE(h-actions): `Action.target_rc` is being added to the scheduler's Action; once it is
-    merged, this is `return action.target_rc`. Until then the target comes from what the
-    Transition says: 7 for a probe, 8 for a recurring monitor of an instance placed Promoted,
-    else 0 -- exact, except for a probe of a resource the scheduler knows active on that node,
-    which a caller that knows (hastack.simulate) passes to GraphRun(target_rc=...).
-    """
-    value = getattr(action, "target_rc", None)
-    if value is not None:
-        return int(value)
-    if action.task == "monitor":
-        if action.interval_ms == 0:
-            return OcfRc.NOT_RUNNING
-        placed = transition.placement.get(action.rsc or "")
-        return OcfRc.RUNNING_PROMOTED if placed is not None and placed.role is Role.PROMOTED else OcfRc.OK
-    return OcfRc.OK
 
 
 @dataclass(frozen=True)
@@ -72,15 +51,13 @@ class Verdict:
 class GraphRun:
     """One run of one transition's graph. Not thread-safe: one owner feeds it results."""
 
-    def __init__(self, transition: Transition, *, target_rc: Callable[[Action], int] | None = None) -> None:
+    def __init__(self, transition: Transition) -> None:
         graph = [a for a in transition.actions if not a.optional and a.runnable]
         rank = {rid: i for i, rid in enumerate(transition.resource_order)}
         last = len(rank)
         self._order = sorted(graph, key=lambda a: (rank.get(a.rsc, last) if a.rsc else last + 1, -a.id))
         self._pos = {a.id: i for i, a in enumerate(self._order)}
         self._actions = {a.id: a for a in graph}
-        self._transition = transition
-        self._target = target_rc
         self._waiting: dict[int, int] = {}  # prerequisites not completed yet
         self._dependents: dict[int, list[int]] = {a.id: [] for a in graph}
         for a in graph:
@@ -119,7 +96,7 @@ class GraphRun:
             raise HastackError(f"action {action_id} did not start, or has finished already")
         self._in_flight.discard(action_id)
         a = self._actions[action_id]
-        target = self._target(a) if self._target is not None else target_rc(a, self._transition)
+        target = a.target_rc
         expected = status == ExecStatus.DONE and effective_rc(rc) == target
         if expected:
             self._complete(action_id)

@@ -256,17 +256,14 @@ def _plus_one(value: str | None) -> str:
         return "1"
 
 
-def record_cancel(state: ClusterState, node: str, history_id: str, rsc: str, task: str,
-                  interval_ms: int) -> ClusterState:
-    """A recurring operation was cancelled on `node`: its RSC_TASK_INTERVAL entry leaves the
-    history (a RSC_last_failure_0 it left stays), as the controller erases it."""
+def record_cancel(state: ClusterState, node: str, history_id: str, key: str) -> ClusterState:
+    """A recurring operation was cancelled on `node`: its entry -- the one named by its operation
+    key RSC_TASK_INTERVAL -- leaves the history, as the controller erases it. A RSC_last_failure_0
+    it left stays (so does Pacemaker's, which then schedules the cancel again)."""
     ns = state.node_by_uname(node)
     hist = ns.history(history_id) if ns is not None else None
-    if ns is None or hist is None:
+    if ns is None or hist is None or not any(op.id == key for op in hist.ops):
         return state
-    op_id = f"{rsc}_{task}_{interval_ms}"
-    if not any(op.id == op_id for op in hist.ops):
-        return state
-    hist = replace(hist, ops=tuple(op for op in hist.ops if op.id != op_id))
+    hist = replace(hist, ops=tuple(op for op in hist.ops if op.id != key))
     resources = tuple(hist if h.id == history_id else h for h in ns.resources)
     return with_node(state, replace(ns, resources=resources))

@@ -18,7 +18,7 @@ from hastack.lab.cluster import Lab
 from hastack.lab.net import Net, wait_until
 from hastack.lab.trial import Checker, holder, run_trial
 
-NET = Net(prefix="hst", subnet="10.213.91")
+NET = Net(prefix="hlt", subnet="10.213.91")
 VIP = NET.vip()
 
 @pytest.fixture(scope="module")

@@ -59,11 +59,13 @@ HASTACK_DIFFERS = {
 
 
 # Work without a summary line that Pacemaker's graph has too: crm_simulate -S leaves the pending
-# start entry (call-id -1) beside the executed one, so the next graph re-issues the start again.
+# start entry (call-id -1) beside the executed one, so the next graph re-issues the start again; a
+# cancelled monitor that had failed leaves its RSC_last_failure_0 entry (the controller erases only
+# RSC_monitor_N), which still names the recurring monitor, so the next graph cancels it again.
 REISSUED = {
     "mon-rsc-3": "rsc1's pending start on node1 stays in the history; both graphs start it again",
-    "bug-5069-op-disabled": "the cancel removes A_monitor_10000, but the failed disabled monitor's "
-                            "A_last_failure_0 stays; crm_simulate's next graph cancels it again too",
+    "bug-5069-op-disabled": "A_last_failure_0 names the disabled monitor A_monitor_10000; both graphs cancel "
+                            "it again (crm_simulate -S twice)",
 }
 
 

@@ -20,6 +20,7 @@ from hastack.scheduler import schedule
 from hastack.simulate import status as status_view
 from hastack.store.etcd import EtcdStore
 from hastack.store.etcdclient import EtcdClient
+from hastack.store.port import StoreError
 from hastack.store.select import tls_in
 
 etcd_option = click.option("--etcd", "endpoints", required=True, envvar="HASTACK_ETCD",
@@ -96,3 +97,25 @@ def status(endpoints: str, prefix: str, tls_dir: Path | None) -> None:
         click.echo("Pending decisions:")
         for line in pending:
             click.echo(f"  {line}")
+
+
+@cluster.command(name="etcd")
+@etcd_option
+@prefix_option
+@tls_option
+def etcd_members(endpoints: str, prefix: str, tls_dir: Path | None) -> None:
+    """The etcd members, and which one leads (asked of each member in turn)."""
+    store = open_store(endpoints, prefix, tls_dir)
+    members = {int(m["ID"]): m.get("name", "?") for m in store.client.members()}
+    leader = None
+    for url in store.client.endpoints:
+        one = EtcdClient([url], tls=tls_in(tls_dir, "admin"), timeout=1.0)
+        try:
+            leader = int(one.status()["leader"])
+            break
+        except StoreError:
+            continue
+        finally:
+            one.close()
+    for mid, name in sorted(members.items(), key=lambda kv: kv[1]):
+        click.echo(f"{name}{' leader' if mid == leader else ''}")

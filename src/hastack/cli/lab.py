@@ -159,3 +159,25 @@ def demo(hosts: int, keep: bool) -> None:
         if not keep:
             lab_.down()
             click.echo("lab down (hastack lab up / failover / down to play on)")
+
+
+@lab.command()
+@click.option("--faults", default=50, show_default=True)
+@click.option("--seed", default=None, type=int, help="repeat a run (default: random, printed)")
+@click.option("--budget", default=30.0, show_default=True, help="seconds the service may take to answer at the end")
+def chaos(faults: int, seed: int | None, budget: float) -> None:
+    """Random faults while a checker watches every host; fails on any double-active instant."""
+    from hastack.lab.chaos import Chaos
+
+    lab_ = load_lab(LAB_DIR)
+    seed = seed if seed is not None else int(time.time())
+    click.echo(f"chaos: {faults} faults, seed {seed}")
+    report = Chaos(lab_, VIP, seed, say=click.echo).run(faults, budget)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(report.faults.items()))
+    rec = f"{report.recovered_s:.2f} s" if report.recovered_s is not None else f"not within {budget:.0f} s"
+    click.echo(f"faults: {counts}\ndouble-active instants: {len(report.violations)} in {report.samples} samples; "
+               f"service answering again after the last fault: {rec}")
+    for v in report.violations[:10]:
+        click.echo(f"  VIOLATION {v}")
+    if report.violations or report.recovered_s is None:
+        raise SystemExit(1)

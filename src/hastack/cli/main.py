@@ -25,6 +25,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("hastack.cli.cluster", "cluster"),
     ("hastack.cli.cluster", "status"),
     ("hastack.cli.lab", "lab"),
+    ("hastack.cli.keygen", "keygen"),
 )
 
 

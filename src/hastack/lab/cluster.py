@@ -25,8 +25,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hastack.etcdserver import Member, etcd_binary
+from hastack.etcdserver import Member, member_command
+from hastack.keygen import keygen
 from hastack.lab.net import LabError, Net, sh, wait_until
+from hastack.store.select import tls_in
 
 VOTERS_MAX = 3
 
@@ -47,8 +49,13 @@ class Lab:
         return list(range(1, min(self.hosts, VOTERS_MAX) + 1))
 
     def members(self) -> list[Member]:
-        return [Member(f"h{i}", f"http://{self.net.host_ip(i)}:2379", f"http://{self.net.host_ip(i)}:2380")
+        return [Member(f"h{i}", f"https://{self.net.host_ip(i)}:2379", f"https://{self.net.host_ip(i)}:2380")
                 for i in self.voters]
+
+    @property
+    def pki(self) -> Path:
+        """The lab's cluster CA and certificates (hastack keygen): etcd runs TLS-only with client certs."""
+        return self.directory / "pki"
 
     @property
     def endpoints(self) -> str:
@@ -63,11 +70,13 @@ class Lab:
             subprocess.run(["rm", "-rf", str(self.directory)], check=False)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.net.build(self.hosts)
+        keygen(self.pki, [(f"h{i}", [self.net.host_ip(i)]) for i in range(1, self.hosts + 1)], self.net.prefix)
         (self.directory / "lab.json").write_text(json.dumps({"hosts": self.hosts, "prefix": self.net.prefix,
                                                              "subnet": self.net.subnet, "ttl": self.ttl}))
         for i in range(1, self.hosts + 1):
             self.boot(i)
         self.start_watchdog()
+        self.start_pdu()
         if not wait_until(self.etcd_ready, 30, 0.2):
             raise LabError("the lab's etcd did not become ready in 30 s", hint=f"see {self.directory}/h1/etcd.log")
 
@@ -83,6 +92,13 @@ class Lab:
                                 stdin=subprocess.DEVNULL, stdout=open(self.directory / "watchdog.out", "ab"),
                                 stderr=subprocess.STDOUT, start_new_session=True)
         (self.directory / "watchdog.pid").write_text(str(proc.pid))
+
+    def start_pdu(self) -> None:
+        """The lab's power switch, in its own namespace (it dies with the namespaces at down())."""
+        subprocess.Popen(["ip", "netns", "exec", self.net.pdu, sys.executable, "-m", "hastack.lab.pdu",
+                          "--dir", str(self.directory), "--address", self.net.pdu_ip],
+                         stdin=subprocess.DEVNULL, stdout=open(self.directory / "pdu.out", "ab"),
+                         stderr=subprocess.STDOUT, start_new_session=True)
 
     def stop_watchdog(self) -> None:
         pidfile = self.directory / "watchdog.pid"
@@ -105,19 +121,14 @@ class Lab:
         if i in self.voters:
             me = self.members()[i - 1]
             new = not (d / "etcd" / "member").exists()
-            cluster = ",".join(f"{m.name}={m.peer_url}" for m in self.members())
-            etcd_cmd = " ".join([
-                etcd_binary(), "--name", me.name, "--data-dir", str(d / "etcd"),
-                "--listen-client-urls", me.client_url, "--advertise-client-urls", me.client_url,
-                "--listen-peer-urls", me.peer_url, "--initial-advertise-peer-urls", me.peer_url,
-                "--initial-cluster", cluster, "--initial-cluster-state", "new" if new else "existing",
-                "--initial-cluster-token", f"{self.net.prefix}-lab", "--heartbeat-interval", "50",
-                "--election-timeout", "500", "--log-level", "warn"])
+            etcd_cmd = " ".join(member_command(me, self.members(), d / "etcd", tls=tls_in(self.pki, f"h{i}"),
+                                               new=new, token=f"{self.net.prefix}-lab"))
         urls = [m.client_url for m in self.members()]
         k = (i - 1) % len(urls)  # each host talks to its own member first (others: spread out)
         self.watchdog_file(i).unlink(missing_ok=True)  # a booting host has not petted yet
         daemon_cmd = " ".join([_venv_bin("hastackd"), "--node", f"h{i}", "--etcd", ",".join(urls[k:] + urls[:k]),
                                "--ttl", str(self.ttl), "--state-dir", str(d / "state"),
+                               "--tls-dir", str(self.pki),
                                "--watchdog-file", str(self.watchdog_file(i))])
         cmd = ["ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount", "--fork",
                "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",
@@ -136,7 +147,8 @@ class Lab:
         return proc.stdout
 
     def hastack(self, *args: str, timeout: float = 30, check: bool = True) -> str:
-        return self.client_run(_venv_bin("hastack"), *args, "--etcd", self.endpoints, timeout=timeout, check=check)
+        return self.client_run(_venv_bin("hastack"), *args, "--etcd", self.endpoints, "--tls-dir", str(self.pki),
+                               timeout=timeout, check=check)
 
     def etcd_ready(self) -> bool:
         try:

@@ -103,6 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     while not stopping:
         time.sleep(0.02)
         reap()
+        if etcd is not None and etcd.poll() is not None and not stopping:
+            # the host's service manager restarts a dead etcd member (systemd's Restart=always)
+            log.write(f"{time.time():.3f} etcd member exited (rc {etcd.returncode}): restarting\n".encode())
+            time.sleep(0.2)
+            etcd = subprocess.Popen(args.etcd_cmd.split(), stdout=open(args.dir / "etcd.log", "ab"),
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         if daemon.poll() is not None and not stopping:
             log.write(f"{time.time():.3f} watchdog: hastackd died (rc {daemon.returncode}): resetting host\n".encode())
             kill_all_but_me()

@@ -2,9 +2,8 @@
 
 Everything lives in namespaces named `{prefix}-...` on a private subnet with no
 default route, so lab traffic never leaves them. Faults are real link
-operations: a power loss cuts the host's switch port; a partition drops
-traffic between groups of hosts with bridge port isolation... kept simple
-here: the minority's switch ports go down.
+operations: a power loss cuts the host's switch port; a partition takes the
+switch ports of the isolated hosts down while their processes keep running.
 
 Imports errors only.
 """
@@ -12,6 +11,7 @@ Imports errors only.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -52,6 +52,14 @@ class Net:
         return f"{self.subnet}.{10 + i}"
 
     @property
+    def pdu(self) -> str:
+        return f"{self.prefix}-pdu"
+
+    @property
+    def pdu_ip(self) -> str:
+        return f"{self.subnet}.5"
+
+    @property
     def client_ip(self) -> str:
         return f"{self.subnet}.50"
 
@@ -65,8 +73,9 @@ class Net:
     def clear_stale(self) -> None:
         """Kill what runs in, and delete, every namespace of this prefix (a previous lab's leftovers)."""
         names = [line.split()[0] for line in sh("ip", "netns", "list").splitlines() if line.strip()]
+        mine = re.compile(rf"^{re.escape(self.prefix)}-(sw|cl|pdu|h\d+)$")  # only a lab's own names
         for ns in names:
-            if ns.startswith(self.prefix + "-"):
+            if mine.match(ns):
                 for pid in sh("ip", "netns", "pids", ns, check=False).split():
                     try:
                         os.kill(int(pid), signal.SIGKILL)
@@ -85,6 +94,7 @@ class Net:
         for i in range(1, hosts + 1):
             self._attach(self.host_ns(i), f"h{i}", self.host_ip(i))
         self._attach(self.client, "cl", self.client_ip)
+        self._attach(self.pdu, "pdu", self.pdu_ip)
 
     def _attach(self, ns: str, name: str, ip: str) -> None:
         sh("ip", "netns", "add", ns)

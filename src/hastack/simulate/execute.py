@@ -12,22 +12,18 @@ it would be after the transition. The two halves are not this module's:
   (`RSC_last_0`, `RSC_last_failure_0`, `RSC_monitor_N`), call ids, keys,
   digests, and the fail count of a failure that counts (crm_simulate's rule:
   not rc 0, nor a probe's rc 7); a confirmed fence takes the node out cleanly
-  and clears its history and transient attributes; a cancel (once the
-  scheduler emits them) erases the recurring operation's entry, and a notify
-  is not recorded, as the controller does -- crm_simulate writes both as
-  history entries, which the next decision does not read.
+  and clears its history and transient attributes; a cancel erases the
+  recurring operation's entry, and a notify is not recorded, as the
+  controller does (crm_simulate instead writes both as history entries and
+  keeps the cancelled monitor's; decisions agree on the 180 cases).
 
-What each action returns: its target rc -- a probe finds the resource as the
-scheduler's history says (7 where it is not known active), a recurring
-monitor of an instance placed Promoted returns 8, everything else 0 -- unless
-a failure is injected for its (resource, task, node): then the given rc.
-
-Where the history goes (the entry name, and the resource in the operation
-key) and the target rc and digest come from `simulate.bridge` until the
-scheduler's Action carries them (issue 9, item 1).
+What each action returns: its `target_rc` (a probe 7 where the scheduler does
+not know the resource active, a Promoted monitor 8, ...) unless a failure is
+injected for its (resource, task, node): then the given rc. Where the result
+goes -- the history entry, the digest, the agent -- is the Action's too.
 
 Pure: no clock, no I/O. Imports the model, hastack.scheduler's public names,
-hastack.graphrun, hastack.record and (temporarily) hastack.simulate.bridge.
+hastack.graphrun and hastack.record.
 """
 
 from __future__ import annotations
@@ -42,7 +38,6 @@ from hastack.model.results import OcfRc
 from hastack.model.state import ClusterState
 from hastack.record import OperationResult, clear_node, record_cancel, record_result
 from hastack.scheduler import Action, Transition, schedule
-from hastack.simulate.bridge import ActionFacts, Bridge
 
 ORIGIN = "hastack-execute"
 FAILED_REASON = "Simulated failure"
@@ -124,25 +119,25 @@ def _node_id(config: Configuration, state: ClusterState, uname: str) -> str:
     return node.id if node is not None else uname
 
 
-def _cancelled_task(a: Action, facts: ActionFacts) -> str:
-    """The task a cancel stops: its key names the cancelled operation (RSC_TASK_INTERVAL)."""
-    key = getattr(a, "key", None)
-    head, tail = f"{facts.key_rsc}_", f"_{a.interval_ms}"
-    if isinstance(key, str) and key.startswith(head) and key.endswith(tail) and len(key) > len(head) + len(tail):
-        return key[len(head):-len(tail)]
-    return "monitor"  # only monitors recur
+def _op_resource(a: Action) -> str:
+    """The resource as Pacemaker's graph names it to the executor, which names the lrm_rsc_op
+    entries (RSC_last_0): an anonymous clone instance by its clone's base name (`db`, whatever
+    instance or entry name), anything else by its history entry."""
+    assert a.rsc is not None
+    if a.meta.get("globally_unique") == "false":
+        return _base(a.rsc)
+    return a.history_id or a.rsc
 
 
-def _run_one(config: Configuration, state: ClusterState, a: Action, facts: ActionFacts, rc: int,
-             now: int) -> ClusterState:
+def _run_one(config: Configuration, state: ClusterState, a: Action, rc: int, now: int) -> ClusterState:
     """`state` after resource action `a` returned `rc`."""
-    assert a.node is not None
-    if a.task == "cancel":
-        return record_cancel(state, a.node, facts.history_id, facts.key_rsc, _cancelled_task(a, facts), a.interval_ms)
+    assert a.node is not None and a.rsc is not None
+    history_id = a.history_id or a.rsc
+    if a.task == "cancel":  # its key names the cancelled operation's entry
+        return record_cancel(state, a.node, history_id, a.key)
     result = OperationResult(
-        rsc=facts.key_rsc, task=a.task, interval_ms=a.interval_ms, node=a.node, rc=rc, target_rc=facts.target_rc,
-        history_id=facts.history_id, agent=facts.agent, digest=facts.digest, exit_reason=FAILED_REASON,
-        origin=ORIGIN)
+        rsc=_op_resource(a), task=a.task, interval_ms=a.interval_ms, node=a.node, rc=rc, target_rc=a.target_rc,
+        history_id=history_id, agent=a.agent, digest=a.digest, exit_reason=FAILED_REASON, origin=ORIGIN)
     return record_result(state, result, now, node_id=_node_id(config, state, a.node))
 
 
@@ -150,8 +145,7 @@ def execute(config: Configuration, state: ClusterState, transition: Transition, 
             failures: Failures | None = None) -> Executed:
     """Apply the transition's scheduled actions to `state`, as `crm_simulate -S` does."""
     failures = failures or {}
-    bridge = Bridge(config, state, transition, now)
-    run = GraphRun(transition, target_rc=bridge.target_rc)
+    run = GraphRun(transition)
     results: list[Result] = []
     for a in run.sweep():
         run.start(a.id)
@@ -161,10 +155,9 @@ def execute(config: Configuration, state: ClusterState, transition: Transition, 
                 state = clear_node(state, a.node, _node_id(config, state, a.node))
             verdict = run.finish(a.id, OcfRc.OK)
         else:
-            facts = bridge.of(a, state)
             injected = _failure_rc(failures, a)
-            rc = facts.target_rc if injected is None else injected
-            state = _run_one(config, state, a, facts, rc, now)
+            rc = a.target_rc if injected is None else injected
+            state = _run_one(config, state, a, rc, now)
             verdict = run.finish(a.id, rc)
         results.append(Result(a, verdict.rc, verdict.target_rc))
     return Executed(state, tuple(results), tuple(run.skipped()))

@@ -51,6 +51,14 @@ class GuardLost(StoreError):
     """The write was refused because its writer no longer holds its membership or DC term."""
 
 
+def member_id(value: bytes) -> str:
+    """A membership key holds the node id, or JSON {"id", "address"} (the heartbeat address)."""
+    text = value.decode()
+    if text.startswith("{"):
+        return str(json.loads(text).get("id", ""))
+    return text
+
+
 class EtcdStore:
     def __init__(self, client: EtcdClient, prefix: str = "/hastack", guard: Guard | None = None) -> None:
         self.client = client
@@ -97,7 +105,7 @@ class EtcdStore:
                 config = parse_cib(kv.value, "<etcd config>").config
                 config_rev = kv.mod_revision
             elif kind == "members" and len(parts) == 2:
-                members[parts[1]] = kv.value.decode()
+                members[parts[1]] = member_id(kv.value)
             elif kind == "status" and len(parts) == 3:
                 histories.setdefault(parts[1], {})[parts[2]] = history_from_json(kv.value)
             elif kind == "attrs" and len(parts) == 3:
@@ -135,14 +143,33 @@ class EtcdStore:
         return self.client.wait_for_change(self.prefix + "/", after, timeout)
 
     # --- membership and election (daemon side) ---------------------------------------------
-    def join(self, node: str, node_id: str, lease: int) -> int:
+    def join(self, node: str, node_id: str, lease: int, address: str | None = None) -> int:
         """Put the membership key on `lease` (replacing a previous incarnation's) and start the node
         with no operation history and no transient attributes, as Pacemaker does on join: every
         resource is probed there again."""
-        ok, _, rev = self.client.txn([], [put_op(self.key("members", node), node_id, lease=lease),
+        value = json.dumps({"id": node_id, "address": address}) if address else node_id
+        ok, _, rev = self.client.txn([], [put_op(self.key("members", node), value, lease=lease),
                                           delete_op(self.key("status", node) + "/", prefix=True),
                                           delete_op(self.key("attrs", node) + "/", prefix=True)])
         return rev
+
+    def member_addresses(self) -> dict[str, tuple[str, int]]:
+        """node -> (heartbeat address, lease) of every member now."""
+        base = self.key("members") + "/"
+        kvs, _ = self.client.range(base, prefix=True)
+        out = {}
+        for kv in kvs:
+            text = kv.value.decode()
+            addr = json.loads(text).get("address") if text.startswith("{") else None
+            out[kv.key.decode()[len(base):]] = (addr or "", kv.lease)
+        return out
+
+    def evict(self, node: str, lease: int) -> bool:
+        """End a fenced node's membership at once: revoke its lease (its member key -- and the DC key,
+        if it was DC -- go with it). Only after a fence device confirmed the node is off."""
+        self.client.lease_revoke(lease)
+        self.client.put(f"{self.prefix}-log/fenced/{node}", json.dumps({"lease": lease}))
+        return True
 
     def campaign(self, node: str, lease: int) -> int | None:
         """Become DC if there is none; return the term (create revision of the DC key) or None."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,8 +109,14 @@ class EtcdClient:
         self._current = 0
         kw: dict[str, Any] = {}
         if tls is not None:
-            kw["verify"] = tls.ca
-            kw["cert"] = (tls.cert, tls.key)
+            try:
+                ctx = ssl.create_default_context(cafile=tls.ca)
+                if tls.cert:  # without one, etcd's client-cert-auth refuses the connection (as it should)
+                    ctx.load_cert_chain(tls.cert, tls.key)
+            except (OSError, ssl.SSLError) as err:
+                raise StoreError(f"cannot load the TLS files {tls.ca}, {tls.cert}: {err}",
+                                 hint="create them with hastack keygen DIR --node NAME=IP ...") from None
+            kw["verify"] = ctx
         # no pooled keep-alive across failover surprises: small pool, short keepalive
         self._http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=5.0), **kw)
 
@@ -133,6 +140,10 @@ class EtcdClient:
                 # short connect timeout leaves the rest of the budget for the next member.
                 resp = self._http.post(url, json=body, timeout=httpx.Timeout(left, connect=min(left, CONNECT_S)))
             except httpx.TransportError as err:
+                if "SSL" in str(err) or "certificate" in str(err).lower():
+                    raise StoreError(f"{self.endpoints[idx]} refused the TLS handshake ({err})",
+                                     hint="the client needs a certificate of the cluster CA "
+                                          "(hastack keygen) and the CA's ca.crt") from None
                 errors.append(f"{self.endpoints[idx]}: {type(err).__name__}")
                 self._current = (idx + 1) % n  # the next call starts with the next member
                 continue

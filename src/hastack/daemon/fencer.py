@@ -1,0 +1,142 @@
+"""The fast path: a member that stops answering heartbeats is fenced, then evicted, so recovery need
+not wait for its lease to run out.
+
+DESIGN safety rule 2: the DC recovers a lost node's resources only after the
+node is known down -- a fence device confirmed it, or the self-fence deadline
+passed (the lease ran out). The lease path needs nothing here. This module is
+the other path: when the heartbeat detector (daemon.heartbeat) suspects a
+member, the acting node runs the configured fence device's `off` for it; only
+when the device answers success is the node's lease revoked (its membership
+and, if it was DC, its DC key go with it), and the DC re-plans on a cluster in
+which that node is cleanly down.
+
+Who acts: the DC; if the DC itself is suspected, the first (by name) member
+that is not. Every other node only watches. Nothing happens unless the
+configuration has `stonith-enabled=true` and a stonith resource whose
+`pcmk_host_list` (or no list) covers the suspect.
+
+`decide` is pure (suspects and who acts); `Fencer` is its thin thread.
+
+Imports agents, model, store, daemon.heartbeat, daemon.membership.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hastack.agents.action import ActionRequest
+from hastack.agents.executor import Executor
+from hastack.daemon.heartbeat import Heartbeat
+from hastack.daemon.membership import Membership
+from hastack.model.config import Configuration, Primitive
+from hastack.model.values import is_true
+from hastack.store.etcd import EtcdStore
+from hastack.store.port import StoreError
+
+log = logging.getLogger("hastack.fencer")
+
+
+@dataclass(frozen=True)
+class Decision:
+    suspects: tuple[str, ...]
+    actor: str | None  # the node that fences them
+
+
+def decide(me: str, members: Mapping[str, float | None], dc: str | None, suspect_after: float) -> Decision:
+    """`members`: node -> seconds since last heard (None: not heard yet; never suspected for that)."""
+    suspects = tuple(sorted(n for n, silent in members.items()
+                            if n != me and silent is not None and silent > suspect_after))
+    if dc is not None and dc in members and dc not in suspects:
+        actor: str | None = dc
+    else:
+        alive = sorted(n for n in members if n not in suspects)
+        actor = alive[0] if alive else None
+    return Decision(suspects, actor)
+
+
+def fence_device(config: Configuration, target: str) -> Primitive | None:
+    if not is_true(config.property("stonith-enabled", "true")):
+        return None
+    for r in config.resources.values():
+        if isinstance(r, Primitive) and r.agent is not None and r.agent.cls == "stonith":
+            params = {k: v for s in r.params for k, v in s.pairs}
+            hosts = params.get("pcmk_host_list", "").replace(",", " ").split()
+            if not hosts or target in hosts:
+                return r
+    return None
+
+
+class Fencer:
+    def __init__(self, store: EtcdStore, node: str, membership: Membership, heartbeat: Heartbeat,
+                 executor: Executor, suspect_after: float = 0.3) -> None:
+        self.store = store
+        self.node = node
+        self.membership = membership
+        self.heartbeat = heartbeat
+        self.executor = executor
+        self.suspect_after = suspect_after
+        self.peers: dict[str, str] = {}
+        self._leases: dict[str, int] = {}
+        self._dc: str | None = None
+        self._config: Configuration | None = None
+        self._fenced: set[int] = set()  # leases already fenced
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="fencer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    def _refresh(self) -> None:
+        found = self.store.member_addresses()
+        self.peers = {n: a for n, (a, _) in found.items()}
+        self._leases = {n: lease for n, (_, lease) in found.items()}
+        dc = self.store.current_dc()
+        self._dc = dc[0] if dc else None
+        self._config = self.store.snapshot().configuration
+
+    def _loop(self) -> None:
+        next_refresh = 0.0
+        while not self._stop.is_set():
+            try:
+                now = time.monotonic()
+                if now >= next_refresh:
+                    self._refresh()
+                    next_refresh = now + 0.5
+                if self.membership.holds() and self._config is not None:
+                    silent = {n: self.heartbeat.silent_for(n, now) for n in self._leases}
+                    d = decide(self.node, silent, self._dc, self.suspect_after)
+                    if d.actor == self.node:
+                        for target in d.suspects:
+                            lease = self._leases.get(target, 0)
+                            if lease and lease not in self._fenced:
+                                self.fence(target, lease)
+                                next_refresh = 0.0
+            except StoreError as err:
+                log.warning("%s: fencer: %s", self.node, err)
+            self._stop.wait(0.02)
+
+    def fence(self, target: str, lease: int) -> bool:
+        assert self._config is not None
+        device = fence_device(self._config, target)
+        if device is None or device.agent is None:
+            return False
+        params = tuple((k, v) for s in device.params for k, v in s.pairs) + (("target", target),)
+        log.warning("%s: %s silent for %.2f s: fencing it with %s", self.node, target,
+                    self.heartbeat.silent_for(target) or 0.0, device.id)
+        result = self.executor.execute(ActionRequest(device.agent, "off", device.id, params, timeout_ms=10_000,
+                                                     node=self.node))
+        if result.rc != 0:
+            log.error("%s: fencing %s failed: %s", self.node, target, result.exit_reason or result.rc)
+            return False
+        self._fenced.add(lease)
+        self.store.evict(target, lease)
+        log.warning("%s: %s fenced (device confirmed off); its membership is revoked", self.node, target)
+        return True

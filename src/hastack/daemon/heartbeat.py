@@ -1,0 +1,81 @@
+"""Peer heartbeats: a fast failure detector beside the etcd lease (etcd leases count whole seconds).
+
+Every node sends a small UDP datagram to every other member every
+`interval` and notes when it last heard from each. A member silent for
+`suspect_after` is suspected dead. Suspicion alone never moves a resource: the
+fencer (daemon.fencer) must first power the node off through a fence device
+and have that confirmed (DESIGN safety rule 2). Own threads, so scheduling or
+agent work cannot delay sending or noticing.
+
+Imports nothing of hastack.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+PORT = 5405  # corosync's, which this replaces
+
+
+class Heartbeat:
+    def __init__(self, node: str, address: str, peers: Callable[[], dict[str, str]], interval: float = 0.05,
+                 port: int = PORT) -> None:
+        self.node = node
+        self.address = address
+        self.port = port
+        self.interval = interval
+        self._peers = peers
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((address, port))
+        self._sock.settimeout(0.2)
+        self._threads = [threading.Thread(target=self._send_loop, name="hb-send", daemon=True),
+                         threading.Thread(target=self._recv_loop, name="hb-recv", daemon=True)]
+
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=1)
+        self._sock.close()
+
+    def silent_for(self, node: str, now: float | None = None) -> float | None:
+        """Seconds since `node` was last heard (None: never heard since this node started)."""
+        with self._lock:
+            t = self._seen.get(node)
+        return None if t is None else (now if now is not None else time.monotonic()) - t
+
+    def _send_loop(self) -> None:
+        msg = f"hb {self.node}".encode()
+        while not self._stop.is_set():
+            for node, addr in list(self._peers().items()):
+                if node != self.node and addr:
+                    try:
+                        self._sock.sendto(msg, (addr, self.port))
+                    except OSError:
+                        pass  # unreachable peer: it will be suspected, which is the point
+            self._stop.wait(self.interval)
+
+    def _recv_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data, _ = self._sock.recvfrom(256)
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                if self._stop.is_set():
+                    return
+                continue
+            parts = data.decode(errors="replace").split()
+            if len(parts) == 2 and parts[0] == "hb":
+                with self._lock:
+                    self._seen[parts[1]] = time.monotonic()
