@@ -96,7 +96,8 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
     for probe, top, flags in builder.probe_orders:
         orderer.rsc_order(probe, "", top, "start", flags)
     builder.fencing()
-    orderer.apply()
+    propagator = orderer.apply()
+    builder.notifications_for_graph(propagator.action_flags)
     summary = tuple(summary_lines(g, u.resources, u.options.stonith_action))
 
     placement: dict[str, Placement] = {}

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.values import is_true
+from hastack.scheduler import notify
 from hastack.scheduler.graph import Act, Graph, O
+from hastack.scheduler.notify import Notification
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import R, WNode, WRsc
 
@@ -77,6 +79,9 @@ class ActionBuilder:
         self.monitor_orders: list[tuple[WRsc | Act, str, WRsc | Act, str, O]] = []
         self.monitors: list[Act] = []  # the recurring monitors, in creation order
         self.reschedule: set[tuple[int, str, int]] = set()  # (id(rsc), node, interval) changed monitors
+        # per notifying clone (by id): its notifications by action (start, stop, promote, demote)
+        self.notifications: dict[int, dict[str, Notification]] = {}
+        self.notify_acts: dict[tuple[int, str, str], Act] = {}  # (id(instance), key, node) -> notify
 
     # --- custom_action -----------------------------------------------------------
     def custom(self, rsc: WRsc, task: str, node: WNode | None, optional: bool, interval_ms: int = 0) -> Act:
@@ -404,17 +409,56 @@ class ActionBuilder:
                             any_promoting = True
                         elif a.task == "demote":
                             any_demoting = True
-        self.pseudo(r, "start", not starting, True)
+        start = self.pseudo(r, "start", not starting, True)
         running = self.pseudo(r, "running", not starting, False)
         if active or starting:
             running.runnable = True
-        self.pseudo(r, "stop", not stopping, True)
-        self.pseudo(r, "stopped", not stopping, True)
+        notes = self.notifications.setdefault(id(r), {})
+        self._notify_ops(notes, r, "start", start, running)
+        stop = self.pseudo(r, "stop", not stopping, True)
+        stopped = self.pseudo(r, "stopped", not stopping, True)
+        self._notify_ops(notes, r, "stop", stop, stopped)
+        if "start" in notes and "stop" in notes:
+            self.g.order(notes["stop"].post_done, notes["start"].pre, O.OPTIONAL)
         if r.promotable:
-            self.pseudo(r, "promote", not any_promoting, True)
-            self.pseudo(r, "promoted", not any_promoting, True)
-            self.pseudo(r, "demote", not any_demoting, True)
-            self.pseudo(r, "demoted", not any_demoting, True)
+            promote = self.pseudo(r, "promote", not any_promoting, True)
+            promoted = self.pseudo(r, "promoted", not any_promoting, True)
+            self._notify_ops(notes, r, "promote", promote, promoted)
+            demote = self.pseudo(r, "demote", not any_demoting, True)
+            demoted = self.pseudo(r, "demoted", not any_demoting, True)
+            self._notify_ops(notes, r, "demote", demote, demoted)
+            if "promote" in notes and "demote" in notes:  # pe__create_promotable_pseudo_ops
+                for before, after in (("stop", "promote"), ("start", "promote"), ("demote", "promote"),
+                                      ("demote", "start"), ("demote", "stop")):
+                    self.g.order(notes[before].post_done, notes[after].pre, O.OPTIONAL)
+        if not notes:
+            del self.notifications[id(r)]
+
+    def _notify_ops(self, notes: dict[str, Notification], r: WRsc, task: str, first: Act, complete: Act) -> None:
+        if task not in notes:
+            n = notify.pseudo_ops(self.g, r, task, first, complete)
+            if n is not None:
+                notes[task] = n
+
+    def notify_action(self, r: WRsc, key: str, node: WNode, optional: bool) -> Act:
+        """custom_action for an instance's notification: one per key and node."""
+        a = self.notify_acts.get((id(r), key, node.uname))
+        if a is None:
+            a = self.g.new("notify", r, node, optional)
+            self.notify_acts[(id(r), key, node.uname)] = a
+        if not r.managed:
+            a.optional = True
+        elif not optional:
+            a.optional = False
+        self._update_runnable(a)
+        return a
+
+    def notifications_for_graph(self, flags: notify.Flags) -> None:
+        """The clones' notify variables and actions, once the flags are settled, in
+        resource order (clone_expand: start, stop, promote, demote)."""
+        for r in self.u.resources:
+            for n in self.notifications.get(id(r), {}).values():
+                notify.create(self.g, self.notify_action, flags, n, self.u.nodes)
 
     def create(self, r: WRsc) -> None:
         {"primitive": self.create_primitive, "group": self.create_group, "clone": self.create_clone}[r.variant](r)
@@ -455,6 +499,8 @@ class ActionBuilder:
             a.pseudo = True
             a.runnable = True
             self.g.order(op, a, O.PRESERVE)
+            if is_true(r.meta.get("notify"), False):
+                notify.after_fencing(self.g, self.notify_action, a, r, op)
         for a in self.g.find(r, "demote", target):
             if a.node is not None and (not a.node.online or a.node.unclean or r.failed):
                 a.pseudo = True

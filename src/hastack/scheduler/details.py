@@ -19,7 +19,8 @@ cluster. Imports only the model and the scheduler's own modules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -29,7 +30,7 @@ from hastack.model.state import ClusterState
 from hastack.scheduler.digest import DEFAULT_TIMEOUT_MS, task_for_digest, digest_of, operation_params
 from hastack.scheduler.graph import Act
 from hastack.scheduler.history import base_name
-from hastack.scheduler.rules import eval_rule
+from hastack.scheduler.rules import parse_date, eval_rule
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import WNode, WRsc
 
@@ -64,21 +65,23 @@ def op_definition(r: WRsc, task: str, interval_ms: int) -> Op | None:
     return None
 
 
-def history_id(r: WRsc, node_entries: frozenset[str]) -> str:
+def history_id(r: WRsc, node_entries: Callable[[], frozenset[str]]) -> str:
     """The name of the lrm_resource entry an action's result belongs to, on a node whose history
     holds `node_entries`: an anonymous clone instance is known by its base name, or by the
     numbered name the node's history already uses (the graph's primitive id and long-id, looked
-    up in that order as the controller does); an orphan by the name its history has."""
+    up in that order as the controller does); an orphan by the name its history has.
+    `node_entries()` gives the names in the node's history (only asked for anonymous instances)."""
     if r.orphan and r.clone_name:
         return r.clone_name
     clone = r.clone_parent()
     if clone is None or clone.unique:
         return r.id
     base = base_name(r.id)
-    if base in node_entries:
+    entries = node_entries()
+    if base in entries:
         return base
     long_id = r.clone_name if r.clone_name and r.clone_name != base else r.id
-    return long_id if long_id in node_entries else base
+    return long_id if long_id in entries else base
 
 
 def _instance_number(r: WRsc) -> str | None:
@@ -185,6 +188,10 @@ class DetailsBuilder:
         delay = meta.get("start-delay")
         if delay is not None:
             meta["start-delay"] = str(max(_ms(delay, 0), 0))
+        elif a.interval_ms and meta.get("interval-origin"):
+            origin = parse_date(meta["interval-origin"])
+            if origin is not None:
+                meta["start-delay"] = str(_delay_to_origin(self.u.now, origin, a.interval_ms // 1000) * 1000)
         return meta
 
     # --- one action -------------------------------------------------------------------------
@@ -218,7 +225,7 @@ class DetailsBuilder:
             "key": _op_key(r, a),
             "target_rc": a.target_rc,
             "digest": digest,
-            "history_id": history_id(r, self.node_entries(node.uname)),
+            "history_id": history_id(r, lambda: self.node_entries(node.uname)),
             "agent": r.agent,
             "params": params,
             "meta": MappingProxyType(meta),
@@ -233,6 +240,15 @@ def _ms(text: str | None, default: int) -> int:
         return durations.parse_ms(text)
     except Exception:
         return default
+
+
+def _delay_to_origin(now: int, origin: int, interval_s: int) -> int:
+    """unpack_interval_origin: seconds until the next multiple of the interval after the origin
+    (C's remainder, which keeps the dividend's sign)."""
+    if interval_s <= 0:
+        return 0
+    since = math.fmod(now - origin, interval_s)
+    return int((0 if since <= 0 else interval_s) - since)
 
 
 def _clone_meta(r: WRsc, meta: dict[str, str]) -> None:

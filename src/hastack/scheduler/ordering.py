@@ -257,11 +257,14 @@ class Orderer:
             for t in thens:
                 self.rsc_order(f, a1, t, a2, flags)
 
-    def apply(self) -> None:
-        """Resolve the collected orderings to actions and propagate their effects."""
+    def apply(self):  # type: ignore[no-untyped-def]
+        """Resolve the collected orderings to actions and propagate their effects; returns the
+        Propagator, whose flag summaries the clone notifications use."""
         from hastack.scheduler.propagation import Propagator
 
-        Propagator(self.config, self.b, self.a, self.pending).apply()
+        p = Propagator(self.config, self.b, self.a, self.pending)
+        p.apply()
+        return p
 
 
 def _score_int(text: str | None) -> int:

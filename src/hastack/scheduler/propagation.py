@@ -20,6 +20,7 @@ from hastack.model.scores import INFINITY as INF
 from hastack.scheduler.actions import ActionBuilder
 from hastack.scheduler.clones import find_compatible_child
 from hastack.scheduler.graph import Act, Graph, O
+from hastack.scheduler.notify import confirmed_post
 from hastack.scheduler.working import R, WRsc
 
 REMAP = {"stop": "stopped", "start": "running", "promote": "promoted", "demote": "demoted",
@@ -116,10 +117,12 @@ class Propagator:
                     runnable = False
             return optional, runnable
         # clone: primitive instances answer for "running" with their start (get_complex_task),
-        # cloned groups with their own "running" pseudo-action
+        # cloned groups with their own "running" pseudo-action; a notification pseudo-action
+        # as the action it notifies about (clone_child_action)
         optional, any_runnable = True, False
+        summarized = a.notify_of or a.task
         for c in r.children:
-            task = a.task if c.children else CHILD_TASK.get(a.task, a.task)
+            task = summarized if c.children else CHILD_TASK.get(summarized, summarized)
             ca = self.g.first(c, task, None if c.children else node)
             if ca is None:
                 continue
@@ -148,13 +151,18 @@ class Propagator:
         return opt2, run2
 
     def for_ordering(self, a: Act) -> Act:
+        """action_for_ordering: a collective's action stands for its completion (start: running);
+        a notifying clone's, for the confirmation of the post notifications of that completion."""
         r = a.rsc
-        if r is None or r.variant == "primitive" or a.interval_ms:
+        if r is None or r.variant == "primitive" or a.interval_ms or a.notify_of is not None:
             return a
         task = REMAP.get(a.task)
         if task is None:
             return a
-        found = self.g.first(r, task, None)
+        if r.notify and r.parent is None and r.variant == "clone":
+            found = confirmed_post(self.g, r, task)
+        else:
+            found = self.g.first(r, task, None)
         return found if found is not None else a
 
     def clear(self, target: Act, attr: str, because: Act) -> bool:
@@ -326,7 +334,8 @@ class Propagator:
     def interleave_update(self, first: Act, then: Act, node, filter_opt: bool, filter_run: bool,
                           typ: O) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
         cf = ct = False
-        current = first.task in ("stopped", "demoted")
+        ftask = first.notify_of or first.task  # a notification stands for what it notifies about
+        current = ftask in ("stopped", "demoted")
         assert then.rsc is not None and first.rsc is not None
         for tc in then.rsc.children:
             fc = find_compatible_child(self.a, tc, first.rsc, R.UNKNOWN, current)
@@ -342,7 +351,7 @@ class Propagator:
                             elif act.task == "start" or (act.interval_ms and act.task == "monitor"):
                                 act.runnable = False
                 continue
-            task = first.task if fc.children else CHILD_TASK.get(first.task, first.task)
+            task = ftask if fc.children else CHILD_TASK.get(ftask, ftask)
             fa = self.g.first(fc, task, node)
             ta = self.g.first(tc, then.task, node)
             if fa is None or ta is None:

@@ -69,7 +69,8 @@ def _eval_expression(expr: Expression, attrs: Mapping[str, str]) -> bool:
     return _compare(op, value, expr.value, expr.type)
 
 
-def _parse_date(text: str) -> int | None:
+def parse_date(text: str) -> int | None:
+    """An ISO 8601 date (and time) as seconds since the epoch, UTC; None if it is not one."""
     m = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?", text.strip())
     if not m:
         return None
@@ -79,8 +80,8 @@ def _parse_date(text: str) -> int | None:
 
 def _eval_date(expr: DateExpression, now: int) -> bool:
     op = expr.operation.lower()
-    start = _parse_date(expr.start) if expr.start else None
-    end = _parse_date(expr.end) if expr.end else None
+    start = parse_date(expr.start) if expr.start else None
+    end = parse_date(expr.end) if expr.end else None
     if op == "gt":
         return start is not None and now > start
     if op == "lt":
