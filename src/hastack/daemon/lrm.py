@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from hastack.agents.action import ActionRequest, ActionResult
 from hastack.agents.executor import Executor
 from hastack.daemon.membership import Membership
-from hastack.daemon.orders import Order, recorded, request_for
+from hastack.daemon.orders import Order, cancelled, recorded, request_for
 from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.port import StoreError
 
@@ -104,6 +104,11 @@ class LocalResourceManager:
 
     def _execute(self, key: str, order: Order) -> None:
         a = order.action
+        if a.task == "cancel":  # the executor's own business: stop the monitor, forget its entry
+            with self._lock:
+                self._recurring.pop((a.rsc or "", a.interval_ms), None)
+            self._finish(key, order, cancelled(self.store.snapshot().state, order))
+            return
         req = request_for(order)
         if req is None:
             log.warning("%s: %s %s: resource not configured", self.node, a.task, a.rsc)

@@ -22,7 +22,7 @@ from hastack.agents.action import ActionRequest
 from hastack.model.results import OcfRc
 from hastack.model.state import ClusterState, ResourceHistory
 from hastack.model.values import AgentRef, Role
-from hastack.record import FailCounting, OperationResult, record_result
+from hastack.record import FailCounting, OperationResult, record_cancel, record_result
 from hastack.scheduler import Action
 
 _FIELDS = tuple(f.name for f in fields(Action))
@@ -95,6 +95,15 @@ def request_for(order: Order) -> ActionRequest | None:
     return ActionRequest(a.agent, a.task, op_resource(a), tuple(a.params.items()), meta=meta,
                          interval_ms=a.interval_ms, timeout_ms=a.timeout_ms, role=role, target_rc=a.target_rc,
                          node=a.node)
+
+
+def cancelled(state: ClusterState, order: Order) -> ResourceHistory | None:
+    """The history entry without the recurring operation a `cancel` action names (its key)."""
+    a = order.action
+    assert a.node is not None
+    name = a.history_id or a.rsc or ""
+    after = record_cancel(state, a.node, name, a.key).node_by_uname(a.node)
+    return after.history(name) if after is not None else None
 
 
 def recorded(state: ClusterState, order: Order, rc: int, status: int, now: int, exec_ms: int = 0,
