@@ -119,6 +119,15 @@ class ValueSyntaxError(HastackError):
     """
 
 
+class StaleCommit(HastackError):
+    """A configuration commit based on a version that is no longer the stored one (someone else
+    committed in between): refused, never merged. Every store raises this one."""
+
+    def __init__(self, message: str = "the stored configuration changed since it was read; nothing was changed",
+                 hint: str = "read it again (hastack configure show) and redo the change") -> None:
+        super().__init__(message, hint)
+
+
 class AgentError(HastackError):
     """A resource agent that cannot be found, described or run."""
 

@@ -127,3 +127,19 @@ def test_every_decision_is_recorded_and_replays_like_pacemaker(lab: Lab, tmp_pat
         mine = list(schedule(cib.config, cib.state, cib.state.execution_date).summary)
         assert mine == summary, path.name
         assert sorted(transition_summary(path)) == sorted(mine), path.name
+
+
+def test_operator_moves_the_service_and_clears_the_move(lab: Lab, checker: Checker) -> None:
+    who = served(lab)
+    assert who is not None
+    target = next(f"h{i}" for i in (1, 2, 3) if f"h{i}" != who)
+    out = lab.hastack("resource", "move", "g_web", target)
+    assert "committed" in out
+    assert wait_until(lambda: lab.http_get(VIP) == target, 20), lab.hastack("status")
+    assert "committed" in lab.hastack("resource", "clear", "g_web")
+    import subprocess
+
+    bad = subprocess.run(["ip", "netns", "exec", lab.net.client, str(Path(sys.executable).with_name("hastack")),
+                          "resource", "move", "g_wbe", target, "--etcd", lab.endpoints, "--tls-dir", str(lab.pki)],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode != 0 and "did you mean 'g_web'" in bad.stderr and "Traceback" not in bad.stderr

@@ -26,6 +26,8 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("hastack.cli.cluster", "status"),
     ("hastack.cli.lab", "lab"),
     ("hastack.cli.keygen", "keygen"),
+    ("hastack.cli.operate", "resource"),
+    ("hastack.cli.operate", "node"),
 )
 
 

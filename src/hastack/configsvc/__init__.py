@@ -35,7 +35,7 @@ Imports the model, crm, cib, validate and errors; nothing of the store.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -43,7 +43,7 @@ from hastack import cib
 from hastack.crm import CrmSyntaxError, parse
 from hastack.crm.merge import merge_update
 from hastack.didyoumean import did_you_mean
-from hastack.errors import ConfigError, Diagnostic, HastackError, Severity, in_order
+from hastack.errors import ConfigError, Diagnostic, HastackError, Severity, StaleCommit, in_order
 from hastack.model.config import Configuration
 from hastack.model.secrets import is_secret, mask_diagnostics, masked_config, secret_values
 from hastack.validate import AgentCatalog, check_crm_text, validate
@@ -259,6 +259,23 @@ class ConfigService:
             return outcome
         version = self._store().commit(outcome.config, based_on)
         return replace(outcome, version=version)
+
+    def edit(self, change: Callable[[Configuration], Configuration], what: str, tries: int = 10) -> Outcome:
+        """Apply an operator edit (configsvc.edits) to the stored configuration, validate the result and
+        commit it; when another commit won the race, read again and re-apply (the edit is a function of
+        the configuration, never a merge of two versions)."""
+        for _ in range(tries):
+            current = self._store().current()
+            if current.config is None:
+                raise HastackError("no configuration is stored yet", hint="load one first")
+            outcome = self._checked(change(current.config), [], {}, what)
+            if not outcome.ok or outcome.config is None:
+                return outcome
+            try:
+                return replace(outcome, version=self._store().commit(outcome.config, current.version))
+            except StaleCommit:
+                continue
+        raise HastackError(f"{what}: the configuration kept changing under {tries} attempts", hint="try again")
 
     # read
     def current(self) -> Current:

@@ -22,14 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from hastack.errors import HastackError
+from hastack.errors import HastackError, StaleCommit
 from hastack.store.paths import state_dir
 
 CIB_FILE = "cib.xml"
-
-
-class StaleCommit(HastackError):
-    """The configuration changed between the read a commit was based on and the commit."""
 
 
 @dataclass(frozen=True)

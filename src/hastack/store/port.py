@@ -23,21 +23,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from hastack.errors import HastackError
+from hastack.errors import HastackError, StaleCommit
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState, ResourceHistory
 
 
+__all__ = ["ClusterStore", "Snapshot", "StaleCommit", "StoreError"]
+
+
 class StoreError(HastackError):
     """The store could not be read or written (unreachable, timed out, refused)."""
-
-
-class StaleCommit(StoreError):
-    """The configuration changed between the read a commit was based on and the commit."""
-
-    def __init__(self, message: str = "the stored configuration changed since it was read; nothing was changed",
-                 hint: str = "read it again (hastack configure show) and redo the change") -> None:
-        super().__init__(message, hint)
 
 
 @dataclass(frozen=True)
