@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -61,10 +62,10 @@ def member_command(me: Member, cluster: Sequence[Member], data_dir: Path, *, tls
 
 def start_member(me: Member, cluster: Sequence[Member], data_dir: Path, *, tls: TlsFiles | None = None,
                  tuned: bool = True, log: Path | None = None, netns: str | None = None,
-                 env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+                 env: Mapping[str, str] | None = None, token: str = "hastack") -> subprocess.Popen[bytes]:
     data_dir.mkdir(parents=True, exist_ok=True)
     new = not (data_dir / "member").exists()
-    cmd = member_command(me, cluster, data_dir, tls=tls, new=new, tuned=tuned)
+    cmd = member_command(me, cluster, data_dir, tls=tls, new=new, tuned=tuned, token=token)
     if netns:
         cmd = ["ip", "netns", "exec", netns, *cmd]
     out = open(log, "ab") if log else subprocess.DEVNULL
@@ -75,6 +76,18 @@ def start_member(me: Member, cluster: Sequence[Member], data_dir: Path, *, tls: 
     finally:
         if log:
             out.close()  # type: ignore[union-attr]
+
+
+def serving(url: str, timeout: float = 0.2) -> bool:
+    """Whether something accepts connections at a member URL's address (an etcd already running there)."""
+    from urllib.parse import urlparse
+
+    u = urlparse(url)
+    try:
+        with socket.create_connection((u.hostname or "127.0.0.1", u.port or 2379), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def wait_ready(client: EtcdClient, timeout: float = 20.0) -> None:

@@ -26,6 +26,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("hastack.cli.cluster", "status"),
     ("hastack.cli.lab", "lab"),
     ("hastack.cli.keygen", "keygen"),
+    ("hastack.cli.witness", "witness"),
     ("hastack.cli.operate", "resource"),
     ("hastack.cli.operate", "node"),
 )

@@ -22,6 +22,7 @@ import click
 
 from hastack.agents.executor import Executor, local_host
 from hastack.daemon.controller import Controller
+from hastack.daemon.etcdmember import LocalMember, parse_nodes, plan
 from hastack.daemon.fencer import Fencer
 from hastack.daemon.heartbeat import Heartbeat
 from hastack.daemon.lrm import LocalResourceManager
@@ -37,7 +38,14 @@ from hastack.store.select import tls_in
 @click.command()
 @click.option("--node", required=True, help="this node's name")
 @click.option("--node-id", default=None, help="this node's id (default: its name)")
-@click.option("--etcd", "endpoints", required=True, help="etcd client URLs, comma separated")
+@click.option("--etcd", "endpoints", default=None,
+              help="an existing etcd cluster's client URLs, comma separated (then hastack starts no etcd)")
+@click.option("--nodes", default=None, metavar="NAME=ADDR,...",
+              help="every node of the cluster, in order: without --etcd, hastack runs etcd itself, a voting "
+                   "member on each of the first 3 (5 from 7 nodes up)")
+@click.option("--witness", default="", metavar="NAME=ADDR", help="the witness of a two-node cluster")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=Path("/var/lib/hastack"),
+              show_default=True, help="where this node's etcd member keeps its data")
 @click.option("--prefix", default="/hastack", show_default=True)
 @click.option("--ttl", default=2, show_default=True, help="membership lease TTL in seconds (Corosync's token)")
 @click.option("--tls-dir", type=click.Path(path_type=Path), default=None, help="CA and node certificates")
@@ -49,16 +57,27 @@ from hastack.store.select import tls_in
               help="this node's cluster address: peer heartbeats (UDP 5405) and fast fencing use it")
 @click.option("--suspect-after", default=0.3, show_default=True,
               help="seconds of heartbeat silence before a peer is fenced (needs a stonith device)")
-def main(node: str, node_id: str | None, endpoints: str, prefix: str, ttl: int, tls_dir: Path | None,
-         state_dir: Path | None, stop_on_exit: bool, watchdog_file: Path | None, address: str | None,
-         suspect_after: float) -> None:
+def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | None, witness: str,
+         data_dir: Path, prefix: str, ttl: int, tls_dir: Path | None, state_dir: Path | None, stop_on_exit: bool,
+         watchdog_file: Path | None, address: str | None, suspect_after: float) -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,  # httpx logs every request at INFO: not ours
                         format=f"%(asctime)s.%(msecs)03d {node} %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    member: LocalMember | None = None
     try:
         timing = for_ttl(ttl)
         tls = tls_in(tls_dir, node)
-        urls = [u for u in endpoints.split(",") if u]
+        if endpoints:
+            urls = [u for u in endpoints.split(",") if u]
+        elif nodes:
+            etcd_plan = plan(node, parse_nodes(nodes), parse_nodes(witness, "--witness"), tls=tls is not None)
+            urls = etcd_plan.endpoints_for(node)
+            if etcd_plan.me is not None:
+                member = LocalMember(etcd_plan, data_dir / "etcd", tls, token=prefix.strip("/") or "hastack")
+                member.start()
+        else:
+            raise HastackError("which etcd? give --etcd URL,... (an existing cluster) or --nodes NAME=ADDR,... "
+                               "(hastack runs etcd on the first nodes)")
         client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3)
         lease_client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout)  # its own connections
     except HastackError as err:
@@ -107,6 +126,8 @@ def main(node: str, node_id: str | None, endpoints: str, prefix: str, ttl: int, 
     if watchdog and stop_on_exit:
         watchdog.disarm()
     executor.close()
+    if member is not None:
+        member.stop()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hastack.etcdserver import Member, member_command
+from hastack.etcdserver import Member
 from hastack.keygen import keygen
 from hastack.lab.net import LabError, Net, sh, wait_until
 from hastack.store.select import tls_in
@@ -124,24 +124,17 @@ class Lab:
     def boot(self, i: int) -> None:
         d = self.host_dir(i)
         d.mkdir(parents=True, exist_ok=True)
-        etcd_cmd = ""
-        if i in self.voters:
-            me = self.members()[i - 1]
-            new = not (d / "etcd" / "member").exists()
-            etcd_cmd = " ".join(member_command(me, self.members(), d / "etcd", tls=tls_in(self.pki, f"h{i}"),
-                                               new=new, token=f"{self.net.prefix}-lab"))
-        urls = [m.client_url for m in self.members()]
-        k = (i - 1) % len(urls)  # each host talks to its own member first (others: spread out)
+        # hastackd runs this host's etcd member itself (embedded etcd: a voter on each of the first 3 hosts)
+        nodes = ",".join(f"h{k}={self.net.host_ip(k)}" for k in range(1, self.hosts + 1))
         self.watchdog_file(i).unlink(missing_ok=True)  # a booting host has not petted yet
-        daemon_cmd = " ".join([_venv_bin("hastackd"), "--node", f"h{i}", "--etcd", ",".join(urls[k:] + urls[:k]),
+        daemon_cmd = " ".join([_venv_bin("hastackd"), "--node", f"h{i}", "--nodes", nodes,
+                               "--data-dir", str(d), "--prefix", "/hastack",
                                "--ttl", str(self.ttl), "--state-dir", str(d / "state"),
                                "--tls-dir", str(self.pki), "--address", self.net.host_ip(i),
                                "--watchdog-file", str(self.watchdog_file(i))])
         cmd = ["ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount", "--fork",
                "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",
                "--address", self.net.host_ip(i), "--dir", str(d), "--hastackd-cmd", daemon_cmd]
-        if etcd_cmd:
-            cmd += ["--etcd-cmd", etcd_cmd]
         subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=open(d / "init.log", "ab"),
                          stderr=subprocess.STDOUT, start_new_session=True)
 
