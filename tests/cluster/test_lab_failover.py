@@ -135,7 +135,7 @@ def test_operator_moves_the_service_and_clears_the_move(lab: Lab, checker: Check
     target = next(f"h{i}" for i in (1, 2, 3) if f"h{i}" != who)
     out = lab.hastack("resource", "move", "g_web", target)
     assert "committed" in out
-    assert wait_until(lambda: lab.http_get(VIP) == target, 20), lab.hastack("status")
+    assert wait_until(lambda: lab.http_get(VIP) == target, 30), lab.hastack("status")
     assert "committed" in lab.hastack("resource", "clear", "g_web")
     import subprocess
 
