@@ -48,3 +48,15 @@ def test_bad_node_lists_are_refused_clearly() -> None:
         parse_nodes("n1=10.0.0.1,n1=10.0.0.2")
     with pytest.raises(HastackError, match="not in the node list"):
         plan("n9", nodes(3))
+
+
+def test_pe_input_series_max_bounds_the_kept_transitions() -> None:
+    from hastack.crm import parse
+    from hastack.daemon.controller import PE_INPUT_KEEP_MAX, series_max
+
+    def keep(value: str | None) -> int:
+        text = "property stonith-enabled=false" + (f" pe-input-series-max={value}" if value else "")
+        return series_max(parse(text + "\n", "t.crm").config)
+
+    assert keep(None) == PE_INPUT_KEEP_MAX  # Pacemaker's 4000, capped for etcd
+    assert keep("10") == 10 and keep("0") == 0 and keep("-1") == PE_INPUT_KEEP_MAX

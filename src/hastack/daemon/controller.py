@@ -11,7 +11,7 @@ completed wave, a failure, a node loss or a configuration change all lead to
 the same thing: a new decision on the whole state. Orders still in flight
 when the DC re-plans are waited for, never sent twice.
 
-Each cycle is logged in one sentence and kept (the last `keep` transitions:
+Each cycle is logged in one sentence and kept (the last pe-input-series-max transitions:
 input CIB, summary, orders) for `hastack simulate` to replay.
 
 Imports the model, cib, scheduler, graphrun, store, daemon.orders.
@@ -30,6 +30,7 @@ from hastack.cib import to_xml
 from hastack.daemon.membership import Membership
 from hastack.daemon.orders import Order
 from hastack.graphrun import GraphRun
+from hastack.model.config import Configuration
 from hastack.scheduler import Action, Transition, schedule
 from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.port import Snapshot, StoreError
@@ -46,12 +47,11 @@ class Outstanding:
 
 
 class Controller:
-    def __init__(self, store: EtcdStore, node: str, membership: Membership, keep: int = 50,
+    def __init__(self, store: EtcdStore, node: str, membership: Membership,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.node = node
         self.membership = membership
-        self.keep = keep
         self.clock = clock
         self.term = 0
         self.transitions = 0
@@ -157,9 +157,22 @@ class Controller:
                              "orders": [_describe(o.action) for o in orders], "cib": cib})
         try:
             seq = self.term * 1_000_000 + self.transitions
-            self.store.log_transition(self.term, seq, record, self.keep)
+            self.store.log_transition(self.term, seq, record, series_max(snap.configuration))
         except StoreError as err:
             log.warning("transition not recorded: %s", err)
+
+
+PE_INPUT_KEEP_MAX = 200  # each record holds a whole (compressed) CIB: etcd is no archive of thousands
+
+
+def series_max(config: Configuration) -> int:
+    """How many transitions to keep: Pacemaker's pe-input-series-max (default 4000; -1 unlimited; 0
+    none), at most PE_INPUT_KEEP_MAX in etcd."""
+    try:
+        n = int(config.property("pe-input-series-max", "4000") or "4000")
+    except ValueError:
+        n = 4000
+    return PE_INPUT_KEEP_MAX if n < 0 else min(n, PE_INPUT_KEEP_MAX)
 
 
 def _describe(a: Action) -> str:

@@ -22,7 +22,9 @@ Imports the model, cib, store.port, store.records, store.etcdclient.
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -210,12 +212,18 @@ class EtcdStore:
         return self._write(ops)
 
     def log_transition(self, term: int, seq: int, record: str, keep: int) -> None:
-        """Keep the transition record `seq` and drop the one `keep` places older."""
-        ops = [put_op(f"{self.prefix}-log/transitions/{seq:012d}", record)]
-        if seq - keep >= 0:
-            ops.append(delete_op(f"{self.prefix}-log/transitions/{seq - keep:012d}"))
-        self._write(ops, self.dc_guard(term))
+        """Keep the transition record `seq` (compressed: it holds the whole input CIB) and only the
+        newest `keep` records (Pacemaker's pe-input-series-max); the oldest go in the same write."""
+        base = f"{self.prefix}-log/transitions/"
+        old, _ = self.client.range(base, prefix=True, keys_only=True)
+        names = sorted(kv.key.decode() for kv in old)
+        surplus = names[: max(0, len(names) + 1 - keep)] if keep > 0 else names
+        ops = [put_op(f"{base}{seq:016d}", base64.b64encode(zlib.compress(record.encode(), 6)))] if keep > 0 else []
+        ops += [delete_op(k) for k in surplus]
+        if ops:
+            self._write(ops, self.dc_guard(term))
 
     def transitions(self) -> list[tuple[int, str]]:
         kvs, _ = self.client.range(f"{self.prefix}-log/transitions/", prefix=True)
-        return [(int(kv.key.decode().rsplit("/", 1)[1]), kv.value.decode()) for kv in kvs]
+        return [(int(kv.key.decode().rsplit("/", 1)[1]), zlib.decompress(base64.b64decode(kv.value)).decode())
+                for kv in kvs]

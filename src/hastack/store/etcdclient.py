@@ -160,11 +160,13 @@ class EtcdClient:
                          hint="check that a majority of the etcd members run and are reachable")
 
     # --- key-value -------------------------------------------------------------------------
-    def range(self, key: bytes | str, *, prefix: bool = False, revision: int = 0,
+    def range(self, key: bytes | str, *, prefix: bool = False, revision: int = 0, keys_only: bool = False,
               timeout: float | None = None) -> tuple[list[KV], int]:
         body: dict[str, Any] = {"key": _b64(key)}
         if prefix:
             body["range_end"] = _b64(prefix_end(key))
+        if keys_only:
+            body["keys_only"] = True
         if revision:
             body["revision"] = str(revision)
         data = self.call("/v3/kv/range", body, timeout)

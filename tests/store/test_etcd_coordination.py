@@ -1,0 +1,64 @@
+"""The coordination keys on a real etcd: DC election with terms, writes guarded by the term, orders voided
+by a new DC, eviction of a fenced member, and the transition log's bound."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from hastack.store.etcd import EtcdStore, GuardLost
+from hastack.store.etcdclient import EtcdClient
+
+
+@pytest.fixture
+def store(etcd_endpoint: str) -> Iterator[EtcdStore]:
+    client = EtcdClient([etcd_endpoint])
+    yield EtcdStore(client, prefix=f"/co-{uuid.uuid4().hex[:8]}")
+    client.close()
+
+
+def test_one_dc_per_term_and_a_deposed_dc_cannot_write(store: EtcdStore) -> None:
+    l1, l2 = store.client.lease_grant(30), store.client.lease_grant(30)
+    store.join("n1", "n1", l1)
+    store.join("n2", "n2", l2)
+    term = store.campaign("n1", l1)
+    assert term is not None and store.campaign("n2", l2) is None
+    assert store.current_dc() == ("n1", term)
+    store.post_actions(term, "n2", {"k1": "{}"})
+    assert set(store.actions_for("n2")[0]) == {"k1"}
+
+    store.client.lease_revoke(l1)  # n1's membership ends: its DC key goes with it
+    assert store.current_dc() is None
+    with pytest.raises(GuardLost):
+        store.post_actions(term, "n2", {"k2": "{}"})
+    new = store.campaign("n2", l2)
+    assert new is not None and new > term
+    store.clear_orders(new)  # the new DC voids the old term's orders
+    assert store.actions_for("n2")[0] == {}
+
+
+def test_a_member_writes_only_while_it_holds_its_lease(store: EtcdStore) -> None:
+    from hastack.model.state import ResourceHistory
+
+    lease = store.client.lease_grant(30)
+    store.join("n1", "n1", lease)
+    mine = store.with_guard(store.member_guard("n1", lease))
+    mine.record_result("n1", ResourceHistory(id="r1", agent=None))
+    store.evict("n1", lease)  # fenced: membership revoked
+    assert "n1" not in store.snapshot().members
+    with pytest.raises(GuardLost):
+        mine.record_result("n1", ResourceHistory(id="r2", agent=None))
+
+
+def test_the_transition_log_keeps_the_newest_records(store: EtcdStore) -> None:
+    lease = store.client.lease_grant(30)
+    store.join("n1", "n1", lease)
+    term = store.campaign("n1", lease)
+    assert term is not None
+    for n in range(1, 6):
+        store.log_transition(term, term * 1_000_000 + n, f'{{"n": {n}, "cib": "{"x" * 1000}"}}', keep=3)
+    kept = store.transitions()
+    assert [seq % 1_000_000 for seq, _ in kept] == [3, 4, 5]
+    assert kept[-1][1].startswith('{"n": 5')
