@@ -16,12 +16,15 @@ Imports lab.net, etcdserver, store.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,12 +195,13 @@ class Lab:
     def power_off(self, i: int) -> float:
         """Cut the link, then SIGKILL every process of the host. Returns T0 (monotonic, before the cut)."""
         t0 = time.monotonic()
-        self.net.link(i, False)
-        self.watchdog_file(i).unlink(missing_ok=True)  # a powered-off machine has no watchdog running
-        if not self.kill_all(i):
-            raise LabError(f"h{i}: processes survived SIGKILL for 10 s")
-        self.watchdog_file(i).unlink(missing_ok=True)  # (a last pet may have landed before the kill)
-        self._drop_addresses(i)  # a machine without power answers for no address (its netns would)
+        with self.power_lock(i):
+            self.net.link(i, False)
+            self.watchdog_file(i).unlink(missing_ok=True)  # a powered-off machine has no watchdog running
+            if not self.kill_all(i):
+                raise LabError(f"h{i}: processes survived SIGKILL for 10 s")
+            self.watchdog_file(i).unlink(missing_ok=True)  # (a last pet may have landed before the kill)
+            self._drop_addresses(i)  # a machine without power answers for no address (its netns would)
         return t0
 
     def kill_all(self, i: int, timeout: float = 10.0) -> bool:
@@ -215,20 +219,34 @@ class Lab:
             time.sleep(0.01)
         return not self.pids(i)
 
+    @contextlib.contextmanager
+    def power_lock(self, i: int) -> Iterator[None]:
+        """One power operation on a host at a time, whoever asks (power switch, watchdog, chaos, trials):
+        a reset racing a power-off could boot a host the switch just turned off."""
+        self.host_dir(i).mkdir(parents=True, exist_ok=True)
+        with open(self.host_dir(i) / "power.lock", "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            yield
+
     def reset(self, i: int) -> None:
-        """What a watchdog does: the host dies at once and boots again (its link stays as it is)."""
-        self.kill_all(i)
-        self._drop_addresses(i)
-        self.boot(i)
+        """What a watchdog does: the host dies at once and boots again (its link stays as it is). A host
+        that is off (fenced) stays off: a watchdog does not power a machine on."""
+        with self.power_lock(i):
+            if not self.pids(i):
+                return
+            self.kill_all(i)
+            self._drop_addresses(i)
+            self.boot(i)
 
     def power_on(self, i: int) -> None:
         """Boot a host that is off (a running host is left as it is: power on is idempotent)."""
-        if self.pids(i):
+        with self.power_lock(i):
+            if self.pids(i):
+                self.net.link(i, True)
+                return
+            self._drop_addresses(i)
             self.net.link(i, True)
-            return
-        self._drop_addresses(i)
-        self.net.link(i, True)
-        self.boot(i)
+            self.boot(i)
 
     def _drop_addresses(self, i: int) -> None:
         ns = self.net.host_ns(i)

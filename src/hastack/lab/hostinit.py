@@ -44,14 +44,22 @@ def reset_addresses(iface: str, own: str) -> None:
             subprocess.run(["ip", "addr", "del", cidr, "dev", iface], check=False)
 
 
-def kill_all_but_me() -> None:
+def kill_all_but_me(timeout: float = 5.0) -> None:
+    """Until no other process is left: one pass is not enough, a process may fork while it runs (a fork
+    server starting an agent), and a reset must leave nothing that could still add an address."""
     me = os.getpid()
-    for pid_s in os.listdir("/proc"):
-        if pid_s.isdigit() and int(pid_s) != me:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me]
+        if not others:
+            return
+        for pid in others:
             try:
-                os.kill(int(pid_s), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        time.sleep(0.005)
+        reap()
 
 
 def reap() -> list[int]:
