@@ -31,6 +31,8 @@ from hastack.store.port import StoreError
 
 
 CONNECT_S = 0.1
+REPEATABLE = frozenset({"/v3/kv/range", "/v3/lease/keepalive", "/v3/maintenance/status",
+                        "/v3/cluster/member/list"})
 
 
 def _b64(data: bytes | str) -> str:
@@ -125,11 +127,14 @@ class EtcdClient:
 
     # --- transport -------------------------------------------------------------------------
     def call(self, path: str, body: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
-        """POST to the gateway; every endpoint is tried at most once before `timeout` runs out."""
+        """POST to the gateway; every endpoint is tried at most once before `timeout` runs out -- twice for
+        a call that may safely be repeated (reads, lease renewals): a kept-alive connection the member
+        closed meanwhile fails the first try. Writes are never repeated: the first may have applied."""
         deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
         errors: list[str] = []
         n = len(self.endpoints)
-        for i in range(n):
+        tries = 2 * n if path in REPEATABLE else n
+        for i in range(tries):
             idx = (self._current + i) % n
             left = deadline - time.monotonic()
             if left <= 0:
