@@ -161,7 +161,11 @@ def demo(hosts: int, keep: bool) -> None:
         click.echo(lab_.hastack("cluster", "transitions", "-n", "6"))
         pdu = LAB_DIR / "pdu.log"
         if pdu.exists():
-            click.echo("power switch log (fencing): " + "; ".join(pdu.read_text().split("\n")[-3:]).strip("; "))
+            for line in pdu.read_text().splitlines()[-3:]:
+                stamp, action, host = line.split()
+                when = time.strftime("%H:%M:%S", time.localtime(float(stamp)))
+                click.echo(f"power switch: {action} {host} at {when}.{int(float(stamp) % 1 * 1000):03d} "
+                           f"(fencing by the cluster)")
         if checker.violations:
             raise LabError("two hosts ran the service at once: " + "; ".join(checker.violations[:3]))
     finally:

@@ -151,10 +151,20 @@ class LocalResourceManager:
                         order.action.rsc)
 
     def _finish(self, key: str, order: Order, history: object, drop: bool = False) -> None:
-        try:
-            self._guarded().done_action(self.node, key, history if not drop else None)  # type: ignore[arg-type]
-        except GuardLost:
-            pass
+        """Record the result and remove the order, in one guarded write; a store that did not answer
+        is asked again while the node holds its membership (else the DC would wait for the order's
+        timeout before planning again)."""
+        for attempt in range(5):
+            try:
+                self._guarded().done_action(self.node, key, history if not drop else None)  # type: ignore[arg-type]
+                return
+            except GuardLost:
+                return
+            except StoreError as err:
+                if attempt == 4 or not self.membership.holds():
+                    log.warning("%s: result of %s not recorded: %s", self.node, key, err)
+                    return
+                time.sleep(0.1)
 
     # --- recurring monitors ----------------------------------------------------------------
     def _cancel_monitors(self, rsc: str) -> None:
