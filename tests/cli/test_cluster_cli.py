@@ -51,3 +51,17 @@ def test_a_bad_configuration_is_refused_with_its_location_and_changes_nothing(et
 def test_an_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
     code, out = run("status", "--etcd", "http://127.0.0.1:9", "--prefix", "/x")
     assert code != 0 and "Traceback" not in out and "etcd" in out
+
+
+def test_status_as_json(etcd_endpoint: str, tmp_path: Path) -> None:
+    import json
+
+    prefix = f"/cli-{uuid.uuid4().hex[:8]}"
+    good = tmp_path / "good.crm"
+    good.write_text(GOOD)
+    assert run("cluster", "load", "--etcd", etcd_endpoint, "--prefix", prefix, str(good))[0] == 0
+    code, out = run("status", "--etcd", etcd_endpoint, "--prefix", prefix, "--output-as", "json")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["members"] == [] and doc["dc"] is None and doc["revision"] > 0
+    assert "d1" in json.dumps(doc["status"])

@@ -309,7 +309,9 @@ def list_agents(cls: str, provider: str | None, host: Host) -> list[str]:
             if d.is_dir():
                 out += [f"systemd:{p.name[:-8]}" for p in sorted(d.glob("*.service"))]
     elif cls == "stonith":
-        out += [f"stonith:{p.name}" for p in sorted(host.fence_dir.glob("fence_*")) if os.access(p, os.X_OK)]
+        from hastack.agents.stonith import BUILTIN_FENCE_DIR  # hastack's own (the lab's power switch)
+        for d in (host.fence_dir, BUILTIN_FENCE_DIR):
+            out += [f"stonith:{p.name}" for p in sorted(d.glob("fence_*")) if os.access(p, os.X_OK)]
     else:
         hint = did_you_mean(cls, list(SUPPORTED_CLASSES)) or f"classes: {', '.join(SUPPORTED_CLASSES)}"
         raise AgentError(f"unsupported resource agent class {cls!r}", hint=hint)

@@ -11,6 +11,7 @@ Imports crm, store, simulate (the one status view), cli helpers.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -18,7 +19,7 @@ import click
 from hastack.cli.configure import agent_catalog
 from hastack.configsvc import ConfigService, Input, PortStore
 from hastack.scheduler import schedule
-from hastack.status import build_view, render_simulate
+from hastack.status import build_view, render_simulate, to_dict
 from hastack.store.etcd import EtcdStore
 from hastack.store.etcdclient import EtcdClient
 from hastack.store.port import StoreError
@@ -101,21 +102,39 @@ def transitions(endpoints: str, prefix: str, tls_dir: Path | None, last: int, sa
 @etcd_option
 @prefix_option
 @tls_option
-def status(endpoints: str, prefix: str, tls_dir: Path | None) -> None:
-    """Members, the DC and every resource, as crm_mon shows them."""
+@click.option("--output-as", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--watch", "watch_s", type=float, default=None, metavar="SECONDS",
+              help="print again whenever the cluster changes (at most every SECONDS), until interrupted")
+def status(endpoints: str, prefix: str, tls_dir: Path | None, fmt: str, watch_s: float | None) -> None:
+    """Members, the DC and every resource, as crm_mon shows them (or as JSON)."""
     store = open_store(endpoints, prefix, tls_dir)
+    rev = _print_status(store, fmt)
+    while watch_s is not None:
+        rev = store.watch(rev, 30.0)
+        time.sleep(watch_s)
+        click.echo("")
+        rev = _print_status(store, fmt)
+
+
+def _print_status(store: EtcdStore, fmt: str) -> int:
     snap = store.snapshot()
+    now = int(time.time())
+    view = build_view(snap.configuration, snap.state, now)
+    pending = list(schedule(snap.configuration, snap.state, now).summary)
+    if fmt == "json":
+        doc = {"members": sorted(snap.members), "dc": snap.dc, "revision": snap.revision,
+               "status": to_dict(view), "pending": pending}
+        click.echo(json.dumps(doc, indent=1, sort_keys=True))
+        return snap.revision
     members = ", ".join(sorted(snap.members)) or "none"
     click.echo(f"Cluster: {len(snap.members)} member(s) ({members}); DC: {snap.dc or 'none'}; "
                f"store revision {snap.revision}")
-    import time
-    now = int(time.time())
-    click.echo(render_simulate(build_view(snap.configuration, snap.state, now), title="Cluster status:"), nl=False)
-    pending = [s for s in schedule(snap.configuration, snap.state, now).summary]
+    click.echo(render_simulate(view, title="Cluster status:"), nl=False)
     if pending:
         click.echo("Pending decisions:")
         for line in pending:
             click.echo(f"  {line}")
+    return snap.revision
 
 
 @cluster.command(name="etcd")

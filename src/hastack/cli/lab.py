@@ -194,3 +194,41 @@ def chaos(faults: int, seed: int | None, budget: float) -> None:
         click.echo(f"  VIOLATION {v}")
     if report.violations or report.recovered_s is None:
         raise SystemExit(1)
+
+
+@lab.command()
+@click.argument("host", type=int)
+def freeze(host: int) -> None:
+    """SIGSTOP every process of a host (a hung machine; its watchdog or the cluster's fencing resets it)."""
+    load_lab(LAB_DIR).freeze(host, True)
+
+
+@lab.command()
+@click.argument("host", type=int)
+def thaw(host: int) -> None:
+    load_lab(LAB_DIR).freeze(host, False)
+
+
+@lab.command()
+@click.argument("hosts")
+def partition(hosts: str) -> None:
+    """Cut HOSTS (e.g. 1 or 1,2) off the others: their switch ports go down, their processes run on."""
+    load_lab(LAB_DIR).partition([int(h) for h in hosts.split(",") if h.strip()], True)
+
+
+@lab.command()
+def heal() -> None:
+    """Every powered host's switch port up again."""
+    lab_ = load_lab(LAB_DIR)
+    lab_.partition(list(range(1, lab_.hosts + 1)), False)
+
+
+@lab.command(name="exec", context_settings={"ignore_unknown_options": True})
+@click.argument("host", type=int)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def exec_(host: int, command: tuple[str, ...]) -> None:
+    """Run COMMAND on a lab host (in its network namespace)."""
+    import subprocess
+
+    lab_ = load_lab(LAB_DIR)
+    raise SystemExit(subprocess.call(["ip", "netns", "exec", lab_.net.host_ns(host), *command]))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -39,7 +40,11 @@ class ChaosReport:
 
 
 def etcd_leader(lab: Lab) -> int | None:
-    out = lab.hastack("cluster", "etcd", check=False, timeout=10)
+    """The host of the etcd leader, if the cluster says in time (None: the fault picks any host)."""
+    try:
+        out = lab.hastack("cluster", "etcd", check=False, timeout=10)
+    except subprocess.TimeoutExpired:
+        return None
     for line in out.splitlines():
         name, _, flag = line.partition(" ")
         if flag.strip() == "leader" and name.startswith("h") and name[1:].isdigit():

@@ -70,7 +70,11 @@ def holder(lab: Lab, vip: str) -> int | None:
 
 
 def dc_host(lab: Lab) -> int | None:
-    out = lab.hastack("status", check=False)
+    """The DC's host, if the cluster says in time."""
+    try:
+        out = lab.hastack("status", check=False, timeout=10)
+    except subprocess.TimeoutExpired:
+        return None
     for part in out.split(";"):
         if "DC:" in part:
             name = part.split("DC:")[1].strip().split()[0]
@@ -106,7 +110,10 @@ def run_trial(lab: Lab, vip: str, workdir: Path, settle_s: float = 15.0, window_
 
 
 def _members(lab: Lab) -> list[int]:
-    out = lab.hastack("status", check=False)
+    try:
+        out = lab.hastack("status", check=False, timeout=10)
+    except subprocess.TimeoutExpired:
+        return []
     if "member(s) (" not in out:
         return []
     names = out.split("member(s) (")[1].split(")")[0].split(", ")
