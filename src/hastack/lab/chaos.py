@@ -59,7 +59,7 @@ def _kill_matching(lab: Lab, i: int, needle: bytes, exclude: bytes = b"hostinit"
             cmd = open(f"/proc/{p}/cmdline", "rb").read().replace(b"\0", b" ")
         except OSError:
             continue
-        if needle in cmd and exclude not in cmd:
+        if needle in cmd and exclude not in cmd and lab.in_host(i, p):  # (a pid may be reused meanwhile)
             try:
                 os.kill(p, signal.SIGKILL)
                 killed = True

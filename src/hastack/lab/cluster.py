@@ -178,15 +178,28 @@ class Lab:
         return [i for i in range(1, self.hosts + 1) if self.net.link_is_up(i) and self.net.has_address(i, ip)]
 
     def running(self, i: int, needle: str) -> bool:
-        """Whether a process whose command line contains `needle` runs on host i."""
+        """Whether a process whose command line contains `needle` runs on host i.
+
+        A pid listed for the host may exit and be reused by another host's process before its command
+        line is read (the chaos test once counted another host's new web server twice that way), so the
+        process's network namespace is checked before and after reading it."""
         for pid in sh("ip", "netns", "pids", self.net.host_ns(i), check=False).split():
+            if not self.in_host(i, pid):
+                continue
             try:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:
                 continue
-            if needle in cmdline and "hostinit" not in cmdline:
+            if needle in cmdline and "hostinit" not in cmdline and self.in_host(i, pid):
                 return True
         return False
+
+    def in_host(self, i: int, pid: str | int) -> bool:
+        """Whether process `pid` is (still) in host i's network namespace."""
+        try:
+            return os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat(f"/var/run/netns/{self.net.host_ns(i)}").st_ino
+        except OSError:
+            return False
 
     # --- faults ----------------------------------------------------------------------------
     def pids(self, i: int) -> list[int]:
