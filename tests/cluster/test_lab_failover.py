@@ -132,10 +132,13 @@ def test_every_decision_is_recorded_and_replays_like_pacemaker(lab: Lab, tmp_pat
 def test_operator_moves_the_service_and_clears_the_move(lab: Lab, checker: Checker) -> None:
     who = served(lab)
     assert who is not None
+    # the earlier tests reset hosts, etcd members among them: the store must have its majority again
+    assert wait_until(lab.etcd_ready, 60, 0.5)
     target = next(f"h{i}" for i in (1, 2, 3) if f"h{i}" != who)
     out = lab.hastack("resource", "move", "g_web", target)
     assert "committed" in out
     assert wait_until(lambda: lab.http_get(VIP) == target, 30), lab.hastack("status")
+    assert wait_until(lab.etcd_ready, 60, 0.5)
     assert "committed" in lab.hastack("resource", "clear", "g_web")
     import subprocess
 
