@@ -62,3 +62,20 @@ def test_the_transition_log_keeps_the_newest_records(store: EtcdStore) -> None:
     kept = store.transitions()
     assert [seq % 1_000_000 for seq, _ in kept] == [3, 4, 5]
     assert kept[-1][1].startswith('{"n": 5')
+
+
+def test_a_node_that_joins_again_finds_no_order_of_its_earlier_incarnation(store: EtcdStore) -> None:
+    from hastack.daemon.orders import Order
+    from hastack.scheduler import Action
+
+    l1 = store.client.lease_grant(30)
+    store.join("n1", "n1", l1)
+    term = store.campaign("n1", l1)
+    assert term is not None
+    store.post_actions(term, "n1", {"k": Order(term, 1, Action(id=1, task="start", rsc="web", node="n1"),
+                                               l1).to_json()})
+    again = store.client.lease_grant(30)
+    store.join("n1", "n1", again)  # a reset node joins with a new lease: the old queue is void
+    assert store.actions_for("n1")[0] == {}
+    order = Order.from_json(Order(term, 1, Action(id=1, task="start", rsc="web", node="n1"), l1).to_json())
+    assert order.lease == l1 != again  # and an order that still arrives names the incarnation it was for

@@ -112,7 +112,8 @@ class Controller:
             self.store.watch(snap.revision, wait)
             return
         self.transitions += 1
-        orders = [Order(self.term, self.transitions, a) for a in ready]
+        leases = {n: lease for n, (_, lease) in self.store.member_addresses().items()}
+        orders = [Order(self.term, self.transitions, a, leases.get(a.node or "", 0)) for a in ready]
         self._log_transition(snap, transition, orders, now)
         by_node: dict[str, dict[str, str]] = {}
         for o in orders:

@@ -26,10 +26,14 @@ from hastack.agents.action import ActionRequest, ActionResult
 from hastack.agents.executor import Executor
 from hastack.daemon.membership import Membership
 from hastack.daemon.orders import Order, cancelled, recorded, request_for
+from hastack.model.results import ExecStatus, OcfRc
 from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.port import StoreError
 
 log = logging.getLogger("hastack.lrm")
+
+# actions whose being in flight the history shows (what a new DC must not mistake for "not running")
+PENDING_RECORDED = frozenset({"start", "stop", "promote", "demote", "migrate_to", "migrate_from"})
 
 
 @dataclass
@@ -51,6 +55,7 @@ class LocalResourceManager:
         self._lock = threading.Lock()
         self._seen: set[str] = set()
         self._running: set[str] = set()
+        self._rsc_locks: dict[str, threading.Lock] = {}
         self._recurring: dict[tuple[str, int], Recurring] = {}
         self.active: dict[str, ActionRequest] = {}  # resource id -> the request that started it
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="action")
@@ -86,6 +91,12 @@ class LocalResourceManager:
                         continue
                     order = Order.from_json(text)
                     self._seen.add(key)
+                    if order.lease and order.lease != self.membership.lease:
+                        # for an earlier incarnation of this node (before a reset): never run it
+                        log.warning("%s: dropping order %s for lease %x (ours: %x)", self.node, key, order.lease,
+                                    self.membership.lease)
+                        self._finish(key, order, None, drop=True)
+                        continue
                     if dc is None or order.term != dc[1]:
                         log.warning("%s: dropping order %s of term %d (current %s)", self.node, key, order.term, dc)
                         self._finish(key, order, None, drop=True)
@@ -116,9 +127,34 @@ class LocalResourceManager:
             return
         if a.task in ("stop", "demote"):
             self._cancel_monitors(a.rsc or "")
-        if not self.membership.holds():
-            return
-        result = self.executor.execute(req)
+        with self._rsc_lock(a.rsc or ""):  # one action at a time per resource (a re-issued start waits)
+            if not self.membership.holds():
+                return
+            if a.task in PENDING_RECORDED:
+                self._record_pending(order)
+            if a.task in ("start", "promote", "demote"):
+                self.active[a.rsc or ""] = req  # from now on a self-fence must stop it too
+            result = self.executor.execute(req)
+            self._after(key, order, req, result)
+
+    def _rsc_lock(self, rsc: str) -> threading.Lock:
+        with self._lock:
+            return self._rsc_locks.setdefault(rsc, threading.Lock())
+
+    def _record_pending(self, order: Order) -> None:
+        """Before the agent runs, the history says the action is in flight (Pacemaker's record-pending):
+        should a new DC take over meanwhile, it sees a pending start on this node and re-issues it here
+        instead of probing, finding nothing, and starting the resource on another node as well."""
+        snap = self.store.snapshot()
+        history, _ = recorded(snap.state, order, OcfRc.UNKNOWN, ExecStatus.PENDING, int(self._clock()))
+        if history is not None:
+            try:
+                self._guarded().record_result(self.node, history)
+            except (GuardLost, StoreError) as err:
+                log.warning("%s: pending %s not recorded: %s", self.node, order.action.key, err)
+
+    def _after(self, key: str, order: Order, req: ActionRequest, result: ActionResult) -> None:
+        a = order.action
         log.info("%s: %s", self.node, result.summary())
         rsc = a.rsc or ""
         ok = result.rc == order.target_rc

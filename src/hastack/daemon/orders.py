@@ -58,6 +58,7 @@ class Order:
     term: int
     transition: int  # the DC's transition number in this term
     action: Action
+    lease: int = 0  # the target node's membership lease: an order is for that incarnation of the node only
 
     @property
     def key(self) -> str:
@@ -68,13 +69,13 @@ class Order:
         return self.action.target_rc
 
     def to_json(self) -> str:
-        return json.dumps({"term": self.term, "transition": self.transition,
+        return json.dumps({"term": self.term, "transition": self.transition, "lease": self.lease,
                            "action": action_to_dict(self.action)}, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Order:
         d = json.loads(text)
-        return cls(d["term"], d["transition"], action_from_dict(d["action"]))
+        return cls(d["term"], d["transition"], action_from_dict(d["action"]), int(d.get("lease", 0)))
 
 
 def op_resource(a: Action) -> str:

@@ -152,7 +152,9 @@ class EtcdStore:
         value = json.dumps({"id": node_id, "address": address}) if address else node_id
         ok, _, rev = self.client.txn([], [put_op(self.key("members", node), value, lease=lease),
                                           delete_op(self.key("status", node) + "/", prefix=True),
-                                          delete_op(self.key("attrs", node) + "/", prefix=True)])
+                                          delete_op(self.key("attrs", node) + "/", prefix=True),
+                                          # orders for an earlier incarnation of this node are void
+                                          delete_op(self.key("actions", node) + "/", prefix=True)])
         return rev
 
     def member_addresses(self) -> dict[str, tuple[str, int]]:
