@@ -39,7 +39,7 @@ from hastack.store.etcdclient import EtcdClient  # noqa: E402
 
 
 def stats(m: Membership, start: int, t0: float, t1: float) -> tuple[float, float, float, float]:
-    jitter = [j * 1000 for j in m.renew_jitter[start:]] or [0.0]
+    jitter = [j * 1000 for j in list(m.renew_jitter)[start:]] or [0.0]
     sent = [t for t in m.renewed_at if t0 <= t <= t1]
     gaps = [b - a for a, b in zip(sent, sent[1:])] or [0.0]
     q = statistics.quantiles(jitter, n=100, method="inclusive") if len(jitter) > 2 else [max(jitter)] * 99

@@ -54,7 +54,6 @@ class LocalResourceManager:
         self._clock = wall_clock
         self._lock = threading.Lock()
         self._seen: set[str] = set()
-        self._running: set[str] = set()
         self._rsc_locks: dict[str, threading.Lock] = {}
         self._recurring: dict[tuple[str, int], Recurring] = {}
         self.active: dict[str, ActionRequest] = {}  # resource id -> the request that started it
@@ -85,6 +84,7 @@ class LocalResourceManager:
                     self._stop.wait(0.05)
                     continue
                 orders, rev = self.store.actions_for(self.node)
+                self._seen &= set(orders)  # a finished order left the queue; its key never comes back
                 dc = self.store.current_dc()
                 for key, text in sorted(orders.items()):
                     if key in self._seen:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 from hastack.daemon.timing import Timing, realtime_thread
@@ -27,6 +28,8 @@ from hastack.store.etcd import EtcdStore
 from hastack.store.port import StoreError
 
 log = logging.getLogger("hastack.membership")
+
+RECENT = 10_000
 
 
 class Membership:
@@ -48,8 +51,9 @@ class Membership:
         self._joined = threading.Event()
         self._threads = [threading.Thread(target=self._renew_loop, name="lease", daemon=True),
                          threading.Thread(target=self._guard_loop, name="self-fence-guard", daemon=True)]
-        self.renew_jitter: list[float] = []  # seconds late, per renewal (bench/renewal.py)
-        self.renewed_at: list[float] = []  # monotonic send time of each renewal that succeeded
+        # the latest renewals only (bench/renewal.py reads them): hastackd runs for months
+        self.renew_jitter: deque[float] = deque(maxlen=RECENT)  # seconds late, per renewal
+        self.renewed_at: deque[float] = deque(maxlen=RECENT)  # monotonic send time of each renewal that succeeded
 
     # --- what others ask ------------------------------------------------------------------
     def holds(self) -> bool:

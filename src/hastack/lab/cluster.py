@@ -30,7 +30,7 @@ from pathlib import Path
 
 from hastack.etcdserver import Member
 from hastack.keygen import keygen
-from hastack.lab.net import LabError, Net, sh, wait_until
+from hastack.lab.net import LabError, Net, drop_addresses, sh, wait_until
 from hastack.store.select import tls_in
 
 VOTERS_MAX = 3
@@ -262,13 +262,7 @@ class Lab:
             self.boot(i)
 
     def _drop_addresses(self, i: int) -> None:
-        ns = self.net.host_ns(i)
-        out = sh("ip", "-n", ns, "-o", "-4", "addr", "show", "dev", "eth0", check=False)
-        for line in out.splitlines():
-            parts = line.split()
-            cidr = parts[parts.index("inet") + 1]
-            if cidr.split("/")[0] != self.net.host_ip(i):
-                sh("ip", "-n", ns, "addr", "del", cidr, "dev", "eth0", check=False)
+        drop_addresses(self.net.host_ip(i), netns=self.net.host_ns(i))
 
     def kill_hastackd(self, i: int) -> None:
         pid = self.host_dir(i).joinpath("hastackd.pid").read_text().strip()

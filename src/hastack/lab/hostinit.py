@@ -12,7 +12,7 @@ process resets the host: it kills every other process of the namespace,
 removes every address but the host's own (a rebooted machine has no VIP),
 and boots etcd and hastackd again after `reboot_delay`.
 
-Imports nothing of hastack beyond etcdserver (the member command line).
+Imports lab.net.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from hastack.lab.net import drop_addresses
+
 
 def mount_private_run() -> None:
     # A host's /run is its own: pid files of agents (anything, IPaddr2) must not be shared.
@@ -32,16 +34,6 @@ def mount_private_run() -> None:
     subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
     for d in ("/run/www", "/run/resource-agents", "/run/lock"):
         os.makedirs(d, exist_ok=True)
-
-
-def reset_addresses(iface: str, own: str) -> None:
-    """Every IPv4 address on `iface` but the host's own goes: what a reboot does to a VIP."""
-    out = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", iface], capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        parts = line.split()
-        cidr = parts[parts.index("inet") + 1]
-        if cidr.split("/")[0] != own:
-            subprocess.run(["ip", "addr", "del", cidr, "dev", iface], check=False)
 
 
 def kill_all_but_me(timeout: float = 5.0) -> None:
@@ -122,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             kill_all_but_me()
             time.sleep(0.05)
             reap()
-            reset_addresses(args.iface, args.address)
+            drop_addresses(args.address, args.iface)
             time.sleep(args.reboot_delay)
             etcd, daemon = boot()
     daemon.send_signal(signal.SIGTERM)

@@ -121,6 +121,17 @@ class Net:
         return "state UP" in out or ",UP" in out.split(">")[0]
 
 
+def drop_addresses(own: str, iface: str = "eth0", netns: str | None = None) -> None:
+    """Every IPv4 address on `iface` but the host's own goes (what a reboot or power loss does to a VIP);
+    `netns`: from outside the host, else in the caller's own namespace."""
+    where = ["-n", netns] if netns else []
+    for line in sh("ip", *where, "-o", "-4", "addr", "show", "dev", iface, check=False).splitlines():
+        parts = line.split()
+        cidr = parts[parts.index("inet") + 1]
+        if cidr.split("/")[0] != own:
+            sh("ip", *where, "addr", "del", cidr, "dev", iface, check=False)
+
+
 def wait_until(pred, timeout: float, step: float = 0.05) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
