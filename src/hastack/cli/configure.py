@@ -3,6 +3,12 @@
     hastack configure load [xml] [replace|update] FILE|-
     hastack configure show [--xml] [--mask] [ID...]
     hastack configure verify [FILE]
+    hastack configure property NAME=VALUE...   (NAME= : back to the default)
+
+With --etcd URL,... (or $HASTACK_ETCD) load, show and property work on a
+running cluster's configuration instead of the local store; there a change
+prints the transition that acts on it, and --wait blocks until it is carried
+out (cli.waiting).
 
 Input is crm shell text (or CIB XML with `load xml`, or any file that starts
 with `<`). Every load is parsed and validated first; on any error every
@@ -17,11 +23,14 @@ hastack.configsvc's, which the daemon and the REST API share.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import click
 
-from hastack.configsvc import CibTextStore, ConfigService, Input
+from hastack.cli.waiting import follow, wait_option
+from hastack.configsvc import CibTextStore, ConfigService, ConfigurationStore, Input, PortStore
+from hastack.configsvc import edits
 from hastack.crm import canonical, render
 from hastack.errors import Diagnostic, HastackError
 from hastack.model.config import Configuration
@@ -55,6 +64,32 @@ def agent_catalog(enabled: bool) -> AgentCatalog | None:
     return InstalledAgents()
 
 
+class Target:
+    """Where `configure` reads and commits: the local store, or a live cluster's etcd (--etcd)."""
+
+    def __init__(self, endpoints: str | None, prefix: str, tls_dir: Path | None) -> None:
+        from hastack.cli.cluster import open_store  # cli.cluster imports this module's agent_catalog
+
+        self.etcd = open_store(endpoints, prefix, tls_dir) if endpoints else None
+        self.store: ConfigurationStore = (PortStore(self.etcd, where="the cluster's etcd") if self.etcd
+                                          else CibTextStore(LocalStore()))
+
+    def service(self, check_agents: bool = False) -> ConfigService:
+        return ConfigService(self.store, agent_catalog(check_agents))
+
+    def follow(self, version: str | None, wait_s: float | None) -> None:
+        if self.etcd is not None and version:
+            follow(self.etcd, int(version), wait_s)
+
+
+def _target(f: Callable[..., None]) -> Callable[..., None]:
+    f = click.option("--etcd", "endpoints", default=None, envvar="HASTACK_ETCD",
+                     help="a running cluster's etcd client URLs instead of the local store ($HASTACK_ETCD)")(f)
+    f = click.option("--prefix", default="/hastack", show_default=True)(f)
+    return click.option("--tls-dir", type=click.Path(path_type=Path), default=None,
+                        help="with --etcd: ca.crt and this client's certificate (hastack keygen)")(f)
+
+
 def _service(check_agents: bool = False) -> tuple[ConfigService, CibTextStore]:
     store = CibTextStore(LocalStore())
     return ConfigService(store, agent_catalog(check_agents)), store
@@ -86,8 +121,11 @@ AGENTS_OPTION = click.option("--agents/--no-agents", "check_agents", default=Tru
 
 @configure.command()
 @AGENTS_OPTION
+@_target
+@wait_option
 @click.argument("words", nargs=-1, required=True, metavar="[xml] [replace|update] FILE|-")
-def load(check_agents: bool, words: tuple[str, ...]) -> None:
+def load(check_agents: bool, endpoints: str | None, prefix: str, tls_dir: Path | None, wait_s: float | None,
+         words: tuple[str, ...]) -> None:
     """Parse, validate and store a configuration; on any error change nothing."""
     args = list(words)
     as_xml = bool(args) and args[0] == "xml"
@@ -98,21 +136,52 @@ def load(check_agents: bool, words: tuple[str, ...]) -> None:
         raise HastackError("usage: hastack configure load [xml] [replace|update] FILE|-",
                            hint="e.g. hastack configure load update cluster.crm")
     inp = _read_input(args[0], as_xml)
-    svc, store = _service(check_agents)
-    outcome = svc.load(inp, update=method == "update")
+    target = Target(endpoints, prefix, tls_dir)
+    outcome = target.service(check_agents).load(inp, update=method == "update")
     config = outcome.raise_if_errors()
     _print_diagnostics(outcome.diagnostics)
-    click.echo(f"loaded {inp.source} ({method}): {_summary(config)}; stored as {store.where} "
-               f"(digest {(outcome.version or '')[:12]})")
+    version = f"revision {outcome.version}" if target.etcd else f"digest {(outcome.version or '')[:12]}"
+    click.echo(f"loaded {inp.source} ({method}): {_summary(config)}; stored in {target.store.where} ({version})")
+    target.follow(outcome.version, wait_s)
+
+
+@configure.command(name="property")
+@_target
+@wait_option
+@click.argument("assignments", nargs=-1, required=True, metavar="NAME=VALUE...")
+def property_(endpoints: str | None, prefix: str, tls_dir: Path | None, wait_s: float | None,
+              assignments: tuple[str, ...]) -> None:
+    """Set cluster properties (crm configure property); NAME= puts one back to its default."""
+    pairs = []
+    for a in assignments:
+        name, eq, value = a.partition("=")
+        if not eq:
+            raise HastackError(f"{a!r} is not NAME=VALUE", hint="e.g. hastack configure property stonith-enabled=false")
+        pairs.append((name.strip(), value.strip() or None))
+
+    def change(config: Configuration) -> Configuration:
+        for name, value in pairs:
+            config = edits.set_property(config, name, value)
+        return config
+
+    target = Target(endpoints, prefix, tls_dir)
+    what = "property " + " ".join(assignments)
+    outcome = target.service().edit(change, what)
+    config = outcome.raise_if_errors()
+    _print_diagnostics(outcome.diagnostics)
+    click.echo(f"{what}: committed in {target.store.where}; {_summary(config)}")
+    target.follow(outcome.version, wait_s)
 
 
 @configure.command()
+@_target
 @click.option("--xml", "as_xml", is_flag=True, help="print CIB XML instead of crm syntax")
 @click.option("--mask", is_flag=True, help="hide secret parameter values (passwords, tokens)")
 @click.argument("ids", nargs=-1)
-def show(as_xml: bool, mask: bool, ids: tuple[str, ...]) -> None:
+def show(endpoints: str | None, prefix: str, tls_dir: Path | None, as_xml: bool, mask: bool,
+         ids: tuple[str, ...]) -> None:
     """Print the stored configuration, or only the objects named."""
-    config = _service()[0].show(ids, mask=mask)
+    config = Target(endpoints, prefix, tls_dir).service().show(ids, mask=mask)
     if as_xml:
         from hastack import cib
         click.echo(cib.to_xml(config), nl=False)

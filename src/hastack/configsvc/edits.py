@@ -25,7 +25,7 @@ MOVE_PREFIX = "cli-prefer-"
 BAN_PREFIX = "cli-ban-"
 
 
-def _known_resource(config: Configuration, rsc: str) -> None:
+def known_resource(config: Configuration, rsc: str) -> None:
     if rsc not in config.resources:
         hint = did_you_mean(rsc, list(config.resources))
         raise HastackError(f"no resource {rsc!r} in the configuration",
@@ -56,7 +56,7 @@ def _set_pair(sets: tuple[AttrSet, ...], default_id: str, name: str, value: str 
 
 def set_target_role(config: Configuration, rsc: str, role: str | None) -> Configuration:
     """stop (Stopped), start (None: the attribute goes), or any role name."""
-    _known_resource(config, rsc)
+    known_resource(config, rsc)
     r = config.resources[rsc]
     meta = _set_pair(r.meta, f"{rsc}-meta_attributes", "target-role", role)
     resources = dict(config.resources)
@@ -65,14 +65,14 @@ def set_target_role(config: Configuration, rsc: str, role: str | None) -> Config
 
 
 def move(config: Configuration, rsc: str, node: str) -> Configuration:
-    _known_resource(config, rsc)
+    known_resource(config, rsc)
     _known_node(config, node)
     kept = tuple(c for c in config.constraints if c.id != MOVE_PREFIX + rsc)
     return replace(config, constraints=kept + (Location(id=MOVE_PREFIX + rsc, rsc=rsc, score=INFINITY, node=node),))
 
 
 def ban(config: Configuration, rsc: str, node: str) -> Configuration:
-    _known_resource(config, rsc)
+    known_resource(config, rsc)
     _known_node(config, node)
     cid = f"{BAN_PREFIX}{rsc}-on-{node}"
     kept = tuple(c for c in config.constraints if c.id != cid)
@@ -81,7 +81,7 @@ def ban(config: Configuration, rsc: str, node: str) -> Configuration:
 
 def clear(config: Configuration, rsc: str) -> Configuration:
     """Remove what move and ban added for `rsc`."""
-    _known_resource(config, rsc)
+    known_resource(config, rsc)
     mine = {MOVE_PREFIX + rsc}
     kept = tuple(c for c in config.constraints
                  if c.id not in mine and not c.id.startswith(f"{BAN_PREFIX}{rsc}-on-"))
@@ -96,3 +96,23 @@ def standby(config: Configuration, node: str, on: bool) -> Configuration:
             n = replace(n, attributes=_set_pair(n.attributes, f"nodes-{n.id}", "standby", "on" if on else None))
         nodes.append(n)
     return replace(config, nodes=tuple(nodes))
+
+
+def maintenance(config: Configuration, node: str, on: bool) -> Configuration:
+    """`crm node maintenance|ready NODE`: the node attribute maintenance (its resources are left
+    alone: not monitored, not stopped, not moved, until the node is ready again)."""
+    _known_node(config, node)
+    nodes: list[Node] = []
+    for n in config.nodes:
+        if n.uname == node:
+            n = replace(n, attributes=_set_pair(n.attributes, f"nodes-{n.id}", "maintenance",
+                                                "true" if on else None))
+        nodes.append(n)
+    return replace(config, nodes=tuple(nodes))
+
+
+def set_property(config: Configuration, name: str, value: str | None) -> Configuration:
+    """`crm configure property NAME=VALUE` (None: the property goes back to its default)."""
+    if not name or "=" in name or any(c.isspace() for c in name):
+        raise HastackError(f"{name!r} is not a property name", hint="e.g. stonith-enabled=false")
+    return replace(config, properties=_set_pair(config.properties, "cib-bootstrap-options", name, value))

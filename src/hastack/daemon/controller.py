@@ -34,6 +34,7 @@ from hastack.model.config import Configuration
 from hastack.scheduler import Action, Transition, schedule
 from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.port import Snapshot, StoreError
+from hastack.store.progress import Progress
 
 log = logging.getLogger("hastack.controller")
 
@@ -56,6 +57,8 @@ class Controller:
         self.term = 0
         self.transitions = 0
         self.last_sentence = ""
+        self._published: Progress | None = None  # the last progress record written
+        self._woken = True  # the last wait ended on a change (not a timeout): publish the next idle
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="controller", daemon=True)
 
@@ -76,6 +79,7 @@ class Controller:
             return False
         self.term = term
         self.transitions = 0
+        self._published = None
         self.store.clear_orders(term)  # orders of earlier terms are void
         log.info("%s is DC (term %d)", self.node, term)
         return True
@@ -108,9 +112,13 @@ class Controller:
         ready = [a for a in GraphRun(transition).ready() if a.node in snap.members]
         if not ready:
             self.last_sentence = f"term {self.term}: idle, {len(snap.members)} members"
+            if self._woken or self._published is None or not self._published.idle:
+                # a timed-out wait changed nothing: no write (a progress write every recheck is noise)
+                self._publish(Progress(self.node, self.term, self.transitions, snap.revision, True))
             wait = 5.0 if transition.recheck_at is None else max(0.5, min(5.0, transition.recheck_at - now))
-            self.store.watch(snap.revision, wait)
+            self._woken = self.store.watch(snap.revision, wait) > snap.revision
             return
+        self._woken = True
         self.transitions += 1
         leases = {n: lease for n, (_, lease) in self.store.member_addresses().items()}
         orders = [Order(self.term, self.transitions, a, leases.get(a.node or "", 0)) for a in ready]
@@ -124,7 +132,22 @@ class Controller:
         self.last_sentence = (f"term {self.term} transition {self.transitions}: "
                               f"{len(orders)} action(s) sent: " + ", ".join(_describe(o.action) for o in orders))
         log.info("%s", self.last_sentence)
-        self._await(snap, {o.key: Outstanding(o, time.monotonic() + ORDER_SLACK_S + 20.0) for o in orders})
+        outstanding = {o.key: Outstanding(o, time.monotonic() + ORDER_SLACK_S + 20.0) for o in orders}
+        self._publish_pending(snap.revision, outstanding)
+        self._await(snap, outstanding)
+
+    def _publish(self, progress: Progress) -> None:
+        try:
+            self.store.publish_progress(self.term, progress.to_json())
+            self._published = progress
+        except GuardLost:
+            raise
+        except StoreError as err:  # operators waiting see it late; the cluster is not affected
+            log.warning("progress not published: %s", err)
+
+    def _publish_pending(self, revision: int, outstanding: dict[str, Outstanding]) -> None:
+        pending = tuple(sorted(_describe(o.order.action) for o in outstanding.values()))
+        self._publish(Progress(self.node, self.term, self.transitions, revision, False, pending))
 
     def _await(self, snap: Snapshot, outstanding: dict[str, Outstanding]) -> None:
         rev = snap.revision
@@ -135,11 +158,14 @@ class Controller:
             rev = now_snap.revision
             pending = {k for node in {o.order.action.node for o in outstanding.values()}
                        for k in self.store.actions_for(node or "")[0]}
+            before = len(outstanding)
             for k in list(outstanding):
                 o = outstanding[k]
                 node = o.order.action.node or ""
                 if k not in pending or node not in now_snap.members or time.monotonic() > o.deadline:
                     del outstanding[k]
+            if outstanding and len(outstanding) != before:
+                self._publish_pending(snap.revision, outstanding)
             if set(now_snap.members) != set(members) or now_snap.config_revision != snap.config_revision:
                 lost = set(members) - set(now_snap.members)
                 if lost:
@@ -154,6 +180,7 @@ class Controller:
         # the input exactly as decided on, with the decision's "now" (crm_simulate honours execution-date)
         cib = to_xml(snap.configuration, replace(snap.state, execution_date=now))
         record = json.dumps({"term": self.term, "transition": self.transitions, "time": self.clock(),
+                             "revision": snap.revision, "config_revision": snap.config_revision,
                              "summary": list(transition.summary),
                              "orders": [_describe(o.action) for o in orders], "cib": cib})
         try:

@@ -10,6 +10,7 @@ Key layout (every key under one prefix, `/hastack` by default):
                                     its create_revision is the DC's term
     {p}/actions/{node}/{action key} an action the DC asks the node to run (JSON), written in the DC's term
     {p}-log/transitions/{n}         recorded transitions (outside the snapshot prefix: never read to decide)
+    {p}-log/progress                the DC's latest decision: revision planned on, idle or pending actions
 
 Guards: every write of a node's executor is a transaction that holds only if
 the node's membership key still lives on the node's lease (a node that lost
@@ -224,6 +225,14 @@ class EtcdStore:
         ops += [delete_op(k) for k in surplus]
         if ops:
             self._write(ops, self.dc_guard(term))
+
+    def publish_progress(self, term: int, progress: str) -> None:
+        """The DC's latest decision (store.progress), for operators waiting on a change."""
+        self._write([put_op(f"{self.prefix}-log/progress", progress)], self.dc_guard(term))
+
+    def progress(self) -> str | None:
+        kv = self.client.get(f"{self.prefix}-log/progress")
+        return kv.value.decode() if kv is not None else None
 
     def transitions(self) -> list[tuple[int, str]]:
         kvs, _ = self.client.range(f"{self.prefix}-log/transitions/", prefix=True)
