@@ -123,6 +123,10 @@ class GraphRun:
         self._complete_free_pseudo()
         return not self._free
 
+    def executable(self) -> list[Action]:
+        """Every action of the graph an executor runs (not the pseudo ones), in firing order."""
+        return [a for a in self._order if not a.pseudo]
+
     def skipped(self) -> list[Action]:
         """Executable actions of the graph never started (the graph was aborted, or some of its
         prerequisites never completed), in the transition's order."""

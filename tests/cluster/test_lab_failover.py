@@ -18,7 +18,7 @@ import pytest
 from hastack.cli.lab import default_config
 from hastack.lab.cluster import Lab
 from hastack.lab.net import Net, wait_until
-from hastack.lab.trial import Checker, holder, run_trial
+from hastack.lab.trial import Checker, cluster_status, holder, run_trial
 
 NET = Net(prefix=f"ht{os.getpid() % 10000}", subnet="10.213.91")  # unique: runs may overlap
 VIP = NET.vip()
@@ -54,8 +54,10 @@ def test_the_service_starts_on_exactly_one_host(lab: Lab, checker: Checker) -> N
     who = served(lab)
     assert who in {"h1", "h2", "h3"}
     assert lab.holders_of_vip(VIP) == [int(who[1:])]
-    status = lab.hastack("status")
-    assert "3 member(s) (h1, h2, h3)" in status and f"Started {who}" in status
+    doc = cluster_status(lab)
+    assert doc is not None and doc["members"] == ["h1", "h2", "h3"]
+    group = next(r for r in doc["status"]["resources"] if r["id"] == "g_web")
+    assert [c["nodes"] for c in group["children"]] == [[who], [who]]
 
 
 def test_power_loss_of_the_holder_moves_the_service(lab: Lab, checker: Checker, tmp_path: Path) -> None:
@@ -78,7 +80,7 @@ def test_killing_hastackd_alone_resets_its_host_and_the_service_comes_back(lab: 
     assert wait_until(lambda: holder(lab, VIP) is not None, 15)
     assert served(lab, 15) is not None
     # and the reset host comes back as a member
-    assert wait_until(lambda: f"h{victim}" in lab.hastack("status").split("member(s) (")[1].split(")")[0], 20)
+    assert wait_until(lambda: f"h{victim}" in (cluster_status(lab) or {}).get("members", []), 20)
 
 
 def test_a_frozen_host_is_reset_by_its_watchdog_and_never_holds_the_vip_beside_another(

@@ -50,6 +50,9 @@ class Host:
     provider_roots: tuple[Path, ...] = (BUILTIN_OCF_ROOT, Path(OCF_ROOT))
     shim_bin: Path = SHIM_BIN
     state_dir: str | None = None
+    # What lives as long as the host's boot (fence device registrations, like the fencer's memory):
+    # under /run for hastackd, so a rebooted node does not find devices it registered before.
+    runtime_dir: str | None = None
     python: str = ""  # interpreter for hastack's shims and built-in agents
     systemd_running: bool = False
     fence_dir: Path = FENCE_DIR

@@ -8,7 +8,8 @@ Pacemaker parameters (`pcmk_*`) are the fencer's and never reach the agent.
 Resource actions: `start` checks the device (its monitor) and registers it
 on this node, `stop` unregisters it, `monitor` checks a registered device
 (a probe of an unregistered one is "not running", rc 7). The registration is
-a marker file under the executor's state directory. Fencing actions
+a marker file under the host's runtime directory (lost at reboot, as the fencer's
+memory is; the state directory when there is none). Fencing actions
 (on/off/reboot/status/list/metadata) run the agent directly.
 
 Imports nothing of hastack beyond errors, model, agents.
@@ -111,9 +112,10 @@ def fence_rc(action: str) -> RcMap:
 
 
 def _marker(req: ActionRequest, host: Host) -> Path | None:
-    if not host.state_dir:
+    base = host.runtime_dir or host.state_dir
+    if not base:
         return None
-    return Path(host.state_dir) / "stonith-devices" / (req.resource_id or req.agent.type)
+    return Path(base) / "stonith-devices" / (req.resource_id or req.agent.type)
 
 
 def stonith_invocation(req: ActionRequest, host: Host) -> Invocation:

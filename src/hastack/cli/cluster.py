@@ -119,7 +119,7 @@ def status(endpoints: str, prefix: str, tls_dir: Path | None, fmt: str, watch_s:
 def _print_status(store: EtcdStore, fmt: str) -> int:
     snap = store.snapshot()
     now = int(time.time())
-    view = build_view(snap.configuration, snap.state, now)
+    view = build_view(snap.configuration, snap.state, now, attributes=fmt == "json")
     pending = list(schedule(snap.configuration, snap.state, now).summary)
     if fmt == "json":
         doc = {"members": sorted(snap.members), "dc": snap.dc, "revision": snap.revision,

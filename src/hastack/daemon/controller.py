@@ -28,9 +28,10 @@ from dataclasses import dataclass, replace
 
 from hastack.cib import to_xml
 from hastack.daemon.membership import Membership
-from hastack.daemon.orders import Order
+from hastack.daemon.orders import Order, outcome
 from hastack.graphrun import GraphRun
 from hastack.model.config import Configuration
+from hastack.model.results import ExecStatus, OcfRc
 from hastack.scheduler import Action, Transition, schedule
 from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.port import Snapshot, StoreError
@@ -109,7 +110,8 @@ class Controller:
         snap = self.store.snapshot()
         now = int(self.clock())
         transition = schedule(snap.configuration, snap.state, now)
-        ready = [a for a in GraphRun(transition).ready() if a.node in snap.members]
+        run = GraphRun(transition)
+        ready = [a for a in run.ready() if a.node in snap.members]
         if not ready:
             self.last_sentence = f"term {self.term}: idle, {len(snap.members)} members"
             if self._woken or self._published is None or not self._published.idle:
@@ -120,21 +122,25 @@ class Controller:
             return
         self._woken = True
         self.transitions += 1
+        self._log_transition(snap, transition, now)
+        self._run(snap, run, ready)
+
+    def _send(self, run: GraphRun, actions: list[Action], outstanding: dict[str, Outstanding]) -> None:
+        """Start `actions` in the graph and write them as orders, one guarded transaction per node."""
         leases = {n: lease for n, (_, lease) in self.store.member_addresses().items()}
-        orders = [Order(self.term, self.transitions, a, leases.get(a.node or "", 0)) for a in ready]
-        self._log_transition(snap, transition, orders, now)
+        orders = [Order(self.term, self.transitions, a, leases.get(a.node or "", 0)) for a in actions]
         by_node: dict[str, dict[str, str]] = {}
         for o in orders:
             assert o.action.node is not None
+            run.start(o.action.id)
             by_node.setdefault(o.action.node, {})[o.key] = o.to_json()
         for node, batch in by_node.items():
             self.store.post_actions(self.term, node, batch)
+        deadline = time.monotonic() + ORDER_SLACK_S + 20.0
+        outstanding.update({o.key: Outstanding(o, deadline) for o in orders})
         self.last_sentence = (f"term {self.term} transition {self.transitions}: "
                               f"{len(orders)} action(s) sent: " + ", ".join(_describe(o.action) for o in orders))
         log.info("%s", self.last_sentence)
-        outstanding = {o.key: Outstanding(o, time.monotonic() + ORDER_SLACK_S + 20.0) for o in orders}
-        self._publish_pending(snap.revision, outstanding)
-        self._await(snap, outstanding)
 
     def _publish(self, progress: Progress) -> None:
         try:
@@ -149,40 +155,67 @@ class Controller:
         pending = tuple(sorted(_describe(o.order.action) for o in outstanding.values()))
         self._publish(Progress(self.node, self.term, self.transitions, revision, False, pending))
 
-    def _await(self, snap: Snapshot, outstanding: dict[str, Outstanding]) -> None:
+    def _run(self, snap: Snapshot, run: GraphRun, ready: list[Action]) -> None:
+        """Execute one transition's graph as Pacemaker's controller does: each expected result frees
+        the actions that wait for it, which are sent at once; an unexpected result, a lost member, a
+        configuration change or a node attribute change (a promotion score, a fail count) aborts it --
+        nothing new is sent, the orders in flight are waited for (never sent twice) -- and the next
+        cycle plans again on the whole state. Running the graph to its end, rather than planning after
+        every wave, is what lets actions that leave no trace in the state (notifications) run once."""
+        outstanding: dict[str, Outstanding] = {}
+        self._send(run, ready, outstanding)
+        self._publish_pending(snap.revision, outstanding)
         rev = snap.revision
-        members = dict(snap.members)
+        members = set(snap.members)
+        attrs = _attributes(snap)
+        aborted = ""
         while outstanding and not self._stop.is_set():
             rev = self.store.watch(rev, 0.5)
             now_snap = self.store.snapshot()
             rev = now_snap.revision
-            pending = {k for node in {o.order.action.node for o in outstanding.values()}
-                       for k in self.store.actions_for(node or "")[0]}
+            nodes = {o.order.action.node or "" for o in outstanding.values()}
+            # the orders still there as of the same revision as the results read from now_snap
+            pending = {k for node in nodes for k in self.store.actions_for(node, rev)[0]}
             before = len(outstanding)
             for k in list(outstanding):
                 o = outstanding[k]
-                node = o.order.action.node or ""
-                if k not in pending or node not in now_snap.members or time.monotonic() > o.deadline:
+                if o.order.action.node not in now_snap.members or time.monotonic() > o.deadline:
                     del outstanding[k]
-            if outstanding and len(outstanding) != before:
-                self._publish_pending(snap.revision, outstanding)
-            if set(now_snap.members) != set(members) or now_snap.config_revision != snap.config_revision:
-                lost = set(members) - set(now_snap.members)
-                if lost:
-                    log.info("%s: node(s) %s left: re-planning", self.node, ", ".join(sorted(lost)))
-                members = dict(now_snap.members)
-                if not any(o.order.action.node in members for o in outstanding.values()):
-                    return
+                    aborted = aborted or f"{_describe(o.order.action)} got no answer"
+                elif k not in pending:
+                    del outstanding[k]
+                    result = outcome(now_snap.state, o.order)
+                    if result is None:
+                        run.finish(o.order.action.id, OcfRc.UNKNOWN, ExecStatus.ERROR)
+                    else:
+                        run.finish(o.order.action.id, *result)
+                    if run.aborted:
+                        aborted = aborted or f"{_describe(o.order.action)} did not give its expected result"
+            if set(now_snap.members) != members:
+                aborted = aborted or "membership changed"
+            elif now_snap.config_revision != snap.config_revision:
+                aborted = aborted or "the configuration changed"
+            elif _attributes(now_snap) != attrs:
+                aborted = aborted or "node attributes changed"
             if not self._is_dc():
                 raise GuardLost("no longer DC")
+            if not aborted:
+                more = [a for a in run.ready() if a.node in now_snap.members]
+                if more:
+                    self._send(run, more, outstanding)
+            if outstanding and len(outstanding) != before:
+                self._publish_pending(snap.revision, outstanding)
+        if aborted:
+            log.info("%s: transition %d aborted (%s): planning again", self.node, self.transitions, aborted)
 
-    def _log_transition(self, snap: Snapshot, transition: Transition, orders: list[Order], now: int) -> None:
+    def _log_transition(self, snap: Snapshot, transition: Transition, now: int) -> None:
         # the input exactly as decided on, with the decision's "now" (crm_simulate honours execution-date)
         cib = to_xml(snap.configuration, replace(snap.state, execution_date=now))
         record = json.dumps({"term": self.term, "transition": self.transitions, "time": self.clock(),
                              "revision": snap.revision, "config_revision": snap.config_revision,
                              "summary": list(transition.summary),
-                             "orders": [_describe(o.action) for o in orders], "cib": cib})
+                             "orders": [_describe(a) for a in GraphRun(transition).executable()],
+                             "cib": cib})
         try:
             seq = self.term * 1_000_000 + self.transitions
             self.store.log_transition(self.term, seq, record, series_max(snap.configuration))
@@ -207,3 +240,8 @@ def _describe(a: Action) -> str:
     what = "probe" if a.task == "monitor" and a.interval_ms == 0 else (
         f"monitor/{a.interval_ms // 1000}s" if a.task == "monitor" else a.task)
     return f"{what} {a.rsc or ''} on {a.node}".replace("  ", " ")
+
+
+def _attributes(snap: Snapshot) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Every node's transient attributes: a change aborts the running transition (as in Pacemaker)."""
+    return {n.uname: tuple(sorted(n.attributes.items())) for n in snap.state.nodes.values()}

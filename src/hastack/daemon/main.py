@@ -50,6 +50,8 @@ from hastack.store.select import tls_in
 @click.option("--ttl", default=2, show_default=True, help="membership lease TTL in seconds (Corosync's token)")
 @click.option("--tls-dir", type=click.Path(path_type=Path), default=None, help="CA and node certificates")
 @click.option("--state-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--runtime-dir", type=click.Path(path_type=Path), default=Path("/run/hastack"), show_default=True,
+              help="what lasts one boot only: fence device registrations (a tmpfs such as /run)")
 @click.option("--stop-on-exit/--keep-on-exit", default=True, show_default=True)
 @click.option("--watchdog-file", type=click.Path(path_type=Path), default=None,
               help="pet a file watchdog with the self-fence deadline (the lab's watchdog reads it)")
@@ -58,7 +60,8 @@ from hastack.store.select import tls_in
 @click.option("--suspect-after", default=0.3, show_default=True,
               help="seconds of heartbeat silence before a peer is fenced (needs a stonith device)")
 def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | None, witness: str,
-         data_dir: Path, prefix: str, ttl: int, tls_dir: Path | None, state_dir: Path | None, stop_on_exit: bool,
+         data_dir: Path, prefix: str, ttl: int, tls_dir: Path | None, state_dir: Path | None, runtime_dir: Path,
+         stop_on_exit: bool,
          watchdog_file: Path | None, address: str | None, suspect_after: float) -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,  # httpx logs every request at INFO: not ours
                         format=f"%(asctime)s.%(msecs)03d {node} %(name)s: %(message)s", datefmt="%H:%M:%S")
@@ -89,7 +92,7 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     if tls:
         store_env += [("HASTACK_ETCD_CA", tls.ca), ("HASTACK_ETCD_CERT", tls.cert), ("HASTACK_ETCD_KEY", tls.key)]
     host = replace(local_host(node=node, state_dir=str(state_dir) if state_dir else None),
-                   store_env=tuple(store_env))
+                   store_env=tuple(store_env), runtime_dir=str(runtime_dir))
     executor = Executor(host)
     lrm_box: list[LocalResourceManager] = []
     watchdog = FileWatchdog(watchdog_file) if watchdog_file else None

@@ -115,7 +115,7 @@ def recorded(state: ClusterState, order: Order, rc: int, status: int, now: int, 
     res = OperationResult(rsc=op_resource(a), task=a.task, interval_ms=a.interval_ms, node=a.node, rc=rc,
                           status=status, target_rc=a.target_rc, history_id=a.history_id, agent=a.agent,
                           digest=a.digest, exit_reason=reason, exec_time_ms=exec_ms,
-                          transition_key=f"{a.id}:{order.transition}:{a.target_rc}:{order.term:032x}",
+                          transition_key=transition_key(order),
                           origin="hastackd")
     before = state.node_by_uname(a.node)
     after = record_result(state, res, now, counting=FailCounting.CONTROLLER).node_by_uname(a.node)
@@ -126,3 +126,28 @@ def recorded(state: ClusterState, order: Order, rc: int, status: int, now: int, 
     old = dict(before.attributes) if before else {}
     attrs = {k: v for k, v in after.attributes.items() if old.get(k) != v}
     return hist, attrs
+
+
+UNRECORDED = ("notify", "cancel")  # their results leave no operation of their own in the history
+
+
+def transition_key(order: Order) -> str:
+    """The transition key the result of `order` is recorded with (Pacemaker's action:transition:rc:uuid)."""
+    a = order.action
+    return f"{a.id}:{order.transition}:{a.target_rc}:{order.term:032x}"
+
+
+def outcome(state: ClusterState, order: Order) -> tuple[int, int] | None:
+    """The (rc, op-status) a node recorded for `order` once it answered it, found by its transition key;
+    an action that records nothing (notify, cancel) answered is done as expected; None: no result
+    found (the order was dropped, or the node lost before recording)."""
+    a = order.action
+    if a.task in UNRECORDED:
+        return a.target_rc, 0
+    node = state.node_by_uname(a.node or "")
+    hist = node.history(a.history_id or a.rsc or "") if node is not None else None
+    tkey = transition_key(order)
+    for op in hist.ops if hist is not None else ():
+        if op.transition_key == tkey and op.op_status != -1:
+            return op.rc_code, op.op_status
+    return None

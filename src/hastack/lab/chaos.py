@@ -52,7 +52,7 @@ def etcd_leader(lab: Lab) -> int | None:
     return None
 
 
-def _kill_matching(lab: Lab, i: int, needle: bytes, exclude: bytes = b"hostinit") -> bool:
+def kill_matching(lab: Lab, i: int, needle: bytes, exclude: bytes = b"hostinit") -> bool:
     killed = False
     for p in lab.pids(i):
         try:
@@ -108,7 +108,7 @@ class Chaos:
             return f"{kind} h{i}"
         if kind == "agent":
             i = holder(lab, self.vip) or self._any_host()
-            killed = _kill_matching(lab, i, WEB_NEEDLE.encode())
+            killed = kill_matching(lab, i, WEB_NEEDLE.encode())
             return f"web server killed on h{i}" + ("" if killed else " (none ran)")
         if kind == "kill-hastackd":
             i = self._any_host()
@@ -116,7 +116,7 @@ class Chaos:
             return f"hastackd killed on h{i}"
         if kind == "kill-etcd":
             i = self.rng.choice(lab.voters)
-            _kill_matching(lab, i, b"/usr/bin/etcd ")
+            kill_matching(lab, i, b"/usr/bin/etcd ")
             return f"etcd member killed on h{i}"
         raise ValueError(kind)
 

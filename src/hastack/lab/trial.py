@@ -10,12 +10,14 @@ Imports lab.cluster.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hastack.lab.cluster import Lab
 
@@ -24,8 +26,13 @@ WEB_NEEDLE = "http.server 8080"
 
 @dataclass
 class Checker:
+    """Watches `vip` and `more_vips` (each on at most one host whose link is up) and the processes whose
+    command line holds one of `needles` (each on at most one host)."""
+
     lab: Lab
     vip: str
+    more_vips: tuple[str, ...] = ()
+    needles: tuple[str, ...] = (WEB_NEEDLE,)
     period: float = 0.05
     violations: list[str] = field(default_factory=list)
     samples: int = 0
@@ -45,14 +52,16 @@ class Checker:
     def _run(self) -> None:
         while not self._stop.is_set():
             up = [i for i in range(1, self.lab.hosts + 1) if self.lab.net.link_is_up(i)]
-            vip = [i for i in up if self.lab.net.has_address(i, self.vip)]
-            web = [i for i in range(1, self.lab.hosts + 1) if self.lab.running(i, WEB_NEEDLE)]
-            web_up = [i for i in web if i in up]
+            for address in (self.vip, *self.more_vips):
+                vip = [i for i in up if self.lab.net.has_address(i, address)]
+                if len(vip) > 1:
+                    self.violations.append(f"{time.monotonic():.3f} VIP {address} on hosts {vip}")
+            for needle in self.needles:
+                web = [i for i in range(1, self.lab.hosts + 1) if self.lab.running(i, needle)]
+                web_up = [i for i in web if i in up]
+                if len(web_up) > 1:
+                    self.violations.append(f"{time.monotonic():.3f} {needle!r} on hosts {web_up}")
             self.samples += 1
-            if len(vip) > 1:
-                self.violations.append(f"{time.monotonic():.3f} VIP {self.vip} on hosts {vip}")
-            if len(web_up) > 1:
-                self.violations.append(f"{time.monotonic():.3f} web on hosts {web_up}")
             self._stop.wait(self.period)
 
 
@@ -69,18 +78,25 @@ def holder(lab: Lab, vip: str) -> int | None:
     return h[0] if len(h) == 1 else None
 
 
+def cluster_status(lab: Lab) -> dict[str, Any] | None:
+    """`hastack status --output-as json` of the lab, or None when the cluster does not answer in time."""
+    try:
+        out = lab.hastack("status", "--output-as", "json", check=False, timeout=10)
+        doc = json.loads(out)
+    except (subprocess.TimeoutExpired, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _host_number(name: object) -> int | None:
+    text = str(name or "")
+    return int(text[1:]) if text.startswith("h") and text[1:].isdigit() else None
+
+
 def dc_host(lab: Lab) -> int | None:
     """The DC's host, if the cluster says in time."""
-    try:
-        out = lab.hastack("status", check=False, timeout=10)
-    except subprocess.TimeoutExpired:
-        return None
-    for part in out.split(";"):
-        if "DC:" in part:
-            name = part.split("DC:")[1].strip().split()[0]
-            if name.startswith("h") and name[1:].isdigit():
-                return int(name[1:])
-    return None
+    doc = cluster_status(lab)
+    return _host_number(doc.get("dc")) if doc else None
 
 
 def run_trial(lab: Lab, vip: str, workdir: Path, settle_s: float = 15.0, window_s: float = 12.0) -> Trial:
@@ -110,11 +126,6 @@ def run_trial(lab: Lab, vip: str, workdir: Path, settle_s: float = 15.0, window_
 
 
 def _members(lab: Lab) -> list[int]:
-    try:
-        out = lab.hastack("status", check=False, timeout=10)
-    except subprocess.TimeoutExpired:
-        return []
-    if "member(s) (" not in out:
-        return []
-    names = out.split("member(s) (")[1].split(")")[0].split(", ")
-    return [int(n[1:]) for n in names if n.startswith("h") and n[1:].isdigit()]
+    doc = cluster_status(lab)
+    numbers = [_host_number(n) for n in (doc or {}).get("members", [])]
+    return [n for n in numbers if n is not None]

@@ -102,6 +102,12 @@ class NodeState:
         return None
 
 
+# The CRM feature set hastack writes (Pacemaker 2.1.5's): into the history, and as the live cluster's
+# cib crm_feature_set -- without it Pacemaker (and hastack's scheduler) read fail counts the pre-3.0.13
+# way, `fail-count-R` without `#op_interval`, and migration-threshold never triggers.
+FEATURE_SET = "3.16.1"
+
+
 @dataclass(frozen=True, slots=True)
 class ClusterState:
     """The status section plus the header facts the scheduler uses."""

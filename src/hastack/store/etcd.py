@@ -202,9 +202,10 @@ class EtcdStore:
         """A new DC voids every order of earlier terms."""
         return self._write([delete_op(self.key("actions") + "/", prefix=True)], self.dc_guard(term))
 
-    def actions_for(self, node: str) -> tuple[dict[str, str], int]:
+    def actions_for(self, node: str, revision: int = 0) -> tuple[dict[str, str], int]:
+        """The orders waiting for `node` (at `revision`: as of a snapshot taken before)."""
         base = self.key("actions", node) + "/"
-        kvs, rev = self.client.range(base, prefix=True)
+        kvs, rev = self.client.range(base, prefix=True, revision=revision)
         return {kv.key.decode()[len(base):]: kv.value.decode() for kv in kvs}, rev
 
     def done_action(self, node: str, key: str, history: ResourceHistory | None) -> int:

@@ -25,7 +25,7 @@ from dataclasses import fields
 from typing import Any
 
 from hastack.model.config import Configuration
-from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
+from hastack.model.state import FEATURE_SET, ClusterState, NodeState, OpRecord, ResourceHistory
 from hastack.model.values import AgentRef
 
 _OP_FIELDS = tuple(f.name for f in fields(OpRecord))
@@ -78,4 +78,5 @@ def assemble_state(config: Configuration, members: Mapping[str, str],
             nodes[node_id] = NodeState(id=node_id, uname=uname, in_ccm="false", crmd="offline", join="down",
                                        expected="down")
     dc_uuid = ids.get(dc) if dc else None
-    return ClusterState(nodes=nodes, have_quorum=have_quorum, dc_uuid=dc_uuid)
+    return ClusterState(nodes=nodes, have_quorum=have_quorum, dc_uuid=dc_uuid,
+                        header=(("crm_feature_set", FEATURE_SET),))
