@@ -130,6 +130,18 @@ def test_a_failing_resource_restarts_in_place_then_moves_after_migration_thresho
     assert fail_count(lab, api) == 0
 
 
+def diagnostics(lab: Lab) -> str:
+    """What the fencers and the power switch did (for a failure message)."""
+    lines = []
+    for i in range(1, lab.hosts + 1):
+        log = lab.host_dir(i) / "hastackd.log"
+        if log.exists():
+            lines += [ln for ln in log.read_text().splitlines()
+                      if any(w in ln for w in ("fenc", "revoked", "DC", "self-fence", "left"))]
+    pdu = lab.directory / "pdu.log"
+    return "\n".join(sorted(lines)[-30:]) + "\npower switch: " + (pdu.read_text() if pdu.exists() else "-")
+
+
 def fail_count(lab: Lab, node: str) -> int:
     doc = cluster_status(lab)
     if doc is None:
@@ -175,7 +187,7 @@ def test_a_partitioned_host_is_fenced_and_its_services_recovered_once(lab: Lab, 
     try:
         # the survivors fence it through the power switch (the switch is on their side) and take over
         assert wait_until(lambda: (h := holder(lab, API_VIP)) is not None and h != victim, 20), \
-            lab.hastack("status", check=False)
+            lab.hastack("status", check=False) + diagnostics(lab)
         assert wait_until(lambda: lab.http_get(API_VIP) not in (None, api), 15)
     finally:
         lab.partition([victim], False)

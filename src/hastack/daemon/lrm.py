@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from hastack.agents.action import ActionRequest, ActionResult
 from hastack.agents.executor import Executor
 from hastack.daemon.membership import Membership
-from hastack.daemon.orders import Order, cancelled, recorded, request_for
+from hastack.daemon.orders import Order, cancelled, recorded, refusal, request_for
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.port import StoreError
@@ -91,14 +91,9 @@ class LocalResourceManager:
                         continue
                     order = Order.from_json(text)
                     self._seen.add(key)
-                    if order.lease and order.lease != self.membership.lease:
-                        # for an earlier incarnation of this node (before a reset): never run it
-                        log.warning("%s: dropping order %s for lease %x (ours: %x)", self.node, key, order.lease,
-                                    self.membership.lease)
-                        self._finish(key, order, None, drop=True)
-                        continue
-                    if dc is None or order.term != dc[1]:
-                        log.warning("%s: dropping order %s of term %d (current %s)", self.node, key, order.term, dc)
+                    why = refusal(order, self.membership.lease, dc[1] if dc else None)
+                    if why is not None:
+                        log.warning("%s: dropping order %s %s", self.node, key, why)
                         self._finish(key, order, None, drop=True)
                         continue
                     self._pool.submit(self._run_order, key, order)

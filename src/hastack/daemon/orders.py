@@ -151,3 +151,14 @@ def outcome(state: ClusterState, order: Order) -> tuple[int, int] | None:
         if op.transition_key == tkey and op.op_status != -1:
             return op.rc_code, op.op_status
     return None
+
+
+def refusal(order: Order, lease: int, dc_term: int | None) -> str | None:
+    """Why a node must not run `order` (None: it may): the order is for an earlier incarnation of the node
+    (another membership lease), or from a DC whose term is not the current one (a deposed DC's order
+    still in the queue, or one written just before a new DC voided the queue)."""
+    if order.lease and order.lease != lease:
+        return f"for lease {order.lease:x}, not ours ({lease:x})"
+    if dc_term is None or order.term != dc_term:
+        return f"of term {order.term}, not the current DC's ({dc_term})"
+    return None

@@ -1,0 +1,88 @@
+"""A node runs only the orders of the current DC term and of its own incarnation: a real etcd, a real
+membership lease, the real local resource manager and the real ocf:heartbeat:Dummy agent. A stale order
+is dropped unrun (nothing recorded); the same action ordered in the current term runs and is recorded."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from hastack.agents.executor import Executor, local_host
+from hastack.crm import parse
+from hastack.daemon.lrm import LocalResourceManager
+from hastack.daemon.membership import Membership
+from hastack.daemon.orders import Order, refusal
+from hastack.daemon.timing import for_ttl
+from hastack.graphrun import GraphRun
+from hastack.scheduler import Action, schedule
+from hastack.store.etcd import EtcdStore
+from hastack.store.etcdclient import EtcdClient
+
+
+def test_refusal_names_the_reason() -> None:
+    a = Action(id=1, task="monitor", rsc="d", node="n1")
+    assert refusal(Order(7, 1, a, lease=0x10), 0x10, 7) is None
+    assert "term 6" in (refusal(Order(6, 1, a, lease=0x10), 0x10, 7) or "")
+    assert "lease" in (refusal(Order(7, 1, a, lease=0x11), 0x10, 7) or "")
+    assert refusal(Order(7, 1, a, lease=0x10), 0x10, None) is not None  # no DC: nothing runs
+
+
+@pytest.fixture()
+def node(etcd_endpoint: str, tmp_path: Path) -> Iterator[tuple[EtcdStore, Membership, Path]]:
+    prefix = f"/stale-{uuid.uuid4().hex[:8]}"
+    store = EtcdStore(EtcdClient([etcd_endpoint], timeout=3.0), prefix)
+    state_file = tmp_path / "d.state"
+    text = f"node n1\nprimitive d ocf:heartbeat:Dummy params state={state_file}\nproperty stonith-enabled=false\n"
+    store.commit(parse(text, "t.crm").config, 0)
+    membership = Membership(EtcdStore(EtcdClient([etcd_endpoint], timeout=1.0), prefix), "n1", "n1", for_ttl(3),
+                            self_fence=lambda: None)
+    membership.start()
+    lrm = LocalResourceManager(store, "n1", membership, Executor(local_host("n1", state_dir=str(tmp_path))))
+    lrm.start()
+    try:
+        assert _until(membership.holds, 10)
+        yield store, membership, state_file
+    finally:
+        lrm.stop()
+        membership.stop()
+
+
+def _until(check: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _history(store: EtcdStore) -> list[tuple[str, int]]:
+    ns = store.snapshot().state.node_by_uname("n1")
+    h = ns.history("d") if ns else None
+    return [(op.operation, op.rc_code) for op in h.ops] if h else []
+
+
+def test_orders_of_an_older_term_or_another_incarnation_are_dropped_unrun(
+        node: tuple[EtcdStore, Membership, Path]) -> None:
+    store, membership, _ = node
+    dc_lease = store.client.lease_grant(30)
+    term = store.campaign("n2", dc_lease)  # another node is DC
+    assert term is not None
+    snap = store.snapshot()
+    probe = next(a for a in GraphRun(schedule(snap.configuration, snap.state, int(time.time()))).ready()
+                 if a.rsc == "d" and a.node == "n1")
+    stale = [Order(term - 1, 1, probe, membership.lease),           # a deposed DC's
+             Order(term, 2, replace(probe), membership.lease + 1)]  # for an earlier incarnation of n1
+    for o in stale:
+        store.post_actions(term, "n1", {o.key: o.to_json()})
+    assert _until(lambda: not store.actions_for("n1")[0], 10)
+    assert _history(store) == []  # dropped without running: nothing recorded
+    current = Order(term, 3, probe, membership.lease)
+    store.post_actions(term, "n1", {current.key: current.to_json()})
+    assert _until(lambda: not store.actions_for("n1")[0], 10)
+    assert _history(store) == [("monitor", 7)]  # the same probe, ordered in the current term, ran
