@@ -35,11 +35,10 @@ from enum import Enum
 from types import MappingProxyType
 
 from hastack.model.results import ExecStatus, OcfRc
-from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
+from hastack.model.state import FEATURE_SET, ClusterState, NodeState, OpRecord, ResourceHistory
 from hastack.model.values import AgentRef
 
-# The CRM feature set hastack writes into the history (Pacemaker 2.1.5's).
-FEATURE_SET = "3.16.1"
+# FEATURE_SET (hastack.model.state): the CRM feature set hastack writes into the history.
 # The transition UUID Pacemaker writes for a result from outside any transition (crm_simulate,
 # crm_resource --fail): its transition key is then "CALL_ID:-1:TARGET_RC:<this>".
 OUTSIDE_UUID = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"

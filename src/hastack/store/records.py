@@ -11,6 +11,11 @@ turns them into the status section Pacemaker's controller would have written:
   node gives up its membership after it stopped every local resource: the
   lease outlives the node's own self-fence deadline (daemon.timing).
 
+The state's header names the CRM feature set hastack records results with
+(hastack.model.state.FEATURE_SET), as a controller's CIB does: the scheduler reads fail
+counts by it (`fail-count-RSC#TASK_INTERVAL` since 3.0.13, which is what hastack
+writes; without it they would be read as the legacy per-resource name and missed).
+
 Histories travel as JSON objects (one per resource per node): plain field names
 of `OpRecord`, so an operator can read them with etcdctl.
 
@@ -25,7 +30,7 @@ from dataclasses import fields
 from typing import Any
 
 from hastack.model.config import Configuration
-from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHistory
+from hastack.model.state import FEATURE_SET, ClusterState, NodeState, OpRecord, ResourceHistory
 from hastack.model.values import AgentRef
 
 _OP_FIELDS = tuple(f.name for f in fields(OpRecord))
@@ -78,4 +83,5 @@ def assemble_state(config: Configuration, members: Mapping[str, str],
             nodes[node_id] = NodeState(id=node_id, uname=uname, in_ccm="false", crmd="offline", join="down",
                                        expected="down")
     dc_uuid = ids.get(dc) if dc else None
-    return ClusterState(nodes=nodes, have_quorum=have_quorum, dc_uuid=dc_uuid)
+    return ClusterState(nodes=nodes, have_quorum=have_quorum, dc_uuid=dc_uuid,
+                        header=(("crm_feature_set", FEATURE_SET),))
