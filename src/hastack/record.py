@@ -38,6 +38,7 @@ from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.state import FEATURE_SET, ClusterState, NodeState, OpRecord, ResourceHistory
 from hastack.model.values import AgentRef
 
+# FEATURE_SET (hastack.model.state): the CRM feature set hastack writes into the history.
 # The transition UUID Pacemaker writes for a result from outside any transition (crm_simulate,
 # crm_resource --fail): its transition key is then "CALL_ID:-1:TARGET_RC:<this>".
 OUTSIDE_UUID = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"

@@ -1,4 +1,7 @@
-"""The crm_mon shim prints the one status view, from the stored configuration and the shim state."""
+"""The crm_mon shim prints the one status view (text or XML), from the stored configuration and the shim state.
+
+The same shim on a live cluster store (HASTACK_STORE): tests/cli/test_status_cli.py.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
+from hastack import __version__
 from hastack.shims import crm_mon
+from hastack.shims.common import CRM_EX_USAGE, ShimExit
 from hastack.store.local import LocalStore
 
 CONFIG = """<cib validate-with="pacemaker-3.7" epoch="1" num_updates="0" admin_epoch="0"><configuration>
@@ -43,8 +49,8 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_crm_mon_one_shot_shows_the_status_view(state_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert crm_mon.run(["-1", "-r", "-A"]) == 0
     out = capsys.readouterr().out
-    assert "  * Current DC: node1 (version hastack) - partition with quorum\n" in out
-    assert "  * 2 nodes configured\n  * 5 resource instances configured\n" in out
+    assert f"  * Current DC: node1 (version {__version__}) - partition with quorum\n" in out
+    assert "  * 2 nodes configured\n  * 5 resource instances configured (1 DISABLED)\n" in out  # web is disabled
     assert "Node List:\n  * Online: [ node1 node2 ]\n" in out
     assert ("Full List of Resources:\n"
             "  * vip\t(ocf:heartbeat:IPaddr2):\t Started node1\n"
@@ -71,3 +77,28 @@ def test_a_node_the_shims_saw_leave_is_offline(state_dir: Path, capsys: pytest.C
     (state_dir / "shim-state.json").write_text(json.dumps(data))
     assert crm_mon.run(["-1"]) == 0
     assert "Node List:\n  * Online: [ node1 ]\n  * OFFLINE: [ node2 ]\n" in capsys.readouterr().out
+
+
+def test_crm_mon_xml_is_the_same_view(state_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert crm_mon.run(["--output-as=xml"]) == 0  # as crm_mon: XML needs no -1
+    doc = etree.fromstring(capsys.readouterr().out.encode())
+    assert doc.get("request") == "crm_mon --output-as=xml"
+    dc = doc.find("summary/current_dc")
+    assert dc is not None and (dc.get("name"), dc.get("with_quorum")) == ("node1", "true")
+    db = doc.find("resources/clone[@id='ms_db']")
+    assert db is not None and db.get("multi_state") == "true"
+    assert [(r.get("role"), [n.get("name") for n in r]) for r in db] == [("Promoted", ["node1"]), ("Stopped", [])]
+    web = doc.find("resources/resource[@id='web']")
+    assert web is not None and (web.get("role"), web.get("target_role"), web.get("active")) == (
+        "Stopped", "Stopped", "false")
+    assert crm_mon.run(["-X"]) == 0  # the deprecated form: the same sections under <crm_mon>
+    legacy = etree.fromstring(capsys.readouterr().out.encode())
+    assert (legacy.tag, legacy.get("version"), legacy.find("status")) == ("crm_mon", "2.1.5", None)
+    assert [el.tag for el in legacy] == [el.tag for el in doc if el.tag != "status"]
+
+
+def test_crm_mon_refuses_an_output_format_it_does_not_have(state_dir: Path) -> None:
+    with pytest.raises(ShimExit) as refused:
+        crm_mon.run(["-1", "--output-as", "html"])
+    assert refused.value.code == CRM_EX_USAGE
+    assert refused.value.message == "--output-as=html is not available in hastack's crm_mon shim (choose text or xml)"

@@ -159,10 +159,10 @@ def test_the_json_form_keeps_every_fact() -> None:
 def test_crm_mon_text_is_rendered_from_the_same_view() -> None:
     cib = parse_cib(FENCED, "inline.xml")
     text = render_crm_mon(build_view(cib.config, cib.state), inactive=False)
-    assert "  * 3 nodes configured\n  * 2 resource instances configured\n" in text
+    assert "  * 3 nodes configured\n  * 2 resource instances configured (1 DISABLED)\n" in text
     assert "Node List:\n  * Node n2: UNCLEAN (offline)\n  * Node n3: standby\n  * Online: [ n1 ]\n" in text
     assert "Active Resources:\n  * ip\t(ocf:heartbeat:IPaddr2):\t FAILED n1\n" in text
     assert "db" not in text.split("Active Resources:")[1].split("Failed Resource Actions:")[0]
-    assert "Failed Resource Actions:\n  * ip_monitor_10000 on n1 'not running' (7): call=2, status='complete'" in text
+    assert text.endswith("Failed Resource Actions:\n  * ip 10s-interval monitor on n1 returned 'not running'\n")
     full = render_crm_mon(build_view(cib.config, cib.state), inactive=True)
     assert "Full List of Resources:" in full and "db\t(ocf:heartbeat:mysql):\t Stopped (disabled)" in full

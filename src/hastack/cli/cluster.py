@@ -2,10 +2,10 @@
 
     hastack cluster ping   --etcd URL,...         is the store reachable and writable?
     hastack cluster load   --etcd URL,... FILE    commit a crm configuration (compare-and-swap)
-    hastack status         --etcd URL,...         crm_mon-style status: members, DC, resources
+    hastack status         --etcd URL,...         crm_mon's status (text or XML), then pending decisions
     hastack cluster transitions --etcd URL,...    the recorded transitions (summary per DC decision)
 
-Imports crm, store, simulate (the one status view), cli helpers.
+Imports crm, store, the scheduler, the one status view (hastack.status), cli helpers.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import click
 from hastack.cli.configure import agent_catalog
 from hastack.configsvc import ConfigService, Input, PortStore
 from hastack.scheduler import schedule
-from hastack.status import build_view, render_simulate, to_dict
+from hastack.status import build_view, render_crm_mon, render_crm_mon_xml, to_dict, with_membership
 from hastack.store.etcd import EtcdStore
 from hastack.store.etcdclient import EtcdClient
 from hastack.store.port import StoreError
@@ -102,11 +102,14 @@ def transitions(endpoints: str, prefix: str, tls_dir: Path | None, last: int, sa
 @etcd_option
 @prefix_option
 @tls_option
-@click.option("--output-as", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output-as", "fmt", type=click.Choice(["text", "json", "xml"]), default="text", show_default=True,
+              help="text: crm_mon -1 -r -f's layout, then the pending decisions; json: hastack's view as "
+                   "data; xml: crm_mon --output-as=xml (Pacemaker's crm_mon-2.25 schema)")
 @click.option("--watch", "watch_s", type=float, default=None, metavar="SECONDS",
               help="print again whenever the cluster changes (at most every SECONDS), until interrupted")
 def status(endpoints: str, prefix: str, tls_dir: Path | None, fmt: str, watch_s: float | None) -> None:
-    """Members, the DC and every resource, as crm_mon shows them (or as JSON)."""
+    """The cluster as crm_mon shows it: summary (DC, quorum), nodes, every resource, fail counts,
+    failed actions; then what the scheduler would still do."""
     store = open_store(endpoints, prefix, tls_dir)
     rev = _print_status(store, fmt)
     while watch_s is not None:
@@ -119,21 +122,27 @@ def status(endpoints: str, prefix: str, tls_dir: Path | None, fmt: str, watch_s:
 def _print_status(store: EtcdStore, fmt: str) -> int:
     snap = store.snapshot()
     now = int(time.time())
-    view = build_view(snap.configuration, snap.state, now, attributes=fmt == "json")
+    view = with_membership(build_view(snap.configuration, snap.state, now, history=True,
+                                      attributes=fmt != "text"), snap.members, snap.dc)
+    updated = time.asctime(time.localtime(now))
+    if fmt == "xml":
+        click.echo(render_crm_mon_xml(view, request="hastack status --output-as xml", updated=updated), nl=False)
+        return snap.revision
     pending = list(schedule(snap.configuration, snap.state, now).summary)
     if fmt == "json":
         doc = {"members": sorted(snap.members), "dc": snap.dc, "revision": snap.revision,
                "status": to_dict(view), "pending": pending}
         click.echo(json.dumps(doc, indent=1, sort_keys=True))
         return snap.revision
+    click.echo(render_crm_mon(view, updated=updated, inactive=True, failcounts=True), nl=False)
+    # hastack's own sections after crm_mon's layout: the store's view of membership, and what
+    # the scheduler would do next from this snapshot
     members = ", ".join(sorted(snap.members)) or "none"
-    click.echo(f"Cluster: {len(snap.members)} member(s) ({members}); DC: {snap.dc or 'none'}; "
+    click.echo(f"\nCluster Store:\n  * {len(snap.members)} member(s) ({members}); DC: {snap.dc or 'none'}; "
                f"store revision {snap.revision}")
-    click.echo(render_simulate(view, title="Cluster status:"), nl=False)
-    if pending:
-        click.echo("Pending decisions:")
-        for line in pending:
-            click.echo(f"  {line}")
+    click.echo("\nPending Decisions:")
+    for line in pending or ["none"]:
+        click.echo(f"  * {line}")
     return snap.revision
 
 

@@ -20,6 +20,11 @@ from types import MappingProxyType
 from hastack.model.values import AgentRef
 
 
+# The CRM feature set hastack records results with (Pacemaker 2.1.5's); a state read from
+# hastack's store carries it in its header, as a controller's CIB does.
+FEATURE_SET = "3.16.1"
+
+
 @dataclass(frozen=True, slots=True)
 class OpRecord:
     """One lrm_rsc_op: the result of one operation of one resource on one node."""
@@ -100,12 +105,6 @@ class NodeState:
             if r.id == rsc_id:
                 return r
         return None
-
-
-# The CRM feature set hastack writes (Pacemaker 2.1.5's): into the history, and as the live cluster's
-# cib crm_feature_set -- without it Pacemaker (and hastack's scheduler) read fail counts the pre-3.0.13
-# way, `fail-count-R` without `#op_interval`, and migration-threshold never triggers.
-FEATURE_SET = "3.16.1"
 
 
 @dataclass(frozen=True, slots=True)

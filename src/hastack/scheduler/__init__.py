@@ -30,7 +30,7 @@ from hastack.scheduler.assign import Assigner
 from hastack.scheduler.details import DetailsBuilder
 from hastack.scheduler.digest import config_changes
 from hastack.scheduler.facts import (
-    ClusterFacts, FailedOp, NodeFacts, ResourceFacts, current_facts, facts_of, node_name_key,
+    ClusterFacts, FailedOp, HistoryFacts, NodeFacts, ResourceFacts, current_facts, facts_of, node_name_key,
 )
 from hastack.scheduler.graph import Graph
 from hastack.scheduler.ordering import Orderer
@@ -39,8 +39,8 @@ from hastack.scheduler.summary import summary_lines
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
 from hastack.scheduler.unpack import Unpacked, unpack
 
-__all__ = ["Action", "ClusterFacts", "Contribution", "FailedOp", "NodeFacts", "Placement", "ResourceFacts",
-           "Transition", "current_facts", "node_name_key", "schedule", "schedule_with_facts"]
+__all__ = ["Action", "ClusterFacts", "Contribution", "FailedOp", "HistoryFacts", "NodeFacts", "Placement",
+           "ResourceFacts", "Transition", "current_facts", "node_name_key", "schedule", "schedule_with_facts"]
 
 
 def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized: bool = True) -> Transition:

@@ -5,8 +5,10 @@ cluster_status()) and hands back what it read: per node its membership (online, 
 maintenance, pending, unclean and why); per resource -- the configured tree with its
 clone instances and any orphans found in the history -- where it is active, in which role,
 and its flags (failed, blocked, managed, orphaned, a pending action, a failure ignored);
-and the failed operations Pacemaker lists. Display code (hastack.status) builds on these
-facts, so what users are shown is exactly what the scheduler decides from.
+the failed operations Pacemaker lists; every node's recorded history per resource, with
+the fail count and migration threshold that apply there; and the cluster options shown
+with them. Display code (hastack.status) builds on these facts, so what users are shown
+is exactly what the scheduler decides from.
 
 Imports only the model and the scheduler's unpack phase.
 """
@@ -21,10 +23,24 @@ from types import MappingProxyType
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState, OpRecord
 from hastack.model.values import AgentRef, Role
-from hastack.scheduler.unpack import Unpacked, unpack
+from hastack.scheduler.unpack import Unpacked, failcount, unpack
 from hastack.scheduler.working import R, WNode, WRsc
 
-__all__ = ["ClusterFacts", "FailedOp", "NodeFacts", "ResourceFacts", "current_facts"]
+__all__ = ["ClusterFacts", "FailedOp", "HistoryFacts", "NodeFacts", "ResourceFacts", "current_facts"]
+
+
+@dataclass(frozen=True)
+class HistoryFacts:
+    """One resource's recorded operations on one node (an lrm_resource), with what applies to
+    that resource there: what crm_mon lists as the node's history."""
+
+    node: str
+    id: str  # as recorded: "db", "db:1", an orphan's id
+    rsc: str | None  # the resource it is found as (crm_mon's lookup), as users name it; None: none
+    migration_threshold: int  # the resource's (1000000 for INFINITY); 0 when rsc is None
+    fail_count: int  # counted as Pacemaker counts it (expired failures too)
+    last_failure: int  # epoch seconds; 0: none
+    ops: tuple[OpRecord, ...]  # as recorded
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,11 @@ class ClusterFacts:
     maintenance_mode: bool
     symmetric: bool
     dc: str | None  # the designated controller's node name, when the CIB names one
+    history: tuple[HistoryFacts, ...] = ()  # every node's, in the status section's order
+    no_quorum_policy: str = "stop"
+    stop_all: bool = False  # stop-all-resources
+    stonith_timeout_ms: int = 60_000
+    priority_fencing_delay_ms: int = 0
 
 
 _ROLE = {R.UNKNOWN: Role.STOPPED, R.STOPPED: Role.STOPPED, R.STARTED: Role.STARTED,
@@ -151,8 +172,46 @@ def facts_of(u: Unpacked, state: ClusterState) -> ClusterFacts:
         resources=tuple(resource(r) for r in ordered),
         failed_ops=tuple(FailedOp(r.id, n.uname, op) for r, n, op in u.failed_ops),
         have_quorum=o.have_quorum, stonith_enabled=o.stonith_enabled, maintenance_mode=o.maintenance,
-        symmetric=o.symmetric, dc=dc,
+        symmetric=o.symmetric, dc=dc, history=_histories(u, state), no_quorum_policy=o.no_quorum_policy,
+        stop_all=o.stop_all, stonith_timeout_ms=o.stonith_timeout_ms,
+        priority_fencing_delay_ms=o.priority_fencing_delay_ms,
     )
+
+
+def _histories(u: Unpacked, state: ClusterState) -> tuple[HistoryFacts, ...]:
+    """Each node's recorded history, each entry with the resource crm_mon finds for its id
+    (pe_find_resource: the first resource, depth first, named so or renamed so by the
+    history), that resource's migration threshold and its fail count on the node."""
+    found: dict[str, WRsc] = {}
+
+    def walk(r: WRsc) -> None:
+        found.setdefault(r.id, r)
+        if r.clone_name is not None:
+            found.setdefault(r.clone_name, r)
+        for c in r.children:
+            walk(c)
+
+    for top in u.resources:
+        walk(top)
+    entries: list[HistoryFacts] = []
+    for ns in state.nodes.values():
+        node = u.node_by_uname.get(ns.uname)
+        if node is None:
+            continue
+        for h in ns.resources:
+            r = found.get(h.id)
+            if r is None:
+                entries.append(HistoryFacts(node.uname, h.id, None, 0, 0, 0, h.ops))
+                continue
+            timeout = r.failure_timeout
+            count, last = failcount(u, r, node, effective=False)
+            r.failure_timeout = timeout  # failcount() may clear it for the scheduler; facts change nothing
+            if count <= 0:
+                count, last = 0, 0  # a last failure is reported with a fail count only
+            top = r.top()
+            name = r.id if top.variant != "clone" or top.unique else _configured_id(r.id)
+            entries.append(HistoryFacts(node.uname, h.id, name, r.migration_threshold, count, last, h.ops))
+    return tuple(entries)
 
 
 def _node(n: WNode, u: Unpacked, active: int) -> NodeFacts:
@@ -198,10 +257,15 @@ def _resource(r: WRsc, allowed: frozenset[str], child: Callable[[WRsc], Resource
         pending_node=r.pending_node.uname if r.pending_node is not None else None,
         failed=r.failed, blocked=r.block, managed=r.managed, orphan=orphan,
         failure_ignored=r.failure_ignored, unique=unique, promotable=top.promotable,
-        target_role=r.meta.get("target-role"), priority=r.priority,
+        target_role=_target_role(r.meta.get("target-role")), priority=r.priority,
         clone_max=r.clone_max if r.variant == "clone" else 0,
         known_on=frozenset(r.known_on), allowed_nodes=allowed, children=children,
     )
+
+
+def _target_role(value: str | None) -> str | None:
+    """target-role as written; "#default" means not set."""
+    return None if value is None or value.lower() == "#default" else value
 
 
 def _configured_id(rid: str) -> str:

@@ -183,7 +183,7 @@ class HistoryReader:
         self.opts = opts
         # transition key -> the rc it expects (-1: none); most records share a few keys
         self._expected: dict[str, int] = {}
-        self._failed_seen: set[tuple[str, str]] = set()  # (operation key, node) already listed
+        self._failed_seen: set[tuple[str, str]] = set()  # (operation_key or "", node) already listed
 
     def ban(self, r: WRsc, node: str | None, source: str, text: str) -> None:
         self.u.bans.append(Ban(r, node, -INF, source, text))
@@ -494,10 +494,11 @@ class HistoryReader:
 
     def record_failed(self, r: WRsc, node: WNode, op: OpRecord) -> None:
         """record_failed_op: list a failed operation once per (operation key, node), for display;
-        failures on nodes that are not online are not listed."""
+        failures on nodes that are not online are not listed. As in Pacemaker, a record without
+        an operation_key (old CIBs) counts as a duplicate of an earlier keyless one on its node."""
         if not node.online:
             return
-        key = (_op_key(op).lower(), node.uname.lower())
+        key = ((op.operation_key or "").lower(), node.uname.lower())
         if key not in self._failed_seen:
             self._failed_seen.add(key)
             self.u.failed_ops.append((r, node, op))

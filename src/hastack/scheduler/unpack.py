@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from hastack.errors import ValueSyntaxError
 from hastack.model import durations, scores
 from hastack.model.config import (
     AttrSet, Clone, Configuration, Group, Primitive, Template, merged,
@@ -42,6 +43,8 @@ class Options:
     placement_strategy: str = "default"
     start_failure_is_fatal: bool = True
     probes: bool = True
+    stonith_timeout_ms: int = 60_000
+    priority_fencing_delay_ms: int = 0
 
 
 @dataclass
@@ -103,6 +106,8 @@ def unpack_options(config: Configuration, state: ClusterState) -> Options:
     policy = props.get("no-quorum-policy", "stop").lower()
     if policy == "suicide" and not o.stonith_enabled:
         policy = "stop"
+    elif policy == "suicide" and not (o.have_quorum or _quorum_panic(state)):
+        policy = "stop"  # a cluster that never had quorum does not panic (unless the CIB asks to)
     o.no_quorum_policy = policy if policy in ("stop", "freeze", "ignore", "demote", "suicide") else "stop"
     o.stop_orphans = flag("stop-orphan-resources", True)
     o.stop_orphan_actions = flag("stop-orphan-actions", True)
@@ -112,7 +117,27 @@ def unpack_options(config: Configuration, state: ClusterState) -> Options:
     o.placement_strategy = props.get("placement-strategy", "default")
     o.start_failure_is_fatal = flag("start-failure-is-fatal", True)
     o.probes = flag("enable-startup-probes", True)
+    o.stonith_timeout_ms = _duration_ms(props.get("stonith-timeout"), 60_000)
+    o.priority_fencing_delay_ms = _duration_ms(props.get("priority-fencing-delay"), 0)
     return o
+
+
+def _quorum_panic(state: ClusterState) -> bool:
+    """The CIB header's no-quorum-panic (an integer, nonzero: panic)."""
+    try:
+        return int(dict(state.header).get("no-quorum-panic", "0")) != 0
+    except ValueError:
+        return False
+
+
+def _duration_ms(text: str | None, default: int) -> int:
+    """A duration property in ms; unset or unreadable: its default (as Pacemaker falls back)."""
+    if text is None:
+        return default
+    try:
+        return durations.parse_ms(text)
+    except ValueSyntaxError:
+        return default
 
 
 def _fence(u: Unpacked, node: WNode, reason: str) -> None:

@@ -9,8 +9,8 @@ runs where, as the other shims record it). `snapshot()` turns both into model va
 status view (hastack.status) is built from them exactly as for `hastack simulate`;
 only the layout differs (`crm_mon -1` text: Cluster Summary, Node List, Active or with
 -r Full List of Resources, -A node attributes, -f the Migration Summary, then the
-failed actions). `-s` prints the one-line check. Interactive and daemon modes
-(without -1) are refused.
+failed actions; `--output-as=xml` crm_mon's XML, hastack.status.xml, and `-X` its
+deprecated form, which ha_cluster_exporter reads). `-s` prints the one-line check. Interactive and daemon modes (text without -1) are refused.
 
 Imports the model, the CIB reader, the status view, the local store and the shims' state.
 """
@@ -27,7 +27,8 @@ from hastack.model.state import ClusterState, NodeState, OpRecord, ResourceHisto
 from hastack.model.values import AgentRef
 from hastack.shims import state
 from hastack.shims.common import CRM_EX_OK, CRM_EX_USAGE, ShimParser, fail, main_wrapper, version
-from hastack.status import StatusView, build_view, render_crm_mon
+from hastack.status import StatusView, build_view, render_crm_mon, render_crm_mon_xml, with_membership
+from hastack.status.words import instance_counts
 from hastack.store.select import store_from_env
 
 _OPS = {"Promoted": ("start", "promote"), "Master": ("start", "promote")}
@@ -99,19 +100,20 @@ def snapshot(data: dict[str, Any], config: Configuration) -> tuple[Configuration
                          tags=config.tags), cluster
 
 
-def view(attributes: bool = False) -> StatusView:
+def view(attributes: bool = False, history: bool = False) -> StatusView:
     """The cluster store's snapshot when the environment names one (hastackd sets it for the agents
     it runs), else the local configuration and shim state."""
     store = store_from_env()
+    now = int(time.time())
     if store is not None:
         snap = store.snapshot()
-        config, cluster = snap.configuration, snap.state
-        if snap.dc is not None and cluster.dc_uuid is None:
-            dc_id = next((n.id for n in config.nodes if n.uname == snap.dc), snap.members.get(snap.dc))
-            cluster = replace(cluster, dc_uuid=dc_id)
-    else:
-        config, cluster = snapshot(state.load(), _stored_config())
-    return build_view(config, cluster, int(time.time()), attributes=attributes)
+        live = build_view(snap.configuration, snap.state, now, attributes=attributes, history=history)
+        return with_membership(live, snap.members, snap.dc)
+    config, cluster = snapshot(state.load(), _stored_config())
+    return build_view(config, cluster, now, attributes=attributes, history=history)
+
+
+_FORMATS = ("text", "xml")
 
 
 def run(argv: list[str]) -> int:
@@ -124,20 +126,27 @@ def run(argv: list[str]) -> int:
     p.add_argument("-n", "--group-by-node", action="store_true")
     p.add_argument("-Q", "--quiet", "-q", action="store_true")
     p.add_argument("--output-as", dest="output_as", default="text")
+    p.add_argument("-X", "--as-xml", dest="legacy_xml", action="store_true")  # deprecated in crm_mon, still read
     opts, _rest = p.parse_known_args(argv)
     if opts.version:
         return version("crm_mon")
+    if opts.output_as not in _FORMATS:
+        fail(CRM_EX_USAGE, f"--output-as={opts.output_as} is not available in hastack's crm_mon shim "
+                           f"(choose {' or '.join(_FORMATS)})")
+    now = time.time()
+    if opts.output_as == "xml" or opts.legacy_xml:  # as crm_mon: XML is one reading, with every section
+        print(render_crm_mon_xml(view(attributes=True, history=True), request=" ".join(["crm_mon", *argv]),
+                                 updated=time.asctime(time.localtime(now)), legacy=opts.legacy_xml), end="")
+        return CRM_EX_OK
     if not (opts.simple or opts.one_shot):
         fail(CRM_EX_USAGE, "only one-shot mode (-1) is available in hastack's crm_mon shim")
-    if opts.output_as != "text":
-        fail(CRM_EX_USAGE, f"--output-as={opts.output_as} is not available in hastack's crm_mon shim (text only)")
-    status = view(attributes=opts.attrs or opts.failcounts)
+    status = view(attributes=opts.attrs, history=opts.failcounts)
     if opts.simple:
         online = sum(1 for n in status.nodes if n.online)
-        instances = sum(1 for top in status.resources for _ in top.primitives())
+        instances = instance_counts(status).configured
         print(f"CLUSTER OK: {online} nodes online, {instances} resource instances configured")
         return CRM_EX_OK
-    print(render_crm_mon(status, updated=time.strftime("%a %b %e %H:%M:%S %Y"), inactive=opts.full,
+    print(render_crm_mon(status, updated=time.asctime(time.localtime(now)), inactive=opts.full,
                          attributes=opts.attrs, failcounts=opts.failcounts), end="")
     return CRM_EX_OK
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from hastack.status.view import FailedAction, NodeStatus, ResourceStatus, StatusView
+from hastack.status.view import FailedAction, HistoryEntry, NodeStatus, ResourceStatus, StatusView
 
 
 def _node(n: NodeStatus) -> dict[str, Any]:
     return {"name": n.uname, "id": n.id, "state": n.state, "online": n.online, "unclean": n.unclean,
             "pending": n.pending, "standby": n.standby, "standby_onfail": n.standby_onfail,
             "maintenance": n.maintenance, "shutdown": n.shutdown, "is_dc": n.is_dc, "reason": n.reason,
-            "active_resources": n.active_resources, "attributes": dict(n.attributes)}
+            "expected_up": n.expected_up, "active_resources": n.active_resources, "attributes": dict(n.attributes)}
 
 
 def _resource(r: ResourceStatus) -> dict[str, Any]:
@@ -38,6 +38,14 @@ def _resource(r: ResourceStatus) -> dict[str, Any]:
     return out
 
 
+def _history(h: HistoryEntry) -> dict[str, Any]:
+    return {"node": h.node, "id": h.id, "resource": h.rsc, "migration_threshold": h.migration_threshold,
+            "fail_count": h.fail_count, "last_failure": h.last_failure or None,
+            "operations": [{"call_id": op.call_id, "task": op.operation, "interval_ms": op.interval_ms,
+                            "rc": op.rc_code, "status": op.op_status, "last_rc_change": op.last_rc_change,
+                            "exec_time_ms": op.exec_time, "queue_time_ms": op.queue_time} for op in h.ops]}
+
+
 def _failed(f: FailedAction) -> dict[str, Any]:
     return {"resource": f.rsc, "node": f.node, "key": f.key, "task": f.task, "interval_ms": f.interval_ms,
             "rc": f.rc, "status": f.status, "call_id": f.call_id, "exit_reason": f.exit_reason,
@@ -45,12 +53,19 @@ def _failed(f: FailedAction) -> dict[str, Any]:
 
 
 def to_dict(view: StatusView) -> dict[str, Any]:
-    """{"have_quorum", "dc", "stonith_enabled", "maintenance_mode", "nodes": [...],
-    "resources": [...] (nested: groups and clones list their children), "failed_actions": [...]}."""
-    return {
+    """{"have_quorum", "dc", "stonith_enabled", "maintenance_mode", "options": {...}, "nodes": [...],
+    "resources": [...] (nested: groups and clones list their children), "failed_actions": [...],
+    "history": [...] (when the view has it)}."""
+    out: dict[str, Any] = {
         "have_quorum": view.have_quorum, "dc": view.dc, "stonith_enabled": view.stonith_enabled,
         "maintenance_mode": view.maintenance_mode,
+        "options": {"symmetric_cluster": view.symmetric, "no_quorum_policy": view.no_quorum_policy,
+                    "stop_all_resources": view.stop_all, "stonith_timeout_ms": view.stonith_timeout_ms,
+                    "priority_fencing_delay_ms": view.priority_fencing_delay_ms},
         "nodes": [_node(n) for n in view.nodes],
         "resources": [_resource(r) for r in view.resources],
         "failed_actions": [_failed(f) for f in view.failed_actions],
     }
+    if view.history:
+        out["history"] = [_history(h) for h in view.history]
+    return out

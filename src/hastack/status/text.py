@@ -5,23 +5,26 @@ node list (nodes in an unusual state on their own line, the rest summarized as O
 and OFFLINE lists), then every resource -- a primitive on one line with its flags, a
 group with its members, a clone summarized as Promoted/Unpromoted/Started/Stopped node
 lists except for the instances worth a line of their own (failed, orphaned, unmanaged,
-pending, partially active, or on a lost node). crm_mon adds a summary header, and on
-request node attributes and failed actions.
+pending, partially active, or on a lost node). crm_mon adds a summary header, on request
+node attributes and the fail counts (Migration Summary), then the failed actions -- all
+as crm_mon 2.1.5 prints them (checked on the 180 regression cases).
 
 Everything here formats a StatusView; nothing is looked up or decided.
-Imports only hastack.status.view and the model's result vocabulary.
+Imports only hastack.status.view, hastack.status.words and the model's result vocabulary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hastack import __version__
 from hastack.model.results import ExecStatus, rc_meaning
 from hastack.model.values import Role
-from hastack.status.view import NodeStatus, ResourceStatus, StatusView, node_name_key
+from hastack.status.view import NodeStatus, ResourceStatus, StatusView, node_name_key, parse_op_key
+from hastack.status.words import (
+    action_word, exec_status, instance_counts, rc_text, readable_interval, shown_attributes, shown_state, when,
+)
 
-_PENDING_WORDS = {"start": "Starting", "stop": "Stopping", "migrate_to": "Migrating",
-                  "migrate_from": "Migrating", "promote": "Promoting", "demote": "Demoting"}
 _ROLE_RANK = {Role.STOPPED: 1, Role.STARTED: 2, Role.UNPROMOTED: 3, Role.PROMOTED: 4}
 
 
@@ -220,7 +223,7 @@ def primitive_text(r: ResourceStatus, nodes: dict[str, NodeStatus]) -> str:
         if _ROLE_RANK[r.role] > _ROLE_RANK[Role.UNPROMOTED]:
             text += f" {r.role.value}"
     else:
-        text += " " + (_PENDING_WORDS.get(r.pending or "") or r.role.value)
+        text += " " + shown_state(r)
     if node is not None:
         text += f" {node}"
     if r.role is Role.STOPPED:
@@ -280,18 +283,15 @@ def render_simulate(view: StatusView, title: str = "Current cluster status:") ->
 
 # --- crm_mon -1 ---------------------------------------------------------------------------------------
 
-def render_crm_mon(view: StatusView, *, stack: str = "hastack", updated: str = "", inactive: bool = False,
-                   attributes: bool = False, failcounts: bool = False) -> str:
+def render_crm_mon(view: StatusView, *, stack: str = "hastack", version: str = __version__, updated: str = "",
+                   last_change: str = "", inactive: bool = False, attributes: bool = False,
+                   failcounts: bool = False) -> str:
     """crm_mon -1 (Pacemaker 2.1 text): Cluster Summary, Node List, Active (or with -r Full) List of
-    Resources, with -A Node Attributes, with -f the Migration Summary, then Failed Resource Actions."""
-    instances = sum(1 for top in view.resources for _ in top.primitives())
-    quorum = "partition with quorum" if view.have_quorum else "partition WITHOUT quorum"
-    dc = f"{view.dc} (version {stack}) - {quorum}" if view.dc else "NONE"
-    lines = ["Cluster Summary:", f"  * Stack: {stack}", f"  * Current DC: {dc}"]
-    if updated:
-        lines.append(f"  * Last updated: {updated}")
-    lines += [f"  * {len(view.nodes)} node{_s(len(view.nodes))} configured",
-              f"  * {instances} resource instance{_s(instances)} configured", ""]
+    Resources, with -A Node Attributes, with -f the Migration Summary (the view built with
+    history=True), then Failed Resource Actions. `version` is the DC's software version, `updated`
+    and `last_change` the summary's times, already worded (rendering reads no clock)."""
+    lines = ["Cluster Summary:", *summary_lines(view, stack=stack, version=version, updated=updated,
+                                                last_change=last_change), ""]
     lines += ["Node List:", *node_lines(view, 1), ""]
     printer = _Resources(view)
     for r in view.resources:
@@ -300,45 +300,88 @@ def render_crm_mon(view: StatusView, *, stack: str = "hastack", updated: str = "
     lines.append("Full List of Resources:" if inactive else "Active Resources:")
     lines += printer.lines.out or ["  * No resources" if inactive else "  * No active resources"]
     if attributes:
-        lines += ["", "Node Attributes:"]
-        for n in view.nodes:
-            shown = [(k, v) for k, v in sorted(n.attributes.items()) if not _failure_attr(k)]
-            if n.online and shown:
-                lines.append(f"  * Node: {n.uname}:")
-                lines += [f"    * {k:<32}\t: {v}" for k, v in shown]
-    if failcounts:
-        lines += ["", "Migration Summary:"]
-        for n in view.nodes:
-            counts = sorted((k, v) for k, v in n.attributes.items() if k.startswith("fail-count-"))
-            if counts:
-                lines.append(f"  * Node: {n.uname}:")
-                lines += [f"    * {k[len('fail-count-'):].split('#')[0]}: fail-count={v}" for k, v in counts]
+        attrs = attribute_lines(view)
+        if attrs:
+            lines += ["", "Node Attributes:", *attrs]
+    if failcounts and any(n.online for n in view.nodes):
+        lines += ["", "Migration Summary:", *migration_lines(view)]
     if view.failed_actions:
-        lines += ["", "Failed Resource Actions:"]
-        for f in view.failed_actions:
-            reason = f", exitreason='{f.exit_reason}'" if f.exit_reason else ""
-            lines.append(f"  * {f.key} on {f.node} '{rc_meaning(f.rc)}' ({f.rc}): call={f.call_id}, "
-                         f"status='{_exec_status(f.status)}'{reason}")
+        lines += ["", "Failed Resource Actions:", *failed_action_lines(view)]
     return "\n".join(lines) + "\n"
 
 
-def _failure_attr(name: str) -> bool:
-    return name.startswith(("fail-count-", "last-failure-"))
+def summary_lines(view: StatusView, *, stack: str, version: str, updated: str = "",
+                  last_change: str = "") -> list[str]:
+    """The Cluster Summary's items: stack, DC and quorum, times, what is configured."""
+    quorum = "partition with quorum" if view.have_quorum else "partition WITHOUT quorum"
+    dc = f"{view.dc} (version {version}) - {quorum}" if view.dc else "NONE"
+    lines = [f"  * Stack: {stack}", f"  * Current DC: {dc}"]
+    if updated:
+        lines.append(f"  * Last updated: {updated}")
+    if last_change:
+        lines.append(f"  * Last change:  {last_change}")
+    counts = instance_counts(view)
+    flags = ([f"{counts.disabled} DISABLED"] if counts.disabled else []) + (
+        [f"{counts.blocked} BLOCKED from further action due to failure"] if counts.blocked else [])
+    lines += [f"  * {len(view.nodes)} node{_s(len(view.nodes))} configured",
+              f"  * {counts.configured} resource instance{_s(counts.configured)} configured"
+              + (f" ({', '.join(flags)})" if flags else "")]
+    return lines
 
 
-# Pacemaker's words for an executor status (pcmk_exec_status_str), as crm_mon prints them
-_EXEC_STATUS: dict[int, str] = {ExecStatus.PENDING: "pending", ExecStatus.DONE: "complete", ExecStatus.CANCELLED: "Cancelled",
-                ExecStatus.TIMEOUT: "Timed Out", ExecStatus.NOT_SUPPORTED: "NOT SUPPORTED", ExecStatus.ERROR: "Error",
-                ExecStatus.ERROR_HARD: "Hard error", ExecStatus.ERROR_FATAL: "Fatal error",
-                ExecStatus.NOT_INSTALLED: "Not installed"}
+def attribute_lines(view: StatusView) -> list[str]:
+    """Each online node's attributes, by name, padded as crm_mon pads them (view built with attributes)."""
+    lines: list[str] = []
+    for n in view.nodes:
+        shown = shown_attributes(n)
+        if shown:
+            lines.append(f"  * Node: {n.uname}:")
+            lines += [f"    * {k:<32}\t: {v:<10}" for k, v in shown]
+    return lines
 
 
-def _exec_status(status: int) -> str:
-    return _EXEC_STATUS.get(status, "unknown")
+def migration_lines(view: StatusView) -> list[str]:
+    """Per online node (in the status section's order), the resources with a fail count there
+    (the view built with history=True)."""
+    lines: list[str] = []
+    node = None
+    for h in view.history:
+        if h.rsc is None or h.fail_count <= 0:
+            continue
+        if h.node != node:
+            node = h.node
+            lines.append(f"  * Node: {node}:")
+        last = f" last-failure='{when(h.last_failure)}'" if h.last_failure > 0 else ""
+        lines.append(f"    * {h.id}: migration-threshold={h.migration_threshold} "
+                     f"fail-count={h.fail_count}{last}")
+    return lines
+
+
+def failed_action_lines(view: StatusView) -> list[str]:
+    """Each failed action in crm_mon's words: what, where, the result, when, how long it took."""
+    lines: list[str] = []
+    for f in view.failed_actions:
+        key = parse_op_key(f.key)
+        rsc, task, interval = (key.rsc, key.task, key.interval_ms) if key else (
+            "unknown resource", "unknown action", 0)
+        text = f"{rsc} " + (f"{readable_interval(interval)}-interval " if interval else "")
+        text += f"{action_word(task, interval)} on {f.node}"
+        if f.status == ExecStatus.DONE:
+            text += f" returned '{rc_text(max(f.rc, 0))}'" + (f" ({f.exit_reason})" if f.exit_reason else "")
+        else:
+            text += f" could not be executed ({exec_status(f.status)}" + (
+                f": {f.exit_reason}" if f.exit_reason else "") + ")"
+        if f.last_rc_change:
+            text += f" at {when(f.last_rc_change)}"
+        if f.exec_time:
+            text += f" after {readable_interval(f.exec_time)}"
+        lines.append(f"  * {text}")
+    return lines
 
 
 def _s(n: int) -> str:
     return "" if n == 1 else "s"
 
 
-__all__: Sequence[str] = ["node_lines", "primitive_text", "render_crm_mon", "render_simulate", "resource_lines"]
+__all__: Sequence[str] = ["attribute_lines", "failed_action_lines", "migration_lines", "node_lines", "primitive_text",
+                          "render_crm_mon", "render_simulate", "resource_lines", "summary_lines"]

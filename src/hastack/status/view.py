@@ -6,17 +6,20 @@ starts from) and shapes it for display: nodes with their state and the reason a 
 unclean; every resource, group, clone and clone instance with its role as users name it
 (a started instance of a promotable clone is Unpromoted), where it is active, and its
 flags (failed, blocked, unmanaged, orphaned, disabled, pending, failure ignored, failed
-probes); the failed actions; node attributes when asked. The value is frozen and holds no
-text layout: hastack.status.text renders it as crm_simulate and crm_mon do, and
+probes); the failed actions; the cluster options crm_mon shows; node attributes and each
+node's resource history (fail counts, migration thresholds, the operations worth listing)
+when asked. The value is frozen and holds no text layout: hastack.status.text renders it
+as crm_simulate and crm_mon do, hastack.status.xml as crm_mon's XML, and
 hastack.status.data as plain dicts (JSON) for `hastack status` and the web page.
+`with_membership` gives a view read from the cluster store the DC and quorum etcd says.
 
 Imports only the model and the scheduler's public names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from hastack.errors import ValueSyntaxError
@@ -24,10 +27,25 @@ from hastack.model.config import Configuration
 from hastack.model.results import ExecStatus, OcfRc, is_probe
 from hastack.model.state import ClusterState, OpRecord
 from hastack.model.values import Role
-from hastack.scheduler import ClusterFacts, NodeFacts, ResourceFacts, current_facts, node_name_key
+from hastack.scheduler import (
+    ClusterFacts, HistoryFacts, NodeFacts, ResourceFacts, current_facts, node_name_key,
+)
 
-__all__ = ["FailedAction", "Instance", "NodeStatus", "ResourceStatus", "StatusView", "build_view",
-           "node_name_key", "view_of"]
+__all__ = ["FailedAction", "HistoryEntry", "Instance", "NodeStatus", "OpKey", "ResourceStatus", "StatusView",
+           "build_view", "node_name_key", "parse_op_key", "view_of", "with_membership"]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One resource's history on one node, as crm_mon's node history (and -f, -o) lists it."""
+
+    node: str
+    id: str  # as recorded ("db:1")
+    rsc: str | None  # the resource as shown ("db" for an anonymous clone's instance); None: none matches
+    migration_threshold: int
+    fail_count: int
+    last_failure: int  # epoch seconds; 0: none
+    ops: tuple[OpRecord, ...]  # worth listing, in call order: no notifies, no probes that found it stopped
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,7 @@ class NodeStatus:
     reason: str | None  # why it is unclean (it will be fenced), in Pacemaker's words
     active_resources: int
     attributes: Mapping[str, str]  # only when the view was built with attributes=True
+    expected_up: bool = False  # the cluster expects it up (it joined and did not ask to leave)
 
     @property
     def state(self) -> str:
@@ -115,11 +134,13 @@ class ResourceStatus:
 
 @dataclass(frozen=True)
 class FailedAction:
-    """A failed operation, as crm_mon lists it under "Failed Resource Actions"."""
+    """A failed operation, as crm_mon lists it under "Failed Resource Actions" (not a probe that
+    found the agent missing, which the resource's line shows; not a record whose key has no
+    RSC_TASK_INTERVAL shape)."""
 
     rsc: str
     node: str
-    key: str  # RSC_TASK_INTERVAL
+    key: str  # RSC_TASK_INTERVAL as recorded (operation_key), else the record's id
     task: str
     interval_ms: int
     rc: int
@@ -129,6 +150,39 @@ class FailedAction:
     last_rc_change: int | None
     exec_time: int | None
     queue_time: int | None
+    key_recorded: bool = True  # the record has an operation_key (else `key` is its id)
+
+
+@dataclass(frozen=True)
+class OpKey:
+    rsc: str
+    task: str
+    interval_ms: int
+
+
+_TWO_WORD_TASKS = ("migrate_to", "migrate_from")
+
+
+def parse_op_key(key: str) -> OpKey | None:
+    """RSC_TASK_INTERVAL split (a task may itself hold an underscore: migrate_to); None if the
+    key has no such shape."""
+    head, sep, interval = key.rpartition("_")
+    if not sep or not interval.isdigit():
+        return None
+    for task in _TWO_WORD_TASKS:
+        if head.endswith("_" + task) and len(head) > len(task) + 1:
+            return OpKey(head[: -len(task) - 1], task, int(interval))
+    rsc, sep, task = head.rpartition("_")
+    if not sep or not rsc or not task:
+        return None
+    return OpKey(rsc, task, int(interval))
+
+
+def _masked_probe(op: OpRecord) -> bool:
+    """A probe that found the agent missing or misconfigured: shown on the resource (Stopped
+    (not installed)), not as a failed action (pcmk_xe_mask_probe_failure)."""
+    return is_probe(op.operation, op.interval_ms) and (
+        op.rc_code in (OcfRc.ERR_ARGS, OcfRc.ERR_INSTALLED) or op.op_status == ExecStatus.NOT_INSTALLED)
 
 
 @dataclass(frozen=True)
@@ -153,6 +207,14 @@ class StatusView:
     dc: str | None
     stonith_enabled: bool
     maintenance_mode: bool
+    # online nodes' resource histories, by node in the status section's order (as crm_mon lists
+    # them); only when the view was built with history=True
+    history: tuple[HistoryEntry, ...] = ()
+    symmetric: bool = True
+    no_quorum_policy: str = "stop"
+    stop_all: bool = False
+    stonith_timeout_ms: int = 60_000
+    priority_fencing_delay_ms: int = 0
 
     def node(self, uname: str) -> NodeStatus | None:
         return next((n for n in self.nodes if n.uname == uname), None)
@@ -177,15 +239,16 @@ class StatusView:
 
 
 def build_view(config: Configuration, state: ClusterState, now: int | None = None, *,
-               attributes: bool = False) -> StatusView:
+               attributes: bool = False, history: bool = False) -> StatusView:
     """The status of (config, state) at `now` (default: the CIB's execution-date, else 0: time is
-    an argument here, never read from a clock). `attributes` keeps each node's attributes."""
+    an argument here, never read from a clock). `attributes` keeps each node's attributes,
+    `history` each online node's resource history."""
     if now is None:
         now = state.execution_date if state.execution_date is not None else 0
-    return view_of(current_facts(config, state, now), attributes=attributes)
+    return view_of(current_facts(config, state, now), attributes=attributes, history=history)
 
 
-def view_of(facts: ClusterFacts, *, attributes: bool = False) -> StatusView:
+def view_of(facts: ClusterFacts, *, attributes: bool = False, history: bool = False) -> StatusView:
     """Shape the scheduler's facts for display."""
     nodes = {n.uname: n for n in facts.nodes}
     probes = _failed_probes(facts)
@@ -193,10 +256,23 @@ def view_of(facts: ClusterFacts, *, attributes: bool = False) -> StatusView:
         nodes=tuple(_node(n, attributes) for n in facts.nodes),
         resources=tuple(_Shaper(nodes, probes, [n.uname for n in facts.nodes]).resource(r, r)
                         for r in facts.resources),
-        failed_actions=tuple(_failed_action(f.rsc, f.node, f.op) for f in facts.failed_ops),
+        failed_actions=tuple(_failed_action(f.rsc, f.node, f.op) for f in facts.failed_ops
+                             if not _masked_probe(f.op) and parse_op_key(f.op.operation_key or f.op.id)),
         have_quorum=facts.have_quorum, dc=facts.dc, stonith_enabled=facts.stonith_enabled,
-        maintenance_mode=facts.maintenance_mode,
+        maintenance_mode=facts.maintenance_mode, symmetric=facts.symmetric,
+        history=tuple(_history(h) for h in facts.history if nodes[h.node].online) if history else (),
+        no_quorum_policy=facts.no_quorum_policy, stop_all=facts.stop_all,
+        stonith_timeout_ms=facts.stonith_timeout_ms, priority_fencing_delay_ms=facts.priority_fencing_delay_ms,
     )
+
+
+def with_membership(view: StatusView, members: Collection[str], dc: str | None) -> StatusView:
+    """The view of a live cluster read from its store: the DC is the elected one, and the
+    partition has quorum when it has members (a read from etcd succeeds only with etcd's
+    quorum, so the members seen are those of the quorate side)."""
+    nodes = tuple(replace(n, is_dc=n.uname == dc) for n in view.nodes)
+    return replace(view, nodes=nodes, dc=dc if dc is not None and view.node(dc) is not None else None,
+                   have_quorum=bool(members))
 
 
 _NO_ATTRS: Mapping[str, str] = MappingProxyType({})
@@ -206,7 +282,21 @@ def _node(n: NodeFacts, attributes: bool) -> NodeStatus:
     return NodeStatus(uname=n.uname, id=n.id, online=n.online, unclean=n.unclean, pending=n.pending,
                       standby=n.standby, standby_onfail=n.standby_onfail, maintenance=n.maintenance,
                       shutdown=n.shutdown, is_dc=n.is_dc, reason=n.unclean_reason,
-                      active_resources=n.active_resources, attributes=n.attributes if attributes else _NO_ATTRS)
+                      active_resources=n.active_resources, attributes=n.attributes if attributes else _NO_ATTRS,
+                      expected_up=n.expected_up)
+
+
+def _history(h: HistoryFacts) -> HistoryEntry:
+    shown = [op for op in h.ops if op.operation != "notify"
+             and not (is_probe(op.operation, op.interval_ms) and op.rc_code == OcfRc.NOT_RUNNING)]
+    return HistoryEntry(node=h.node, id=h.id, rsc=h.rsc, migration_threshold=h.migration_threshold,
+                        fail_count=h.fail_count, last_failure=h.last_failure,
+                        ops=tuple(sorted(shown, key=_call_order)))
+
+
+def _call_order(op: OpRecord) -> tuple[bool, int, int]:
+    """By call id, the same call by last change; pending operations (call id -1) last."""
+    return (op.call_id < 0, max(op.call_id, 0), op.last_rc_change or 0)
 
 
 def _configured_id(rid: str) -> str:
@@ -229,7 +319,7 @@ def _failed_probes(facts: ClusterFacts) -> dict[str, list[tuple[str, int]]]:
         op = f.op
         if not is_probe(op.operation, op.interval_ms) or op.on_node is None:
             continue
-        if op.rc_code in (OcfRc.ERR_ARGS, OcfRc.ERR_INSTALLED) or op.op_status == ExecStatus.NOT_INSTALLED:
+        if _masked_probe(op):
             rsc = _rsc_of_key(op)
             if rsc is not None:
                 out.setdefault(rsc, []).append((op.on_node, op.rc_code))
@@ -237,7 +327,7 @@ def _failed_probes(facts: ClusterFacts) -> dict[str, list[tuple[str, int]]]:
 
 
 def _failed_action(rsc: str, node: str, op: OpRecord) -> FailedAction:
-    return FailedAction(rsc=rsc, node=node, key=op.operation_key or f"{rsc}_{op.operation}_{op.interval_ms}",
+    return FailedAction(rsc=rsc, node=node, key=op.operation_key or op.id, key_recorded=op.operation_key is not None,
                         task=op.operation, interval_ms=op.interval_ms, rc=op.rc_code, status=op.op_status,
                         call_id=op.call_id, exit_reason=op.exit_reason, last_rc_change=op.last_rc_change,
                         exec_time=op.exec_time, queue_time=op.queue_time)

@@ -11,6 +11,11 @@ turns them into the status section Pacemaker's controller would have written:
   node gives up its membership after it stopped every local resource: the
   lease outlives the node's own self-fence deadline (daemon.timing).
 
+The state's header names the CRM feature set hastack records results with
+(hastack.model.state.FEATURE_SET), as a controller's CIB does: the scheduler reads fail
+counts by it (`fail-count-RSC#TASK_INTERVAL` since 3.0.13, which is what hastack
+writes; without it they would be read as the legacy per-resource name and missed).
+
 Histories travel as JSON objects (one per resource per node): plain field names
 of `OpRecord`, so an operator can read them with etcdctl.
 
