@@ -1,93 +1,236 @@
-"""Failover time in the lab: power loss of the VIP holder -> first HTTP 200 through the VIP from a survivor.
+"""Failover time, side by side in one run: power loss of the VIP holder -> first HTTP 200 from a survivor.
 
-    .venv/bin/python bench/failover.py [--trials 10] [--hosts 3]
+    PYTHONPATH=src .venv/bin/python bench/failover.py [--trials 10] [--systems a,b,...]
 
-Runs hastack twice on the same lab machine, one configuration after the
-other: fenced through the lab's power switch (the default) and lease-only
-(no fence device). Each trial: the client polls the VIP every 25 ms; the
-holder's link is cut and every process of it SIGKILLed (T0 just before the
-cut); the time is the end of the first successful request from another host.
-Trials where the victim was the DC are reported apart, and a checker on every
-host counts double-active instants (must be 0). Pacemaker + Corosync and
-keepalived rows are the reference note's (../shared/reference/failover-anchors.md,
-same machine kind and fault, not this run): running them side by side in one
-run is the next step (issue 11). Needs root.
+Systems (all by default, in this order):
+  pacemaker-default   Pacemaker + Corosync from Debian, corosync's default token (stonith disabled)
+  pacemaker-guide     the same with the OpenStack HA Guide's token: 10000, token_retransmits_before_loss_const: 10
+  keepalived-1        keepalived VRRPv2, advert_int 1, the web server on every host
+  keepalived-0.1      keepalived VRRPv3, advert_int 0.1
+  hastack-lease       hastack without a fence device (examples/lab-web.crm)
+  hastack-fenced      hastack fenced by the lab's power switch (examples/lab-web-fenced.crm)
+
+Every system runs on 3 hosts of hastack's lab (hastack.lab: a network
+namespace per host on one bridge, each host its own PID + mount namespace)
+one after the other, on the same machine, with the same fault and the same
+client: the client polls the VIP every 25 ms; T0 is taken just before the
+holder's switch port goes down, then every process of the holder is
+SIGKILLed; the time is the end of the first successful request answered by
+another host. The anchors are built as shared/reference/failover-anchors.md
+describes (lab.anchors). Pacemaker trials alternate whether the victim is the
+DC (the group is moved onto or off the DC first); trials whose victim was
+Pacemaker's DC, or hastack's DC or etcd leader, get their own median. A
+checker on every host counts double-active instants (the VIP on two hosts
+whose links are up; for Pacemaker and hastack also the web server).
+
+Installs pacemaker, corosync, resource-agents and keepalived with apt-get when
+they are missing. Needs root. Namespaces hbp-* (10.213.94.x, Pacemaker),
+hbk-* (10.213.95.x, keepalived), hbf-* (10.213.93.x, hastack); stale ones are
+cleared at start and everything is torn down at the end, on Ctrl-C too.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import datetime
+import shutil
+import signal
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+from types import FrameType
 
 from hastack.cli.lab import default_config
+from hastack.lab.anchors import ANCHORS, Anchor, AnchorLab
 from hastack.lab.cluster import Lab
-from hastack.lab.net import Net, wait_until
-from hastack.lab.trial import Checker, Trial, run_trial
+from hastack.lab.net import LabError, Net, wait_until
+from hastack.lab.series import Series, per_trial, table
+from hastack.lab.trial import WEB_NEEDLE, Checker, Trial, holder, power_loss, run_trial
 
-REFERENCE = [("Pacemaker + Corosync, default token (reference note)", 8.797, 7.642, 9.241),
-             ("Pacemaker + Corosync, Guide's token 10000 (reference note)", 24.209, 23.320, 24.657),
-             ("keepalived, advert_int 1 (reference note)", 3.075, 2.657, 3.626)]
+SYSTEMS = ("pacemaker-default", "pacemaker-guide", "keepalived-1", "keepalived-0.1", "hastack-lease", "hastack-fenced")
+LABELS = {"pacemaker-default": "Pacemaker + Corosync, default token",
+          "pacemaker-guide": "Pacemaker + Corosync, Guide's token 10000",
+          "keepalived-1": "keepalived VRRPv2, advert_int 1",
+          "keepalived-0.1": "keepalived VRRPv3, advert_int 0.1",
+          "hastack-lease": "hastack, lease only",
+          "hastack-fenced": "hastack, fenced (lab power switch)"}
+REFERENCE = LABELS["hastack-fenced"]
+PACKAGES = {"pacemaker": (["corosync", "pacemakerd", "crm_mon", "cibadmin"],
+                          ["pacemaker", "pacemaker-cli-utils", "corosync", "resource-agents"]),
+            "keepalived": (["keepalived"], ["keepalived"])}
+AGENTS = [Path("/usr/lib/ocf/resource.d/heartbeat/IPaddr2"), Path("/usr/lib/ocf/resource.d/heartbeat/anything")]
 
 
-def measure(fenced: bool, trials: int, hosts: int) -> tuple[list[Trial], int, int]:
-    net = Net(prefix="hbf", subnet="10.213.93")
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def ensure_packages(kinds: set[str]) -> None:
+    """apt-get install what the chosen anchors need and is missing (once an `apt-get update` if that fails)."""
+    missing: list[str] = []
+    for kind in sorted(kinds):
+        binaries, packages = PACKAGES[kind]
+        lacking = [b for b in binaries if shutil.which(b) is None]
+        if kind == "pacemaker":
+            lacking += [str(a) for a in AGENTS if not a.exists()]
+        if lacking:
+            missing += packages
+    if not missing:
+        return
+    say(f"installing {' '.join(missing)} (apt-get)")
+    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    if subprocess.run(["apt-get", "install", "-y", *missing], env=env).returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, check=True)
+        subprocess.run(["apt-get", "install", "-y", *missing], env=env, check=True)
+
+
+# --- the anchors ------------------------------------------------------------------------------------
+
+def anchor_net(anchor: Anchor) -> Net:
+    return Net(prefix="hbp", subnet="10.213.94") if anchor.kind == "pacemaker" else Net(prefix="hbk", subnet="10.213.95")
+
+
+def balance_dc(lab: AnchorLab, k: int) -> None:
+    """Trial k's victim is the DC when k is odd, and not the DC when k is even (failover-anchors.md)."""
+    view = lab.pacemaker_view()
+    if view is None or view.dc is None or view.group_on() is None:
+        return
+    if k % 2 == 1 and view.group_on() != view.dc:
+        lab.move_group(view.dc)
+    elif k % 2 == 0 and view.group_on() == view.dc:
+        lab.move_group(min(n for n in view.online if n != view.dc))
+    else:
+        return
+    if not wait_until(lab.settled, 120, 1.0):
+        raise LabError("Pacemaker did not settle after moving the group")
+
+
+def runtime_timing(lab: AnchorLab) -> str:
+    """corosync's effective totem timing on host 1 (token_coefficient and consensus make it differ from the
+    configuration), for the record."""
+    out = lab.host_run(1, "corosync-cmapctl", "runtime.config.totem").stdout
+    values = {line.split()[0].rsplit(".", 1)[-1]: line.split()[-1] for line in out.splitlines() if " = " in line}
+    return ", ".join(f"{k} {values[k]} ms" for k in ("token", "consensus", "token_retransmit") if k in values)
+
+
+def run_anchor(anchor: Anchor, trials: int, hosts: int, work: Path) -> Series:
+    net = anchor_net(anchor)
     vip = net.vip()
-    work = Path(tempfile.mkdtemp(prefix="failover-"))
-    lab = Lab(hosts=hosts, net=net, directory=work / "lab", ttl=3)
+    lab = AnchorLab(hosts=hosts, net=net, directory=work / anchor.name, anchor=anchor)
+    pacemaker = anchor.kind == "pacemaker"
+    say(f"{anchor.name}: booting {hosts} hosts")
     lab.up()
     try:
-        config = work / "config.crm"
-        config.write_text(default_config(fenced).read_text().replace("10.213.90.", f"{net.subnet}."))
-        lab.hastack("cluster", "load", str(config))
-        checker = Checker(lab, vip).start()
-        results = []
+        if pacemaker:
+            lab.configure_pacemaker()
+            say(f"  corosync runtime: {runtime_timing(lab)}")
+        checker = Checker(lab, vip, needles=(WEB_NEEDLE,) if pacemaker else ()).start()
+        results: list[Trial] = []
         try:
             for k in range(trials):
-                if not wait_until(lambda: lab.http_get(vip) is not None, 60, 0.2):
-                    raise RuntimeError("the VIP is not served")
-                t = run_trial(lab, vip, work)
+                if not wait_until(lab.settled, 180, 1.0):
+                    raise LabError(f"{anchor.name} did not settle in 180 s", hint=f"see {lab.directory}")
+                if pacemaker:
+                    balance_dc(lab, k)
+                victim = holder(lab, vip)
+                if victim is None:
+                    raise LabError(f"{anchor.name}: no single holder of {vip}")
+                was_dc = lab.dc() == victim
+                first = power_loss(lab, vip, victim, work, anchor.window_s)
+                lab.power_on(victim)
+                t = Trial(victim, first[0] if first else None, first[1] if first else None, was_dc)
                 results.append(t)
-                shown = f"{t.failover_s:.3f} s" if t.failover_s is not None else "no answer"
-                print(f"  {'fenced' if fenced else 'lease'} trial {k + 1}: h{t.victim}"
-                      f"{' (DC)' if t.victim_was_dc else ''} -> {shown}", flush=True)
+                report(anchor.name, k, t)
+                time.sleep(3.0 if pacemaker else 0.0)  # quiet before the next; keepalived_settled waits 3 s
         finally:
             checker.stop()
-        return results, len(checker.violations), checker.samples
+        return Series(LABELS[anchor.name], tuple(results), len(checker.violations), checker.samples,
+                      has_roles=pacemaker)
     finally:
         lab.down()
 
 
-def row(name: str, times: list[float]) -> str:
-    if not times:
-        return f"| {name} | - | - | - | 0 |"
-    return (f"| {name} | {statistics.median(times):.2f} s | {min(times):.2f} s | {max(times):.2f} s "
-            f"| {len(times)} |")
+# --- hastack ----------------------------------------------------------------------------------------
+
+def run_hastack(fenced: bool, trials: int, hosts: int, work: Path) -> Series:
+    name = "hastack-fenced" if fenced else "hastack-lease"
+    net = Net(prefix="hbf", subnet="10.213.93")
+    vip = net.vip()
+    lab = Lab(hosts=hosts, net=net, directory=work / name, ttl=3)
+    say(f"{name}: booting {hosts} hosts")
+    lab.up()
+    try:
+        config = work / f"{name}.crm"
+        config.write_text(default_config(fenced).read_text().replace("10.213.90.", f"{net.subnet}."))
+        lab.hastack("cluster", "load", str(config))
+        checker = Checker(lab, vip).start()
+        results: list[Trial] = []
+        try:
+            for k in range(trials):
+                if not wait_until(lambda: lab.http_get(vip) is not None, 60, 0.2):
+                    raise LabError(f"{name}: the VIP is not served")
+                t = run_trial(lab, vip, work)
+                results.append(t)
+                report(name, k, t)
+        finally:
+            checker.stop()
+        return Series(LABELS[name], tuple(results), len(checker.violations), checker.samples)
+    finally:
+        lab.down()
+
+
+def report(name: str, k: int, t: Trial) -> None:
+    roles = [r for r, held in (("DC", t.victim_was_dc), ("etcd leader", t.victim_was_leader)) if held]
+    shown = f"{t.failover_s:.3f} s (from {t.served_by})" if t.failover_s is not None else "no answer"
+    say(f"  {name} trial {k + 1}: h{t.victim}{' (' + ', '.join(roles) + ')' if roles else ''} -> {shown}")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--trials", type=int, default=10)
     ap.add_argument("--hosts", type=int, default=3)
+    ap.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated, of: {', '.join(SYSTEMS)}")
     a = ap.parse_args()
-    lines = ["| system | median | min | max | trials |", "|---|---|---|---|---|"]
-    bad = 0
-    for fenced, name in ((True, "hastack, fenced (lab power switch)"), (False, "hastack, lease only")):
-        results, violations, samples = measure(fenced, a.trials, a.hosts)
-        bad += violations + sum(1 for t in results if t.failover_s is None)
-        ok = [t for t in results if t.failover_s is not None]
-        lines.append(row(name, [t.failover_s for t in ok if t.failover_s is not None]))
-        lines.append(row("  ...victim was the DC", [t.failover_s for t in ok if t.victim_was_dc and t.failover_s]))
-        lines.append(row("  ...victim was not the DC",
-                         [t.failover_s for t in ok if not t.victim_was_dc and t.failover_s]))
-        lines.append(f"| (double-active instants: {violations} in {samples} samples; "
-                     f"trials without an answer: {len(results) - len(ok)}) | | | | |")
-    for name, med, lo, hi in REFERENCE:
-        lines.append(f"| {name} | {med:.2f} s | {lo:.2f} s | {hi:.2f} s | (note) |")
-    print("\n".join(lines))
-    return 1 if bad else 0
+    chosen = [s.strip() for s in a.systems.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SYSTEMS]
+    if unknown:
+        ap.error(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}")
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
+    ensure_packages({ANCHORS[s].kind for s in chosen if s in ANCHORS})
+    work = Path(tempfile.mkdtemp(prefix="hastack-failover-", dir="/var/tmp"))
+    started = datetime.datetime.now().astimezone()
+    say(f"{' '.join(sys.argv)}  ({started:%Y-%m-%d %H:%M %Z}); logs in {work}")
+    series: list[Series] = []
+    failed: list[str] = []
+    try:
+        for system in [s for s in SYSTEMS if s in chosen]:
+            try:
+                if system in ANCHORS:
+                    series.append(run_anchor(ANCHORS[system], a.trials, a.hosts, work))
+                else:
+                    series.append(run_hastack(system == "hastack-fenced", a.trials, a.hosts, work))
+            except (LabError, RuntimeError, subprocess.SubprocessError, OSError) as err:  # its lab is down: go on with the next
+                failed.append(f"{system}: {err}")
+                say(f"{system} FAILED: {err}")
+    except KeyboardInterrupt:
+        say("interrupted: every lab started is torn down")
+        return 130
+    say("")
+    say(table(series, REFERENCE, "hastack fenced"))
+    say("\nper trial, s (* = the victim was the DC or etcd leader):")
+    for s in series:
+        say(f"- {per_trial(s)}")
+    for line in failed:
+        say(f"- failed, no row: {line}")
+    hastack_bad = sum(s.violations for s in series if s.system.startswith("hastack"))
+    return 1 if failed or hastack_bad or any(s.unanswered for s in series) else 0
 
 
 if __name__ == "__main__":

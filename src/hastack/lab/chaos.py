@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 
 from hastack.lab.cluster import Lab
 from hastack.lab.net import wait_until
-from hastack.lab.trial import WEB_NEEDLE, Checker, dc_host, holder
+from hastack.lab.trial import WEB_NEEDLE, Checker, dc_host, etcd_leader, holder
 
 FAULTS = ("power", "freeze", "partition-dc", "partition-etcd-leader", "partition", "agent", "kill-hastackd",
           "kill-etcd")
@@ -37,19 +36,6 @@ class ChaosReport:
     samples: int = 0
     recovered_s: float | None = None  # after the last fault was undone: time until the VIP answered
     log: list[str] = field(default_factory=list)
-
-
-def etcd_leader(lab: Lab) -> int | None:
-    """The host of the etcd leader, if the cluster says in time (None: the fault picks any host)."""
-    try:
-        out = lab.hastack("cluster", "etcd", check=False, timeout=10)
-    except subprocess.TimeoutExpired:
-        return None
-    for line in out.splitlines():
-        name, _, flag = line.partition(" ")
-        if flag.strip() == "leader" and name.startswith("h") and name[1:].isdigit():
-            return int(name[1:])
-    return None
 
 
 def kill_matching(lab: Lab, i: int, needle: bytes, exclude: bytes = b"hostinit") -> bool:

@@ -3,7 +3,9 @@
 Open loop, as the failover anchors' poller: a new request every 25 ms, 200 ms
 connect timeout, 1 s read timeout; each line of the output is
 `start end ok body`. CLOCK_MONOTONIC is the same clock in every namespace,
-so the lab can compare these times with its own T0.
+so the lab can compare these times with its own T0. With --not-from NAME it
+stops --done-after seconds after the first success answered by another host
+than NAME (a trial ends soon after the failover instead of at --seconds).
 
 Imports nothing of hastack.
 """
@@ -17,7 +19,7 @@ import threading
 import time
 
 
-def one(host: str, port: int, out: list[str], lock: threading.Lock) -> None:
+def one(host: str, port: int, out: list[str], lock: threading.Lock, other: threading.Event, victim: str) -> None:
     t0 = time.monotonic()
     body, ok = "", False
     try:
@@ -33,6 +35,8 @@ def one(host: str, port: int, out: list[str], lock: threading.Lock) -> None:
         pass
     with lock:
         out.append(f"{t0:.6f} {time.monotonic():.6f} {int(ok)} {body or '-'}")
+    if ok and victim and body != victim:
+        other.set()
 
 
 def main() -> int:
@@ -42,13 +46,19 @@ def main() -> int:
     p.add_argument("--interval", type=float, default=0.025)
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--out", required=True)
+    p.add_argument("--not-from", default="", help="the host whose answers do not end the run early")
+    p.add_argument("--done-after", type=float, default=2.0)
     a = p.parse_args()
     lines: list[str] = []
     lock = threading.Lock()
+    other = threading.Event()
     end = time.monotonic() + a.seconds
     nxt = time.monotonic()
     while time.monotonic() < end:
-        threading.Thread(target=one, args=(a.host, a.port, lines, lock), daemon=True).start()
+        if other.is_set():
+            end = min(end, time.monotonic() + a.done_after)
+            other.clear()
+        threading.Thread(target=one, args=(a.host, a.port, lines, lock, other, a.not_from), daemon=True).start()
         nxt += a.interval
         time.sleep(max(0.0, nxt - time.monotonic()))
     time.sleep(1.3)

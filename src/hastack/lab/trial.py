@@ -71,6 +71,7 @@ class Trial:
     failover_s: float | None  # T0 -> first 200 from a survivor
     served_by: str | None
     victim_was_dc: bool
+    victim_was_leader: bool = False  # hastack: the victim hosted the etcd leader
 
 
 def holder(lab: Lab, vip: str) -> int | None:
@@ -99,30 +100,64 @@ def dc_host(lab: Lab) -> int | None:
     return _host_number(doc.get("dc")) if doc else None
 
 
+def first_answer(lines: list[str], t0: float, victim: str) -> tuple[float, str] | None:
+    """From the poller's lines (`start end ok body`, in completion order): the earliest-ending success of a
+    request started at or after T0 and answered by another host than the victim -- (seconds after T0, that
+    host). A request the victim answered in the few ms between T0 and the cut does not count."""
+    best: tuple[float, str] | None = None
+    for line in lines:
+        start, end, ok, body = line.split(" ", 3)
+        if ok == "1" and float(start) >= t0 and body != victim and (best is None or float(end) - t0 < best[0]):
+            best = (float(end) - t0, body)
+    return best
+
+
+def power_loss(lab: Lab, vip: str, victim: int, workdir: Path, window_s: float) -> tuple[float, str] | None:
+    """Poll the VIP from the client, power the victim off (T0 just before its link is cut), and return what
+    first_answer() finds; the poller stops 2 s after a survivor answers, or `window_s` after T0. The victim
+    stays off."""
+    out = workdir / f"poll-{time.time():.3f}.log"
+    poll = subprocess.Popen(["ip", "netns", "exec", lab.net.client, sys.executable, "-m", "hastack.lab.poller",
+                             "--host", vip, "--seconds", str(window_s + 1.5), "--out", str(out),
+                             "--not-from", f"h{victim}", "--done-after", "2"])
+    try:
+        time.sleep(1.5)
+        t0 = lab.power_off(victim)
+        poll.wait(timeout=window_s + 20)
+    finally:
+        if poll.poll() is None:
+            poll.kill()
+            poll.wait()
+    return first_answer(out.read_text().splitlines(), t0, f"h{victim}")
+
+
 def run_trial(lab: Lab, vip: str, workdir: Path, settle_s: float = 15.0, window_s: float = 12.0) -> Trial:
     """Power off the holder, measure, and power it on again (the cluster settles before the next)."""
     victim = holder(lab, vip)
     if victim is None:
         raise RuntimeError(f"no single holder of {vip}")
     was_dc = dc_host(lab) == victim
-    out = workdir / f"poll-{time.time():.0f}.log"
-    poll = subprocess.Popen(["ip", "netns", "exec", lab.net.client, sys.executable, "-m", "hastack.lab.poller",
-                             "--host", vip, "--seconds", str(window_s + 1.5), "--out", str(out)])
-    time.sleep(1.5)
-    t0 = lab.power_off(victim)
-    poll.wait(timeout=window_s + 20)
-    first: tuple[float, str] | None = None
-    for line in out.read_text().splitlines():
-        start, end, ok, body = line.split(" ", 3)
-        if float(start) >= t0 and ok == "1" and body != f"h{victim}":
-            first = (float(end) - t0, body)
-            break
+    was_leader = etcd_leader(lab) == victim
+    first = power_loss(lab, vip, victim, workdir, window_s)
     lab.power_on(victim)
     deadline = time.monotonic() + settle_s
     while time.monotonic() < deadline and victim not in _members(lab):
         time.sleep(0.2)
     time.sleep(1.0)
-    return Trial(victim, first[0] if first else None, first[1] if first else None, was_dc)
+    return Trial(victim, first[0] if first else None, first[1] if first else None, was_dc, was_leader)
+
+
+def etcd_leader(lab: Lab) -> int | None:
+    """The host of the etcd leader, if the cluster says in time."""
+    try:
+        out = lab.hastack("cluster", "etcd", check=False, timeout=10)
+    except subprocess.TimeoutExpired:
+        return None
+    for line in out.splitlines():
+        name, _, flag = line.partition(" ")
+        if flag.strip() == "leader":
+            return _host_number(name)
+    return None
 
 
 def _members(lab: Lab) -> list[int]:
