@@ -33,8 +33,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
+import random
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,10 +60,17 @@ LABELS = {"pacemaker-default": "Pacemaker + Corosync, default token",
           "hastack-lease": "hastack, lease only",
           "hastack-fenced": "hastack, fenced (lab power switch)"}
 REFERENCE = LABELS["hastack-fenced"]
+HASTACK_WINDOW_S = 30.0  # a trial ends 2 s after the first answer; this only bounds a trial that gets none
 PACKAGES = {"pacemaker": (["corosync", "pacemakerd", "crm_mon", "cibadmin"],
                           ["pacemaker", "pacemaker-cli-utils", "corosync", "resource-agents"]),
             "keepalived": (["keepalived"], ["keepalived"])}
 AGENTS = [Path("/usr/lib/ocf/resource.d/heartbeat/IPaddr2"), Path("/usr/lib/ocf/resource.d/heartbeat/anything")]
+
+
+def preroll(rng: random.Random) -> float:
+    """Seconds of polling before T0: 1.5 s to see the holder answer, plus up to 1 s at random, so that T0
+    falls at any phase of a protocol's period (a VRRP advertisement, a token rotation, a lease renewal)."""
+    return 1.5 + rng.random()
 
 
 def say(text: str) -> None:
@@ -115,7 +125,8 @@ def runtime_timing(lab: AnchorLab) -> str:
     return ", ".join(f"{k} {values[k]} ms" for k in ("token", "consensus", "token_retransmit") if k in values)
 
 
-def run_anchor(anchor: Anchor, trials: int, hosts: int, work: Path) -> Series:
+def run_anchor(anchor: Anchor, trials: int, hosts: int, work: Path,
+               rng: random.Random) -> tuple[Series, list[float]]:
     net = anchor_net(anchor)
     vip = net.vip()
     lab = AnchorLab(hosts=hosts, net=net, directory=work / anchor.name, anchor=anchor)
@@ -128,6 +139,7 @@ def run_anchor(anchor: Anchor, trials: int, hosts: int, work: Path) -> Series:
             say(f"  corosync runtime: {runtime_timing(lab)}")
         checker = Checker(lab, vip, needles=(WEB_NEEDLE,) if pacemaker else ()).start()
         results: list[Trial] = []
+        loads: list[float] = []
         try:
             for k in range(trials):
                 if not wait_until(lab.settled, 180, 1.0):
@@ -138,23 +150,24 @@ def run_anchor(anchor: Anchor, trials: int, hosts: int, work: Path) -> Series:
                 if victim is None:
                     raise LabError(f"{anchor.name}: no single holder of {vip}")
                 was_dc = lab.dc() == victim
-                first = power_loss(lab, vip, victim, work, anchor.window_s)
+                first = power_loss(lab, vip, victim, work, anchor.window_s, preroll(rng))
                 lab.power_on(victim)
                 t = Trial(victim, first[0] if first else None, first[1] if first else None, was_dc)
                 results.append(t)
-                report(anchor.name, k, t)
+                report(anchor.name, k, t, loads)
                 time.sleep(3.0 if pacemaker else 0.0)  # quiet before the next; keepalived_settled waits 3 s
         finally:
             checker.stop()
         return Series(LABELS[anchor.name], tuple(results), len(checker.violations), checker.samples,
-                      has_roles=pacemaker)
+                      has_roles=pacemaker), loads
     finally:
         lab.down()
 
 
 # --- hastack ----------------------------------------------------------------------------------------
 
-def run_hastack(fenced: bool, trials: int, hosts: int, work: Path) -> Series:
+def run_hastack(fenced: bool, trials: int, hosts: int, work: Path,
+                rng: random.Random) -> tuple[Series, list[float]]:
     name = "hastack-fenced" if fenced else "hastack-lease"
     net = Net(prefix="hbf", subnet="10.213.93")
     vip = net.vip()
@@ -167,24 +180,49 @@ def run_hastack(fenced: bool, trials: int, hosts: int, work: Path) -> Series:
         lab.hastack("cluster", "load", str(config))
         checker = Checker(lab, vip).start()
         results: list[Trial] = []
+        loads: list[float] = []
         try:
             for k in range(trials):
                 if not wait_until(lambda: lab.http_get(vip) is not None, 60, 0.2):
                     raise LabError(f"{name}: the VIP is not served")
-                t = run_trial(lab, vip, work)
+                t = run_trial(lab, vip, work, window_s=HASTACK_WINDOW_S, preroll_s=preroll(rng))
                 results.append(t)
-                report(name, k, t)
+                report(name, k, t, loads)
         finally:
             checker.stop()
-        return Series(LABELS[name], tuple(results), len(checker.violations), checker.samples)
+        return Series(LABELS[name], tuple(results), len(checker.violations), checker.samples), loads
     finally:
         lab.down()
 
 
-def report(name: str, k: int, t: Trial) -> None:
+def report(name: str, k: int, t: Trial, loads: list[float]) -> None:
+    """Say how trial k went; `loads` gets the machine's 1-min load average after it."""
     roles = [r for r, held in (("DC", t.victim_was_dc), ("etcd leader", t.victim_was_leader)) if held]
     shown = f"{t.failover_s:.3f} s (from {t.served_by})" if t.failover_s is not None else "no answer"
-    say(f"  {name} trial {k + 1}: h{t.victim}{' (' + ', '.join(roles) + ')' if roles else ''} -> {shown}")
+    load = os.getloadavg()[0]
+    loads.append(load)
+    say(f"  {name} trial {k + 1}: h{t.victim}{' (' + ', '.join(roles) + ')' if roles else ''} -> {shown}"
+        f"  [load {load:.1f}]")
+
+
+class SeriesFailed(Exception):
+    """A system's series failed twice (its lab would not boot or serve)."""
+
+
+def run_system(system: str, trials: int, hosts: int, work: Path, rng: random.Random,
+               retried: list[str]) -> tuple[Series, list[float]]:
+    """One system's series; once more from a fresh lab if it fails (a shared machine may starve a lab's boot),
+    and then `retried` says why: the first attempt's trials are in the log, not in the table."""
+    for attempt in (1, 2):
+        try:
+            if system in ANCHORS:
+                return run_anchor(ANCHORS[system], trials, hosts, work, rng)
+            return run_hastack(system == "hastack-fenced", trials, hosts, work, rng)
+        except (LabError, RuntimeError, subprocess.SubprocessError, OSError) as err:
+            say(f"{system} FAILED (attempt {attempt} of 2): {err}")
+            retried.append(f"{system}, attempt {attempt}: {err}")
+            last = err
+    raise SeriesFailed(str(last))
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -195,6 +233,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--trials", type=int, default=10)
     ap.add_argument("--hosts", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=None, help="for the random time before each power loss")
     ap.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated, of: {', '.join(SYSTEMS)}")
     a = ap.parse_args()
     chosen = [s.strip() for s in a.systems.split(",") if s.strip()]
@@ -207,18 +246,18 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="hastack-failover-", dir="/var/tmp"))
     started = datetime.datetime.now().astimezone()
     say(f"{' '.join(sys.argv)}  ({started:%Y-%m-%d %H:%M %Z}); logs in {work}")
+    rng = random.Random(a.seed)
     series: list[Series] = []
+    loads: dict[str, list[float]] = {}
     failed: list[str] = []
+    retried: list[str] = []
     try:
         for system in [s for s in SYSTEMS if s in chosen]:
             try:
-                if system in ANCHORS:
-                    series.append(run_anchor(ANCHORS[system], a.trials, a.hosts, work))
-                else:
-                    series.append(run_hastack(system == "hastack-fenced", a.trials, a.hosts, work))
-            except (LabError, RuntimeError, subprocess.SubprocessError, OSError) as err:  # its lab is down: go on with the next
+                one, loads[system] = run_system(system, a.trials, a.hosts, work, rng, retried)
+                series.append(one)
+            except SeriesFailed as err:  # its lab is down: go on with the next
                 failed.append(f"{system}: {err}")
-                say(f"{system} FAILED: {err}")
     except KeyboardInterrupt:
         say("interrupted: every lab started is torn down")
         return 130
@@ -227,6 +266,11 @@ def main() -> int:
     say("\nper trial, s (* = the victim was the DC or etcd leader):")
     for s in series:
         say(f"- {per_trial(s)}")
+    say("\nthe machine's 1-min load average after the trials (2 CPUs, shared), median / max:")
+    for name, seen in loads.items():
+        say(f"- {name}: {statistics.median(seen):.1f} / {max(seen):.1f}" if seen else f"- {name}: no trial")
+    for line in retried:
+        say(f"- series failed and was run again from a fresh lab: {line}")
     for line in failed:
         say(f"- failed, no row: {line}")
     hastack_bad = sum(s.violations for s in series if s.system.startswith("hastack"))

@@ -112,16 +112,18 @@ def first_answer(lines: list[str], t0: float, victim: str) -> tuple[float, str] 
     return best
 
 
-def power_loss(lab: Lab, vip: str, victim: int, workdir: Path, window_s: float) -> tuple[float, str] | None:
-    """Poll the VIP from the client, power the victim off (T0 just before its link is cut), and return what
-    first_answer() finds; the poller stops 2 s after a survivor answers, or `window_s` after T0. The victim
-    stays off."""
+def power_loss(lab: Lab, vip: str, victim: int, workdir: Path, window_s: float,
+               preroll_s: float = 1.5) -> tuple[float, str] | None:
+    """Poll the VIP from the client, power the victim off `preroll_s` later (T0 just before its link is cut),
+    and return what first_answer() finds; the poller stops 2 s after a survivor answers, or `window_s` after
+    T0. The victim stays off. (A random preroll keeps T0 from falling at the same phase of a protocol's
+    period in every trial.)"""
     out = workdir / f"poll-{time.time():.3f}.log"
     poll = subprocess.Popen(["ip", "netns", "exec", lab.net.client, sys.executable, "-m", "hastack.lab.poller",
-                             "--host", vip, "--seconds", str(window_s + 1.5), "--out", str(out),
+                             "--host", vip, "--seconds", str(window_s + preroll_s), "--out", str(out),
                              "--not-from", f"h{victim}", "--done-after", "2"])
     try:
-        time.sleep(1.5)
+        time.sleep(preroll_s)
         t0 = lab.power_off(victim)
         poll.wait(timeout=window_s + 20)
     finally:
@@ -131,14 +133,15 @@ def power_loss(lab: Lab, vip: str, victim: int, workdir: Path, window_s: float) 
     return first_answer(out.read_text().splitlines(), t0, f"h{victim}")
 
 
-def run_trial(lab: Lab, vip: str, workdir: Path, settle_s: float = 15.0, window_s: float = 12.0) -> Trial:
+def run_trial(lab: Lab, vip: str, workdir: Path, settle_s: float = 15.0, window_s: float = 12.0,
+              preroll_s: float = 1.5) -> Trial:
     """Power off the holder, measure, and power it on again (the cluster settles before the next)."""
     victim = holder(lab, vip)
     if victim is None:
         raise RuntimeError(f"no single holder of {vip}")
     was_dc = dc_host(lab) == victim
     was_leader = etcd_leader(lab) == victim
-    first = power_loss(lab, vip, victim, workdir, window_s)
+    first = power_loss(lab, vip, victim, workdir, window_s, preroll_s)
     lab.power_on(victim)
     deadline = time.monotonic() + settle_s
     while time.monotonic() < deadline and victim not in _members(lab):
