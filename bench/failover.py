@@ -50,7 +50,7 @@ from hastack.lab.anchors import ANCHORS, Anchor, AnchorLab
 from hastack.lab.cluster import Lab
 from hastack.lab.net import LabError, Net, wait_until
 from hastack.lab.series import Series, per_trial, table
-from hastack.lab.trial import WEB_NEEDLE, Checker, Trial, holder, power_loss, run_trial
+from hastack.lab.trial import WEB_NEEDLE, Checker, Trial, holder, members, power_loss, run_trial
 
 SYSTEMS = ("pacemaker-default", "pacemaker-guide", "keepalived-1", "keepalived-0.1", "hastack-lease", "hastack-fenced")
 LABELS = {"pacemaker-default": "Pacemaker + Corosync, default token",
@@ -183,16 +183,31 @@ def run_hastack(fenced: bool, trials: int, hosts: int, work: Path,
         loads: list[float] = []
         try:
             for k in range(trials):
-                if not wait_until(lambda: lab.http_get(vip) is not None, 60, 0.2):
-                    raise LabError(f"{name}: the VIP is not served")
+                if not wait_until(lambda: hastack_settled(lab, vip), 120, 0.5):
+                    raise LabError(f"{name}: not every host is a member, or the VIP is not served, after 120 s")
                 t = run_trial(lab, vip, work, window_s=HASTACK_WINDOW_S, preroll_s=preroll(rng))
                 results.append(t)
                 report(name, k, t, loads)
         finally:
             checker.stop()
+        if fenced:
+            log = lab.directory / "pdu.log"
+            acts = len(log.read_text().splitlines()) if log.exists() else 0
+            say(f"  the power switch fenced {acts} times in {len(results)} trials (one per trial expected)")
         return Series(LABELS[name], tuple(results), len(checker.violations), checker.samples), loads
     finally:
         lab.down()
+
+
+def hastack_settled(lab: Lab, vip: str, quiet_s: float = 3.0) -> bool:
+    """As the anchors before a trial: every host a member and the VIP served, and still so `quiet_s` later
+    (a host the last trial rebooted may still be joining, or be fenced again)."""
+    def whole() -> bool:
+        return sorted(members(lab)) == list(range(1, lab.hosts + 1)) and holder(lab, vip) is not None
+    if not whole():
+        return False
+    time.sleep(quiet_s)
+    return whole() and lab.http_get(vip) is not None
 
 
 def report(name: str, k: int, t: Trial, loads: list[float]) -> None:

@@ -144,7 +144,7 @@ def run_trial(lab: Lab, vip: str, workdir: Path, settle_s: float = 15.0, window_
     first = power_loss(lab, vip, victim, workdir, window_s, preroll_s)
     lab.power_on(victim)
     deadline = time.monotonic() + settle_s
-    while time.monotonic() < deadline and victim not in _members(lab):
+    while time.monotonic() < deadline and victim not in members(lab):
         time.sleep(0.2)
     time.sleep(1.0)
     return Trial(victim, first[0] if first else None, first[1] if first else None, was_dc, was_leader)
@@ -163,7 +163,8 @@ def etcd_leader(lab: Lab) -> int | None:
     return None
 
 
-def _members(lab: Lab) -> list[int]:
+def members(lab: Lab) -> list[int]:
+    """The hosts that are members of the cluster now, if it says in time."""
     doc = cluster_status(lab)
     numbers = [_host_number(n) for n in (doc or {}).get("members", [])]
     return [n for n in numbers if n is not None]
