@@ -285,7 +285,7 @@ def main() -> int:
     for name, seen in loads.items():
         say(f"- {name}: {statistics.median(seen):.1f} / {max(seen):.1f}" if seen else f"- {name}: no trial")
     for line in retried:
-        say(f"- series failed and was run again from a fresh lab: {line}")
+        say(f"- a series attempt failed (its trials are in the log above, not in the table): {line}")
     for line in failed:
         say(f"- failed, no row: {line}")
     hastack_bad = sum(s.violations for s in series if s.system.startswith("hastack"))
