@@ -99,7 +99,9 @@ def ensure_packages(kinds: set[str]) -> None:
 # --- the anchors ------------------------------------------------------------------------------------
 
 def anchor_net(anchor: Anchor) -> Net:
-    return Net(prefix="hbp", subnet="10.213.94") if anchor.kind == "pacemaker" else Net(prefix="hbk", subnet="10.213.95")
+    if anchor.kind == "pacemaker":
+        return Net(prefix="hbp", subnet="10.213.94")
+    return Net(prefix="hbk", subnet="10.213.95")
 
 
 def balance_dc(lab: AnchorLab, k: int) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hastack.lab.anchorhost import WEB_CMDLINE
-from hastack.lab.cluster import Lab
+from hastack.lab.cluster import NORMAL_SCHEDULING, Lab
 from hastack.lab.net import LabError, sh, wait_until
 
 GROUP = "g_web"
@@ -202,8 +202,8 @@ class AnchorLab(Lab):
     def boot(self, i: int) -> None:
         d = self.host_dir(i)
         sh("ip", "-n", self.net.host_ns(i), "neigh", "flush", "all", check=False)  # a rebooted host's ARP is empty
-        cmd = ["ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount", "--uts", "--fork",
-               "--mount-proc", sys.executable, "-m", "hastack.lab.anchorhost", "--name", f"h{i}",
+        cmd = [*NORMAL_SCHEDULING, "ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount",
+               "--uts", "--fork", "--mount-proc", sys.executable, "-m", "hastack.lab.anchorhost", "--name", f"h{i}",
                "--dir", str(d), "--kind", self.anchor.kind]
         subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=open(d / "init.log", "ab"),
                          stderr=subprocess.STDOUT, start_new_session=True)
