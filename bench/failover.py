@@ -199,6 +199,8 @@ def run_hastack(fenced: bool, trials: int, hosts: int, work: Path,
         return Series(LABELS[name], tuple(results), len(checker.violations), checker.samples), loads
     finally:
         lab.down()
+        for data in (work / name).glob("h*/etcd"):  # etcd's preallocated files, ~120 MB a host; logs stay
+            shutil.rmtree(data, ignore_errors=True)
 
 
 def hastack_settled(lab: Lab, vip: str, quiet_s: float = 3.0) -> bool:
