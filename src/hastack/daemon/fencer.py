@@ -136,6 +136,17 @@ class Fencer:
                 log.warning("%s: fencer: %s", self.node, err)
             self._stop.wait(0.02)
 
+    def _in_majority(self, target: str, lease: int) -> bool:
+        """Only a node on the majority's side fences: a linearizable read (it needs the etcd leader and a
+        quorum) must show the target still a member on the same lease. An isolated node -- to which
+        every peer looks silent -- cannot read, so it never fences the healthy majority."""
+        try:
+            now = self.store.member_addresses()
+        except StoreError as err:
+            log.warning("%s: not fencing %s: the store's majority does not answer (%s)", self.node, target, err)
+            return False
+        return now.get(target, ("", 0))[1] == lease
+
     def _silence(self, node: str, now: float) -> float | None:
         """Seconds this incarnation of `node` has been silent; None while it may still be starting."""
         _, since = self._since.get(node, (0, now))
@@ -150,6 +161,8 @@ class Fencer:
         assert self._config is not None
         device = fence_device(self._config, target)
         if device is None or device.agent is None:
+            return False
+        if not self._in_majority(target, lease):
             return False
         params = tuple((k, v) for s in device.params for k, v in s.pairs) + (("target", target),)
         # Pacemaker's stonith-action: reboot (the default) or off (poweroff is its old spelling)
