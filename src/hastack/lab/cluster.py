@@ -194,6 +194,33 @@ class Lab:
                 return True
         return False
 
+    def census(self, needles: tuple[str, ...]) -> dict[str, list[int]]:
+        """For each needle, the hosts running a process whose command line contains it -- one pass over
+        /proc for all hosts (the checker's sample), with the same pid-reuse guard as `running`."""
+        inode = {}
+        for i in range(1, self.hosts + 1):
+            try:
+                inode[os.stat(f"/var/run/netns/{self.net.host_ns(i)}").st_ino] = i
+            except OSError:
+                continue
+        found: dict[str, list[int]] = {n: [] for n in needles}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                host = inode.get(os.stat(f"/proc/{entry.name}/ns/net").st_ino)
+                if host is None:
+                    continue
+                cmdline = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                if "hostinit" in cmdline or inode.get(os.stat(f"/proc/{entry.name}/ns/net").st_ino) != host:
+                    continue
+            except OSError:
+                continue
+            for n in needles:
+                if n in cmdline and host not in found[n]:
+                    found[n].append(host)
+        return found
+
     def in_host(self, i: int, pid: str | int) -> bool:
         """Whether process `pid` is (still) in host i's network namespace."""
         try:

@@ -116,6 +116,24 @@ class Net:
         out = sh("ip", "-n", self.host_ns(i), "-o", "-4", "addr", "show", "dev", "eth0", check=False)
         return f" {ip}/" in out
 
+    def addresses(self, i: int) -> set[str]:
+        """Every IPv4 address on host i's eth0 (one `ip` call)."""
+        out = sh("ip", "-n", self.host_ns(i), "-o", "-4", "addr", "show", "dev", "eth0", check=False)
+        return {line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3}
+
+    def links_up(self, hosts: int) -> set[int]:
+        """The hosts whose switch port is up (one `ip` call for all)."""
+        out = sh("ip", "-n", self.switch, "-o", "link", "show", check=False)
+        up = set()
+        for i in range(1, hosts + 1):
+            name = self.port(f"h{i}")
+            for line in out.splitlines():
+                fields = line.split()
+                if len(fields) > 2 and fields[1].split("@")[0].rstrip(":") == name:
+                    if "state UP" in line or ",UP" in line.split(">")[0]:
+                        up.add(i)
+        return up
+
     def link_is_up(self, i: int) -> bool:
         out = sh("ip", "-n", self.switch, "-o", "link", "show", self.port(f"h{i}"), check=False)
         return "state UP" in out or ",UP" in out.split(">")[0]

@@ -100,6 +100,9 @@ def compare(key: bytes | str, target: str, value: int | bytes | str, result: str
     return {"key": _b64(key), "target": target, "result": result, field: v}
 
 
+MIN_TRY_S = 0.3  # a member with a leader answers a read or a keepalive in milliseconds
+
+
 class EtcdClient:
     """Calls go to the endpoint that answered last; on a connection failure, to the next, until the deadline."""
 
@@ -130,7 +133,8 @@ class EtcdClient:
         """POST to the gateway; every endpoint is tried at most once before `timeout` runs out -- twice for
         a call that may safely be repeated (reads, lease renewals): a kept-alive connection the member
         closed meanwhile fails the first try. Writes are never repeated: the first may have applied."""
-        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
+        budget = timeout if timeout is not None else self.timeout
+        deadline = time.monotonic() + budget
         errors: list[str] = []
         n = len(self.endpoints)
         tries = 2 * n if path in REPEATABLE else n
@@ -143,7 +147,10 @@ class EtcdClient:
             try:
                 # A live member accepts a connection at once; a dead or cut-off one never does, so a
                 # short connect timeout leaves the rest of the budget for the next member.
-                resp = self._http.post(url, json=body, timeout=httpx.Timeout(left, connect=min(left, CONNECT_S)))
+                # A repeatable call gets a share of the budget per member: a kept-alive connection to a
+                # member cut off since hangs until its read timeout, and the next member may answer at once.
+                per_try = min(left, max(MIN_TRY_S, budget / n)) if path in REPEATABLE and n > 1 else left
+                resp = self._http.post(url, json=body, timeout=httpx.Timeout(per_try, connect=min(left, CONNECT_S)))
             except httpx.TransportError as err:
                 if "SSL" in str(err) or "certificate" in str(err).lower():
                     raise StoreError(f"{self.endpoints[idx]} refused the TLS handshake ({err})",
