@@ -141,7 +141,7 @@ def ocf_path(agent: AgentRef, host: Host) -> Path:
 
 # Built-in agents: resource.d/hastack/<name> runs `python -m hastack.agents.builtin.<module>`.
 BUILTIN_MODULES = {"IPaddr": "vip", "anything": "supervisor", "HealthCheck": "healthcheck",
-                   "OpenStackService": "openstack"}
+                   "OpenStackService": "openstack", "Dummy": "dummy"}
 
 
 def _ocf(req: ActionRequest, host: Host) -> Invocation:

@@ -3,7 +3,8 @@
 Each module is an agent run as `python -m hastack.agents.builtin.<module> ACTION`
 by the executables in resource.d/hastack/ (so both the executor and
 ocf-tester-style direct runs work): IPaddr (virtual IP via netlink),
-anything (process supervisor), HealthCheck (HTTP/TCP probe) and
-OpenStackService (a service process monitored by its API endpoint).
+anything (process supervisor), HealthCheck (HTTP/TCP probe),
+OpenStackService (a service process monitored by its API endpoint) and Dummy
+(a state file: the cluster's own tests and scale labs).
 Imports stay minimal: a monitor must start fast.
 """
