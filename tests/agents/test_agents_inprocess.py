@@ -142,6 +142,13 @@ def test_supervisor_monitor_same_in_process(three: dict[str, Executor], tmp_path
     assert (probe.rc, recurring.rc) == (7, 6) and "binfile" in recurring.exit_reason
 
 
+def test_dummy_monitor_same_in_process(three: dict[str, Executor], tmp_path: Path) -> None:
+    state = tmp_path / "d.state"
+    assert rcs(both_monitors(three, "ocf:hastack:Dummy", state=str(state))) == (7, 7)
+    state.write_text("1\n")
+    assert rcs(both_monitors(three, "ocf:hastack:Dummy", state=str(state))) == (0, 0)
+
+
 def test_relative_pid_file_is_read_from_root_as_forked_agents_do(three: dict[str, Executor], sleeper: int) -> None:
     absolute = Path(f"/tmp/{NS}-relative.pid")
     absolute.write_text(f"{sleeper}\n")
