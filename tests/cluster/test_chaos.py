@@ -12,8 +12,10 @@ minutes; `./run test -m chaos` runs it alone, `hastack lab chaos --faults 1000` 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -52,5 +54,19 @@ def test_fifty_random_faults_never_two_copies_and_the_service_recovers(lab: Lab)
     assert sum(report.faults.values()) == FAULT_COUNT
     assert len(report.faults) >= len(FAULTS) // 2, report.faults  # a varied run, not one fault fifty times
     assert report.samples > 1000  # the checker really watched
-    assert report.violations == [], f"seed {seed}: " + "; ".join(report.violations[:5])
-    assert report.recovered_s is not None, f"seed {seed}: not converged {BUDGET_S} s after the last fault"
+    if report.violations or report.recovered_s is None:
+        kept = keep_logs(lab, seed)
+        assert report.violations == [], f"seed {seed} (logs: {kept}): " + "; ".join(report.violations[:5])
+        assert report.recovered_s is not None, \
+            f"seed {seed} (logs: {kept}): not converged {BUDGET_S} s after the last fault:\n" + \
+            lab.hastack("status", check=False)
+
+
+def keep_logs(lab: Lab, seed: int) -> Path:
+    """The lab's logs outside pytest's temporary directories (those rotate): for the post-mortem."""
+    dest = Path("/var/tmp/hastack-chaos-failures") / str(seed)
+    for log in [*lab.directory.glob("h*/*.log"), *lab.directory.glob("*.log")]:
+        target = dest / log.relative_to(lab.directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(log, target)
+    return dest
