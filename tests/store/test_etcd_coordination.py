@@ -59,9 +59,18 @@ def test_the_transition_log_keeps_the_newest_records(store: EtcdStore) -> None:
     assert term is not None
     for n in range(1, 6):
         store.log_transition(term, term * 1_000_000 + n, f'{{"n": {n}, "cib": "{"x" * 1000}"}}', keep=3)
+        store.log_outcome(term, term * 1_000_000 + n, f'{{"ran": {n}}}')
     kept = store.transitions()
     assert [seq % 1_000_000 for seq, _ in kept] == [3, 4, 5]
     assert kept[-1][1].startswith('{"n": 5')
+    # each kept record's outcome is kept with it, the others went with their records
+    assert sorted(seq % 1_000_000 for seq in store.outcomes()) == [3, 4, 5]
+    # a smaller pe-input-series-max drops many at once (range deletes: no txn size limit to hit)
+    for n in range(6, 206):
+        store.log_transition(term, term * 1_000_000 + n, "{}", keep=300)
+    store.log_transition(term, term * 1_000_000 + 206, "{}", keep=2)
+    assert [seq % 1_000_000 for seq, _ in store.transitions()] == [205, 206]
+    assert store.outcomes() == {}
 
 
 def test_a_node_that_joins_again_finds_no_order_of_its_earlier_incarnation(store: EtcdStore) -> None:

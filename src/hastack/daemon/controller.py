@@ -163,6 +163,8 @@ class Controller:
         cycle plans again on the whole state. Running the graph to its end, rather than planning after
         every wave, is what lets actions that leave no trace in the state (notifications) run once."""
         outstanding: dict[str, Outstanding] = {}
+        started = time.monotonic()
+        results: list[str] = []
         self._send(run, ready, outstanding)
         self._publish_pending(snap.revision, outstanding)
         rev = snap.revision
@@ -182,6 +184,7 @@ class Controller:
                 if o.order.action.node not in now_snap.members or time.monotonic() > o.deadline:
                     del outstanding[k]
                     aborted = aborted or f"{_describe(o.order.action)} got no answer"
+                    results.append(f"{_describe(o.order.action)}: no answer")
                 elif k not in pending:
                     del outstanding[k]
                     result = outcome(now_snap.state, o.order)
@@ -189,6 +192,9 @@ class Controller:
                         run.finish(o.order.action.id, OcfRc.UNKNOWN, ExecStatus.ERROR)
                     else:
                         run.finish(o.order.action.id, *result)
+                    results.append(f"{_describe(o.order.action)}: "
+                                   + (f"rc {result[0]}" if result and not result[1] else
+                                      f"status {result[1]}" if result else "no result recorded"))
                     if run.aborted:
                         aborted = aborted or f"{_describe(o.order.action)} did not give its expected result"
             if set(now_snap.members) != members:
@@ -207,6 +213,17 @@ class Controller:
                 self._publish_pending(snap.revision, outstanding)
         if aborted:
             log.info("%s: transition %d aborted (%s): planning again", self.node, self.transitions, aborted)
+        record = {"results": results, "aborted": aborted or None, "seconds": round(time.monotonic() - started, 3)}
+        try:
+            self.store.log_outcome(self.term, self._seq(), json.dumps(record))
+        except GuardLost:
+            raise
+        except StoreError as err:
+            log.warning("outcome of transition %d not recorded: %s", self.transitions, err)
+
+    def _seq(self) -> int:
+        """The transition's key in the log: ordered by term, then number."""
+        return self.term * 1_000_000 + self.transitions
 
     def _log_transition(self, snap: Snapshot, transition: Transition, now: int) -> None:
         # the input exactly as decided on, with the decision's "now" (crm_simulate honours execution-date)
@@ -217,8 +234,7 @@ class Controller:
                              "orders": [_describe(a) for a in GraphRun(transition).executable()],
                              "cib": cib})
         try:
-            seq = self.term * 1_000_000 + self.transitions
-            self.store.log_transition(self.term, seq, record, series_max(snap.configuration))
+            self.store.log_transition(self.term, self._seq(), record, series_max(snap.configuration))
         except StoreError as err:
             log.warning("transition not recorded: %s", err)
 

@@ -10,6 +10,7 @@ Key layout (every key under one prefix, `/hastack` by default):
                                     its create_revision is the DC's term
     {p}/actions/{node}/{action key} an action the DC asks the node to run (JSON), written in the DC's term
     {p}-log/transitions/{n}         recorded transitions (outside the snapshot prefix: never read to decide)
+    {p}-log/outcomes/{n}            what transition n ran: the actions sent, their results, why it ended
     {p}-log/progress                the DC's latest decision: revision planned on, idle or pending actions
 
 Guards: every write of a node's executor is a transaction that holds only if
@@ -223,9 +224,20 @@ class EtcdStore:
         names = sorted(kv.key.decode() for kv in old)
         surplus = names[: max(0, len(names) + 1 - keep)] if keep > 0 else names
         ops = [put_op(f"{base}{seq:016d}", base64.b64encode(zlib.compress(record.encode(), 6)))] if keep > 0 else []
-        ops += [delete_op(k) for k in surplus]
+        if surplus:  # the oldest records, and their outcomes, as two range deletes
+            first_kept = f"{seq:016d}" if len(surplus) == len(names) else names[len(surplus)].rsplit("/", 1)[1]
+            ops += [delete_op(base, before=base + first_kept),
+                    delete_op(f"{self.prefix}-log/outcomes/", before=f"{self.prefix}-log/outcomes/{first_kept}")]
         if ops:
             self._write(ops, self.dc_guard(term))
+
+    def log_outcome(self, term: int, seq: int, record: str) -> None:
+        """What transition `seq` ran (JSON: sent actions, results, how it ended), kept as long as its input."""
+        self._write([put_op(f"{self.prefix}-log/outcomes/{seq:016d}", record)], self.dc_guard(term))
+
+    def outcomes(self) -> dict[int, str]:
+        kvs, _ = self.client.range(f"{self.prefix}-log/outcomes/", prefix=True)
+        return {int(kv.key.decode().rsplit("/", 1)[1]): kv.value.decode() for kv in kvs}
 
     def publish_progress(self, term: int, progress: str) -> None:
         """The DC's latest decision (store.progress), for operators waiting on a change."""

@@ -85,10 +85,14 @@ def put_op(key: bytes | str, value: bytes | str, lease: int = 0) -> dict[str, An
     return {"request_put": body}
 
 
-def delete_op(key: bytes | str, prefix: bool = False) -> dict[str, Any]:
+def delete_op(key: bytes | str, prefix: bool = False, before: bytes | str | None = None) -> dict[str, Any]:
+    """Delete `key`; with `prefix`, every key under it; with `before`, every key from `key` up to (not
+    including) `before` -- one operation however many keys (a txn takes at most 128 by default)."""
     body: dict[str, Any] = {"key": _b64(key)}
     if prefix:
         body["range_end"] = _b64(prefix_end(key))
+    elif before is not None:
+        body["range_end"] = _b64(before)
     return {"request_delete_range": body}
 
 
