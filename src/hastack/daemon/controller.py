@@ -122,8 +122,7 @@ class Controller:
             return
         self._woken = True
         self.transitions += 1
-        self._log_transition(snap, transition, now)
-        self._run(snap, run, ready)
+        self._run(snap, run, ready, lambda: self._log_transition(snap, transition, now))
 
     def _send(self, run: GraphRun, actions: list[Action], outstanding: dict[str, Outstanding]) -> None:
         """Start `actions` in the graph and write them as orders, one guarded transaction per node."""
@@ -155,7 +154,7 @@ class Controller:
         pending = tuple(sorted(_describe(o.order.action) for o in outstanding.values()))
         self._publish(Progress(self.node, self.term, self.transitions, revision, False, pending))
 
-    def _run(self, snap: Snapshot, run: GraphRun, ready: list[Action]) -> None:
+    def _run(self, snap: Snapshot, run: GraphRun, ready: list[Action], record: Callable[[], None]) -> None:
         """Execute one transition's graph as Pacemaker's controller does: each expected result frees
         the actions that wait for it, which are sent at once; an unexpected result, a lost member, a
         configuration change or a node attribute change (a promotion score, a fail count) aborts it --
@@ -166,6 +165,7 @@ class Controller:
         started = time.monotonic()
         results: list[str] = []
         self._send(run, ready, outstanding)
+        record()  # after the first orders are out: serializing a large input CIB must not delay them
         self._publish_pending(snap.revision, outstanding)
         rev = snap.revision
         members = set(snap.members)
@@ -213,9 +213,9 @@ class Controller:
                 self._publish_pending(snap.revision, outstanding)
         if aborted:
             log.info("%s: transition %d aborted (%s): planning again", self.node, self.transitions, aborted)
-        record = {"results": results, "aborted": aborted or None, "seconds": round(time.monotonic() - started, 3)}
+        done = {"results": results, "aborted": aborted or None, "seconds": round(time.monotonic() - started, 3)}
         try:
-            self.store.log_outcome(self.term, self._seq(), json.dumps(record))
+            self.store.log_outcome(self.term, self._seq(), json.dumps(done))
         except GuardLost:
             raise
         except StoreError as err:

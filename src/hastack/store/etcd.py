@@ -2,7 +2,9 @@
 
 Key layout (every key under one prefix, `/hastack` by default):
 
-    {p}/config                      the configuration as CIB XML (its mod_revision is the config revision)
+    {p}/config                      the configuration as CIB XML, zlib-compressed (store.etcd.pack: a
+                                    10,000-resource configuration is ~4 MB of XML, etcd takes 1.5 MiB a
+                                    request by default); its mod_revision is the config revision
     {p}/members/{node}              node id; lives on the node's lease (membership)
     {p}/status/{node}/{history id}  one resource's operation history on that node (JSON, store.records)
     {p}/attrs/{node}/{name}         a transient node attribute
@@ -53,6 +55,19 @@ class Guard:
 
 class GuardLost(StoreError):
     """The write was refused because its writer no longer holds its membership or DC term."""
+
+
+PACKED = b"zlib:"
+
+
+def pack(text: str) -> bytes:
+    """A large text value as etcd keeps it: compressed (CIB XML shrinks ten- to twentyfold)."""
+    return PACKED + zlib.compress(text.encode(), 6)
+
+
+def unpack(value: bytes) -> bytes:
+    """The text of a packed value; a plain one (written before packing existed) as it is."""
+    return zlib.decompress(value[len(PACKED):]) if value.startswith(PACKED) else value
 
 
 def member_id(value: bytes) -> str:
@@ -106,7 +121,7 @@ class EtcdStore:
             parts = kv.key.decode()[base:].split("/", 2)
             kind = parts[0]
             if kind == "config":
-                config = parse_cib(kv.value, "<etcd config>").config
+                config = parse_cib(unpack(kv.value), "<etcd config>").config
                 config_rev = kv.mod_revision
             elif kind == "members" and len(parts) == 2:
                 members[parts[1]] = member_id(kv.value)
@@ -121,7 +136,7 @@ class EtcdStore:
 
     def commit(self, configuration: Configuration, based_on: int) -> int:
         key = self.key("config")
-        ok, _, rev = self.client.txn([compare(key, "MOD", based_on)], [put_op(key, to_xml(configuration))])
+        ok, _, rev = self.client.txn([compare(key, "MOD", based_on)], [put_op(key, pack(to_xml(configuration)))])
         if not ok:
             raise StaleCommit()
         return rev
