@@ -95,7 +95,7 @@ class Controller:
                 if not self.term or not self._is_dc():
                     self.term = 0
                     if not self._elect():
-                        self.store.watch(self.store.snapshot().revision, 0.5)
+                        self.store.watch(self.store.revision(), 0.5)
                         continue
                 self._cycle()
             except GuardLost:

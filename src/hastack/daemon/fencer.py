@@ -129,7 +129,7 @@ class Fencer:
             self._watch_since[n] = now
         self._watched = watched
         self.peers = {n: a for n, (a, _) in found.items() if n in watched}
-        self._config = self.store.snapshot().configuration
+        self._config = self.store.configuration()[0]
 
     def _loop(self) -> None:
         next_refresh = 0.0

@@ -35,7 +35,7 @@ from typing import Any
 
 from hastack.cib import parse_cib, to_xml
 from hastack.model.config import Configuration
-from hastack.model.state import ResourceHistory
+from hastack.model.state import ClusterState, ResourceHistory
 from hastack.store.etcdclient import KV, EtcdClient, compare, delete_op, put_op
 from hastack.store.port import Snapshot, StaleCommit, StoreError
 from hastack.store.records import assemble_state, history_from_json, history_to_json
@@ -58,6 +58,7 @@ class GuardLost(StoreError):
 
 
 PACKED = b"zlib:"
+TXN_OPS = 100  # operations per transaction, under etcd's default --max-txn-ops (128)
 
 
 def pack(text: str) -> bytes:
@@ -83,6 +84,7 @@ class EtcdStore:
         self.client = client
         self.prefix = prefix.rstrip("/")
         self.guard = guard
+        self._config_cache: tuple[Configuration, int] | None = None
 
     # --- keys ------------------------------------------------------------------------------
     def key(self, *parts: str) -> str:
@@ -133,6 +135,27 @@ class EtcdStore:
                 dc = json.loads(kv.value).get("node")
         state = assemble_state(config, members, histories, attributes, dc)
         return Snapshot(config, state, rev, config_rev, members, dc)
+
+    def revision(self) -> int:
+        """The store's current revision, read cheaply (one key, no values)."""
+        return self.client.range(self.key("dc"), keys_only=True)[1]
+
+    def configuration(self) -> tuple[Configuration, int]:
+        """The configuration and its revision alone (not the whole snapshot), parsed once per revision."""
+        kv = self.client.get(self.key("config"))
+        if kv is None:
+            return Configuration(), 0
+        if self._config_cache is None or self._config_cache[1] != kv.mod_revision:
+            self._config_cache = (parse_cib(unpack(kv.value), "<etcd config>").config, kv.mod_revision)
+        return self._config_cache
+
+    def node_view(self, node: str, history_id: str) -> ClusterState:
+        """What one node needs to record a result of one resource: a state holding that node, with that
+        resource's history and the node's attributes (fail counts) -- two small reads, where a whole
+        snapshot would read every node's history for every action."""
+        kv = self.client.get(self.key("status", node, history_id))
+        histories = {node: {history_id: history_from_json(kv.value)}} if kv is not None else {}
+        return assemble_state(Configuration(), {node: node}, histories, {node: dict(self.node_attributes(node))}, None)
 
     def commit(self, configuration: Configuration, based_on: int) -> int:
         key = self.key("config")
@@ -210,9 +233,14 @@ class EtcdStore:
         self.client.txn([compare(key, "CREATE", term)], [delete_op(key)])
 
     def post_actions(self, term: int, node: str, actions: Mapping[str, str]) -> int:
-        """The DC asks `node` to run actions (key -> JSON), in term `term`."""
+        """The DC asks `node` to run actions (key -> JSON), in term `term`: in guarded transactions of at
+        most TXN_OPS orders (etcd takes 128 operations a transaction by default; a node's probes after a
+        join are one per resource)."""
         ops = [put_op(self.key("actions", node, k), v) for k, v in actions.items()]
-        return self._write(ops, self.dc_guard(term))
+        rev = 0
+        for k in range(0, len(ops), TXN_OPS):
+            rev = self._write(ops[k:k + TXN_OPS], self.dc_guard(term))
+        return rev
 
     def clear_orders(self, term: int) -> int:
         """A new DC voids every order of earlier terms."""
