@@ -3,7 +3,9 @@
 Every configuration of the vendored regression cases (tests/data/pacemaker/cases, imported with hastack.cib)
 renders to crm text that parses back to the same configuration — except
 what crm syntax cannot spell (crmsh regenerates these too): the ids of rule
-expressions, and the boolean-op of a rule with a single expression.
+expressions, the boolean-op of a rule with a single expression, and a rule
+without a score (crm text without one means INFINITY; `0:` says what Pacemaker
+reads).
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ def _spellable(x: object) -> object:
     if isinstance(x, (Expression, DateExpression)):
         return dataclasses.replace(x, id="-")
     if isinstance(x, Rule):
+        no_score = x.score is None and x.score_attribute is None  # Pacemaker reads 0; crm text says `0:`
         return dataclasses.replace(x, expressions=tuple(_spellable(e) for e in x.expressions),
-                                   boolean_op=x.boolean_op if len(x.expressions) > 1 else "and")
+                                   boolean_op=x.boolean_op if len(x.expressions) > 1 else "and",
+                                   score=0 if no_score else x.score)
     if isinstance(x, tuple):
         return tuple(_spellable(i) for i in x)
     if dataclasses.is_dataclass(x) and not isinstance(x, type):

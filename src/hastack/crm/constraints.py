@@ -62,8 +62,8 @@ def split_brackets(tokens: list[Token]) -> list[Token]:
             out.append(Token(text[lead], text[lead], tok.source, tok.line, tok.column + lead, tok.line_text))
             lead += 1
         trail = len(text)
-        while trail - 1 > lead and text[trail - 1] in ")]}":
-            trail -= 1
+        while trail - 1 > lead and text[trail - 1] in ")]}" and not (text[trail - 1] == "}" and "{" in text[lead:]):
+            trail -= 1  # (a rule value `param{name}` keeps its brace)
         out.append(Token(text[lead:trail], text[lead:trail], tok.source, tok.line, tok.column + lead, tok.line_text))
         out.extend(Token(c, c, tok.source, tok.line, tok.column + trail + k, tok.line_text)
                    for k, c in enumerate(text[trail:]))
@@ -301,6 +301,7 @@ def parse_location(st: Stream, keyword: Token) -> Location:
     else:
         rsc = check_id(spec, "resource id")
     role: Role | None = None
+    role_tok = spec
     discovery: str | None = None
     while True:
         tok = st.peek()
@@ -309,12 +310,15 @@ def parse_location(st: Stream, keyword: Token) -> Location:
             break
         st.pos += 1
         if pair[0].lower() == "role":
-            role = read_role(tok, pair[1], id_tok.text)
+            role, role_tok = read_role(tok, pair[1], id_tok.text), tok
         else:
             discovery = pair[1].lower()
             if discovery not in DISCOVERY:
                 st.fail(tok, f"invalid resource-discovery {pair[1]!r}",
                         did_you_mean(discovery, DISCOVERY, f"use one of {', '.join(DISCOVERY)}"))
+    if role is not None and sets:
+        st.fail(role_tok, "role= applies to one resource; a location with resource sets gives the role per set",
+                "write the role after each resource in the braces: { a:Promoted b:Promoted }")
     common = dict(rsc=rsc, rsc_pattern=pattern, role=role, resource_discovery=discovery, sets=sets,
                   location=id_tok.loc)
     if st.peek_word() == "rule":
