@@ -97,10 +97,10 @@ def expressions(draw: Any, owner: str, index: int) -> Expression | DateExpressio
 
 
 @st.composite
-def rules(draw: Any, default_id: str, id_pool: Ids, owner: str, first_expression: int = 0) -> Rule:
+def rules(draw: Any, default_id: str, id_pool: Ids) -> Rule:
     rule_id = default_id if draw(st.booleans()) else id_pool.new("rule")
     n = draw(st.integers(1, 3))
-    items = tuple(draw(expressions(owner, first_expression + i)) for i in range(n))
+    items = tuple(draw(expressions(rule_id, i)) for i in range(n))
     scoring = draw(st.sampled_from(["score", "attr", "none"]))  # none: crm's default, INFINITY
     return Rule(rule_id, items, draw(SCORE) if scoring == "score" else INFINITY if scoring == "none" else None,
                 draw(NAME.map(lambda x: f"s_{x}")) if scoring == "attr" else None,
@@ -113,7 +113,7 @@ def attr_sets(draw: Any, default_id: str, id_pool: Ids, scored: bool = True, fix
     set_id = default_id if fixed_id or draw(st.booleans()) else id_pool.new("set")
     pairs = tuple(draw(PAIRS))
     score = draw(SMALL_SCORE) if scored else None
-    rule = draw(rules(ids.rule(set_id, 0), id_pool, set_id)) if draw(ONE_IN_FOUR) else None
+    rule = draw(rules(ids.rule(set_id, 0), id_pool)) if draw(ONE_IN_FOUR) else None
     # `$ID:name=value` / `$name=value`: pairs others may refer to (@ID); names without a value
     named = []
     for k in dict(pairs):
@@ -236,12 +236,11 @@ def constraints(draw: Any, con_id: str, names: list[str], unames: list[str], id_
             return Location(con_id, score=draw(SCORE), node=draw(st.sampled_from(unames)), **common)
         loc_rules: list[Rule] = []
         for i in range(draw(st.integers(1, 2))):
-            used = sum(len(r.expressions) for r in loc_rules)
-            loc_rules.append(draw(rules(ids.rule(con_id, i), id_pool, con_id, used)))
+            loc_rules.append(draw(rules(ids.rule(con_id, i), id_pool)))
         earlier = [r for r in id_pool.location_rules if r.id not in {x.id for x in loc_rules}]
         id_pool.location_rules += loc_rules
-        if earlier and draw(ONE_IN_FOUR):  # rule $id-ref=ID, last so that no expression id depends on it
-            loc_rules.append(draw(st.sampled_from(earlier)))
+        if earlier and draw(ONE_IN_FOUR):  # rule $id-ref=ID
+            loc_rules.insert(draw(st.integers(0, len(loc_rules))), draw(st.sampled_from(earlier)))
         return Location(con_id, rules=tuple(loc_rules), **common)
     if kind == "colocation":
         attr = draw(st.none() | NAME)

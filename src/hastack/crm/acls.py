@@ -182,7 +182,12 @@ def parse_role(st: Stream, keyword: Token) -> AclRole:
 def parse_acl_target(st: Stream, keyword: Token) -> AclTarget:
     """acl_target, acl_group, and user (roles as role:ID)."""
     word = keyword.text.lower()
-    id_tok = st.ident("user name" if word != "acl_group" else "group name")
+    if word == "acl_group":
+        id_tok = st.ident("group name")  # an XML id
+    else:  # a user name: any word (Pacemaker's acl_target id is plain text)
+        id_tok = st.next("a user name")
+        if "=" in id_tok.text or not id_tok.text.strip():
+            st.fail(id_tok, f"{id_tok.raw!r} is not a user name", f"e.g. {word} alice ROLE ...")
     roles: list[str] = []
     while not st.at_end:
         tok = st.next("a role")
@@ -233,4 +238,4 @@ def render_target(target: AclTarget) -> str:
     if target.name is not None and target.name != target.id:
         raise HastackError(f"crm syntax cannot spell the name {target.name!r} of {target.kind} {target.id!r}",
                            hint="show this configuration as CIB XML instead (hastack configure show --xml)")
-    return " ".join([target.kind, target.id] + list(target.roles))
+    return " ".join([target.kind, quote(target.id)] + list(target.roles))

@@ -92,6 +92,9 @@ def parse_pairs(st: Stream, what: str, allow_empty: bool = False, bare: bool = T
         if tok is None or (not tok.quoted and tok.text.lower() in TERMINATORS + stop):
             break
         if not tok.quoted and tok.text.startswith("@") and len(tok.text) > 1:
+            if "=" in tok.text:
+                st.fail(tok, f"{tok.text!r}: a reference takes its value from the nvpair it names",
+                        "write @ID or @ID:NAME, with no `=`")
             st.pos += 1
             ref_id, colon, name = tok.text[1:].partition(":")
             check_id(_retext(tok, ref_id), "nvpair id")
@@ -178,7 +181,7 @@ def parse_attr_list(st: Stream, default_id: str, what: str, allow_score: bool = 
         score = read_score(tok, tok.text[:-1])
     rule: Rule | None = None
     if st.accept("rule"):
-        rule = parse_rule(st, ids.rule(set_id, 0), set_id, 0)
+        rule = parse_rule(st, ids.rule(set_id, 0))
         if st.peek_word() == "rule":
             st.fail(st.tokens[st.pos], "only one rule per attribute set is supported",
                     "combine the conditions with `and`/`or` in one rule, or split them into two sets")
@@ -192,8 +195,8 @@ def _retext(tok: Token, text: str) -> Token:
     return Token(text, tok.raw, tok.source, tok.line, tok.column, tok.line_text, tok.quoted)
 
 
-def parse_rule(st: Stream, default_id: str, owner: str, first_expression: int) -> Rule:
-    """After the `rule` keyword. Expressions are named after `owner`, numbered from `first_expression`."""
+def parse_rule(st: Stream, default_id: str) -> Rule:
+    """After the `rule` keyword. Expressions are named after the rule, as crmsh names them."""
     start = st.peek()
     rule_id = default_id
     role: Role | None = None
@@ -225,7 +228,7 @@ def parse_rule(st: Stream, default_id: str, owner: str, first_expression: int) -
             score = scores.parse(body)
         else:
             score, score_attr = None, body
-    items: list[RuleItem] = [_simple(st, owner, first_expression)]
+    items: list[RuleItem] = [_simple(st, rule_id, 0)]
     boolean_op: str | None = None
     while st.peek_word() in ("and", "or"):
         op_tok = st.next("and/or")
@@ -233,7 +236,7 @@ def parse_rule(st: Stream, default_id: str, owner: str, first_expression: int) -
             st.fail(op_tok, "a rule cannot mix `and` and `or`",
                     "split the conditions into several rules (each rule has one boolean operator)")
         boolean_op = op_tok.text.lower()
-        items.append(_simple(st, owner, first_expression + len(items)))
+        items.append(_simple(st, rule_id, len(items)))
     return Rule(rule_id, tuple(items), score, score_attr, boolean_op or "and", role,
                 location=start.loc if start else None)
 

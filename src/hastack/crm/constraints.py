@@ -324,8 +324,7 @@ def parse_location(st: Stream, keyword: Token) -> Location:
     if st.peek_word() == "rule":
         rules: list[Rule] = []
         while st.accept("rule"):
-            used = sum(len(r.expressions) for r in rules)
-            rules.append(parse_rule(st, ids.rule(id_tok.text, len(rules)), id_tok.text, used))
+            rules.append(parse_rule(st, ids.rule(id_tok.text, len(rules))))
         st.expect_end("another `rule` or the end of the location")
         return Location(id_tok.text, rules=tuple(rules), **common)  # type: ignore[arg-type]
     score_tok = _score_token(st, "location", "inf: node1")

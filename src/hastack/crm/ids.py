@@ -44,10 +44,10 @@ def rule(owner: str, index: int) -> str:
     return numbered(f"{owner}-rule", index)
 
 
-def expression(owner: str, index: int) -> str:
-    """crmsh names expressions after the rules' owner (constraint or set), counting across its rules:
-    `l1-expression`, `l1-expression-0`, ..."""
-    return numbered(f"{owner}-expression", index)
+def expression(rule_id: str, index: int) -> str:
+    """crmsh (4.4.1 to 4.6.2, fix_node_ids) names expressions after their rule: `l1-rule-expression`,
+    `l1-rule-expression-0`, ... -- so a rule and its copies (`rule $id-ref=`) name them alike."""
+    return numbered(f"{rule_id}-expression", index)
 
 
 def resource_set(constraint: str, index: int) -> str:

@@ -266,7 +266,9 @@ def parse_sources(chunks: list[tuple[str, str]]) -> ParseResult:
     if any(_refers(t) for stmt in statements for t in stmt.tokens):
         config, problems = refs.resolve(config)
         for p in problems:
-            out.error(p.message, p.location, p.hint, _line_at(chunks, p.location))
+            line = _line_at(chunks, p.location)
+            word = line[p.location.column - 1:].split()[:1] if p.location and p.location.column > 0 else []
+            out.error(p.message, p.location, p.hint, line, len(word[0]) if word else 1)
     out.diagnostics[:] = _masked(in_order(out.diagnostics, [source for _, source in chunks]), statements)
     config = canonical(config)
     if out.has_errors:

@@ -127,13 +127,17 @@ class _Resolver:
         self.kind_of: dict[int, str | None] = {}
 
     def pairs(self, s: AttrSet) -> AttrSet:
-        if not s.pair_refs or all(not p.startswith("@") for p, _ in s.pairs):
+        """The pairs with each reference resolved: a placeholder the parser left, or a pair resolved
+        before (refreshed, as after a `load update` that changed what it refers to)."""
+        if not s.pair_refs:
             return s
         by_placeholder = {(f"@{r.ref}:{r.name}" if r.renamed else f"@{r.ref}"): r for r in s.pair_refs}
+        by_name = {r.name: r for r in s.pair_refs if r.name}
         pairs: list[tuple[str, str]] = []
         refs: list[PairRef] = []
         for name, value in s.pairs:
-            ref = by_placeholder.get(name)
+            ref = by_placeholder.get(name) if name.startswith("@") else None
+            ref = ref or by_name.pop(name, None)
             if ref is None:
                 pairs.append((name, value))
                 continue
@@ -201,7 +205,9 @@ def has_references(config: Configuration) -> bool:
 
 
 def resolve(config: Configuration) -> tuple[Configuration, list[Problem]]:
-    """The configuration with every reference resolved, and what could not be."""
+    """The configuration with every reference resolved (again, for those resolved before: what
+    they name may have changed), and what could not be. Rule copies are not refreshed: a copy
+    cannot be told from the rule it copies."""
     ix = _index(config)
     r = _Resolver(ix, config)
     # nvpair references first, so that a set referred to as a whole holds resolved pairs
@@ -211,7 +217,7 @@ def resolve(config: Configuration) -> tuple[Configuration, list[Problem]]:
     ix.sets = {k: dataclasses.replace(v, rule=r.rule(v.rule)) if v.rule is not None else v for k, v in ix.sets.items()}
     kinds = {id(o): kind for o, _, kind in _parts(config) if isinstance(o, AttrSet) and o.id_ref is not None}
     config = _rebuild(config, lambda o: r.set_ref(o, kinds.get(id(o))) if isinstance(o, AttrSet) and
-                      o.id_ref is not None and not o.pairs and o.rule is None else o)
+                      o.id_ref is not None else o)
     r.ix.operations = _index(config).operations  # the operations as resolved above
     config = _rebuild(config, lambda o: r.operations(o) if isinstance(o, (Primitive, Template)) else o)
-    return config, r.problems
+    return config, list(dict.fromkeys(r.problems))  # a set resolved in place and as a target: once
