@@ -4,8 +4,9 @@ cluster_property_set, with their nvpairs, optional score and rule.
 Owns Pacemaker's reading of a set: a set written as `id-ref` is the referenced set
 (kept as a reference for export); an nvpair written as `id-ref` takes the name and
 value of the referenced nvpair unless it gives its own (populate_hash), and is kept
-as a reference (PairRef) for export; an nvpair that such a reference names keeps
-its id (PairId); an nvpair without a value is ignored, as Pacemaker ignores it,
+as a reference (PairRef) for export; an nvpair keeps its id (PairId) when a
+reference names it or when it is not the `<set>-<name>` the export would make up;
+an nvpair without a value is ignored, as Pacemaker ignores it,
 and kept by name (AttrSet.unset) for export. Writing gives the other nvpairs the
 ids crmsh gives them: `<set>-<name>`.
 
@@ -14,9 +15,11 @@ Imports the model and the cib reader/id/rule helpers only.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
-from hastack.cib.ids import WriteContext
+from hastack.cib.ids import WriteContext, sanitize
 from hastack.cib.rules import read_rule, write_rule
 from hastack.cib.source import Reader, elements
 from hastack.model import scores
@@ -49,7 +52,7 @@ def read_set(r: Reader, el: etree._Element, depth: int = 0) -> AttrSet | None:
     unset: list[str] = []
     for child in elements(el):
         if child.tag == "nvpair":
-            _read_nvpair(r, child, pairs, pair_ids, pair_refs, unset)
+            _read_nvpair(r, child, sid or "", pairs, pair_ids, pair_refs, unset)
         elif child.tag == "rule":
             if rule is not None:
                 r.error(child, f"<{el.tag}> {sid!r} has more than one <rule>",
@@ -64,7 +67,7 @@ def read_set(r: Reader, el: etree._Element, depth: int = 0) -> AttrSet | None:
                    pair_refs=tuple(pair_refs), unset=tuple(unset))
 
 
-def _read_nvpair(r: Reader, el: etree._Element, pairs: list[tuple[str, str]], pair_ids: list[PairId],
+def _read_nvpair(r: Reader, el: etree._Element, sid: str, pairs: list[tuple[str, str]], pair_ids: list[PairId],
                  pair_refs: list[PairRef], unset: list[str]) -> None:
     r.known_attributes(el, ("id", "id-ref", "name", "value"))
     name = el.get("name")
@@ -93,9 +96,15 @@ def _read_nvpair(r: Reader, el: etree._Element, pairs: list[tuple[str, str]], pa
             unset.append(name)
         return
     pid = el.get("id")
-    if pid is not None and ref is None and pid in r.referenced:
-        pair_ids.append(PairId(name, pid))
+    if pid and ref is None and (pid in r.referenced or not _made_up(pid, f"{sid}-{name}")):
+        pair_ids.append(PairId(name, pid))  # an id of its own (not one the export makes up) is kept
     pairs.append((name, value))
+
+
+def _made_up(pid: str, base: str) -> bool:
+    """Whether pid is an id the export would make up from base (cib.ids.Ids.take)."""
+    stem = sanitize(base)
+    return pid == stem or re.fullmatch(re.escape(stem) + r"-\d+", pid) is not None
 
 
 def read_sets(r: Reader, parent: etree._Element, tag: str) -> tuple[AttrSet, ...]:
@@ -145,16 +154,13 @@ def write_set(parent: etree._Element, tag: str, s: AttrSet, ctx: WriteContext, b
         el.set("score", scores.format(s.score))
     if s.rule is not None:
         write_rule(el, s.rule, ctx, sid)
-    refs = {p.name: p for p in s.pair_refs}
-    named = {p.name: p.id for p in s.pair_ids}
-    for name, value in s.pairs + extra:
-        ref = refs.pop(name, None)
+    marks = s.marks() + [(None, None)] * len(extra)
+    for (name, value), (pair_id, ref) in zip(s.pairs + extra, marks):
         if ref is not None:
             nv = etree.SubElement(el, "nvpair", {"id-ref": ref.ref})
             if ref.renamed:
                 nv.set("name", name)
             continue
-        etree.SubElement(el, "nvpair", id=ctx.ids.take(named.pop(name, None), f"{sid}-{name}"), name=name,
-                         value=value)
+        etree.SubElement(el, "nvpair", id=ctx.ids.take(pair_id, f"{sid}-{name}"), name=name, value=value)
     for name in s.unset:
         etree.SubElement(el, "nvpair", id=ctx.ids.fresh(f"{sid}-{name}"), name=name)

@@ -222,11 +222,13 @@ class ConfigService:
         self.agents = agents
 
     # parse
-    def parse(self, inp: Input) -> Outcome:
-        """The configuration in `inp` with the parser's findings (config None when it does not parse)."""
+    def parse(self, inp: Input, update: bool = False) -> Outcome:
+        """The configuration in `inp` with the parser's findings (config None when it does not parse).
+
+        For an update, crm references are left for merge_update, as they may name what is stored."""
         if not inp.is_xml:
             try:
-                result = parse(inp.text, inp.source)
+                result = parse(inp.text, inp.source, resolve=not update)
             except CrmSyntaxError:
                 # report the semantic errors of what did parse too: one run, every error
                 checked = check_crm_text(inp.text, inp.source, self.agents)
@@ -298,7 +300,7 @@ class ConfigService:
 
     def _prepare(self, inp: Input, update: bool, for_commit: bool = False) -> tuple[Outcome, str | None]:
         """(the outcome of parse + merge + validate, the store version it is based on)."""
-        parsed = self.parse(inp)
+        parsed = self.parse(inp, update)
         if parsed.config is None:
             return parsed, None
         config, based_on = parsed.config, None

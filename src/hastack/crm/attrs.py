@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from hastack.crm import ids
 from hastack.crm.lexer import Token
+from hastack.crm.spell import is_bare_name
 from hastack.didyoumean import did_you_mean
 from hastack.crm.stream import Stream, check_id, read_role, read_score, split_pair
 from hastack.model import scores
@@ -119,7 +120,7 @@ def parse_pairs(st: Stream, what: str, allow_empty: bool = False, bare: bool = T
             out.tokens.append(tok)
             st.pos += 1
             continue
-        if tok.quoted or ":" in tok.text or tok.text[:1] in "$@{}()[]" or (not out and not bare):
+        if tok.quoted or tok.raw != tok.text or not is_bare_name(tok.text) or (not out and not bare):
             break
         st.pos += 1
         out.unset.append(tok.text)

@@ -225,9 +225,12 @@ def _by_target(levels: list[FencingLevel]) -> list[FencingLevel]:
     return [lv for group in order.values() for lv in group]
 
 
-def parse(text: str, source: str = "<stdin>") -> ParseResult:
-    """Parse crm configure text; raise ConfigError with every error found."""
-    return parse_sources([(text, source)])
+def parse(text: str, source: str = "<stdin>", resolve: bool = True) -> ParseResult:
+    """Parse crm configure text; raise ConfigError with every error found.
+
+    `resolve=False` leaves references as written (for a `load update` snippet, whose references
+    may name what is stored: merge_update resolves them)."""
+    return parse_sources([(text, source)], resolve)
 
 
 class CrmSyntaxError(ConfigError):
@@ -241,7 +244,7 @@ class CrmSyntaxError(ConfigError):
         self.failed_ids = failed_ids
 
 
-def parse_sources(chunks: list[tuple[str, str]]) -> ParseResult:
+def parse_sources(chunks: list[tuple[str, str]], resolve: bool = True) -> ParseResult:
     """Parse several (text, source) chunks as one configuration, each located in its own source."""
     out = Collector()
     statements: list[Statement] = []
@@ -263,7 +266,7 @@ def parse_sources(chunks: list[tuple[str, str]]) -> ParseResult:
         properties=tuple(parts.sets["property"]), rsc_defaults=tuple(parts.sets["rsc_defaults"]),
         op_defaults=tuple(parts.sets["op_defaults"]), fencing_topology=fencing, tags=tuple(parts.tags),
         acl_roles=tuple(parts.roles), acl_targets=tuple(parts.targets), alerts=tuple(parts.alerts))
-    if any(_refers(t) for stmt in statements for t in stmt.tokens):
+    if resolve and any(_refers(t) for stmt in statements for t in stmt.tokens):
         config, problems = refs.resolve(config)
         for p in problems:
             line = _line_at(chunks, p.location)

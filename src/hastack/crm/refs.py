@@ -84,11 +84,9 @@ def _index(config: Configuration) -> _Index:
             ix.sets.setdefault(obj.id, obj)
             if owner is not None and kind is not None:
                 ix.owner_sets.setdefault(owner, {}).setdefault(kind, []).append(obj.id)
-            refs = {r.name for r in obj.pair_refs}
-            for p in obj.pair_ids:
-                value = obj.get(p.name)
-                if value is not None and p.name not in refs:
-                    ix.nvpairs.setdefault(p.id, (p.name, value))
+            for (name, value), (pair_id, ref) in zip(obj.pairs, obj.marks()):
+                if pair_id is not None and ref is None:
+                    ix.nvpairs.setdefault(pair_id, (name, value))
             for name, value in obj.pairs:
                 if not name.startswith("@"):
                     ix.derived_nvpairs.setdefault(f"{obj.id}-{name}", (name, value))

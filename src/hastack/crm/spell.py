@@ -45,6 +45,11 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`") + '"'
 
 
+def is_bare_name(word: str) -> bool:
+    """Whether a word can stand alone as a name without a value (the parser's test too)."""
+    return bool(_BARE_NAME.match(word))
+
+
 def name_word(name: str) -> str:
     if not _NAME.match(name):
         raise HastackError(f"crm syntax cannot spell the attribute name {name!r}", hint=_CANNOT)
@@ -130,12 +135,8 @@ def rule_text(rule: Rule, default_id: str, sp: Spelling) -> str:
 def pair_words(s: AttrSet) -> list[str]:
     """The pairs of a set as written: references as @ID[:NAME], named pairs as $ID:NAME=VALUE,
     then the names without a value."""
-    refs = {r.name: r for r in s.pair_refs}
-    named = {p.name: p.id for p in s.pair_ids}
     words: list[str] = []
-    for name, value in s.pairs:
-        ref = refs.pop(name, None)
-        pair_id = named.pop(name, None)
+    for (name, value), (pair_id, ref) in zip(s.pairs, s.marks()):
         if ref is not None:
             words.append(f"@{ref.ref}:{name_word(name)}" if ref.renamed else f"@{ref.ref}")
         elif pair_id is not None:
@@ -144,7 +145,7 @@ def pair_words(s: AttrSet) -> list[str]:
         else:
             words.append(pair(name, value))
     for name in s.unset:
-        if not _BARE_NAME.match(name):
+        if not is_bare_name(name):
             raise HastackError(f"crm syntax cannot spell the attribute name {name!r} without a value", hint=_CANNOT)
         words.append(name)
     return words

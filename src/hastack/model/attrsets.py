@@ -112,11 +112,17 @@ class AttrSet:
                 return v
         return default
 
-    def pair_id(self, name: str) -> str | None:
-        return next((p.id for p in self.pair_ids if p.name == name), None)
-
-    def pair_ref(self, name: str) -> PairRef | None:
-        return next((p for p in self.pair_refs if p.name == name), None)
+    def marks(self) -> list[tuple[str | None, PairRef | None]]:
+        """For each pair in order: the id it has of its own and the reference it is, if any (a name
+        given twice in a set is matched occurrence by occurrence)."""
+        ids: dict[str, list[str]] = {}
+        for p in self.pair_ids:
+            ids.setdefault(p.name, []).append(p.id)
+        refs: dict[str, list[PairRef]] = {}
+        for r in self.pair_refs:
+            refs.setdefault(r.name, []).append(r)
+        return [(ids[k].pop(0) if ids.get(k) else None, refs[k].pop(0) if refs.get(k) else None)
+                for k, _ in self.pairs]
 
 
 def merged(sets: tuple[AttrSet, ...]) -> Mapping[str, str]:

@@ -104,7 +104,7 @@ def _acls(config: Configuration, rep: Reporter) -> None:
 def _bundle(config: Configuration, b: Bundle, rep: Reporter, names: list[str], container_of: dict[str, str]) -> None:
     rep.warn(f"bundle {b.id}: hastack's scheduler does not place bundles yet, and makes no decision while the "
              "configuration has one", b.location, "run the service as a primitive (e.g. ocf:heartbeat:podman) or a "
-             "clone of one; bundles are kept so that the configuration can be read, shown and exported", word=b.id)
+             "clone of one; bundles are kept so that the configuration can be read, shown and exported")
     if b.primitive is None:
         return
     child = config.resources.get(b.primitive)
@@ -120,7 +120,7 @@ def _bundle(config: Configuration, b: Bundle, rep: Reporter, names: list[str], c
     if "ip-range-start" not in net and "control-port" not in net:
         rep.error(f"bundle {b.id} runs {b.primitive} but gives Pacemaker no way to reach it; Pacemaker ignores "
                   "the bundle", b.location, "add network ip-range-start=ADDRESS (an address per replica) or "
-                  "network control-port=PORT", word=b.id)
+                  "network control-port=PORT")
 
 
 def _group(config: Configuration, g: Group, rep: Reporter, names: list[str], container_of: dict[str, str]) -> None:
