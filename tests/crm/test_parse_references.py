@@ -167,3 +167,8 @@ def test_location_with_resource_sets() -> None:
     assert l1.sets == (ResourceSet("l1-0", ("a",)), ResourceSet("l1-1", ("b",), role=Role.STARTED))
     assert l2.sets[1] == ResourceSet("l2-1", ("b", "c"), sequential=False)
     assert "gives the role per set" in error("location l { a } role=Promoted 10: n1\n")
+
+
+def test_the_older_place_of_a_location_role() -> None:
+    [loc] = config("location l a 100: n1 role=Master\n").constraints
+    assert loc == Location("l", rsc="a", score=100, node="n1", role=Role.PROMOTED)

@@ -1,10 +1,11 @@
-"""parse(render(c)) == c for random valid configurations (Hypothesis)."""
+"""parse(render(c)) == c, and the CIB export reads back to c, for random valid configurations (Hypothesis)."""
 
 from __future__ import annotations
 
 from crm_strategies import configurations
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 
+from hastack.cib import parse_cib, to_xml
 from hastack.crm import canonical, parse, render
 from hastack.model.config import Configuration
 
@@ -28,3 +29,12 @@ def test_canonical_order_is_idempotent(config: Configuration) -> None:
                               config.op_defaults, config.fencing_topology, config.tags, config.acl_roles,
                               config.acl_targets, config.alerts)
     assert parse(render(reordered)).config == canonical(reordered)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configurations())
+def test_the_cib_export_of_a_configuration_reads_back_to_it(config: Configuration) -> None:
+    for r in config.resources.values():  # an op attribute given twice: XML has room for one
+        for op in getattr(r, "ops", ()):
+            assume(len({k for k, _ in op.attributes}) == len(op.attributes))
+    assert canonical(parse_cib(to_xml(config)).config) == config

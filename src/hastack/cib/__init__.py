@@ -13,8 +13,10 @@ What the import decides (so that import -> export -> import is the identity):
 ids written as id-ref are expanded as Pacemaker expands them -- an nvpair takes
 the referenced name/value, a rule or resource_set becomes a copy of the one named
 (the export writes the id-ref again), an attribute set keeps `id_ref`, an nvpair
-and <operations> keep the reference too; an nvpair without a value is ignored
-(as by Pacemaker) and kept by name for export; node type "normal" reads as
+and <operations> keep the reference too; an nvpair keeps its id only when it is
+not one the export would make up (`<set>-<name>`) or a reference names it; an
+nvpair without a value is ignored (as by Pacemaker) and kept by name for
+export; bundles, ACLs (schema 2.0 and later) and alerts are read whole; node type "normal" reads as
 member; a colocation without score has score 0; a <cib> without have-quorum has
 no quorum (as in Pacemaker); Pacemaker 1.1's ACL form is refused. Everything accepted
 with a doubt is in `Cib.warnings`. Roles are written as the document's schema

@@ -1,7 +1,7 @@
 """Constraint statements: location, colocation/collocation, order, rsc_ticket, and resource sets.
 
     location   ::= 'location' ID ( RSC | '/' REGEX '/' | '{' sets '}' ) { role= | resource-discovery= }
-                   ( SCORE ':' NODE | rule { rule } )
+                   ( SCORE ':' NODE [ role= ] | rule { rule } )   ; role= after NODE: the older place
     colocation ::= ('colocation' | 'collocation') ID SCORE ':' refs [ node-attribute=NAME ]
     order      ::= 'order' ID [ KIND ':' | SCORE ':' ] refs [ symmetrical=BOOL ]
     rsc_ticket ::= 'rsc_ticket' ID TICKET ':' refs [ loss-policy=POLICY ]
@@ -330,5 +330,10 @@ def parse_location(st: Stream, keyword: Token) -> Location:
     score_tok = _score_token(st, "location", "inf: node1")
     score = read_score(score_tok, score_tok.text[:-1])
     node = st.next("a node name after the score")
+    late = st.peek()
+    late_pair = split_pair(late) if late is not None else None
+    if late is not None and late_pair is not None and late_pair[0].lower() == "role" and role is None and not sets:
+        st.pos += 1  # crmsh still reads the role here, where it used to be written
+        common["role"] = read_role(late, late_pair[1], id_tok.text)
     st.expect_end("nothing after SCORE: NODE (one node per location; use a rule for more)")
     return Location(id_tok.text, score=score, node=node.text, **common)  # type: ignore[arg-type]
