@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from hastack.cib import to_xml
 from hastack.daemon.membership import Membership
 from hastack.daemon.orders import Order, outcome
+from hastack.errors import ScheduleError
 from hastack.graphrun import GraphRun
 from hastack.model.config import Configuration
 from hastack.model.results import ExecStatus, OcfRc
@@ -101,6 +102,10 @@ class Controller:
             except GuardLost:
                 log.warning("%s: lost the DC role (term %d)", self.node, self.term)
                 self.term = 0
+            except ScheduleError as err:  # an input the scheduler refuses (e.g. bundles): wait for a new one
+                self.last_sentence = f"term {self.term}: no decision: {err.message}"
+                log.error("%s: %s (%s)", self.node, self.last_sentence, err.hint)
+                self.store.watch(self.store.revision(), 5.0)
             except StoreError as err:
                 log.warning("%s: controller: %s", self.node, err)
                 self._stop.wait(0.1)

@@ -1,6 +1,7 @@
 """Unpack: configuration and status into the working records (Pacemaker's unpack.c).
 
-Owns: cluster options, node facts (online, standby, unclean and why),
+Owns: cluster options, node facts (online, standby, unclean and why), the
+refusal of configurations with bundles (not placed yet: ScheduleError),
 the resource tree with clone instances and resolved meta attributes, and the
 reading of every node's operation history into each resource's current role,
 failure flags and history-derived bans. Fail counts are read here too.
@@ -14,10 +15,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from hastack.errors import ValueSyntaxError
+from hastack.errors import ScheduleError, ValueSyntaxError
 from hastack.model import durations, scores
 from hastack.model.config import (
-    AttrSet, Clone, Configuration, Group, Primitive, Template, merged,
+    AttrSet, Bundle, Clone, Configuration, Group, Primitive, Template, merged,
 )
 from hastack.model.state import ClusterState, OpRecord
 from hastack.model.values import Role, is_true
@@ -354,6 +355,17 @@ def target_role(r: WRsc) -> R | None:
     return role
 
 
+def refuse_bundles(config: Configuration) -> None:
+    """Bundles are read, written and shown, but not placed yet: deciding without them would stop
+    what runs in their containers as unknown (orphaned) resources. So no decision at all."""
+    bundles = [r.id for r in config.resources.values() if isinstance(r, Bundle)]
+    if bundles:
+        names = ", ".join(bundles[:3]) + (", ..." if len(bundles) > 3 else "")
+        raise ScheduleError(f"the configuration has bundles ({names}), which hastack's scheduler does not place yet",
+                            hint="no decision is made while the configuration has a bundle; run the service as a "
+                                 "primitive (e.g. ocf:heartbeat:podman) or a clone of one instead")
+
+
 def _resolve_template(p: Primitive, config: Configuration) -> Primitive:
     if p.template is None:
         return p
@@ -442,6 +454,7 @@ def _version_lt(version: str | None, other: str) -> bool:
 
 
 def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
+    refuse_bundles(config)
     opts = unpack_options(config, state)
     u = Unpacked(options=opts, nodes=[], node_by_uname={}, resources=[], by_id={}, now=now,
                  op_defaults=config.op_defaults,
