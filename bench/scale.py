@@ -17,7 +17,17 @@ monitor, spread by the scheduler. Reported:
 - failover: power loss of the busiest non-DC host -> converged again (its resources
   started elsewhere after the power switch confirmed it off), and the resources it held.
 
-Needs root. Prints a markdown table; asserts nothing about timings.
+And, with `--dc NODESxPRIMITIVES` (default 32x10000), the DC's decision latency
+on a cluster of that size, outside the lab: a synthetic CIB (../shared/tools/
+gen_cib.py, as bench/scheduler.py uses) is loaded into a real etcd (the
+configuration, every node's membership, every operation history: 320,000 keys
+at 32 x 10,000), one node's membership ends (the event), and the DC's own steps
+are timed -- one snapshot read of the whole store, schedule(), the graph runner's
+ready actions, the orders written (in transactions of at most 100) -- next to
+`crm_simulate -x -R -Q` (parse + schedule, no output) on the same CIB with the
+same node down, which is what Pacemaker's scheduler does for that event.
+
+Needs root. Prints markdown tables; asserts nothing about timings.
 """
 
 from __future__ import annotations
@@ -148,16 +158,103 @@ def fmt(x: float | None, unit: str = " s", digits: int = 1) -> str:
     return "-" if x is None else f"{x:.{digits}f}{unit}"
 
 
+def dc_latency(size: str) -> None:
+    """The DC's steps from an event to the first orders written, at `size`, against a real etcd."""
+    import shutil
+    import subprocess
+    from dataclasses import replace
+
+    from hastack.cib import load_cib_file, to_xml
+    from hastack.etcdserver import Member, start_member, stop, wait_ready
+    from hastack.graphrun import GraphRun
+    from hastack.scheduler import schedule
+    from hastack.store.etcd import TXN_OPS, EtcdStore
+    from hastack.store.etcdclient import EtcdClient, put_op
+    from hastack.store.records import history_to_json
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from scheduler import cib_for  # bench/scheduler.py: the cached synthetic CIBs
+
+    nodes_n, prims = (int(x) for x in size.split("x"))
+    work = Path(tempfile.mkdtemp(prefix="dc-latency-"))
+    path = cib_for((nodes_n, prims), "full", work)
+    cib = load_cib_file(path)
+    config, state = cib.config, cib.state
+    me = Member("bench", "http://127.0.0.1:23790", "http://127.0.0.1:23800")
+    proc = start_member(me, [me], work / "etcd", log=work / "etcd.log")
+    try:
+        client = EtcdClient([me.client_url], timeout=600.0)
+        wait_ready(client, 30)
+        store = EtcdStore(client, "/scale")
+        t0 = time.monotonic()
+        store.commit(config, 0)
+        leases = {}
+        for ns in state.nodes.values():
+            leases[ns.uname] = client.lease_grant(3600)
+            store.join(ns.uname, ns.id, leases[ns.uname])
+        ops = [put_op(store.key("status", ns.uname, h.id), history_to_json(h))
+               for ns in state.nodes.values() for h in ns.resources]
+        ops += [put_op(store.key("attrs", ns.uname, k), v) for ns in state.nodes.values()
+                for k, v in ns.attributes.items()]
+        for k in range(0, len(ops), TXN_OPS):
+            client.txn([], ops[k:k + TXN_OPS])
+        load_s = time.monotonic() - t0
+        dc = sorted(leases)[0]
+        term = store.campaign(dc, leases[dc])
+        assert term is not None
+        victim = sorted(leases)[-1]
+        # the event: the victim's membership ends (fenced and evicted, or its lease ran out)
+        client.lease_revoke(leases[victim])
+        t0 = time.monotonic()
+        snap = store.snapshot()
+        t1 = time.monotonic()
+        transition = schedule(snap.configuration, snap.state, int(time.time()))
+        t2 = time.monotonic()
+        ready = [a for a in GraphRun(transition).ready() if a.node in snap.members]
+        t3 = time.monotonic()
+        by_node: dict[str, dict[str, str]] = {}
+        for a in ready:
+            by_node.setdefault(a.node or "", {})[f"{term}-1-{a.id}"] = json.dumps({"task": a.task, "rsc": a.rsc})
+        for node, batch in by_node.items():
+            store.post_actions(term, node, batch)
+        t4 = time.monotonic()
+        # Pacemaker: the same CIB with the victim down, through crm_simulate's parse + schedule
+        down = {i: (replace(ns, in_ccm="false", crmd="offline", join="down", expected="down")
+                    if ns.uname == victim else ns) for i, ns in state.nodes.items()}
+        pm = work / "victim-down.xml"
+        pm.write_text(to_xml(config, replace(state, nodes=down)))
+        c0 = time.monotonic()
+        subprocess.run(["crm_simulate", "-x", str(pm), "-R", "-Q"], capture_output=True, timeout=3600)
+        crm_s = time.monotonic() - c0
+        print(f"\nDC decision latency at {size} ({len(snap.state.nodes)} nodes, {len(ops)} keys loaded in "
+              f"{load_s:.0f} s; {victim} lost, {len(transition.summary)} summary lines, {len(ready)} actions ready)")
+        print("| step | hastack | crm_simulate -x -R -Q (same CIB, same node down) |")
+        print("|---|---|---|")
+        print(f"| snapshot read (whole store) | {t1 - t0:.2f} s | (parse included below) |")
+        print(f"| schedule() | {t2 - t1:.2f} s | |")
+        print(f"| graph runner: ready actions | {t3 - t2:.2f} s | |")
+        print(f"| orders written ({len(by_node)} nodes) | {t4 - t3:.2f} s | |")
+        print(f"| **event -> first orders out** | **{t4 - t0:.2f} s** | **{crm_s:.2f} s** |")
+    finally:
+        stop(proc)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--hosts", default="16,32")
+    ap.add_argument("--hosts", default="16,32", help="lab sizes, comma separated (empty: no lab)")
     ap.add_argument("--resources", type=int, default=1000)
     ap.add_argument("--idle", type=float, default=30.0)
+    ap.add_argument("--dc", default="32x10000", help="NODESxPRIMITIVES for the DC latency (empty: skip)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("bench/scale.py needs root (network namespaces)", file=sys.stderr)
         return 2
-    results = [measure(int(h), a.resources, a.idle) for h in a.hosts.split(",")]
+    if a.dc:
+        dc_latency(a.dc)
+    results = [measure(int(h), a.resources, a.idle) for h in a.hosts.split(",") if h]
+    if not results:
+        return 0
     print("| hosts | resources | boot | converge | hastackd CPU per host (median / max) | DC CPU "
           "| RSS per host (median / max) | host loss: resources moved | converged again |")
     print("|---|---|---|---|---|---|---|---|---|")
