@@ -249,15 +249,40 @@ def thaw(host: int) -> None:
 @lab.command()
 @click.argument("hosts")
 def partition(hosts: str) -> None:
-    """Cut HOSTS (e.g. 1 or 1,2) off the others: their switch ports go down, their processes run on."""
-    load_lab(LAB_DIR).partition([int(h) for h in hosts.split(",") if h.strip()], True)
+    """Cut HOSTS off: `1` or `1,2` isolates each of them alone (their switch ports go down); `1,2/3`
+    splits the lab in two -- 1 and 2 reach each other, not 3; the smaller side loses the client and the
+    power switch too (they stay with the larger). Every process runs on."""
+    lab_ = load_lab(LAB_DIR)
+    if "/" in hosts:
+        left, right = (_hosts(part) for part in hosts.split("/", 1))
+        if set(left) & set(right) or not left or not right:
+            raise LabError(f"{hosts!r} is not two disjoint groups of hosts", hint="e.g. 1,2/3")
+        lab_.split(right if len(right) <= len(left) else left, True)
+        return
+    lab_.partition(_hosts(hosts), True)
+
+
+def _hosts(text: str) -> list[int]:
+    try:
+        return [int(h) for h in text.split(",") if h.strip()]
+    except ValueError:
+        raise LabError(f"{text!r} is not a list of host numbers", hint="e.g. 1,2") from None
 
 
 @lab.command()
 def heal() -> None:
-    """Every powered host's switch port up again."""
+    """Every powered host's switch port up again, every host on the one switch."""
     lab_ = load_lab(LAB_DIR)
-    lab_.partition(list(range(1, lab_.hosts + 1)), False)
+    hosts = list(range(1, lab_.hosts + 1))
+    lab_.split(hosts, False)
+    lab_.partition(hosts, False)
+
+
+@lab.command(name="kill")
+@click.argument("host", type=int)
+def kill(host: int) -> None:
+    """Power loss of HOST (its link cut, every process killed), as `poweroff`."""
+    load_lab(LAB_DIR).power_off(host)
 
 
 @lab.command(name="exec", context_settings={"ignore_unknown_options": True})

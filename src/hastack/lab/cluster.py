@@ -312,6 +312,11 @@ class Lab:
             except ProcessLookupError:
                 pass
 
+    def split(self, side: list[int], apart: bool) -> None:
+        """Partition the lab in two: `side` together on one switch, the others (with the client and the
+        power switch) on the other; `apart` False joins them again."""
+        self.net.split(side, apart)
+
     def partition(self, isolated: list[int], cut: bool) -> None:
         """Cut (or heal) the switch ports of `isolated`; healing leaves a host that is off cut off
         (the cluster may have fenced it meanwhile: a switch port does not power a machine on)."""

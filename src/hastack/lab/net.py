@@ -91,6 +91,10 @@ class Net:
         sh("ip", "-n", self.switch, "link", "add", "br0", "type", "bridge", "stp_state", "0")
         sh("ip", "-n", self.switch, "link", "set", "br0", "type", "bridge", "mcast_snooping", "0")
         sh("ip", "-n", self.switch, "link", "set", "br0", "up")
+        # a second, unconnected switch: `split` moves one side of a partition onto it
+        sh("ip", "-n", self.switch, "link", "add", "br1", "type", "bridge", "stp_state", "0")
+        sh("ip", "-n", self.switch, "link", "set", "br1", "type", "bridge", "mcast_snooping", "0")
+        sh("ip", "-n", self.switch, "link", "set", "br1", "up")
         for i in range(1, hosts + 1):
             self._attach(self.host_ns(i), f"h{i}", self.host_ip(i))
         self._attach(self.client, "cl", self.client_ip)
@@ -109,6 +113,12 @@ class Net:
         self.clear_stale()
 
     # --- faults -----------------------------------------------------------------------------
+    def split(self, side: list[int], apart: bool) -> None:
+        """Put the hosts of `side` on their own switch (they reach each other, not the rest -- the client
+        and the power switch stay with the rest), or back (`apart` False)."""
+        for i in side:
+            sh("ip", "-n", self.switch, "link", "set", self.port(f"h{i}"), "master", "br1" if apart else "br0")
+
     def link(self, i: int, up: bool) -> None:
         sh("ip", "-n", self.switch, "link", "set", self.port(f"h{i}"), "up" if up else "down")
 
