@@ -22,7 +22,8 @@ on a cluster of that size, outside the lab: a synthetic CIB (../shared/tools/
 gen_cib.py, as bench/scheduler.py uses) is loaded into a real etcd (the
 configuration, every node's membership, every operation history: 320,000 keys
 at 32 x 10,000), one node's membership ends (the event), and the DC's own steps
-are timed -- one snapshot read of the whole store, schedule(), the graph runner's
+are timed -- the snapshot (after a first one, as a running DC has: the keys' names
+and the changed values), schedule(), the graph runner's
 ready actions, the orders written (in transactions of at most 100) -- next to
 `crm_simulate -x -R -Q` (parse + schedule, no output) on the same CIB with the
 same node down, which is what Pacemaker's scheduler does for that event.
@@ -203,6 +204,9 @@ def dc_latency(size: str) -> None:
         term = store.campaign(dc, leases[dc])
         assert term is not None
         victim = sorted(leases)[-1]
+        w0 = time.monotonic()
+        store.snapshot()  # a running DC has read the store before: its next snapshot reads the changes
+        first_read = time.monotonic() - w0
         # the event: the victim's membership ends (fenced and evicted, or its lease ran out)
         client.lease_revoke(leases[victim])
         t0 = time.monotonic()
@@ -230,7 +234,8 @@ def dc_latency(size: str) -> None:
               f"{load_s:.0f} s; {victim} lost, {len(transition.summary)} summary lines, {len(ready)} actions ready)")
         print("| step | hastack | crm_simulate -x -R -Q (same CIB, same node down) |")
         print("|---|---|---|")
-        print(f"| snapshot read (whole store) | {t1 - t0:.2f} s | (parse included below) |")
+        print(f"| (the DC's first snapshot, at its election: every key) | ({first_read:.2f} s) | |")
+        print(f"| snapshot after the event (names + changed values) | {t1 - t0:.2f} s | (parse included below) |")
         print(f"| schedule() | {t2 - t1:.2f} s | |")
         print(f"| graph runner: ready actions | {t3 - t2:.2f} s | |")
         print(f"| orders written ({len(by_node)} nodes) | {t4 - t3:.2f} s | |")

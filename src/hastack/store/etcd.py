@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -85,6 +86,11 @@ class EtcdStore:
         self.prefix = prefix.rstrip("/")
         self.guard = guard
         self._config_cache: tuple[Configuration, int] | None = None
+        # snapshot(): the keys as last read, and each history parsed once per modification
+        self._mirror: dict[bytes, KV] | None = None
+        self._mirror_rev = 0
+        self._mirror_lock = threading.Lock()
+        self._parsed: dict[bytes, tuple[int, ResourceHistory]] = {}
 
     # --- keys ------------------------------------------------------------------------------
     def key(self, *parts: str) -> str:
@@ -108,8 +114,28 @@ class EtcdStore:
 
     # --- the port --------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        kvs, rev = self.client.range(self.prefix + "/", prefix=True)
-        return self.snapshot_from(kvs, rev)
+        """The whole cluster at one revision. The first read takes every key; later ones only the keys'
+        names (to see deletions) and the values changed since the last snapshot, at the same revision
+        -- the DC snapshots after every event, and at 32 nodes x 10,000 resources re-reading and
+        re-parsing 320,000 histories took 20 s where the changes are a few hundred."""
+        with self._mirror_lock:
+            if self._mirror is None:
+                kvs, rev = self.client.range(self.prefix + "/", prefix=True)
+                mirror = {kv.key: kv for kv in kvs}
+            else:
+                names, rev = self.client.range(self.prefix + "/", prefix=True, keys_only=True)
+                changed, _ = self.client.range(self.prefix + "/", prefix=True, revision=rev,
+                                               min_mod_revision=self._mirror_rev + 1)
+                mirror = {kv.key: self._mirror[kv.key] for kv in names
+                          if kv.key in self._mirror and self._mirror[kv.key].mod_revision == kv.mod_revision}
+                mirror.update((kv.key, kv) for kv in changed)
+                missing = [kv.key for kv in names if kv.key not in mirror]
+                if missing:  # changed and changed back between the two reads cannot be: read them anew
+                    for key in missing:
+                        again, _ = self.client.range(key, revision=rev)
+                        mirror.update((kv.key, kv) for kv in again)
+            self._mirror, self._mirror_rev = mirror, rev
+            return self.snapshot_from(list(mirror.values()), rev)
 
     def snapshot_from(self, kvs: list[KV], rev: int) -> Snapshot:
         base = len(self.prefix) + 1
@@ -123,16 +149,24 @@ class EtcdStore:
             parts = kv.key.decode()[base:].split("/", 2)
             kind = parts[0]
             if kind == "config":
-                config = parse_cib(unpack(kv.value), "<etcd config>").config
-                config_rev = kv.mod_revision
+                if self._config_cache is None or self._config_cache[1] != kv.mod_revision:
+                    self._config_cache = (parse_cib(unpack(kv.value), "<etcd config>").config, kv.mod_revision)
+                config, config_rev = self._config_cache
             elif kind == "members" and len(parts) == 2:
                 members[parts[1]] = member_id(kv.value)
             elif kind == "status" and len(parts) == 3:
-                histories.setdefault(parts[1], {})[parts[2]] = history_from_json(kv.value)
+                cached = self._parsed.get(kv.key)
+                if cached is None or cached[0] != kv.mod_revision:
+                    cached = (kv.mod_revision, history_from_json(kv.value))
+                    self._parsed[kv.key] = cached
+                histories.setdefault(parts[1], {})[parts[2]] = cached[1]
             elif kind == "attrs" and len(parts) == 3:
                 attributes.setdefault(parts[1], {})[parts[2]] = kv.value.decode()
             elif kind == "dc":
                 dc = json.loads(kv.value).get("node")
+        if len(self._parsed) > 2 * max(1, sum(len(h) for h in histories.values())):
+            live = {kv.key for kv in kvs}
+            self._parsed = {k: v for k, v in self._parsed.items() if k in live}  # forget deleted ones
         state = assemble_state(config, members, histories, attributes, dc)
         return Snapshot(config, state, rev, config_rev, members, dc)
 

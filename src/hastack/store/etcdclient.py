@@ -177,12 +177,14 @@ class EtcdClient:
 
     # --- key-value -------------------------------------------------------------------------
     def range(self, key: bytes | str, *, prefix: bool = False, revision: int = 0, keys_only: bool = False,
-              timeout: float | None = None) -> tuple[list[KV], int]:
+              min_mod_revision: int = 0, timeout: float | None = None) -> tuple[list[KV], int]:
         body: dict[str, Any] = {"key": _b64(key)}
         if prefix:
             body["range_end"] = _b64(prefix_end(key))
         if keys_only:
             body["keys_only"] = True
+        if min_mod_revision:
+            body["min_mod_revision"] = str(min_mod_revision)
         if revision:
             body["revision"] = str(revision)
         data = self.call("/v3/kv/range", body, timeout)
