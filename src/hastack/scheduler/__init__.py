@@ -36,6 +36,7 @@ from hastack.scheduler.graph import Graph
 from hastack.scheduler.ordering import Orderer
 from hastack.scheduler.scores import setup_scores
 from hastack.scheduler.summary import summary_lines
+from hastack.scheduler.tickets import apply_tickets
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
 from hastack.scheduler.unpack import Unpacked, unpack
 
@@ -77,6 +78,7 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
               u: Unpacked | None = None) -> Transition:
     if u is None:
         u = unpack(config, state, now)
+    apply_tickets(config, u)
     rec = setup_scores(config, u)
     changes = list(config_changes(config, u, sanitized))
     g = Graph()
