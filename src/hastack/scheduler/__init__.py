@@ -35,6 +35,7 @@ from hastack.scheduler.facts import (
 from hastack.scheduler.graph import Graph
 from hastack.scheduler.ordering import Orderer
 from hastack.scheduler.scores import setup_scores
+from hastack.scheduler.refs import expand_references
 from hastack.scheduler.summary import summary_lines
 from hastack.scheduler.tickets import apply_tickets
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
@@ -76,6 +77,7 @@ def schedule_with_facts(config: Configuration, state: ClusterState, now: int, *,
 
 def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool,
               u: Unpacked | None = None) -> Transition:
+    config = expand_references(config)  # tags and templates in constraints, as resource sets
     if u is None:
         u = unpack(config, state, now)
     apply_tickets(config, u)

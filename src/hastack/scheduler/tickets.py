@@ -1,7 +1,7 @@
 """Ticket constraints: rsc_ticket and what losing (or never having) a ticket does.
 
-Owns the reading of rsc_ticket constraints (single resource, resource sets, tag and
-template references) against the status section's ticket states, and their effect
+Owns the reading of rsc_ticket constraints (single resource or resource sets; tag and
+template references are expanded beforehand, see refs.py) against the status section's ticket states, and their effect
 (Pacemaker's pcmk_sched_tickets.c): a resource whose ticket is not granted, or is in
 standby, is banned from every node -- unless only its Promoted role needs the ticket
 and the loss-policy is not `stop`, in which case only promotion is banned
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hastack.model import scores
-from hastack.model.config import Configuration, Primitive, ResourceSet, Ticket
+from hastack.model.config import Configuration, ResourceSet, Ticket
 from hastack.model.state import TicketState
 from hastack.model.values import Role
 from hastack.scheduler.unpack import Ban, Unpacked, fence_node
@@ -61,22 +61,6 @@ def _role(role: Role | None) -> R:
     return R.UNKNOWN if role is None or role is Role.STARTED else R.of(role)
 
 
-def _expand(rid: str, config: Configuration, u: Unpacked) -> list[WRsc]:
-    """A resource id, or a tag's or template's resources, as the working resources they name."""
-    r = u.constraint_rsc(rid)
-    if r is not None:
-        return [r]
-    ids: list[str] = []
-    for tag in config.tags:
-        if tag.id == rid:
-            ids.extend(tag.refs)
-    ids.extend(d.id for d in config.resources.values() if isinstance(d, Primitive) and d.template == rid)
-    out: list[WRsc] = []
-    for i in ids:
-        out.extend(_expand(i, config, u) if i != rid else [])
-    return out
-
-
 def ticket_rules(config: Configuration, tickets: dict[str, TicketState], u: Unpacked) -> list[TicketRule]:
     """Every (resource, ticket) dependency of the configuration, in configuration order."""
     out: list[TicketRule] = []
@@ -93,7 +77,8 @@ def ticket_rules(config: Configuration, tickets: dict[str, TicketState], u: Unpa
         for s in sets:
             role = _role(s.role)
             for rid in s.resources:
-                for r in _expand(rid, config, u):
+                r = u.constraint_rsc(rid)
+                if r is not None:
                     out.append(TicketRule(s.id if c.sets else c.id, r, c.ticket, granted, standby, role,
                                           loss_policy(c.loss_policy, role, fencing)))
     return out
