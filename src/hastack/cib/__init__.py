@@ -93,7 +93,8 @@ def _parse(data: str | bytes, source: str) -> Cib:
                 reading.add(child)
         r.diag.diagnostics.extend(reading.r.diag.diagnostics)
         state = ClusterState(nodes=reading.nodes, have_quorum=have_quorum, dc_uuid=dc_uuid,
-                             execution_date=execution_date, header=header)
+                             execution_date=execution_date, header=header,
+                             tickets=tuple(reading.tickets.values()))
     elif root.tag == "configuration":
         config = read_configuration(r, root)
     else:

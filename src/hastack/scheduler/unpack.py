@@ -20,7 +20,7 @@ from hastack.model import durations, scores
 from hastack.model.config import (
     AttrSet, Bundle, Clone, Configuration, Group, Primitive, Template, merged,
 )
-from hastack.model.state import ClusterState, OpRecord
+from hastack.model.state import ClusterState, OpRecord, TicketState
 from hastack.model.values import Role, is_true
 from hastack.scheduler.rules import eval_rule
 from hastack.scheduler.working import R, WNode, WRsc
@@ -80,6 +80,8 @@ class Unpacked:
     legacy_failcounts: bool = True  # CIB feature set before 3.0.13: fail-count-R without #op_interval
     # record_failed_op: failed operations worth showing (resource, node, operation), first seen first
     failed_ops: list[tuple[WRsc, WNode, OpRecord]] = field(default_factory=list)
+    tickets: dict[str, TicketState] = field(default_factory=dict)  # the status section's, by ticket id
+    promotion_needs_ticket: set[str] = field(default_factory=set)  # promotable clones without their ticket
 
     def constraint_rsc(self, rid: str | None) -> WRsc | None:
         if rid is None:
@@ -141,7 +143,7 @@ def _duration_ms(text: str | None, default: int) -> int:
         return default
 
 
-def _fence(u: Unpacked, node: WNode, reason: str) -> None:
+def fence_node(u: Unpacked, node: WNode, reason: str) -> None:
     """pe_fence_node for a cluster node: mark unclean; the first reason wins."""
     if not node.unclean or node.uname not in u.fence_reasons:
         u.fence_reasons.setdefault(node.uname, reason)
@@ -239,7 +241,7 @@ def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: i
         elif not w.expected_up:
             pass
         else:
-            _fence(u, w, "peer is unexpectedly down")
+            fence_node(u, w, "peer is unexpectedly down")
     else:
         term = w.attrs.get("terminate")
         do_terminate = is_true(term) or bool(term and term[0] != "0" and term[0].isdigit())
@@ -248,9 +250,9 @@ def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: i
         if w.shutdown:
             online = peer_online
         elif in_cluster is None:
-            _fence(u, w, "peer has not been seen by the cluster")
+            fence_node(u, w, "peer has not been seen by the cluster")
         elif join == "banned":
-            _fence(u, w, "peer failed Pacemaker membership criteria")
+            fence_node(u, w, "peer failed Pacemaker membership criteria")
         elif not do_terminate and exp_state == "down":
             if in_true or peer_online:
                 w.standby = True
@@ -258,18 +260,18 @@ def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: i
         elif do_terminate and join == "down" and not in_true and not peer_online:
             online = False
         elif not in_true:
-            _fence(u, w, "peer is no longer part of the cluster")
+            fence_node(u, w, "peer is no longer part of the cluster")
         elif not peer_online:
-            _fence(u, w, "peer process is no longer available")
+            fence_node(u, w, "peer process is no longer available")
         elif do_terminate:
-            _fence(u, w, "termination was requested")
+            fence_node(u, w, "termination was requested")
         elif join == "member":
             pass
         elif join in ("pending", "down"):
             w.standby = True
             w.pending = True
         else:
-            _fence(u, w, "peer was in an unknown state")
+            fence_node(u, w, "peer was in an unknown state")
     w.online = online
 
 
@@ -457,7 +459,7 @@ def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
     refuse_bundles(config)
     opts = unpack_options(config, state)
     u = Unpacked(options=opts, nodes=[], node_by_uname={}, resources=[], by_id={}, now=now,
-                 op_defaults=config.op_defaults,
+                 op_defaults=config.op_defaults, tickets={t.id: t for t in state.tickets},
                  legacy_failcounts=_version_lt(dict(state.header).get("crm_feature_set"), "3.0.13"))
     unpack_nodes(config, state, opts, u, now)
     tb = TreeBuilder(config, opts, u)
