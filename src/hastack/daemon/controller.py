@@ -96,7 +96,9 @@ class Controller:
                 if not self.term or not self._is_dc():
                     self.term = 0
                     if not self._elect():
-                        self.store.watch(self.store.revision(), 0.5)
+                        # only the DC key's going matters here: watching the whole store woke every
+                        # non-DC node (and its campaign write) on every result any node recorded
+                        self.store.watch_dc(self.store.revision(), 0.5)
                         continue
                 self._cycle()
             except GuardLost:

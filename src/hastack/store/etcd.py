@@ -176,10 +176,13 @@ class EtcdStore:
 
     def configuration(self) -> tuple[Configuration, int]:
         """The configuration and its revision alone (not the whole snapshot), parsed once per revision."""
-        kv = self.client.get(self.key("config"))
-        if kv is None:
+        names, _ = self.client.range(self.key("config"), keys_only=True)  # its revision, not its bytes
+        if not names:
             return Configuration(), 0
-        if self._config_cache is None or self._config_cache[1] != kv.mod_revision:
+        if self._config_cache is None or self._config_cache[1] != names[0].mod_revision:
+            kv = self.client.get(self.key("config"))
+            if kv is None:
+                return Configuration(), 0
             self._config_cache = (parse_cib(unpack(kv.value), "<etcd config>").config, kv.mod_revision)
         return self._config_cache
 
@@ -214,6 +217,10 @@ class EtcdStore:
         base = self.key("attrs", node) + "/"
         kvs, _ = self.client.range(base, prefix=True)
         return {kv.key.decode()[len(base):]: kv.value.decode() for kv in kvs}
+
+    def watch_dc(self, after: int, timeout: float) -> int:
+        """Block until the DC key changes (a DC elected or gone) after `after`, or `timeout` passes."""
+        return self.client.wait_for_change(self.key("dc"), after, timeout)
 
     def watch(self, after: int, timeout: float) -> int:
         return self.client.wait_for_change(self.prefix + "/", after, timeout)
