@@ -113,10 +113,10 @@ def holders(doc: dict[str, Any]) -> dict[str, int]:
     return count
 
 
-def measure(hosts: int, resources: int, idle_s: float) -> Result:
+def measure(hosts: int, resources: int, idle_s: float, ttl: int, suspect_after: float) -> Result:
     net = Net(prefix="hsc", subnet="10.213.98")
     work = Path(tempfile.mkdtemp(prefix="scale-"))
-    lab = Lab(hosts=hosts, net=net, directory=work / "lab", ttl=3)
+    lab = Lab(hosts=hosts, net=net, directory=work / "lab", ttl=ttl, suspect_after=suspect_after)
     t0 = time.monotonic()
     lab.up()
     boot = time.monotonic() - t0
@@ -251,13 +251,15 @@ def main() -> int:
     ap.add_argument("--resources", type=int, default=1000)
     ap.add_argument("--idle", type=float, default=30.0)
     ap.add_argument("--dc", default="32x10000", help="NODESxPRIMITIVES for the DC latency (empty: skip)")
+    ap.add_argument("--ttl", type=int, default=3, help="membership lease TTL of the lab's hastackd")
+    ap.add_argument("--suspect-after", type=float, default=0.3, help="heartbeat silence before fencing (s)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("bench/scale.py needs root (network namespaces)", file=sys.stderr)
         return 2
     if a.dc:
         dc_latency(a.dc)
-    results = [measure(int(h), a.resources, a.idle) for h in a.hosts.split(",") if h]
+    results = [measure(int(h), a.resources, a.idle, a.ttl, a.suspect_after) for h in a.hosts.split(",") if h]
     if not results:
         return 0
     print("| hosts | resources | boot | converge | hastackd CPU per host (median / max) | DC CPU "

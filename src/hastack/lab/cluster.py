@@ -46,6 +46,7 @@ class Lab:
     net: Net = field(default_factory=Net)
     directory: Path = Path("/var/lib/hastack-lab")
     ttl: int = 3
+    suspect_after: float = 0.3  # hastackd --suspect-after: heartbeat silence before fencing
 
     @property
     def voters(self) -> list[int]:
@@ -132,7 +133,8 @@ class Lab:
         self.watchdog_file(i).unlink(missing_ok=True)  # a booting host has not petted yet
         daemon_cmd = " ".join([_venv_bin("hastackd"), "--node", f"h{i}", "--nodes", nodes,
                                "--data-dir", str(d), "--prefix", "/hastack",
-                               "--ttl", str(self.ttl), "--state-dir", str(d / "state"),
+                               "--ttl", str(self.ttl), "--suspect-after", str(self.suspect_after),
+                               "--state-dir", str(d / "state"),
                                "--tls-dir", str(self.pki), "--address", self.net.host_ip(i),
                                "--watchdog-file", str(self.watchdog_file(i))])
         cmd = ["ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount", "--fork",
