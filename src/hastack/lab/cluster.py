@@ -34,6 +34,10 @@ from hastack.lab.net import LabError, Net, drop_addresses, sh, wait_until
 from hastack.store.select import tls_in
 
 VOTERS_MAX = 3
+# A host boots with the machine's normal scheduling whoever boots it: the lab's power switch and watchdog run
+# SCHED_FIFO 50, and every process of a host they booted inherited it (hastackd whole, the web server, agents),
+# so a busy rebooted host starved everything else on the machine, other labs included.
+NORMAL_SCHEDULING = ["chrt", "--other", "0"]
 
 
 def _venv_bin(name: str) -> str:
@@ -137,8 +141,8 @@ class Lab:
                                "--state-dir", str(d / "state"),
                                "--tls-dir", str(self.pki), "--address", self.net.host_ip(i),
                                "--watchdog-file", str(self.watchdog_file(i))])
-        cmd = ["ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount", "--fork",
-               "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",
+        cmd = [*NORMAL_SCHEDULING, "ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount",
+               "--fork", "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",
                "--address", self.net.host_ip(i), "--dir", str(d), "--hastackd-cmd", daemon_cmd]
         subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=open(d / "init.log", "ab"),
                          stderr=subprocess.STDOUT, start_new_session=True)
