@@ -104,7 +104,8 @@ def compare(key: bytes | str, target: str, value: int | bytes | str, result: str
     return {"key": _b64(key), "target": target, "result": result, field: v}
 
 
-MIN_TRY_S = 0.3  # a member with a leader answers a read or a keepalive in milliseconds
+MIN_TRY_S = 0.3
+KEEPALIVE_CONNECTIONS = 16  # a member with a leader answers a read or a keepalive in milliseconds
 
 
 class EtcdClient:
@@ -126,8 +127,12 @@ class EtcdClient:
                 raise StoreError(f"cannot load the TLS files {tls.ca}, {tls.cert}: {err}",
                                  hint="create them with hastack keygen DIR --node NAME=IP ...") from None
             kw["verify"] = ctx
-        # no pooled keep-alive across failover surprises: small pool, short keepalive
-        self._http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=5.0), **kw)
+        # Keep a connection per thread that uses the client (hastackd's LRM runs 8 actions at once): with
+        # fewer kept alive, every request beyond them paid a new TLS handshake -- at 16 hosts x 1,000
+        # resources the lab's etcd members and hastackd spent their CPU on handshakes. Short expiry: a
+        # connection to a member that failed over is not kept for long.
+        self._http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=KEEPALIVE_CONNECTIONS,
+                                                      keepalive_expiry=5.0), **kw)
 
     def close(self) -> None:
         self._http.close()
