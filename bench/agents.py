@@ -1,26 +1,37 @@
-"""Monitor cost: ClusterLabs' shell agents vs hastack's built-in Python agents, side by side.
+"""Monitor cost: ClusterLabs' shell agents vs hastack's built-in agents, forked and in-process.
 
     sudo .venv/bin/python bench/agents.py [-n 1000]
 
 Builds a private network namespace (veth pair, 10.232.7.0/24), starts a
 virtual IP with ocf:heartbeat:IPaddr2 and another with ocf:hastack:IPaddr,
 and a `sleep` process under each of ocf:heartbeat:anything and
-ocf:hastack:anything; then runs N recurring-monitor calls of each agent
-through hastack's executor, interleaved round-robin so that all four see
-the same machine load, and prints median/p95 latency (wall clock of the
-whole action, fork to reap) and CPU time (user+sys of the agent and every
-child it waited for, from wait4; for the built-ins plus the fork server's
-own CPU, spread over their calls). The shell agents are exec'd per call as
-Pacemaker does; the built-ins are forked from hastack's preloaded fork
-server (agents/forkserver.py), which is how the executor runs them. The measuring part runs inside the
-namespace (`ip netns exec`), so no per-call namespace switch is counted.
-Everything is torn down at the end, also on failure.
+ocf:hastack:anything; then runs N recurring-monitor calls per row through
+hastack's executor, interleaved round-robin so that all rows see the same
+machine load. Six rows: the shell agents exec'd per call as Pacemaker does;
+the built-ins forked from hastack's preloaded fork server
+(agents/forkserver.py; executor with in_process_monitors=False); and the
+built-ins' monitors in-process (builtin/inprocess.py, in a worker thread of
+this process: hastackd's default).
+
+Per call: wall clock of execute() (fork to reap, or hand-off to the worker
+and back) and CPU time, which is
+  this process's own CPU during the call (time.process_time: the executor,
+  its worker threads) + CPU of the children it reaped during the call
+  (getrusage(RUSAGE_CHILDREN): the exec'd agents, ip and their children)
+  + for fork-server calls, the forked child's CPU as the server reports it
+  (wait4, whole milliseconds: a little low) and the server's own CPU
+  spread evenly over its calls.
+Printed: median and p95 of both, and the mean CPU. The measuring part runs
+inside the namespace (`ip netns exec`), as hastackd runs inside a lab
+host's namespace, so no per-call namespace switch is counted. Everything is
+torn down at the end, also on failure.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,8 +42,15 @@ from pathlib import Path
 NS, PEER = "hst-bench-a", "hst-bench-b"
 IF_A, IF_B = "vhbencha", "vhbenchb"
 NET = "10.232.7"
-PAIRS = (("IPaddr2 (virtual IP)", "ocf:heartbeat:IPaddr2", "ocf:hastack:IPaddr"),
-         ("anything (process)", "ocf:heartbeat:anything", "ocf:hastack:anything"))
+# (row, agent, how): "exec" and "fork server" run with in_process_monitors=False
+ROWS = (("ocf:heartbeat:IPaddr2", "ocf:heartbeat:IPaddr2", "exec"),
+        ("ocf:hastack:IPaddr", "ocf:hastack:IPaddr", "fork server"),
+        ("ocf:hastack:IPaddr", "ocf:hastack:IPaddr", "in-process"),
+        ("ocf:heartbeat:anything", "ocf:heartbeat:anything", "exec"),
+        ("ocf:hastack:anything", "ocf:hastack:anything", "fork server"),
+        ("ocf:hastack:anything", "ocf:hastack:anything", "in-process"))
+RATIOS = (("IPaddr2 -> built-in VIP in-process", 0, 2), ("built-in VIP forked -> in-process", 1, 2),
+          ("anything -> built-in in-process", 3, 5), ("built-in anything forked -> in-process", 4, 5))
 
 
 def sh(*args: str, check: bool = True) -> None:
@@ -66,6 +84,11 @@ def params(agent: str, work: Path) -> tuple[tuple[str, str], ...]:
     return (("binfile", "/bin/sleep"), ("cmdline_options", "3600"), ("pidfile", str(work / f"{tag}.pid")))
 
 
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def inner(n: int) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from hastack.agents.action import ActionRequest
@@ -73,40 +96,46 @@ def inner(n: int) -> None:
     from hastack.model.values import AgentRef
 
     work = Path(tempfile.mkdtemp(prefix="hastack-bench-"))
-    ex = Executor(local_host(node="bench", state_dir=str(work)))
-    agents = [a for _, shell, py in PAIRS for a in (shell, py)]
+    host = local_host(node="bench", state_dir=str(work))
+    forked, in_process = Executor(host, in_process_monitors=False), Executor(host)
+    agents = list(dict.fromkeys(agent for _, agent, _ in ROWS))
     reqs = {a: ActionRequest(AgentRef.parse(a), "monitor", f"r-{a.split(':')[2]}-{a.split(':')[1]}",
                              params(a, work), interval_ms=10_000, timeout_ms=20_000) for a in agents}
     for a, r in reqs.items():
-        started = ex.execute(ActionRequest(r.agent, "start", r.resource_id, r.params))
+        started = forked.execute(ActionRequest(r.agent, "start", r.resource_id, r.params))
         if started.rc != 0:
             raise SystemExit(f"{a} start failed: {started.summary()}\n{started.stderr}")
-    wall: dict[str, list[float]] = {a: [] for a in agents}
-    cpu: dict[str, list[float]] = {a: [] for a in agents}
-    server_pid = ex.forkserver_pid
+    wall: list[list[float]] = [[] for _ in ROWS]
+    cpu: list[list[float]] = [[] for _ in ROWS]
+    server_pid = forked.forkserver_pid
     server_before = proc_cpu_ms(server_pid)
     try:
         for _ in range(n):
-            for a in agents:
-                t0 = time.perf_counter()
-                result = ex.execute(reqs[a])
-                wall[a].append((time.perf_counter() - t0) * 1000)
-                cpu[a].append(result.cpu_ms)
+            for i, (_, agent, how) in enumerate(ROWS):
+                ex = in_process if how == "in-process" else forked
+                t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu_s()
+                result = ex.execute(reqs[agent])
+                wall[i].append((time.perf_counter() - t0) * 1000)
+                spent = (time.process_time() - c0 + children_cpu_s() - k0) * 1000
+                cpu[i].append(spent + (result.cpu_ms if how == "fork server" else 0))
                 if result.rc != 0:
-                    raise SystemExit(f"{a} monitor failed: {result.summary()}")
-        # The fork server's own CPU (accept, fork, reap) is part of the built-in agents' cost:
+                    raise SystemExit(f"{agent} ({how}) monitor failed: {result.summary()}")
+        # The fork server's own CPU (accept, fork, reap) is part of the forked built-ins' cost:
         # spread it evenly over their calls.
         server_ms = proc_cpu_ms(server_pid) - server_before
-        builtin = [a for a in agents if a.startswith("ocf:hastack:")]
-        for a in builtin:
-            cpu[a] = [c + server_ms / (n * len(builtin)) for c in cpu[a]]
+        served = [i for i, (_, _, how) in enumerate(ROWS) if how == "fork server"]
+        for i in served:
+            cpu[i] = [c + server_ms / (n * len(served)) for c in cpu[i]]
     finally:
         for a, r in reqs.items():
-            ex.execute(ActionRequest(r.agent, "stop", r.resource_id, r.params))
-        ex.close()
+            forked.execute(ActionRequest(r.agent, "stop", r.resource_id, r.params))
+        forked.close()
+        in_process.close()
+    if in_process.processes_started:
+        raise SystemExit(f"in-process monitors started {in_process.processes_started} processes")
     report(n, wall, cpu)
-    print(f"\nhastack built-ins run through the executor's fork server (pid {server_pid}): "
-          f"its own CPU, {server_ms / 1000:.2f} s, is included above, spread over their calls.")
+    print(f"\nFork server (pid {server_pid}): its own CPU, {server_ms / 1000:.2f} s, is included above, "
+          f"spread over its calls. In-process rows: {in_process.processes_started} processes started.")
 
 
 def proc_cpu_ms(pid: int | None) -> float:
@@ -122,22 +151,22 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def report(n: int, wall: dict[str, list[float]], cpu: dict[str, list[float]]) -> None:
-    print(f"{n} recurring monitor calls per agent, through hastack's executor, interleaved "
+def report(n: int, wall: list[list[float]], cpu: list[list[float]]) -> None:
+    print(f"{n} recurring monitor calls per row, through hastack's executor, interleaved "
           f"({os.cpu_count()} CPUs)\n")
-    head = f"{'agent':<24} {'median ms':>10} {'p95 ms':>8} {'CPU ms (median)':>16} {'CPU s (total)':>14}"
+    head = (f"{'agent':<24} {'run as':<12} {'median ms':>10} {'p95 ms':>8} {'CPU ms median':>14} "
+            f"{'CPU ms p95':>11} {'CPU ms mean':>12}")
     print(head)
     print("-" * len(head))
-    for _, shell, py in PAIRS:
-        for a in (shell, py):
-            print(f"{a:<24} {statistics.median(wall[a]):>10.1f} {pct(wall[a], 0.95):>8.1f} "
-                  f"{statistics.median(cpu[a]):>16.1f} {sum(cpu[a]) / 1000:>14.2f}")
+    for i, (row, _, how) in enumerate(ROWS):
+        print(f"{row:<24} {how:<12} {statistics.median(wall[i]):>10.2f} {pct(wall[i], 0.95):>8.2f} "
+              f"{statistics.median(cpu[i]):>14.3f} {pct(cpu[i], 0.95):>11.3f} {statistics.fmean(cpu[i]):>12.3f}")
     print()
-    print(f"{'pair':<24} {'latency ratio':>14} {'CPU ratio':>10}   (ClusterLabs shell agent / hastack built-in)")
-    for label, shell, py in PAIRS:
-        lat = statistics.median(wall[shell]) / statistics.median(wall[py])
-        c = sum(cpu[shell]) / max(1e-9, sum(cpu[py]))
-        print(f"{label:<24} {lat:>13.1f}x {c:>9.1f}x")
+    print(f"{'CPU per monitor':<40} {'ratio of medians':>17} {'ratio of means':>15} {'latency ratio':>14}")
+    for label, a, b in RATIOS:
+        print(f"{label:<40} {statistics.median(cpu[a]) / statistics.median(cpu[b]):>16.0f}x "
+              f"{statistics.fmean(cpu[a]) / statistics.fmean(cpu[b]):>14.0f}x "
+              f"{statistics.median(wall[a]) / statistics.median(wall[b]):>13.0f}x")
 
 
 def main() -> None:

@@ -71,6 +71,19 @@ def test_builtin_anything_lifecycle(executor: Executor, tmp_path: Path) -> None:
     assert run("stop").rc == 0
 
 
+def test_builtin_dummy_lifecycle(executor: Executor, tmp_path: Path) -> None:
+    state = tmp_path / "d.state"
+    run = lambda action, interval=0: executor.execute(req("ocf:hastack:Dummy", action, "d", interval, state=str(state)))  # noqa: E731
+    assert run("monitor").rc == 7  # a probe: not running
+    assert run("start").rc == 0 and state.exists()
+    assert run("monitor", 10_000).rc == 0
+    state.unlink()  # lost behind the cluster's back
+    lost = run("monitor", 10_000)
+    assert lost.rc == 7 and lost.outcome.kind is FailureKind.SOFT
+    assert run("start").rc == 0 and run("stop").rc == 0 and not state.exists()
+    assert run("stop").rc == 0  # stopping a stopped resource succeeds
+
+
 def test_builtin_anything_bad_input(executor: Executor, tmp_path: Path) -> None:
     missing = executor.execute(req("ocf:hastack:anything", "start", "sup", binfile="/no/such/bin"))
     assert missing.rc == 5 and "/no/such/bin" in missing.exit_reason

@@ -173,9 +173,9 @@ def test_warnings_do_not_refuse_the_input() -> None:
                '<nvpair id="n" name="empty"/></instance_attributes></primitive>\n')
     cib = parse_cib(text.replace("<nodes/>", "<nodes/><acls><acl_role id='r'/></acls>"))
     assert [w.message for w in cib.warnings] == [
-        "<acls> is not supported by hastack and is left out",
         "nvpair 'empty' has no value and is ignored (as Pacemaker ignores it)",
     ]
+    assert cib.config.resources["a"].params[0].unset == ("empty",)  # kept for export
 
 
 def test_references_to_nothing_are_warnings() -> None:

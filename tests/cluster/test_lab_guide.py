@@ -22,7 +22,7 @@ from hastack.lab.cluster import Lab
 from hastack.lab.net import Net, wait_until
 from hastack.lab.trial import Checker, cluster_status, dc_host, holder
 
-NET = Net(prefix=f"hg{os.getpid() % 10000}", subnet="10.213.92")  # unique: runs may overlap
+NET = Net(prefix=f"hg{os.getpid() % 10000}", subnet="10.213.97")  # unique: runs may overlap
 API_VIP = f"{NET.subnet}.100"
 DB_VIP = f"{NET.subnet}.101"
 API_SERVER, DB_SERVER = "http.server 8080", "http.server 3306"

@@ -255,3 +255,15 @@ def test_the_service_runs_over_the_store_port_unchanged() -> None:
     with pytest.raises(PortStale):
         PortStore(port).commit(stale, first.version)
     assert list(port.snapshot().configuration.resources) == ["vip", "db", "web"]
+
+
+def test_an_update_may_refer_to_what_is_stored(svc: ConfigService) -> None:
+    svc.load(Input(CLUSTER + "primitive web ocf:heartbeat:Dummy params $id=web-params $port:fake=8080\n", "c.crm"))
+    outcome = svc.load(Input("primitive web2 ocf:heartbeat:Dummy params $id-ref=web-params\n"
+                             "primitive web3 ocf:heartbeat:Dummy params @port\n", "u.crm"), update=True)
+    assert outcome.ok, [d.render() for d in outcome.diagnostics]
+    config = svc.current().config
+    assert config is not None
+    assert config.resources["web2"].params[0].pairs == config.resources["web3"].params[0].pairs == (("fake", "8080"),)
+    with pytest.raises(ConfigError, match="refers to no attribute set"):
+        svc.load(Input("primitive web4 ocf:heartbeat:Dummy params $id-ref=nothing\n", "u.crm"), update=True)

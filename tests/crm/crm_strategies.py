@@ -1,5 +1,10 @@
 """Hypothesis strategies for random valid configurations that crm syntax can express.
 
+Besides every resource and constraint kind: bundles, ACLs and alerts
+(crm_strategies_extra), pairs with ids of their own, names without a value,
+and references -- `$id-ref` sets, `@ID` pairs, `rule $id-ref`, `operations
+$id-ref` -- each holding what it refers to, as the parser resolves it.
+
 Nested ids (sets, ops, rules, expressions, resource sets, levels) are either
 the ones crm/ids.py derives or explicit ones where crm has a `$id=`; every
 top-level id is unique. The configuration is returned in canonical order
@@ -10,13 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_strategies_extra import acls, alerts, bundles
 from hypothesis import strategies as st
 
 from hastack.crm import canonical, ids
 from hastack.model import durations
 from hastack.model.config import (
     AttrSet, Clone, Colocation, Configuration, DateExpression, Expression, FencingLevel, Group, Location, Node,
-    Op, Order, OrderKind, Primitive, ResourceSet, Rule, Tag, Template, Ticket, merged,
+    Op, Order, OrderKind, PairId, PairRef, Primitive, ResourceSet, Rule, Tag, Template, Ticket, merged,
 )
 from hastack.model.scores import INFINITY
 from hastack.model.values import AgentRef, Role, is_true
@@ -37,11 +43,15 @@ INTERVALS = [0, 500, 1000, 10_000, 29_000, 60_000, 3_600_000]
 
 
 class Ids:
-    """Hands out unique top-level ids."""
+    """Hands out unique top-level ids, and remembers what later objects may refer to."""
 
     def __init__(self, draw: Any) -> None:
         self.draw = draw
         self.used: set[str] = set()
+        self.nvpairs: list[tuple[str, str, str]] = []  # (nvpair id, name, value) of `$ID:name=value` pairs
+        self.sets: list[AttrSet] = []  # sets a later one may name with $id-ref
+        self.location_rules: list[Rule] = []  # rules of the locations generated so far
+        self.operations: list[tuple[str, tuple[Op, ...]]] = []  # `operations $id=` names and their ops
 
     def new(self, prefix: str) -> str:
         base = self.draw(NAME)
@@ -58,12 +68,15 @@ class Ids:
 def expressions(draw: Any, owner: str, index: int) -> Expression | DateExpression:
     eid = ids.expression(owner, index)
     kind = draw(st.sampled_from(["binary", "unary", "date"]))
-    attr = draw(st.one_of(st.just("#uname"), NAME.map(lambda n: f"a_{n}")))
+    attr = draw(st.one_of(st.sampled_from(["#uname", "#cluster-name", "#id", "#kind"]), NAME.map(lambda n: f"a_{n}")))
     if kind == "unary":
         return Expression(eid, attr, draw(st.sampled_from(["defined", "not_defined"])))
     if kind == "binary":
-        return Expression(eid, attr, draw(st.sampled_from(["lt", "gt", "lte", "gte", "eq", "ne"])), draw(TEXT),
-                          draw(st.sampled_from([None, "string", "integer", "number", "version"])))
+        op = draw(st.sampled_from(["lt", "gt", "lte", "gte", "eq", "ne"]))
+        value_type = draw(st.sampled_from([None, "string", "integer", "number", "version"]))
+        if draw(ONE_IN_FOUR):  # crmsh's SOURCE{NAME}: the value of a resource parameter or meta attribute
+            return Expression(eid, attr, op, draw(NAME), value_type, draw(st.sampled_from(["literal", "param", "meta"])))
+        return Expression(eid, attr, op, draw(TEXT), value_type)
     op = draw(st.sampled_from(["lt", "gt", "in_range", "date_spec"]))
     date = st.builds(lambda y, m, d: f"20{y:02d}-{m:02d}-{d:02d}", st.integers(0, 99), st.integers(1, 12),
                      st.integers(1, 28))
@@ -84,23 +97,50 @@ def expressions(draw: Any, owner: str, index: int) -> Expression | DateExpressio
 
 
 @st.composite
-def rules(draw: Any, default_id: str, id_pool: Ids, owner: str, first_expression: int = 0) -> Rule:
+def rules(draw: Any, default_id: str, id_pool: Ids) -> Rule:
     rule_id = default_id if draw(st.booleans()) else id_pool.new("rule")
     n = draw(st.integers(1, 3))
-    items = tuple(draw(expressions(owner, first_expression + i)) for i in range(n))
-    scoring = draw(st.sampled_from(["score", "attr", "none"]))
-    return Rule(rule_id, items, draw(SCORE) if scoring == "score" else None,
+    items = tuple(draw(expressions(rule_id, i)) for i in range(n))
+    scoring = draw(st.sampled_from(["score", "attr", "none"]))  # none: crm's default, INFINITY
+    return Rule(rule_id, items, draw(SCORE) if scoring == "score" else INFINITY if scoring == "none" else None,
                 draw(NAME.map(lambda x: f"s_{x}")) if scoring == "attr" else None,
                 draw(st.sampled_from(["and", "or"])) if n > 1 else "and", draw(st.none() | ROLE))
 
 
 @st.composite
-def attr_sets(draw: Any, default_id: str, id_pool: Ids, scored: bool = True, fixed_id: bool = False) -> AttrSet:
+def attr_sets(draw: Any, default_id: str, id_pool: Ids, scored: bool = True, fixed_id: bool = False,
+              refer: bool = True) -> AttrSet:
     set_id = default_id if fixed_id or draw(st.booleans()) else id_pool.new("set")
     pairs = tuple(draw(PAIRS))
     score = draw(SMALL_SCORE) if scored else None
-    rule = draw(rules(ids.rule(set_id, 0), id_pool, set_id)) if draw(ONE_IN_FOUR) else None
-    return AttrSet(set_id, pairs, score, rule)
+    rule = draw(rules(ids.rule(set_id, 0), id_pool)) if draw(ONE_IN_FOUR) else None
+    # `$ID:name=value` / `$name=value`: pairs others may refer to (@ID); names without a value
+    named = []
+    for k in dict(pairs):
+        if draw(ONE_IN_FOUR):
+            pid = id_pool.new("nv") if draw(st.booleans()) or k in id_pool.used else k
+            id_pool.used.add(pid)
+            named.append(PairId(k, pid))
+    unset = tuple(draw(st.lists(st.sampled_from(["u_a", "u_b", "u_c"]), max_size=2, unique=True))) \
+        if draw(ONE_IN_FOUR) else ()
+    refs: list[PairRef] = []
+    if refer and id_pool.nvpairs and draw(ONE_IN_FOUR):  # @ID or @ID:NAME, resolved to the value it names
+        pid, name, value = draw(st.sampled_from(id_pool.nvpairs))
+        renamed = draw(st.booleans())
+        name = f"r_{name}" if renamed else name
+        if name not in dict(pairs):
+            pairs += ((name, value),)
+            refs.append(PairRef(name, pid, renamed))
+    if refer and id_pool.sets and not fixed_id and draw(ONE_IN_FOUR):  # $id-ref=ID: holds the set it names
+        target = draw(st.sampled_from(id_pool.sets))
+        return AttrSet(target.id, target.pairs, target.score, target.rule, id_ref=target.id)
+    values: dict[str, str] = {}
+    for k, v in pairs:
+        values.setdefault(k, v)  # the first pair of a name is the one with the id
+    id_pool.nvpairs += [(p.id, p.name, values[p.name]) for p in named]
+    made = AttrSet(set_id, pairs, score, rule, pair_ids=tuple(named), pair_refs=tuple(refs), unset=unset)
+    id_pool.sets.append(made)
+    return made
 
 
 @st.composite
@@ -135,11 +175,16 @@ def primitives(draw: Any, rid: str, id_pool: Ids, templates: list[str], template
     if not template and templates and draw(st.booleans()):
         agent, use = None, draw(st.sampled_from(templates))
     taken: set[str] = set()
-    body = dict(description=draw(st.none() | TEXT),
-                params=draw(set_lists(rid, "instance_attributes", id_pool)),
-                meta=draw(set_lists(rid, "meta_attributes", id_pool)),
-                utilization=draw(set_lists(rid, "utilization", id_pool, 1)),
-                ops=tuple(draw(ops(rid, taken, id_pool)) for _ in range(draw(st.integers(0, 3)))))
+    body: dict[str, Any] = dict(
+        description=draw(st.none() | TEXT), params=draw(set_lists(rid, "instance_attributes", id_pool)),
+        meta=draw(set_lists(rid, "meta_attributes", id_pool)), utilization=draw(set_lists(rid, "utilization", id_pool, 1)))
+    if id_pool.operations and draw(ONE_IN_FOUR):  # operations $id-ref=ID: the ops named ID
+        body["ops_ref"], body["ops"] = draw(st.sampled_from(id_pool.operations))
+        return Template(rid, agent, **body) if template and agent is not None else Primitive(rid, agent, use, **body)
+    body["ops"] = tuple(draw(ops(rid, taken, id_pool)) for _ in range(draw(st.integers(0, 3))))
+    if draw(ONE_IN_FOUR):  # operations $id=ID
+        body["ops_id"] = id_pool.new("ops")
+        id_pool.operations.append((body["ops_id"], body["ops"]))
     if template:
         assert agent is not None
         return Template(rid, agent, **body)
@@ -178,7 +223,7 @@ def constraints(draw: Any, con_id: str, names: list[str], unames: list[str], id_
     two = draw(st.booleans())
     if kind == "location":
         target = draw(st.sampled_from(["rsc", "pattern", "sets"]))
-        common: dict[str, Any] = dict(role=draw(st.none() | ROLE),
+        common: dict[str, Any] = dict(role=draw(st.none() | ROLE) if target != "sets" else None,
                                       resource_discovery=draw(st.none() | st.sampled_from(["always", "never",
                                                                                            "exclusive"])))
         if target == "rsc":
@@ -191,8 +236,11 @@ def constraints(draw: Any, con_id: str, names: list[str], unames: list[str], id_
             return Location(con_id, score=draw(SCORE), node=draw(st.sampled_from(unames)), **common)
         loc_rules: list[Rule] = []
         for i in range(draw(st.integers(1, 2))):
-            used = sum(len(r.expressions) for r in loc_rules)
-            loc_rules.append(draw(rules(ids.rule(con_id, i), id_pool, con_id, used)))
+            loc_rules.append(draw(rules(ids.rule(con_id, i), id_pool)))
+        earlier = [r for r in id_pool.location_rules if r.id not in {x.id for x in loc_rules}]
+        id_pool.location_rules += loc_rules
+        if earlier and draw(ONE_IN_FOUR):  # rule $id-ref=ID
+            loc_rules.insert(draw(st.integers(0, len(loc_rules))), draw(st.sampled_from(earlier)))
         return Location(con_id, rules=tuple(loc_rules), **common)
     if kind == "colocation":
         attr = draw(st.none() | NAME)
@@ -286,6 +334,14 @@ def configurations(draw: Any) -> Configuration:
         promotable = legacy or is_true(merged(tuple(meta)).get("promotable"))
         resources[cid] = Clone(cid, child, promotable, legacy, draw(st.none() | TEXT),
                                draw(set_lists(cid, "instance_attributes", pool, 1)), tuple(meta))
+    def sets_of(owner: str, kind: str) -> st.SearchStrategy[tuple[AttrSet, ...]]:
+        return set_lists(owner, kind, pool, 1)
+
+    for _ in range(draw(st.integers(0, 2))):
+        inside = draw(st.sampled_from(free)) if free and draw(st.booleans()) else None
+        free = [f for f in free if f != inside]
+        bid = pool.new("b")
+        resources[bid] = draw(bundles(bid, inside, pool.new, sets_of))
     names = [r for r in resources]
     cons = [draw(constraints(pool.new("con"), names, unames, pool)) for _ in range(draw(st.integers(0, 4)))]
     tags = [Tag(pool.new("tag"), tuple(draw(st.lists(st.sampled_from(names), min_size=1, max_size=3))))
@@ -296,10 +352,12 @@ def configurations(draw: Any) -> Configuration:
         for i in range(draw(st.integers(0, 2))):
             set_id = default if i == 0 and draw(st.booleans()) else pool.new("opts")
             pool.used.add(set_id)
-            out.append(draw(attr_sets(set_id, pool, scored=False, fixed_id=True)))
+            out.append(draw(attr_sets(set_id, pool, scored=False, fixed_id=True, refer=False)))
         return tuple(out)
 
+    roles, targets = draw(acls(pool.new, names))
     config = Configuration(tuple(node_list), resources, tuple(cons),  # type: ignore[arg-type]
                            cluster_sets(ids.PROPERTY_SET), cluster_sets(ids.RSC_DEFAULTS_SET),
-                           cluster_sets(ids.OP_DEFAULTS_SET), draw(fencing([n.uname for n in node_list])), tuple(tags))
+                           cluster_sets(ids.OP_DEFAULTS_SET), draw(fencing([n.uname for n in node_list])), tuple(tags),
+                           roles, targets, tuple(draw(alerts(pool.new, sets_of)) for _ in range(draw(st.integers(0, 2)))))
     return canonical(config)

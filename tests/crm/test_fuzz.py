@@ -20,11 +20,24 @@ CORPUS = [p.read_text() for p in sorted(DATA.glob("*.crm"))] + [
     "fencing_topology n1: d1,d2 d3 attr:rack=1 d4 pattern:n.* d5\nnode 1: n1 attributes a=1\ntag t: a b\n",
     "primitive p @t params 2: rule #uname eq n1 nic=eth1 op monitor interval=10s op_params x=1 op_meta y=2\n",
     "rsc_ticket t tk: a:Promoted b loss-policy=fence\nmonitor p:Slave 10s:20s\nrsc_defaults $id=r a=1\n",
+    "role r write meta:d0:target-role read ref:d0 xpath://nodes deny p1: type:node attr:uname read cib\n"
+    "acl_target alice r\nacl_group ops r\nuser bob role:r\n",
+    "alert a /x.sh attributes a=1 meta timeout=10s select nodes attributes { standby } "
+    "to { /log meta timeout=5s } to b@c\n",
+    "bundle b docker image=x replicas=2 network ip-range-start=10.0.0.1 port-mapping port=80 "
+    "storage storage-mapping id=s target-dir=/a source-dir=/b primitive p meta target-role=Started\n",
+    "primitive a Dummy params $id=s $v:ip=1 $w=2 foo bar= meta m=1 op monitor interval=10s @v:x depth\n"
+    "primitive b Dummy params $id-ref=s meta $id-ref=a operations $id-ref=ops\n"
+    "primitive c Dummy operations $id=ops op start interval=0 op_params $id-ref=s\n"
+    "location l a rule $id-ref=near\nlocation m b rule $id=near #uname eq param{host} or x version:gt 1\n",
 ]
 PIECES = ["\\", "\\ # ", "#", " ", "\n", '"', "'", "(", ")", "[", "]", "{", "}", ":", "=", "$id=", "$id-ref=", "@",
           "inf:", "-inf:", "rule", "date", "in", "spec", "and", "or", "defined", "op", "params", "meta", "primitive",
           "group", "clone", "ms", "order", "colocation", "location", "property", "node", "tag", "monitor",
-          "fencing_topology", "rsc_ticket", "Master", "promote", "x=", "/", "é", "\t", "\r", "\x00", "0:", "a:b:c"]
+          "fencing_topology", "rsc_ticket", "Master", "promote", "x=", "/", "é", "\t", "\r", "\x00", "0:", "a:b:c",
+          "role", "read", "write", "deny", "xpath:", "ref:", "meta:a:b", "acl_target", "acl_group", "user", "role:",
+          "alert", "to", "select", "attributes", "bundle", "docker", "network", "port-mapping", "storage",
+          "storage-mapping", "image=", "$a:b=", "@", "@x", "operations", "param{", "}"]
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 

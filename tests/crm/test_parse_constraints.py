@@ -43,9 +43,10 @@ def test_location_rules() -> None:
     assert r0.role is Role.PROMOTED and r0.score == -INFINITY and r0.boolean_op == "or"
     assert [(e.operation, e.attribute, e.type, e.value) for e in r0.expressions] == [
         ("not_defined", "pingd", None, None), ("lte", "pingd", "number", "0")]
-    # crmsh's ids: expressions named after the constraint and counted across its rules
-    assert (r0.id, r0.expressions[0].id, r0.expressions[1].id) == ("l1-rule", "l1-expression", "l1-expression-0")
-    assert r1.score_attribute == "pingd" and (r1.id, r1.expressions[0].id) == ("l1-rule-0", "l1-expression-1")
+    # crmsh's ids (tests/data/crmsh/forms.xml): expressions named after their rule
+    assert (r0.id, r0.expressions[0].id, r0.expressions[1].id) == ("l1-rule", "l1-rule-expression",
+                                                                    "l1-rule-expression-0")
+    assert r1.score_attribute == "pingd" and (r1.id, r1.expressions[0].id) == ("l1-rule-0", "l1-rule-0-expression")
     assert r2.expressions[0].date_spec == (("hours", "9-17"), ("weekdays", "1-5"))
 
 

@@ -190,3 +190,31 @@ def test_parameters_checked_against_agent_meta_data() -> None:
     [d] = check_crm_text(text, "m.crm", FakeAgents()).errors
     assert d.message == "m: ocf:openstack:neutron-agent-l3: unknown parameter 'plugin_config'"
     assert (d.location.line, d.location.column) == (2, 3) and d.hint == "did you mean 'agent_config'?"
+
+
+# --- bundles, ACLs, references --------------------------------------------------------------------
+
+def test_bundles_are_checked_and_said_not_to_run_yet() -> None:
+    assert "hastack's scheduler does not place bundles yet" in one("bundle bb docker image=x\n", Severity.WARNING)
+    assert "gives Pacemaker no way to reach it" in one("bundle bb docker image=x primitive a\n")
+    assert "bundle bb refers to 'nope', which is not defined" in one("bundle bb docker image=x network "
+                                                                      "control-port=3121 primitive nope\n")
+    assert "a is already in group g; it cannot also be in bundle bb" in one(
+        "group g a\nbundle bb docker image=x network control-port=3121 primitive a\n")
+
+
+def test_acl_roles_and_references_must_exist() -> None:
+    assert "acl_target alice refers to 'admn', which is not defined" in one("role admin read cib\n"
+                                                                          "acl_target alice admn\n")
+    assert "did you mean 'admin'?" in one("role admin read cib\nacl_group ops admn\n")
+    assert "role r refers to 'nope'" in one("role r read ref:nope\n")
+    assert not findings("role r read ref:a\nacl_target a r\n")  # a user may be named like a resource
+
+
+def test_a_rule_written_as_a_reference_is_not_a_duplicate() -> None:
+    assert not findings("location l1 a rule $id=near 50: #uname eq n1\nlocation l2 b rule $id-ref=near\n")
+    assert "duplicate id 'near'" in findings("location l1 a rule $id=near 50: #uname eq n1\n"
+                                             "location l2 b rule $id=near 10: #uname eq n2\n")[0]
+    assert not findings("primitive d Dummy operations $id=ops op monitor interval=10s\n"
+                        "primitive e Dummy operations $id-ref=ops\n")
+    assert "duplicate id 'v'" in one("primitive d Dummy params $v:x=1\nprimitive e Dummy params $v:y=2\n")

@@ -60,3 +60,12 @@ def test_pe_input_series_max_bounds_the_kept_transitions() -> None:
 
     assert keep(None) == PE_INPUT_KEEP_MAX  # Pacemaker's 4000, capped for etcd
     assert keep("10") == 10 and keep("0") == 0 and keep("-1") == PE_INPUT_KEEP_MAX
+
+
+def test_batch_limit_bounds_the_actions_in_flight() -> None:
+    from hastack.crm import parse
+    from hastack.daemon.controller import BATCH_LIMIT_AUTO, batch_limit
+
+    assert batch_limit(parse("property batch-limit=30\n", "t.crm").config) == 30
+    assert batch_limit(parse("property batch-limit=0\n", "t.crm").config) == BATCH_LIMIT_AUTO
+    assert batch_limit(parse("node n1\n", "t.crm").config) == BATCH_LIMIT_AUTO

@@ -79,3 +79,11 @@ def test_mask_text_and_diagnostics_replace_longest_values_first_and_skip_tiny_on
     (masked,) = mask_diagnostics([diag], {"s3cr3t"})
     assert "s3cr3t" not in masked.message + masked.hint + masked.source_line
     assert masked.location == diag.location
+
+
+def test_alert_attributes_are_masked_too() -> None:
+    from hastack.crm import render
+    config = parse("alert a /x.sh attributes smtp_password=hunter22 to { admin@x attributes api_token=t0k3nz }\n").config
+    assert secret_values(config) == {"hunter22", "t0k3nz"}
+    shown = render(masked_config(config))
+    assert "hunter22" not in shown and "t0k3nz" not in shown and MASK in shown

@@ -59,9 +59,18 @@ def test_the_transition_log_keeps_the_newest_records(store: EtcdStore) -> None:
     assert term is not None
     for n in range(1, 6):
         store.log_transition(term, term * 1_000_000 + n, f'{{"n": {n}, "cib": "{"x" * 1000}"}}', keep=3)
+        store.log_outcome(term, term * 1_000_000 + n, f'{{"ran": {n}}}')
     kept = store.transitions()
     assert [seq % 1_000_000 for seq, _ in kept] == [3, 4, 5]
     assert kept[-1][1].startswith('{"n": 5')
+    # each kept record's outcome is kept with it, the others went with their records
+    assert sorted(seq % 1_000_000 for seq in store.outcomes()) == [3, 4, 5]
+    # a smaller pe-input-series-max drops many at once (range deletes: no txn size limit to hit)
+    for n in range(6, 206):
+        store.log_transition(term, term * 1_000_000 + n, "{}", keep=300)
+    store.log_transition(term, term * 1_000_000 + 206, "{}", keep=2)
+    assert [seq % 1_000_000 for seq, _ in store.transitions()] == [205, 206]
+    assert store.outcomes() == {}
 
 
 def test_a_node_that_joins_again_finds_no_order_of_its_earlier_incarnation(store: EtcdStore) -> None:
@@ -79,3 +88,36 @@ def test_a_node_that_joins_again_finds_no_order_of_its_earlier_incarnation(store
     assert store.actions_for("n1")[0] == {}
     order = Order.from_json(Order(term, 1, Action(id=1, task="start", rsc="web", node="n1"), l1).to_json())
     assert order.lease == l1 != again  # and an order that still arrives names the incarnation it was for
+
+
+def test_a_repeated_snapshot_reads_only_changes_and_equals_a_fresh_read(store: EtcdStore) -> None:
+    """snapshot() keeps the keys it read and asks only for what changed: after puts, rewrites and
+    deletes it must give exactly what a store reading everything anew gives."""
+    from hastack.crm import parse
+    from hastack.model.state import OpRecord, ResourceHistory
+    from hastack.model.values import AgentRef
+
+    store.commit(parse("node n1\nnode n2\nprimitive d ocf:heartbeat:Dummy\n", "t.crm").config, 0)
+    lease = store.client.lease_grant(30)
+    store.join("n1", "n1", lease)
+
+    def history(rc: int) -> ResourceHistory:
+        return ResourceHistory("d", AgentRef.parse("ocf:heartbeat:Dummy"),
+                               (OpRecord("d_last_0", "start", 3, rc, 0, operation_key="d_start_0"),))
+
+    def fresh() -> object:
+        return EtcdStore(store.client, store.prefix).snapshot()
+
+    first = store.snapshot()
+    store.record_result("n1", history(0))
+    store.set_node_attribute("n1", "fail-count-d#start_0", "1")
+    second = store.snapshot()
+    assert second.state == fresh().state and second.state != first.state  # type: ignore[attr-defined]
+    store.record_result("n1", history(1))  # rewritten
+    store.set_node_attribute("n1", "fail-count-d#start_0", None)  # deleted
+    third = store.snapshot()
+    assert third.state == fresh().state  # type: ignore[attr-defined]
+    ns = third.state.node_by_uname("n1")
+    assert ns is not None and ns.history("d").ops[0].rc_code == 1 and "fail-count-d#start_0" not in ns.attributes
+    store.forget_history("n1")
+    assert store.snapshot().state == fresh().state  # type: ignore[attr-defined]

@@ -95,9 +95,9 @@ def hastack_env(host: Host) -> dict[str, str]:
     return env
 
 
-def _check_executable(path: Path, agent: AgentRef) -> None:
+def _check_executable(path: Path | str, agent: AgentRef) -> None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         raise AgentError(f"{agent}: {path} does not exist") from None
     if not stat.S_ISREG(st.st_mode):
@@ -124,24 +124,29 @@ def ocf_providers(host: Host) -> dict[str, Path]:
     return out
 
 
-def ocf_path(agent: AgentRef, host: Host) -> Path:
+def ocf_path(agent: AgentRef, host: Host) -> str:
+    """The agent's executable: in the first provider root that has the provider (as ocf_providers
+    orders them). Runs before every action, so it looks there directly, on strings; every provider
+    is listed only to explain a miss."""
     if not agent.provider:
         raise AgentError(f"{agent}: ocf agents need a provider", hint=f"write ocf:heartbeat:{agent.type}")
-    providers = ocf_providers(host)
-    pdir = providers.get(agent.provider)
+    pdir = next((d for d in (os.path.join(root, "resource.d", agent.provider) for root in host.provider_roots)
+                 if os.path.isdir(d)), None)
     if pdir is None:
+        providers = ocf_providers(host)
         hint = did_you_mean(agent.provider, list(providers)) or f"providers here: {', '.join(providers)}"
         raise AgentError(f"unknown OCF provider {agent.provider!r} in {agent}", hint=hint)
-    path = pdir / agent.type
-    if not path.exists():
-        raise _unknown(agent, [p.name for p in pdir.iterdir()], f"{path}")
+    path = os.path.join(pdir, agent.type)
+    if not os.path.exists(path):
+        raise _unknown(agent, os.listdir(pdir), path)
     _check_executable(path, agent)
     return path
 
 
 # Built-in agents: resource.d/hastack/<name> runs `python -m hastack.agents.builtin.<module>`.
 BUILTIN_MODULES = {"IPaddr": "vip", "anything": "supervisor", "HealthCheck": "healthcheck",
-                   "OpenStackService": "openstack"}
+                   "OpenStackService": "openstack", "Dummy": "dummy"}
+BUILTIN_PROVIDER_DIR = str(BUILTIN_OCF_ROOT / "resource.d" / "hastack")
 
 
 def _ocf(req: ActionRequest, host: Host) -> Invocation:
@@ -149,10 +154,10 @@ def _ocf(req: ActionRequest, host: Host) -> Invocation:
     ocf_root = host.ocf_root
     env = ocf_env(req, ocf_root=ocf_root, path_prefix=str(host.shim_bin), extra=hastack_env(host))
     module = BUILTIN_MODULES.get(req.agent.type)
-    if module and host.python and path.parent == BUILTIN_OCF_ROOT / "resource.d" / "hastack":
+    if module and host.python and os.path.dirname(path) == BUILTIN_PROVIDER_DIR:
         # Skip the sh wrapper (two forks and a shell) and start the interpreter directly.
         return Invocation((host.python, "-m", f"hastack.agents.builtin.{module}", req.action), env)
-    return Invocation((str(path), req.action), env)
+    return Invocation((path, req.action), env)
 
 
 # --- lsb ------------------------------------------------------------------------------

@@ -9,11 +9,20 @@ results too (status not-installed / error), never exceptions, so a daemon
 can record them; `resolve()` raises AgentError for callers (the CLI) that
 want to refuse bad input up front.
 
+Where an action runs: the monitor (probe or recurring) of a built-in agent
+that has an in-process one (builtin/inprocess.py) in a worker thread of
+this process inside the host's network namespace (nsthreads.py), with the
+action's timeout — no process at all; other built-in actions fork from the
+fork server; everything else is exec'd. When the worker threads refuse
+(cannot enter the namespace, all stuck in checks that overran) the monitor
+is forked after all.
+
 Imports nothing of hastack beyond errors, model, agents.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sys
@@ -24,17 +33,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hastack.agents.action import ActionRequest, ActionResult
+from hastack.agents.builtin import inprocess
 from hastack.agents.classes import BUILTIN_OCF_ROOT, Host, Invocation, invocation, systemd_running
 from hastack.agents.codes import ExecStatus, OcfRc
 from hastack.agents.environment import EXIT_REASON_PREFIX, OCF_ROOT
 from hastack.agents.forkserver import BUILTIN_PACKAGE, ForkServer, builtin_outcome
 from hastack.agents.metadata import AgentMetadata, parse_metadata, validate_params
+from hastack.agents.nsthreads import Finished, NamespaceThreads, Overdue, Refused
 from hastack.agents.process import ProcessOutcome, run
 from hastack.errors import AgentError, ConfigError, Diagnostic, Severity
 from hastack.model.secrets import is_secret, mask_text
 from hastack.model.values import AgentRef
 
 METADATA_TIMEOUT_MS = 10_000
+log = logging.getLogger("hastack.executor")
 
 
 def local_host(node: str | None = None, state_dir: str | None = None, netns: str | None = None) -> Host:
@@ -69,29 +81,52 @@ class Executor:
     """Runs actions on one host; safe to share between threads.
 
     Holds a meta-data cache and, once a built-in agent ran, the fork server
-    (call close() when done, or let it end with this process).
+    and the in-process monitors' worker threads (call close() when done, or
+    let them end with this process).
     """
 
     host: Host
     use_forkserver: bool = True  # built-in agents fork from a preloaded server (forkserver.py)
+    in_process_monitors: bool = True  # built-in agents' monitors run in this process (builtin/inprocess.py)
+    monitor_threads: int = 16  # at most this many worker threads for them (nsthreads.py)
     _meta_cache: dict[tuple[str, str], AgentMetadata] = field(default_factory=dict)
     _forkserver: ForkServer | None = None
+    _monitor_threads: NamespaceThreads[inprocess.MonitorTools] | None = None
+    _refusal: str = ""  # why in-process monitors last fell back to a process (logged when it changes)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    processes_started: int = 0  # actions this executor ran as a process (fork server or exec)
 
     def close(self) -> None:
-        """Stop the fork server, if one was started (it also stops when this process exits)."""
+        """Stop the fork server and the worker threads, if started (both also end with this process)."""
         if self._forkserver is not None:
             self._forkserver.close()
             self._forkserver = None
+        if self._monitor_threads is not None:
+            self._monitor_threads.close()
+            self._monitor_threads = None
 
     @property
     def forkserver_pid(self) -> int | None:
         return self._forkserver.pid if self._forkserver else None
 
+    def _builtin_module(self, inv: Invocation) -> str | None:
+        """`vip` for `python -m hastack.agents.builtin.vip ACTION` as classes builds it, else None."""
+        argv = inv.argv
+        if (len(argv) == 4 and argv[0] == self.host.python and argv[1] == "-m"
+                and argv[2].startswith(BUILTIN_PACKAGE + ".") and inv.stdin is None):
+            return argv[2][len(BUILTIN_PACKAGE) + 1:]
+        return None
+
     def _run(self, inv: Invocation, timeout_s: float) -> ProcessOutcome:
         argv = inv.argv
-        if (self.use_forkserver and len(argv) == 4 and argv[0] == self.host.python and argv[1] == "-m"
-                and argv[2].startswith(BUILTIN_PACKAGE + ".") and inv.stdin is None):
+        module = self._builtin_module(inv)
+        if module and argv[3] == "monitor" and self.in_process_monitors and inprocess.has_monitor(module):
+            answered = self._run_in_process(module, inv.env, timeout_s)
+            if answered is not None:
+                return answered
+        with self._lock:
+            self.processes_started += 1
+        if module and self.use_forkserver:
             with self._lock:
                 if self._forkserver is None:
                     self._forkserver = ForkServer(self.host.python, self.host.netns)
@@ -100,6 +135,44 @@ class Executor:
         if self.host.netns:
             argv = ("ip", "netns", "exec", self.host.netns, *argv)
         return run(argv, inv.env, timeout_s, stdin_data=inv.stdin)
+
+    def _run_in_process(self, module: str, env: dict[str, str], timeout_s: float) -> ProcessOutcome | None:
+        """The monitor's outcome from a worker thread in the host's namespace; None: fork it instead."""
+        threads = self._worker_threads()
+        got = threads.call(lambda tools: inprocess.run_monitor(module, env, tools), timeout_s) \
+            if isinstance(threads, NamespaceThreads) else Refused(threads)
+        if isinstance(got, Finished):
+            if self._refusal:
+                log.info("in-process monitors run again")
+                self._refusal = ""
+            rc, stdout, stderr = got.value
+            return ProcessOutcome(rc, stdout, stderr, duration_ms=int(got.wall_s * 1000),
+                                  cpu_ms=int(got.cpu_s * 1000), in_process=True)
+        if isinstance(got, Overdue):
+            return ProcessOutcome(OcfRc.ERR_GENERIC, "", "", duration_ms=int(timeout_s * 1000), cpu_ms=0,
+                                  timed_out=True, in_process=True)
+        with self._lock:
+            changed, self._refusal = got.reason != self._refusal, got.reason
+        if changed:  # once per reason, not once per monitor
+            log.warning("in-process monitors refused (%s): forking the agents' monitors instead", got.reason)
+        return None
+
+    def _worker_threads(self) -> NamespaceThreads[inprocess.MonitorTools] | str:
+        """The worker threads of the host's namespace, (re)started when it is new or was re-created;
+        why not, when they cannot be."""
+        with self._lock:
+            current = self._monitor_threads
+            if current is not None and current.is_current():
+                return current
+            if current is not None:
+                current.close()
+                self._monitor_threads = None
+            try:
+                self._monitor_threads = NamespaceThreads(self.host.netns, inprocess.MonitorTools,
+                                                         inprocess.MonitorTools.close, self.monitor_threads)
+            except OSError as err:
+                return f"network namespace {self.host.netns}: {err.strerror or err}"
+            return self._monitor_threads
 
     def resolve(self, req: ActionRequest) -> Invocation:
         return invocation(req, self.host)
@@ -127,7 +200,9 @@ class Executor:
         stdout, stderr = mask_text(out.stdout, secrets), mask_text(out.stderr, secrets)
         reason = mask_text(exit_reason(out.stderr, out.stdout), secrets)
         if out.timed_out:
-            detail = f"{req.action} timed out after {req.timeout_ms}ms; killed its process group"
+            detail = f"{req.action} timed out after {req.timeout_ms}ms; " + (
+                "abandoned its in-process check (a thread cannot be killed; it is counted as stuck until the "
+                "check returns)" if out.in_process else "killed its process group")
             return ActionResult(req, OcfRc.ERR_GENERIC, ExecStatus.TIMEOUT, exit_reason=reason, stdout=stdout, stderr=stderr,
                                 duration_ms=out.duration_ms, cpu_ms=out.cpu_ms, started_at=started, detail=detail)
         rc = out.returncode

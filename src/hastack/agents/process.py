@@ -35,6 +35,7 @@ class ProcessOutcome:
     cpu_ms: int
     timed_out: bool = False
     start_error: str = ""  # errno text when exec failed
+    in_process: bool = False  # answered by an in-process monitor: no process ran (executor.py)
 
 
 def run(argv: Sequence[str], env: Mapping[str, str], timeout_s: float, *,

@@ -12,16 +12,20 @@ Public API (others depend on these names):
 What the import decides (so that import -> export -> import is the identity):
 ids written as id-ref are expanded as Pacemaker expands them -- an nvpair takes
 the referenced name/value, a rule or resource_set becomes a copy of the one named
-(the export writes the id-ref again), an attribute set keeps `id_ref`; an nvpair
-without a value is dropped (Pacemaker ignores it); node type "normal" reads as
+(the export writes the id-ref again), an attribute set keeps `id_ref`, an nvpair
+and <operations> keep the reference too; an nvpair keeps its id only when it is
+not one the export would make up (`<set>-<name>`) or a reference names it; an
+nvpair without a value is ignored (as by Pacemaker) and kept by name for
+export; bundles, ACLs (schema 2.0 and later) and alerts are read whole; node type "normal" reads as
 member; a colocation without score has score 0; a <cib> without have-quorum has
-no quorum (as in Pacemaker); acls and alerts are left out. Everything accepted
+no quorum (as in Pacemaker); Pacemaker 1.1's ACL form is refused. Everything accepted
 with a doubt is in `Cib.warnings`. Roles are written as the document's schema
 spells them (Master/Slave before pacemaker-3.7).
 
 Module map: `source` (parsing, locations, typed values), `rules`, `nvsets`,
-`read_resources`, `read_constraints`, `read_config`, `read_status`, `ids`,
-`write_config`, `write_status`, `write`. Imports nothing of hastack but the
+`read_resources`, `read_constraints`, `read_config`, `read_status`, `acls`,
+`alerts` (both ways), `ids`, `write_resources`, `write_constraints`,
+`write_status`, `write`. Imports nothing of hastack but the
 model and errors.
 """
 
@@ -89,7 +93,8 @@ def _parse(data: str | bytes, source: str) -> Cib:
                 reading.add(child)
         r.diag.diagnostics.extend(reading.r.diag.diagnostics)
         state = ClusterState(nodes=reading.nodes, have_quorum=have_quorum, dc_uuid=dc_uuid,
-                             execution_date=execution_date, header=header)
+                             execution_date=execution_date, header=header,
+                             tickets=tuple(reading.tickets.values()))
     elif root.tag == "configuration":
         config = read_configuration(r, root)
     else:

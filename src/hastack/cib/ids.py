@@ -16,7 +16,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from hastack.model.config import AttrSet, Configuration, Node
+from hastack.model.acls import AclTarget
+from hastack.model.config import AttrSet, Configuration, Node, Primitive, Template
 from hastack.model.values import Role
 
 DEFAULT_SCHEMA = "pacemaker-3.9"
@@ -79,6 +80,15 @@ def explicit_ids(config: Configuration) -> list[str]:
             return
         if isinstance(obj, AttrSet) and obj.id_ref:
             return  # a reference, not a definition
+        if isinstance(obj, AclTarget) and not obj.is_group:
+            return  # a user name, not an XML id
+        if isinstance(obj, (Primitive, Template)) and obj.ops_id is not None and obj.ops_ref is None:
+            found.append(obj.ops_id)
+        if isinstance(obj, (Primitive, Template)) and obj.ops_ref is not None:
+            found.append(obj.id)
+            for s in obj.params + obj.meta + obj.utilization:
+                walk(s)
+            return  # the ops are the referenced ones
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             for f in dataclasses.fields(obj):
                 value = getattr(obj, f.name)
@@ -91,7 +101,8 @@ def explicit_ids(config: Configuration) -> list[str]:
                 walk(item)
 
     for part in (config.nodes, tuple(config.resources.values()), config.constraints, config.properties,
-                 config.rsc_defaults, config.op_defaults, config.fencing_topology, config.tags):
+                 config.rsc_defaults, config.op_defaults, config.fencing_topology, config.tags, config.acl_roles,
+                 config.acl_targets, config.alerts):
         walk(part)
     return found
 

@@ -1,8 +1,8 @@
 """The <configuration> section of a CIB -> model.Configuration.
 
 Owns the section layout (crm_config, nodes, resources, constraints, rsc_defaults,
-op_defaults, fencing-topology, tags; acls and alerts are recognised and left out
-with a warning), the id index used to resolve id-ref, cluster property sets,
+op_defaults, fencing-topology, tags, acls, alerts), the id index used to resolve
+id-ref (and the nvpair ids an id-ref names), cluster property sets,
 nodes, defaults, fencing levels and tags, and the warnings about references to
 nothing (constraints naming no resource or tag, primitives naming no template).
 Resources and constraints have their own modules.
@@ -16,6 +16,8 @@ from dataclasses import replace
 
 from lxml import etree
 
+from hastack.cib.acls import read_acls
+from hastack.cib.alerts import read_alerts
 from hastack.cib.nvsets import read_sets
 from hastack.cib.read_constraints import read_constraints
 from hastack.cib.read_resources import declares_promotable, read_resources
@@ -24,18 +26,20 @@ from hastack.model.config import (
     AttrSet, Clone, Colocation, Configuration, Constraint, FencingLevel, Node, Order, Primitive, Resource, Tag, Template,
 )
 
-_IGNORED_SECTIONS = ("acls", "alerts")
 NODE_TYPES = ("member", "remote", "ping", "normal")
 
 
 def index_ids(r: Reader, configuration: etree._Element) -> None:
     """Index every id of the configuration section, for id-ref; duplicates are errors.
 
-    Node ids are not XML IDs (they are corosync's numbers or uuids) and may repeat other ids.
+    Node ids are not XML IDs (they are corosync's numbers or uuids) and may repeat other ids; nor
+    are ACL targets' (user names), nor the role references of ACL targets and groups.
     """
     for el in configuration.iter():
-        if not isinstance(el.tag, str) or el.tag in ("node", "resource_ref", "obj_ref"):
+        if not isinstance(el.tag, str) or el.tag in ("node", "resource_ref", "obj_ref", "role", "acl_target"):
             continue
+        if el.tag == "nvpair" and el.get("id-ref") is not None:
+            r.referenced.add(str(el.get("id-ref")))
         eid = el.get("id")
         if eid is None:
             continue
@@ -57,16 +61,12 @@ def read_configuration(r: Reader, el: etree._Element) -> Configuration:
             continue
         sections[tag] = child
     known = ("crm_config", "nodes", "resources", "constraints", "rsc_defaults", "op_defaults",
-             "fencing-topology", "tags") + _IGNORED_SECTIONS
+             "fencing-topology", "tags", "acls", "alerts")
     for tag, child in sections.items():
-        if tag in _IGNORED_SECTIONS:
-            if len(child) == 0:
-                continue
-            r.warn(child, f"<{tag}> is not supported by hastack and is left out")
-        elif tag not in known:
+        if tag not in known:
             r.error(child, f"unexpected <{tag}> inside <configuration>",
                     hint="expected crm_config, nodes, resources, constraints, rsc_defaults, op_defaults, "
-                         "fencing-topology, tags")
+                         "fencing-topology, tags, acls, alerts")
     for required in ("crm_config", "nodes", "resources", "constraints"):
         if required not in sections:
             r.warn(el, f"<configuration> has no <{required}> section; reading it as empty")
@@ -78,11 +78,13 @@ def read_configuration(r: Reader, el: etree._Element) -> Configuration:
     op_defaults = _read_defaults(r, sections.get("op_defaults"))
     fencing = _read_fencing(r, sections["fencing-topology"]) if "fencing-topology" in sections else ()
     tags = _read_tags(r, sections["tags"]) if "tags" in sections else ()
+    roles, targets = read_acls(r, sections["acls"]) if "acls" in sections else ((), ())
+    alerts = read_alerts(r, sections["alerts"]) if "alerts" in sections else ()
     if declares_promotable((), rsc_defaults):  # rsc_defaults promotable=true makes every clone promotable
         resources = {k: replace(v, promotable=True) if isinstance(v, Clone) else v for k, v in resources.items()}
     config = Configuration(nodes=nodes, resources=resources, constraints=constraints, properties=properties,
                            rsc_defaults=rsc_defaults, op_defaults=op_defaults, fencing_topology=fencing,
-                           tags=tags)
+                           tags=tags, acl_roles=roles, acl_targets=targets, alerts=alerts)
     _warn_dangling(r, config)
     return config
 

@@ -1,8 +1,10 @@
 """The <resources> section of a CIB -> model resources.
 
 Owns primitives (agent or template), rsc_templates (<template>), groups, clones,
-promotable clones (<clone> with meta promotable=true) and legacy <master>
-elements, their attribute sets and their operations. Resources come out in one
+promotable clones (<clone> with meta promotable=true), legacy <master>
+elements, bundles (runtime, network, port and storage mappings, the primitive
+inside), their attribute sets and their operations (an <operations id-ref> is
+read as the referenced operations, kept as a reference for export). Resources come out in one
 flat mapping in document pre-order: a group or clone before its children.
 
 Attribute sets are stored as written, wherever they are: a meta attribute such as
@@ -21,11 +23,14 @@ from lxml import etree
 
 from hastack.cib.nvsets import read_sets
 from hastack.cib.source import Reader, elements
-from hastack.model.config import AttrSet, Clone, Group, Op, Primitive, Resource, Template, merged
+from hastack.model.config import (
+    AttrSet, Bundle, BundleMapping, Clone, Group, Op, Primitive, Resource, Template, merged,
+)
 from hastack.model.values import AgentRef, is_true
 
 _OP_TYPED = ("id", "name", "interval", "timeout", "role", "on-fail", "enabled")
 _PRIMITIVE_CHILDREN = ("instance_attributes", "meta_attributes", "utilization", "operations")
+BUNDLE_RUNTIMES = ("docker", "podman", "rkt")
 
 
 def read_resources(r: Reader, section: etree._Element) -> dict[str, Resource]:
@@ -59,14 +64,12 @@ def _read_resource(r: Reader, el: etree._Element, out: dict[str, Resource], pare
         return _read_group(r, el, out)
     if tag in ("clone", "master") and parent is None:
         return _read_clone(r, el, out)
-    if tag == "bundle":
-        r.error(el, "<bundle> resources are not supported by hastack",
-                hint="use a primitive (e.g. ocf:heartbeat:podman) with a clone instead")
-        return None
+    if tag == "bundle" and parent is None:
+        return _read_bundle(r, el, out)
     where = "inside a group" if parent == "group" else "inside a clone" if parent == "clone" else "here"
     r.error(el, f"unexpected <{tag}> where a resource is expected ({where})",
-            hint="resources are <primitive>, <template>, <group>, <clone> or <master>; "
-                 "groups hold primitives, clones hold one primitive or group")
+            hint="resources are <primitive>, <template>, <group>, <clone>, <master> or <bundle>; "
+                 "groups hold primitives, clones hold one primitive or group, bundles one primitive")
     return None
 
 
@@ -110,11 +113,11 @@ def _read_primitive(r: Reader, el: etree._Element) -> Primitive | None:
     params = read_sets(r, el, "instance_attributes")
     meta = read_sets(r, el, "meta_attributes")
     utilization = read_sets(r, el, "utilization")
-    ops = _read_operations(r, el, rid or "")
+    ops, ops_id, ops_ref = _read_operations(r, el, rid or "")
     if rid is None:
         return None
     return Primitive(rid, agent, template=template, description=el.get("description"), params=params,
-                     meta=meta, utilization=utilization, ops=ops, location=r.where(el))
+                     meta=meta, utilization=utilization, ops=ops, location=r.where(el), ops_id=ops_id, ops_ref=ops_ref)
 
 
 def _read_template(r: Reader, el: etree._Element) -> Template | None:
@@ -127,11 +130,11 @@ def _read_template(r: Reader, el: etree._Element) -> Template | None:
     params = read_sets(r, el, "instance_attributes")
     meta = read_sets(r, el, "meta_attributes")
     utilization = read_sets(r, el, "utilization")
-    ops = _read_operations(r, el, rid or "")
+    ops, ops_id, ops_ref = _read_operations(r, el, rid or "")
     if rid is None or agent is None:
         return None
     return Template(rid, agent, description=el.get("description"), params=params, meta=meta,
-                    utilization=utilization, ops=ops, location=r.where(el))
+                    utilization=utilization, ops=ops, location=r.where(el), ops_id=ops_id, ops_ref=ops_ref)
 
 
 def _read_group(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str | None:
@@ -192,6 +195,64 @@ def _read_clone(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str 
     return rid
 
 
+def _read_bundle(r: Reader, el: etree._Element, out: dict[str, Resource]) -> str | None:
+    rid = r.required(el, "id")
+    r.known_attributes(el, ("id", "description"))
+    _check_children(r, el, BUNDLE_RUNTIMES + ("network", "storage", "primitive", "meta_attributes",
+                                              "instance_attributes"))
+    runtimes = [c for c in elements(el) if c.tag in BUNDLE_RUNTIMES]
+    if len(runtimes) != 1:
+        r.error(el, f"bundle {rid!r} must name exactly one container runtime (found {len(runtimes)})",
+                hint="a bundle holds one <docker>, <podman> or <rkt> element with the image")
+    network: tuple[tuple[str, str], ...] = ()
+    ports: list[BundleMapping] = []
+    storage: list[BundleMapping] = []
+    children: dict[str, Resource] = {}
+    primitive: str | None = None
+    for child in elements(el):
+        if child.tag == "network":
+            network = _attributes(child)
+            ports += _mappings(r, child, "port-mapping")
+        elif child.tag == "storage":
+            storage += _mappings(r, child, "storage-mapping")
+        elif child.tag == "primitive":
+            if primitive is not None:
+                r.error(child, f"bundle {rid!r} holds more than one primitive", hint="a bundle runs one primitive")
+                continue
+            primitive = _read_resource(r, child, children, parent="bundle")
+    if rid is None or len(runtimes) != 1:
+        return None
+    runtime = runtimes[0]
+    if runtime.get("image") is None:
+        r.required(runtime, "image")
+    _add(r, el, Bundle(rid, str(runtime.tag), _attributes(runtime), network, tuple(ports), tuple(storage), primitive,
+                       el.get("description"), read_sets(r, el, "instance_attributes"),
+                       read_sets(r, el, "meta_attributes"), location=r.where(el)), out)
+    for cid, rsc in children.items():
+        if cid in out:
+            r.error(el, f"resource id {cid!r} is defined twice", hint="every resource needs its own id")
+        else:
+            out[cid] = rsc
+    return rid
+
+
+def _attributes(el: etree._Element) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in el.attrib.items())
+
+
+def _mappings(r: Reader, el: etree._Element, tag: str) -> list[BundleMapping]:
+    out = []
+    for child in elements(el):
+        if child.tag != tag:
+            r.error(child, f"unexpected <{child.tag}> inside <{el.tag}>", hint=f"<{el.tag}> holds <{tag}> elements")
+            continue
+        mid = r.required(child, "id")
+        if mid is not None:
+            out.append(BundleMapping(mid, tuple((k, v) for k, v in _attributes(child) if k != "id"),
+                                     location=r.where(child)))
+    return out
+
+
 def declares_promotable(meta: tuple[AttrSet, ...], rsc_defaults: tuple[AttrSet, ...] = ()) -> bool:
     """Pacemaker 2.1.5's detect_promotable: `promotable` in the clone's meta attributes, which
     rsc_defaults fill in (instance attributes do not count)."""
@@ -203,14 +264,23 @@ def declares_promotable(meta: tuple[AttrSet, ...], rsc_defaults: tuple[AttrSet, 
 
 # --- operations ----------------------------------------------------------------------------------
 
-def _read_operations(r: Reader, el: etree._Element, rsc_id: str) -> tuple[Op, ...]:
+def _read_operations(r: Reader, el: etree._Element, rsc_id: str) -> tuple[tuple[Op, ...], str | None, str | None]:
+    """The ops of a resource, the <operations> id, and the id it refers to (ops then are the referenced ones)."""
     ops: list[Op] = []
+    ops_id = ops_ref = None
     for section in elements(el):
         if section.tag != "operations":
             continue
-        if section.get("id-ref") is not None:
-            r.error(section, "<operations id-ref=...> is not supported by hastack", "id-ref",
-                    hint="write the operations out in each resource, or use a template")
+        ref = section.get("id-ref")
+        if ref is not None and section.get("id") is None:
+            target = r.ids.get(ref)
+            if target is None or target.tag != "operations" or target.get("id-ref") is not None:
+                r.error(section, f"<operations id-ref={ref!r}> refers to no operations", "id-ref",
+                        hint="id-ref must name the id of an <operations> element of another resource")
+                continue
+            ops_ref, section = ref, target
+        else:
+            ops_id = section.get("id")
         for op_el in elements(section):
             if op_el.tag != "op":
                 r.error(op_el, f"unexpected <{op_el.tag}> inside <operations> of {rsc_id!r}",
@@ -219,7 +289,10 @@ def _read_operations(r: Reader, el: etree._Element, rsc_id: str) -> tuple[Op, ..
             op = _read_op(r, op_el)
             if op is not None:
                 ops.append(op)
-    return tuple(ops)
+    if ops_ref is not None and ops_id is not None:
+        r.error(el, f"{rsc_id!r} has operations of its own and refers to others",
+                hint="keep one <operations> element: its own ops or an id-ref")
+    return tuple(ops), ops_id, ops_ref
 
 
 def _read_op(r: Reader, el: etree._Element) -> Op | None:

@@ -1,6 +1,6 @@
 """The <status> section and the <cib> header -> model.ClusterState.
 
-Owns node_state (membership fields typed, every other attribute kept in `extra`),
+Owns tickets (each ticket_state's attributes as written), node_state (membership fields typed, every other attribute kept in `extra`),
 lrm_resource with every lrm_rsc_op (typed fields of model.state.OpRecord, the
 rest in `extra`, in document order), transient_attributes (flattened into
 NodeState.attributes), and the header facts: have-quorum, dc-uuid and
@@ -19,7 +19,7 @@ from lxml import etree
 from hastack.cib.ids import DEFAULT_SCHEMA
 from hastack.cib.nvsets import read_transient
 from hastack.cib.source import Reader, elements
-from hastack.model.state import NodeState, OpRecord, ResourceHistory
+from hastack.model.state import NodeState, OpRecord, ResourceHistory, TicketState
 from hastack.model.values import AgentRef, is_true
 
 HEADER_TYPED = ("have-quorum", "dc-uuid", "execution-date")
@@ -76,6 +76,7 @@ class StatusReading:
     def __init__(self, r: Reader) -> None:
         self.r = r
         self.nodes: dict[str, NodeState] = {}
+        self.tickets: dict[str, TicketState] = {}
         self._strings: dict[str, str] = {}
         self._numbers = _Numbers()
         self._extras: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
@@ -84,8 +85,12 @@ class StatusReading:
     def add(self, el: etree._Element) -> None:
         """One child element of <status>."""
         r = self.r
+        if el.tag == "tickets":
+            self._tickets(el)
+            return
         if el.tag != "node_state":
-            r.error(el, f"unexpected <{el.tag}> inside <status>", hint="status holds <node_state> elements")
+            r.error(el, f"unexpected <{el.tag}> inside <status>",
+                    hint="status holds <node_state> and <tickets> elements")
             return
         ns = self._node_state(el)
         if ns is None:
@@ -94,6 +99,18 @@ class StatusReading:
             r.error(el, f"node_state {ns.id!r} appears twice", "id", hint="one node_state per node")
             return
         self.nodes[ns.id] = ns
+
+    def _tickets(self, el: etree._Element) -> None:
+        """<tickets>: one ticket_state per ticket; a repeated ticket's later state wins, as in Pacemaker."""
+        for t in elements(el):
+            if t.tag != "ticket_state":
+                self.r.warn(t, f"unexpected <{t.tag}> inside <tickets> is ignored")
+                continue
+            tid = self.r.required(t, "id")
+            if tid is None:
+                continue
+            attrs = tuple((str(k), str(v)) for k, v in t.attrib.items() if k != "id")
+            self.tickets[tid] = TicketState(tid, attrs)
 
     def _node_state(self, el: etree._Element) -> NodeState | None:
         r = self.r

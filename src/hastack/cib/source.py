@@ -156,6 +156,8 @@ class Reader:
     # id -> element, for resolving id-ref (configuration section only).
     ids: dict[str, etree._Element] = field(default_factory=dict)
     _start_tags: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
+    # ids that an <nvpair id-ref> refers to (their nvpairs keep the id in the model)
+    referenced: set[str] = field(default_factory=set)
 
     @classmethod
     def for_document(cls, data: str | bytes, source: str) -> Reader:
@@ -163,7 +165,7 @@ class Reader:
 
     def with_own_diagnostics(self) -> Reader:
         """A reader of the same document collecting its diagnostics apart (merged by the caller)."""
-        return Reader(self.source, self.text, Collector(), self.ids, self._start_tags)
+        return Reader(self.source, self.text, Collector(), self.ids, self._start_tags, self.referenced)
 
     # --- locations -------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Model -> a whole CIB document: the <cib> element, its <configuration> and <status>.
 
-Owns the document layout and the sections with no module of their own: cluster
+Owns the document layout (acls and alerts are written by cib.acls and
+cib.alerts) and the sections with no module of their own: cluster
 property sets (`cib-bootstrap-options`), nodes (`nodes-<id>` sets), rsc_defaults
 (`rsc-options`), op_defaults (`op-options`), fencing-topology and tags. Chooses
 the schema (the state's validate-with, else pacemaker-3.9) once for the whole
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from hastack.cib.acls import write_acls
+from hastack.cib.alerts import write_alerts
 from hastack.cib.ids import DEFAULT_SCHEMA, Ids, WriteContext, explicit_ids
 from hastack.cib.nvsets import write_set
 from hastack.cib.write_constraints import write_constraints
@@ -28,7 +31,8 @@ def write_cib(config: Configuration, state: ClusterState | None = None) -> str:
     check_writable(config)
     shown = state if state is not None else ClusterState()
     validate_with = dict(shown.header).get("validate-with", DEFAULT_SCHEMA)
-    protected = [r.id for r in config.resources.values()] + [t.id for t in config.tags]
+    protected = [r.id for r in config.resources.values()] + [t.id for t in config.tags] + \
+        [r.id for r in config.acl_roles]
     ctx = WriteContext(Ids(explicit_ids(config), protected), validate_with)
     try:
         cib = etree.Element("cib")
@@ -62,6 +66,10 @@ def _write_configuration(cib: etree._Element, config: Configuration, ctx: WriteC
                           "op-options")
     if config.tags:
         _write_tags(conf, config.tags, ctx)
+    if config.acl_roles or config.acl_targets:
+        write_acls(conf, config.acl_roles, config.acl_targets, ctx)
+    if config.alerts:
+        write_alerts(conf, config.alerts, ctx)
 
 
 def _write_named_sets(parent: etree._Element, tag: str, sets: tuple[AttrSet, ...], ctx: WriteContext,

@@ -1,8 +1,9 @@
 """Model resources -> the CIB <resources> section.
 
-Owns the nesting (each group or clone written with its children inside it, in the
-order of `Configuration.resources`), primitives, templates, groups, clones and
-legacy <master> elements, their attribute sets and operations, and the checks
+Owns the nesting (each group, clone or bundle written with its children inside it,
+in the order of `Configuration.resources`), primitives, templates, groups, clones,
+legacy <master> elements and bundles, their attribute sets and operations
+(written as an <operations id-ref> where the model refers to others'), and the checks
 that make a model writable at all (a group member or clone child that is not
 defined, or contained twice, is a ConfigError: Pacemaker could not express it).
 
@@ -24,7 +25,9 @@ from hastack.cib.nvsets import write_set, write_sets
 from hastack.cib.read_resources import declares_promotable
 from hastack.errors import Collector, ValueSyntaxError
 from hastack.model import durations
-from hastack.model.config import AttrSet, Clone, Configuration, Group, Op, Primitive, Resource, Template
+from hastack.model.config import (
+    AttrSet, Bundle, BundleMapping, Clone, Configuration, Group, Op, Primitive, Resource, Template,
+)
 from hastack.model.values import AgentRef
 
 
@@ -50,6 +53,8 @@ def check_writable(config: Configuration) -> None:
             if isinstance(rsc, Clone) and not isinstance(target, (Primitive, Group)):
                 diag.error(f"clone {rsc.id!r} contains {target.kind} {child!r}; clones hold a primitive or a group",
                            rsc.location)
+            if isinstance(rsc, Bundle) and not isinstance(target, Primitive):
+                diag.error(f"bundle {rsc.id!r} runs {target.kind} {child!r}; bundles run a primitive", rsc.location)
         if isinstance(rsc, Group) and not rsc.members:
             diag.error(f"group {rsc.id!r} has no members", rsc.location, hint="a group needs one or more primitives")
     diag.raise_if_errors()
@@ -66,6 +71,8 @@ def write_resources(parent: etree._Element, config: Configuration, ctx: WriteCon
 def _write_resource(parent: etree._Element, rsc: Resource, config: Configuration, ctx: WriteContext) -> None:
     if isinstance(rsc, (Primitive, Template)):
         _write_primitive(parent, rsc, ctx)
+    elif isinstance(rsc, Bundle):
+        _write_bundle(parent, rsc, config, ctx)
     elif isinstance(rsc, Group):
         el = _container(parent, "group", rsc.id, rsc.description, ctx)
         write_sets(el, "instance_attributes", rsc.params, ctx, rsc.id)
@@ -122,10 +129,37 @@ def _write_primitive(parent: etree._Element, rsc: Primitive | Template, ctx: Wri
     write_sets(el, "instance_attributes", rsc.params, ctx, rsc.id)
     write_sets(el, "meta_attributes", rsc.meta, ctx, rsc.id)
     write_sets(el, "utilization", rsc.utilization, ctx, rsc.id)
-    if rsc.ops:
+    if rsc.ops_ref is not None:
+        etree.SubElement(el, "operations", {"id-ref": rsc.ops_ref})
+    elif rsc.ops or rsc.ops_id is not None:
         ops = etree.SubElement(el, "operations")
+        if rsc.ops_id is not None:
+            ops.set("id", ctx.ids.take(rsc.ops_id, f"{rsc.id}-operations"))
         for op in rsc.ops:
             _write_op(ops, op, rsc.id, ctx)
+
+
+def _write_bundle(parent: etree._Element, b: Bundle, config: Configuration, ctx: WriteContext) -> None:
+    el = _container(parent, "bundle", b.id, b.description, ctx)
+    etree.SubElement(el, b.runtime, dict(b.runtime_options))
+    if b.network or b.port_mappings:
+        network = etree.SubElement(el, "network", dict(b.network))
+        for m in b.port_mappings:
+            _write_mapping(network, "port-mapping", m, b.id, ctx)
+    if b.storage_mappings:
+        storage = etree.SubElement(el, "storage")
+        for m in b.storage_mappings:
+            _write_mapping(storage, "storage-mapping", m, b.id, ctx)
+    if b.primitive is not None:
+        _write_resource(el, config.resources[b.primitive], config, ctx)
+    write_sets(el, "meta_attributes", b.meta, ctx, b.id)
+    write_sets(el, "instance_attributes", b.params, ctx, b.id)
+
+
+def _write_mapping(parent: etree._Element, tag: str, m: BundleMapping, owner: str, ctx: WriteContext) -> None:
+    el = etree.SubElement(parent, tag, id=ctx.ids.take(m.id, owner))
+    for k, v in m.attributes:
+        el.set(k, v)
 
 
 def _spelling(text: str | None, ms: int) -> str:

@@ -1,6 +1,6 @@
 """model.ClusterState -> the CIB <status> section and the <cib> header attributes.
 
-Owns node_state elements (typed fields, then `extra` as kept), their lrm history
+Owns node_state elements, the <tickets> ticket states (typed fields, then `extra` as kept), their lrm history
 (lrm_rsc_op attributes in Pacemaker's order, then `extra`), transient attributes
 (one instance_attributes set `status-<node>` as the attribute manager names it),
 and the header: kept attributes first, then have-quorum, dc-uuid and
@@ -53,6 +53,10 @@ def write_status(cib: etree._Element, state: ClusterState | None) -> None:
         return
     for node in state.nodes.values():
         _write_node_state(status, node)
+    if state.tickets:
+        tickets = etree.SubElement(status, "tickets")
+        for t in state.tickets:
+            etree.SubElement(tickets, "ticket_state", dict((("id", t.id),) + t.attributes))
 
 
 def _write_node_state(parent: etree._Element, node: NodeState) -> None:

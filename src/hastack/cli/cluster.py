@@ -84,17 +84,22 @@ def load(endpoints: str, prefix: str, tls_dir: Path | None, update: bool, no_age
               help="also write each shown transition's input as DIR/pe-input-TERM-N.xml (a CIB that "
                    "hastack simulate --xml and Pacemaker's crm_simulate -x read)")
 def transitions(endpoints: str, prefix: str, tls_dir: Path | None, last: int, save_dir: Path | None) -> None:
-    """The DC's recorded transitions, newest last: what it decided, and on which input."""
+    """The DC's recorded transitions, newest last: what it decided, on which input, and what it ran."""
     store = open_store(endpoints, prefix, tls_dir)
     if save_dir is not None:
         save_dir.mkdir(parents=True, exist_ok=True)
-    for _, text in store.transitions()[-last:]:
+    outcomes = store.outcomes()
+    for seq, text in store.transitions()[-last:]:
         rec = json.loads(text)
         line = f"term {rec['term']} transition {rec['transition']}: " + "; ".join(rec["orders"])
         if save_dir is not None:
             path = save_dir / f"pe-input-{rec['term']}-{rec['transition']}.xml"
             path.write_text(rec["cib"])
             line += f"  [{path}]"
+        done = json.loads(outcomes[seq]) if seq in outcomes else None
+        if done is not None:  # what it ran (absent while it runs, or when its DC died first)
+            line += (f"\n  ran in {done['seconds']} s: " + "; ".join(done["results"])
+                     + (f"\n  aborted: {done['aborted']}" if done.get("aborted") else ""))
         click.echo(line)
 
 

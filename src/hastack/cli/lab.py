@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from hastack.lab.chaos import Service
 from hastack.lab.cluster import Lab, load_lab
 from hastack.lab.net import LabError, Net, wait_until
 from hastack.lab.trial import Checker, holder, run_trial
@@ -60,9 +61,10 @@ def lab() -> None:
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="crm configuration to load (default: a VIP and a web server, fenced by the lab's PDU)")
 @click.option("--no-fencing", is_flag=True, help="the default service without a fence device (lease-only)")
-def up(hosts: int, ttl: int, config: Path | None, no_fencing: bool) -> None:
+@click.option("--guide", is_flag=True, help="the demo's configuration: the Guide's API and MySQL patterns")
+def up(hosts: int, ttl: int, config: Path | None, no_fencing: bool, guide: bool) -> None:
     """Build the lab and boot every host."""
-    lab_ = start_lab(hosts, config or default_config(not no_fencing), ttl)
+    lab_ = start_lab(hosts, config or (guide_config() if guide else default_config(not no_fencing)), ttl)
     served = wait_served(lab_)
     click.echo(f"lab up: {hosts} hosts, etcd at {lab_.endpoints}; {VIP}:8080 served by {served}")
 
@@ -139,6 +141,17 @@ def guide_config() -> Path:
     return Path(str(resources.files("hastack.examples").joinpath(GUIDE_CONFIG)))
 
 
+def lab_services(directory: Path = LAB_DIR) -> list[Service]:
+    """The services of the configuration the lab runs: the web service, and the Guide's MySQL stand-in
+    when the Guide's configuration is loaded."""
+    loaded = directory / "config.crm"
+    text = loaded.read_text() if loaded.exists() else ""
+    services = [Service(VIP, 8080, GUIDE_NEEDLES[0])]
+    if GUIDE_NEEDLES[1] in text:
+        services.append(Service(DB_VIP, DB_PORT, GUIDE_NEEDLES[1]))
+    return services
+
+
 def _served(lab_: Lab) -> str:
     api = lab_.http_get(VIP)
     db = lab_.http_get(DB_VIP, DB_PORT)
@@ -209,7 +222,7 @@ def chaos(faults: int, seed: int | None, budget: float) -> None:
     lab_ = load_lab(LAB_DIR)
     seed = seed if seed is not None else int(time.time())
     click.echo(f"chaos: {faults} faults, seed {seed}")
-    report = Chaos(lab_, VIP, seed, say=click.echo).run(faults, budget)
+    report = Chaos(lab_, lab_services(), seed, say=click.echo).run(faults, budget)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.faults.items()))
     rec = f"{report.recovered_s:.2f} s" if report.recovered_s is not None else f"not within {budget:.0f} s"
     click.echo(f"faults: {counts}\ndouble-active instants: {len(report.violations)} in {report.samples} samples; "
@@ -236,15 +249,40 @@ def thaw(host: int) -> None:
 @lab.command()
 @click.argument("hosts")
 def partition(hosts: str) -> None:
-    """Cut HOSTS (e.g. 1 or 1,2) off the others: their switch ports go down, their processes run on."""
-    load_lab(LAB_DIR).partition([int(h) for h in hosts.split(",") if h.strip()], True)
+    """Cut HOSTS off: `1` or `1,2` isolates each of them alone (their switch ports go down); `1,2/3`
+    splits the lab in two -- 1 and 2 reach each other, not 3; the smaller side loses the client and the
+    power switch too (they stay with the larger). Every process runs on."""
+    lab_ = load_lab(LAB_DIR)
+    if "/" in hosts:
+        left, right = (_hosts(part) for part in hosts.split("/", 1))
+        if set(left) & set(right) or not left or not right:
+            raise LabError(f"{hosts!r} is not two disjoint groups of hosts", hint="e.g. 1,2/3")
+        lab_.split(right if len(right) <= len(left) else left, True)
+        return
+    lab_.partition(_hosts(hosts), True)
+
+
+def _hosts(text: str) -> list[int]:
+    try:
+        return [int(h) for h in text.split(",") if h.strip()]
+    except ValueError:
+        raise LabError(f"{text!r} is not a list of host numbers", hint="e.g. 1,2") from None
 
 
 @lab.command()
 def heal() -> None:
-    """Every powered host's switch port up again."""
+    """Every powered host's switch port up again, every host on the one switch."""
     lab_ = load_lab(LAB_DIR)
-    lab_.partition(list(range(1, lab_.hosts + 1)), False)
+    hosts = list(range(1, lab_.hosts + 1))
+    lab_.split(hosts, False)
+    lab_.partition(hosts, False)
+
+
+@lab.command(name="kill")
+@click.argument("host", type=int)
+def kill(host: int) -> None:
+    """Power loss of HOST (its link cut, every process killed), as `poweroff`."""
+    load_lab(LAB_DIR).power_off(host)
 
 
 @lab.command(name="exec", context_settings={"ignore_unknown_options": True})

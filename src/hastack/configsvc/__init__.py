@@ -222,11 +222,13 @@ class ConfigService:
         self.agents = agents
 
     # parse
-    def parse(self, inp: Input) -> Outcome:
-        """The configuration in `inp` with the parser's findings (config None when it does not parse)."""
+    def parse(self, inp: Input, update: bool = False) -> Outcome:
+        """The configuration in `inp` with the parser's findings (config None when it does not parse).
+
+        For an update, crm references are left for merge_update, as they may name what is stored."""
         if not inp.is_xml:
             try:
-                result = parse(inp.text, inp.source)
+                result = parse(inp.text, inp.source, resolve=not update)
             except CrmSyntaxError:
                 # report the semantic errors of what did parse too: one run, every error
                 checked = check_crm_text(inp.text, inp.source, self.agents)
@@ -298,7 +300,7 @@ class ConfigService:
 
     def _prepare(self, inp: Input, update: bool, for_commit: bool = False) -> tuple[Outcome, str | None]:
         """(the outcome of parse + merge + validate, the store version it is based on)."""
-        parsed = self.parse(inp)
+        parsed = self.parse(inp, update)
         if parsed.config is None:
             return parsed, None
         config, based_on = parsed.config, None
@@ -325,7 +327,8 @@ def select(config: Configuration, ids: Iterable[str]) -> Configuration:
     wanted = list(ids)
     known = ([n.id for n in config.nodes] + list(config.resources) + [c.id for c in config.constraints]
              + [t.id for t in config.tags]
-             + [s.id for s in config.properties + config.rsc_defaults + config.op_defaults])
+             + [s.id for s in config.properties + config.rsc_defaults + config.op_defaults]
+             + [r.id for r in config.acl_roles] + [t.id for t in config.acl_targets] + [a.id for a in config.alerts])
     for name in wanted:
         if name not in known:
             raise HastackError(f"no object with id {name!r} in the configuration",
@@ -338,7 +341,10 @@ def select(config: Configuration, ids: Iterable[str]) -> Configuration:
         properties=tuple(s for s in config.properties if s.id in keep),
         rsc_defaults=tuple(s for s in config.rsc_defaults if s.id in keep),
         op_defaults=tuple(s for s in config.op_defaults if s.id in keep),
-        tags=tuple(t for t in config.tags if t.id in keep))
+        tags=tuple(t for t in config.tags if t.id in keep),
+        acl_roles=tuple(r for r in config.acl_roles if r.id in keep),
+        acl_targets=tuple(t for t in config.acl_targets if t.id in keep),
+        alerts=tuple(a for a in config.alerts if a.id in keep))
 
 
 _NVPAIR = re.compile(r"<nvpair\b[^>]*>")

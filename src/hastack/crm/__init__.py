@@ -4,8 +4,10 @@
     render(config) -> str                                   canonical crm text; parse(render(c)) == c
 
 Modules: lexer (physical lines -> located tokens), stream (token cursor, located
-scalar errors), attrs (attribute lists, rules), resources, constraints, cluster
-(statement families), parser (dispatch, assembly), render, ids (derived ids).
+scalar errors), attrs (attribute lists, rules), resources, bundles, constraints,
+cluster, acls, alerts (statement families), refs (references, resolved after
+reading), parser (dispatch, assembly), spell and render (text out), ids
+(derived ids), merge (load update). See README.md.
 
 Imports nothing of hastack but errors and the model.
 """

@@ -13,6 +13,7 @@ Imports nothing of hastack but errors, the model and the crm lexer/stream/attrs.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from hastack.crm import ids
 from hastack.crm.attrs import is_pair, parse_attr_list
@@ -90,8 +91,7 @@ def parse_property(st: Stream, keyword: Token) -> AttrSet:
         named = True
     attr_set = parse_attr_list(st, set_id, command, allow_score=False, named=named)
     st.expect_end("name=value")
-    return AttrSet(attr_set.id, attr_set.pairs, attr_set.score, attr_set.rule, attr_set.id_ref,
-                   location=keyword.loc)
+    return replace(attr_set, location=keyword.loc)
 
 
 def parse_fencing_topology(st: Stream, keyword: Token, first_index: int) -> list[FencingLevel]:

@@ -1,7 +1,7 @@
 """Constraint statements: location, colocation/collocation, order, rsc_ticket, and resource sets.
 
     location   ::= 'location' ID ( RSC | '/' REGEX '/' | '{' sets '}' ) { role= | resource-discovery= }
-                   ( SCORE ':' NODE | rule { rule } )
+                   ( SCORE ':' NODE [ role= ] | rule { rule } )   ; role= after NODE: the older place
     colocation ::= ('colocation' | 'collocation') ID SCORE ':' refs [ node-attribute=NAME ]
     order      ::= 'order' ID [ KIND ':' | SCORE ':' ] refs [ symmetrical=BOOL ]
     rsc_ticket ::= 'rsc_ticket' ID TICKET ':' refs [ loss-policy=POLICY ]
@@ -62,8 +62,8 @@ def split_brackets(tokens: list[Token]) -> list[Token]:
             out.append(Token(text[lead], text[lead], tok.source, tok.line, tok.column + lead, tok.line_text))
             lead += 1
         trail = len(text)
-        while trail - 1 > lead and text[trail - 1] in ")]}":
-            trail -= 1
+        while trail - 1 > lead and text[trail - 1] in ")]}" and not (text[trail - 1] == "}" and "{" in text[lead:]):
+            trail -= 1  # (a rule value `param{name}` keeps its brace)
         out.append(Token(text[lead:trail], text[lead:trail], tok.source, tok.line, tok.column + lead, tok.line_text))
         out.extend(Token(c, c, tok.source, tok.line, tok.column + trail + k, tok.line_text)
                    for k, c in enumerate(text[trail:]))
@@ -301,6 +301,7 @@ def parse_location(st: Stream, keyword: Token) -> Location:
     else:
         rsc = check_id(spec, "resource id")
     role: Role | None = None
+    role_tok = spec
     discovery: str | None = None
     while True:
         tok = st.peek()
@@ -309,23 +310,30 @@ def parse_location(st: Stream, keyword: Token) -> Location:
             break
         st.pos += 1
         if pair[0].lower() == "role":
-            role = read_role(tok, pair[1], id_tok.text)
+            role, role_tok = read_role(tok, pair[1], id_tok.text), tok
         else:
             discovery = pair[1].lower()
             if discovery not in DISCOVERY:
                 st.fail(tok, f"invalid resource-discovery {pair[1]!r}",
                         did_you_mean(discovery, DISCOVERY, f"use one of {', '.join(DISCOVERY)}"))
+    if role is not None and sets:
+        st.fail(role_tok, "role= applies to one resource; a location with resource sets gives the role per set",
+                "write the role after each resource in the braces: { a:Promoted b:Promoted }")
     common = dict(rsc=rsc, rsc_pattern=pattern, role=role, resource_discovery=discovery, sets=sets,
                   location=id_tok.loc)
     if st.peek_word() == "rule":
         rules: list[Rule] = []
         while st.accept("rule"):
-            used = sum(len(r.expressions) for r in rules)
-            rules.append(parse_rule(st, ids.rule(id_tok.text, len(rules)), id_tok.text, used))
+            rules.append(parse_rule(st, ids.rule(id_tok.text, len(rules))))
         st.expect_end("another `rule` or the end of the location")
         return Location(id_tok.text, rules=tuple(rules), **common)  # type: ignore[arg-type]
     score_tok = _score_token(st, "location", "inf: node1")
     score = read_score(score_tok, score_tok.text[:-1])
     node = st.next("a node name after the score")
+    late = st.peek()
+    late_pair = split_pair(late) if late is not None else None
+    if late is not None and late_pair is not None and late_pair[0].lower() == "role" and role is None and not sets:
+        st.pos += 1  # crmsh still reads the role here, where it used to be written
+        common["role"] = read_role(late, late_pair[1], id_tok.text)
     st.expect_end("nothing after SCORE: NODE (one node per location; use a rule for more)")
     return Location(id_tok.text, score=score, node=node.text, **common)  # type: ignore[arg-type]

@@ -44,10 +44,10 @@ def rule(owner: str, index: int) -> str:
     return numbered(f"{owner}-rule", index)
 
 
-def expression(owner: str, index: int) -> str:
-    """crmsh names expressions after the rules' owner (constraint or set), counting across its rules:
-    `l1-expression`, `l1-expression-0`, ..."""
-    return numbered(f"{owner}-expression", index)
+def expression(rule_id: str, index: int) -> str:
+    """crmsh (4.4.1 to 4.6.2, fix_node_ids) names expressions after their rule: `l1-rule-expression`,
+    `l1-rule-expression-0`, ... -- so a rule and its copies (`rule $id-ref=`) name them alike."""
+    return numbered(f"{rule_id}-expression", index)
 
 
 def resource_set(constraint: str, index: int) -> str:
@@ -57,3 +57,37 @@ def resource_set(constraint: str, index: int) -> str:
 def fencing_level(index: int) -> str:
     """crmsh: fencing, fencing-0, fencing-1, ..."""
     return numbered("fencing", index)
+
+
+def free_numbered(owner: str, given: list[str | None]) -> list[str]:
+    """The ids of an owner's children in order: each given id as written, each missing one
+    `<owner>-<n>` with the smallest n from 0 that no child holds yet -- crmsh's ids for what it
+    names after its owner alone (ACL permissions, bundle port and storage mappings, alert select
+    attributes)."""
+    taken = {g for g in given if g}
+    out = []
+    for g in given:
+        if not g:
+            n = 0
+            while f"{owner}-{n}" in taken:
+                n += 1
+            g = f"{owner}-{n}"
+            taken.add(g)
+        out.append(g)
+    return out
+
+
+def spelled(owner: str, actual: list[str]) -> list[bool]:
+    """Which of the children's ids must be written out so that free_numbered gives `actual` back."""
+    keep = [False] * len(actual)
+    while True:
+        derived = free_numbered(owner, [a if k else None for a, k in zip(actual, keep)])
+        wrong = next((i for i, (d, a) in enumerate(zip(derived, actual)) if d != a), None)
+        if wrong is None:
+            return keep
+        keep[wrong] = True
+
+
+def recipient(alert: str, index: int) -> str:
+    """crmsh: <alert>-recipient-1, -2, ... in the order written."""
+    return f"{alert}-recipient-{index + 1}"

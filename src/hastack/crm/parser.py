@@ -5,9 +5,10 @@ groups, clones; locations, colocations, orders, tickets), which is also the
 order crmsh commits to the CIB and the order `render` prints.
 
 Owns: the command table, recovery from a missing line-continuation
-backslash, duplicate-id detection (every id in a CIB is global), `monitor`
-statements, fencing levels without a target, and collecting every error
-before refusing the input.
+backslash, duplicate-id detection (every id in a CIB is global; ACL targets,
+which are user names, have their own), `monitor` statements, fencing levels
+without a target, resolving references once everything is read (refs.py), and
+collecting every error before refusing the input.
 
 Imports nothing of hastack but errors, the model and the crm modules.
 """
@@ -17,16 +18,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from hastack.crm import ids
+from hastack.crm import ids, refs
+from hastack.crm.acls import parse_acl_target, parse_role
+from hastack.crm.alerts import parse_alert
+from hastack.crm.bundles import parse_bundle
 from hastack.crm.cluster import parse_fencing_topology, parse_node, parse_property, parse_tag
 from hastack.crm.constraints import parse_colocation, parse_location, parse_order, parse_ticket
-from hastack.crm.lexer import Statement, Token, tokenize
+from hastack.crm.lexer import Statement, Token, display, tokenize
 from hastack.crm.render import canonical
 from hastack.crm.resources import MonitorStatement, parse_clone, parse_group, parse_monitor, parse_primitive
 from hastack.didyoumean import did_you_mean
 from hastack.crm.stream import Stream, StatementError, error_at, split_pair
 from hastack.model.secrets import is_secret, mask_diagnostics
 from hastack.errors import Collector, ConfigError, Diagnostic, Severity, SourceLocation, in_order
+from hastack.model.acls import AclRole, AclTarget
+from hastack.model.alerts import Alert
 from hastack.model.config import (
     AttrSet, Configuration, Constraint, FencingLevel, Node, Primitive, Resource, Tag,
 )
@@ -39,13 +45,16 @@ COMMANDS: dict[str, Handler] = {
     "location": parse_location, "colocation": parse_colocation, "collocation": parse_colocation,
     "order": parse_order, "rsc_ticket": parse_ticket,
     "property": parse_property, "rsc_defaults": parse_property, "op_defaults": parse_property,
-    "node": parse_node, "tag": parse_tag, "monitor": parse_monitor,
+    "node": parse_node, "tag": parse_tag, "monitor": parse_monitor, "bundle": parse_bundle,
+    "role": parse_role, "acl_target": parse_acl_target, "acl_group": parse_acl_target, "user": parse_acl_target,
+    "alert": parse_alert,
 }
 FENCING = ("fencing_topology", "fencing-topology")
-UNSUPPORTED = ("bundle", "alert", "acl_target", "role", "user", "xml", "group_acl")
+UNSUPPORTED = ("xml",)
 SESSION = ("commit", "verify", "end", "up", "quit", "exit", "bye", "cd", "configure")
 CONTINUATION_WORDS = ("params", "meta", "utilization", "op", "op_params", "op_meta", "rule", "attributes",
-                      "operations")
+                      "operations", "to", "select", "network", "storage", "port-mapping", "storage-mapping",
+                      "docker", "podman", "rkt", "read", "write", "deny")
 ALL_COMMANDS = tuple(COMMANDS) + FENCING
 
 
@@ -65,7 +74,11 @@ class _Parts:
     fencing: list[tuple[FencingLevel, Token]] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
     monitors: list[MonitorStatement] = field(default_factory=list)
+    roles: list[AclRole] = field(default_factory=list)
+    targets: list[AclTarget] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
     seen: dict[str, tuple[str, SourceLocation | None]] = field(default_factory=dict)
+    seen_targets: dict[str, tuple[str, SourceLocation | None]] = field(default_factory=dict)
 
 
 def _strip_prefix(stmt: Statement) -> None:
@@ -111,16 +124,18 @@ def _describe(stmt: Statement) -> str:
     return " ".join(words)
 
 
-def _register(parts: _Parts, kind: str, obj_id: str, loc: SourceLocation | None, tok: Token, out: Collector) -> bool:
-    if obj_id in parts.seen:
-        other_kind, other_loc = parts.seen[obj_id]
+def _register(parts: _Parts, kind: str, obj_id: str, loc: SourceLocation | None, tok: Token, out: Collector,
+              space: dict[str, tuple[str, SourceLocation | None]] | None = None) -> bool:
+    seen = parts.seen if space is None else space
+    if obj_id in seen:
+        other_kind, other_loc = seen[obj_id]
         where = f" at {other_loc}" if other_loc else ""
         hint = ("put all cluster properties in one `property` command, or name a second set: property my-set: a=b"
                 if kind in ("property", "rsc_defaults", "op_defaults") else "every id in a configuration must be unique")
         out.diagnostics.append(error_at(tok, f"duplicate id {obj_id!r}: already used by the {other_kind}{where}",
                                         hint).diagnostic)
         return False
-    parts.seen[obj_id] = (kind, loc)
+    seen[obj_id] = (kind, loc)
     return True
 
 
@@ -138,6 +153,7 @@ def _dispatch(stmt: Statement, parts: _Parts, out: Collector) -> None:
             parts.fencing.append((level, keyword))
         return
     obj = COMMANDS[word](st, keyword)
+    out.diagnostics.extend(st.warnings)
     head = stmt.tokens[1] if len(stmt.tokens) > 1 else keyword
     if isinstance(obj, MonitorStatement):
         parts.monitors.append(obj)
@@ -150,6 +166,16 @@ def _dispatch(stmt: Statement, parts: _Parts, out: Collector) -> None:
     elif isinstance(obj, Tag):
         if _register(parts, "tag", obj.id, obj.location, head, out):
             parts.tags.append(obj)
+    elif isinstance(obj, AclRole):
+        if _register(parts, f"role {obj.id}", obj.id, obj.location, head, out):
+            parts.roles.append(obj)
+    elif isinstance(obj, AclTarget):
+        space = None if obj.is_group else parts.seen_targets  # user names are not XML ids
+        if _register(parts, f"{obj.kind} {obj.id}", obj.id, obj.location, head, out, space):
+            parts.targets.append(obj)
+    elif isinstance(obj, Alert):
+        if _register(parts, f"alert {obj.id}", obj.id, obj.location, head, out):
+            parts.alerts.append(obj)
     elif hasattr(obj, "children"):
         res: Resource = obj  # type: ignore[assignment]
         if _register(parts, f"{res.kind} {res.id}", res.id, res.location, head, out):
@@ -199,9 +225,12 @@ def _by_target(levels: list[FencingLevel]) -> list[FencingLevel]:
     return [lv for group in order.values() for lv in group]
 
 
-def parse(text: str, source: str = "<stdin>") -> ParseResult:
-    """Parse crm configure text; raise ConfigError with every error found."""
-    return parse_sources([(text, source)])
+def parse(text: str, source: str = "<stdin>", resolve: bool = True) -> ParseResult:
+    """Parse crm configure text; raise ConfigError with every error found.
+
+    `resolve=False` leaves references as written (for a `load update` snippet, whose references
+    may name what is stored: merge_update resolves them)."""
+    return parse_sources([(text, source)], resolve)
 
 
 class CrmSyntaxError(ConfigError):
@@ -215,7 +244,7 @@ class CrmSyntaxError(ConfigError):
         self.failed_ids = failed_ids
 
 
-def parse_sources(chunks: list[tuple[str, str]]) -> ParseResult:
+def parse_sources(chunks: list[tuple[str, str]], resolve: bool = True) -> ParseResult:
     """Parse several (text, source) chunks as one configuration, each located in its own source."""
     out = Collector()
     statements: list[Statement] = []
@@ -232,14 +261,39 @@ def parse_sources(chunks: list[tuple[str, str]]) -> ParseResult:
                 failed.add(stmt.tokens[1].text)
     _apply_monitors(parts, out)
     fencing = _fencing_levels(parts, out)
-    out.diagnostics[:] = _masked(in_order(out.diagnostics, [source for _, source in chunks]), statements)
-    config = canonical(Configuration(
+    config = Configuration(
         nodes=tuple(parts.nodes), resources=parts.resources, constraints=tuple(parts.constraints),
         properties=tuple(parts.sets["property"]), rsc_defaults=tuple(parts.sets["rsc_defaults"]),
-        op_defaults=tuple(parts.sets["op_defaults"]), fencing_topology=fencing, tags=tuple(parts.tags)))
+        op_defaults=tuple(parts.sets["op_defaults"]), fencing_topology=fencing, tags=tuple(parts.tags),
+        acl_roles=tuple(parts.roles), acl_targets=tuple(parts.targets), alerts=tuple(parts.alerts))
+    if resolve and any(_refers(t) for stmt in statements for t in stmt.tokens):
+        config, problems = refs.resolve(config)
+        for p in problems:
+            line = _line_at(chunks, p.location)
+            word = line[p.location.column - 1:].split()[:1] if p.location and p.location.column > 0 else []
+            out.error(p.message, p.location, p.hint, line, len(word[0]) if word else 1)
+    out.diagnostics[:] = _masked(in_order(out.diagnostics, [source for _, source in chunks]), statements)
+    config = canonical(config)
     if out.has_errors:
         raise CrmSyntaxError(out.diagnostics, config, failed)
     return ParseResult(config, [d for d in out.diagnostics if d.severity is Severity.WARNING])
+
+
+def _refers(tok: Token) -> bool:
+    """Whether a word may be a reference that refs.resolve must resolve."""
+    low = tok.text.lower()
+    return not tok.quoted and (low.startswith("@") or low.startswith("$id-ref="))
+
+
+def _line_at(chunks: list[tuple[str, str]], loc: SourceLocation | None) -> str:
+    """The source line a location points at (for the caret under a message), or ''."""
+    if loc is None or loc.line <= 0:
+        return ""
+    for text, source in chunks:
+        if source == loc.file:
+            lines = text.split("\n")
+            return display(lines[loc.line - 1].rstrip("\r")) if loc.line <= len(lines) else ""
+    return ""
 
 
 def _masked(diags: list[Diagnostic], statements: list[Statement]) -> list[Diagnostic]:

@@ -1,7 +1,8 @@
 """Resource statements: primitive, rsc_template, group, clone, ms/master, monitor.
 
-    primitive    ::= 'primitive' ID ( RATYPE | '@' TEMPLATE ) [description=TEXT] {attrset} {opspec}
-    rsc_template ::= 'rsc_template' ID RATYPE [description=TEXT] {attrset} {opspec}
+    primitive    ::= 'primitive' ID ( RATYPE | '@' TEMPLATE ) [description=TEXT] {attrset} [operations] {opspec}
+    rsc_template ::= 'rsc_template' ID RATYPE [description=TEXT] {attrset} [operations] {opspec}
+    operations   ::= 'operations' ( '$id=' ID | '$id-ref=' ID )  ; with $id-ref, no opspec follows
     attrset      ::= ('params' | 'meta' | 'utilization') attr_list   ; the first may omit `params`
     opspec       ::= 'op' NAME {NVPAIR} ['op_params' attr_list] ['op_meta' attr_list]
     group        ::= 'group' ID RSC {RSC} [description=TEXT] {('meta' | 'params') attr_list}
@@ -17,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from hastack.crm import ids
-from hastack.crm.attrs import is_pair, parse_attr_list
+from hastack.crm.attrs import Pairs, is_pair, parse_attr_list, parse_pairs, ref_placeholder
 from hastack.crm.lexer import Token
 from hastack.didyoumean import did_you_mean
 from hastack.crm.stream import (
@@ -28,7 +29,7 @@ from hastack.model.config import AttrSet, Clone, Group, Op, Primitive, Template
 from hastack.model.values import AGENT_CLASSES, AgentRef, Role, is_true
 
 AGENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+@:/-]*$")  # stonith:external/sbd
-OP_FIELDS = ("interval", "timeout", "role", "on-fail", "enabled", "id", "$id")
+OP_FIELDS = ("interval", "timeout", "role", "on-fail", "enabled", "id")
 OP_ATTRIBUTES = ("requires", "record-pending", "start-delay", "interval-origin", "description")
 ON_FAIL = ("ignore", "block", "demote", "stop", "restart", "standby", "fence")
 OP_NAMES = ("start", "stop", "monitor", "promote", "demote", "notify", "reload", "reload-agent",
@@ -83,6 +84,13 @@ class _Body:
     meta: list[AttrSet]
     utilization: list[AttrSet]
     ops: list[Op]
+    ops_id: str | None = None
+    ops_ref: str | None = None
+
+
+def _starts_pairs(tok: Token) -> bool:
+    """An attribute list with no keyword before it starts with name=value or @ref."""
+    return is_pair(tok) or (not tok.quoted and tok.text.startswith("@") and len(tok.text) > 1)
 
 
 def _resource_body(st: Stream, rid: str, allow_ops: bool, implicit: str) -> _Body:
@@ -103,13 +111,11 @@ def _resource_body(st: Stream, rid: str, allow_ops: bool, implicit: str) -> _Bod
             taken_op_ids.add(op.id)
             body.ops.append(op)
         elif word == "operations" and allow_ops:
-            st.pos += 1
-            nxt = st.peek()
-            if nxt is not None and (split_pair(nxt) or ("", ""))[0] == "$id":
-                st.pos += 1  # the <operations> id: not kept in the model
-        elif is_pair(tok) and not any(body.__dict__.values()):
+            _operations(st, st.next("operations"), body)
+        elif _starts_pairs(tok) and not any((body.params, body.meta, body.utilization, body.ops)):
             target = lists[implicit]
-            target.append(parse_attr_list(st, ids.attr_set(rid, SET_KINDS[implicit], 0), f"{implicit} of {rid}"))
+            target.append(parse_attr_list(st, ids.attr_set(rid, SET_KINDS[implicit], 0), f"{implicit} of {rid}",
+                                          implicit=True))
         else:
             words = ["params", "meta", "utilization", "op"] if allow_ops else ["params", "meta"]
             if is_pair(tok):
@@ -120,6 +126,27 @@ def _resource_body(st: Stream, rid: str, allow_ops: bool, implicit: str) -> _Bod
     return body
 
 
+def _operations(st: Stream, keyword: Token, body: _Body) -> None:
+    """`operations $id=X` names this resource's <operations>; `operations $id-ref=X` uses another's."""
+    if body.ops or body.ops_id or body.ops_ref:
+        st.fail(keyword, "`operations` comes once, before the resource's first `op`",
+                "write operations $id=NAME op ... or operations $id-ref=NAME")
+    tok = st.next("$id=NAME or $id-ref=NAME after operations")
+    pair = split_pair(tok) if not tok.quoted else None
+    key = pair[0].lower() if pair else ""
+    if pair is None or key not in ("$id", "$id-ref"):
+        st.fail(tok, f"expected $id=NAME or $id-ref=NAME after operations, found {tok.raw!r}",
+                "operations $id=NAME names this resource's operations; operations $id-ref=NAME uses another's")
+    value = check_id(_token_with(tok, pair[1]), "operations id")
+    if key == "$id":
+        body.ops_id = value
+        return
+    body.ops_ref = value
+    if st.peek_word() == "op":
+        st.fail(st.tokens[st.pos], "a resource that uses other operations ($id-ref) has no `op` of its own",
+                f"add the op to the operations {value!r} refers to, or write all the ops here")
+
+
 def _op(st: Stream, rid: str, taken: set[str]) -> Op:
     name_tok = st.next("an operation name after `op` (start, stop, monitor, ...)")
     name = name_tok.text
@@ -127,23 +154,29 @@ def _op(st: Stream, rid: str, taken: set[str]) -> Op:
         st.fail(name_tok, "`op` needs an operation name first", "e.g. op monitor interval=30s timeout=20s")
     fields: dict[str, tuple[str, Token]] = {}
     attributes: list[tuple[str, str]] = []
-    bare: list[tuple[str, str]] = []
+    inst = Pairs()
     while True:
         tok = st.peek()
-        pair = split_pair(tok) if tok is not None else None
-        if tok is None or pair is None:
+        pair = split_pair(tok) if tok is not None and not tok.quoted else None
+        if tok is not None and pair is not None and pair[0].lower() == "$id":
+            st.pos += 1
+            fields["id"] = (pair[1], tok)
+            continue
+        chunk = parse_pairs(st, f"op {name} of {rid}", allow_empty=True, stop_at_id=True)
+        if not chunk:
             break
-        st.pos += 1
-        key = pair[0].lower()
-        if key in OP_FIELDS:
-            fields["id" if key == "$id" else key] = (pair[1], tok)
-        elif key in OP_ATTRIBUTES:
-            attributes.append((key, pair[1]))
-        elif pair[0][:1] in ("$", "@"):
-            st.fail(tok, f"{pair[0]!r} is not supported in an op",
-                    "an op takes interval=, timeout=, role=, on-fail=, id= and instance attributes name=value")
-        else:
-            bare.append(pair)
+        named = {p.name for p in chunk.ids} | {ref_placeholder(r) for r in chunk.refs}
+        for (key, value), tok in zip(chunk.pairs, chunk.tokens):
+            low = key.lower()
+            if key not in named and low in OP_FIELDS:
+                fields[low] = (value, tok)
+            elif key not in named and low in OP_ATTRIBUTES:
+                attributes.append((low, value))
+            else:
+                inst.pairs.append((key, value))
+        inst.ids += chunk.ids
+        inst.refs += chunk.refs
+        inst.unset += chunk.unset
     interval_text = fields["interval"][0] if "interval" in fields else None
     interval_ms = read_duration(fields["interval"][1], interval_text, "interval") if interval_text is not None else 0
     timeout_text = fields["timeout"][0] if "timeout" in fields else None
@@ -159,8 +192,9 @@ def _op(st: Stream, rid: str, taken: set[str]) -> Op:
     else:
         op_id = ids.op(rid, name, interval_text if interval_text is not None else "0", taken)
     params: list[AttrSet] = []
-    if bare:
-        params.append(AttrSet(ids.attr_set(op_id, "instance_attributes", 0), tuple(bare), location=name_tok.loc))
+    if inst:
+        params.append(AttrSet(ids.attr_set(op_id, "instance_attributes", 0), tuple(inst.pairs), location=name_tok.loc,
+                              pair_ids=tuple(inst.ids), pair_refs=tuple(inst.refs), unset=tuple(inst.unset)))
     meta: list[AttrSet] = []
     while st.peek_word() in ("op_params", "op_meta"):
         kw = st.next("op_params/op_meta").text.lower()
@@ -185,9 +219,11 @@ def parse_primitive(st: Stream, keyword: Token) -> Primitive | Template:
     if is_template:
         assert agent is not None
         return Template(id_tok.text, agent, description, tuple(body.params), tuple(body.meta),
-                        tuple(body.utilization), tuple(body.ops), location=id_tok.loc)
+                        tuple(body.utilization), tuple(body.ops), location=id_tok.loc, ops_id=body.ops_id,
+                        ops_ref=body.ops_ref)
     return Primitive(id_tok.text, agent, template, description, tuple(body.params), tuple(body.meta),
-                     tuple(body.utilization), tuple(body.ops), location=id_tok.loc)
+                     tuple(body.utilization), tuple(body.ops), location=id_tok.loc, ops_id=body.ops_id,
+                     ops_ref=body.ops_ref)
 
 
 def _children(st: Stream, owner: str) -> list[Token]:

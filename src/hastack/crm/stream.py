@@ -1,7 +1,7 @@
 """A cursor over one statement's tokens, and located errors for the statement parsers.
 
-Owns: StatementError (one diagnostic that aborts the current statement)
-and the scalar readers (ids, scores, roles,
+Owns: StatementError (one diagnostic that aborts the current statement),
+the warnings a statement collects, and the scalar readers (ids, scores, roles,
 booleans, durations) that turn a model ValueSyntaxError into a located error.
 
 Imports nothing of hastack but errors, didyoumean and the model.
@@ -40,6 +40,7 @@ class Stream:
         self.stmt = stmt
         self.tokens = stmt.tokens
         self.pos = 0
+        self.warnings: list[Diagnostic] = []  # kept when the statement parses
 
     @property
     def at_end(self) -> bool:
@@ -79,6 +80,9 @@ class Stream:
 
     def fail(self, tok: Token, message: str, hint: str = "") -> NoReturn:
         raise error_at(tok, message, hint)
+
+    def warn(self, tok: Token, message: str, hint: str = "") -> None:
+        self.warnings.append(Diagnostic(message, tok.loc, hint, Severity.WARNING, tok.line_text, tok.span))
 
     # scalar readers ------------------------------------------------------------
 

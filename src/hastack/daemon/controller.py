@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from hastack.cib import to_xml
 from hastack.daemon.membership import Membership
 from hastack.daemon.orders import Order, outcome
+from hastack.errors import ScheduleError
 from hastack.graphrun import GraphRun
 from hastack.model.config import Configuration
 from hastack.model.results import ExecStatus, OcfRc
@@ -95,12 +96,18 @@ class Controller:
                 if not self.term or not self._is_dc():
                     self.term = 0
                     if not self._elect():
-                        self.store.watch(self.store.snapshot().revision, 0.5)
+                        # only the DC key's going matters here: watching the whole store woke every
+                        # non-DC node (and its campaign write) on every result any node recorded
+                        self.store.watch_dc(self.store.revision(), 0.5)
                         continue
                 self._cycle()
             except GuardLost:
                 log.warning("%s: lost the DC role (term %d)", self.node, self.term)
                 self.term = 0
+            except ScheduleError as err:  # an input the scheduler refuses (e.g. bundles): wait for a new one
+                self.last_sentence = f"term {self.term}: no decision: {err.message}"
+                log.error("%s: %s (%s)", self.node, self.last_sentence, err.hint)
+                self.store.watch(self.store.revision(), 5.0)
             except StoreError as err:
                 log.warning("%s: controller: %s", self.node, err)
                 self._stop.wait(0.1)
@@ -122,8 +129,8 @@ class Controller:
             return
         self._woken = True
         self.transitions += 1
-        self._log_transition(snap, transition, now)
-        self._run(snap, run, ready)
+        limit = batch_limit(snap.configuration)
+        self._run(snap, run, ready[:limit], lambda: self._log_transition(snap, transition, now), limit)
 
     def _send(self, run: GraphRun, actions: list[Action], outstanding: dict[str, Outstanding]) -> None:
         """Start `actions` in the graph and write them as orders, one guarded transaction per node."""
@@ -155,7 +162,8 @@ class Controller:
         pending = tuple(sorted(_describe(o.order.action) for o in outstanding.values()))
         self._publish(Progress(self.node, self.term, self.transitions, revision, False, pending))
 
-    def _run(self, snap: Snapshot, run: GraphRun, ready: list[Action]) -> None:
+    def _run(self, snap: Snapshot, run: GraphRun, ready: list[Action], record: Callable[[], None],
+             limit: int) -> None:
         """Execute one transition's graph as Pacemaker's controller does: each expected result frees
         the actions that wait for it, which are sent at once; an unexpected result, a lost member, a
         configuration change or a node attribute change (a promotion score, a fail count) aborts it --
@@ -163,7 +171,10 @@ class Controller:
         cycle plans again on the whole state. Running the graph to its end, rather than planning after
         every wave, is what lets actions that leave no trace in the state (notifications) run once."""
         outstanding: dict[str, Outstanding] = {}
+        started = time.monotonic()
+        results: list[str] = []
         self._send(run, ready, outstanding)
+        record()  # after the first orders are out: serializing a large input CIB must not delay them
         self._publish_pending(snap.revision, outstanding)
         rev = snap.revision
         members = set(snap.members)
@@ -182,6 +193,7 @@ class Controller:
                 if o.order.action.node not in now_snap.members or time.monotonic() > o.deadline:
                     del outstanding[k]
                     aborted = aborted or f"{_describe(o.order.action)} got no answer"
+                    results.append(f"{_describe(o.order.action)}: no answer")
                 elif k not in pending:
                     del outstanding[k]
                     result = outcome(now_snap.state, o.order)
@@ -189,6 +201,9 @@ class Controller:
                         run.finish(o.order.action.id, OcfRc.UNKNOWN, ExecStatus.ERROR)
                     else:
                         run.finish(o.order.action.id, *result)
+                    results.append(f"{_describe(o.order.action)}: "
+                                   + (f"rc {result[0]}" if result and not result[1] else
+                                      f"status {result[1]}" if result else "no result recorded"))
                     if run.aborted:
                         aborted = aborted or f"{_describe(o.order.action)} did not give its expected result"
             if set(now_snap.members) != members:
@@ -199,14 +214,25 @@ class Controller:
                 aborted = aborted or "node attributes changed"
             if not self._is_dc():
                 raise GuardLost("no longer DC")
-            if not aborted:
-                more = [a for a in run.ready() if a.node in now_snap.members]
+            if not aborted and len(outstanding) < limit:
+                more = [a for a in run.ready() if a.node in now_snap.members][:limit - len(outstanding)]
                 if more:
                     self._send(run, more, outstanding)
             if outstanding and len(outstanding) != before:
                 self._publish_pending(snap.revision, outstanding)
         if aborted:
             log.info("%s: transition %d aborted (%s): planning again", self.node, self.transitions, aborted)
+        done = {"results": results, "aborted": aborted or None, "seconds": round(time.monotonic() - started, 3)}
+        try:
+            self.store.log_outcome(self.term, self._seq(), json.dumps(done))
+        except GuardLost:
+            raise
+        except StoreError as err:
+            log.warning("outcome of transition %d not recorded: %s", self.transitions, err)
+
+    def _seq(self) -> int:
+        """The transition's key in the log: ordered by term, then number."""
+        return self.term * 1_000_000 + self.transitions
 
     def _log_transition(self, snap: Snapshot, transition: Transition, now: int) -> None:
         # the input exactly as decided on, with the decision's "now" (crm_simulate honours execution-date)
@@ -217,10 +243,23 @@ class Controller:
                              "orders": [_describe(a) for a in GraphRun(transition).executable()],
                              "cib": cib})
         try:
-            seq = self.term * 1_000_000 + self.transitions
-            self.store.log_transition(self.term, seq, record, series_max(snap.configuration))
+            self.store.log_transition(self.term, self._seq(), record, series_max(snap.configuration))
         except StoreError as err:
             log.warning("transition not recorded: %s", err)
+
+
+BATCH_LIMIT_AUTO = 200
+
+
+def batch_limit(config: Configuration) -> int:
+    """How many actions may be in flight at once, cluster-wide: Pacemaker's batch-limit (0, the default,
+    means automatic: here BATCH_LIMIT_AUTO). At 16 nodes x 1,000 resources the first transition is 16,000
+    probes; sent at once, their results swamped etcd and the lease renewals behind them."""
+    try:
+        n = int(config.property("batch-limit", "0") or "0")
+    except ValueError:
+        n = 0
+    return n if n > 0 else BATCH_LIMIT_AUTO
 
 
 PE_INPUT_KEEP_MAX = 200  # each record holds a whole (compressed) CIB: etcd is no archive of thousands

@@ -12,6 +12,7 @@ Imports daemon.timing.
 
 from __future__ import annotations
 
+import faulthandler
 import socket
 import threading
 import time
@@ -20,6 +21,10 @@ from collections.abc import Callable
 from hastack.daemon.timing import realtime_thread
 
 PORT = 5405  # corosync's, which this replaces
+# A send loop this late means the whole process stalled (peers will suspect this node): every thread's
+# stack is written to stderr by faulthandler's own thread, which needs no GIL -- the one way to see
+# what held the interpreter.
+STALL_DUMP_S = 0.25
 
 
 class Heartbeat:
@@ -48,6 +53,7 @@ class Heartbeat:
         self._stop.set()
         for t in self._threads:
             t.join(timeout=1)
+        faulthandler.cancel_dump_traceback_later()
         self._sock.close()
 
     def silent_for(self, node: str, now: float | None = None) -> float | None:
@@ -60,6 +66,7 @@ class Heartbeat:
         realtime_thread()
         msg = f"hb {self.node}".encode()
         while not self._stop.is_set():
+            faulthandler.dump_traceback_later(STALL_DUMP_S)  # re-armed every round: fires only on a stall
             for node, addr in list(self._peers().items()):
                 if node != self.node and addr:
                     try:

@@ -27,6 +27,7 @@ from hastack.agents.executor import Executor
 from hastack.daemon.membership import Membership
 from hastack.daemon.orders import Order, cancelled, recorded, refusal, request_for
 from hastack.model.results import ExecStatus, OcfRc
+from hastack.model.state import ClusterState
 from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.port import StoreError
 
@@ -113,7 +114,7 @@ class LocalResourceManager:
         if a.task == "cancel":  # the executor's own business: stop the monitor, forget its entry
             with self._lock:
                 self._recurring.pop((a.rsc or "", a.interval_ms), None)
-            self._finish(key, order, cancelled(self.store.snapshot().state, order))
+            self._finish(key, order, cancelled(self._view(order), order))
             return
         req = request_for(order)
         if req is None:
@@ -132,6 +133,10 @@ class LocalResourceManager:
             result = self.executor.execute(req)
             self._after(key, order, req, result)
 
+    def _view(self, order: Order) -> ClusterState:
+        """This node's state as far as recording `order`'s result needs it (not the whole cluster)."""
+        return self.store.node_view(self.node, order.action.history_id or order.action.rsc or "")
+
     def _rsc_lock(self, rsc: str) -> threading.Lock:
         with self._lock:
             return self._rsc_locks.setdefault(rsc, threading.Lock())
@@ -140,8 +145,7 @@ class LocalResourceManager:
         """Before the agent runs, the history says the action is in flight (Pacemaker's record-pending):
         should a new DC take over meanwhile, it sees a pending start on this node and re-issues it here
         instead of probing, finding nothing, and starting the resource on another node as well."""
-        snap = self.store.snapshot()
-        history, _ = recorded(snap.state, order, OcfRc.UNKNOWN, ExecStatus.PENDING, int(self._clock()))
+        history, _ = recorded(self._view(order), order, OcfRc.UNKNOWN, ExecStatus.PENDING, int(self._clock()))
         if history is not None:
             try:
                 self._guarded().record_result(self.node, history)
@@ -166,8 +170,7 @@ class LocalResourceManager:
         self._record(key, order, result)
 
     def _record(self, key: str | None, order: Order, result: ActionResult) -> None:
-        snap = self.store.snapshot()
-        history, attrs = recorded(snap.state, order, result.rc, result.status, int(self._clock()),
+        history, attrs = recorded(self._view(order), order, result.rc, result.status, int(self._clock()),
                                   result.duration_ms, result.exit_reason)
         guarded = self._guarded()
         try:

@@ -5,8 +5,9 @@ never lost for long): power loss and power on, freeze and thaw, a partition
 isolating the DC, the etcd leader or any host, then healed; the web server
 killed behind the agent's back (a monitor must notice); hastackd killed alone;
 an etcd member killed. The checker (lab.trial.Checker) polls every host about
-every 50 ms for the VIP and the web server. After the last fault everything is
-healed and the service must answer again within `budget_s`.
+every 50 ms for every service's VIP and server process. After the last fault
+everything is healed; within `budget_s` every service must answer through its
+VIP and the cluster must have converged (the scheduler has nothing left to do).
 
 Imports lab.cluster, lab.trial, lab.net.
 """
@@ -23,10 +24,19 @@ from dataclasses import dataclass, field
 
 from hastack.lab.cluster import Lab
 from hastack.lab.net import wait_until
-from hastack.lab.trial import WEB_NEEDLE, Checker, dc_host, etcd_leader, holder
+from hastack.lab.trial import WEB_NEEDLE, Checker, cluster_status, dc_host, etcd_leader, holder
 
 FAULTS = ("power", "freeze", "partition-dc", "partition-etcd-leader", "partition", "agent", "kill-hastackd",
           "kill-etcd")
+
+
+@dataclass(frozen=True)
+class Service:
+    """What the chaos watches and hurts: a server process reached through a VIP."""
+
+    vip: str
+    port: int = 8080
+    needle: str = WEB_NEEDLE  # its command line
 
 
 @dataclass
@@ -34,7 +44,7 @@ class ChaosReport:
     faults: Counter[str] = field(default_factory=Counter)
     violations: list[str] = field(default_factory=list)
     samples: int = 0
-    recovered_s: float | None = None  # after the last fault was undone: time until the VIP answered
+    recovered_s: float | None = None  # after the last fault: until every service answered and nothing was pending
     log: list[str] = field(default_factory=list)
 
 
@@ -55,11 +65,15 @@ def kill_matching(lab: Lab, i: int, needle: bytes, exclude: bytes = b"hostinit")
 
 
 class Chaos:
-    def __init__(self, lab: Lab, vip: str, seed: int, say: Callable[[str], None] = lambda _: None) -> None:
+    def __init__(self, lab: Lab, services: list[Service], seed: int, say: Callable[[str], None] = lambda _: None) -> None:
         self.lab = lab
-        self.vip = vip
+        self.services = services
         self.rng = random.Random(seed)
         self.say = say
+
+    def _holder(self) -> int:
+        """The host of a randomly chosen service (any host when none holds it alone)."""
+        return holder(self.lab, self.rng.choice(self.services).vip) or self._any_host()
 
     def _pause(self, lo: float, hi: float) -> None:
         time.sleep(self.rng.uniform(lo, hi))
@@ -70,13 +84,13 @@ class Chaos:
     def one(self, kind: str) -> str:
         lab = self.lab
         if kind == "power":
-            i = holder(lab, self.vip) or self._any_host()
+            i = self._holder()
             lab.power_off(i)
             self._pause(2, 5)
             lab.power_on(i)
             return f"power loss of h{i}"
         if kind == "freeze":
-            i = holder(lab, self.vip) or self._any_host()
+            i = self._holder()
             lab.freeze(i, True)
             self._pause(1, 4)
             lab.freeze(i, False)
@@ -93,9 +107,10 @@ class Chaos:
             lab.partition([i], False)
             return f"{kind} h{i}"
         if kind == "agent":
-            i = holder(lab, self.vip) or self._any_host()
-            killed = kill_matching(lab, i, WEB_NEEDLE.encode())
-            return f"web server killed on h{i}" + ("" if killed else " (none ran)")
+            service = self.rng.choice(self.services)
+            i = holder(lab, service.vip) or self._any_host()
+            killed = kill_matching(lab, i, service.needle.encode())
+            return f"{service.needle!r} killed on h{i}" + ("" if killed else " (none ran)")
         if kind == "kill-hastackd":
             i = self._any_host()
             lab.kill_hastackd(i)
@@ -106,6 +121,12 @@ class Chaos:
             return f"etcd member killed on h{i}"
         raise ValueError(kind)
 
+    def _converged(self) -> bool:
+        if any(self.lab.http_get(s.vip, s.port) is None for s in self.services):
+            return False
+        doc = cluster_status(self.lab)
+        return doc is not None and doc.get("pending") == [] and len(doc.get("members", [])) == self.lab.hosts
+
     def _power_on_fenced(self) -> None:
         """A host the cluster fenced stays off until someone powers it on: the operator, here."""
         for i in range(1, self.lab.hosts + 1):
@@ -115,7 +136,9 @@ class Chaos:
 
     def run(self, faults: int, budget_s: float = 30.0) -> ChaosReport:
         report = ChaosReport()
-        checker = Checker(self.lab, self.vip).start()
+        first, *more = self.services
+        checker = Checker(self.lab, first.vip, more_vips=tuple(s.vip for s in more),
+                          needles=tuple(s.needle for s in self.services)).start()
         try:
             for n in range(faults):
                 kind = self.rng.choice(FAULTS)
@@ -127,7 +150,7 @@ class Chaos:
                 self._pause(0.5, 2.0)
                 self._power_on_fenced()
             t0 = time.monotonic()
-            if wait_until(lambda: self.lab.http_get(self.vip) is not None, budget_s, 0.1):
+            if wait_until(self._converged, budget_s, 0.2):
                 report.recovered_s = time.monotonic() - t0
         finally:
             checker.stop()

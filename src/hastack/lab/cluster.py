@@ -50,6 +50,7 @@ class Lab:
     net: Net = field(default_factory=Net)
     directory: Path = Path("/var/lib/hastack-lab")
     ttl: int = 3
+    suspect_after: float = 0.3  # hastackd --suspect-after: heartbeat silence before fencing
 
     @property
     def voters(self) -> list[int]:
@@ -136,11 +137,12 @@ class Lab:
         self.watchdog_file(i).unlink(missing_ok=True)  # a booting host has not petted yet
         daemon_cmd = " ".join([_venv_bin("hastackd"), "--node", f"h{i}", "--nodes", nodes,
                                "--data-dir", str(d), "--prefix", "/hastack",
-                               "--ttl", str(self.ttl), "--state-dir", str(d / "state"),
+                               "--ttl", str(self.ttl), "--suspect-after", str(self.suspect_after),
+                               "--state-dir", str(d / "state"),
                                "--tls-dir", str(self.pki), "--address", self.net.host_ip(i),
                                "--watchdog-file", str(self.watchdog_file(i))])
-        cmd = [*NORMAL_SCHEDULING, "ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount", "--fork",
-               "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",
+        cmd = [*NORMAL_SCHEDULING, "ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount",
+               "--fork", "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",
                "--address", self.net.host_ip(i), "--dir", str(d), "--hastackd-cmd", daemon_cmd]
         subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=open(d / "init.log", "ab"),
                          stderr=subprocess.STDOUT, start_new_session=True)
@@ -197,6 +199,33 @@ class Lab:
             if needle in cmdline and "hostinit" not in cmdline and self.in_host(i, pid):
                 return True
         return False
+
+    def census(self, needles: tuple[str, ...]) -> dict[str, list[int]]:
+        """For each needle, the hosts running a process whose command line contains it -- one pass over
+        /proc for all hosts (the checker's sample), with the same pid-reuse guard as `running`."""
+        inode = {}
+        for i in range(1, self.hosts + 1):
+            try:
+                inode[os.stat(f"/var/run/netns/{self.net.host_ns(i)}").st_ino] = i
+            except OSError:
+                continue
+        found: dict[str, list[int]] = {n: [] for n in needles}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                host = inode.get(os.stat(f"/proc/{entry.name}/ns/net").st_ino)
+                if host is None:
+                    continue
+                cmdline = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                if "hostinit" in cmdline or inode.get(os.stat(f"/proc/{entry.name}/ns/net").st_ino) != host:
+                    continue
+            except OSError:
+                continue
+            for n in needles:
+                if n in cmdline and host not in found[n]:
+                    found[n].append(host)
+        return found
 
     def in_host(self, i: int, pid: str | int) -> bool:
         """Whether process `pid` is (still) in host i's network namespace."""
@@ -288,6 +317,11 @@ class Lab:
                 os.kill(p, signal.SIGSTOP if frozen else signal.SIGCONT)
             except ProcessLookupError:
                 pass
+
+    def split(self, side: list[int], apart: bool) -> None:
+        """Partition the lab in two: `side` together on one switch, the others (with the client and the
+        power switch) on the other; `apart` False joins them again."""
+        self.net.split(side, apart)
 
     def partition(self, isolated: list[int], cut: bool) -> None:
         """Cut (or heal) the switch ports of `isolated`; healing leaves a host that is off cut off

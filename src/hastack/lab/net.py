@@ -91,6 +91,10 @@ class Net:
         sh("ip", "-n", self.switch, "link", "add", "br0", "type", "bridge", "stp_state", "0")
         sh("ip", "-n", self.switch, "link", "set", "br0", "type", "bridge", "mcast_snooping", "0")
         sh("ip", "-n", self.switch, "link", "set", "br0", "up")
+        # a second, unconnected switch: `split` moves one side of a partition onto it
+        sh("ip", "-n", self.switch, "link", "add", "br1", "type", "bridge", "stp_state", "0")
+        sh("ip", "-n", self.switch, "link", "set", "br1", "type", "bridge", "mcast_snooping", "0")
+        sh("ip", "-n", self.switch, "link", "set", "br1", "up")
         for i in range(1, hosts + 1):
             self._attach(self.host_ns(i), f"h{i}", self.host_ip(i))
         self._attach(self.client, "cl", self.client_ip)
@@ -109,12 +113,36 @@ class Net:
         self.clear_stale()
 
     # --- faults -----------------------------------------------------------------------------
+    def split(self, side: list[int], apart: bool) -> None:
+        """Put the hosts of `side` on their own switch (they reach each other, not the rest -- the client
+        and the power switch stay with the rest), or back (`apart` False)."""
+        for i in side:
+            sh("ip", "-n", self.switch, "link", "set", self.port(f"h{i}"), "master", "br1" if apart else "br0")
+
     def link(self, i: int, up: bool) -> None:
         sh("ip", "-n", self.switch, "link", "set", self.port(f"h{i}"), "up" if up else "down")
 
     def has_address(self, i: int, ip: str) -> bool:
         out = sh("ip", "-n", self.host_ns(i), "-o", "-4", "addr", "show", "dev", "eth0", check=False)
         return f" {ip}/" in out
+
+    def addresses(self, i: int) -> set[str]:
+        """Every IPv4 address on host i's eth0 (one `ip` call)."""
+        out = sh("ip", "-n", self.host_ns(i), "-o", "-4", "addr", "show", "dev", "eth0", check=False)
+        return {line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3}
+
+    def links_up(self, hosts: int) -> set[int]:
+        """The hosts whose switch port is up (one `ip` call for all)."""
+        out = sh("ip", "-n", self.switch, "-o", "link", "show", check=False)
+        up = set()
+        for i in range(1, hosts + 1):
+            name = self.port(f"h{i}")
+            for line in out.splitlines():
+                fields = line.split()
+                if len(fields) > 2 and fields[1].split("@")[0].rstrip(":") == name:
+                    if "state UP" in line or ",UP" in line.split(">")[0]:
+                        up.add(i)
+        return up
 
     def link_is_up(self, i: int) -> bool:
         out = sh("ip", "-n", self.switch, "-o", "link", "show", self.port(f"h{i}"), check=False)

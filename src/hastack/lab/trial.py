@@ -51,14 +51,14 @@ class Checker:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            up = [i for i in range(1, self.lab.hosts + 1) if self.lab.net.link_is_up(i)]
+            up = self.lab.net.links_up(self.lab.hosts)
+            held = {i: self.lab.net.addresses(i) for i in sorted(up)}
             for address in (self.vip, *self.more_vips):
-                vip = [i for i in up if self.lab.net.has_address(i, address)]
+                vip = [i for i in sorted(up) if address in held[i]]
                 if len(vip) > 1:
                     self.violations.append(f"{time.monotonic():.3f} VIP {address} on hosts {vip}")
-            for needle in self.needles:
-                web = [i for i in range(1, self.lab.hosts + 1) if self.lab.running(i, needle)]
-                web_up = [i for i in web if i in up]
+            for needle, hosts in self.lab.census(self.needles).items():
+                web_up = sorted(i for i in hosts if i in up)
                 if len(web_up) > 1:
                     self.violations.append(f"{time.monotonic():.3f} {needle!r} on hosts {web_up}")
             self.samples += 1

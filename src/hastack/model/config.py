@@ -1,9 +1,11 @@
 """The cluster configuration as immutable data: Pacemaker's CIB configuration section.
 
 Everything here is plain frozen data with no behaviour beyond derived views.
-Resources live in one flat mapping by id; groups and clones name their
+Resources live in one flat mapping by id; groups, clones and bundles name their
 children by id (as crm shell does), and `parent_of` derives the containment.
-Source locations are carried for error messages but never compared.
+Rules and attribute sets live in model.attrsets, ACLs in model.acls, alerts in
+model.alerts (all re-exported here). Source locations are carried for error
+messages but never compared.
 
 Imports nothing of hastack beyond the model and errors.
 """
@@ -18,85 +20,17 @@ from types import MappingProxyType
 from typing import Union
 
 from hastack.errors import SourceLocation
+from hastack.model.acls import AclRole, AclTarget
+from hastack.model.alerts import Alert
+from hastack.model.attrsets import (  # re-exported: most of hastack takes them from here
+    LOC, AttrSet, DateExpression, Expression, PairId, PairRef, Rule, RuleItem, merged,
+)
 from hastack.model.values import AgentRef, Role
 
-# Source locations are for messages only: never part of equality or repr.
-LOC = field(default=None, compare=False, repr=False)
-
-
-# --- rules and attribute sets -------------------------------------------------
-
-@dataclass(frozen=True)
-class Expression:
-    """A node-attribute test: `#uname eq node1`, `defined rack`, `load integer:gt 5`."""
-
-    id: str
-    attribute: str
-    operation: str  # lt gt lte gte eq ne defined not_defined
-    value: str | None = None
-    type: str | None = None  # string integer number version
-    value_source: str | None = None  # literal param meta
-    location: SourceLocation | None = LOC
-
-
-@dataclass(frozen=True)
-class DateExpression:
-    id: str
-    operation: str  # lt gt in_range date_spec
-    start: str | None = None
-    end: str | None = None
-    duration: tuple[tuple[str, str], ...] = ()
-    date_spec: tuple[tuple[str, str], ...] = ()
-    location: SourceLocation | None = LOC
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    expressions: tuple[RuleItem, ...]
-    score: int | None = None
-    score_attribute: str | None = None
-    boolean_op: str = "and"
-    role: Role | None = None
-    location: SourceLocation | None = LOC
-
-
-RuleItem = Union[Expression, DateExpression, Rule]
-
-
-@dataclass(frozen=True)
-class AttrSet:
-    """An ordered set of name=value pairs (instance/meta/utilization/properties).
-
-    Several sets may apply to one object; with rules and scores they are
-    evaluated highest score first (Pacemaker's unpack_nvpair_blocks).
-    """
-
-    id: str
-    pairs: tuple[tuple[str, str], ...] = ()
-    score: int | None = None
-    rule: Rule | None = None
-    id_ref: str | None = None
-    location: SourceLocation | None = LOC
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        for k, v in self.pairs:
-            if k == name:
-                return v
-        return default
-
-
-def merged(sets: tuple[AttrSet, ...]) -> Mapping[str, str]:
-    """Unconditional view of attribute sets: rule-less sets, highest score first, first value wins.
-
-    Rule-bearing sets need a node/time context and are left to the scheduler.
-    """
-    ordered = sorted((s for s in sets if s.rule is None), key=lambda s: -(s.score or 0))
-    out: dict[str, str] = {}
-    for s in ordered:
-        for k, v in s.pairs:
-            out.setdefault(k, v)
-    return MappingProxyType(out)
+__all__ = ["LOC", "AclRole", "AclTarget", "Alert", "AttrSet", "Bundle", "BundleMapping", "Clone", "Colocation",
+           "Configuration", "Constraint", "DateExpression", "Expression", "FencingLevel", "Group", "Location",
+           "Node", "Op", "Order", "OrderKind", "PairId", "PairRef", "Primitive", "Resource", "ResourceSet", "Rule",
+           "RuleItem", "Tag", "Template", "Ticket", "merged"]
 
 
 # --- resources ------------------------------------------------------------------
@@ -133,6 +67,10 @@ class Primitive:
     utilization: tuple[AttrSet, ...] = ()
     ops: tuple[Op, ...] = ()
     location: SourceLocation | None = LOC
+    # The <operations> element's own id (crm `operations $id=X`), and the one it refers to
+    # (`operations $id-ref=X`): then `ops` are the referenced operations, as Pacemaker expands them.
+    ops_id: str | None = None
+    ops_ref: str | None = None
 
     kind = "primitive"
 
@@ -153,6 +91,8 @@ class Template:
     utilization: tuple[AttrSet, ...] = ()
     ops: tuple[Op, ...] = ()
     location: SourceLocation | None = LOC
+    ops_id: str | None = None  # as for Primitive
+    ops_ref: str | None = None
 
     kind = "template"
 
@@ -200,7 +140,48 @@ class Clone:
         return (self.child,)
 
 
-Resource = Union[Primitive, Group, Clone, Template]
+@dataclass(frozen=True)
+class BundleMapping:
+    """A bundle's port-mapping or storage-mapping: its id and its attributes as written
+    (port, internal-port, range; source-dir, source-dir-root, target-dir, options)."""
+
+    id: str
+    attributes: tuple[tuple[str, str], ...]
+    location: SourceLocation | None = LOC
+
+    def get(self, name: str) -> str | None:
+        return next((v for k, v in self.attributes if k == name), None)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A container bundle: `runtime` (docker, podman or rkt) with its options (image, replicas,
+    ...), the network and its port mappings, storage mappings, and at most one primitive run
+    inside each replica (named by id, like a group member). Attribute names are Pacemaker's."""
+
+    id: str
+    runtime: str
+    runtime_options: tuple[tuple[str, str], ...] = ()
+    network: tuple[tuple[str, str], ...] = ()
+    port_mappings: tuple[BundleMapping, ...] = ()
+    storage_mappings: tuple[BundleMapping, ...] = ()
+    primitive: str | None = None
+    description: str | None = None
+    params: tuple[AttrSet, ...] = ()
+    meta: tuple[AttrSet, ...] = ()
+    location: SourceLocation | None = LOC
+
+    kind = "bundle"
+
+    @property
+    def children(self) -> tuple[str, ...]:
+        return (self.primitive,) if self.primitive is not None else ()
+
+    def option(self, name: str) -> str | None:
+        return next((v for k, v in self.runtime_options if k == name), None)
+
+
+Resource = Union[Primitive, Group, Clone, Template, Bundle]
 
 
 # --- constraints ------------------------------------------------------------------
@@ -350,6 +331,9 @@ class Configuration:
     op_defaults: tuple[AttrSet, ...] = ()
     fencing_topology: tuple[FencingLevel, ...] = ()
     tags: tuple[Tag, ...] = ()
+    acl_roles: tuple[AclRole, ...] = ()
+    acl_targets: tuple[AclTarget, ...] = ()  # acl_target and acl_group
+    alerts: tuple[Alert, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.resources, MappingProxyType):
@@ -357,7 +341,8 @@ class Configuration:
 
     def _key(self) -> tuple[object, ...]:
         return (self.nodes, tuple(self.resources.items()), self.constraints, self.properties,
-                self.rsc_defaults, self.op_defaults, self.fencing_topology, self.tags)
+                self.rsc_defaults, self.op_defaults, self.fencing_topology, self.tags, self.acl_roles,
+                self.acl_targets, self.alerts)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Configuration):

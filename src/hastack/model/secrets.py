@@ -36,13 +36,17 @@ def is_secret(name: str, extra_names: Iterable[str] = ()) -> bool:
 
 def _attr_sets(config: Configuration) -> Iterator[AttrSet]:
     """Every name=value set that may carry a secret: instance attributes of resources and their
-    operations, node attributes."""
+    operations, node attributes, and the attributes of alerts and their recipients."""
     for r in config.resources.values():
         yield from getattr(r, "params", ())
         for op in getattr(r, "ops", ()):
             yield from op.params
     for n in config.nodes:
         yield from n.attributes
+    for a in config.alerts:
+        yield from a.attributes
+        for rec in a.recipients:
+            yield from rec.attributes
 
 
 def secret_values(config: Configuration, extra_names: Iterable[str] = ()) -> set[str]:
@@ -83,4 +87,7 @@ def masked_config(config: Configuration, extra_names: Iterable[str] = ()) -> Con
         else:
             resources[key] = replace(r, params=hide(r.params))
     nodes: tuple[Node, ...] = tuple(replace(n, attributes=hide(n.attributes)) for n in config.nodes)
-    return replace(config, resources=resources, nodes=nodes)
+    alerts = tuple(replace(a, attributes=hide(a.attributes),
+                           recipients=tuple(replace(r, attributes=hide(r.attributes)) for r in a.recipients))
+                   for a in config.alerts)
+    return replace(config, resources=resources, nodes=nodes, alerts=alerts)

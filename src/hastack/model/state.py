@@ -2,7 +2,7 @@
 
 What the cluster knows as facts: which nodes are members, what every node's
 executor last reported for every resource (the operation history), transient
-node attributes (fail counts, promotion scores, standby) — the input the
+node attributes (fail counts, promotion scores, standby), ticket states — the input the
 scheduler reads alongside the configuration.
 
 Imports nothing of hastack beyond the model and errors.
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from hastack.model.values import AgentRef
+from hastack.model.values import AgentRef, is_true
 
 
 # The CRM feature set hastack records results with (Pacemaker 2.1.5's); a state read from
@@ -108,6 +108,28 @@ class NodeState:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketState:
+    """ticket_state: what the cluster knows of one ticket (booth, geo clusters).
+
+    `attributes` keeps every attribute but the id, as written; a ticket is granted
+    only when `granted` is true, and in standby when `standby` is true."""
+
+    id: str
+    attributes: tuple[tuple[str, str], ...] = ()
+
+    def _flag(self, name: str) -> bool:
+        return is_true(dict(self.attributes).get(name), default=False)
+
+    @property
+    def granted(self) -> bool:
+        return self._flag("granted")
+
+    @property
+    def standby(self) -> bool:
+        return self._flag("standby")
+
+
+@dataclass(frozen=True, slots=True)
 class ClusterState:
     """The status section plus the header facts the scheduler uses."""
 
@@ -117,13 +139,14 @@ class ClusterState:
     execution_date: int | None = None  # epoch seconds fixed by the CIB (crm_simulate honours it)
     # cib element attributes kept for export (epoch, num_updates, admin_epoch, validate-with, ...).
     header: tuple[tuple[str, str], ...] = ()
+    tickets: tuple[TicketState, ...] = ()  # the <tickets> of the status section, in document order
 
     def __post_init__(self) -> None:
         if not isinstance(self.nodes, MappingProxyType):
             object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))
 
     def __hash__(self) -> int:
-        return hash((tuple(self.nodes.items()), self.have_quorum, self.dc_uuid))
+        return hash((tuple(self.nodes.items()), self.have_quorum, self.dc_uuid, self.tickets))
 
     def node_by_uname(self, uname: str) -> NodeState | None:
         for n in self.nodes.values():

@@ -35,7 +35,9 @@ from hastack.scheduler.facts import (
 from hastack.scheduler.graph import Graph
 from hastack.scheduler.ordering import Orderer
 from hastack.scheduler.scores import setup_scores
+from hastack.scheduler.refs import expand_references
 from hastack.scheduler.summary import summary_lines
+from hastack.scheduler.tickets import apply_tickets
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
 from hastack.scheduler.unpack import Unpacked, unpack
 
@@ -75,8 +77,10 @@ def schedule_with_facts(config: Configuration, state: ClusterState, now: int, *,
 
 def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool,
               u: Unpacked | None = None) -> Transition:
+    config = expand_references(config)  # tags and templates in constraints, as resource sets
     if u is None:
         u = unpack(config, state, now)
+    apply_tickets(config, u)
     rec = setup_scores(config, u)
     changes = list(config_changes(config, u, sanitized))
     g = Graph()

@@ -89,6 +89,9 @@ class Assigner:
                        prole: R = R.UNKNOWN, attr: str | None = None, influence: bool = True) -> None:
         if score == 0:
             return
+        # pcmk__new_colocation: a Started role means any role, on either side
+        drole = R.UNKNOWN if drole == R.STARTED else drole
+        prole = R.UNKNOWN if prole == R.STARTED else prole
         c = Coloc(cid, dep, pri, score, drole, prole, attr, influence)
         self.add_this_with(dep, c)
         self.add_with_this(pri, c)

@@ -17,7 +17,7 @@ from hastack.model.config import Op
 from hastack.model.results import ExecStatus, OcfRc, ResultKind, classify
 from hastack.model.state import ResourceHistory, OpRecord
 from hastack.model.values import Role
-from hastack.scheduler.unpack import Ban, Options, TreeBuilder, Unpacked, _apply_meta, _fence, _score, target_role
+from hastack.scheduler.unpack import Ban, Options, TreeBuilder, Unpacked, _apply_meta, _score, fence_node, target_role
 from hastack.scheduler.working import R, WNode, WRsc
 
 INF = scores.INFINITY
@@ -549,7 +549,7 @@ class HistoryReader:
                 it = it.parent
         if role > _STOPPED and not node.online and not node.maintenance and r.managed:
             if self.opts.stonith_enabled:
-                _fence(self.u, node, f"{r.id} is thought to be active there")
+                fence_node(self.u, node, f"{r.id} is thought to be active there")
         save = on_fail
         if node.unclean:
             on_fail = "ignore"
@@ -558,7 +558,7 @@ class HistoryReader:
         elif on_fail == "demote":
             r.failed = True
         elif on_fail == "fence":
-            _fence(self.u, node, f"{r.id} failed there")
+            fence_node(self.u, node, f"{r.id} failed there")
         elif on_fail == "standby":
             node.standby = True
             node.standby_onfail = True

@@ -241,11 +241,21 @@ class Orderer:
 
     def _between_sets(self, set1: list[WRsc], s1, set2: list[WRsc], s2,  # type: ignore[no-untyped-def]
                       kind: OrderKind, symmetry: str) -> None:
-        """order_rsc_sets: only an explicitly sequential set is represented by one end."""
+        """order_rsc_sets: only an explicitly sequential set is represented by one end; a first
+        set with require-all=false is represented by a `one-or-more` pseudo action."""
         a1, a2 = s1.action or "start", s2.action or "start"
         if symmetry == "inverse":
             a1, a2 = INVERT.get(a1, a1), INVERT.get(a2, a2)
         flags = self._flags(kind, a2, symmetry)
+        if s1.require_all is False and a1 not in ("stop", "demote"):
+            # require-all=false: set2 waits for any one member of set1, through a pseudo action
+            met = self.g.new(f"one-or-more:{s1.id}", None, None, optional=True, pseudo=True)
+            met.requires_any = True
+            for f in set1:
+                self.rsc_order(f, a1, met, "", O.ONE_OR_MORE | O.IMPLIES_THEN_PRINTED)
+            for t in set2:
+                self.rsc_order(met, "", t, a2, flags | O.RUNNABLE_LEFT)
+            return
         r1 = r2 = None
         if s1.sequential is True and set1:
             r1 = set1[0] if symmetry == "inverse" else set1[-1]

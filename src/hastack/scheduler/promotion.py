@@ -191,6 +191,9 @@ def set_instance_roles(a: Assigner, clone: WRsc) -> None:
                                      active=True, nonnegative=True)
         if res is not None:
             table = res
+    if clone.id in a.u.promotion_needs_ticket:  # pcmk__require_promotion_tickets
+        for n in a.u.nodes:
+            table[n.uname] = scores.add(table.get(n.uname, 0), -INF) if n.uname in table else -INF
     clone.allowed = table
     for inst in clone.children:
         chosen = instance_location(inst, False)

@@ -1,6 +1,7 @@
 """Unpack: configuration and status into the working records (Pacemaker's unpack.c).
 
-Owns: cluster options, node facts (online, standby, unclean and why),
+Owns: cluster options, node facts (online, standby, unclean and why), the
+refusal of configurations with bundles (not placed yet: ScheduleError),
 the resource tree with clone instances and resolved meta attributes, and the
 reading of every node's operation history into each resource's current role,
 failure flags and history-derived bans. Fail counts are read here too.
@@ -14,12 +15,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from hastack.errors import ValueSyntaxError
+from hastack.errors import ScheduleError, ValueSyntaxError
 from hastack.model import durations, scores
 from hastack.model.config import (
-    AttrSet, Clone, Configuration, Group, Primitive, Template, merged,
+    AttrSet, Bundle, Clone, Configuration, Group, Primitive, Template, merged,
 )
-from hastack.model.state import ClusterState, OpRecord
+from hastack.model.state import ClusterState, OpRecord, TicketState
 from hastack.model.values import Role, is_true
 from hastack.scheduler.rules import eval_rule
 from hastack.scheduler.working import R, WNode, WRsc
@@ -79,6 +80,8 @@ class Unpacked:
     legacy_failcounts: bool = True  # CIB feature set before 3.0.13: fail-count-R without #op_interval
     # record_failed_op: failed operations worth showing (resource, node, operation), first seen first
     failed_ops: list[tuple[WRsc, WNode, OpRecord]] = field(default_factory=list)
+    tickets: dict[str, TicketState] = field(default_factory=dict)  # the status section's, by ticket id
+    promotion_needs_ticket: set[str] = field(default_factory=set)  # promotable clones without their ticket
 
     def constraint_rsc(self, rid: str | None) -> WRsc | None:
         if rid is None:
@@ -140,7 +143,7 @@ def _duration_ms(text: str | None, default: int) -> int:
         return default
 
 
-def _fence(u: Unpacked, node: WNode, reason: str) -> None:
+def fence_node(u: Unpacked, node: WNode, reason: str) -> None:
     """pe_fence_node for a cluster node: mark unclean; the first reason wins."""
     if not node.unclean or node.uname not in u.fence_reasons:
         u.fence_reasons.setdefault(node.uname, reason)
@@ -238,7 +241,7 @@ def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: i
         elif not w.expected_up:
             pass
         else:
-            _fence(u, w, "peer is unexpectedly down")
+            fence_node(u, w, "peer is unexpectedly down")
     else:
         term = w.attrs.get("terminate")
         do_terminate = is_true(term) or bool(term and term[0] != "0" and term[0].isdigit())
@@ -247,9 +250,9 @@ def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: i
         if w.shutdown:
             online = peer_online
         elif in_cluster is None:
-            _fence(u, w, "peer has not been seen by the cluster")
+            fence_node(u, w, "peer has not been seen by the cluster")
         elif join == "banned":
-            _fence(u, w, "peer failed Pacemaker membership criteria")
+            fence_node(u, w, "peer failed Pacemaker membership criteria")
         elif not do_terminate and exp_state == "down":
             if in_true or peer_online:
                 w.standby = True
@@ -257,18 +260,18 @@ def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: i
         elif do_terminate and join == "down" and not in_true and not peer_online:
             online = False
         elif not in_true:
-            _fence(u, w, "peer is no longer part of the cluster")
+            fence_node(u, w, "peer is no longer part of the cluster")
         elif not peer_online:
-            _fence(u, w, "peer process is no longer available")
+            fence_node(u, w, "peer process is no longer available")
         elif do_terminate:
-            _fence(u, w, "termination was requested")
+            fence_node(u, w, "termination was requested")
         elif join == "member":
             pass
         elif join in ("pending", "down"):
             w.standby = True
             w.pending = True
         else:
-            _fence(u, w, "peer was in an unknown state")
+            fence_node(u, w, "peer was in an unknown state")
     w.online = online
 
 
@@ -352,6 +355,17 @@ def target_role(r: WRsc) -> R | None:
         if not promotable or role > R.UNPROMOTED:
             return None
     return role
+
+
+def refuse_bundles(config: Configuration) -> None:
+    """Bundles are read, written and shown, but not placed yet: deciding without them would stop
+    what runs in their containers as unknown (orphaned) resources. So no decision at all."""
+    bundles = [r.id for r in config.resources.values() if isinstance(r, Bundle)]
+    if bundles:
+        names = ", ".join(bundles[:3]) + (", ..." if len(bundles) > 3 else "")
+        raise ScheduleError(f"the configuration has bundles ({names}), which hastack's scheduler does not place yet",
+                            hint="no decision is made while the configuration has a bundle; run the service as a "
+                                 "primitive (e.g. ocf:heartbeat:podman) or a clone of one instead")
 
 
 def _resolve_template(p: Primitive, config: Configuration) -> Primitive:
@@ -442,9 +456,10 @@ def _version_lt(version: str | None, other: str) -> bool:
 
 
 def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
+    refuse_bundles(config)
     opts = unpack_options(config, state)
     u = Unpacked(options=opts, nodes=[], node_by_uname={}, resources=[], by_id={}, now=now,
-                 op_defaults=config.op_defaults,
+                 op_defaults=config.op_defaults, tickets={t.id: t for t in state.tickets},
                  legacy_failcounts=_version_lt(dict(state.header).get("crm_feature_set"), "3.0.13"))
     unpack_nodes(config, state, opts, u, now)
     tb = TreeBuilder(config, opts, u)

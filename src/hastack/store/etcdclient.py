@@ -85,10 +85,14 @@ def put_op(key: bytes | str, value: bytes | str, lease: int = 0) -> dict[str, An
     return {"request_put": body}
 
 
-def delete_op(key: bytes | str, prefix: bool = False) -> dict[str, Any]:
+def delete_op(key: bytes | str, prefix: bool = False, before: bytes | str | None = None) -> dict[str, Any]:
+    """Delete `key`; with `prefix`, every key under it; with `before`, every key from `key` up to (not
+    including) `before` -- one operation however many keys (a txn takes at most 128 by default)."""
     body: dict[str, Any] = {"key": _b64(key)}
     if prefix:
         body["range_end"] = _b64(prefix_end(key))
+    elif before is not None:
+        body["range_end"] = _b64(before)
     return {"request_delete_range": body}
 
 
@@ -98,6 +102,10 @@ def compare(key: bytes | str, target: str, value: int | bytes | str, result: str
              "VALUE": "value", "LEASE": "lease"}[target]
     v: Any = _b64(value) if target == "VALUE" and not isinstance(value, int) else str(value)
     return {"key": _b64(key), "target": target, "result": result, field: v}
+
+
+MIN_TRY_S = 0.3
+KEEPALIVE_CONNECTIONS = 16  # a member with a leader answers a read or a keepalive in milliseconds
 
 
 class EtcdClient:
@@ -119,8 +127,12 @@ class EtcdClient:
                 raise StoreError(f"cannot load the TLS files {tls.ca}, {tls.cert}: {err}",
                                  hint="create them with hastack keygen DIR --node NAME=IP ...") from None
             kw["verify"] = ctx
-        # no pooled keep-alive across failover surprises: small pool, short keepalive
-        self._http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=5.0), **kw)
+        # Keep a connection per thread that uses the client (hastackd's LRM runs 8 actions at once): with
+        # fewer kept alive, every request beyond them paid a new TLS handshake -- at 16 hosts x 1,000
+        # resources the lab's etcd members and hastackd spent their CPU on handshakes. Short expiry: a
+        # connection to a member that failed over is not kept for long.
+        self._http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=KEEPALIVE_CONNECTIONS,
+                                                      keepalive_expiry=5.0), **kw)
 
     def close(self) -> None:
         self._http.close()
@@ -130,7 +142,8 @@ class EtcdClient:
         """POST to the gateway; every endpoint is tried at most once before `timeout` runs out -- twice for
         a call that may safely be repeated (reads, lease renewals): a kept-alive connection the member
         closed meanwhile fails the first try. Writes are never repeated: the first may have applied."""
-        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
+        budget = timeout if timeout is not None else self.timeout
+        deadline = time.monotonic() + budget
         errors: list[str] = []
         n = len(self.endpoints)
         tries = 2 * n if path in REPEATABLE else n
@@ -143,7 +156,10 @@ class EtcdClient:
             try:
                 # A live member accepts a connection at once; a dead or cut-off one never does, so a
                 # short connect timeout leaves the rest of the budget for the next member.
-                resp = self._http.post(url, json=body, timeout=httpx.Timeout(left, connect=min(left, CONNECT_S)))
+                # A repeatable call gets a share of the budget per member: a kept-alive connection to a
+                # member cut off since hangs until its read timeout, and the next member may answer at once.
+                per_try = min(left, max(MIN_TRY_S, budget / n)) if path in REPEATABLE and n > 1 else left
+                resp = self._http.post(url, json=body, timeout=httpx.Timeout(per_try, connect=min(left, CONNECT_S)))
             except httpx.TransportError as err:
                 if "SSL" in str(err) or "certificate" in str(err).lower():
                     raise StoreError(f"{self.endpoints[idx]} refused the TLS handshake ({err})",
@@ -166,12 +182,14 @@ class EtcdClient:
 
     # --- key-value -------------------------------------------------------------------------
     def range(self, key: bytes | str, *, prefix: bool = False, revision: int = 0, keys_only: bool = False,
-              timeout: float | None = None) -> tuple[list[KV], int]:
+              min_mod_revision: int = 0, timeout: float | None = None) -> tuple[list[KV], int]:
         body: dict[str, Any] = {"key": _b64(key)}
         if prefix:
             body["range_end"] = _b64(prefix_end(key))
         if keys_only:
             body["keys_only"] = True
+        if min_mod_revision:
+            body["min_mod_revision"] = str(min_mod_revision)
         if revision:
             body["revision"] = str(revision)
         data = self.call("/v3/kv/range", body, timeout)

@@ -1,9 +1,12 @@
 """References between objects and the uniqueness of ids.
 
-Owns: undefined references (group members, clone child, template,
-constraint resources, tag members, fence devices), duplicate ids (every id
-of a CIB is global, nested ones included), a resource in two containers or
-twice in one group, containers holding what they cannot hold.
+Owns: undefined references (group members, clone child, bundle primitive,
+template, constraint resources, tag members, fence devices, ACL roles and
+references), duplicate ids (every id of a CIB is global, nested ones included;
+a rule or operations written as a reference is a copy, not a second
+definition), a resource in two containers or twice in one group, containers
+holding what they cannot hold, and what Pacemaker needs to reach a bundle's
+primitive.
 
 Imports nothing of hastack but errors, the model and validate.report.
 """
@@ -16,7 +19,7 @@ from collections.abc import Iterator
 from hastack.didyoumean import closest
 from hastack.errors import SourceLocation
 from hastack.model.config import (
-    AttrSet, Clone, Colocation, Configuration, Constraint, Group, Location, Order, Primitive, Rule, Template,
+    AttrSet, Bundle, Clone, Colocation, Configuration, Constraint, Group, Location, Order, Primitive, Rule, Template,
     Ticket,
 )
 from hastack.validate.report import Reporter
@@ -54,6 +57,8 @@ def check_references(config: Configuration, rep: Reporter) -> None:
             _group(config, r, rep, names, container_of)
         elif isinstance(r, Clone):
             _clone(config, r, rep, names, container_of)
+        elif isinstance(r, Bundle):
+            _bundle(config, r, rep, names, container_of)
         elif isinstance(r, Primitive) and r.template is not None:
             t = resources.get(r.template)
             if not isinstance(t, Template):
@@ -78,6 +83,44 @@ def check_references(config: Configuration, rep: Reporter) -> None:
                 missing(rep, "fencing_topology", dev, names, lv.location, "",
                         f"define the fence device: primitive {dev} stonith:fence_... params ...")
     _node_names(config, rep)
+    _acls(config, rep)
+
+
+def _acls(config: Configuration, rep: Reporter) -> None:
+    roles = [r.id for r in config.acl_roles]
+    for t in config.acl_targets:
+        for name in t.roles:
+            if name not in roles:
+                missing(rep, f"{t.kind} {t.id}", name, roles, t.location, " (roles are defined with `role`)",
+                        f"define it: role {name} read ...")
+    known = {i for i, _, _ in all_ids(config)}
+    for role in config.acl_roles:
+        for p in role.permissions:
+            if p.reference is not None and p.reference not in known:
+                missing(rep, f"role {role.id}", p.reference, sorted(known), p.location, "",
+                        "ref: names the id of an element of the configuration")
+
+
+def _bundle(config: Configuration, b: Bundle, rep: Reporter, names: list[str], container_of: dict[str, str]) -> None:
+    rep.warn(f"bundle {b.id}: hastack's scheduler does not place bundles yet, and makes no decision while the "
+             "configuration has one", b.location, "run the service as a primitive (e.g. ocf:heartbeat:podman) or a "
+             "clone of one; bundles are kept so that the configuration can be read, shown and exported")
+    if b.primitive is None:
+        return
+    child = config.resources.get(b.primitive)
+    if child is None:
+        missing(rep, f"bundle {b.id}", b.primitive, names, b.location, "", f"define {b.primitive} (primitive ...)")
+        return
+    if not isinstance(child, Primitive):
+        rep.error(f"bundle {b.id} runs {b.primitive}, which is a {child.kind}; a bundle runs a primitive", b.location,
+                  word=b.primitive)
+        return
+    _claim(rep, container_of, b.primitive, f"bundle {b.id}", b.location)
+    net = dict(b.network)
+    if "ip-range-start" not in net and "control-port" not in net:
+        rep.error(f"bundle {b.id} runs {b.primitive} but gives Pacemaker no way to reach it; Pacemaker ignores "
+                  "the bundle", b.location, "add network ip-range-start=ADDRESS (an address per replica) or "
+                  "network control-port=PORT")
 
 
 def _group(config: Configuration, g: Group, rep: Reporter, names: list[str], container_of: dict[str, str]) -> None:
@@ -117,7 +160,7 @@ def _clone(config: Configuration, c: Clone, rep: Reporter, names: list[str], con
 def _claim(rep: Reporter, container_of: dict[str, str], child: str, owner: str, loc: SourceLocation | None) -> None:
     if child in container_of:
         rep.error(f"{child} is already in {container_of[child]}; it cannot also be in {owner}", loc,
-                  "a resource belongs to at most one group or clone", word=child)
+                  "a resource belongs to at most one group, clone or bundle", word=child)
     else:
         container_of[child] = owner
 
@@ -139,6 +182,8 @@ def _set_ids(sets: tuple[AttrSet, ...]) -> Iterator[tuple[str, str, SourceLocati
     for s in sets:
         if s.id_ref is None:
             yield s.id, "attribute set", s.location
+            for p in s.pair_ids:
+                yield p.id, "nvpair", s.location
             if s.rule is not None:
                 yield from _rule_ids(s.rule)
 
@@ -153,15 +198,22 @@ def _rule_ids(rule: Rule) -> Iterator[tuple[str, str, SourceLocation | None]]:
 
 
 def all_ids(config: Configuration) -> Iterator[tuple[str, str, SourceLocation | None]]:
+    """Every XML id the configuration defines (a rule written as a reference comes again, equal)."""
     for n in config.nodes:
         yield n.id, "node", n.location
         yield from _set_ids(n.attributes + n.utilization)
     for r in config.resources.values():
         yield r.id, r.kind, r.location
         yield from _set_ids(r.params + r.meta + getattr(r, "utilization", ()))
-        for op in getattr(r, "ops", ()):
-            yield op.id, "op", op.location
-            yield from _set_ids(op.params + op.meta)
+        if isinstance(r, (Primitive, Template)) and r.ops_ref is None:
+            if r.ops_id is not None:
+                yield r.ops_id, "operations", r.location
+            for op in r.ops:
+                yield op.id, "op", op.location
+                yield from _set_ids(op.params + op.meta)
+        if isinstance(r, Bundle):
+            for m in r.port_mappings + r.storage_mappings:
+                yield m.id, "bundle mapping", m.location or r.location
     for c in config.constraints:
         yield c.id, c.kind, c.location
         for s in c.sets:
@@ -173,13 +225,52 @@ def all_ids(config: Configuration) -> Iterator[tuple[str, str, SourceLocation | 
     yield from _set_ids(config.properties + config.rsc_defaults + config.op_defaults)
     for lv in config.fencing_topology:
         yield lv.id, "fencing level", lv.location
+    for role in config.acl_roles:
+        yield role.id, "role", role.location
+        for p in role.permissions:
+            yield p.id, "permission", p.location or role.location
+    for g in config.acl_targets:
+        if g.is_group:  # an acl_target's id is a user name, not an XML id
+            yield g.id, "acl_group", g.location
+    for a in config.alerts:
+        yield a.id, "alert", a.location
+        yield from _set_ids(a.attributes + a.meta)
+        for sel in a.select_attributes:
+            yield sel.id, "selected attribute", a.location
+        for rec in a.recipients:
+            yield rec.id, "recipient", rec.location or a.location
+            yield from _set_ids(rec.attributes + rec.meta)
+
+
+def _rules_by_id(config: Configuration) -> dict[str, list[Rule]]:
+    found: dict[str, list[Rule]] = {}
+
+    def add(rule: Rule | None) -> None:
+        if rule is not None:
+            found.setdefault(rule.id, []).append(rule)
+
+    sets = [s for r in config.resources.values() for s in r.params + r.meta + getattr(r, "utilization", ())]
+    sets += [s for n in config.nodes for s in n.attributes + n.utilization]
+    sets += list(config.properties + config.rsc_defaults + config.op_defaults)
+    for s in sets:
+        if s.id_ref is None:
+            add(s.rule)
+    for c in config.constraints:
+        for rule in getattr(c, "rules", ()):
+            add(rule)
+    return found
 
 
 def check_duplicates(config: Configuration, rep: Reporter) -> None:
     first: dict[str, tuple[str, SourceLocation | None]] = {}
+    # A rule written as `rule $id-ref=` is held as an equal copy of the one it names: its ids come again.
+    copies = {i for i, rules in _rules_by_id(config).items() if len(rules) > 1 and all(r == rules[0] for r in rules)}
+    copied_ids = {i for r in _rules_by_id(config).values() if r[0].id in copies for i, _, _ in _rule_ids(r[0])}
     for obj_id, kind, loc in all_ids(config):
         if obj_id in first:
             other_kind, other_loc = first[obj_id]
+            if obj_id in copied_ids and other_kind == kind:
+                continue
             where = f" (at {other_loc})" if other_loc else ""
             rep.error(f"duplicate id {obj_id!r}: this {kind} has the id of a {other_kind}{where}", loc,
                       "every id in a configuration must be unique; rename one of them", word=obj_id)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TextIO
 
 def escape(text: str) -> str:
     """XML text escaping (xml.sax.saxutils would pull in urllib and cost ~90 ms per agent start)."""
@@ -124,7 +124,7 @@ class AgentSpec(NamedTuple):
         return f"usage: {self.name} {{{names}}}\n"
 
 
-def context(spec: AgentSpec, environ: Mapping[str, str]) -> Context:
+def context(spec: AgentSpec, environ: Mapping[str, str], err: TextIO | None = None) -> Context:
     params = {p.name: p.default for p in spec.params if p.default is not None}
     for key, value in environ.items():
         if key.startswith("OCF_RESKEY_") and not key.startswith("OCF_RESKEY_CRM_meta_"):
@@ -136,32 +136,37 @@ def context(spec: AgentSpec, environ: Mapping[str, str]) -> Context:
         except ValueError:
             return default
     return Context(instance=environ.get("OCF_RESOURCE_INSTANCE", spec.name), params=params,
-                   interval_ms=ms("interval", 0), timeout_ms=ms("timeout", 20_000), environ=environ)
+                   interval_ms=ms("interval", 0), timeout_ms=ms("timeout", 20_000), environ=environ, err=err)
 
 
-def run(spec: AgentSpec, argv: list[str], environ: Mapping[str, str] | None = None) -> int:
+def run(spec: AgentSpec, argv: list[str], environ: Mapping[str, str] | None = None,
+        out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Dispatch one action as the agent process would; `out`/`err` default to sys.stdout/sys.stderr
+    (hastackd's in-process monitors pass buffers and read them afterwards)."""
     env = os.environ if environ is None else environ
+    stdout = sys.stdout if out is None else out
+    stderr = sys.stderr if err is None else err
     if len(argv) < 2:
-        sys.stderr.write(spec.usage())
+        stderr.write(spec.usage())
         return OCF_ERR_ARGS
     action = argv[1]
     if action == "meta-data":
         try:
-            sys.stdout.write(spec.metadata())
-            sys.stdout.flush()
+            stdout.write(spec.metadata())
+            stdout.flush()
         except BrokenPipeError:  # the reader went away (e.g. `| head`): not our failure
             pass
         return OCF_SUCCESS
     if action in ("usage", "help"):
-        sys.stdout.write(spec.usage())
+        stdout.write(spec.usage())
         return OCF_SUCCESS
     if action == "status":
         action = "monitor"
     handler = spec.handlers.get(action)
     if handler is None:
-        sys.stderr.write(spec.usage())
+        stderr.write(spec.usage())
         return OCF_ERR_UNIMPLEMENTED
-    ctx = context(spec, env)
+    ctx = context(spec, env, stderr)
     missing = [p.name for p in spec.params if p.required and not ctx.params.get(p.name)]
     if missing:
         if action == "stop" or (action == "monitor" and ctx.is_probe):

@@ -4,7 +4,8 @@ Parameters as in heartbeat's anything: binfile, cmdline_options, pidfile,
 logfile, errlogfile, workdir, stop_timeout; plus start_wait (seconds the
 process must survive before start returns 0). monitor: 0 when the pid in
 the pid file is alive and runs binfile, 7 otherwise (a stale pid file is
-"not running", never an error).
+"not running", never an error). hastackd runs this monitor in its own
+process (agents/builtin/inprocess.py).
 
 Imports nothing of hastack beyond agents.builtin.
 """

@@ -7,6 +7,7 @@ AF_PACKET raw socket (netlink.send_gratuitous_arp; IPv4 only, IPv6 relies
 on the kernel's unsolicited neighbour advertisement of DAD). stop deletes
 it. monitor reads the addresses with one stdlib netlink dump: 0 when the
 address is on an interface, 7 when not. Same exit codes as IPaddr2.
+hastackd runs this monitor in its own process (agents/builtin/inprocess.py).
 
 Imports nothing of hastack beyond agents.builtin (pyroute2 only when changing addresses).
 """
@@ -78,12 +79,18 @@ def validate(ctx: Context) -> int:
     return OCF_SUCCESS
 
 
-def monitor(ctx: Context) -> int:
+def monitor(ctx: Context, route: netlink.RouteSocket | None = None) -> int:
+    """0 when the address is on an interface of this network namespace, else 7.
+
+    `route`: a netlink socket kept open by the caller (hastackd's in-process
+    monitors, agents/builtin/inprocess.py); a forked agent opens its own.
+    """
     ip = _ip(ctx)
     if ip is None:
         ctx.reason(f"invalid IP address {ctx.params['ip']!r}")
         return OCF_NOT_RUNNING if ctx.is_probe else OCF_ERR_CONFIGURED
-    return OCF_SUCCESS if netlink.has_address(str(ip)) else OCF_NOT_RUNNING
+    found = netlink.has_address(str(ip), route, timeout_s=ctx.timeout_ms / 1000.0)
+    return OCF_SUCCESS if found else OCF_NOT_RUNNING
 
 
 def _repeat_in_background(send: Callable[[], object]) -> None:
