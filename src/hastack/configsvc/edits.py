@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from hastack.didyoumean import did_you_mean
 from hastack.errors import HastackError
-from hastack.model.config import AttrSet, Configuration, Location, Node
+from hastack.model.config import AttrSet, Configuration, Location
 from hastack.model.scores import INFINITY
 
 MOVE_PREFIX = "cli-prefer-"
@@ -88,27 +88,22 @@ def clear(config: Configuration, rsc: str) -> Configuration:
     return replace(config, constraints=kept)
 
 
-def standby(config: Configuration, node: str, on: bool) -> Configuration:
+def _node_attribute(config: Configuration, node: str, name: str, value: str | None) -> Configuration:
+    """The permanent node attribute `name` of `node` set (None: removed)."""
     _known_node(config, node)
-    nodes: list[Node] = []
-    for n in config.nodes:
-        if n.uname == node:
-            n = replace(n, attributes=_set_pair(n.attributes, f"nodes-{n.id}", "standby", "on" if on else None))
-        nodes.append(n)
-    return replace(config, nodes=tuple(nodes))
+    nodes = tuple(replace(n, attributes=_set_pair(n.attributes, f"nodes-{n.id}", name, value)) if n.uname == node
+                  else n for n in config.nodes)
+    return replace(config, nodes=nodes)
+
+
+def standby(config: Configuration, node: str, on: bool) -> Configuration:
+    return _node_attribute(config, node, "standby", "on" if on else None)
 
 
 def maintenance(config: Configuration, node: str, on: bool) -> Configuration:
     """`crm node maintenance|ready NODE`: the node attribute maintenance (its resources are left
     alone: not monitored, not stopped, not moved, until the node is ready again)."""
-    _known_node(config, node)
-    nodes: list[Node] = []
-    for n in config.nodes:
-        if n.uname == node:
-            n = replace(n, attributes=_set_pair(n.attributes, f"nodes-{n.id}", "maintenance",
-                                                "true" if on else None))
-        nodes.append(n)
-    return replace(config, nodes=tuple(nodes))
+    return _node_attribute(config, node, "maintenance", "true" if on else None)
 
 
 def set_property(config: Configuration, name: str, value: str | None) -> Configuration:

@@ -149,9 +149,7 @@ class EtcdStore:
             parts = kv.key.decode()[base:].split("/", 2)
             kind = parts[0]
             if kind == "config":
-                if self._config_cache is None or self._config_cache[1] != kv.mod_revision:
-                    self._config_cache = (parse_cib(unpack(kv.value), "<etcd config>").config, kv.mod_revision)
-                config, config_rev = self._config_cache
+                config, config_rev = self._config_of(kv)
             elif kind == "members" and len(parts) == 2:
                 members[parts[1]] = member_id(kv.value)
             elif kind == "status" and len(parts) == 3:
@@ -183,6 +181,12 @@ class EtcdStore:
             kv = self.client.get(self.key("config"))
             if kv is None:
                 return Configuration(), 0
+            return self._config_of(kv)
+        return self._config_cache
+
+    def _config_of(self, kv: KV) -> tuple[Configuration, int]:
+        """The configuration a config key holds, parsed once per modification."""
+        if self._config_cache is None or self._config_cache[1] != kv.mod_revision:
             self._config_cache = (parse_cib(unpack(kv.value), "<etcd config>").config, kv.mod_revision)
         return self._config_cache
 
