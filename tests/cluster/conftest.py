@@ -5,12 +5,12 @@ post-mortem -- and the path is printed with the failure."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from labkit import keep_logs
 
 KEEP = Path("/var/tmp/hastack-lab-failures")
 
@@ -23,9 +23,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         lab = item.funcargs.get("lab")  # type: ignore[attr-defined]
         directory = getattr(lab, "directory", None)
         if directory is not None:
-            dest = KEEP / f"{item.name}-{time.strftime('%H%M%S')}"
-            for log in [*Path(directory).glob("h*/*.log"), *Path(directory).glob("*.log")]:
-                target = dest / log.relative_to(directory)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(log, target)
+            dest = keep_logs(Path(directory), KEEP / f"{item.name}-{time.strftime('%H%M%S')}")
             report.sections.append(("lab logs", f"kept in {dest}"))

@@ -12,12 +12,12 @@ minutes; `./run test -m chaos` runs it alone, `hastack lab chaos --faults 1000` 
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from labkit import keep_logs, loaded_lab
 
 from hastack.cli.lab import guide_config
 from hastack.lab.chaos import FAULTS, Chaos, Service
@@ -33,16 +33,8 @@ BUDGET_S = 20.0
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    directory = tmp_path_factory.mktemp("chaos-lab")
-    lab = Lab(hosts=3, net=NET, directory=directory, ttl=3)
-    lab.up()
-    config = directory / "config.crm"
-    config.write_text(guide_config().read_text().replace("10.213.90.", f"{NET.subnet}."))
-    lab.hastack("cluster", "load", str(config))
-    try:
+    with loaded_lab(tmp_path_factory.mktemp("chaos-lab"), NET, guide_config()) as lab:
         yield lab
-    finally:
-        lab.down()
 
 
 @pytest.mark.chaos
@@ -55,18 +47,8 @@ def test_fifty_random_faults_never_two_copies_and_the_service_recovers(lab: Lab)
     assert len(report.faults) >= len(FAULTS) // 2, report.faults  # a varied run, not one fault fifty times
     assert report.samples > 1000  # the checker really watched
     if report.violations or report.recovered_s is None:
-        kept = keep_logs(lab, seed)
+        kept = keep_logs(lab.directory, Path("/var/tmp/hastack-chaos-failures") / str(seed))
         assert report.violations == [], f"seed {seed} (logs: {kept}): " + "; ".join(report.violations[:5])
         assert report.recovered_s is not None, \
             f"seed {seed} (logs: {kept}): not converged {BUDGET_S} s after the last fault:\n" + \
             lab.hastack("status", check=False)
-
-
-def keep_logs(lab: Lab, seed: int) -> Path:
-    """The lab's logs outside pytest's temporary directories (those rotate): for the post-mortem."""
-    dest = Path("/var/tmp/hastack-chaos-failures") / str(seed)
-    for log in [*lab.directory.glob("h*/*.log"), *lab.directory.glob("*.log")]:
-        target = dest / log.relative_to(lab.directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(log, target)
-    return dest

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from labkit import loaded_lab
 
 from hastack.cli.lab import default_config
 from hastack.lab.cluster import Lab
@@ -25,16 +26,8 @@ VIP = NET.vip()
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    directory = tmp_path_factory.mktemp("lab")
-    lab = Lab(hosts=3, net=NET, directory=directory, ttl=3)
-    lab.up()
-    config = directory / "config.crm"
-    config.write_text(default_config().read_text().replace("10.213.90.", f"{NET.subnet}."))
-    lab.hastack("cluster", "load", str(config))
-    try:
+    with loaded_lab(tmp_path_factory.mktemp("lab"), NET, default_config()) as lab:
         yield lab
-    finally:
-        lab.down()
 
 
 @pytest.fixture(scope="module")

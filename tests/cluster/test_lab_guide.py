@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from labkit import loaded_lab
 
 from hastack.cli.lab import guide_config
 from hastack.lab.chaos import kill_matching
@@ -30,16 +31,8 @@ API_SERVER, DB_SERVER = "http.server 8080", "http.server 3306"
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    directory = tmp_path_factory.mktemp("lab")
-    lab = Lab(hosts=3, net=NET, directory=directory, ttl=3)
-    lab.up()
-    config = directory / "config.crm"
-    config.write_text(guide_config().read_text().replace("10.213.90.", f"{NET.subnet}."))
-    lab.hastack("cluster", "load", str(config))
-    try:
+    with loaded_lab(tmp_path_factory.mktemp("lab"), NET, guide_config()) as lab:
         yield lab
-    finally:
-        lab.down()
 
 
 @pytest.fixture(scope="module")
