@@ -39,6 +39,16 @@ def test_one_dc_per_term_and_a_deposed_dc_cannot_write(store: EtcdStore) -> None
     assert store.actions_for("n2")[0] == {}
 
 
+def test_seniority_ranks_members_by_when_they_joined_so_a_rebooted_node_comes_last(store: EtcdStore) -> None:
+    leases = {n: store.client.lease_grant(30) for n in ("n2", "n1", "n3")}
+    for node, lease in leases.items():
+        store.join(node, node, lease)
+    assert store.seniority() == ["n2", "n1", "n3"]
+    store.client.lease_revoke(leases["n2"])  # n2 resets and joins again on a new lease
+    store.join("n2", "n2", store.client.lease_grant(30))
+    assert store.seniority() == ["n1", "n3", "n2"]
+
+
 def test_a_member_writes_only_while_it_holds_its_lease(store: EtcdStore) -> None:
     from hastack.model.state import ResourceHistory
 

@@ -41,6 +41,11 @@ from hastack.store.progress import Progress
 log = logging.getLogger("hastack.controller")
 
 ORDER_SLACK_S = 5.0
+# Pacemaker's election prefers the controller that has run longest; here the k-th longest-joined
+# member campaigns k * this later, so a host that just rebooted does not take the DC role from the
+# survivors (and a DC loss costs the longest member no wait). A preference only: the etcd
+# compare-and-swap alone decides, so a frozen senior delays the others by this, no more.
+CAMPAIGN_STAGGER_S = 0.25
 
 
 @dataclass
@@ -76,6 +81,11 @@ class Controller:
         lease = self.membership.lease
         if not lease or not self.membership.holds():
             return False
+        seniority = self.store.seniority()
+        rank = seniority.index(self.node) if self.node in seniority else len(seniority)
+        if rank and self.store.current_dc() is None:
+            # a senior member may take it meanwhile: wait for the DC key, not a fixed sleep
+            self.store.watch_dc(self.store.revision(), rank * CAMPAIGN_STAGGER_S)
         term = self.store.campaign(self.node, lease)
         if term is None:
             return False

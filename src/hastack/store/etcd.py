@@ -253,6 +253,12 @@ class EtcdStore:
             out[kv.key.decode()[len(base):]] = (addr or "", kv.lease)
         return out
 
+    def seniority(self) -> list[str]:
+        """Every member now, the longest-joined first (by its membership key's create revision)."""
+        kvs, _ = self.client.range(self.key("members") + "/", prefix=True)
+        base = len(self.key("members")) + 1
+        return [kv.key.decode()[base:] for kv in sorted(kvs, key=lambda kv: kv.create_revision)]
+
     def evict(self, node: str, lease: int) -> bool:
         """End a fenced node's membership at once: revoke its lease (its member key -- and the DC key,
         if it was DC -- go with it). Only after a fence device confirmed the node is off."""
