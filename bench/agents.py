@@ -9,7 +9,7 @@ ocf:hastack:anything; then runs N recurring-monitor calls per row through
 hastack's executor, interleaved round-robin so that all rows see the same
 machine load. Six rows: the shell agents exec'd per call as Pacemaker does;
 the built-ins forked from hastack's preloaded fork server
-(agents/forkserver.py; executor with in_process_monitors=False); and the
+(agents/forkserver.py; executor with in_process=False); and the
 built-ins' monitors in-process (builtin/inprocess.py, in a worker thread of
 this process: hastackd's default).
 
@@ -42,7 +42,7 @@ from pathlib import Path
 NS, PEER = "hst-bench-a", "hst-bench-b"
 IF_A, IF_B = "vhbencha", "vhbenchb"
 NET = "10.232.7"
-# (row, agent, how): "exec" and "fork server" run with in_process_monitors=False
+# (row, agent, how): "exec" and "fork server" run with in_process=False
 ROWS = (("ocf:heartbeat:IPaddr2", "ocf:heartbeat:IPaddr2", "exec"),
         ("ocf:hastack:IPaddr", "ocf:hastack:IPaddr", "fork server"),
         ("ocf:hastack:IPaddr", "ocf:hastack:IPaddr", "in-process"),
@@ -97,7 +97,7 @@ def inner(n: int) -> None:
 
     work = Path(tempfile.mkdtemp(prefix="hastack-bench-"))
     host = local_host(node="bench", state_dir=str(work))
-    forked, in_process = Executor(host, in_process_monitors=False), Executor(host)
+    forked, in_process = Executor(host, in_process=False), Executor(host)
     agents = list(dict.fromkeys(agent for _, agent, _ in ROWS))
     reqs = {a: ActionRequest(AgentRef.parse(a), "monitor", f"r-{a.split(':')[2]}-{a.split(':')[1]}",
                              params(a, work), interval_ms=10_000, timeout_ms=20_000) for a in agents}

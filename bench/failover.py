@@ -7,8 +7,10 @@ Systems (all by default, in this order):
   pacemaker-guide     the same with the OpenStack HA Guide's token: 10000, token_retransmits_before_loss_const: 10
   keepalived-1        keepalived VRRPv2, advert_int 1, the web server on every host
   keepalived-0.1      keepalived VRRPv3, advert_int 0.1
-  hastack-lease       hastack without a fence device (examples/lab-web.crm)
-  hastack-fenced      hastack fenced by the lab's power switch (examples/lab-web-fenced.crm)
+  hastack-lease       hastack without a fence device (examples/lab-web.crm), lease TTL 2 s
+  hastack-fenced      hastack fenced by the lab's power switch (examples/lab-web-fenced.crm), defaults
+  hastack-vip-fast    keepalived's job (the web server a clone on every host, only the VIP moves:
+                      examples/lab-vip-fenced.crm), fenced, heartbeat silence 0.15 s
 
 Every system runs on 3 hosts of hastack's lab (hastack.lab: a network
 namespace per host on one bridge, each host its own PID + mount namespace)
@@ -42,23 +44,39 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from types import FrameType
 
-from hastack.cli.lab import default_config
 from hastack.lab.anchors import ANCHORS, Anchor, AnchorLab
 from hastack.lab.cluster import Lab
 from hastack.lab.net import LabError, Net, wait_until
 from hastack.lab.series import Series, per_trial, table
 from hastack.lab.trial import WEB_NEEDLE, Checker, Trial, holder, members, power_loss, run_trial
 
-SYSTEMS = ("pacemaker-default", "pacemaker-guide", "keepalived-1", "keepalived-0.1", "hastack-lease", "hastack-fenced")
+SYSTEMS = ("pacemaker-default", "pacemaker-guide", "keepalived-1", "keepalived-0.1", "hastack-lease", "hastack-fenced",
+           "hastack-vip-fast")
 LABELS = {"pacemaker-default": "Pacemaker + Corosync, default token",
           "pacemaker-guide": "Pacemaker + Corosync, Guide's token 10000",
           "keepalived-1": "keepalived VRRPv2, advert_int 1",
           "keepalived-0.1": "keepalived VRRPv3, advert_int 0.1",
           "hastack-lease": "hastack, lease only",
-          "hastack-fenced": "hastack, fenced (lab power switch)"}
+          "hastack-fenced": "hastack, fenced (lab power switch)",
+          "hastack-vip-fast": "hastack, VIP only, fenced, silence 0.15 s"}
+
+
+@dataclass(frozen=True)
+class HastackSetup:
+    config: str  # of hastack.examples
+    ttl: int = 3
+    suspect_after: float = 0.3
+    needles: tuple[str, ...] = (WEB_NEEDLE,)  # processes the checker counts (a clone's are everywhere)
+
+
+HASTACK = {"hastack-lease": HastackSetup("lab-web.crm", ttl=2),
+           "hastack-fenced": HastackSetup("lab-web-fenced.crm"),
+           "hastack-vip-fast": HastackSetup("lab-vip-fenced.crm", suspect_after=0.15, needles=())}
 REFERENCE = LABELS["hastack-fenced"]
 HASTACK_WINDOW_S = 30.0  # a trial ends 2 s after the first answer; this only bounds a trial that gets none
 PACKAGES = {"pacemaker": (["corosync", "pacemakerd", "crm_mon", "cibadmin"],
@@ -168,19 +186,20 @@ def run_anchor(anchor: Anchor, trials: int, hosts: int, work: Path,
 
 # --- hastack ----------------------------------------------------------------------------------------
 
-def run_hastack(fenced: bool, trials: int, hosts: int, work: Path,
+def run_hastack(name: str, trials: int, hosts: int, work: Path,
                 rng: random.Random) -> tuple[Series, list[float]]:
-    name = "hastack-fenced" if fenced else "hastack-lease"
+    setup = HASTACK[name]
     net = Net(prefix="hbf", subnet="10.213.93")
     vip = net.vip()
-    lab = Lab(hosts=hosts, net=net, directory=work / name, ttl=3)
+    lab = Lab(hosts=hosts, net=net, directory=work / name, ttl=setup.ttl, suspect_after=setup.suspect_after)
     say(f"{name}: booting {hosts} hosts")
     lab.up()
     try:
         config = work / f"{name}.crm"
-        config.write_text(default_config(fenced).read_text().replace("10.213.90.", f"{net.subnet}."))
+        example = resources.files("hastack.examples").joinpath(setup.config)
+        config.write_text(example.read_text().replace("10.213.90.", f"{net.subnet}."))
         lab.hastack("cluster", "load", str(config))
-        checker = Checker(lab, vip).start()
+        checker = Checker(lab, vip, needles=setup.needles).start()
         results: list[Trial] = []
         loads: list[float] = []
         try:
@@ -192,7 +211,7 @@ def run_hastack(fenced: bool, trials: int, hosts: int, work: Path,
                 report(name, k, t, loads)
         finally:
             checker.stop()
-        if fenced:
+        if "fenced" in setup.config:
             log = lab.directory / "pdu.log"
             acts = len(log.read_text().splitlines()) if log.exists() else 0
             say(f"  the power switch fenced {acts} times in {len(results)} trials (one per trial expected)")
@@ -236,7 +255,7 @@ def run_system(system: str, trials: int, hosts: int, work: Path, rng: random.Ran
         try:
             if system in ANCHORS:
                 return run_anchor(ANCHORS[system], trials, hosts, work, rng)
-            return run_hastack(system == "hastack-fenced", trials, hosts, work, rng)
+            return run_hastack(system, trials, hosts, work, rng)
         except (LabError, RuntimeError, subprocess.SubprocessError, OSError) as err:
             say(f"{system} FAILED (attempt {attempt} of 2): {err}")
             retried.append(f"{system}, attempt {attempt}: {err}")

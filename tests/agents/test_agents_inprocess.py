@@ -1,4 +1,4 @@
-"""Built-in agents' monitors run inside the executor's process, with the results a forked agent gives.
+"""Built-in agents' cheap actions run inside the executor's process, with the results a forked agent gives.
 
 Every case runs three ways on the same host: in-process (the default), forked
 from the fork server, and exec'd (`ip netns exec NS python -m ...`); the
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -51,8 +52,8 @@ def netns() -> Iterator[str]:
 def three(netns: str, state_dir: Path) -> Iterator[dict[str, Executor]]:
     """The same host three ways: in-process monitors, fork server, plain exec."""
     host = local_host(node=NODE, state_dir=str(state_dir), netns=netns)
-    exs = {"in-process": Executor(host), "fork server": Executor(host, in_process_monitors=False),
-           "exec": Executor(host, use_forkserver=False, in_process_monitors=False)}
+    exs = {"in-process": Executor(host), "fork server": Executor(host, in_process=False),
+           "exec": Executor(host, use_forkserver=False, in_process=False)}
     yield exs
     for ex in exs.values():
         ex.close()
@@ -160,23 +161,70 @@ def test_relative_pid_file_is_read_from_root_as_forked_agents_do(three: dict[str
         absolute.unlink()
 
 
-def test_in_process_monitors_start_no_process(netns: str, state_dir: Path, tmp_path: Path, sleeper: int) -> None:
+def test_in_process_actions_start_no_process(netns: str, state_dir: Path, tmp_path: Path, sleeper: int) -> None:
     ex = Executor(local_host(node=NODE, state_dir=str(state_dir), netns=netns))
     (tmp_path / "s.pid").write_text(f"{sleeper}\n")
     try:
         started = ex.execute(req("ocf:hastack:IPaddr", "start", "v", ip=VIP, arp_count="1"))
-        assert started.rc == 0 and ex.processes_started == 1 and ex.forkserver_pid is not None
+        assert started.rc == 0 and ex.processes_started == 0 and ex.forkserver_pid is None
         for interval in (0, 10_000):
             for _ in range(20):
                 assert ex.execute(req("ocf:hastack:IPaddr", "monitor", "v", interval, ip=VIP)).rc == 0
                 assert ex.execute(req("ocf:hastack:IPaddr", "monitor", "w", interval, ip=f"{NET}.101")).rc == 7
                 assert ex.execute(req("ocf:hastack:anything", "monitor", "s", interval, binfile="/bin/sleep",
                                       pidfile=str(tmp_path / "s.pid"))).rc == 0
-        assert ex.processes_started == 1  # only the start: 120 monitors and no process
         assert ex.execute(req("ocf:hastack:IPaddr", "stop", "v", ip=VIP)).rc == 0
-        assert ex.processes_started == 2
+        assert ex.processes_started == 0  # a start, 120 monitors and a stop: no process
+        assert ex.execute(req("ocf:hastack:anything", "start", "s2", binfile="/bin/sleep", cmdline_options="30",
+                              pidfile=str(tmp_path / "s2.pid"))).rc == 0
+        assert ex.processes_started == 1  # the supervisor's start daemonizes a service: forked
+        assert ex.execute(req("ocf:hastack:anything", "stop", "s2", binfile="/bin/sleep",
+                              pidfile=str(tmp_path / "s2.pid"))).rc == 0
     finally:
         ex.close()
+
+
+# counts gratuitous ARP requests for one address arriving on one interface, for at most 3 s
+ARP_COUNTER = """
+import socket, sys, time
+sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+sock.bind((sys.argv[1], 0x0806)); sock.settimeout(0.2)
+target, seen, end = socket.inet_aton(sys.argv[2]), 0, time.monotonic() + 3
+print("ready", flush=True)
+while time.monotonic() < end and seen < int(sys.argv[3]):
+    try:
+        frame = sock.recv(128)
+    except TimeoutError:
+        continue
+    if frame[28:32] == target and frame[38:42] == target:
+        seen += 1
+print(seen)
+"""
+
+
+def test_a_vip_starts_and_stops_in_process_as_when_forked_and_announces_itself(three: dict[str, Executor]) -> None:
+    counter = subprocess.Popen(["ip", "netns", "exec", NS, sys.executable, "-c", ARP_COUNTER, f"{NS}b", VIP, "3"],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert counter.stdout is not None and counter.stdout.readline().strip() == "ready"
+        params = {"ip": VIP, "nic": f"{NS}a", "cidr_netmask": "24"}
+        for name in ("in-process", "fork server", "exec"):  # in-process first: the ARPs counted are its own
+            ex = three[name]
+            started = ex.execute(req("ocf:hastack:IPaddr", "start", "v", arp_count="3", arp_interval="50", **params))
+            assert (name, started.rc) == (name, 0), started.exit_reason
+            assert ex.execute(req("ocf:hastack:IPaddr", "monitor", "v", 10_000, **params)).rc == 0
+            again = same_everywhere(three, req("ocf:hastack:IPaddr", "start", "v", arp_count="1", **params))
+            assert again.rc == 0  # started twice: still success, as IPaddr2
+            if name == "in-process":
+                out, _ = counter.communicate(timeout=10)
+                assert int(out) == 3  # the first before start returned, two more from its thread
+            assert ex.execute(req("ocf:hastack:IPaddr", "stop", "v", **params)).rc == 0
+            assert same_everywhere(three, req("ocf:hastack:IPaddr", "monitor", "v", 10_000, **params)).rc == 7
+            assert same_everywhere(three, req("ocf:hastack:IPaddr", "stop", "v", **params)).rc == 0
+        assert three["in-process"].processes_started == 0
+    finally:
+        counter.kill()
+        counter.wait()
 
 
 def test_secrets_masked_in_process(three: dict[str, Executor]) -> None:
@@ -235,7 +283,7 @@ def test_hung_monitor_times_out_like_a_forked_one(three: dict[str, Executor], fi
         assert "timed out after 500ms" in r.detail, name
     assert "in-process check" in results["in-process"].detail
     ex = three["in-process"]
-    threads = ex._monitor_threads  # noqa: SLF001 - the test looks at the worker accounting
+    threads = ex._workers  # noqa: SLF001 - the test looks at the worker accounting
     assert threads is not None and threads.stuck == 1
     # The stuck worker does not hold up the next monitor, which still runs in-process.
     ok = ex.execute(req("ocf:hastack:anything", "monitor", "h", 10_000, binfile="/bin/sleep",
@@ -250,7 +298,7 @@ def test_hung_monitor_times_out_like_a_forked_one(three: dict[str, Executor], fi
 
 def test_all_workers_stuck_means_the_monitor_is_forked(netns: str, state_dir: Path, fifo: Path,
                                                        tmp_path: Path, sleeper: int) -> None:
-    ex = Executor(local_host(node=NODE, state_dir=str(state_dir), netns=netns), monitor_threads=1)
+    ex = Executor(local_host(node=NODE, state_dir=str(state_dir), netns=netns), worker_threads=1)
     (tmp_path / "s.pid").write_text(f"{sleeper}\n")
     good = req("ocf:hastack:anything", "monitor", "s", 10_000, binfile="/bin/sleep", pidfile=str(tmp_path / "s.pid"))
     try:
@@ -261,7 +309,7 @@ def test_all_workers_stuck_means_the_monitor_is_forked(netns: str, state_dir: Pa
         assert (forked.rc, forked.status) == (0, ExecStatus.DONE) and ex.processes_started == 1
         release(fifo)
         deadline = time.monotonic() + 5
-        while ex._monitor_threads and ex._monitor_threads.stuck and time.monotonic() < deadline:  # noqa: SLF001
+        while ex._workers and ex._workers.stuck and time.monotonic() < deadline:  # noqa: SLF001
             time.sleep(0.01)
         assert ex.execute(good).rc == 0 and ex.processes_started == 1  # in-process again
     finally:
@@ -271,7 +319,62 @@ def test_all_workers_stuck_means_the_monitor_is_forked(netns: str, state_dir: Pa
 def test_missing_namespace_gives_the_forked_agents_error(state_dir: Path) -> None:
     host = local_host(node=NODE, state_dir=str(state_dir), netns=f"{NS}-none")
     results = []
-    for ex in (Executor(host), Executor(host, in_process_monitors=False)):
+    for ex in (Executor(host), Executor(host, in_process=False)):
         results.append(ex.execute(req("ocf:hastack:IPaddr", "monitor", "v", 10_000, ip=VIP)))
         ex.close()
     assert [(r.rc, r.status) for r in results] == [(1, ExecStatus.ERROR)] * 2
+
+
+@pytest.fixture
+def power_switch() -> Iterator[tuple[int, list[str]]]:
+    """A stand-in for the lab's power switch on loopback: (its port, the requests it got)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    got: list[str] = []
+
+    class Switch(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            got.append(f"POST {self.path}")
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"off")
+
+        def do_GET(self) -> None:  # noqa: N802
+            got.append(f"GET {self.path}")
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Switch)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], got
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_lab_fence_agent_runs_in_process_as_when_forked(state_dir: Path, power_switch: tuple[int, list[str]]) -> None:
+    port, got = power_switch
+    host = local_host(node=NODE, state_dir=str(state_dir))
+    inside, forked = Executor(host), Executor(host, in_process=False)
+    try:
+        for ex in (inside, forked):
+            fenced = ex.execute(req("stonith:fence_hastack_lab", "off", "pdu", ip="127.0.0.1", ipport=str(port),
+                                    target="h2"))
+            assert fenced.rc == 0, fenced.exit_reason + fenced.stderr
+            assert ex.execute(req("stonith:fence_hastack_lab", "start", "pdu", ip="127.0.0.1",
+                                  ipport=str(port))).rc == 0  # a device starts by answering its monitor
+        assert got == ["POST /off?plug=h2", "GET /health"] * 2
+        assert inside.processes_started == 0 and forked.processes_started == 2
+        # an unreachable switch: the same failure both ways (nothing listens on the port any more)
+        refused = [ex.execute(req("stonith:fence_hastack_lab", "off", "pdu", ip="127.0.0.1", ipport="9",
+                                  target="h2")) for ex in (inside, forked)]
+        assert [r.rc for r in refused] == [1, 1]
+        assert all("fence_hastack_lab: off h2" in r.stderr for r in refused), [r.stderr for r in refused]
+    finally:
+        inside.close()
+        forked.close()

@@ -10,6 +10,7 @@ import pytest
 
 from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.etcdclient import EtcdClient
+from hastack.store.port import StoreError
 
 
 @pytest.fixture
@@ -131,3 +132,33 @@ def test_a_repeated_snapshot_reads_only_changes_and_equals_a_fresh_read(store: E
     assert ns is not None and ns.history("d").ops[0].rc_code == 1 and "fail-count-d#start_0" not in ns.attributes
     store.forget_history("n1")
     assert store.snapshot().state == fresh().state  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def silent_member() -> Iterator[str]:
+    """The URL of a 'member' that accepts connections and never answers (a member frozen or cut off after
+    the client connected: the kernel completes the handshake, nothing replies)."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+
+
+def test_a_renewal_is_asked_of_the_next_member_when_the_first_does_not_answer(
+        etcd_endpoint: str, silent_member: str) -> None:
+    client = EtcdClient([silent_member, etcd_endpoint])
+    try:
+        client._current = 1  # noqa: SLF001 - a grant is never repeated: ask the live member
+        lease = client.lease_grant(30)
+        client._current = 0  # noqa: SLF001 - the silent member first, as after it answered the last call
+        budget = 0.25  # less than one member's share of a plain call: it waits out the silent one and fails
+        with pytest.raises(StoreError, match="did not answer"):
+            client.call("/v3/lease/keepalive", {"ID": str(lease)}, timeout=budget)
+        client._current = 0  # noqa: SLF001
+        assert client.lease_keepalive(lease, timeout=budget) == 30  # hedged: the live member answers
+        assert client.endpoints[client._current] == etcd_endpoint  # noqa: SLF001 - and is asked first next time
+    finally:
+        client.close()

@@ -22,13 +22,14 @@ Imports nothing of hastack beyond errors, model, agents.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -76,23 +77,28 @@ def secret_values(req: ActionRequest, extra_names: frozenset[str] = frozenset())
     return [v for k, v in (*req.params, *req.op_params) if is_secret(k, names)]
 
 
+def _run_fence(fence: Callable[[list[str], str], tuple[int, str, str]], stdin: str,
+               _tools: inprocess.WorkerTools) -> tuple[int, str, str]:
+    return fence([], stdin)
+
+
 @dataclass
 class Executor:
     """Runs actions on one host; safe to share between threads.
 
     Holds a meta-data cache and, once a built-in agent ran, the fork server
-    and the in-process monitors' worker threads (call close() when done, or
+    and the worker threads of in-process actions (call close() when done, or
     let them end with this process).
     """
 
     host: Host
     use_forkserver: bool = True  # built-in agents fork from a preloaded server (forkserver.py)
-    in_process_monitors: bool = True  # built-in agents' monitors run in this process (builtin/inprocess.py)
-    monitor_threads: int = 16  # at most this many worker threads for them (nsthreads.py)
+    in_process: bool = True  # built-in agents' cheap actions run in this process (builtin/inprocess.py)
+    worker_threads: int = 16  # at most this many worker threads for them (nsthreads.py)
     _meta_cache: dict[tuple[str, str], AgentMetadata] = field(default_factory=dict)
     _forkserver: ForkServer | None = None
-    _monitor_threads: NamespaceThreads[inprocess.MonitorTools] | None = None
-    _refusal: str = ""  # why in-process monitors last fell back to a process (logged when it changes)
+    _workers: NamespaceThreads[inprocess.WorkerTools] | None = None
+    _refusal: str = ""  # why in-process actions last fell back to a process (logged when it changes)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     processes_started: int = 0  # actions this executor ran as a process (fork server or exec)
 
@@ -101,9 +107,9 @@ class Executor:
         if self._forkserver is not None:
             self._forkserver.close()
             self._forkserver = None
-        if self._monitor_threads is not None:
-            self._monitor_threads.close()
-            self._monitor_threads = None
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
 
     @property
     def forkserver_pid(self) -> int | None:
@@ -120,8 +126,13 @@ class Executor:
     def _run(self, inv: Invocation, timeout_s: float) -> ProcessOutcome:
         argv = inv.argv
         module = self._builtin_module(inv)
-        if module and argv[3] == "monitor" and self.in_process_monitors and inprocess.has_monitor(module):
-            answered = self._run_in_process(module, inv.env, timeout_s)
+        job: Callable[[inprocess.WorkerTools], tuple[int, str, str]] | None = None
+        if module and self.in_process and inprocess.runs_in_process(module, argv[3]):
+            job = functools.partial(inprocess.run_action, module, argv[3], inv.env)
+        elif self.in_process and len(argv) == 1 and inv.stdin is not None and (fence := inprocess.fence_agent(argv[0])):
+            job = functools.partial(_run_fence, fence, inv.stdin.decode(errors="replace"))
+        if job is not None:
+            answered = self._run_in_process(job, timeout_s)
             if answered is not None:
                 return answered
         with self._lock:
@@ -136,14 +147,15 @@ class Executor:
             argv = ("ip", "netns", "exec", self.host.netns, *argv)
         return run(argv, inv.env, timeout_s, stdin_data=inv.stdin)
 
-    def _run_in_process(self, module: str, env: dict[str, str], timeout_s: float) -> ProcessOutcome | None:
-        """The monitor's outcome from a worker thread in the host's namespace; None: fork it instead."""
+    def _run_in_process(self, job: Callable[[inprocess.WorkerTools], tuple[int, str, str]],
+                        timeout_s: float) -> ProcessOutcome | None:
+        """The action's outcome from a worker thread in the host's namespace; None: fork it instead."""
         threads = self._worker_threads()
-        got = threads.call(lambda tools: inprocess.run_monitor(module, env, tools), timeout_s) \
+        got = threads.call(job, timeout_s) \
             if isinstance(threads, NamespaceThreads) else Refused(threads)
         if isinstance(got, Finished):
             if self._refusal:
-                log.info("in-process monitors run again")
+                log.info("in-process actions run again")
                 self._refusal = ""
             rc, stdout, stderr = got.value
             return ProcessOutcome(rc, stdout, stderr, duration_ms=int(got.wall_s * 1000),
@@ -154,25 +166,25 @@ class Executor:
         with self._lock:
             changed, self._refusal = got.reason != self._refusal, got.reason
         if changed:  # once per reason, not once per monitor
-            log.warning("in-process monitors refused (%s): forking the agents' monitors instead", got.reason)
+            log.warning("in-process actions refused (%s): forking the agents instead", got.reason)
         return None
 
-    def _worker_threads(self) -> NamespaceThreads[inprocess.MonitorTools] | str:
+    def _worker_threads(self) -> NamespaceThreads[inprocess.WorkerTools] | str:
         """The worker threads of the host's namespace, (re)started when it is new or was re-created;
         why not, when they cannot be."""
         with self._lock:
-            current = self._monitor_threads
+            current = self._workers
             if current is not None and current.is_current():
                 return current
             if current is not None:
                 current.close()
-                self._monitor_threads = None
+                self._workers = None
             try:
-                self._monitor_threads = NamespaceThreads(self.host.netns, inprocess.MonitorTools,
-                                                         inprocess.MonitorTools.close, self.monitor_threads)
+                self._workers = NamespaceThreads(self.host.netns, inprocess.WorkerTools,
+                                                 inprocess.WorkerTools.close, self.worker_threads)
             except OSError as err:
                 return f"network namespace {self.host.netns}: {err.strerror or err}"
-            return self._monitor_threads
+            return self._workers
 
     def resolve(self, req: ActionRequest) -> Invocation:
         return invocation(req, self.host)

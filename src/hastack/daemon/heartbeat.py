@@ -27,6 +27,15 @@ PORT = 5405  # corosync's, which this replaces
 STALL_DUMP_S = 0.25
 
 
+MIN_SUSPECT_AFTER_S = 0.1
+
+
+def heartbeat_interval(suspect_after: float) -> float:
+    """Send often enough that a peer is suspected only after six datagrams in a row went missing (one
+    lost datagram, or one late send, is never a death), and at most every 50 ms."""
+    return min(0.05, suspect_after / 6)
+
+
 class Heartbeat:
     def __init__(self, node: str, address: str, peers: Callable[[], dict[str, str]], interval: float = 0.05,
                  port: int = PORT) -> None:

@@ -20,19 +20,24 @@ from pathlib import Path
 
 import click
 
+from hastack.agents.builtin import inprocess
 from hastack.agents.executor import Executor, local_host
 from hastack.daemon.controller import Controller
 from hastack.daemon.etcdmember import LocalMember, parse_nodes, plan
 from hastack.daemon.fencer import Fencer
-from hastack.daemon.heartbeat import Heartbeat
+from hastack.daemon.heartbeat import MIN_SUSPECT_AFTER_S, Heartbeat, heartbeat_interval
 from hastack.daemon.lrm import LocalResourceManager
 from hastack.daemon.membership import Membership
 from hastack.daemon.timing import for_ttl
 from hastack.daemon.watchdog import FileWatchdog
 from hastack.errors import HastackError
+from hastack.etcdserver import ELECTION_MS
 from hastack.store.etcd import EtcdStore
 from hastack.store.etcdclient import EtcdClient
 from hastack.store.select import tls_in
+
+
+ETCD_DEFAULT_ELECTION_MS = 1000  # etcd's own default --election-timeout
 
 
 @click.command()
@@ -48,6 +53,9 @@ from hastack.store.select import tls_in
               show_default=True, help="where this node's etcd member keeps its data")
 @click.option("--prefix", default="/hastack", show_default=True)
 @click.option("--ttl", default=2, show_default=True, help="membership lease TTL in seconds (Corosync's token)")
+@click.option("--etcd-election-ms", type=int, default=None,
+              help="the etcd cluster's --election-timeout, which the TTL must outlast (default: 250, what "
+                   "hastack's own members use; with --etcd, 1000, etcd's default)")
 @click.option("--tls-dir", type=click.Path(path_type=Path), default=None, help="CA and node certificates")
 @click.option("--state-dir", type=click.Path(path_type=Path), default=None)
 @click.option("--runtime-dir", type=click.Path(path_type=Path), default=Path("/run/hastack"), show_default=True,
@@ -60,7 +68,7 @@ from hastack.store.select import tls_in
 @click.option("--suspect-after", default=0.3, show_default=True,
               help="seconds of heartbeat silence before a peer is fenced (needs a stonith device)")
 def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | None, witness: str,
-         data_dir: Path, prefix: str, ttl: int, tls_dir: Path | None, state_dir: Path | None, runtime_dir: Path,
+         data_dir: Path, prefix: str, ttl: int, etcd_election_ms: int | None, tls_dir: Path | None, state_dir: Path | None, runtime_dir: Path,
          stop_on_exit: bool,
          watchdog_file: Path | None, address: str | None, suspect_after: float) -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,  # httpx logs every request at INFO: not ours
@@ -68,7 +76,12 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     logging.getLogger("httpx").setLevel(logging.WARNING)
     member: LocalMember | None = None
     try:
-        timing = for_ttl(ttl)
+        election_ms = etcd_election_ms or (ETCD_DEFAULT_ELECTION_MS if endpoints else ELECTION_MS)
+        timing = for_ttl(ttl, election_ms / 1000)
+        if suspect_after < MIN_SUSPECT_AFTER_S:
+            raise HastackError(f"--suspect-after {suspect_after} s is below {MIN_SUSPECT_AFTER_S} s",
+                               hint="a shorter silence is within the machine's scheduling noise: peers "
+                                    "would fence healthy nodes")
         tls = tls_in(tls_dir, node)
         if endpoints:
             urls = [u for u in endpoints.split(",") if u]
@@ -94,6 +107,7 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     host = replace(local_host(node=node, state_dir=str(state_dir) if state_dir else None),
                    store_env=tuple(store_env), runtime_dir=str(runtime_dir))
     executor = Executor(host)
+    inprocess.preload()
     lrm_box: list[LocalResourceManager] = []
     watchdog = FileWatchdog(watchdog_file) if watchdog_file else None
     membership = Membership(EtcdStore(lease_client, prefix), node, node_id or node, timing,
@@ -106,7 +120,8 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     heartbeat: Heartbeat | None = None
     if address:
         fence_client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3)
-        heartbeat = Heartbeat(node, address, peers=lambda: fencer.peers if fencer else {})
+        heartbeat = Heartbeat(node, address, peers=lambda: fencer.peers if fencer else {},
+                              interval=heartbeat_interval(suspect_after))
         fencer = Fencer(EtcdStore(fence_client, prefix), node, membership, heartbeat, executor, suspect_after)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -11,6 +11,12 @@ in `margin` (`stop_budget`). The rules checked at start-up:
     renew_every + call_timeout < ttl - margin   a late renewal still lands before the node gives up
     stop_budget + drift < margin                 self-fencing completes before etcd can expire the lease
     2 * renew_every <= ttl - margin              one lost renewal is not yet fatal
+    2.5 * election + renew_every + HEDGE
+                           < ttl - margin        the etcd leader's death is no node's death: no lease
+                                                 renews until a new leader is elected (Raft: within two
+                                                 election timeouts, plus its pre-vote and the machine's
+                                                 load -- 1.2 s measured at 500 ms), then the next
+                                                 renewal must land
 
 Imports errors only.
 """
@@ -20,6 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hastack.errors import HastackError
+
+# how long a renewal takes to reach a member that has a leader when the one asked first does not answer
+# (store.etcdclient.HEDGE_AFTER_S, plus the answer)
+HEDGE_S = 0.1
+ELECTIONS = 2.5  # election timeouts until etcd has a new leader, at worst (see the rules above)
 
 
 class TimingError(HastackError):
@@ -34,6 +45,7 @@ class Timing:
     margin: float = 0.6
     stop_budget: float = 0.4  # how long stopping every local resource may take when self-fencing
     drift: float = 0.05  # clock rate difference allowed between node and etcd leader over one TTL
+    election: float = 0.25  # etcd's election timeout (hastack's own members: etcdserver.ELECTION_MS)
 
     @property
     def self_fence_after(self) -> float:
@@ -52,13 +64,20 @@ class Timing:
                        f"{self.margin} s")
         if 2 * self.renew_every > self.self_fence_after:
             out.append(f"two renewals ({2 * self.renew_every} s) must fit in TTL - margin = {self.self_fence_after} s")
+        after_election = ELECTIONS * self.election + self.renew_every + HEDGE_S
+        if after_election >= self.self_fence_after:
+            out.append(f"etcd's election timeout {self.election * 1000:.0f} ms: a dead etcd leader is replaced "
+                       f"within {ELECTIONS * self.election:.2f} s, and the next renewal lands by "
+                       f"{after_election:.2f} s -- "
+                       f"after TTL - margin = {self.self_fence_after:.2f} s, so every node would self-fence")
         return out
 
     def check(self) -> Timing:
         problems = self.problems()
         if problems:
             raise TimingError("unsafe timing: " + "; ".join(problems),
-                              hint="derive the timers from a lease TTL with Timing.for_ttl(), or raise the TTL")
+                              hint="raise --ttl, or lower etcd's --election-timeout (hastack's own members use "
+                                   "250 ms) and say so with --etcd-election-ms")
         return self
 
 
@@ -76,8 +95,9 @@ def realtime_thread(priority: int = 10) -> bool:
         return False
 
 
-def for_ttl(ttl: int) -> Timing:
-    """Timers for a lease of `ttl` seconds (1 s in a tuned etcd, 2 s at etcd's defaults)."""
+def for_ttl(ttl: int, election: float = 0.25) -> Timing:
+    """Timers for a lease of `ttl` seconds on an etcd whose election timeout is `election` seconds (2 s on
+    hastack's own members, 250 ms; 5 s at etcd's default of 1 s)."""
     margin = max(0.45, ttl * 0.3)
     return Timing(ttl=ttl, renew_every=ttl / 7, call_timeout=ttl / 6, margin=margin,
-                  stop_budget=margin * 0.7, drift=margin * 0.1).check()
+                  stop_budget=margin * 0.7, drift=margin * 0.1, election=election).check()

@@ -87,7 +87,8 @@ class Lab:
         self.net.build(self.hosts)
         keygen(self.pki, [(f"h{i}", [self.net.host_ip(i)]) for i in range(1, self.hosts + 1)], self.net.prefix)
         (self.directory / "lab.json").write_text(json.dumps({"hosts": self.hosts, "prefix": self.net.prefix,
-                                                             "subnet": self.net.subnet, "ttl": self.ttl}))
+                                                             "subnet": self.net.subnet, "ttl": self.ttl,
+                                                             "suspect_after": self.suspect_after}))
         for i in range(1, self.hosts + 1):
             self.boot(i)
         self.start_watchdog()
@@ -336,4 +337,6 @@ def load_lab(directory: Path = Path("/var/lib/hastack-lab")) -> Lab:
     if not path.exists():
         raise LabError("no lab is running", hint="start one with: hastack lab up")
     d = json.loads(path.read_text())
-    return Lab(hosts=d["hosts"], net=Net(d["prefix"], d["subnet"]), directory=directory, ttl=d["ttl"])
+    # the power switch and the watchdog boot hosts from this: with the settings the lab was started with
+    return Lab(hosts=d["hosts"], net=Net(d["prefix"], d["subnet"]), directory=directory, ttl=d["ttl"],
+               suspect_after=d.get("suspect_after", Lab.suspect_after))

@@ -18,8 +18,10 @@ Imports nothing of hastack beyond errors (via store.port).
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import json
 import ssl
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -105,6 +107,16 @@ def compare(key: bytes | str, target: str, value: int | bytes | str, result: str
 
 
 MIN_TRY_S = 0.3
+HEDGE_AFTER_S = 0.08  # a member with a leader answers a renewal in milliseconds, even on a loaded machine
+
+
+class _TryFailed(Exception):
+    """One member did not answer (or has no leader); another may."""
+
+
+def _no_answer(path: str, errors: list[str]) -> StoreError:
+    return StoreError(f"etcd did not answer {path} in time ({'; '.join(errors) or 'deadline passed'})",
+                      hint="check that a majority of the etcd members run and are reachable")
 KEEPALIVE_CONNECTIONS = 16  # a member with a leader answers a read or a keepalive in milliseconds
 
 
@@ -117,6 +129,8 @@ class EtcdClient:
         self.endpoints = [e.rstrip("/") for e in endpoints]
         self.timeout = timeout
         self._current = 0
+        self._lock = threading.Lock()
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None  # hedged calls' threads, on first use
         kw: dict[str, Any] = {}
         if tls is not None:
             try:
@@ -135,6 +149,8 @@ class EtcdClient:
                                                       keepalive_expiry=5.0), **kw)
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
         self._http.close()
 
     # --- transport -------------------------------------------------------------------------
@@ -152,33 +168,91 @@ class EtcdClient:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            url = self.endpoints[idx] + path
+            # A repeatable call gets a share of the budget per member: a kept-alive connection to a
+            # member cut off since hangs until its read timeout, and the next member may answer at once.
+            per_try = min(left, max(MIN_TRY_S, budget / n)) if path in REPEATABLE and n > 1 else left
             try:
-                # A live member accepts a connection at once; a dead or cut-off one never does, so a
-                # short connect timeout leaves the rest of the budget for the next member.
-                # A repeatable call gets a share of the budget per member: a kept-alive connection to a
-                # member cut off since hangs until its read timeout, and the next member may answer at once.
-                per_try = min(left, max(MIN_TRY_S, budget / n)) if path in REPEATABLE and n > 1 else left
-                resp = self._http.post(url, json=body, timeout=httpx.Timeout(per_try, connect=min(left, CONNECT_S)))
-            except httpx.TransportError as err:
-                if "SSL" in str(err) or "certificate" in str(err).lower():
-                    raise StoreError(f"{self.endpoints[idx]} refused the TLS handshake ({err})",
-                                     hint="the client needs a certificate of the cluster CA "
-                                          "(hastack keygen) and the CA's ca.crt") from None
-                errors.append(f"{self.endpoints[idx]}: {type(err).__name__}")
-                self._current = (idx + 1) % n  # the next call starts with the next member
+                data = self._post(idx, path, body, per_try)
+            except _TryFailed as failed:
+                errors.append(str(failed))
                 continue
-            if resp.status_code != 200:
-                msg = _error_message(resp)
-                if resp.status_code >= 500 and "leader" in msg.lower():
-                    errors.append(f"{self.endpoints[idx]}: {msg}")
-                    continue  # that member lost its leader: another may still have one
-                raise StoreError(f"etcd refused {path}: {msg}")
             self._current = idx
-            data: dict[str, Any] = resp.json()
             return data
-        raise StoreError(f"etcd did not answer {path} in time ({'; '.join(errors) or 'deadline passed'})",
-                         hint="check that a majority of the etcd members run and are reachable")
+        raise _no_answer(path, errors)
+
+    def _post(self, idx: int, path: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """One try at member `idx`: its answer, _TryFailed when another member may answer, StoreError when
+        none would (a TLS refusal, a request etcd refuses)."""
+        try:
+            # A live member accepts a connection at once; a dead or cut-off one never does, so a
+            # short connect timeout leaves the rest of the budget for the next member.
+            resp = self._http.post(self.endpoints[idx] + path, json=body,
+                                   timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_S)))
+        except httpx.TransportError as err:
+            if "SSL" in str(err) or "certificate" in str(err).lower():
+                raise StoreError(f"{self.endpoints[idx]} refused the TLS handshake ({err})",
+                                 hint="the client needs a certificate of the cluster CA "
+                                      "(hastack keygen) and the CA's ca.crt") from None
+            self._current = (idx + 1) % len(self.endpoints)  # the next call starts with the next member
+            raise _TryFailed(f"{self.endpoints[idx]}: {type(err).__name__}") from None
+        if resp.status_code != 200:
+            msg = _error_message(resp)
+            if resp.status_code >= 500 and "leader" in msg.lower():
+                raise _TryFailed(f"{self.endpoints[idx]}: {msg}")  # that member lost its leader: another may not
+            raise StoreError(f"etcd refused {path}: {msg}")
+        data: dict[str, Any] = resp.json()
+        return data
+
+    def hedged(self, path: str, body: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+        """A repeatable call asked of one member and, when it has not answered within HEDGE_AFTER_S, of the
+        next one too (and so on), the first answer winning. For lease renewals: while etcd elects a new
+        leader, or when the member last used was cut off, waiting out one member's timeout before asking
+        another cost a node most of its self-fence margin; a renewal applied twice is harmless."""
+        assert path in REPEATABLE
+        n = len(self.endpoints)
+        if n == 1:
+            return self.call(path, body, timeout)
+        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
+        with self._lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=2 * n, thread_name_prefix="hedge")
+            pool = self._pool
+        first = self._current
+        pending: dict[concurrent.futures.Future[dict[str, Any]], int] = {}
+        errors: list[str] = []
+        for k in range(n):
+            if time.monotonic() >= deadline:
+                break
+            idx = (first + k) % n
+            pending[pool.submit(self._post, idx, path, body, deadline - time.monotonic())] = idx
+            # the next member is asked when this one has not answered soon, or at once when it failed
+            data = self._first_answer(pending, min(deadline, time.monotonic() + HEDGE_AFTER_S), errors)
+            if data is not None:
+                return data
+        data = self._first_answer(pending, deadline, errors)  # every member asked: wait for any
+        if data is not None:
+            return data
+        raise _no_answer(path, errors)
+
+    def _first_answer(self, pending: dict[concurrent.futures.Future[dict[str, Any]], int], until: float,
+                      errors: list[str]) -> dict[str, Any] | None:
+        """The first answer among `pending` before `until` (its member becomes the current one); None when
+        none answered by then or every one failed (their errors appended)."""
+        while pending:
+            done, _ = concurrent.futures.wait(pending, max(0.0, until - time.monotonic()),
+                                              return_when=concurrent.futures.FIRST_COMPLETED)
+            if not done:
+                return None
+            for f in done:
+                idx = pending.pop(f)
+                try:
+                    data = f.result()
+                except _TryFailed as failed:
+                    errors.append(str(failed))
+                    continue
+                self._current = idx
+                return data
+        return None
 
     # --- key-value -------------------------------------------------------------------------
     def range(self, key: bytes | str, *, prefix: bool = False, revision: int = 0, keys_only: bool = False,
@@ -222,8 +296,8 @@ class EtcdClient:
         return int(data["ID"])
 
     def lease_keepalive(self, lease: int, timeout: float | None = None) -> int:
-        """Renew; returns the TTL granted (0: the lease is gone)."""
-        data = self.call("/v3/lease/keepalive", {"ID": str(lease)}, timeout)
+        """Renew (hedged across members); returns the TTL granted (0: the lease is gone)."""
+        data = self.hedged("/v3/lease/keepalive", {"ID": str(lease)}, timeout)
         result = data.get("result", data)
         return int(result.get("TTL", 0))
 

@@ -7,17 +7,19 @@ AF_PACKET raw socket (netlink.send_gratuitous_arp; IPv4 only, IPv6 relies
 on the kernel's unsolicited neighbour advertisement of DAD). stop deletes
 it. monitor reads the addresses with one stdlib netlink dump: 0 when the
 address is on an interface, 7 when not. Same exit codes as IPaddr2.
-hastackd runs this monitor in its own process (agents/builtin/inprocess.py).
+hastackd runs start, stop and monitor in its own process (agents/builtin/inprocess.py).
 
 Imports nothing of hastack beyond agents.builtin (pyroute2 only when changing addresses).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
 from collections.abc import Callable
+from typing import Any
 
 from hastack.agents.builtin import netlink
 from hastack.agents.builtin.framework import (OCF_ERR_CONFIGURED, OCF_ERR_GENERIC, OCF_ERR_INSTALLED,
@@ -113,7 +115,22 @@ def _repeat_in_background(send: Callable[[], object]) -> None:
     os._exit(0)
 
 
-def start(ctx: Context) -> int:
+def _opened(ipr: Any) -> contextlib.AbstractContextManager[Any]:
+    """The caller's IPRoute, left open (hastackd keeps one per worker thread), or a new one closed after
+    use (a forked agent)."""
+    if ipr is not None:
+        return contextlib.nullcontext(ipr)
+    from pyroute2 import IPRoute  # only here: importing it costs ~150 ms
+
+    return IPRoute()
+
+
+def start(ctx: Context, ipr: Any = None,
+          background: Callable[[Callable[[], object]], None] = _repeat_in_background,
+          packet: socket.socket | None = None) -> int:
+    """`ipr`: an open pyroute2 IPRoute of the caller's (None: open one); `background`: how the remaining
+    gratuitous ARPs are sent without making start wait (a detached child here, a thread in hastackd);
+    `packet`: a kept netlink.packet_socket() to send them on (None: one per call)."""
     rc = validate(ctx)
     if rc != OCF_SUCCESS:
         return rc
@@ -121,8 +138,6 @@ def start(ctx: Context) -> int:
     assert ip is not None
     if netlink.has_address(str(ip)):
         return OCF_SUCCESS
-    from pyroute2 import IPRoute  # only here: importing it costs ~150 ms
-
     nic = ctx.params.get("nic", "").strip()
     prefix = _prefix(ctx, ip)
     found = _find_interface(ip)
@@ -136,7 +151,7 @@ def start(ctx: Context) -> int:
     if ctx.params.get("label") and ip.version == 4:
         ifname = socket.if_indextoname(index)
         attrs["label"] = f"{ifname}:{ctx.params['label']}"
-    with IPRoute() as ipr:
+    with _opened(ipr) as ipr:
         try:
             if ip.version == 4:
                 net = ipaddress.IPv4Network(f"{ip}/{prefix}", strict=False)
@@ -154,24 +169,22 @@ def start(ctx: Context) -> int:
         ifname, mac = socket.if_indextoname(index), bytes.fromhex(mac_text.replace(":", ""))
         interval = ctx.number("arp_interval", 200) / 1000.0
         try:
-            netlink.send_gratuitous_arp(ifname, mac, str(ip), 1, 0.0)  # the first one before start returns
+            netlink.send_gratuitous_arp(ifname, mac, str(ip), 1, 0.0, packet)  # the first one before start returns
         except OSError as err:
             ctx.log(f"gratuitous ARP for {ip} failed: {err}")  # the address is up; neighbours learn it later
         if count > 1:
-            _repeat_in_background(lambda: netlink.send_gratuitous_arp(ifname, mac, str(ip), count - 1, interval))
+            background(lambda: netlink.send_gratuitous_arp(ifname, mac, str(ip), count - 1, interval, packet))
     return OCF_SUCCESS if netlink.has_address(str(ip)) else OCF_ERR_GENERIC
 
 
-def stop(ctx: Context) -> int:
+def stop(ctx: Context, ipr: Any = None) -> int:
     ip = _ip(ctx)
     if ip is None:
         return OCF_SUCCESS  # nothing of ours can be up
     where = netlink.has_address(str(ip))
     if where is None:
         return OCF_SUCCESS
-    from pyroute2 import IPRoute
-
-    with IPRoute() as ipr:
+    with _opened(ipr) as ipr:
         try:
             ipr.addr("del", index=where[0], address=str(ip), prefixlen=where[1])
         except Exception as err:
