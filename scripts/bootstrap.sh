@@ -8,8 +8,9 @@ venv="$here/.venv"
 # Debian packages: the real Pacemaker scheduler and verifier (our oracle),
 # ClusterLabs resource agents and fence agents, iproute2 for namespaces, and
 # etcd (Debian's etcd-server: hastack starts its members itself, never the unit).
+# haproxy and memcached: the active/active tier's built-in agents (ocf:hastack:haproxy, ocf:hastack:memcached).
 apt_pkgs=(pacemaker-cli-utils resource-agents fence-agents iproute2 procps psmisc iputils-ping libxml2-utils
-          etcd-server etcd-client openssl)
+          etcd-server etcd-client openssl haproxy memcached)
 missing=()
 for p in "${apt_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

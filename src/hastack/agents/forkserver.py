@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from hastack.agents.process import ProcessOutcome, collect, text
 
 BUILTIN_PACKAGE = "hastack.agents.builtin"
-PRELOAD = ("vip", "supervisor", "healthcheck", "openstack", "dummy")
+PRELOAD = ("vip", "supervisor", "healthcheck", "openstack", "dummy", "haproxy", "memcached")
 
 
 # --- server ---------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ from dataclasses import dataclass, replace
 
 from hastack.agents.action import ActionRequest, ActionResult
 from hastack.agents.executor import Executor
+from hastack.daemon.health import next_role
 from hastack.daemon.membership import Membership
-from hastack.daemon.orders import Order, cancelled, recorded, refusal, request_for
+from hastack.daemon.orders import Order, cancelled, op_resource, recorded, refusal, request_for
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.state import ClusterState
 from hastack.store.etcd import EtcdStore, GuardLost
@@ -58,6 +59,10 @@ class LocalResourceManager:
         self._rsc_locks: dict[str, threading.Lock] = {}
         self._recurring: dict[tuple[str, int], Recurring] = {}
         self.active: dict[str, ActionRequest] = {}  # resource id -> the request that started it
+        # history name -> the role this node last saw it in (daemon.health.next_role): what the REST
+        # health endpoints answer from, kept here so that answering never waits for etcd
+        self._roles: dict[str, str] = {}
+        self._roles_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="action")
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._order_loop, name="orders", daemon=True),
@@ -72,6 +77,21 @@ class LocalResourceManager:
         for t in self._threads:
             t.join(timeout=2)
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def roles(self) -> dict[str, str]:
+        """A copy of the local roles (daemon.health.NodeFacts.roles)."""
+        with self._roles_lock:
+            return dict(self._roles)
+
+    def _note(self, order: Order, rc: int | None) -> None:
+        a = order.action
+        name = op_resource(a)
+        with self._roles_lock:
+            role = next_role(self._roles.get(name), a.task, rc, a.target_rc)
+            if role is None:
+                self._roles.pop(name, None)
+            else:
+                self._roles[name] = role
 
     def _guarded(self) -> EtcdStore:
         return self.store.with_guard(self.store.member_guard(self.node, self.membership.lease))
@@ -130,6 +150,7 @@ class LocalResourceManager:
                 self._record_pending(order)
             if a.task in ("start", "promote", "demote"):
                 self.active[a.rsc or ""] = req  # from now on a self-fence must stop it too
+            self._note(order, None)
             result = self.executor.execute(req)
             self._after(key, order, req, result)
 
@@ -156,6 +177,7 @@ class LocalResourceManager:
         a = order.action
         log.info("%s: %s", self.node, result.summary())
         rsc = a.rsc or ""
+        self._note(order, result.rc)
         ok = result.rc == order.target_rc
         if a.task in ("start", "promote", "demote") and ok:
             self.active[rsc] = req
@@ -217,6 +239,10 @@ class LocalResourceManager:
                 if not self.membership.holds():
                     break
                 result = self.executor.execute(r.request)
+                with self._lock:  # a stop that began meanwhile cancelled it: its result must not revive the role
+                    current = self._recurring.get((r.order.action.rsc or "", r.order.action.interval_ms)) is r
+                if current:
+                    self._note(r.order, result.rc)
                 if result.rc != r.last_rc:
                     log.warning("%s: %s", self.node, result.summary())
                     r.last_rc = result.rc
@@ -229,15 +255,23 @@ class LocalResourceManager:
         with self._lock:
             self._recurring.clear()
         self._seen.clear()
+        with self._roles_lock:
+            self._roles.clear()  # from this instant nothing counts as running here
         reqs = list(self.active.items())
         self.active.clear()
         deadline = time.monotonic() + budget
         stops = [(rid, replace(req, action="stop", interval_ms=0, target_rc=None,
                                timeout_ms=max(100, int(budget * 1000)))) for rid, req in reqs]
-        futures = [self._pool.submit(self.executor.execute, s) for _, s in stops]
+        if not stops:
+            return
+        # a pool of its own: the order pool may be busy with starts that hang (the stops must not queue
+        # behind them), and is shut down already when hastackd exits with --stop-on-exit (stop() first)
+        pool = ThreadPoolExecutor(max_workers=min(32, len(stops)), thread_name_prefix="self-fence")
+        futures = [pool.submit(self.executor.execute, s) for _, s in stops]
         for (rid, _), f in zip(stops, futures):
             try:
                 res = f.result(timeout=max(0.0, deadline - time.monotonic()))
                 log.error("%s: self-fence stop %s: rc %d", self.node, rid, res.rc)
             except Exception:
                 log.error("%s: self-fence stop of %s did not finish in %.2f s", self.node, rid, budget)
+        pool.shutdown(wait=False)

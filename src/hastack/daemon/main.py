@@ -25,9 +25,11 @@ from hastack.agents.executor import Executor, local_host
 from hastack.daemon.controller import Controller
 from hastack.daemon.etcdmember import LocalMember, parse_nodes, plan
 from hastack.daemon.fencer import Fencer
+from hastack.daemon.health import NodeFacts
 from hastack.daemon.heartbeat import MIN_SUSPECT_AFTER_S, Heartbeat, heartbeat_interval
 from hastack.daemon.lrm import LocalResourceManager
 from hastack.daemon.membership import Membership
+from hastack.daemon.rest import DEFAULT_PORT, RestListener, TopologyWatch, parse_rest_address
 from hastack.daemon.timing import for_ttl
 from hastack.daemon.watchdog import FileWatchdog
 from hastack.errors import HastackError
@@ -67,10 +69,13 @@ ETCD_DEFAULT_ELECTION_MS = 1000  # etcd's own default --election-timeout
               help="this node's cluster address: peer heartbeats (UDP 5405) and fast fencing use it")
 @click.option("--suspect-after", default=0.3, show_default=True,
               help="seconds of heartbeat silence before a peer is fenced (needs a stonith device)")
+@click.option("--rest-address", default="", metavar="HOST:PORT|off",
+              help=f"the REST health endpoints (/health, /active/R, /promoted/R, /unpromoted/R) that load "
+                   f"balancers check; default: --address (else every address), port {DEFAULT_PORT}")
 def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | None, witness: str,
          data_dir: Path, prefix: str, ttl: int, etcd_election_ms: int | None, tls_dir: Path | None, state_dir: Path | None, runtime_dir: Path,
          stop_on_exit: bool,
-         watchdog_file: Path | None, address: str | None, suspect_after: float) -> None:
+         watchdog_file: Path | None, address: str | None, suspect_after: float, rest_address: str) -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,  # httpx logs every request at INFO: not ours
                         format=f"%(asctime)s.%(msecs)03d {node} %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -82,6 +87,7 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
             raise HastackError(f"--suspect-after {suspect_after} s is below {MIN_SUSPECT_AFTER_S} s",
                                hint="a shorter silence is within the machine's scheduling noise: peers "
                                     "would fence healthy nodes")
+        rest_at = parse_rest_address(rest_address, address)
         tls = tls_in(tls_dir, node)
         if endpoints:
             urls = [u for u in endpoints.split(",") if u]
@@ -123,6 +129,18 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
         heartbeat = Heartbeat(node, address, peers=lambda: fencer.peers if fencer else {},
                               interval=heartbeat_interval(suspect_after))
         fencer = Fencer(EtcdStore(fence_client, prefix), node, membership, heartbeat, executor, suspect_after)
+    rest: RestListener | None = None
+    topology: TopologyWatch | None = None
+    if rest_at is not None:
+        # its own etcd client: a configuration watch must not hold a connection the LRM or DC wait for
+        topology = TopologyWatch(EtcdStore(EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3), prefix))
+        watch = topology
+        try:
+            rest = RestListener(rest_at, lambda: NodeFacts(node, membership.holds(), lrm.roles(), watch.topology,
+                                                           membership.fenced_count))
+        except HastackError as err:
+            click.echo(err.render(), err=True)
+            sys.exit(2)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
@@ -132,7 +150,13 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     if heartbeat and fencer:
         heartbeat.start()
         fencer.start()
+    if rest and topology:
+        topology.start()
+        rest.start()
     done.wait()
+    if rest and topology:
+        rest.stop()
+        topology.stop()
     if heartbeat and fencer:
         fencer.stop()
         heartbeat.stop()

@@ -3,15 +3,10 @@
 Each module is an agent run as `python -m hastack.agents.builtin.<module> ACTION`
 by the executables in resource.d/hastack/ (so both the executor and
 ocf-tester-style direct runs work): IPaddr (virtual IP via netlink),
-<<<<<<< HEAD
 anything (process supervisor), HealthCheck (HTTP/TCP probe),
-OpenStackService (a service process monitored by its API endpoint) and Dummy
-(a state file: the cluster's own tests and scale labs).
-Imports stay minimal: a monitor must start fast.
-=======
-anything (process supervisor), HealthCheck (HTTP/TCP probe) and
-OpenStackService (a service process monitored by its API endpoint).
+OpenStackService (a service process monitored by its API endpoint), haproxy
+and memcached (the active/active tier) and Dummy (a state file: the
+cluster's own tests and scale labs).
 Imports stay minimal: a forked agent must start fast. The monitors of
-IPaddr and anything also run inside hastackd itself (inprocess.py).
->>>>>>> h-mon
+IPaddr, anything and Dummy also run inside hastackd itself (inprocess.py).
 """
