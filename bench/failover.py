@@ -20,7 +20,8 @@ holder's switch port goes down, then every process of the holder is
 SIGKILLed; the time is the end of the first successful request answered by
 another host. The anchors are built as shared/reference/failover-anchors.md
 describes (lab.anchors). Pacemaker trials alternate whether the victim is the
-DC (the group is moved onto or off the DC first); trials whose victim was
+DC (the group is moved onto or off the DC first), hastack trials whether it is
+the etcd leader (hastack cluster etcd --move-leader); trials whose victim was
 Pacemaker's DC, or hastack's DC or etcd leader, get their own median. A
 checker on every host counts double-active instants (the VIP on two hosts
 whose links are up; for Pacemaker and hastack also the web server).
@@ -53,7 +54,8 @@ from hastack.lab.anchors import ANCHORS, Anchor, AnchorLab
 from hastack.lab.cluster import Lab
 from hastack.lab.net import LabError, Net, wait_until
 from hastack.lab.series import Series, per_trial, table
-from hastack.lab.trial import WEB_NEEDLE, Checker, Trial, holder, members, power_loss, run_trial
+from hastack.lab.trial import (WEB_NEEDLE, Checker, Trial, holder, members, place_etcd_leader, power_loss,
+                               run_trial)
 
 SYSTEMS = ("pacemaker-default", "pacemaker-guide", "keepalived-1", "keepalived-0.1", "hastack-lease", "hastack-fenced",
            "hastack-vip-fast")
@@ -206,6 +208,9 @@ def run_hastack(name: str, trials: int, hosts: int, work: Path,
             for k in range(trials):
                 if not wait_until(lambda: hastack_settled(lab, vip), 120, 0.5):
                     raise LabError(f"{name}: not every host is a member, or the VIP is not served, after 120 s")
+                held = holder(lab, vip)
+                if held is not None:  # every other trial the victim is also the etcd leader, as for Pacemaker's DC
+                    place_etcd_leader(lab, held, on=k % 2 == 1)
                 t = run_trial(lab, vip, work, window_s=HASTACK_WINDOW_S, preroll_s=preroll(rng))
                 results.append(t)
                 report(name, k, t, loads)

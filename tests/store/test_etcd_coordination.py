@@ -162,3 +162,16 @@ def test_a_renewal_is_asked_of_the_next_member_when_the_first_does_not_answer(
         assert client.endpoints[client._current] == etcd_endpoint  # noqa: SLF001 - and is asked first next time
     finally:
         client.close()
+
+
+def test_a_watch_that_a_member_never_confirms_moves_the_client_to_the_next_member(
+        etcd_endpoint: str, silent_member: str) -> None:
+    client = EtcdClient([silent_member, etcd_endpoint])
+    try:
+        client._current = 0  # noqa: SLF001 - the silent member first
+        assert client.wait_for_change("/nothing-here/", 0, 0.3) == 0  # no change seen
+        assert client.endpoints[client._current] == etcd_endpoint  # noqa: SLF001 - the next watch asks a live one
+        rev = client.put("/watched/k", "v")
+        assert client.wait_for_change("/watched/", rev - 1, 2.0) == rev
+    finally:
+        client.close()

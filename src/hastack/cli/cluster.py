@@ -18,6 +18,7 @@ import click
 
 from hastack.cli.configure import agent_catalog
 from hastack.configsvc import ConfigService, Input, PortStore
+from hastack.errors import HastackError
 from hastack.scheduler import schedule
 from hastack.status import build_view, render_crm_mon, render_crm_mon_xml, to_dict, with_membership
 from hastack.store.etcd import EtcdStore
@@ -155,11 +156,14 @@ def _print_status(store: EtcdStore, fmt: str) -> int:
 @etcd_option
 @prefix_option
 @tls_option
-def etcd_members(endpoints: str, prefix: str, tls_dir: Path | None) -> None:
+@click.option("--move-leader", "move_to", default=None, metavar="NAME",
+              help="hand etcd's leadership to member NAME (before taking the leader's host down: a planned "
+                   "election instead of one after a timeout)")
+def etcd_members(endpoints: str, prefix: str, tls_dir: Path | None, move_to: str | None) -> None:
     """The etcd members, and which one leads (asked of each member in turn)."""
     store = open_store(endpoints, prefix, tls_dir)
     members = {int(m["ID"]): m.get("name", "?") for m in store.client.members()}
-    leader = None
+    leader, leader_url = None, None
     for url in store.client.endpoints:
         one = EtcdClient([url], tls=tls_in(tls_dir, "admin"), timeout=1.0)
         try:
@@ -169,5 +173,20 @@ def etcd_members(endpoints: str, prefix: str, tls_dir: Path | None) -> None:
             continue
         finally:
             one.close()
+    if move_to is not None:
+        target = next((mid for mid, name in members.items() if name == move_to), None)
+        if target is None:
+            raise HastackError(f"no etcd member named {move_to!r}",
+                               hint=f"members: {', '.join(sorted(members.values()))}")
+        if target != leader:
+            urls = [u for m in store.client.members() if int(m["ID"]) == leader for u in m.get("clientURLs", ())]
+            if not urls:
+                raise HastackError("etcd has no leader now to hand its leadership over", hint="try again")
+            at_leader = EtcdClient(urls, tls=tls_in(tls_dir, "admin"), timeout=3.0)
+            try:
+                at_leader.move_leader(target)
+            finally:
+                at_leader.close()
+            leader = target
     for mid, name in sorted(members.items(), key=lambda kv: kv[1]):
         click.echo(f"{name}{' leader' if mid == leader else ''}")

@@ -41,6 +41,10 @@ from hastack.store.progress import Progress
 log = logging.getLogger("hastack.controller")
 
 ORDER_SLACK_S = 5.0
+# The longest one watch request may block. A watch on a member that died (link cut: no reset) stays
+# silent until its timeout, and a 5 s idle wait on it once held the DC 3 s past a fenced node's eviction;
+# a slice that ends lets the next request fail over to a live member.
+WATCH_SLICE_S = 0.5
 # Pacemaker's election prefers the controller that has run longest; here the k-th longest-joined
 # member campaigns k * this later, so a host that just rebooted does not take the DC role from the
 # survivors (and a DC loss costs the longest member no wait). A preference only: the etcd
@@ -67,6 +71,7 @@ class Controller:
         self._published: Progress | None = None  # the last progress record written
         self._woken = True  # the last wait ended on a change (not a timeout): publish the next idle
         self._stop = threading.Event()
+        self._poked = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="controller", daemon=True)
 
     def start(self) -> None:
@@ -75,6 +80,27 @@ class Controller:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=3)
+
+    def poke(self) -> None:
+        """Plan again now: something this process knows changed the cluster (the fencer evicted a node),
+        whether or not the watch has told the DC yet."""
+        self._poked.set()
+
+    def _watch(self, after: int, timeout: float) -> int:
+        """The revision of a change after `after` within `timeout` (`after` when none), in slices of at most
+        WATCH_SLICE_S; a poke ends the wait at once as a change."""
+        end = time.monotonic() + timeout
+        while not self._stop.is_set():
+            if self._poked.is_set():
+                self._poked.clear()
+                return self.store.revision()
+            left = end - time.monotonic()
+            if left <= 0:
+                return after
+            seen = self.store.watch(after, min(left, WATCH_SLICE_S))
+            if seen > after:
+                return seen
+        return after
 
     # --- election -------------------------------------------------------------------------
     def _elect(self) -> bool:
@@ -117,7 +143,7 @@ class Controller:
             except ScheduleError as err:  # an input the scheduler refuses (e.g. bundles): wait for a new one
                 self.last_sentence = f"term {self.term}: no decision: {err.message}"
                 log.error("%s: %s (%s)", self.node, self.last_sentence, err.hint)
-                self.store.watch(self.store.revision(), 5.0)
+                self._watch(self.store.revision(), 5.0)
             except StoreError as err:
                 log.warning("%s: controller: %s", self.node, err)
                 self._stop.wait(0.1)
@@ -135,7 +161,7 @@ class Controller:
                 # a timed-out wait changed nothing: no write (a progress write every recheck is noise)
                 self._publish(Progress(self.node, self.term, self.transitions, snap.revision, True))
             wait = 5.0 if transition.recheck_at is None else max(0.5, min(5.0, transition.recheck_at - now))
-            self._woken = self.store.watch(snap.revision, wait) > snap.revision
+            self._woken = self._watch(snap.revision, wait) > snap.revision
             return
         self._woken = True
         self.transitions += 1
@@ -191,7 +217,7 @@ class Controller:
         attrs = _attributes(snap)
         aborted = ""
         while outstanding and not self._stop.is_set():
-            rev = self.store.watch(rev, 0.5)
+            rev = self._watch(rev, 0.5)
             now_snap = self.store.snapshot()
             rev = now_snap.revision
             nodes = {o.order.action.node or "" for o in outstanding.values()}

@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hastack.agents.action import ActionRequest
@@ -89,13 +89,15 @@ def fence_device(config: Configuration, target: str) -> Primitive | None:
 
 class Fencer:
     def __init__(self, store: EtcdStore, node: str, membership: Membership, heartbeat: Heartbeat,
-                 executor: Executor, suspect_after: float = 0.3) -> None:
+                 executor: Executor, suspect_after: float = 0.3,
+                 on_evicted: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self.node = node
         self.membership = membership
         self.heartbeat = heartbeat
         self.executor = executor
         self.suspect_after = suspect_after
+        self._on_evicted = on_evicted  # the local controller plans again at once (its watch may be on a dead member)
         self.peers: dict[str, str] = {}  # whom this node's heartbeats go to: the nodes it watches
         self._watched: set[str] = set()
         self._watch_since: dict[str, float] = {}  # node -> when this node began to watch it
@@ -143,6 +145,7 @@ class Fencer:
                     self.store.evict(target, lease)  # raises while etcd has no leader: retried next round
                     del self._to_evict[lease]
                     log.warning("%s: %s's membership is revoked", self.node, target)
+                    self._on_evicted()
                     next_refresh = 0.0
                 if self.membership.holds() and self._config is not None:
                     silent = {n: self._silence(n, now) if n in self._watched else None for n in self._leases}
@@ -162,7 +165,7 @@ class Fencer:
         quorum) must show the target still a member on the same lease. An isolated node -- to which
         every peer looks silent -- cannot read, so it never fences the healthy majority."""
         try:
-            now = self.store.member_addresses()
+            now = self.store.member_addresses(hedge=True)  # the fastest member with a leader answers
         except StoreError as err:
             log.warning("%s: not fencing %s: the store's majority does not answer (%s)", self.node, target, err)
             return False

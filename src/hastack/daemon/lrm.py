@@ -118,7 +118,8 @@ class LocalResourceManager:
                         self._finish(key, order, None, drop=True)
                         continue
                     self._pool.submit(self._run_order, key, order)
-                self.store.client.wait_for_change(self.store.key("actions", self.node) + "/", rev, 1.0)
+                # short: a watch on a member that died stays silent until it ends, and orders must not wait
+                self.store.client.wait_for_change(self.store.key("actions", self.node) + "/", rev, 0.5)
             except StoreError as err:
                 log.warning("%s: order loop: %s", self.node, err)
                 self._stop.wait(0.1)

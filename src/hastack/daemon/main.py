@@ -128,7 +128,8 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
         fence_client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3)
         heartbeat = Heartbeat(node, address, peers=lambda: fencer.peers if fencer else {},
                               interval=heartbeat_interval(suspect_after))
-        fencer = Fencer(EtcdStore(fence_client, prefix), node, membership, heartbeat, executor, suspect_after)
+        fencer = Fencer(EtcdStore(fence_client, prefix), node, membership, heartbeat, executor, suspect_after,
+                        on_evicted=controller.poke)
     rest: RestListener | None = None
     topology: TopologyWatch | None = None
     if rest_at is not None:

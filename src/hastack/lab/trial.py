@@ -163,6 +163,18 @@ def etcd_leader(lab: Lab) -> int | None:
     return None
 
 
+def place_etcd_leader(lab: Lab, host: int, on: bool) -> None:
+    """Hand etcd's leadership to `host` (on) or away from it to another voter (not on), so that a bench's
+    trials both kill and spare the etcd leader instead of whatever the last election left (a host that
+    just took over the VIP was often the one that had just won etcd's election too)."""
+    leader = etcd_leader(lab)
+    voters = range(1, (5 if lab.hosts >= 7 else min(3, lab.hosts)) + 1)
+    if leader is None or host not in voters or (leader == host) == on:
+        return
+    target = host if on else next(i for i in voters if i != host)
+    lab.hastack("cluster", "etcd", "--move-leader", f"h{target}", check=False, timeout=10)
+
+
 def members(lab: Lab) -> list[int]:
     """The hosts that are members of the cluster now, if it says in time."""
     doc = cluster_status(lab)

@@ -242,10 +242,10 @@ class EtcdStore:
                                           delete_op(self.key("actions", node) + "/", prefix=True)])
         return rev
 
-    def member_addresses(self) -> dict[str, tuple[str, int]]:
-        """node -> (heartbeat address, lease) of every member now."""
+    def member_addresses(self, hedge: bool = False) -> dict[str, tuple[str, int]]:
+        """node -> (heartbeat address, lease) of every member now (`hedge`: see EtcdClient.range)."""
         base = self.key("members") + "/"
-        kvs, _ = self.client.range(base, prefix=True)
+        kvs, _ = self.client.range(base, prefix=True, hedge=hedge)
         out = {}
         for kv in kvs:
             text = kv.value.decode()

@@ -256,7 +256,9 @@ class EtcdClient:
 
     # --- key-value -------------------------------------------------------------------------
     def range(self, key: bytes | str, *, prefix: bool = False, revision: int = 0, keys_only: bool = False,
-              min_mod_revision: int = 0, timeout: float | None = None) -> tuple[list[KV], int]:
+              min_mod_revision: int = 0, timeout: float | None = None, hedge: bool = False) -> tuple[list[KV], int]:
+        """`hedge`: ask the next member too when the first is slow (hedged()): for small reads on a
+        failover's path only -- hedging every read would double a loaded cluster's work."""
         body: dict[str, Any] = {"key": _b64(key)}
         if prefix:
             body["range_end"] = _b64(prefix_end(key))
@@ -266,7 +268,7 @@ class EtcdClient:
             body["min_mod_revision"] = str(min_mod_revision)
         if revision:
             body["revision"] = str(revision)
-        data = self.call("/v3/kv/range", body, timeout)
+        data = (self.hedged if hedge else self.call)("/v3/kv/range", body, timeout)
         return [_kv(d) for d in data.get("kvs", ())], int(data["header"]["revision"])
 
     def get(self, key: bytes | str, timeout: float | None = None) -> KV | None:
@@ -320,12 +322,14 @@ class EtcdClient:
             if left <= 0:
                 return after
             url = self.endpoints[self._current] + "/v3/watch"
+            answered = False  # a live member confirms a new watch at once ("created")
             try:
                 with self._http.stream("POST", url, json=body,
                                        timeout=httpx.Timeout(left, connect=min(left, 0.5))) as resp:
                     for line in resp.iter_lines():
                         if not line.strip():
                             continue
+                        answered = True
                         result = json.loads(line).get("result", {})
                         events = result.get("events") or []
                         if events:
@@ -335,6 +339,8 @@ class EtcdClient:
                         if time.monotonic() >= deadline:
                             return after
             except httpx.ReadTimeout:
+                if not answered:  # not even the watch's confirmation: that member is gone or cut off
+                    self._current = (self._current + 1) % len(self.endpoints)
                 return after
             except httpx.TransportError:
                 self._current = (self._current + 1) % len(self.endpoints)
@@ -347,6 +353,11 @@ class EtcdClient:
     def members(self, timeout: float | None = None) -> list[dict[str, Any]]:
         data = self.call("/v3/cluster/member/list", {}, timeout)
         return list(data.get("members", ()))
+
+    def move_leader(self, target_id: int, timeout: float | None = None) -> None:
+        """Hand the leadership to member `target_id` (etcdctl move-leader); only the leader may: ask a
+        client of the leader's endpoint alone."""
+        self.call("/v3/maintenance/transfer-leadership", {"targetID": str(target_id)}, timeout)
 
 
 def _error_message(resp: httpx.Response) -> str:
