@@ -58,6 +58,13 @@ def test_roles_render_with_shortcuts_and_read_back() -> None:
     assert parse(rendered).config == cfg
 
 
+def test_a_permission_description_ending_in_a_colon_is_not_taken_for_its_id() -> None:
+    # found by the round-trip property test: "read description=zgv: xpath:..." read back as id 'description=zgv'
+    [role] = config("role r1 read description=zgv: xpath://nodes\n").acl_roles
+    assert role.permissions == (AclPermission("r1-0", "read", description="zgv:", xpath="//nodes"),)
+    same_after_render("role r1 read description=zgv: xpath://nodes\n")
+
+
 def test_targets_groups_and_the_older_user_form() -> None:
     cfg = config("role a read cib\nrole b read status\n"
                  "acl_target alice a b\nacl_group admins a\nuser bob role:a role:b\n")

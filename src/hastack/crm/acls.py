@@ -132,7 +132,8 @@ def _permission(st: Stream, kind_tok: Token) -> list[AclPermission]:
         if given is not None and given[0].lower() == "$id":
             st.pos += 1
             perm_id = check_id(_retext(tok, given[1]), "permission id")
-        elif tok.text.endswith(":") and len(tok.text) > 1 and not _is_spec(tok):
+        elif given is None and tok.text.endswith(":") and len(tok.text) > 1 and not _is_spec(tok):
+            # (a name=value pair is never an id, even when its value ends in ':': description=see:)
             st.pos += 1
             perm_id = check_id(_retext(tok, tok.text[:-1]), "permission id")
     description = _description(st)
