@@ -7,9 +7,10 @@ venv="$here/.venv"
 
 # Debian packages: the real Pacemaker scheduler and verifier (our oracle),
 # ClusterLabs resource agents and fence agents, iproute2 for namespaces, and
-# etcd (Debian's etcd-server: hastack starts its members itself, never the unit).
+# etcd (Debian's etcd-server: hastack starts its members itself, never the unit), and MariaDB with
+# galera-4 for ocf:hastack:galera and its namespace tests (rsync and socat, for SST, come with it).
 apt_pkgs=(pacemaker-cli-utils resource-agents fence-agents iproute2 procps psmisc iputils-ping libxml2-utils
-          etcd-server etcd-client openssl)
+          etcd-server etcd-client openssl mariadb-server mariadb-client galera-4 rsync)
 missing=()
 for p in "${apt_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
