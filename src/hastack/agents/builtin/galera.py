@@ -13,7 +13,7 @@ Actions:
   1 when mariadbd runs but has not been Synced+Primary for `sync_grace` seconds (the cluster then
   stops and starts it: a start that joins again). Keeps the node's report and promotion score
   (100 when synced) current, writing only on change.
-* promote: only a synced member becomes the writer (a marker file under /run); demote drops it.
+* promote: only a synced member becomes the writer (a marker file beside the pid file); demote drops it.
 * stop: SIGTERM (mariadbd's clean shutdown writes the real seqno into grastate.dat), SIGKILL at the
   deadline; the report and the promotion score are removed.
 
@@ -61,7 +61,6 @@ from hastack.agents.builtin.framework import (OCF_ERR_CONFIGURED, OCF_ERR_GENERI
                                               main)
 from hastack.agents.builtin import galera_plan as plan
 
-RUN_DIR = "/run/resource-agents"
 OCF_RUNNING_PROMOTED = 8
 STATUS_SQL = ("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state', 'wsrep_local_state_comment', "
               "'wsrep_cluster_status', 'wsrep_ready', 'wsrep_cluster_size', 'wsrep_cluster_state_uuid', "
@@ -80,13 +79,14 @@ class Layout:
         self.binary, self.client, self.config = p["binary"], p["client_binary"], p["config"]
         self.datadir, self.socket, self.pid, self.log = p["datadir"], p["socket"], p["pid"], p["log"]
         self.user, self.group = p["user"], p["group"] or p["user"]
-        base = ctx.instance.split(":")[0]
-        self.attribute = f"galera-{base}"
-        tag = ctx.instance.replace(":", "-")
-        self.marker = f"{RUN_DIR}/galera-{tag}.promoted"
-        self.unhealthy = f"{RUN_DIR}/galera-{tag}.unhealthy"
-        self.published = f"{RUN_DIR}/galera-{tag}.published"
-        self.agent_pid = f"{RUN_DIR}/galera-{tag}.pid"
+        self.attribute = f"galera-{ctx.instance.split(':')[0]}"
+        # The agent's own files live beside the server's pid file: one server per pid file, so they
+        # never collide, even for nodes that share /run (the namespace lab).
+        self.run_dir = os.path.dirname(self.pid) or "."
+        self.marker = os.path.join(self.run_dir, "hastack-galera.promoted")
+        self.unhealthy = os.path.join(self.run_dir, "hastack-galera.unhealthy")
+        self.published = os.path.join(self.run_dir, "hastack-galera.published")
+        self.agent_pid = os.path.join(self.run_dir, "hastack-galera.pid")
 
     @property
     def grastate(self) -> str:
@@ -218,12 +218,13 @@ def prepare_dirs(lay: Layout) -> None:
         if d and not os.path.isdir(d):
             os.makedirs(d, mode=0o755, exist_ok=True)
             os.chown(d, entry.pw_uid, entry.pw_gid)
-    os.makedirs(RUN_DIR, exist_ok=True)
 
 
 def install_database(lay: Layout, timeout_s: float) -> str | None:
     tool = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db") or "/usr/bin/mariadb-install-db"
-    cmd = [tool, f"--defaults-file={lay.config}", f"--user={lay.user}", f"--datadir={lay.datadir}", "--skip-test-db"]
+    # wsrep off: the bootstrap server must not check the SST settings the agent completes at start.
+    cmd = [tool, f"--defaults-file={lay.config}", f"--user={lay.user}", f"--datadir={lay.datadir}", "--skip-test-db",
+           "--wsrep-on=OFF"]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
     except (OSError, subprocess.TimeoutExpired) as err:
@@ -244,20 +245,25 @@ def read_grastate(lay: Layout) -> tuple[plan.GraState | None, str]:
 
 def recover_position(lay: Layout, timeout_s: float) -> plan.Position | None:
     """Run `mariadbd --wsrep-recover` (InnoDB recovery, no networking, exits at once) and parse its log."""
-    log = os.path.join(os.path.dirname(lay.pid), "wsrep-recover.log")
-    try:
-        os.unlink(log)
-    except FileNotFoundError:
-        pass
+    log = os.path.join(lay.run_dir, "wsrep-recover.log")
+    _unlink(log)
+    text = ""
     cmd = [lay.binary, f"--defaults-file={lay.config}", f"--user={lay.user}", f"--datadir={lay.datadir}",
            f"--socket={lay.socket}.recover", f"--pid-file={lay.pid}.recover", "--wsrep-recover",
-           f"--log-error={log}"]
+           f"--log-error={log}",
+           # the server checks the SST settings even to recover (rsync needs a cluster address)
+           f"--wsrep-cluster-address={lay.gcomm()}"]
     try:
-        subprocess.run(cmd, capture_output=True, timeout=timeout_s)
+        text = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s).stderr
         with open(log, encoding="utf-8", errors="replace") as f:
-            return plan.parse_recovered(f.read())
-    except (OSError, subprocess.TimeoutExpired):
-        return None
+            text = f.read()
+    except (OSError, subprocess.TimeoutExpired) as err:
+        text = text if isinstance(err, FileNotFoundError) and err.filename == log else str(err)
+    position = plan.parse_recovered(text)
+    if position is None:
+        last = [line for line in text.splitlines() if "ERROR" in line][-1:] or text.splitlines()[-1:]
+        lay.ctx.log(f"--wsrep-recover found no position: {last[0] if last else 'no output'} (see {log})")
+    return position
 
 
 # --- node attributes through the shims -------------------------------------------------------------
@@ -320,10 +326,13 @@ def publish(lay: Layout, report: plan.Report | None, score: int | None, force: b
         ok &= set_attribute(lay, ["-n", lay.attribute, *(["-v", want["report"]] if want["report"] else ["-D"])])
     if force or have.get("score", "?") != want["score"]:
         ok &= set_attribute(lay, ["--promotion", *(["-v", str(score)] if score is not None else ["-D"])])
-    if ok:
-        _write(lay.published, json.dumps(want))
-    else:
-        _unlink(lay.published)  # unknown: write again next time
+    try:
+        if ok:
+            _write(lay.published, json.dumps(want))
+        else:
+            _unlink(lay.published)  # unknown: write again next time
+    except OSError:  # no run dir yet (a probe before any start): nothing to remember
+        pass
 
 
 def _write(path: str, text: str) -> None:
@@ -355,7 +364,6 @@ def monitor(ctx: Context) -> int:
         since = None
     verdict = plan.monitor_verdict(alive, status, os.path.exists(lay.marker), since, time.monotonic(),
                                    ctx.number("sync_grace", 30))
-    os.makedirs(RUN_DIR, exist_ok=True)
     if verdict.unhealthy_since is None:
         _unlink(lay.unhealthy)
     elif since != verdict.unhealthy_since:
@@ -387,21 +395,27 @@ def start(ctx: Context) -> int:
     _unlink(lay.marker)
     _unlink(lay.unhealthy)
     prepare_dirs(lay)
-    if not has_database(lay):
+    if has_database(lay):
+        mine = own_report(lay, deadline)
+    else:
         failure = install_database(lay, deadline - time.monotonic())
         if failure:
             ctx.reason(failure)
             return OCF_ERR_GENERIC
-    mine = own_report(lay, deadline)
+        mine = plan.Report(plan.RECOVERED, plan.UNKNOWN)  # just created: no history to recover
     publish(lay, mine, None, force=True)
-    ctx.log(f"position {mine.position} safe_to_bootstrap={int(mine.safe_to_bootstrap)}; coordinating")
+    ctx.log(f"position {mine.position} safe_to_bootstrap={int(mine.safe_to_bootstrap)} after "
+            f"{time.monotonic() - began:.1f} s; coordinating")
     coordination = ctx.number("coordination_timeout", 0) or (deadline - began) / 2
     decision = coordinate(lay, mine, min(deadline, began + coordination))
     if decision.verdict == plan.WAIT:
         ctx.reason(f"gave up after {time.monotonic() - began:.0f} s: {decision.reason}")
         return OCF_ERR_GENERIC
-    ctx.log(f"{decision.verdict}: {decision.reason}")
-    return launch(lay, mine, decision, deadline)
+    ctx.log(f"{decision.verdict}: {decision.reason} (after {time.monotonic() - began:.1f} s)")
+    rc = launch(lay, mine, decision, deadline)
+    if rc == OCF_SUCCESS:
+        ctx.log(f"synced after {time.monotonic() - began:.1f} s")
+    return rc
 
 
 def own_report(lay: Layout, deadline: float) -> plan.Report:
@@ -492,7 +506,6 @@ def promote(ctx: Context) -> int:
     if plan.promotion_score(status) is None:
         ctx.reason(f"cannot become the writer: mariadbd is {plan.describe(status) if status else 'not running'}")
         return OCF_ERR_GENERIC
-    os.makedirs(RUN_DIR, exist_ok=True)
     _write(lay.marker, f"{lay.me}\n")
     return OCF_SUCCESS
 
