@@ -36,6 +36,7 @@ def started(results: dict[int, tuple[int, str]]) -> dict[int, str]:
     """{node: bootstrap|join} after asserting that every start succeeded."""
     for i, (rc, err) in results.items():
         assert rc == 0, f"n{i} start rc {rc}: {err}"
+    print("".join(f"n{i}: {err}" for i, (_, err) in results.items()))
     return {i: verdict_of(err) for i, (_, err) in results.items()}
 
 

@@ -271,13 +271,14 @@ def recover_position(lay: Layout, timeout_s: float) -> plan.Position | None:
 def _shim(lay: Layout, name: str) -> str:
     sbin = lay.ctx.environ.get("HA_SBIN_DIR", "")
     path = os.path.join(sbin, name) if sbin else ""
-    return path if path and os.access(path, os.X_OK) else (shutil.which(name) or name)
+    return path if path and os.access(path, os.X_OK) else (shutil.which(name, path=lay.ctx.environ.get("PATH"))
+                                                            or name)
 
 
 def set_attribute(lay: Layout, args: Sequence[str]) -> bool:
     try:
         proc = subprocess.run([_shim(lay, "crm_attribute"), "-N", lay.me, "-l", "reboot", *args],
-                              capture_output=True, text=True, timeout=10)
+                              capture_output=True, text=True, timeout=10, env=dict(lay.ctx.environ))
     except (OSError, subprocess.TimeoutExpired) as err:
         lay.ctx.log(f"crm_attribute {' '.join(args[:2])} failed: {err}")
         return False
@@ -290,7 +291,8 @@ def set_attribute(lay: Layout, args: Sequence[str]) -> bool:
 def peer_reports(lay: Layout) -> dict[str, plan.Report | None]:
     """Every peer's report, read in parallel (one shim process each, 10 s deadline)."""
     procs_ = {n: subprocess.Popen([_shim(lay, "crm_attribute"), "-N", n, "-l", "reboot", "-n", lay.attribute,
-                                   "-G", "-q"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                   "-G", "-q"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                  env=dict(lay.ctx.environ))
               for n in lay.peers}
     out: dict[str, plan.Report | None] = {}
     for n, proc in procs_.items():
