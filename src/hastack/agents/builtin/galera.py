@@ -21,20 +21,21 @@ Durable by default: `--innodb-flush-log-at-trx-commit=1 --sync-binlog=1` on the 
 (`durable=false` leaves them to the configuration): a commit the writer acknowledged survives its
 power loss, so recovery from the most advanced node loses no acknowledged row.
 
-Why not ClusterLabs' ocf:heartbeat:galera (resource-agents 4.12, installed here at
-/usr/lib/ocf/resource.d/heartbeat/galera)? Checked on this machine, not guessed:
+Why not ClusterLabs' ocf:heartbeat:galera (resource-agents 4.12, /usr/lib/ocf/resource.d/heartbeat/galera
+here)? Read from the installed script and packages on this machine (it was not run against the lab):
 
-* Its Promoted role means "a running Galera member": start leaves mariadbd stopped (Unpromoted is
-  only a position report), promote starts the server, and its README and example require
-  `promoted-max` = the number of nodes. The Guide's single-writer routing needs Promoted to mean the
-  one writer; with heartbeat's agent a colocation with the Promoted role matches every node.
+* What blocks it: its Promoted role means "a running Galera member". start leaves mariadbd stopped
+  (Unpromoted is only a position report), promote starts the server, and its header and example
+  require `promoted-max` = the number of nodes. The Guide's single-writer routing needs Promoted to
+  mean the one writer; with heartbeat's agent a colocation with the Promoted role matches every
+  node, and promoted-max=1 would leave the other nodes' servers stopped.
 * It starts `mysqld_safe` through `su - mysql` (mysql-common.sh's default binary; Debian 12 ships
-  /usr/bin/mysqld_safe -> mariadbd-safe), so the process it monitors is a shell wrapper that restarts
-  mariadbd behind the cluster's back, and the wrapper's own `--wsrep-recover` runs again on every start.
-* Its bootstrap (`galera_promote`) passes `--wsrep-cluster-address=gcomm://` and leaves the start
-  position to mysqld_safe's recovery; whether a primary exists is read by grepping
-  `crm_mon --as-xml` for a Promoted instance of the resource (`master_exists`), which only works under
-  Pacemaker's own crm_mon output, and every wait it has is Pacemaker's op timeout.
+  /usr/bin/mysqld_safe -> mariadbd-safe). That wrapper restarts a crashed mariadbd in its own loop,
+  behind the cluster's back, and runs its own `--wsrep-recover` before every start; the pid the
+  agent watches is the server's, the process tree is the wrapper's.
+* Its bootstrap (galera_promote) passes `--wsrep-cluster-address=gcomm://` and leaves the start
+  position to that wrapper; its waits are bounded only by the operation timeout.
+  (Its other cluster calls, crm_attribute and crm_mon's XML, exist as hastack shims: not blockers.)
 
 This agent decides in galera_plan (pure, table-tested), runs mariadbd itself (no wrapper: the
 monitored pid is the server) and bounds every wait.
