@@ -7,10 +7,11 @@ venv="$here/.venv"
 
 # Debian packages: the real Pacemaker scheduler and verifier (our oracle),
 # ClusterLabs resource agents and fence agents, iproute2 for namespaces, and
-# etcd (Debian's etcd-server: hastack starts its members itself, never the unit).
-# haproxy and memcached: the active/active tier's built-in agents (ocf:hastack:haproxy, ocf:hastack:memcached).
+# etcd (Debian's etcd-server: hastack starts its members itself, never the unit); the active/active tier's
+# servers: haproxy and memcached (ocf:hastack:haproxy, ocf:hastack:memcached), MariaDB with galera-4 for
+# ocf:hastack:galera and its namespace tests (rsync and socat, for SST, come with it).
 apt_pkgs=(pacemaker-cli-utils resource-agents fence-agents iproute2 procps psmisc iputils-ping libxml2-utils
-          etcd-server etcd-client openssl haproxy memcached)
+          etcd-server etcd-client openssl haproxy memcached mariadb-server mariadb-client galera-4 rsync)
 missing=()
 for p in "${apt_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
