@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import os
 
-from hastack.agents.builtin.framework import (OCF_ERR_GENERIC, OCF_NOT_RUNNING, OCF_SUCCESS, ActionDecl,
-                                              AgentSpec, Context, Param, main)
-
-RUN_DIR = "/run/resource-agents"
-
+from hastack.agents.builtin.framework import (OCF_ERR_GENERIC, OCF_NOT_RUNNING, OCF_SUCCESS, RUN_DIR, ActionDecl,
+                                              AgentSpec, Context, Param, main, run_file)
 
 def state_file(ctx: Context) -> str:
-    return ctx.params.get("state") or f"{RUN_DIR}/Dummy-{ctx.instance.replace(':', '-')}.state"
+    return run_file(ctx, "state", "Dummy", "state")
 
 
 def monitor(ctx: Context) -> int:

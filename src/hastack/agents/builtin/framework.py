@@ -19,6 +19,15 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TextIO
 
+# where built-in agents keep what lasts one boot only (pid files, state, sockets), as resource-agents' do
+RUN_DIR = "/run/resource-agents"
+
+
+def run_file(ctx: Context, param: str, agent: str, suffix: str) -> str:
+    """The file parameter `param`, else this instance's default: RUN_DIR/<agent>-<instance>.<suffix>."""
+    return ctx.params.get(param) or f"{RUN_DIR}/{agent}-{ctx.instance.replace(':', '-')}.{suffix}"
+
+
 def escape(text: str) -> str:
     """XML text escaping (xml.sax.saxutils would pull in urllib and cost ~90 ms per agent start)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

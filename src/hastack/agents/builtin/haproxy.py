@@ -33,14 +33,12 @@ import time
 
 from hastack.agents.builtin import haproxycfg, procs
 from hastack.agents.builtin.framework import (OCF_ERR_CONFIGURED, OCF_ERR_GENERIC, OCF_ERR_INSTALLED,
-                                              OCF_NOT_RUNNING, OCF_SUCCESS, ActionDecl, AgentSpec, Context, Param,
-                                              main)
-
-RUN_DIR = "/run/resource-agents"
+                                              OCF_NOT_RUNNING, OCF_SUCCESS, RUN_DIR, ActionDecl, AgentSpec, Context,
+                                              Param, main, run_file)
 
 
 def _path(ctx: Context, param: str, suffix: str) -> str:
-    return ctx.params.get(param) or f"{RUN_DIR}/haproxy-{ctx.instance.replace(':', '-')}.{suffix}"
+    return run_file(ctx, param, "haproxy", suffix)
 
 
 def _binary(ctx: Context) -> str:

@@ -22,14 +22,12 @@ import time
 
 from hastack.agents.builtin import procs
 from hastack.agents.builtin.framework import (OCF_ERR_CONFIGURED, OCF_ERR_GENERIC, OCF_ERR_INSTALLED,
-                                              OCF_NOT_RUNNING, OCF_SUCCESS, ActionDecl, AgentSpec, Context, Param,
-                                              main)
-
-RUN_DIR = "/run/resource-agents"
+                                              OCF_NOT_RUNNING, OCF_SUCCESS, RUN_DIR, ActionDecl, AgentSpec, Context,
+                                              Param, main, run_file)
 
 
 def _path(ctx: Context, param: str, suffix: str) -> str:
-    return ctx.params.get(param) or f"{RUN_DIR}/memcached-{ctx.instance.replace(':', '-')}.{suffix}"
+    return run_file(ctx, param, "memcached", suffix)
 
 
 def ask(host: str, port: int, command: str, end: bytes, timeout_s: float) -> str | None:
