@@ -93,7 +93,7 @@ class Controller:
         while not self._stop.is_set():
             if self._poked.is_set():
                 self._poked.clear()
-                return self.store.revision()
+                return after + 1  # "changed": every caller reads a fresh snapshot next (no read spent here)
             left = end - time.monotonic()
             if left <= 0:
                 return after

@@ -107,15 +107,22 @@ class Fencer:
         self._fenced: set[int] = set()  # leases already fenced
         self._to_evict: dict[int, str] = {}  # fenced, membership not yet revoked (etcd was busy electing)
         self._since: dict[str, tuple[int, float]] = {}  # node -> (lease, when this node first saw it)
+        self._to_log: list[tuple[str, int]] = []  # evicted, the record of it not yet written
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="fencer", daemon=True)
+        self._ready = threading.Event()  # the first refresh is done
+        self._refresh_now = threading.Event()
+        self._threads = [threading.Thread(target=self._loop, name="fencer", daemon=True),
+                         threading.Thread(target=self._refresh_loop, name="fencer-refresh", daemon=True)]
 
     def start(self) -> None:
-        self._thread.start()
+        for t in self._threads:
+            t.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=2)
+        self._refresh_now.set()
+        for t in self._threads:
+            t.join(timeout=2)
 
     def _refresh(self) -> None:
         found = self.store.member_addresses()
@@ -133,20 +140,35 @@ class Fencer:
         self.peers = {n: a for n, (a, _) in found.items() if n in watched}
         self._config = self.store.configuration()[0]
 
+    def _refresh_loop(self) -> None:
+        """Membership, DC and configuration, every 0.5 s or when asked -- in a thread of its own: a read
+        that waits on a member that just died (the victim's own) must not delay noticing the silence."""
+        while not self._stop.is_set():
+            try:
+                self._refresh()
+                self._ready.set()
+            except StoreError as err:
+                log.warning("%s: fencer: %s", self.node, err)
+            self._refresh_now.wait(0.5)
+            self._refresh_now.clear()
+
     def _loop(self) -> None:
-        next_refresh = 0.0
         while not self._stop.is_set():
             try:
                 now = time.monotonic()
-                if now >= next_refresh:
-                    self._refresh()
-                    next_refresh = now + 0.5
+                if not self._ready.is_set():
+                    self._stop.wait(0.02)
+                    continue
                 for lease, target in list(self._to_evict.items()):
                     self.store.evict(target, lease)  # raises while etcd has no leader: retried next round
                     del self._to_evict[lease]
                     log.warning("%s: %s's membership is revoked", self.node, target)
                     self._on_evicted()
-                    next_refresh = 0.0
+                    self._refresh_now.set()
+                    self._to_log.append((target, lease))
+                for target, lease in list(self._to_log):
+                    self.store.log_fenced(target, lease)
+                    self._to_log.remove((target, lease))
                 if self.membership.holds() and self._config is not None:
                     silent = {n: self._silence(n, now) if n in self._watched else None for n in self._leases}
                     d = decide(self.node, silent, self._dc, self.suspect_after)
@@ -155,7 +177,7 @@ class Fencer:
                             lease = self._leases.get(target, 0)
                             if lease and lease not in self._fenced:
                                 self.fence(target, lease)
-                                next_refresh = 0.0
+                                self._refresh_now.set()
             except StoreError as err:
                 log.warning("%s: fencer: %s", self.node, err)
             self._stop.wait(0.02)

@@ -263,8 +263,11 @@ class EtcdStore:
         """End a fenced node's membership at once: revoke its lease (its member key -- and the DC key,
         if it was DC -- go with it). Only after a fence device confirmed the node is off."""
         self.client.lease_revoke(lease)
-        self.client.put(f"{self.prefix}-log/fenced/{node}", json.dumps({"lease": lease}))
         return True
+
+    def log_fenced(self, node: str, lease: int) -> None:
+        """Keep the record that `node`'s incarnation on `lease` was fenced (after evict: off the failover path)."""
+        self.client.put(f"{self.prefix}-log/fenced/{node}", json.dumps({"lease": lease}))
 
     def campaign(self, node: str, lease: int) -> int | None:
         """Become DC if there is none; return the term (create revision of the DC key) or None."""
