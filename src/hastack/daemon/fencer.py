@@ -3,8 +3,10 @@ not wait for its lease to run out.
 
 DESIGN safety rule 2: the DC recovers a lost node's resources only after the
 node is known down -- a fence device confirmed it, or the self-fence deadline
-passed (the lease ran out). The lease path needs nothing here. This module is
-the other path: when the heartbeat detector (daemon.heartbeat) suspects a
+passed (the lease ran out). For the lease path this module only saves time:
+a silent member with no fence device has its lease revoked the moment
+LeaseTimeToLive proves it ran out (daemon.expiry), not up to 500 ms later in
+etcd's own expiry round. The rest of this module is the other path: when the heartbeat detector (daemon.heartbeat) suspects a
 member, the acting node runs the configured fence device's `off` for it; only
 when the device answers success is the node's lease revoked (its membership
 and, if it was DC, its DC key go with it), and the DC re-plans on a cluster in
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 
 from hastack.agents.action import ActionRequest
 from hastack.agents.executor import Executor
+from hastack.daemon.expiry import ExpiryWatch
 from hastack.daemon.heartbeat import Heartbeat
 from hastack.daemon.membership import Membership
 from hastack.model.config import Configuration, Primitive
@@ -48,6 +51,7 @@ from hastack.store.port import StoreError
 log = logging.getLogger("hastack.fencer")
 
 JOIN_GRACE_S = 2.0
+EXPIRY_POLL_S = 0.05  # LeaseTimeToLive reads of a suspect's lease (daemon.expiry: gaps must stay under 0.9 s)
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,9 @@ class Fencer:
         self._to_evict: dict[int, str] = {}  # fenced, membership not yet revoked (etcd was busy electing)
         self._since: dict[str, tuple[int, float]] = {}  # node -> (lease, when this node first saw it)
         self._to_log: list[tuple[str, int]] = []  # evicted, the record of it not yet written
+        self._expiry: dict[int, ExpiryWatch] = {}  # lease of a suspect with no fence device -> its expiry watch
+        self._expiry_polled: dict[int, float] = {}
+        self._expired: set[int] = set()  # leases revoked because they ran out, not fenced
         self._stop = threading.Event()
         self._ready = threading.Event()  # the first refresh is done
         self._refresh_now = threading.Event()
@@ -165,7 +172,8 @@ class Fencer:
                     log.warning("%s: %s's membership is revoked", self.node, target)
                     self._on_evicted()
                     self._refresh_now.set()
-                    self._to_log.append((target, lease))
+                    if lease not in self._expired:  # (a lease that ran out was not fenced)
+                        self._to_log.append((target, lease))
                 for target, lease in list(self._to_log):
                     self.store.log_fenced(target, lease)
                     self._to_log.remove((target, lease))
@@ -175,12 +183,41 @@ class Fencer:
                     if d.actor == self.node:
                         for target in d.suspects:
                             lease = self._leases.get(target, 0)
-                            if lease and lease not in self._fenced:
+                            if not lease or lease in self._fenced:
+                                continue
+                            if fence_device(self._config, target) is not None:
                                 self.fence(target, lease)
                                 self._refresh_now.set()
+                            else:
+                                self._watch_expiry(target, lease, now)
+                    for lease in set(self._expiry) - {self._leases.get(n, 0) for n in d.suspects}:
+                        del self._expiry[lease]  # heard again, or gone: a new watch starts afresh
+                        self._expiry_polled.pop(lease, None)
             except StoreError as err:
                 log.warning("%s: fencer: %s", self.node, err)
             self._stop.wait(0.02)
+
+    def _watch_expiry(self, target: str, lease: int, now: float) -> None:
+        """The lease-only path: a suspect with no fence device is recovered when its lease runs out -- and
+        that is known from LeaseTimeToLive up to 500 ms before etcd's expiry loop revokes it (daemon.expiry
+        says why revoking it then is safe). Read every EXPIRY_POLL_S while it stays a suspect."""
+        watch = self._expiry.setdefault(lease, ExpiryWatch())
+        if now - self._expiry_polled.get(lease, 0.0) < EXPIRY_POLL_S:
+            return
+        self._expiry_polled[lease] = now
+        sent = time.monotonic()
+        try:
+            ttl, granted = self.store.client.lease_time_to_live(lease, timeout=0.3)
+        except StoreError:  # no majority in reach (the lease thread says so): the chain waits, or restarts
+            return
+        watch.observe(sent, time.monotonic(), ttl, granted)
+        if watch.expired():
+            log.warning("%s: %s's lease ran out in etcd (its self-fence deadline passed before): revoking it "
+                        "now rather than at etcd's next expiry round", self.node, target)
+            self._fenced.add(lease)
+            self._expired.add(lease)
+            self._to_evict[lease] = target
+            del self._expiry[lease]
 
     def _in_majority(self, target: str, lease: int) -> bool:
         """Only a node on the majority's side fences: a linearizable read (it needs the etcd leader and a

@@ -33,7 +33,7 @@ from hastack.store.port import StoreError
 
 
 CONNECT_S = 0.1
-REPEATABLE = frozenset({"/v3/kv/range", "/v3/lease/keepalive", "/v3/maintenance/status",
+REPEATABLE = frozenset({"/v3/kv/range", "/v3/lease/keepalive", "/v3/lease/timetolive", "/v3/maintenance/status",
                         "/v3/cluster/member/list"})
 
 
@@ -302,6 +302,12 @@ class EtcdClient:
         data = self.hedged("/v3/lease/keepalive", {"ID": str(lease)}, timeout)
         result = data.get("result", data)
         return int(result.get("TTL", 0))
+
+    def lease_time_to_live(self, lease: int, timeout: float | None = None) -> tuple[int, int]:
+        """(whole seconds left, rounded toward zero, or -1 when there is no such lease; seconds granted),
+        asked of the fastest member (hedged)."""
+        data = self.hedged("/v3/lease/timetolive", {"ID": str(lease)}, timeout)
+        return int(data.get("TTL", 0)), int(data.get("grantedTTL", 0))
 
     def lease_revoke(self, lease: int, timeout: float | None = None) -> None:
         try:
