@@ -13,9 +13,9 @@ from hastack.lab.net import Net
 
 
 @contextmanager
-def loaded_lab(directory: Path, net: Net, config: Path) -> Iterator[Lab]:
-    """A 3-host lab (TTL 3) on `net` running `config`, whose 10.213.90.x addresses become the net's."""
-    lab = Lab(hosts=3, net=net, directory=directory, ttl=3)
+def loaded_lab(directory: Path, net: Net, config: Path, ttl: int = 3) -> Iterator[Lab]:
+    """A 3-host lab (TTL 3 unless said) on `net` running `config`, whose 10.213.90.x addresses become the net's."""
+    lab = Lab(hosts=3, net=net, directory=directory, ttl=ttl)
     lab.up()
     crm = directory / "config.crm"
     crm.write_text(config.read_text().replace("10.213.90.", f"{net.subnet}."))
