@@ -226,10 +226,11 @@ def server_pid(lay: Layout) -> int | None:
     return procs.running_pid(lay.pid, "beam.smp")
 
 
-def ctl(lay: Layout, *args: str, tool: str = "rabbitmqctl", timeout_s: float | None = None) -> tuple[int, str]:
-    """(rc, output) of one CLI call, bounded; rc 124 when it timed out or could not run."""
+def ctl(lay: Layout, *args: str, tool: str = "rabbitmqctl", timeout_s: float | None = None,
+        node: str = "") -> tuple[int, str]:
+    """(rc, output) of one CLI call to this node (or `node`), bounded; rc 124 when it timed out or could not run."""
     limit = timeout_s if timeout_s is not None else lay.ctx.number("cli_timeout", 20)
-    cmd = [lay.tool(tool), "-n", lay.node, *(["--longnames"] if lay.longnames else []), "-q", *args]
+    cmd = [lay.tool(tool), "-n", node or lay.node, *(["--longnames"] if lay.longnames else []), "-q", *args]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=limit, env=lay.env(), cwd=lay.data_dir)
     except subprocess.TimeoutExpired:
@@ -239,8 +240,8 @@ def ctl(lay: Layout, *args: str, tool: str = "rabbitmqctl", timeout_s: float | N
     return proc.returncode, (proc.stdout + proc.stderr).strip()
 
 
-def cluster_view(lay: Layout, timeout_s: float | None = None) -> plan.View | str:
-    rc, out = ctl(lay, "cluster_status", "--formatter", "json", timeout_s=timeout_s)
+def cluster_view(lay: Layout, timeout_s: float | None = None, node: str = "") -> plan.View | str:
+    rc, out = ctl(lay, "cluster_status", "--formatter", "json", timeout_s=timeout_s, node=node)
     if rc == 0:
         try:
             view = plan.parse_view(json.loads(out[out.find("{"):]))
@@ -410,6 +411,14 @@ def coordinate(lay: Layout, deadline: float) -> plan.Decision:
         peers = [plan.Peer(n, r, r is not None and r.phase == plan.RUNNING
                            and amqp_answers(lay.nodes[n], lay.port)) for n, r in reports.items()]
         decision = plan.decide(lay.me, data, peers, list(lay.nodes))
+        if decision.verdict in (plan.REJOIN, plan.RESET_JOIN):
+            # Rejoin or reset hangs on the members the target lists; its report is only as fresh as its
+            # last monitor (a forget_cluster_node since then is not in it), so ask the target itself.
+            view = cluster_view(lay, node=lay.erlang[decision.target])
+            if isinstance(view, plan.View):
+                live = plan.Report(plan.RUNNING, plan.members(view, lay.by_erlang))
+                peers = [p._replace(report=live) if p.name == decision.target else p for p in peers]
+                decision = plan.decide(lay.me, data, peers, list(lay.nodes))
         if decision.verdict != plan.WAIT or time.monotonic() + POLL_S > deadline:
             return decision
         time.sleep(POLL_S)
