@@ -55,13 +55,11 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
 
-from hastack.agents.builtin import procs
+from hastack.agents.builtin import nodestate, procs
 from hastack.agents.builtin import rabbitmq_plan as plan
 from hastack.agents.builtin.framework import (OCF_ERR_CONFIGURED, OCF_ERR_GENERIC, OCF_ERR_INSTALLED,
                                               OCF_SUCCESS, ActionDecl, AgentSpec, Context, Param, main)
-from hastack.agents.builtin.galera import _is_number, _unlink, _write, local_node
 
 POLL_S = 1.0  # between two reads of the peers' reports (each read is a shim process per peer)
 PROBE_S = 0.5  # connect timeout of a peer's AMQP port
@@ -136,7 +134,7 @@ def layout(ctx: Context) -> Layout | tuple[int, str]:
     if nodes is None:
         return OCF_ERR_CONFIGURED, ("nodes must be node:address pairs separated by ';' (each node once), "
                                     f"got {p['nodes']!r}")
-    me = local_node(ctx)
+    me = nodestate.local_node(ctx)
     if me not in nodes:
         return OCF_ERR_CONFIGURED, (f"this node ({me}) is not in nodes ({', '.join(nodes)}): add it, or keep the "
                                     "resource off this node with a location constraint")
@@ -149,7 +147,7 @@ def layout(ctx: Context) -> Layout | tuple[int, str]:
         return OCF_ERR_CONFIGURED, problem
     for name in ("partition_grace", "net_ticktime", "cli_timeout", "coordination_timeout", "amqp_port"):
         value = p.get(name, "")
-        if value and not _is_number(value):
+        if value and not nodestate.is_number(value):
             return OCF_ERR_CONFIGURED, f"{name} must be a non-negative number, got {value!r}"
     if float(p["net_ticktime"]) < 1:
         return OCF_ERR_CONFIGURED, f"net_ticktime must be at least 1 s, got {p['net_ticktime']!r}"
@@ -168,12 +166,14 @@ def validate_installation(lay: Layout) -> tuple[int, str] | None:
     return None
 
 
-def _prepared(ctx: Context) -> Layout | int:
-    """The layout, or the rc after writing the reason."""
+def _prepared(ctx: Context, installed: bool = False) -> Layout | int:
+    """The layout (and, with `installed`, the broker's scripts checked), or the rc after writing the reason."""
     lay = layout(ctx)
-    if isinstance(lay, tuple):
-        ctx.reason(lay[1])
-        return lay[0]
+    problem = lay if isinstance(lay, tuple) else validate_installation(lay) if installed else None
+    if problem:
+        ctx.reason(problem[1])
+        return problem[0]
+    assert not isinstance(lay, tuple)
     return lay
 
 
@@ -191,7 +191,7 @@ def write_files(lay: Layout) -> None:
         same = False
     if not same:
         tmp = f"{lay.cookie}.tmp"
-        _unlink(tmp)
+        nodestate.unlink(tmp)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
         with os.fdopen(fd, "w", encoding="ascii") as f:
             f.write(cookie)
@@ -202,9 +202,9 @@ def write_files(lay: Layout) -> None:
             "cluster_partition_handling = pause_minority",
             f"cluster_name = {lay.attribute}",
             *lay.ctx.params.get("additional_config", "").replace("\\n", "\n").splitlines()]
-    _write(lay.config, "\n".join(line.strip() for line in conf if line.strip()) + "\n")
+    nodestate.write(lay.config, "\n".join(line.strip() for line in conf if line.strip()) + "\n")
     plugins = [x.strip() for x in lay.ctx.params.get("plugins", "").split(",") if x.strip()]
-    _write(lay.plugins, f"[{','.join(plugins)}].\n")
+    nodestate.write(lay.plugins, f"[{','.join(plugins)}].\n")
 
 
 def node_data(lay: Layout) -> list[str]:
@@ -269,28 +269,10 @@ def strangers(lay: Layout, view: plan.View | str) -> list[str]:
 
 # --- node attributes through the shims -------------------------------------------------------------
 
-def _shim(ctx: Context, name: str) -> str:
-    sbin = ctx.environ.get("HA_SBIN_DIR", "")
-    path = os.path.join(sbin, name) if sbin else ""
-    return path if path and os.access(path, os.X_OK) else (shutil.which(name, path=ctx.environ.get("PATH")) or name)
-
-
 def peer_reports(lay: Layout) -> dict[str, plan.Report | None]:
-    """Every peer's report, read in parallel (one shim process each, 10 s deadline)."""
-    running = {n: subprocess.Popen([_shim(lay.ctx, "crm_attribute"), "-N", n, "-l", "forever", "-n", lay.attribute,
-                                    "-G", "-q"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                   env=dict(lay.ctx.environ))
-               for n in lay.peers}
-    out: dict[str, plan.Report | None] = {}
-    for n, proc in running.items():
-        try:
-            text, _ = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            text = ""
-        out[n] = plan.parse_report(text.strip()) if proc.returncode == 0 else None
-    return out
+    """Every peer's report (read in parallel through the shim)."""
+    return {n: plan.parse_report(text) for n, text in
+            nodestate.read_attributes(lay.ctx, lay.peers, lay.attribute, "forever").items()}
 
 
 def publish(lay: Layout, report: plan.Report, force: bool) -> None:
@@ -302,20 +284,12 @@ def publish(lay: Layout, report: plan.Report, force: bool) -> None:
                 return
     except OSError:
         pass
-    try:
-        proc = subprocess.run([_shim(lay.ctx, "crm_attribute"), "-N", lay.me, "-l", "forever", "-n", lay.attribute,
-                               "-v", text], capture_output=True, text=True, timeout=10, env=dict(lay.ctx.environ))
-        ok = proc.returncode == 0
-        if not ok:
-            lay.ctx.log(f"crm_attribute -n {lay.attribute} exited {proc.returncode}: {proc.stderr.strip()}")
-    except (OSError, subprocess.TimeoutExpired) as err:
-        lay.ctx.log(f"crm_attribute -n {lay.attribute} failed: {err}")
-        ok = False
+    ok = nodestate.set_attribute(lay.ctx, lay.me, "forever", ["-n", lay.attribute, "-v", text])
     try:
         if ok:
-            _write(lay.published, text)
+            nodestate.write(lay.published, text)
         else:
-            _unlink(lay.published)  # unknown: write again next time
+            nodestate.unlink(lay.published)  # unknown: write again next time
     except OSError:  # no run dir yet (a probe before any start)
         pass
 
@@ -338,16 +312,9 @@ def monitor(ctx: Context) -> int:
     alive = server_pid(lay) is not None
     view: plan.View | str = cluster_view(lay) if alive else plan.UNREACHABLE
     problem = plan.problems(view, lay.node, strangers(lay, view)) if alive else ""
-    try:
-        with open(lay.unhealthy, encoding="utf-8") as f:
-            since: float | None = float(f.read())
-    except (OSError, ValueError):
-        since = None
+    since = nodestate.read_since(lay.unhealthy)
     verdict = plan.monitor_verdict(alive, problem, since, time.monotonic(), ctx.number("partition_grace", 30))
-    if verdict.unhealthy_since is None:
-        _unlink(lay.unhealthy)
-    elif since != verdict.unhealthy_since:
-        _write(lay.unhealthy, repr(verdict.unhealthy_since))
+    nodestate.keep_since(lay.unhealthy, since, verdict.unhealthy_since)
     if alive and not problem and isinstance(view, plan.View):
         publish(lay, plan.Report(plan.RUNNING, plan.members(view, lay.by_erlang)), force=ctx.is_probe)
     if verdict.reason:
@@ -359,17 +326,13 @@ def monitor(ctx: Context) -> int:
 
 def start(ctx: Context) -> int:
     began = time.monotonic()
-    lay = _prepared(ctx)
+    lay = _prepared(ctx, installed=True)
     if isinstance(lay, int):
         return lay
-    problem = validate_installation(lay)
-    if problem:
-        ctx.reason(problem[1])
-        return problem[0]
     deadline = began + max(10.0, ctx.timeout_ms / 1000.0 - 3.0)  # leave time to answer before the op timeout
     if server_pid(lay) is not None:
         return wait_until_member(lay, "", deadline, "already running")
-    _unlink(lay.unhealthy)
+    nodestate.unlink(lay.unhealthy)
     write_files(lay)
     coordination = ctx.number("coordination_timeout", 0) or (deadline - began) / 2
     decision = coordinate(lay, min(deadline, began + coordination))
@@ -382,7 +345,7 @@ def start(ctx: Context) -> int:
             if os.path.isdir(path):
                 shutil.rmtree(path, ignore_errors=True)
             else:
-                _unlink(path)
+                nodestate.unlink(path)
     rc = launch(lay, deadline)
     if rc != OCF_SUCCESS:
         return rc
@@ -523,7 +486,7 @@ def stop(ctx: Context) -> int:
                 ctx.reason(f"the broker (pid {left}) survived SIGKILL")
                 return OCF_ERR_GENERIC
     for path in (lay.unhealthy, lay.agent_pid):
-        _unlink(path)
+        nodestate.unlink(path)
     members = last_members(lay)
     if members:
         publish(lay, plan.Report(plan.STOPPED, members), force=False)
@@ -531,14 +494,8 @@ def stop(ctx: Context) -> int:
 
 
 def validate_all(ctx: Context) -> int:
-    lay = _prepared(ctx)
-    if isinstance(lay, int):
-        return lay
-    problem = validate_installation(lay)
-    if problem:
-        ctx.reason(problem[1])
-        return problem[0]
-    return OCF_SUCCESS
+    lay = _prepared(ctx, installed=True)
+    return lay if isinstance(lay, int) else OCF_SUCCESS
 
 
 SPEC = AgentSpec(
