@@ -9,9 +9,10 @@ venv="$here/.venv"
 # ClusterLabs resource agents and fence agents, iproute2 for namespaces, and
 # etcd (Debian's etcd-server: hastack starts its members itself, never the unit); the active/active tier's
 # servers: haproxy and memcached (ocf:hastack:haproxy, ocf:hastack:memcached), MariaDB with galera-4 for
-# ocf:hastack:galera and its namespace tests (rsync and socat, for SST, come with it).
+# ocf:hastack:galera and its namespace tests (rsync and socat, for SST, come with it); RabbitMQ (Erlang comes
+# with it) for ocf:hastack:rabbitmq and its namespace tests.
 apt_pkgs=(pacemaker-cli-utils resource-agents fence-agents iproute2 procps psmisc iputils-ping libxml2-utils
-          etcd-server etcd-client openssl haproxy memcached mariadb-server mariadb-client galera-4 rsync)
+          etcd-server etcd-client openssl haproxy memcached mariadb-server mariadb-client galera-4 rsync rabbitmq-server)
 missing=()
 for p in "${apt_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,7 +19,8 @@ def test_list(state_dir: Path) -> None:
     code, out, _ = hastack("agent", "list", "ocf:hastack")
     assert code == 0 and out.split() == ["ocf:hastack:Dummy", "ocf:hastack:HealthCheck", "ocf:hastack:IPaddr",
                                          "ocf:hastack:OpenStackService", "ocf:hastack:anything", "ocf:hastack:galera",
-                                         "ocf:hastack:haproxy", "ocf:hastack:memcached"]
+                                         "ocf:hastack:haproxy", "ocf:hastack:memcached",
+                                         "ocf:hastack:rabbitmq"]
     code, out, _ = hastack("agent", "list")
     assert "ocf:heartbeat:IPaddr2" in out and "ocf:pacemaker:Stateful" in out and "ocf:hastack:IPaddr" in out
     assert "stonith:fence_dummy" in hastack("agent", "list", "stonith")[1]

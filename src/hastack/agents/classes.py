@@ -145,7 +145,8 @@ def ocf_path(agent: AgentRef, host: Host) -> str:
 
 # Built-in agents: resource.d/hastack/<name> runs `python -m hastack.agents.builtin.<module>`.
 BUILTIN_MODULES = {"IPaddr": "vip", "anything": "supervisor", "HealthCheck": "healthcheck", "haproxy": "haproxy",
-                   "memcached": "memcached", "OpenStackService": "openstack", "Dummy": "dummy", "galera": "galera"}
+                   "memcached": "memcached", "OpenStackService": "openstack", "Dummy": "dummy", "galera": "galera",
+                   "rabbitmq": "rabbitmq"}
 BUILTIN_PROVIDER_DIR = str(BUILTIN_OCF_ROOT / "resource.d" / "hastack")
 
 

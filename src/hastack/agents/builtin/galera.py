@@ -56,7 +56,7 @@ import subprocess
 import time
 from collections.abc import Sequence
 
-from hastack.agents.builtin import procs
+from hastack.agents.builtin import nodestate, procs
 from hastack.agents.builtin.framework import (OCF_ERR_CONFIGURED, OCF_ERR_GENERIC, OCF_ERR_INSTALLED,
                                               OCF_NOT_RUNNING, OCF_SUCCESS, ActionDecl, AgentSpec, Context, Param,
                                               main)
@@ -101,12 +101,6 @@ class Layout:
         return "gcomm://" + ",".join(self.nodes.values())
 
 
-def local_node(ctx: Context) -> str:
-    """The cluster's name for this node: what the executor passed, else HASTACK_NODE, else the host name."""
-    env = ctx.environ
-    return env.get("OCF_RESKEY_CRM_meta_on_node") or env.get("HASTACK_NODE") or socket.gethostname().split(".")[0]
-
-
 # --- validation --------------------------------------------------------------------------------------
 
 def layout(ctx: Context) -> Layout | tuple[int, str]:
@@ -123,25 +117,18 @@ def layout(ctx: Context) -> Layout | tuple[int, str]:
     nodes = plan.cluster_nodes(addresses, host_map)
     if isinstance(nodes, str):
         return OCF_ERR_CONFIGURED, nodes
-    me = local_node(ctx)
+    me = nodestate.local_node(ctx)
     if me not in nodes:
         return OCF_ERR_CONFIGURED, (f"this node ({me}) is not in the Galera cluster {', '.join(nodes)}: add it to "
                                     "wsrep_cluster_address/cluster_host_map, or keep the resource off this node "
                                     "with a location constraint")
     for name in ("sync_grace", "coordination_timeout", "gcomm_port"):
         value = p.get(name, "")
-        if value and not _is_number(value):
+        if value and not nodestate.is_number(value):
             return OCF_ERR_CONFIGURED, f"{name} must be a number of seconds, got {value!r}"
     if p.get("check_passwd") and not p.get("check_user"):
         return OCF_ERR_CONFIGURED, "check_passwd is set but check_user is not: set both, or neither (root by socket)"
     return Layout(ctx, nodes, me)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        return float(text) >= 0
-    except ValueError:
-        return False
 
 
 def validate_installation(lay: Layout) -> tuple[int, str] | None:
@@ -247,7 +234,7 @@ def read_grastate(lay: Layout) -> tuple[plan.GraState | None, str]:
 def recover_position(lay: Layout, timeout_s: float) -> plan.Position | None:
     """Run `mariadbd --wsrep-recover` (InnoDB recovery, no networking, exits at once) and parse its log."""
     log = os.path.join(lay.run_dir, "wsrep-recover.log")
-    _unlink(log)
+    nodestate.unlink(log)
     text = ""
     cmd = [lay.binary, f"--defaults-file={lay.config}", f"--user={lay.user}", f"--datadir={lay.datadir}",
            f"--socket={lay.socket}.recover", f"--pid-file={lay.pid}.recover", "--wsrep-recover",
@@ -269,42 +256,14 @@ def recover_position(lay: Layout, timeout_s: float) -> plan.Position | None:
 
 # --- node attributes through the shims -------------------------------------------------------------
 
-def _shim(lay: Layout, name: str) -> str:
-    sbin = lay.ctx.environ.get("HA_SBIN_DIR", "")
-    path = os.path.join(sbin, name) if sbin else ""
-    return path if path and os.access(path, os.X_OK) else (shutil.which(name, path=lay.ctx.environ.get("PATH"))
-                                                            or name)
-
-
 def set_attribute(lay: Layout, args: Sequence[str]) -> bool:
-    try:
-        proc = subprocess.run([_shim(lay, "crm_attribute"), "-N", lay.me, "-l", "reboot", *args],
-                              capture_output=True, text=True, timeout=10, env=dict(lay.ctx.environ))
-    except (OSError, subprocess.TimeoutExpired) as err:
-        lay.ctx.log(f"crm_attribute {' '.join(args[:2])} failed: {err}")
-        return False
-    if proc.returncode not in (0, 105):  # 105: deleting what is not there
-        lay.ctx.log(f"crm_attribute {' '.join(args[:2])} exited {proc.returncode}: {proc.stderr.strip()}")
-        return False
-    return True
+    return nodestate.set_attribute(lay.ctx, lay.me, "reboot", args)
 
 
 def peer_reports(lay: Layout) -> dict[str, plan.Report | None]:
-    """Every peer's report, read in parallel (one shim process each, 10 s deadline)."""
-    procs_ = {n: subprocess.Popen([_shim(lay, "crm_attribute"), "-N", n, "-l", "reboot", "-n", lay.attribute,
-                                   "-G", "-q"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                  env=dict(lay.ctx.environ))
-              for n in lay.peers}
-    out: dict[str, plan.Report | None] = {}
-    for n, proc in procs_.items():
-        try:
-            text, _ = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            text = ""
-        out[n] = plan.parse_report(text.strip()) if proc.returncode == 0 else None
-    return out
+    """Every peer's report (read in parallel through the shim)."""
+    return {n: plan.parse_report(text) for n, text in
+            nodestate.read_attributes(lay.ctx, lay.peers, lay.attribute, "reboot").items()}
 
 
 def galera_port_answers(lay: Layout, node: str) -> bool:
@@ -331,24 +290,10 @@ def publish(lay: Layout, report: plan.Report | None, score: int | None, force: b
         ok &= set_attribute(lay, ["--promotion", *(["-v", str(score)] if score is not None else ["-D"])])
     try:
         if ok:
-            _write(lay.published, json.dumps(want))
+            nodestate.write(lay.published, json.dumps(want))
         else:
-            _unlink(lay.published)  # unknown: write again next time
+            nodestate.unlink(lay.published)  # unknown: write again next time
     except OSError:  # no run dir yet (a probe before any start): nothing to remember
-        pass
-
-
-def _write(path: str, text: str) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
         pass
 
 
@@ -360,17 +305,10 @@ def monitor(ctx: Context) -> int:
         return lay
     alive = server_pid(lay) is not None
     status = query_status(lay) if alive else None
-    try:
-        with open(lay.unhealthy, encoding="utf-8") as f:
-            since: float | None = float(f.read())
-    except (OSError, ValueError):
-        since = None
+    since = nodestate.read_since(lay.unhealthy)
     verdict = plan.monitor_verdict(alive, status, os.path.exists(lay.marker), since, time.monotonic(),
                                    ctx.number("sync_grace", 30))
-    if verdict.unhealthy_since is None:
-        _unlink(lay.unhealthy)
-    elif since != verdict.unhealthy_since:
-        _write(lay.unhealthy, repr(verdict.unhealthy_since))
+    nodestate.keep_since(lay.unhealthy, since, verdict.unhealthy_since)
     if not alive:
         publish(lay, None, None, force=ctx.is_probe)
     elif status is not None and plan.is_member(status):
@@ -395,8 +333,8 @@ def start(ctx: Context) -> int:
     deadline = began + max(5.0, ctx.timeout_ms / 1000.0 - 3.0)  # leave time to answer before the op timeout
     if server_pid(lay) is not None:
         return wait_until_synced(lay, deadline, "already running")
-    _unlink(lay.marker)
-    _unlink(lay.unhealthy)
+    nodestate.unlink(lay.marker)
+    nodestate.unlink(lay.unhealthy)
     prepare_dirs(lay)
     if has_database(lay):
         mine = own_report(lay, deadline)
@@ -448,7 +386,7 @@ def launch(lay: Layout, mine: plan.Report, decision: plan.Decision, deadline: fl
         extra.append(f"--wsrep-start-position={mine.position}")  # else a new history UUID (forces SST)
     # gvwstate.dat would let pc.recovery re-form an old primary component on its own, behind the
     # decision just taken; the decision replaces it.
-    _unlink(os.path.join(lay.datadir, "gvwstate.dat"))
+    nodestate.unlink(os.path.join(lay.datadir, "gvwstate.dat"))
     if decision.verdict == plan.BOOTSTRAP:
         extra.append("--wsrep-new-cluster")
         grastate, text = read_grastate(lay)
@@ -496,7 +434,7 @@ def stop(ctx: Context) -> int:
             ctx.reason(f"mariadbd (pid {pid}) survived SIGKILL")
             return OCF_ERR_GENERIC
     for path in (lay.marker, lay.unhealthy, lay.agent_pid):
-        _unlink(path)
+        nodestate.unlink(path)
     publish(lay, None, None, force=True)
     return OCF_SUCCESS
 
@@ -509,7 +447,7 @@ def promote(ctx: Context) -> int:
     if plan.promotion_score(status) is None:
         ctx.reason(f"cannot become the writer: mariadbd is {plan.describe(status) if status else 'not running'}")
         return OCF_ERR_GENERIC
-    _write(lay.marker, f"{lay.me}\n")
+    nodestate.write(lay.marker, f"{lay.me}\n")
     return OCF_SUCCESS
 
 
@@ -517,7 +455,7 @@ def demote(ctx: Context) -> int:
     lay = _prepared(ctx)
     if isinstance(lay, int):
         return lay
-    _unlink(lay.marker)
+    nodestate.unlink(lay.marker)
     return OCF_SUCCESS if server_pid(lay) is not None else OCF_NOT_RUNNING
 
 
