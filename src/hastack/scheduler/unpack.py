@@ -23,6 +23,7 @@ from hastack.model.config import (
 from hastack.model.state import ClusterState, OpRecord, TicketState
 from hastack.model.values import Role, is_true
 from hastack.scheduler.rules import eval_rule
+from hastack.scheduler.utilization import value_of as utilization_value
 from hastack.scheduler.working import R, WNode, WRsc
 
 INF = scores.INFINITY
@@ -164,6 +165,7 @@ def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: U
         attrs["#kind"] = "cluster" if n.type in ("member", "normal", "") else n.type
         attrs["#is_dc"] = "true" if state.dc_uuid == n.id else "false"
         w.attrs = attrs
+        w.utilization = utilization_of(n.utilization, now)
         # Nodes are unclean until their status is seen (startup-fencing).
         w.unclean = opts.startup_fencing and n.type != "ping"
         if w.unclean:
@@ -185,6 +187,19 @@ def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: U
         if is_true(w.attrs.get("maintenance")):
             w.maintenance = True
         _online_status(u, w, ns, opts)
+
+
+def utilization_of(sets: tuple[AttrSet, ...], now: int) -> dict[str, int]:
+    """A node's capacity or a resource's needs: the sets whose rules hold now (no node
+    attributes: Pacemaker evaluates them without a node), highest score first, first value wins."""
+    out: dict[str, int] = {}
+    for aset in sorted(sets, key=lambda s: -(s.score or 0)):
+        if aset.rule is not None and not eval_rule(aset.rule, {}, now):
+            continue
+        for k, v in aset.pairs:
+            if k not in out:
+                out[k] = utilization_value(v)
+    return out
 
 
 _LEADING_INT = re.compile(r"\s*([+-]?\d+)")
@@ -400,6 +415,7 @@ class TreeBuilder:
                      agent=p.agent, order=self.counter)
             r.meta = _inherit(_meta_of(p.meta), parent, self.defaults)
             r.is_fence_device = p.agent is not None and p.agent.cls == "stonith"
+            r.utilization = utilization_of(p.utilization, self.u.now)
             if r.is_fence_device:
                 self.opts.have_stonith_resource = True
         elif isinstance(d, Group):
