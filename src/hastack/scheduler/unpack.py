@@ -193,7 +193,7 @@ def utilization_of(sets: tuple[AttrSet, ...], now: int) -> dict[str, int]:
     """A node's capacity or a resource's needs: the sets whose rules hold now (no node
     attributes: Pacemaker evaluates them without a node), highest score first, first value wins."""
     out: dict[str, int] = {}
-    for aset in sorted(sets, key=lambda s: -(s.score or 0)):
+    for aset in sorted(reversed(sets), key=lambda s: -(s.score or 0)):  # as _meta_of's
         if aset.rule is not None and not eval_rule(aset.rule, {}, now):
             continue
         for k, v in aset.pairs:
@@ -298,7 +298,9 @@ def _meta_of(sets: tuple[AttrSet, ...]) -> dict[str, str]:
     if len(sets) == 1 and sets[0].rule is None:
         return dict(sets[0].pairs[::-1]) if len({k for k, _ in sets[0].pairs}) != len(sets[0].pairs) \
             else dict(sets[0].pairs)
-    return dict(merged(sets))
+    # Pacemaker lists the sets in reverse (g_list_prepend) before its stable sort by score:
+    # of equally scored sets the last one wins, as a primitive's own set beats its template's.
+    return dict(merged(tuple(reversed(sets))))
 
 
 def _inherit(own: dict[str, str], parent: WRsc | None, defaults: Mapping[str, str]) -> dict[str, str]:
