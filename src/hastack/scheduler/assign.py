@@ -15,9 +15,11 @@ from collections.abc import Callable
 from hastack.model import scores
 from hastack.model.config import Colocation, Configuration
 from hastack.scheduler.scores import Recorder
+from hastack.scheduler.facts import node_name_key
+from hastack.scheduler.glib import glib_sort, hash_order
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.utilization import (
-    assignment_order, ban_insufficient_capacity, compare_capacities, consume, glib_sort, release,
+    assignment_order, ban_insufficient_capacity, compare_capacities, consume, release,
 )
 from hastack.scheduler.working import Coloc, R, WNode, WRsc
 
@@ -60,7 +62,7 @@ class Assigner:
         w2 = table.get(n2, 0) if avail.get(n2, False) else -INF
         if w1 != w2:
             return -1 if w1 > w2 else 1
-        strategy = self.u.options.placement_strategy.lower()
+        strategy = self.u.options.placement_strategy
         if strategy != "minimal":
             node1, node2 = self.node[n1], self.node[n2]
             if strategy == "balanced":
@@ -74,9 +76,16 @@ class Assigner:
         return -1 if n1 < n2 else 1 if n1 > n2 else 0
 
     def sort_nodes(self, table: dict[str, int], active: WNode | None) -> list[str]:
-        """pcmk__sort_nodes: the allowed nodes, best first (compare_nodes, GLib's merge sort)."""
-        return glib_sort([n for n in table if n in self.node],
-                         lambda x, y: self.compare_nodes(x, y, table, active))
+        """pcmk__sort_nodes: the allowed nodes, best first (compare_nodes, GLib's merge sort).
+        Its input is g_hash_table_get_values' (the table's iteration order, reversed): with
+        balanced's capacity votes three nodes can each beat the next, and then it decides."""
+        return glib_sort(self.table_order(table)[::-1], lambda x, y: self.compare_nodes(x, y, table, active))
+
+    def table_order(self, table: dict[str, int]) -> list[str]:
+        """The iteration order of Pacemaker's allowed-node table for these nodes, filled in node
+        name order (data_set->nodes is sorted). Its keys hash as the node names do: crm_simulate
+        2.1.5's sort input follows the names whatever the node ids are (checked by renaming both)."""
+        return hash_order(sorted((n for n in table if n in self.node), key=node_name_key))
 
     # --- colocations -----------------------------------------------------------
     @staticmethod
@@ -510,7 +519,7 @@ class Assigner:
 
     def run(self) -> None:
         resources = self.u.resources
-        if self.u.options.placement_strategy.lower() != "default":
+        if self.u.options.placement_strategy != "default":
             resources = assignment_order(self, resources)
         for r in resources:
             self.assign(r, None)

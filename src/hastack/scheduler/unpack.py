@@ -42,7 +42,7 @@ class Options:
     stop_all: bool = False
     startup_fencing: bool = True
     have_stonith_resource: bool = False
-    placement_strategy: str = "default"
+    placement_strategy: str = "default"  # lower case: default, utilization, minimal or balanced
     start_failure_is_fatal: bool = True
     probes: bool = True
     stonith_timeout_ms: int = 60_000
@@ -118,7 +118,9 @@ def unpack_options(config: Configuration, state: ClusterState) -> Options:
     o.maintenance = flag("maintenance-mode", False)
     o.stop_all = flag("stop-all-resources", False)
     o.startup_fencing = flag("startup-fencing", True) if o.stonith_enabled else False
-    o.placement_strategy = props.get("placement-strategy", "default")
+    strategy = props.get("placement-strategy", "default").lower()
+    # An unknown strategy is Pacemaker's default (which ignores utilization), not an error.
+    o.placement_strategy = strategy if strategy in ("utilization", "minimal", "balanced") else "default"
     o.start_failure_is_fatal = flag("start-failure-is-fatal", True)
     o.probes = flag("enable-startup-probes", True)
     o.stonith_timeout_ms = _duration_ms(props.get("stonith-timeout"), 60_000)

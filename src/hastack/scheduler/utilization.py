@@ -3,8 +3,7 @@
 Owns: reading utilization values, node capacity arithmetic (what remains once
 resources are assigned), the capacity check that bans a resource -- and the
 resources that must share its node -- from nodes too small for them, the
-capacity comparison that `balanced` sorts nodes by, the GLib merge sort those
-comparisons need, and the order resources are assigned in under any strategy
+capacity comparison that `balanced` sorts nodes by, and the order resources are assigned in under any strategy
 but `default`.
 
 Strategies: `default` ignores utilization; `utilization` only checks capacity;
@@ -21,10 +20,11 @@ Imports only the model and the scheduler's working records.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from hastack.model import scores
+from hastack.scheduler.glib import glib_sort
 from hastack.scheduler.working import WNode, WRsc
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ INT_MIN, INT_MAX = -(2 ** 31), 2 ** 31 - 1
 _LEADING_INT = re.compile(r"\s*([+-]?\d+)")
 
 Amounts = Mapping[str, int]
-T = TypeVar("T")
 
 
 # --- values and capacity arithmetic (pure) ----------------------------------------------
@@ -83,26 +82,6 @@ def compare_capacities(a: Amounts, b: Amounts) -> int:
         x, y = a.get(k, 0), b.get(k, 0)
         result += -1 if x > y else 1 if x < y else 0
     return result
-
-
-def glib_sort(items: Sequence[T], cmp: Callable[[T, T], int]) -> list[T]:
-    """g_list_sort: GLib's stable top-down merge sort, the first half holding n//2 items.
-    Pacemaker sorts nodes and resources with comparators that are not always transitive
-    (capacity votes), so only the same algorithm gives the same order."""
-    if len(items) < 2:
-        return list(items)
-    mid = len(items) // 2
-    left, right = glib_sort(items[:mid], cmp), glib_sort(items[mid:], cmp)
-    out: list[T] = []
-    i = j = 0
-    while i < len(left) and j < len(right):
-        if cmp(left[i], right[j]) <= 0:
-            out.append(left[i])
-            i += 1
-        else:
-            out.append(right[j])
-            j += 1
-    return out + left[i:] + right[j:]
 
 
 # --- colocated resources and their summed requirements ----------------------------------
@@ -192,14 +171,14 @@ def ban_insufficient_capacity(a: Assigner, r: WRsc) -> WNode | None:
     (-INFINITY) the available nodes that cannot hold r and the unassigned resources colocated
     with it. When no node can hold them all, ban only the nodes too small for r alone and
     return the most capable node (for r to prefer, all else being equal)."""
-    if a.u.options.placement_strategy.lower() == "default":
+    if a.u.options.placement_strategy == "default":
         return None
     group = colocated_resources(a, r)
     if r not in group:
         group.append(r)
     needed = summed_requirements(group)
     table = r.allowed or {}
-    usable = [n for n in table if a.available(n, table, consider_score=True)]
+    usable = [n for n in a.table_order(table) if a.available(n, table, consider_score=True)]
     remaining = {n: a.node[n].utilization for n in usable}
     if any(has_capacity(remaining[n], needed) for n in usable):
         most_capable = None
