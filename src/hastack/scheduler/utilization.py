@@ -86,6 +86,14 @@ def compare_capacities(a: Amounts, b: Amounts) -> int:
 
 # --- colocated resources and their summed requirements ----------------------------------
 
+def _members_together(group: WRsc) -> list[WRsc]:
+    """The members of a group that surely share its first member's node: all of them when the
+    group is collocated (the default) or cloned, else only the first."""
+    collocated = group.meta.get("collocated", "true").lower() in ("true", "yes", "1", "on")
+    cloned = group.parent is not None and group.parent.variant == "clone"
+    return group.children if collocated or cloned else group.children[:1]
+
+
 def colocated_resources(a: Assigner, r: WRsc, orig: WRsc | None = None,
                         found: list[WRsc] | None = None) -> list[WRsc]:
     """colocated_resources(): r and every resource tied to it by mandatory colocations that
@@ -95,9 +103,7 @@ def colocated_resources(a: Assigner, r: WRsc, orig: WRsc | None = None,
     if r in found:
         return found
     if r.variant == "group":
-        collocated = r.meta.get("collocated", "true").lower() in ("true", "yes", "1", "on")
-        cloned = r.parent is not None and r.parent.variant == "clone"
-        for m in (r.children if collocated or cloned else r.children[:1]):
+        for m in _members_together(r):
             colocated_resources(a, m, orig, found)
         if r in found:
             return found
@@ -122,10 +128,7 @@ def _add_primitive(r: WRsc, group: list[WRsc], total: dict[str, int]) -> None:
 def _add_group(r: WRsc, group: list[WRsc], total: dict[str, int]) -> None:
     if not r.provisional:
         return
-    collocated = r.meta.get("collocated", "true").lower() in ("true", "yes", "1", "on")
-    cloned = r.parent is not None and r.parent.variant == "clone"
-    # Members of a collocated (or cloned) group share a node: all of them count.
-    for m in (r.children if collocated or cloned else r.children[:1]):
+    for m in _members_together(r):
         if m.provisional and m not in group:
             add_utilization(m, group, total)
 

@@ -82,7 +82,7 @@ def _properties(config: Configuration, rep: Reporter) -> None:
             elif name in ENUM_PROPERTIES and value.lower() not in ENUM_PROPERTIES[name][0]:
                 values, default = ENUM_PROPERTIES[name]
                 best = closest(value.lower(), list(values))
-                rep.warn(f"invalid {name} {value!r}: Pacemaker uses the default, {default}", s.location,
+                rep.warn(f"invalid {name} {value!r}: Pacemaker uses the default, {name}={default}", s.location,
                          f"did you mean {best!r}?" if best else f"use one of {', '.join(values)}",
                          word=name)
 
