@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_scheduler_unit_models import node_state, started, state  # noqa: E402
 from hastack.crm import parse  # noqa: E402
 from hastack.scheduler import schedule  # noqa: E402
-from hastack.scheduler.glib import glib_sort, hash_order, str_hash  # noqa: E402
+from hastack.scheduler.glib import glib_sort, hash_order, pcmk_str_hash, str_hash  # noqa: E402
 from hastack.scheduler.utilization import (  # noqa: E402
     compare_capacities, consume, has_capacity, release, value_of,
 )
@@ -84,13 +84,15 @@ def test_glib_sort_is_a_stable_merge_sort_with_glibs_split() -> None:
     assert glib_sort(["s", "r", "p"], cmp) == ["s", "p", "r"]  # [s] merged with [r, p] sorted: [p, r]
 
 
-@pytest.mark.parametrize(("keys", "order"), [  # from libglib 2.74 itself
-    (["1", "2", "3", "4", "5"], ["4", "1", "3", "5", "2"]),
-    (["node1", "node2", "node3", "node4", "node5"], ["node1", "node3", "node5", "node2", "node4"]),
+@pytest.mark.parametrize(("keys", "order"), [
+    # Pacemaker's node tables (pcmk__str_hash on node ids), as crm_simulate's compare_nodes
+    # traces show them: the sort's input is this order reversed
+    (["1", "2", "3", "4", "5"], ["1", "3", "5", "2", "4"]),
+    (["1", "2", "3", "4", "5", "6", "7", "8"], ["4", "3", "2", "8", "1", "7", "6", "5"]),  # grown to 16 slots
 ])
-def test_hash_order_of_glib_tables(keys: list[str], order: list[str]) -> None:
+def test_hash_order_of_pacemaker_node_tables(keys: list[str], order: list[str]) -> None:
     assert hash_order(keys) == order
-    assert hash_order(list(reversed(keys))) == order  # no collisions: insertion order does not matter
+    assert pcmk_str_hash("1") == 49 and pcmk_str_hash("") == 0
     assert str_hash("") == 5381
 
 
@@ -123,6 +125,7 @@ def _libglib_order(keys: list[str]) -> list[str] | None:
 
 
 def test_hash_order_matches_libglib_including_growth() -> None:
+    """The table itself (slots, probing, growth) against GLib's, with GLib's own string hash."""
     rnd = random.Random(13)
     for _ in range(200):
         keys = list(dict.fromkeys(rnd.choice(["node", "host-", "pcmk-", ""]) + str(rnd.randint(0, 80))
@@ -130,7 +133,7 @@ def test_hash_order_matches_libglib_including_growth() -> None:
         real = _libglib_order(keys)
         if real is None:
             pytest.skip("libglib-2.0 is not installed")
-        assert hash_order(keys) == real, keys
+        assert hash_order(keys, str_hash) == real, keys
 
 
 # --- placement ------------------------------------------------------------------------------

@@ -82,10 +82,11 @@ class Assigner:
         return glib_sort(self.table_order(table)[::-1], lambda x, y: self.compare_nodes(x, y, table, active))
 
     def table_order(self, table: dict[str, int]) -> list[str]:
-        """The iteration order of Pacemaker's allowed-node table for these nodes, filled in node
-        name order (data_set->nodes is sorted). Its keys hash as the node names do: crm_simulate
-        2.1.5's sort input follows the names whatever the node ids are (checked by renaming both)."""
-        return hash_order(sorted((n for n in table if n in self.node), key=node_name_key))
+        """The iteration order of Pacemaker's allowed-node table for these nodes: keyed by node
+        id (pcmk__str_hash), filled in node name order (data_set->nodes is sorted by name)."""
+        names = sorted((n for n in table if n in self.node), key=node_name_key)
+        by_id = {self.node[n].id: n for n in names}
+        return [by_id[i] for i in hash_order(list(by_id))]
 
     # --- colocations -----------------------------------------------------------
     @staticmethod

@@ -3,8 +3,9 @@
 Pacemaker sorts nodes with comparators that are not always transitive (the
 capacity votes of placement-strategy=balanced), so the result depends on the
 sort algorithm and on the order of its input -- the iteration order of a
-resource's allowed-node hash table. Emulating both (GLib 2.74, Debian 12's)
-gives the same answer as Pacemaker where the comparison alone cannot decide.
+resource's allowed-node hash table (keyed by node id, hashed with Pacemaker's
+own pcmk__str_hash). Emulating both (GLib 2.74, Debian 12's) gives the same
+answer as Pacemaker where the comparison alone cannot decide.
 
 Pure; imports nothing of hastack.
 """
@@ -45,7 +46,16 @@ def str_hash(key: str) -> int:
     h = 5381
     for b in key.encode():
         h = (h * 33 + (b - 256 if b > 127 else b)) & _MASK32
-    return h if h >= 2 else 2  # 0 and 1 mark empty and deleted slots
+    return h
+
+
+def pcmk_str_hash(key: str) -> int:
+    """Pacemaker's pcmk__str_hash (its string-keyed tables, node tables among them): h*31 + c
+    from 0 over the bytes (as signed chars), 32-bit."""
+    h = 0
+    for b in key.encode():
+        h = (h * 31 + (b - 256 if b > 127 else b)) & _MASK32
+    return h
 
 
 def _shift_for(size: int) -> int:
@@ -59,16 +69,18 @@ def _shift_for(size: int) -> int:
 class _Table:
     """The slots of a string-keyed GHashTable, as far as the iteration order needs them."""
 
-    def __init__(self) -> None:
+    def __init__(self, hash_func: Callable[[str], int]) -> None:
+        self.hash = hash_func
         self.shift = _MIN_SHIFT
         self.slots: list[str | None] = [None] * (1 << self.shift)
 
-    def index(self, h: int) -> int:
+    def home(self, key: str) -> int:
+        h = self.hash(key)
+        h = h if h >= 2 else 2  # 0 and 1 mark empty and deleted slots
         return ((h * 11) & _MASK32) % _PRIME_MOD[self.shift]
 
     def insert(self, key: str) -> None:
-        h = str_hash(key)
-        i, step, mask = self.index(h), 0, len(self.slots) - 1
+        i, step, mask = self.home(key), 0, len(self.slots) - 1
         while self.slots[i] is not None:
             if self.slots[i] == key:
                 return
@@ -93,7 +105,7 @@ class _Table:
                 continue
             self.slots[i] = None
             while True:
-                j, step = self.index(str_hash(key)), 0
+                j, step = self.home(key), 0
                 while moved[j]:
                     step += 1
                     j = (j + step) & mask
@@ -104,10 +116,10 @@ class _Table:
                 key = displaced
 
 
-def hash_order(keys: Sequence[str]) -> list[str]:
-    """The iteration order of a GHashTable of strings (g_str_hash) that had `keys` inserted in
-    this order and none removed."""
-    t = _Table()
+def hash_order(keys: Sequence[str], hash_func: Callable[[str], int] = pcmk_str_hash) -> list[str]:
+    """The iteration order of a GHashTable of strings that had `keys` inserted in this order
+    and none removed (Pacemaker's tables hash with pcmk_str_hash, GLib's own with str_hash)."""
+    t = _Table(hash_func)
     for k in keys:
         t.insert(k)
     return [k for k in t.slots if k is not None]
