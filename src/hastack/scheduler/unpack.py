@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hastack.errors import ScheduleError, ValueSyntaxError
 from hastack.model import durations, scores
@@ -294,7 +294,13 @@ def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: i
 
 # --- resources ----------------------------------------------------------------------
 
-def _meta_of(sets: tuple[AttrSet, ...]) -> dict[str, str]:
+def _meta_of(sets: tuple[AttrSet, ...], now: int | None = None) -> dict[str, str]:
+    """The pairs of attribute sets, first value winning. Sets with a rule count when `now`
+    is given and the rule holds then, evaluated without node attributes (Pacemaker reads
+    meta attributes with no node); without `now` they are left out."""
+    if now is not None:
+        sets = tuple(s if s.rule is None else replace(s, rule=None) for s in sets
+                     if s.rule is None or eval_rule(s.rule, {}, now))
     if not sets:
         return {}
     if len(sets) == 1 and sets[0].rule is None:
@@ -417,18 +423,18 @@ class TreeBuilder:
             p = _resolve_template(d, self.config)
             r = WRsc(id=rid + suffix, variant="primitive", meta={}, parent=parent, definition=p,
                      agent=p.agent, order=self.counter)
-            r.meta = _inherit(_meta_of(p.meta), parent, self.defaults)
+            r.meta = _inherit(_meta_of(p.meta, self.u.now), parent, self.defaults)
             r.is_fence_device = p.agent is not None and p.agent.cls == "stonith"
             r.utilization = utilization_of(p.utilization, self.u.now)
             if r.is_fence_device:
                 self.opts.have_stonith_resource = True
         elif isinstance(d, Group):
             r = WRsc(id=rid + suffix, variant="group", meta={}, parent=parent, order=self.counter)
-            r.meta = _inherit(_meta_of(d.meta), parent, self.defaults)
+            r.meta = _inherit(_meta_of(d.meta, self.u.now), parent, self.defaults)
         else:
             assert isinstance(d, Clone)
             r = WRsc(id=rid, variant="clone", meta={}, parent=parent, order=self.counter)
-            r.meta = _inherit(_meta_of(d.meta), parent, self.defaults)
+            r.meta = _inherit(_meta_of(d.meta, self.u.now), parent, self.defaults)
             r.meta.setdefault("resource-stickiness", "1")
         _apply_meta(r, self.opts)
         self.u.by_id[r.id] = r
