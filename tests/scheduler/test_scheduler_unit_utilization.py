@@ -201,3 +201,25 @@ def test_higher_priority_is_assigned_first_and_takes_the_room() -> None:
            + "location new-prefers-host2 new 10: host2\nproperty stonith-enabled=false placement-strategy=utilization\n")
     placed = decide(crm, node_state("host1"), node_state("host2", started("old")))
     assert placed == {"old": None, "new": "host2"}
+
+
+def test_a_start_waits_for_the_stops_that_free_its_nodes_capacity() -> None:
+    # 'old' (3 cpus) must leave host2 for 'new' (priority 10): new's start on host2 waits for
+    # old's stop there through load_stopped_host2; the node's other pseudo-action orders nothing.
+    crm = (NODES + vm("old", 3, extra=" meta resource-stickiness=50") + vm("new", 3, extra=" meta priority=10")
+           + "location new-prefers-host2 new 10: host2\nproperty stonith-enabled=false placement-strategy=utilization\n")
+    config = parse(crm).config
+    t = schedule(config, state(node_state("host1"), node_state("host2", started("old"))), 0)
+    by_id = {a.id: a for a in t.actions}
+    live = {(a.task, a.rsc, a.node): a for a in t.actions if not a.optional}
+    start, stop = live[("start", "new", "host2")], live[("stop", "old", "host2")]
+    load = live[("load_stopped_host2", None, "host2")]
+    assert load.pseudo and [by_id[i] for i in load.after] == [stop]
+    assert load.id in start.after
+    assert live[("load_stopped_host1", None, "host1")].after == ()  # nothing stops on host1
+
+
+def test_no_load_orderings_under_the_default_strategy() -> None:
+    crm = NODES + vm("a", 1) + "property stonith-enabled=false\n"
+    t = schedule(parse(crm).config, state(node_state("host1"), node_state("host2")), 0)
+    assert not [a for a in t.actions if a.task.startswith("load_stopped")]
