@@ -66,3 +66,28 @@ def test_duplicate_ids_across_kinds() -> None:
 
 def test_locations_are_never_compared() -> None:
     assert parse("node n1\n", "a").config == parse("\n\nnode   n1\n", "b").config
+
+
+UTILIZATION_CRM = """node host1 utilization cpu=2 memory=2048
+node 102: host2 attributes rack=a utilization cpu=4 memory=4096
+primitive vm1 ocf:pacemaker:Dummy utilization cpu=1 memory=512
+primitive vm2 ocf:pacemaker:Dummy \\
+\tmeta priority=10 \\
+\tutilization cpu=2 memory=1024
+property cib-bootstrap-options: \\
+\tstonith-enabled=false \\
+\tplacement-strategy=balanced
+"""
+
+
+def test_utilization_and_placement_strategy_round_trip() -> None:
+    from hastack.cib import parse_cib, to_xml
+    from hastack.crm import canonical, render
+    config = parse(UTILIZATION_CRM).config
+    assert config.nodes[1].utilization == (AttrSet("nodes-102-utilization", (("cpu", "4"), ("memory", "4096"))),)
+    assert config.resources["vm2"].utilization[0].pairs == (("cpu", "2"), ("memory", "1024"))  # type: ignore[union-attr]
+    assert config.property("placement-strategy") == "balanced"
+    assert parse(render(config)).config == config
+    assert canonical(parse_cib(to_xml(config)).config) == canonical(config)
+    xml = to_xml(config)
+    assert '<utilization id="vm1-utilization">' in xml and '<utilization id="nodes-102-utilization">' in xml

@@ -6,7 +6,8 @@ standalone resources, groups, clones and promotable clones, location /
 colocation / order constraints, location rules on #uname, promote/demote orders, stickiness,
 migration-threshold, failure-timeout, target-role, on-fail, and an
 operation history with running instances, recurring monitors, probes and
-failures (failed monitors, starts and stops, fail counts).
+failures (failed monitors, starts and stops, fail counts). `with_utilization()`
+adds a placement strategy, node capacities and resource utilization to them.
 `to_cib_xml(scenario, digests)` writes it as a full CIB by hand (so the
 generator does not depend on the code under test), with an execution-date
 so the result does not depend on the clock.
@@ -57,6 +58,7 @@ class NodeSpec:
     status: str  # online offline unclean
     standby: bool = False
     transient_standby: bool = False  # standby as a status attribute instead of a node attribute
+    capacity: dict[str, int] = field(default_factory=dict)  # utilization (with_utilization only)
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Prim:
     agent: str = "Dummy"  # Dummy | Stateful
     on_fail: str | None = None  # on-fail of the recurring monitor(s)
     meta: dict[str, str] = field(default_factory=dict)
+    utilization: dict[str, int] = field(default_factory=dict)  # (with_utilization only)
 
 
 @dataclass
@@ -105,12 +108,14 @@ class Scenario:
     symmetric: bool
     no_quorum_policy: str
     have_quorum: bool
+    placement_strategy: str = "default"  # other values only from with_utilization
 
     def describe(self) -> str:
         kinds = [u.kind + ("(promotable)" if u.promotable else "") for u in self.units]
         return (f"{len(self.nodes)} nodes ({', '.join(n.status + ('/standby' if n.standby else '') for n in self.nodes)}), "
                 f"units {kinds}, {len(self.locations)} loc, {len(self.colocations)} colo, "
-                f"{len(self.orders)} order, {len(self.failures)} failures")
+                f"{len(self.orders)} order, {len(self.failures)} failures"
+                + (f", placement-strategy={self.placement_strategy}" if self.placement_strategy != "default" else ""))
 
 
 # --- strategies ------------------------------------------------------------------------------
@@ -250,6 +255,26 @@ def scenarios(draw: st.DrawFn, max_nodes: int = 8, max_prims: int = 30) -> Scena
     )
 
 
+@st.composite
+def with_utilization(draw: st.DrawFn, max_nodes: int = 8, max_prims: int = 20) -> Scenario:
+    """scenarios() under a placement strategy other than default, with node capacities and
+    resource needs in up to three attributes, small enough that capacity often decides (and
+    that balanced's one-vote-per-attribute comparison meets cycles). A separate strategy, so
+    the scenarios() examples, and the CIBs and names of their found/ cases, stay the same."""
+    s = draw(scenarios(max_nodes=max_nodes, max_prims=max_prims))
+    s.placement_strategy = draw(st.sampled_from(["utilization", "minimal", "balanced", "balanced"]))
+    attrs = ("cpu", "mem", "io")
+
+    def amounts(most: int, share: int) -> dict[str, int]:
+        return {a: draw(st.integers(0, most)) for a in attrs if draw(st.integers(0, 9)) < share}
+    for n in s.nodes:
+        n.capacity = amounts(8, 8)
+    for u in s.units:
+        for prim in u.prims:
+            prim.utilization = amounts(3, 5)
+    return s
+
+
 def _rare(draw: st.DrawFn, n: int) -> bool:
     """True once in n+1 draws; False is the simple case Hypothesis shrinks towards."""
     return draw(st.integers(0, n)) == n
@@ -309,7 +334,12 @@ def _primitive(p: Prim) -> str:
         ops += [f'<op id="{p.id}-promote" name="promote" interval="0" timeout="20s"/>',
                 f'<op id="{p.id}-demote" name="demote" interval="0" timeout="20s"/>']
     return (f'<primitive id="{p.id}" class="ocf" provider="pacemaker" type="{p.agent}">'
-            + _nv(p.id, p.meta) + "<operations>" + "".join(ops) + "</operations></primitive>")
+            + _nv(p.id, p.meta) + _utilization(p.id, p.utilization)
+            + "<operations>" + "".join(ops) + "</operations></primitive>")
+
+
+def _utilization(owner: str, amounts: dict[str, int]) -> str:
+    return _nv(owner, {k: str(v) for k, v in amounts.items()}, "utilization")
 
 
 def _unit(u: Unit) -> str:
@@ -411,6 +441,8 @@ def to_cib_xml(s: Scenario, digests: dict[tuple[str, str, int], str]) -> str:
         "symmetric-cluster": "true" if s.symmetric else "false",
         "cluster-infrastructure": "corosync",
     }
+    if s.placement_strategy != "default":
+        props["placement-strategy"] = s.placement_strategy
     out = [f'<cib crm_feature_set="{FEATURE_SET}" validate-with="pacemaker-3.7" epoch="1" num_updates="0"'
            f' admin_epoch="0" have-quorum="{1 if s.have_quorum else 0}" dc-uuid="{_dc(s)}"'
            f' execution-date="{EXECUTION_DATE}">',
@@ -421,6 +453,7 @@ def to_cib_xml(s: Scenario, digests: dict[tuple[str, str, int], str]) -> str:
     for n in s.nodes:
         attrs = (_nv(f"nodes-{n.nid}", {"standby": "on"}, "instance_attributes")
                  if n.standby and not n.transient_standby else "")
+        attrs += _utilization(f"nodes-{n.nid}", n.capacity)
         out.append(f'<node id="{n.nid}" uname="{n.name}">{attrs}</node>')
     out.append("</nodes><resources>")
     if s.stonith:

@@ -6,7 +6,8 @@ Three kinds of test:
   (tests/scheduler/cibgen.py), writes each as a CIB, and compares the sorted
   Transition Summary of crm_simulate (tests/oracle.py) with hastack's. In CI it has a fixed
   budget (100 examples, derandomized, no shrinking, so the same examples run
-  every time). A generated cluster that is a recorded known failure (same XML
+  every time), and a third as many under placement strategies with node capacities and
+  resource utilization (`cibgen.with_utilization`). A generated cluster that is a recorded known failure (same XML
   as a case in found/ listed in known_failures.tsv) is not compared again here;
   its replay below keeps it honest.
 - `test_found_case_replays`: every case saved under found/ (NAME.xml and the
@@ -124,11 +125,24 @@ def save_case(name: str, xml: str, oracle: list[str]) -> Path:
 NEW_DISAGREEMENTS: list[str] = []
 
 
-@settings(max_examples=BUDGET, derandomize=True, deadline=None, database=None,
-          phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+RANDOM_SETTINGS = dict(derandomize=True, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
+                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                              HealthCheck.filter_too_much])
+
+
+@settings(max_examples=BUDGET, **RANDOM_SETTINGS)  # type: ignore[arg-type]
 @given(cibgen.scenarios())
 def _check_random_cluster(scenario: cibgen.Scenario) -> None:
+    _check_scenario(scenario)
+
+
+@settings(max_examples=max(BUDGET // 3, 1), **RANDOM_SETTINGS)  # type: ignore[arg-type]
+@given(cibgen.with_utilization())
+def _check_random_cluster_with_utilization(scenario: cibgen.Scenario) -> None:
+    _check_scenario(scenario)
+
+
+def _check_scenario(scenario: cibgen.Scenario) -> None:
     xml = cibgen.to_cib_xml(scenario, cibgen.learn_digests())
     name = case_name(xml)
     if name in known_failures() and (FOUND / f"{name}.xml").exists():
@@ -159,11 +173,15 @@ def _check_random_cluster(scenario: cibgen.Scenario) -> None:
                 "to record every disagreement of this budget)")
 
 
-def test_random_cluster_matches_pacemaker() -> None:
+@pytest.mark.parametrize("check", [_check_random_cluster, _check_random_cluster_with_utilization],
+                         ids=["plain", "utilization"])
+def test_random_cluster_matches_pacemaker(check) -> None:  # type: ignore[no-untyped-def]
+    """plain: the budget's clusters; utilization: a third as many, under placement strategies
+    with capacities and utilization (cibgen.with_utilization)."""
     _require_oracle()
     _schedule_fn()
     NEW_DISAGREEMENTS.clear()
-    _check_random_cluster()
+    check()
     assert not NEW_DISAGREEMENTS, (
         f"{len(NEW_DISAGREEMENTS)} new disagreements saved under {FOUND}: {', '.join(NEW_DISAGREEMENTS)}; "
         "list the ones the scheduler cannot match yet in known_failures.tsv with the reason")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 from test_scheduler_unit_models import config, node_state, op, prim, state, DUMMY
 from hastack.model.state import ResourceHistory
-from hastack.scheduler.rules import eval_rule
+from hastack.scheduler.rules import eval_rule, parse_date
 from hastack.scheduler.unpack import unpack
 from hastack.scheduler.working import R
-from hastack.model.config import Expression, Rule
+from hastack.model.config import AttrSet, DateExpression, Expression, Primitive, Rule
+from hastack.model.scores import INFINITY as INF
 
 
 def test_online_offline_and_standby_nodes() -> None:
@@ -52,3 +55,26 @@ def test_rules_compare_typed_values() -> None:
     rule = Rule("r", (Expression("e1", "#uname", "eq", "NODE1"), Expression("e2", "load", "lt", "10")))
     assert eval_rule(rule, {"#uname": "node1", "load": "9"}, 0)
     assert not eval_rule(rule, {"#uname": "node1", "load": "11"}, 0)
+
+
+@pytest.mark.parametrize(("text", "epoch"), [
+    ("2019-09-23 17:30:00", 1569259800),          # no zone: UTC
+    ("2019-09-23T17:30:00Z", 1569259800),
+    ("2019-09-23 12:30:00 -05:00", 1569259800),   # crm_time_parse allows the blank before the zone
+    ("2019-09-23 18:30:00+0100", 1569259800),
+    ("2019-09-23 18:30:00 +01", 1569259800),
+    ("2019-09-23", 1569196800),
+    ("noon", None),
+])
+def test_dates_with_time_zone_offsets(text: str, epoch: int | None) -> None:
+    assert parse_date(text) == epoch
+
+
+def test_meta_attribute_sets_with_rules_apply_when_the_rule_holds() -> None:
+    # A date rule in a higher-scored set overrides target-role=Stopped while it holds.
+    window = Rule("r1", (DateExpression("d1", "gt", start="2019-09-23 05:00:00 -05:00"),), score=INF)
+    rsc = Primitive("rsc", DUMMY, meta=(AttrSet("plain", (("target-role", "Stopped"),), score=10),
+                                        AttrSet("ruled", (("target-role", "Started"),), score=100, rule=window)))
+    cfg = config(["n1"], [rsc])
+    assert unpack(cfg, state(node_state("n1")), 1569258000).by_id["rsc"].next_role == R.UNKNOWN   # noon: holds
+    assert unpack(cfg, state(node_state("n1")), 1569200000).by_id["rsc"].next_role == R.STOPPED   # before 05:00

@@ -32,7 +32,7 @@ from hastack.scheduler.digest import config_changes
 from hastack.scheduler.facts import (
     ClusterFacts, FailedOp, HistoryFacts, NodeFacts, ResourceFacts, current_facts, facts_of, node_name_key,
 )
-from hastack.scheduler.graph import Graph
+from hastack.scheduler.graph import Graph, graph_input
 from hastack.scheduler.ordering import Orderer
 from hastack.scheduler.scores import setup_scores
 from hastack.scheduler.refs import expand_references
@@ -116,7 +116,7 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
         actions.append(Action(
             id=a.id, task=a.task, rsc=a.rsc.id if a.rsc else None, node=a.node.uname if a.node else None,
             interval_ms=a.interval_ms, pseudo=a.pseudo, optional=optional,
-            after=tuple(sorted(e[0].id for e in a.before if e[1])), reason=a.reason or "",
+            after=tuple(sorted(e[0].id for e in a.before if graph_input(a, e[0], e[1]))), reason=a.reason or "",
             runnable=a.runnable, **(details.of(a) if not optional else {})))
     scores = {rid: MappingProxyType(dict(t)) for rid, t in assigner.printed.items()}
     resource_order: list[str] = []

@@ -15,7 +15,12 @@ from collections.abc import Callable
 from hastack.model import scores
 from hastack.model.config import Colocation, Configuration
 from hastack.scheduler.scores import Recorder
+from hastack.scheduler.facts import node_name_key
+from hastack.scheduler.glib import glib_sort, hash_order
 from hastack.scheduler.unpack import Unpacked
+from hastack.scheduler.utilization import (
+    assignment_order, ban_insufficient_capacity, compare_capacities, consume, release,
+)
 from hastack.scheduler.working import Coloc, R, WNode, WRsc
 
 INF = scores.INFINITY
@@ -48,18 +53,40 @@ class Assigner:
         avail = self.avail
         return any(w >= 0 and avail.get(n, False) for n, w in table.items())
 
-    def sort_nodes(self, table: dict[str, int], active: WNode | None) -> list[str]:
-        """pcmk__sort_nodes: score, then fewest assigned resources, then the active node, then name."""
-        avail, node = self.avail, self.node
-        minimal = self.u.options.placement_strategy.lower() == "minimal"
-        active_name = active.uname if active is not None else None
+    def compare_nodes(self, n1: str, n2: str, table: dict[str, int], active: WNode | None) -> int:
+        """compare_nodes: score (unavailable nodes count -INFINITY), then for `balanced` the
+        remaining capacity, then fewest assigned resources, then the active node, then name.
+        `minimal` goes from score straight to name."""
+        avail = self.avail
+        w1 = table.get(n1, 0) if avail.get(n1, False) else -INF
+        w2 = table.get(n2, 0) if avail.get(n2, False) else -INF
+        if w1 != w2:
+            return -1 if w1 > w2 else 1
+        strategy = self.u.options.placement_strategy
+        if strategy != "minimal":
+            node1, node2 = self.node[n1], self.node[n2]
+            if strategy == "balanced":
+                by_capacity = compare_capacities(node1.utilization, node2.utilization)
+                if by_capacity:
+                    return -1 if by_capacity < 0 else 1
+            if node1.num_resources != node2.num_resources:
+                return -1 if node1.num_resources < node2.num_resources else 1
+            if active is not None and active.uname in (n1, n2):
+                return -1 if active.uname == n1 else 1
+        return -1 if n1 < n2 else 1 if n1 > n2 else 0
 
-        def key(n: str) -> tuple[int, int, int, str]:
-            w = table[n] if avail.get(n, False) else -INF
-            if minimal:
-                return (-w, 0, 0, n)
-            return (-w, node[n].num_resources, 0 if n == active_name else 1, n)
-        return sorted((n for n in table if n in node), key=key)
+    def sort_nodes(self, table: dict[str, int], active: WNode | None) -> list[str]:
+        """pcmk__sort_nodes: the allowed nodes, best first (compare_nodes, GLib's merge sort).
+        Its input is g_hash_table_get_values' (the table's iteration order, reversed): with
+        balanced's capacity votes three nodes can each beat the next, and then it decides."""
+        return glib_sort(self.table_order(table)[::-1], lambda x, y: self.compare_nodes(x, y, table, active))
+
+    def table_order(self, table: dict[str, int]) -> list[str]:
+        """The iteration order of Pacemaker's allowed-node table for these nodes: keyed by node
+        id (pcmk__str_hash), filled in node name order (data_set->nodes is sorted by name)."""
+        names = sorted((n for n in table if n in self.node), key=node_name_key)
+        by_id = {self.node[n].id: n for n in names}
+        return [by_id[i] for i in hash_order(list(by_id))]
 
     # --- colocations -----------------------------------------------------------
     @staticmethod
@@ -336,7 +363,7 @@ class Assigner:
                 r.next_role = R.STOPPED
                 r.next_role_reason = "node availability"
                 chosen = None
-        r.allocated_to = None
+        self.unassign(r)
         r.provisional = False
         if chosen is None:
             r.next_role = R.STOPPED  # "unable to allocate"
@@ -345,9 +372,24 @@ class Assigner:
         r.allocated_to = node
         r.allocated_weight = (r.allowed or {}).get(chosen, 0)
         node.num_resources += 1
+        node.utilization = consume(node.utilization, r.utilization)
         return True
 
+    @staticmethod
+    def unassign(r: WRsc) -> None:
+        """pcmk__unassign_resource: give the node back what r took (the caller decides whether
+        r is provisional again)."""
+        old = r.allocated_to
+        if old is None:
+            return
+        r.allocated_to = None
+        old.num_resources -= 1
+        old.utilization = release(old.utilization, r.utilization)
+
     def assign_best_node(self, r: WRsc, prefer: WNode | None) -> bool:
+        most_capable = ban_insufficient_capacity(self, r)
+        if prefer is None:
+            prefer = most_capable
         if not r.provisional:
             return r.allocated_to is not None
         table = r.allowed or {}
@@ -477,7 +519,10 @@ class Assigner:
         return assign_clone(self, r, prefer)
 
     def run(self) -> None:
-        for r in self.u.resources:
+        resources = self.u.resources
+        if self.u.options.placement_strategy != "default":
+            resources = assignment_order(self, resources)
+        for r in resources:
             self.assign(r, None)
 
 

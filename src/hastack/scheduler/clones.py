@@ -204,8 +204,7 @@ def allocate_instance(a: Assigner, clone: WRsc, r: WRsc, prefer: WNode | None, a
         # unassigning it is a no-op: its members keep the node and it stays assigned.
         r.allowed = backup
         if r.variant == "primitive":
-            chosen.num_resources -= 1
-            r.allocated_to = None
+            a.unassign(r)
             r.provisional = True
         chosen = None
     if chosen is not None:

@@ -33,6 +33,18 @@ class O(IntFlag):
     PRESERVE = 1 << 11
     ONE_OR_MORE = 1 << 12
     SERIALIZE = 1 << 13
+    LOAD = 1 << 14  # a node's capacity: kept in the graph only between actions on the same node
+
+
+def graph_input(then: "Act", first: "Act", flags: O) -> bool:
+    """Whether an ordering is an edge of the transition graph (should_add_input_to_graph, the
+    part that concerns orderings of their own kind): a load ordering only ties actions on one
+    node, and only after a required action (a stop that frees the capacity)."""
+    if not flags:
+        return False
+    if flags == O.LOAD:
+        return first.node is not None and first.node is then.node and not first.optional
+    return True
 
 
 @dataclass(eq=False)

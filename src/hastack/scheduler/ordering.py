@@ -2,7 +2,9 @@
 
 Owns: Pacemaker's implicit orderings (a primitive's stop before start and
 demote before stop; group members in sequence and group/clone ordering
-points; promotable instance orderings) and configured ones (rsc_order with
+points; promotable instance orderings; under a placement strategy, each
+node's load_stopped pseudo-action between the stops that free its capacity
+and the starts that use it) and configured ones (rsc_order with
 kinds and symmetry, inverse orderings, resource sets, clone-min), collected
 as (first, task, then, task, flags) in Pacemaker's creation order. Their
 effect on action flags is propagation.py's business.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from hastack.model.config import Configuration, Order, OrderKind
 from hastack.scheduler.actions import ActionBuilder
+from hastack.scheduler.facts import node_name_key
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.working import R, WRsc
 
@@ -31,6 +34,7 @@ class Orderer:
         # (first resource or action, task, then resource or action, task, flags)
         self.pending: list[tuple[WRsc | Act, str, WRsc | Act, str, O]] = []
         self.depth = 0
+        self.load_stopped: dict[str, Act] = {}  # node name -> its load_stopped pseudo-action
 
     # --- creating orderings ---------------------------------------------------------------
     def rsc_order(self, first: WRsc | Act, ftask: str, then: WRsc | Act, ttask: str, flags: O) -> None:
@@ -44,10 +48,29 @@ class Orderer:
             if r.top().promotable or r.role > R.UNPROMOTED:
                 self.rsc_order(r, "demote", r, "stop", O.PROMOTED_IMPLIES_FIRST)
                 self.rsc_order(r, "start", r, "promote", O.RUNNABLE_LEFT)
+            if r.utilization and self.u.options.placement_strategy != "default":
+                self._utilization(r)
         elif r.variant == "group":
             self._group_internal(r)
         else:
             self._clone_internal(r)
+
+    def _utilization(self, r: WRsc) -> None:
+        """pcmk__create_utilization_constraints: a start (on a node whose capacity counts) waits
+        for the stops that free capacity on that node, through the node's load_stopped
+        pseudo-action: a stop anywhere r runs comes before its node's load_stopped, which
+        comes before r's start on any node it may be given."""
+        for node in r.running_on:
+            self.rsc_order(r, "stop", self._load_stopped(node.uname), "", O.LOAD)
+        for uname in sorted(r.allowed or {}, key=node_name_key):
+            self.rsc_order(self._load_stopped(uname), "", r, "start", O.LOAD)
+
+    def _load_stopped(self, uname: str) -> Act:
+        """new_load_stopped_op: one required pseudo-action per node, created on first use."""
+        if uname not in self.load_stopped:
+            self.load_stopped[uname] = self.g.new(f"load_stopped_{uname}", None, self.u.node_by_uname[uname],
+                                                  optional=False, pseudo=True)
+        return self.load_stopped[uname]
 
     def _group_internal(self, r: WRsc) -> None:
         self.rsc_order(r, "stop", r, "stopped", O.RUNNABLE_LEFT)

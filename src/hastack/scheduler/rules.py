@@ -69,13 +69,21 @@ def _eval_expression(expr: Expression, attrs: Mapping[str, str]) -> bool:
     return _compare(op, value, expr.value, expr.type)
 
 
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"
+                   r"\s*(?:(Z)|([+-])(\d{2}):?(\d{2})?)?")
+
+
 def parse_date(text: str) -> int | None:
-    """An ISO 8601 date (and time) as seconds since the epoch, UTC; None if it is not one."""
-    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?", text.strip())
+    """An ISO 8601 date (and time) as seconds since the epoch; None if it is not one. A time
+    zone offset after the time (`Z`, `-05:00`, `+0100`, `+01`, a blank before it allowed, as
+    crm_time_parse reads them) is taken into account; without one the time is UTC."""
+    m = _DATE.match(text.strip())
     if not m:
         return None
-    y, mo, d, h, mi, s = (int(x) if x else 0 for x in m.groups())
-    return calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0))
+    y, mo, d, h, mi, s = (int(x) if x else 0 for x in m.groups()[:6])
+    _, sign, off_h, off_m = m.groups()[6:]
+    offset = (int(off_h) * 3600 + int(off_m or 0) * 60) * (-1 if sign == "-" else 1) if sign else 0
+    return calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)) - offset
 
 
 def _eval_date(expr: DateExpression, now: int) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hastack.errors import ScheduleError, ValueSyntaxError
 from hastack.model import durations, scores
@@ -23,6 +23,7 @@ from hastack.model.config import (
 from hastack.model.state import ClusterState, OpRecord, TicketState
 from hastack.model.values import Role, is_true
 from hastack.scheduler.rules import eval_rule
+from hastack.scheduler.utilization import value_of as utilization_value
 from hastack.scheduler.working import R, WNode, WRsc
 
 INF = scores.INFINITY
@@ -41,7 +42,7 @@ class Options:
     stop_all: bool = False
     startup_fencing: bool = True
     have_stonith_resource: bool = False
-    placement_strategy: str = "default"
+    placement_strategy: str = "default"  # lower case: default, utilization, minimal or balanced
     start_failure_is_fatal: bool = True
     probes: bool = True
     stonith_timeout_ms: int = 60_000
@@ -117,7 +118,9 @@ def unpack_options(config: Configuration, state: ClusterState) -> Options:
     o.maintenance = flag("maintenance-mode", False)
     o.stop_all = flag("stop-all-resources", False)
     o.startup_fencing = flag("startup-fencing", True) if o.stonith_enabled else False
-    o.placement_strategy = props.get("placement-strategy", "default")
+    strategy = props.get("placement-strategy", "default").lower()
+    # An unknown strategy is Pacemaker's default (which ignores utilization), not an error.
+    o.placement_strategy = strategy if strategy in ("utilization", "minimal", "balanced") else "default"
     o.start_failure_is_fatal = flag("start-failure-is-fatal", True)
     o.probes = flag("enable-startup-probes", True)
     o.stonith_timeout_ms = _duration_ms(props.get("stonith-timeout"), 60_000)
@@ -164,6 +167,7 @@ def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: U
         attrs["#kind"] = "cluster" if n.type in ("member", "normal", "") else n.type
         attrs["#is_dc"] = "true" if state.dc_uuid == n.id else "false"
         w.attrs = attrs
+        w.utilization = utilization_of(n.utilization, now)
         # Nodes are unclean until their status is seen (startup-fencing).
         w.unclean = opts.startup_fencing and n.type != "ping"
         if w.unclean:
@@ -185,6 +189,19 @@ def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: U
         if is_true(w.attrs.get("maintenance")):
             w.maintenance = True
         _online_status(u, w, ns, opts)
+
+
+def utilization_of(sets: tuple[AttrSet, ...], now: int) -> dict[str, int]:
+    """A node's capacity or a resource's needs: the sets whose rules hold now (no node
+    attributes: Pacemaker evaluates them without a node), highest score first, first value wins."""
+    out: dict[str, int] = {}
+    for aset in sorted(reversed(sets), key=lambda s: -(s.score or 0)):  # as _meta_of's
+        if aset.rule is not None and not eval_rule(aset.rule, {}, now):
+            continue
+        for k, v in aset.pairs:
+            if k not in out:
+                out[k] = utilization_value(v)
+    return out
 
 
 _LEADING_INT = re.compile(r"\s*([+-]?\d+)")
@@ -277,13 +294,21 @@ def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: i
 
 # --- resources ----------------------------------------------------------------------
 
-def _meta_of(sets: tuple[AttrSet, ...]) -> dict[str, str]:
+def _meta_of(sets: tuple[AttrSet, ...], now: int | None = None) -> dict[str, str]:
+    """The pairs of attribute sets, first value winning. Sets with a rule count when `now`
+    is given and the rule holds then, evaluated without node attributes (Pacemaker reads
+    meta attributes with no node); without `now` they are left out."""
+    if now is not None:
+        sets = tuple(s if s.rule is None else replace(s, rule=None) for s in sets
+                     if s.rule is None or eval_rule(s.rule, {}, now))
     if not sets:
         return {}
     if len(sets) == 1 and sets[0].rule is None:
         return dict(sets[0].pairs[::-1]) if len({k for k, _ in sets[0].pairs}) != len(sets[0].pairs) \
             else dict(sets[0].pairs)
-    return dict(merged(sets))
+    # Pacemaker lists the sets in reverse (g_list_prepend) before its stable sort by score:
+    # of equally scored sets the last one wins, as a primitive's own set beats its template's.
+    return dict(merged(tuple(reversed(sets))))
 
 
 def _inherit(own: dict[str, str], parent: WRsc | None, defaults: Mapping[str, str]) -> dict[str, str]:
@@ -398,17 +423,18 @@ class TreeBuilder:
             p = _resolve_template(d, self.config)
             r = WRsc(id=rid + suffix, variant="primitive", meta={}, parent=parent, definition=p,
                      agent=p.agent, order=self.counter)
-            r.meta = _inherit(_meta_of(p.meta), parent, self.defaults)
+            r.meta = _inherit(_meta_of(p.meta, self.u.now), parent, self.defaults)
             r.is_fence_device = p.agent is not None and p.agent.cls == "stonith"
+            r.utilization = utilization_of(p.utilization, self.u.now)
             if r.is_fence_device:
                 self.opts.have_stonith_resource = True
         elif isinstance(d, Group):
             r = WRsc(id=rid + suffix, variant="group", meta={}, parent=parent, order=self.counter)
-            r.meta = _inherit(_meta_of(d.meta), parent, self.defaults)
+            r.meta = _inherit(_meta_of(d.meta, self.u.now), parent, self.defaults)
         else:
             assert isinstance(d, Clone)
             r = WRsc(id=rid, variant="clone", meta={}, parent=parent, order=self.counter)
-            r.meta = _inherit(_meta_of(d.meta), parent, self.defaults)
+            r.meta = _inherit(_meta_of(d.meta, self.u.now), parent, self.defaults)
             r.meta.setdefault("resource-stickiness", "1")
         _apply_meta(r, self.opts)
         self.u.by_id[r.id] = r

@@ -65,6 +65,7 @@ class WNode:
     expected_up: bool = False
     fence_reason: str | None = None
     num_resources: int = 0
+    utilization: dict[str, int] = field(default_factory=dict)  # capacity not yet given to resources
 
     @property
     def base_weight(self) -> int:
@@ -132,6 +133,7 @@ class WRsc:
     pending_node: WNode | None = None
     clone_name: str | None = None
     is_fence_device: bool = False
+    utilization: dict[str, int] = field(default_factory=dict)  # what the resource uses of a node
     # assignment
     allowed: dict[str, int] | None = None
     allocated_to: WNode | None = None

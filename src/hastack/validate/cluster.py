@@ -37,6 +37,13 @@ transition-delay last-lrm-refresh expected-quorum-votes default-resource-stickin
 default-action-timeout crmd-transition-delay crmd-integration-timeout crmd-finalization-timeout
 """.split())
 NO_QUORUM_POLICIES = ("stop", "freeze", "ignore", "demote", "suicide")
+PLACEMENT_STRATEGIES = ("default", "utilization", "minimal", "balanced")
+# Options with a fixed set of values (case-insensitive): (the values, the default Pacemaker
+# falls back to when the value is none of them).
+ENUM_PROPERTIES: dict[str, tuple[tuple[str, ...], str]] = {
+    "no-quorum-policy": (NO_QUORUM_POLICIES, "stop"),
+    "placement-strategy": (PLACEMENT_STRATEGIES, "default"),
+}
 
 
 def check_cluster(config: Configuration, rep: Reporter) -> None:
@@ -72,10 +79,11 @@ def _properties(config: Configuration, rep: Reporter) -> None:
                 rep.warn(f"unknown cluster property {name!r}: Pacemaker ignores it", s.location,
                          f"did you mean {best!r}?" if best else "see `man pacemaker-schedulerd` for the options",
                          word=name)
-            elif name == "no-quorum-policy" and value.lower() not in NO_QUORUM_POLICIES:
-                best = closest(value.lower(), list(NO_QUORUM_POLICIES))
-                rep.warn(f"invalid no-quorum-policy {value!r}: Pacemaker uses the default, stop", s.location,
-                         f"did you mean {best!r}?" if best else f"use one of {', '.join(NO_QUORUM_POLICIES)}",
+            elif name in ENUM_PROPERTIES and value.lower() not in ENUM_PROPERTIES[name][0]:
+                values, default = ENUM_PROPERTIES[name]
+                best = closest(value.lower(), list(values))
+                rep.warn(f"invalid {name} {value!r}: Pacemaker uses the default, {name}={default}", s.location,
+                         f"did you mean {best!r}?" if best else f"use one of {', '.join(values)}",
                          word=name)
 
 
