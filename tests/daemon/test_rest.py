@@ -137,7 +137,7 @@ def test_a_silent_client_holds_one_thread_for_the_deadline_only(node: Node) -> N
         t0 = time.monotonic()
         assert t0 - connected < 0.5  # all accepted at once (the listen backlog is not socketserver's 5)
         assert get(node, "/health").status_code == 200  # others are answered meanwhile
-        assert time.monotonic() - t0 < 0.5
+        assert time.monotonic() - t0 < 1.5  # before the silent ones' 2 s deadline (a loaded CI machine is slow)
         assert silent[-1].recv(100) == b""  # the server gave up on it at its deadline (2 s)
         assert 1.5 < time.monotonic() - connected < 3.0
     finally:
