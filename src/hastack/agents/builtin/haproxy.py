@@ -211,15 +211,11 @@ def reload(ctx: Context) -> int:
 
 
 def stop(ctx: Context) -> int:
-    pidfile = _path(ctx, "pidfile", "pid")
-    pid = procs.running_pid(pidfile, _binary(ctx))
-    if pid is not None and not procs.terminate(pid, max(1.0, ctx.timeout_ms / 1000.0 * 0.8 - 1)):
-        ctx.reason(f"HAProxy (pid {pid}) survived SIGKILL")
+    survivor = procs.stop_pidfile(_path(ctx, "pidfile", "pid"), _binary(ctx),
+                                  max(1.0, ctx.timeout_ms / 1000.0 * 0.8 - 1))
+    if survivor is not None:
+        ctx.reason(f"HAProxy (pid {survivor}) survived SIGKILL")
         return OCF_ERR_GENERIC
-    try:
-        os.unlink(pidfile)
-    except FileNotFoundError:
-        pass
     return OCF_SUCCESS
 
 

@@ -124,15 +124,11 @@ def start(ctx: Context) -> int:
 
 
 def stop(ctx: Context) -> int:
-    pidfile = _path(ctx, "pidfile", "pid")
-    pid = procs.running_pid(pidfile, ctx.params.get("binary") or "/usr/bin/memcached")
-    if pid is not None and not procs.terminate(pid, max(1.0, ctx.timeout_ms / 1000.0 * 0.8 - 1)):
-        ctx.reason(f"memcached (pid {pid}) survived SIGKILL")
+    survivor = procs.stop_pidfile(_path(ctx, "pidfile", "pid"), ctx.params.get("binary") or "/usr/bin/memcached",
+                                  max(1.0, ctx.timeout_ms / 1000.0 * 0.8 - 1))
+    if survivor is not None:
+        ctx.reason(f"memcached (pid {survivor}) survived SIGKILL")
         return OCF_ERR_GENERIC
-    try:
-        os.unlink(pidfile)
-    except FileNotFoundError:
-        pass
     return OCF_SUCCESS
 
 

@@ -147,3 +147,16 @@ def check_tcp(host: str, port: int, timeout_s: float) -> str | None:
             return None
     except OSError as err:
         return f"tcp {host}:{port} did not accept a connection within {timeout_s:g}s: {err.strerror or err}"
+
+
+def stop_pidfile(pidfile: str, binary: str, grace_s: float) -> int | None:
+    """Stop the process `pidfile` names (if it still runs `binary`: SIGTERM, SIGKILL after grace_s) and
+    remove the file; the pid of one that survived even SIGKILL, else None."""
+    pid = running_pid(pidfile, binary)
+    if pid is not None and not terminate(pid, grace_s):
+        return pid
+    try:
+        os.unlink(pidfile)
+    except FileNotFoundError:
+        pass
+    return None
