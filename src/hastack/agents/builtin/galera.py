@@ -321,8 +321,9 @@ def monitor(ctx: Context) -> int:
     return verdict.rc
 
 
-def start(ctx: Context) -> int:
-    began = time.monotonic()
+def _installed(ctx: Context) -> Layout | int:
+    """This instance's layout when its parameters and the installation are usable, else the OCF rc (with
+    the reason said)."""
     lay = _prepared(ctx)
     if isinstance(lay, int):
         return lay
@@ -330,6 +331,14 @@ def start(ctx: Context) -> int:
     if problem:
         ctx.reason(problem[1])
         return problem[0]
+    return lay
+
+
+def start(ctx: Context) -> int:
+    began = time.monotonic()
+    lay = _installed(ctx)
+    if isinstance(lay, int):
+        return lay
     deadline = began + max(5.0, ctx.timeout_ms / 1000.0 - 3.0)  # leave time to answer before the op timeout
     if server_pid(lay) is not None:
         return wait_until_synced(lay, deadline, "already running")
@@ -460,14 +469,8 @@ def demote(ctx: Context) -> int:
 
 
 def validate_all(ctx: Context) -> int:
-    lay = _prepared(ctx)
-    if isinstance(lay, int):
-        return lay
-    problem = validate_installation(lay)
-    if problem:
-        ctx.reason(problem[1])
-        return problem[0]
-    return OCF_SUCCESS
+    lay = _installed(ctx)
+    return lay if isinstance(lay, int) else OCF_SUCCESS
 
 
 SPEC = AgentSpec(

@@ -107,11 +107,18 @@ def worker_pid(ctx: Context, timeout_s: float = 1.0) -> int | None:
     return None
 
 
-def validate(ctx: Context) -> int:
+def _missing(ctx: Context) -> int | None:
+    """OCF_ERR_INSTALLED (reason said) when the haproxy binary is not here."""
     binary = _binary(ctx)
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
         ctx.reason(f"{binary} is not an executable file on this node: install haproxy (apt-get install haproxy)")
         return OCF_ERR_INSTALLED
+    return None
+
+
+def validate(ctx: Context) -> int:
+    if (rc := _missing(ctx)) is not None:
+        return rc
     s, text = generated(ctx)
     if s is None:
         return OCF_ERR_CONFIGURED
@@ -141,10 +148,9 @@ def _wait_worker(ctx: Context, master: int, not_pid: int | None, deadline: float
 
 
 def start(ctx: Context) -> int:
+    if (rc := _missing(ctx)) is not None:
+        return rc
     binary = _binary(ctx)
-    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
-        ctx.reason(f"{binary} is not an executable file on this node: install haproxy (apt-get install haproxy)")
-        return OCF_ERR_INSTALLED
     pidfile, config = _path(ctx, "pidfile", "pid"), _path(ctx, "config", "cfg")
     if procs.running_pid(pidfile, binary) is not None:
         return reload(ctx)
