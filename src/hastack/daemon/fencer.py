@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from hastack.agents.action import ActionRequest
 from hastack.agents.executor import Executor
-from hastack.daemon.expiry import ExpiryWatch
+from hastack.daemon.expiry import ExpiryWatch, Promise
 from hastack.daemon.heartbeat import Heartbeat
 from hastack.daemon.membership import Membership
 from hastack.model.config import Configuration, Primitive
@@ -106,6 +106,7 @@ class Fencer:
         self._watched: set[str] = set()
         self._watch_since: dict[str, float] = {}  # node -> when this node began to watch it
         self._leases: dict[str, int] = {}
+        self._promises: dict[int, Promise] = {}  # lease -> its holder's self-fence promise (daemon.expiry)
         self._dc: str | None = None
         self._config: Configuration | None = None
         self._fenced: set[int] = set()  # leases already fenced
@@ -132,8 +133,9 @@ class Fencer:
             t.join(timeout=2)
 
     def _refresh(self) -> None:
-        found = self.store.member_addresses()
-        self._leases = {n: lease for n, (_, lease) in found.items()}
+        found = self.store.member_records()
+        self._leases = {n: r.lease for n, r in found.items()}
+        self._promises = {r.lease: p for r in found.values() if (p := Promise.parse(r.promise)) is not None}
         now = time.monotonic()
         for n, lease in self._leases.items():
             if self._since.get(n, (0, 0.0))[0] != lease:
@@ -144,7 +146,7 @@ class Fencer:
         for n in watched - self._watched:
             self._watch_since[n] = now
         self._watched = watched
-        self.peers = {n: a for n, (a, _) in found.items() if n in watched}
+        self.peers = {n: r.address for n, r in found.items() if n in watched}
         self._config = self.store.configuration()[0]
 
     def _refresh_loop(self) -> None:
@@ -198,26 +200,36 @@ class Fencer:
             self._stop.wait(0.02)
 
     def _watch_expiry(self, target: str, lease: int, now: float) -> None:
-        """The lease-only path: a suspect with no fence device is recovered when its lease runs out -- and
-        that is known from LeaseTimeToLive up to 500 ms before etcd's expiry loop revokes it (daemon.expiry
-        says why revoking it then is safe). Read every EXPIRY_POLL_S while it stays a suspect."""
+        """The lease-only path: a suspect with no fence device is recovered once LeaseTimeToLive proves it
+        stopped -- by the self-fence promise it published (~0.45 s before etcd's expiry), else by its lease
+        having run out (up to 500 ms before etcd's expiry loop revokes it); daemon.expiry says why either
+        is safe. Read every EXPIRY_POLL_S while it stays a suspect."""
         watch = self._expiry.setdefault(lease, ExpiryWatch())
         if now - self._expiry_polled.get(lease, 0.0) < EXPIRY_POLL_S:
             return
         self._expiry_polled[lease] = now
         sent = time.monotonic()
         try:
-            ttl, granted = self.store.client.lease_time_to_live(lease, timeout=0.3)
+            got = self.store.client.lease_time_to_live(lease, timeout=0.3)
         except StoreError:  # no majority in reach (the lease thread says so): the chain waits, or restarts
             return
-        watch.observe(sent, time.monotonic(), ttl, granted)
-        if watch.expired():
-            log.warning("%s: %s's lease ran out in etcd (its self-fence deadline passed before): revoking it "
-                        "now rather than at etcd's next expiry round", self.node, target)
-            self._fenced.add(lease)
-            self._expired.add(lease)
-            self._to_evict[lease] = target
-            del self._expiry[lease]
+        watch.observe(sent, time.monotonic(), got.ttl, got.granted, got.term)
+        promise = self._promises.get(lease)
+        if not watch.due(time.monotonic(), promise):
+            return
+        try:
+            term_now = self.store.client.leader_term(timeout=0.3)
+        except StoreError:
+            return
+        if not watch.confirms(term_now):
+            return  # the chain was read from another leader's lease table: it starts over with the next read
+        how = "its lease ran out in etcd" if watch.stopped_at(None) is not None else "its self-fence deadline passed"
+        log.warning("%s: %s has stopped everything (%s): revoking its lease now rather than at etcd's expiry",
+                    self.node, target, how)
+        self._fenced.add(lease)
+        self._expired.add(lease)
+        self._to_evict[lease] = target
+        del self._expiry[lease]
 
     def _in_majority(self, target: str, lease: int) -> bool:
         """Only a node on the majority's side fences: a linearizable read (it needs the etcd leader and a

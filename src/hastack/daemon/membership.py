@@ -12,6 +12,12 @@ delay them (STYLE: every wait has a deadline; DESIGN safety rule 1):
   `self_fence` (stop every local resource at once) and the node stays out
   until it holds a new lease again.
 
+Two more rules make the node's deadline knowable from outside (daemon.expiry):
+no renewal is sent at or past the deadline, and a renewal answered later than
+`call_timeout` after its send does not count. A node with a watchdog (which
+enforces the stop budget) publishes its timers with its membership as that
+promise; without one it publishes none and the DC waits for etcd's expiry.
+
 Imports store and daemon.timing.
 """
 
@@ -87,7 +93,8 @@ class Membership:
         t = self.timing
         sent = time.monotonic()
         lease = self.store.client.lease_grant(t.ttl, timeout=t.call_timeout)
-        self.store.join(self.node, self.node_id, lease, self.address)
+        self.store.join(self.node, self.node_id, lease, self.address,
+                        promise=t.promise() if self._pet else None)
         with self._lock:
             self.lease = lease
             self._valid_until = sent + t.self_fence_after
@@ -112,8 +119,13 @@ class Membership:
                     self._join()
                     continue
                 sent = time.monotonic()
+                if sent >= self.valid_until():
+                    continue  # past the deadline: the guard self-fences; this lease is never renewed again
                 ttl = self.store.client.lease_keepalive(self.lease, timeout=t.call_timeout)
-                if ttl > 0:
+                if ttl > 0 and time.monotonic() - sent > t.call_timeout:
+                    log.warning("%s: lease renewal answered after %.3f s: not counted", self.node,
+                                time.monotonic() - sent)
+                elif ttl > 0:
                     self.renewed_at.append(sent)
                     with self._lock:
                         self._valid_until = max(self._valid_until, sent + t.self_fence_after)

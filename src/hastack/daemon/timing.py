@@ -6,7 +6,11 @@ only until `ttl - margin` after it *sent* its last renewal that succeeded
 (its own monotonic clock): etcd can expire the lease no earlier than `ttl`
 after it *received* that renewal, which is later. So when the lease is gone
 from etcd the node has already stopped everything -- provided stopping fits
-in `margin` (`stop_budget`). The rules checked at start-up:
+in `margin` (`stop_budget`). The node sends no renewal past that deadline and
+counts a renewal only when it was answered within `call_timeout`: that is the
+promise it publishes with its membership (`promise()`), from which the DC can
+tell that it stopped up to ~0.45 s before etcd expires the lease
+(daemon.expiry). The rules checked at start-up:
 
     renew_every + call_timeout < ttl - margin   a late renewal still lands before the node gives up
     stop_budget + drift < margin                 self-fencing completes before etcd can expire the lease
@@ -51,6 +55,11 @@ class Timing:
     def self_fence_after(self) -> float:
         """Seconds after a successful renewal was sent at which the node stops everything."""
         return self.ttl - self.margin
+
+    def promise(self) -> dict[str, float]:
+        """What the node publishes with its membership: the timers daemon.expiry.Promise reads."""
+        return {"self_fence_after": self.self_fence_after, "call_timeout": self.call_timeout,
+                "stop_budget": self.stop_budget, "drift": self.drift}
 
     def problems(self) -> list[str]:
         out = []
@@ -97,7 +106,9 @@ def realtime_thread(priority: int = 10) -> bool:
 
 def for_ttl(ttl: int, election: float = 0.25) -> Timing:
     """Timers for a lease of `ttl` seconds on an etcd whose election timeout is `election` seconds (2 s on
-    hastack's own members, 250 ms; 5 s at etcd's default of 1 s)."""
-    margin = max(0.45, ttl * 0.3)
-    return Timing(ttl=ttl, renew_every=ttl / 7, call_timeout=ttl / 6, margin=margin,
-                  stop_budget=margin * 0.7, drift=margin * 0.1, election=election).check()
+    hastack's own members, 250 ms; 5 s at etcd's default of 1 s). For 2 s: renew every 0.29 s, answers
+    within 0.25 s, self-fence 1.2 s after a renewal's send, stopped 0.3 s later, etcd's expiry 0.5 s after
+    that -- the wide margin is what lets the DC act before etcd's expiry (daemon.expiry)."""
+    margin = min(max(0.45, ttl * 0.4), 1.0)  # capped: a longer lease's margin would only delay recovery
+    return Timing(ttl=ttl, renew_every=ttl / 7, call_timeout=ttl / 8, margin=margin,
+                  stop_budget=max(0.25, ttl * 0.15), drift=margin * 0.1, election=election).check()

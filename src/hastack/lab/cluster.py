@@ -162,7 +162,7 @@ class Lab:
 
     def etcd_ready(self) -> bool:
         try:
-            self.hastack("cluster", "ping", timeout=5)
+            self.hastack("cluster", "ping", timeout=15)  # the CLI's start alone took 4 s at load 20
             return True
         except (LabError, subprocess.TimeoutExpired):
             return False

@@ -4,12 +4,12 @@ A real watchdog is hardware (or the kernel's softdog): it keeps counting when
 every process of the machine hangs. In the lab the hosts are namespaces, so
 their watchdog must live outside them -- a SIGSTOP of a host's processes
 (freeze) must not stop it. Each hastackd pets its file with the instant its
-lease may run out (daemon.watchdog); when that instant plus the stop budget
-passes without a newer pet, this process resets the host: every process of
-the host is killed (SIGKILL works on stopped processes too), its VIPs go, and
-it boots again -- which happens before etcd can expire the lease
-(daemon.timing), so the DC never recovers a resource that a hung host still
-holds.
+lease may run out (daemon.watchdog); when that instant plus half the stop
+budget passes without a newer pet, this process resets the host: every
+process of the host is killed (SIGKILL works on stopped processes too), its
+VIPs go, and it boots again -- within the stop budget the node promised with
+its membership (daemon.expiry), and so before the DC may recover what a hung
+host still holds.
 
 Run by `hastack lab up` as `python -m hastack.lab.watchdog --dir LABDIR`.
 
@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dir", type=Path, required=True)
     args = p.parse_args(argv)
     lab = load_lab(args.dir)
-    grace = for_ttl(lab.ttl).stop_budget
+    # the host must be down by the deadline + stop budget (the node's promise, daemon.expiry): half of it
+    # to notice (POLL_S) and reset, the other half to spare
+    grace = for_ttl(lab.ttl).stop_budget / 2
     log = open(args.dir / "watchdog.log", "a", buffering=1)
     realtime()
     me = str(os.getpid())

@@ -72,6 +72,13 @@ def unpack(value: bytes) -> bytes:
     return zlib.decompress(value[len(PACKED):]) if value.startswith(PACKED) else value
 
 
+@dataclass(frozen=True)
+class MemberRecord:
+    address: str  # where its heartbeats come from ("" when it has no cluster address)
+    lease: int
+    promise: Any  # its self-fence timers as published (daemon.expiry.Promise.parse reads them), or None
+
+
 def member_id(value: bytes) -> str:
     """A membership key holds the node id, or JSON {"id", "address"} (the heartbeat address)."""
     text = value.decode()
@@ -230,11 +237,17 @@ class EtcdStore:
         return self.client.wait_for_change(self.prefix + "/", after, timeout)
 
     # --- membership and election (daemon side) ---------------------------------------------
-    def join(self, node: str, node_id: str, lease: int, address: str | None = None) -> int:
+    def join(self, node: str, node_id: str, lease: int, address: str | None = None,
+             promise: dict[str, float] | None = None) -> int:
         """Put the membership key on `lease` (replacing a previous incarnation's) and start the node
         with no operation history and no transient attributes, as Pacemaker does on join: every
-        resource is probed there again."""
-        value = json.dumps({"id": node_id, "address": address}) if address else node_id
+        resource is probed there again. `promise`: the node's self-fence timers (daemon.expiry)."""
+        doc: dict[str, object] = {"id": node_id}
+        if address:
+            doc["address"] = address
+        if promise:
+            doc["promise"] = promise
+        value = json.dumps(doc) if len(doc) > 1 else node_id
         ok, _, rev = self.client.txn([], [put_op(self.key("members", node), value, lease=lease),
                                           delete_op(self.key("status", node) + "/", prefix=True),
                                           delete_op(self.key("attrs", node) + "/", prefix=True),
@@ -244,13 +257,17 @@ class EtcdStore:
 
     def member_addresses(self, hedge: bool = False) -> dict[str, tuple[str, int]]:
         """node -> (heartbeat address, lease) of every member now (`hedge`: see EtcdClient.range)."""
+        return {n: (r.address, r.lease) for n, r in self.member_records(hedge).items()}
+
+    def member_records(self, hedge: bool = False) -> dict[str, MemberRecord]:
+        """node -> what its membership key says, for every member now."""
         base = self.key("members") + "/"
         kvs, _ = self.client.range(base, prefix=True, hedge=hedge)
         out = {}
         for kv in kvs:
             text = kv.value.decode()
-            addr = json.loads(text).get("address") if text.startswith("{") else None
-            out[kv.key.decode()[len(base):]] = (addr or "", kv.lease)
+            doc = json.loads(text) if text.startswith("{") else {}
+            out[kv.key.decode()[len(base):]] = MemberRecord(doc.get("address") or "", kv.lease, doc.get("promise"))
         return out
 
     def seniority(self) -> list[str]:

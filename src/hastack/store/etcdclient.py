@@ -73,6 +73,17 @@ class TlsFiles:
     key: str
 
 
+@dataclass(frozen=True)
+class LeaseTTL:
+    ttl: int  # whole seconds left, rounded toward zero; -1: no such lease
+    granted: int
+    term: int  # Raft term of the member that answered
+
+
+def _term(data: dict[str, Any]) -> int:
+    return int(data.get("header", {}).get("raft_term", 0))
+
+
 def _kv(d: dict[str, Any]) -> KV:
     return KV(_unb64(d.get("key")), _unb64(d.get("value")), int(d.get("create_revision", 0)),
               int(d.get("mod_revision", 0)), int(d.get("lease", 0)))
@@ -303,11 +314,17 @@ class EtcdClient:
         result = data.get("result", data)
         return int(result.get("TTL", 0))
 
-    def lease_time_to_live(self, lease: int, timeout: float | None = None) -> tuple[int, int]:
-        """(whole seconds left, rounded toward zero, or -1 when there is no such lease; seconds granted),
-        asked of the fastest member (hedged)."""
+    def lease_time_to_live(self, lease: int, timeout: float | None = None) -> LeaseTTL:
+        """Whole seconds left of `lease` (rounded toward zero, or -1 when there is no such lease), the
+        seconds granted, and the Raft term of the member that answered; asked of the fastest (hedged)."""
         data = self.hedged("/v3/lease/timetolive", {"ID": str(lease)}, timeout)
-        return int(data.get("TTL", 0)), int(data.get("grantedTTL", 0))
+        return LeaseTTL(int(data.get("TTL", 0)), int(data.get("grantedTTL", 0)), _term(data))
+
+    def leader_term(self, timeout: float | None = None) -> int:
+        """The Raft term of a linearizable read (it needs a leader and a quorum), hedged: the term of the
+        etcd leader now."""
+        data = self.hedged("/v3/kv/range", {"key": _b64("\0")}, timeout)
+        return _term(data)
 
     def lease_revoke(self, lease: int, timeout: float | None = None) -> None:
         try:
