@@ -175,3 +175,13 @@ def test_a_watch_that_a_member_never_confirms_moves_the_client_to_the_next_membe
         assert client.wait_for_change("/watched/", rev - 1, 2.0) == rev
     finally:
         client.close()
+
+
+def test_a_member_proven_down_is_left_out_of_snapshots_before_its_revocation(store: EtcdStore) -> None:
+    old, new = store.client.lease_grant(30), store.client.lease_grant(30)
+    store.join("n1", "1", old)
+    store.join("n2", "2", store.client.lease_grant(30))
+    assert set(store.snapshot({"n1": old}).members) == {"n2"}  # the fence confirmed n1 off: plan without it
+    assert set(store.snapshot().members) == {"n1", "n2"}  # (still a member in etcd)
+    store.join("n1", "1", new)  # a new incarnation of n1: not the one proven down
+    assert set(store.snapshot({"n1": old}).members) == {"n1", "n2"}

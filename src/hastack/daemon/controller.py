@@ -72,6 +72,7 @@ class Controller:
         self._woken = True  # the last wait ended on a change (not a timeout): publish the next idle
         self._stop = threading.Event()
         self._poked = threading.Event()
+        self._down: dict[str, int] = {}  # node -> lease proven down, its revocation maybe still on its way
         self._thread = threading.Thread(target=self._loop, name="controller", daemon=True)
 
     def start(self) -> None:
@@ -85,6 +86,16 @@ class Controller:
         """Plan again now: something this process knows changed the cluster (the fencer evicted a node),
         whether or not the watch has told the DC yet."""
         self._poked.set()
+
+    def node_down(self, node: str, lease: int) -> None:
+        """`node`'s incarnation on `lease` is proven down (its fence confirmed, or its stop proven): plan
+        without it now, not one lease revocation later -- on a fenced failover, that round trip through
+        etcd's leader was a fifth of the time. Leases are never reused, so the entry can stay."""
+        self._down = {**dict(list(self._down.items())[-100:]), node: lease}
+        self.poke()
+
+    def _snapshot(self) -> Snapshot:
+        return self.store.snapshot(self._down)
 
     def _watch(self, after: int, timeout: float) -> int:
         """The revision of a change after `after` within `timeout` (`after` when none), in slices of at most
@@ -150,7 +161,7 @@ class Controller:
 
     # --- one cycle ------------------------------------------------------------------------
     def _cycle(self) -> None:
-        snap = self.store.snapshot()
+        snap = self._snapshot()
         now = int(self.clock())
         transition = schedule(snap.configuration, snap.state, now)
         run = GraphRun(transition)
@@ -218,7 +229,7 @@ class Controller:
         aborted = ""
         while outstanding and not self._stop.is_set():
             rev = self._watch(rev, 0.5)
-            now_snap = self.store.snapshot()
+            now_snap = self._snapshot()
             rev = now_snap.revision
             nodes = {o.order.action.node or "" for o in outstanding.values()}
             # the orders still there as of the same revision as the results read from now_snap

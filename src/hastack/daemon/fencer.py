@@ -94,7 +94,8 @@ def fence_device(config: Configuration, target: str) -> Primitive | None:
 class Fencer:
     def __init__(self, store: EtcdStore, node: str, membership: Membership, heartbeat: Heartbeat,
                  executor: Executor, suspect_after: float = 0.3,
-                 on_evicted: Callable[[], None] = lambda: None) -> None:
+                 on_evicted: Callable[[], None] = lambda: None,
+                 on_down: Callable[[str, int], None] = lambda _node, _lease: None) -> None:
         self.store = store
         self.node = node
         self.membership = membership
@@ -102,6 +103,7 @@ class Fencer:
         self.executor = executor
         self.suspect_after = suspect_after
         self._on_evicted = on_evicted  # the local controller plans again at once (its watch may be on a dead member)
+        self._on_down = on_down  # ... and without the node, as soon as it is proven down (before the revocation)
         self.peers: dict[str, str] = {}  # whom this node's heartbeats go to: the nodes it watches
         self._watched: set[str] = set()
         self._watch_since: dict[str, float] = {}  # node -> when this node began to watch it
@@ -229,6 +231,7 @@ class Fencer:
         self._fenced.add(lease)
         self._expired.add(lease)
         self._to_evict[lease] = target
+        self._on_down(target, lease)
         del self._expiry[lease]
 
     def _in_majority(self, target: str, lease: int) -> bool:
@@ -272,5 +275,6 @@ class Fencer:
             return False
         self._fenced.add(lease)
         self._to_evict[lease] = target
+        self._on_down(target, lease)
         log.warning("%s: %s fenced (device confirmed off)", self.node, target)
         return True

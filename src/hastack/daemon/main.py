@@ -129,7 +129,7 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
         heartbeat = Heartbeat(node, address, peers=lambda: fencer.peers if fencer else {},
                               interval=heartbeat_interval(suspect_after))
         fencer = Fencer(EtcdStore(fence_client, prefix), node, membership, heartbeat, executor, suspect_after,
-                        on_evicted=controller.poke)
+                        on_evicted=controller.poke, on_down=controller.node_down)
     rest: RestListener | None = None
     topology: TopologyWatch | None = None
     if rest_at is not None:

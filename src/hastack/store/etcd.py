@@ -120,7 +120,7 @@ class EtcdStore:
         return rev
 
     # --- the port --------------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, down: Mapping[str, int] | None = None) -> Snapshot:
         """The whole cluster at one revision. The first read takes every key; later ones only the keys'
         names (to see deletions) and the values changed since the last snapshot, at the same revision
         -- the DC snapshots after every event, and at 32 nodes x 10,000 resources re-reading and
@@ -142,9 +142,11 @@ class EtcdStore:
                         again, _ = self.client.range(key, revision=rev)
                         mirror.update((kv.key, kv) for kv in again)
             self._mirror, self._mirror_rev = mirror, rev
-            return self.snapshot_from(list(mirror.values()), rev)
+            return self.snapshot_from(list(mirror.values()), rev, down)
 
-    def snapshot_from(self, kvs: list[KV], rev: int) -> Snapshot:
+    def snapshot_from(self, kvs: list[KV], rev: int, down: Mapping[str, int] | None = None) -> Snapshot:
+        """`down`: node -> lease of members known to be down whose membership is not revoked yet (a fence
+        device confirmed it a moment ago): left out, as the revocation will leave them."""
         base = len(self.prefix) + 1
         config = Configuration()
         config_rev = 0
@@ -158,7 +160,8 @@ class EtcdStore:
             if kind == "config":
                 config, config_rev = self._config_of(kv)
             elif kind == "members" and len(parts) == 2:
-                members[parts[1]] = member_id(kv.value)
+                if not down or down.get(parts[1]) != kv.lease:
+                    members[parts[1]] = member_id(kv.value)
             elif kind == "status" and len(parts) == 3:
                 cached = self._parsed.get(kv.key)
                 if cached is None or cached[0] != kv.mod_revision:
