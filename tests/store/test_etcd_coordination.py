@@ -185,3 +185,14 @@ def test_a_member_proven_down_is_left_out_of_snapshots_before_its_revocation(sto
     assert set(store.snapshot().members) == {"n1", "n2"}  # (still a member in etcd)
     store.join("n1", "1", new)  # a new incarnation of n1: not the one proven down
     assert set(store.snapshot({"n1": old}).members) == {"n1", "n2"}
+
+
+def test_several_reads_in_one_round_trip_see_one_revision(store: EtcdStore) -> None:
+    c = store.client
+    c.put(store.key("t", "a"), "1")
+    c.put(store.key("t", "b", "x"), "2")
+    rev = c.put(store.key("t", "b", "y"), "3")
+    (single, under, none), at = c.read_many([(store.key("t", "a"), False), (store.key("t", "b") + "/", True),
+                                             (store.key("t", "zz"), False)])
+    assert [kv.value for kv in single] == [b"1"] and [kv.value for kv in under] == [b"2", b"3"] and none == []
+    assert at == rev

@@ -104,9 +104,8 @@ class LocalResourceManager:
                 if not self.membership.holds():
                     self._stop.wait(0.05)
                     continue
-                orders, rev = self.store.actions_for(self.node)
+                orders, dc, rev = self.store.orders_and_dc(self.node)
                 self._seen &= set(orders)  # a finished order left the queue; its key never comes back
-                dc = self.store.current_dc()
                 for key, text in sorted(orders.items()):
                     if key in self._seen:
                         continue

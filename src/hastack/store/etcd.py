@@ -204,9 +204,11 @@ class EtcdStore:
         """What one node needs to record a result of one resource: a state holding that node, with that
         resource's history and the node's attributes (fail counts) -- two small reads, where a whole
         snapshot would read every node's history for every action."""
-        kv = self.client.get(self.key("status", node, history_id))
-        histories = {node: {history_id: history_from_json(kv.value)}} if kv is not None else {}
-        return assemble_state(Configuration(), {node: node}, histories, {node: dict(self.node_attributes(node))}, None)
+        base = self.key("attrs", node) + "/"
+        (status, attrs), _ = self.client.read_many([(self.key("status", node, history_id), False), (base, True)])
+        histories = {node: {history_id: history_from_json(status[0].value)}} if status else {}
+        attributes = {kv.key.decode()[len(base):]: kv.value.decode() for kv in attrs}
+        return assemble_state(Configuration(), {node: node}, histories, {node: attributes}, None)
 
     def commit(self, configuration: Configuration, based_on: int) -> int:
         key = self.key("config")
@@ -319,6 +321,13 @@ class EtcdStore:
     def clear_orders(self, term: int) -> int:
         """A new DC voids every order of earlier terms."""
         return self._write([delete_op(self.key("actions") + "/", prefix=True)], self.dc_guard(term))
+
+    def orders_and_dc(self, node: str) -> tuple[dict[str, str], tuple[str, int] | None, int]:
+        """The orders waiting for `node` and the DC (as current_dc), at one revision, in one round trip."""
+        base = self.key("actions", node) + "/"
+        (orders, dc), rev = self.client.read_many([(base, True), (self.key("dc"), False)])
+        return ({kv.key.decode()[len(base):]: kv.value.decode() for kv in orders},
+                (json.loads(dc[0].value)["node"], dc[0].create_revision) if dc else None, rev)
 
     def actions_for(self, node: str, revision: int = 0) -> tuple[dict[str, str], int]:
         """The orders waiting for `node` (at `revision`: as of a snapshot taken before)."""
