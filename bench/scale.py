@@ -113,6 +113,14 @@ def holders(doc: dict[str, Any]) -> dict[str, int]:
     return count
 
 
+def timers_for(hosts: int) -> tuple[int, float]:
+    """(lease TTL, heartbeat silence) for a lab of `hosts`, grown with the cluster as corosync grows its
+    token (token + token_coefficient 650 ms per node beyond two: 10.1 s at 16 nodes): 32 Python daemons
+    on 2 shared CPUs stall for tenths of a second, and a silence threshold below that fences healthy
+    hosts. hastack at 16 hosts: 1.6 s silence, TTL 5 s."""
+    return (3, 0.3) if hosts <= 5 else (5, round(0.1 * hosts, 1))
+
+
 def measure(hosts: int, resources: int, idle_s: float, ttl: int, suspect_after: float) -> Result:
     net = Net(prefix="hsc", subnet="10.213.98")
     work = Path(tempfile.mkdtemp(prefix="scale-"))
@@ -127,7 +135,7 @@ def measure(hosts: int, resources: int, idle_s: float, ttl: int, suspect_after: 
         lab.hastack("cluster", "load", "--no-agents", str(cfg), timeout=120)
         ok = wait_until(lambda: converged(lab, hosts), 900, 2.0)
         converge = time.monotonic() - t0 if ok else None
-        print(f"  {hosts} hosts: booted in {boot:.1f} s, converged in "
+        print(f"  {hosts} hosts (TTL {ttl} s, heartbeat silence {suspect_after} s): booted in {boot:.1f} s, converged in "
               f"{converge if converge is None else round(converge, 1)} s", flush=True)
         pids = {i: hastackd_pid(lab, i) for i in range(1, hosts + 1)}
         before = {i: cpu_ticks(p) for i, p in pids.items() if p}
@@ -251,15 +259,20 @@ def main() -> int:
     ap.add_argument("--resources", type=int, default=1000)
     ap.add_argument("--idle", type=float, default=30.0)
     ap.add_argument("--dc", default="32x10000", help="NODESxPRIMITIVES for the DC latency (empty: skip)")
-    ap.add_argument("--ttl", type=int, default=3, help="membership lease TTL of the lab's hastackd")
-    ap.add_argument("--suspect-after", type=float, default=0.3, help="heartbeat silence before fencing (s)")
+    ap.add_argument("--ttl", type=int, default=None,
+                    help="membership lease TTL of the lab's hastackd (default: scaled, see timers_for)")
+    ap.add_argument("--suspect-after", type=float, default=None,
+                    help="heartbeat silence before fencing, s (default: scaled, see timers_for)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("bench/scale.py needs root (network namespaces)", file=sys.stderr)
         return 2
     if a.dc:
         dc_latency(a.dc)
-    results = [measure(int(h), a.resources, a.idle, a.ttl, a.suspect_after) for h in a.hosts.split(",") if h]
+    results = []
+    for h in (int(h) for h in a.hosts.split(",") if h):
+        ttl, suspect = timers_for(h)
+        results.append(measure(h, a.resources, a.idle, a.ttl or ttl, a.suspect_after or suspect))
     if not results:
         return 0
     print("| hosts | resources | boot | converge | hastackd CPU per host (median / max) | DC CPU "
