@@ -59,6 +59,7 @@ def test_format_parse_roundtrip(a: int) -> None:
 @pytest.mark.parametrize("text,ms", [
     ("0", 0), ("30", 30_000), ("30s", 30_000), ("30sec", 30_000), ("500ms", 500), ("1min", 60_000),
     ("5m", 300_000), ("2h", 7_200_000), ("PT30S", 30_000), ("PT5M", 300_000), ("P1DT1H", 90_000_000),
+    ("P10S", 10_000), ("P1M", 2_592_000_000),
     ("pt1.5s", 1500), ("1000us", 1),
 ])
 def test_duration_spellings(text: str, ms: int) -> None:

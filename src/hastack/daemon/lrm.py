@@ -148,7 +148,7 @@ class LocalResourceManager:
                 return
             if a.task in PENDING_RECORDED:
                 self._record_pending(order)
-            if a.task in ("start", "promote", "demote"):
+            if a.task in ("start", "promote", "demote", "migrate_from"):
                 self.active[a.rsc or ""] = req  # from now on a self-fence must stop it too
             self._note(order, None)
             result = self.executor.execute(req)
@@ -179,8 +179,8 @@ class LocalResourceManager:
         rsc = a.rsc or ""
         self._note(order, result.rc)
         ok = result.rc == order.target_rc
-        if a.task in ("start", "promote", "demote") and ok:
-            self.active[rsc] = req
+        if a.task in ("start", "promote", "demote", "migrate_from") and ok:
+            self.active[rsc] = req  # a migration's resource runs on its target from migrate_from on
         elif a.task == "stop" and ok:
             self.active.pop(rsc, None)
         elif a.task == "monitor" and a.interval_ms == 0 and result.rc in (0, 8):

@@ -116,7 +116,8 @@ def recorded(state: ClusterState, order: Order, rc: int, status: int, now: int, 
                           status=status, target_rc=a.target_rc, history_id=a.history_id, agent=a.agent,
                           digest=a.digest, exit_reason=reason, exec_time_ms=exec_ms,
                           transition_key=transition_key(order),
-                          origin="hastackd")
+                          origin="hastackd", migrate_source=a.meta.get("migrate_source"),
+                          migrate_target=a.meta.get("migrate_target"))
     before = state.node_by_uname(a.node)
     after = record_result(state, res, now, counting=FailCounting.CONTROLLER).node_by_uname(a.node)
     if after is None:

@@ -19,10 +19,9 @@ _UNITS_MS: dict[str, float] = {
     "h": 3_600_000, "hr": 3_600_000, "hrs": 3_600_000,
 }
 _PLAIN = re.compile(r"^\s*(\d+)\s*([a-zA-Z]*)\s*$")
-_ISO = re.compile(
-    r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
-)
+_ISO_PART = re.compile(r"T|(\d+(?:\.\d+)?)([YMWDHS])")
+# seconds per ISO 8601 unit; M is months before the T and minutes after it
+_ISO_SECONDS = {"Y": 365 * 86400, "W": 7 * 86400, "D": 86400, "H": 3600, "S": 1}
 
 _HINT = "write a number with a unit: 500ms, 30s, 1min, 2h, or ISO 8601 like PT30S"
 
@@ -36,13 +35,28 @@ def parse_ms(text: str) -> int:
         if unit not in _UNITS_MS:
             raise ValueSyntaxError(f"invalid duration {text!r}: unknown unit {m.group(2)!r}", hint=_HINT)
         return int(int(m.group(1)) * _UNITS_MS[unit])
-    iso = _ISO.match(t.upper()) if t[:1] in ("p", "P") else None
-    if iso and any(iso.groupdict().values()):
-        g = {k: float(v) if v else 0.0 for k, v in iso.groupdict().items()}
-        seconds = (g["y"] * 365 * 86400 + g["mo"] * 30 * 86400 + g["w"] * 7 * 86400 + g["d"] * 86400
-                   + g["h"] * 3600 + g["mi"] * 60 + g["s"])
+    seconds = _iso_seconds(t.upper()) if t[:1] in ("p", "P") else None
+    if seconds is not None:
         return int(round(seconds * 1000))
     raise ValueSyntaxError(f"invalid duration {text!r}", hint=_HINT)
+
+
+def _iso_seconds(text: str) -> float | None:
+    """An ISO 8601 duration read as Pacemaker's crm_time_parse_duration reads it: amounts with
+    units in any order, the T only telling minutes from months (so P10S is ten seconds)."""
+    pos, total, in_time, amounts = 1, 0.0, False, 0
+    while pos < len(text):
+        m = _ISO_PART.match(text, pos)
+        if m is None:
+            return None
+        pos = m.end()
+        if m.group(0) == "T":
+            in_time = True
+            continue
+        value, unit = float(m.group(1)), m.group(2)
+        total += value * (60 if in_time else 30 * 86400) if unit == "M" else value * _ISO_SECONDS[unit]
+        amounts += 1
+    return total if amounts else None
 
 
 def is_duration(text: str) -> bool:

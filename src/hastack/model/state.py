@@ -54,6 +54,22 @@ class OpRecord:
     extra: tuple[tuple[str, str], ...] = ()
 
     @property
+    def migrate_source(self) -> str | None:
+        """For migrate_to/migrate_from: the node the resource migrates from."""
+        return self._extra_value("migrate_source")
+
+    @property
+    def migrate_target(self) -> str | None:
+        """For migrate_to/migrate_from: the node the resource migrates to."""
+        return self._extra_value("migrate_target")
+
+    def _extra_value(self, name: str) -> str | None:
+        for k, v in self.extra:
+            if k == name:
+                return v
+        return None
+
+    @property
     def expected_rc(self) -> int | None:
         """The rc the controller expected, from transition-key `action:transition:target_rc:uuid`."""
         if not self.transition_key:

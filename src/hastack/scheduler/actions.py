@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.values import is_true
-from hastack.scheduler import notify
+from hastack.scheduler import migration, notify
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.notify import Notification
 from hastack.scheduler.unpack import Unpacked
@@ -74,8 +74,8 @@ class ActionBuilder:
         self.opts = u.options
         self.fence_ops: dict[str, Act] = {}
         self.probe_orders: list[tuple[Act, WRsc, O]] = []  # probe before the (top) resource's start
-        # orderings the recurring monitors and their cancellations need, in creation order:
-        # (first resource or action, its task, then resource or action, its task, flags)
+        # orderings the recurring monitors, their cancellations and migrations need, in creation
+        # order: (first resource or action, its task, then resource or action, its task, flags)
         self.monitor_orders: list[tuple[WRsc | Act, str, WRsc | Act, str, O]] = []
         self.monitors: list[Act] = []  # the recurring monitors, in creation order
         self.reschedule: set[tuple[int, str, int]] = set()  # (id(rsc), node, interval) changed monitors
@@ -151,7 +151,12 @@ class ActionBuilder:
             if r.recovery == "stop_unexpected" and getattr(r, "_restarting", False) \
                     and r.next_role > R.STOPPED and r.allocated_to is cur:
                 continue
-            stop = self.custom(r, "stop", cur, optional)
+            required = not optional
+            if r.partial_migration_target is not None:
+                if cur is r.partial_migration_target and cur is r.allocated_to:
+                    continue  # the partial migration there will continue
+                required = True  # the migration target changed
+            stop = self.custom(r, "stop", cur, not required)
             if r.allocated_to is None:
                 stop.set_reason("node availability", True)
             if not r.managed:
@@ -188,6 +193,9 @@ class ActionBuilder:
         if top.promotable and r.role == R.STARTED:
             r.role = R.UNPROMOTED
         current = r.allocated_to if r.allocated_to in r.running_on else (r.running_on[0] if r.running_on else None)
+        if r.partial_migration_source in r.running_on:
+            current = r.partial_migration_source  # pe__find_active_on: a migration's source first
+        migration.abort_dangling(r, self.custom)
         need_stop = need_promote = is_moving = False
         if current is not None and r.allocated_to is not None and current is not r.allocated_to \
                 and r.next_role >= R.STARTED:
@@ -195,7 +203,9 @@ class ActionBuilder:
             need_stop = True
         n_all = len(r.running_on)
         n_clean = sum(1 for n in r.running_on if not n.unclean)
-        multiply = n_all > 1 if r.needs == "fencing" else n_clean > 1
+        migrating = migration.plan(r, current, is_moving, n_all)
+        need_stop = need_stop or migrating.need_stop
+        multiply = not migrating.multiply_checked and (n_all > 1 if r.needs == "fencing" else n_clean > 1)
         if multiply:
             if r.recovery in ("stop_start", "stop_unexpected"):
                 need_stop = True
@@ -254,6 +264,8 @@ class ActionBuilder:
                 elif a.task == "start":
                     a.runnable = False
         self.recurring(r)
+        if migrating.allow and current is not None:
+            migration.create_actions(r, current, self.custom, self.monitor_orders)
 
     def recurring(self, r: WRsc) -> None:
         """pcmk__create_recurring_actions: monitors for the role a resource will have where it
@@ -388,8 +400,10 @@ class ActionBuilder:
     def create_clone(self, r: WRsc) -> None:
         starting = stopping = active = False
         any_promoting = any_demoting = False
+        dependents_may_migrate = True  # no instance both stops and starts
         for c in r.children:
             self.create(c)
+            child_starting = child_stopping = False
             for p in c.primitives():
                 if p.running_on:
                     active = True
@@ -397,9 +411,13 @@ class ActionBuilder:
                     if a.optional or not (a.pseudo or a.runnable):
                         continue
                     if a.task == "stop":
-                        stopping = True
+                        child_stopping = True
                     elif a.task == "start" and a.runnable:
-                        starting = True
+                        child_starting = True
+            if child_starting and child_stopping:
+                dependents_may_migrate = False
+            starting |= child_starting
+            stopping |= child_stopping
             if r.promotable:
                 for p in c.primitives():
                     for a in self.g.of(p):
@@ -417,6 +435,7 @@ class ActionBuilder:
         self._notify_ops(notes, r, "start", start, running)
         stop = self.pseudo(r, "stop", not stopping, True)
         stopped = self.pseudo(r, "stopped", not stopping, True)
+        stop.migrate_runnable = dependents_may_migrate
         self._notify_ops(notes, r, "stop", stop, stopped)
         if "start" in notes and "stop" in notes:
             self.g.order(notes["stop"].post_done, notes["start"].pre, O.OPTIONAL)

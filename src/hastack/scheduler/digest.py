@@ -148,6 +148,11 @@ def config_changes(config: Configuration, u: Unpacked, sanitized: bool = True) -
         node = u.node_by_uname.get(uname)
         if r is None or node is None or r.orphan or node not in r.running_on:
             continue
+        # pcmk__handle_rsc_config_changes: a node that cannot run actions is not checked,
+        # unless in maintenance mode (whose recurring monitors are cancelled)
+        if not node.maintenance and not (node.online and not node.shutdown and not node.unclean
+                                         and not node.standby):
+            continue
         maintenance = node.maintenance or u.options.maintenance or is_true(r.meta.get("maintenance"), False)
         for op in _active_ops(ops):
             if op.interval_ms > 0 and maintenance:

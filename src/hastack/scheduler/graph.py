@@ -34,16 +34,27 @@ class O(IntFlag):
     ONE_OR_MORE = 1 << 12
     SERIALIZE = 1 << 13
     LOAD = 1 << 14  # a node's capacity: kept in the graph only between actions on the same node
+    IMPLIES_FIRST_MIGRATABLE = 1 << 15  # 'then' not migratable or unrunnable: 'first' cannot run
+    APPLY_FIRST_NON_MIGRATABLE = 1 << 16  # holds only when 'first' is not part of a migration
 
 
 def graph_input(then: "Act", first: "Act", flags: O) -> bool:
     """Whether an ordering is an edge of the transition graph (should_add_input_to_graph, the
     part that concerns orderings of their own kind): a load ordering only ties actions on one
-    node, and only after a required action (a stop that frees the capacity)."""
+    node, and only after a required action (a stop that frees the capacity); the orderings a
+    live migration adds hold only while their 'first' is (or is not) part of the migration."""
     if not flags:
         return False
+    if flags & O.IMPLIES_FIRST_MIGRATABLE and not first.runnable:
+        return False
+    if flags & O.APPLY_FIRST_NON_MIGRATABLE and first.migrate_runnable:
+        return False
+    if flags == O.OPTIONAL and first.migrate_runnable and first.task == "stop":
+        return False  # a migrating resource's stop waits for nothing optional
     if flags == O.LOAD:
-        return first.node is not None and first.node is then.node and not first.optional
+        # a migrate_to runs on the source but loads the node the resource moves to
+        where = then.rsc.allocated_to if then.task == "migrate_to" and then.rsc is not None else then.node
+        return first.node is not None and first.node is where and not first.optional
     return True
 
 
@@ -70,6 +81,10 @@ class Act:
     # call id, a notification's type and variables), as Pacemaker's action->meta holds them
     meta: dict[str, str] | None = None
     notify_of: str | None = None  # a clone's notification pseudo-action: the task it notifies about
+    # pe_action_migrate_runnable: this action can be part of a live migration (set on the
+    # migration's start/stop/migrate_to/migrate_from, cleared when an ordering forbids it)
+    migrate_runnable: bool = False
+    dangle: bool = False  # the stop that finishes a migration whose migrate_from already succeeded
 
     def add_meta(self, values: dict[str, str]) -> None:
         """Pacemaker's add_hash_param: a value already there is kept."""

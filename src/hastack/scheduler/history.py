@@ -17,6 +17,7 @@ from hastack.model.config import Op
 from hastack.model.results import ExecStatus, OcfRc, ResultKind, classify
 from hastack.model.state import ResourceHistory, OpRecord
 from hastack.model.values import Role
+from hastack.scheduler.migration_history import MigrationReader
 from hastack.scheduler.unpack import Ban, Options, TreeBuilder, Unpacked, _apply_meta, _score, fence_node, target_role
 from hastack.scheduler.working import R, WNode, WRsc
 
@@ -246,6 +247,7 @@ class HistoryReader:
         return found
 
     builder: TreeBuilder
+    migration: MigrationReader
 
     def orphan(self, h: ResourceHistory) -> WRsc:
         r = WRsc(id=h.id, variant="primitive", meta={}, agent=h.agent, orphan=True,
@@ -485,7 +487,7 @@ class HistoryReader:
             r.role = _STARTED
             clear = True
         elif task == "migrate_to":
-            r.role = _STARTED
+            self.migration.migrate_to_done(r, node, op)
         elif r.role < _STARTED:
             _set_active(r)
         if clear and st["on_fail"] in ("block", "ignore", "demote", "recover"):
@@ -513,6 +515,10 @@ class HistoryReader:
             st["on_fail"] = action_on_fail
         if task == "stop":
             self.ban(r, node.uname, "stop-failure", f"stop of {r.id} failed on {node.uname}")
+        elif task == "migrate_to":
+            self.migration.migrate_to_failed(r, node, op)
+        elif task == "migrate_from":
+            self.migration.migrate_from_failed(r, node, op)
         elif task == "promote":
             r.role = R.PROMOTED
         elif task == "demote":
@@ -585,6 +591,10 @@ class HistoryReader:
                 r.stop_flag = True
         elif r.clone_name is not None and ":" in r.clone_name:
             r.clone_name = None
+        if r.role == _STOPPED and r.partial_migration_source is node and r.partial_migration_target is not None \
+                and r.running_on:
+            # a stop on the source after its migrate_to leaves the resource on the target
+            r.role = _STARTED
 
 
 def add_running(u: Unpacked, r: WRsc, node: WNode, failed: bool) -> None:

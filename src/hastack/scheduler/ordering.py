@@ -15,6 +15,7 @@ Imports only the model and the scheduler's own modules.
 from __future__ import annotations
 
 from hastack.model.config import Configuration, Order, OrderKind
+from hastack.scheduler import migration
 from hastack.scheduler.actions import ActionBuilder
 from hastack.scheduler.facts import node_name_key
 from hastack.scheduler.graph import Act, Graph, O
@@ -35,10 +36,17 @@ class Orderer:
         self.pending: list[tuple[WRsc | Act, str, WRsc | Act, str, O]] = []
         self.depth = 0
         self.load_stopped: dict[str, Act] = {}  # node name -> its load_stopped pseudo-action
+        self.configuring = False  # configured() is running
 
     # --- creating orderings ---------------------------------------------------------------
     def rsc_order(self, first: WRsc | Act, ftask: str, then: WRsc | Act, ttask: str, flags: O) -> None:
         self.pending.append((first, ftask, then, ttask, flags))
+        then_rsc = then.rsc if isinstance(then, Act) else then
+        # Pacemaker makes the configured orderings before it schedules actions, which may
+        # abandon a partial migration: those see the partial migration as history left it.
+        partial = then_rsc is not None and (then_rsc.partial_at_unpack if self.configuring
+                                            else then_rsc.partial_migration_target is not None)
+        self.pending.extend(migration.equivalents(first, ftask, then, ttask, partial))
 
     def internal(self, r: WRsc) -> None:
         if r.variant == "primitive":
@@ -153,6 +161,13 @@ class Orderer:
                 self.rsc_order(c, "demote", r, "demoted", O.OPTIONAL)
 
     def configured(self) -> None:
+        self.configuring = True
+        try:
+            self._configured()
+        finally:
+            self.configuring = False
+
+    def _configured(self) -> None:
         for c in self.config.constraints:
             if not isinstance(c, Order):
                 continue

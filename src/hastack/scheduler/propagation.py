@@ -65,8 +65,10 @@ class Propagator:
             if not thens:
                 continue
             for f in firsts:
+                # a dangling migration's stop (of the resource itself) does not require its start
+                f_flags = flags & ~O.IMPLIES_THEN if f.dangle and f.rsc is then_rsc else flags
                 for t in thens:
-                    self.g.order(f, t, flags)
+                    self.g.order(f, t, f_flags)
         for a in list(reversed(self.g.actions)):
             self.block_dependents(a)
         for a in list(reversed(self.g.actions)):
@@ -166,13 +168,15 @@ class Propagator:
         return found if found is not None else a
 
     def clear(self, target: Act, attr: str, because: Act) -> bool:
+        """clear_action_flag_because: attr is optional, runnable or migrate_runnable; a flag
+        cleared because of another resource's action gets that action as its reason."""
         if not getattr(target, attr):
             return False
         setattr(target, attr, False)
         if target.rsc is not because.rsc:
-            change = "unrunnable" if attr == "runnable" else "required"
+            change = "required" if attr == "optional" else "unrunnable"
             rid = f" {because.rsc.id}" if because.rsc is not None else ""
-            target.set_reason(f"{change}{rid} {because.task}", False)
+            target.set_reason(f"{change}{rid} {because.task}", attr == "migrate_runnable")
         return True
 
     def update(self, then: Act) -> None:
@@ -244,9 +248,10 @@ class Propagator:
                      node) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
         cf = ct = False
 
-        def rsc_update(filter_opt: bool, filter_run: bool, typ: O, f_opt: bool, f_run: bool) -> None:
+        def rsc_update(filter_opt: bool, filter_run: bool, typ: O, f_opt: bool, f_run: bool,
+                       variant: str | None = None) -> None:
             nonlocal cf, ct
-            a, b = self.rsc_update(first, then, node, f_opt, f_run, filter_opt, filter_run, typ)
+            a, b = self.rsc_update(first, then, node, f_opt, f_run, filter_opt, filter_run, typ, variant)
             cf |= a
             ct |= b
 
@@ -260,7 +265,8 @@ class Propagator:
             rsc_update(True, True, O.RESTART, fo, fr)
         if flags & O.IMPLIES_FIRST:
             if first.rsc is not None:
-                rsc_update(True, False, O.IMPLIES_FIRST, fo, fr)
+                # the one ordering Pacemaker updates through the 'first' resource's method
+                rsc_update(True, False, O.IMPLIES_FIRST, fo, fr, first.rsc.variant)
             elif not fo and first.runnable:
                 first.runnable = False
                 cf = True
@@ -277,6 +283,10 @@ class Propagator:
             elif not fr and then.runnable:
                 then.runnable = False
                 ct = True
+        if flags & O.IMPLIES_FIRST_MIGRATABLE and then.rsc is not None:
+            rsc_update(True, False, O.IMPLIES_FIRST_MIGRATABLE, fo, fr)
+        if flags & O.PSEUDO_LEFT and then.rsc is not None:
+            rsc_update(True, False, O.PSEUDO_LEFT, fo, fr)
         if flags & O.ASYMMETRICAL and then.rsc is not None:
             rsc_update(False, True, O.ASYMMETRICAL, fo, fr)
         if first.runnable and flags & O.IMPLIES_THEN_PRINTED and not fo:
@@ -291,12 +301,16 @@ class Propagator:
         return cf, ct
 
     def rsc_update(self, first: Act, then: Act, node, f_opt: bool, f_run: bool, filter_opt: bool,
-                   filter_run: bool, typ: O) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
+                   filter_run: bool, typ: O,  # type: ignore[no-untyped-def]
+                   variant: str | None = None) -> tuple[bool, bool]:
+        """update_ordered_actions of the resource variant given (by default then's); whatever the
+        variant, the actions visited below are then's members or instances."""
         r = then.rsc
         assert r is not None
-        if r.variant == "primitive":
+        variant = variant or r.variant
+        if variant == "primitive":
             return self.primitive_update(first, then, node, f_opt, f_run, filter_opt, filter_run, typ)
-        if r.variant == "group":
+        if variant == "group":
             cf, ct = self.primitive_update(first, then, node, f_opt, f_run, filter_opt, filter_run, typ)
             for m in r.children:
                 ma = self.g.first(m, then.task, node)
@@ -366,25 +380,40 @@ class Propagator:
 
     def primitive_update(self, first: Act, then: Act, node, f_opt: bool, f_run: bool, filter_opt: bool,
                          filter_run: bool, typ: O) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
-        then_before = (then.optional, then.runnable, then.reason)
-        first_before = (first.optional, first.runnable, first.reason)
+        then_before = _flags(then)
+        first_before = _flags(first)
         then_opt0 = then.optional
+        # a collective's flags for ordering never include migrate_runnable
+        f_mig = first.migrate_runnable and (first.rsc is None or first.rsc.variant == "primitive")
         if typ & O.ASYMMETRICAL:
             self.asymmetric(first, then)
         if typ & O.IMPLIES_FIRST and not then_opt0:
             if filter_opt and not f_opt and first.optional:
                 self.clear(first, "optional", then)
+            if f_mig and not then.migrate_runnable:
+                self.clear(first, "migrate_runnable", then)
         if typ & O.PROMOTED_IMPLIES_FIRST and then.rsc is not None and then.rsc.role == R.PROMOTED \
                 and filter_opt and not then.optional:
             self.clear(first, "optional", then)
+            if first.migrate_runnable and not then.migrate_runnable:
+                self.clear(first, "migrate_runnable", then)
+        if typ & O.IMPLIES_FIRST_MIGRATABLE and filter_opt:
+            if not (then.migrate_runnable and then.runnable):
+                self.clear(first, "runnable", then)
+            if not then.optional:
+                self.clear(first, "optional", then)
+        if typ & O.PSEUDO_LEFT and filter_opt and not first.runnable:
+            self.clear(then, "migrate_runnable", first)
+            then.pseudo = False
         if typ & O.RUNNABLE_LEFT and filter_run and then.runnable and not f_run:
             self.clear(then, "runnable", first)
-        if typ & O.IMPLIES_THEN and filter_opt and then.optional and not f_opt:
+            self.clear(then, "migrate_runnable", first)
+        if typ & O.IMPLIES_THEN and filter_opt and then.optional and not f_opt and not first.migrate_runnable:
             self.clear(then, "optional", first)
         if typ & O.RESTART:
             self.restart(first, then, filter_opt, filter_run)
-        ct = then_before[:2] != (then.optional, then.runnable)
-        cf = first_before[:2] != (first.optional, first.runnable)
+        ct = then_before != _flags(then)
+        cf = first_before != _flags(first)
         if ct and then.rsc is not None and then.rsc.parent is not None:
             self.update(then)
         return cf, ct
@@ -418,6 +447,8 @@ class Propagator:
             self.clear(first, "optional", then)
         if not then.optional:
             self.clear(first, "optional", then)
+        if not then.migrate_runnable:
+            self.clear(first, "migrate_runnable", then)
         if not first.optional and not first.runnable:
             self.clear(then, "runnable", first)
 
@@ -449,6 +480,11 @@ class Propagator:
                 self.update(act)
         for c in r.children:
             self.mark_blocked(c, task, reason)
+
+
+def _flags(a: Act) -> tuple[bool, bool, bool, bool]:
+    """The flags whose change makes Pacemaker revisit an action's orderings."""
+    return a.optional, a.runnable, a.migrate_runnable, a.pseudo
 
 
 def _state(r: WRsc) -> R:

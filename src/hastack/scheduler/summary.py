@@ -1,7 +1,7 @@
 """The Transition Summary lines, worded exactly as crm_simulate prints them (normalized).
 
 Owns Pacemaker's rsc_action_default/rsc_action_item logic: Start, Stop,
-Move, Recover, Restart, Promote, Demote, Re-promote, with roles, nodes and
+Move, Migrate, Recover, Restart, Promote, Demote, Re-promote, with roles, nodes and
 "due to ..." / "blocked" reasons, and the Fence lines.
 
 Imports only the scheduler's own modules.
@@ -65,6 +65,8 @@ def rsc_lines(g: Graph, r: WRsc) -> list[str]:
             out.extend(rsc_lines(g, c))
         return out
     current = r.running_on[0] if r.running_on else None
+    if r.partial_migration_source in r.running_on:
+        current = r.partial_migration_source  # a continuing migration moves from its source
     nxt = r.allocated_to
     if not r.managed or (current is None and nxt is None):
         return []
@@ -80,7 +82,10 @@ def rsc_lines(g: Graph, r: WRsc) -> list[str]:
     if r.role == r.next_role:
         if nxt is None:
             return []
-        if start is None or start.optional:
+        migrate_from = _find(g, r, "migrate_from", nxt)
+        if migrate_from is not None and current is not None and migrate_from.runnable:
+            out.append(_item("Migrate", r, current, nxt, start, None))
+        elif start is None or start.optional:
             if demote is not None and promote is not None and not demote.optional and not promote.optional:
                 out.append(_item("Re-promote", r, current, nxt, promote, demote))
         elif not start.runnable:

@@ -48,8 +48,11 @@ class Action:
     configured for a role the resource is leaving (`meta["operation"]` names the
     cancelled operation, `interval_ms` its interval). As in Pacemaker, a stop
     has no cancel actions: the executor stops a resource's recurring monitors
-    when it stops the resource. Not modelled: history deletions, reloads,
-    migrations.
+    when it stops the resource. A live migration (allow-migrate) is a
+    `migrate_to` on the source and a `migrate_from` on the target (both with
+    `meta["migrate_source"]`/`meta["migrate_target"]`, recorded with them), then
+    the stop on the source; the start on the target is then a pseudo action.
+    Not modelled: history deletions, reloads.
 
     What an executor needs, set on every scheduled action (not `optional`) of a
     resource on a node; optional actions keep the defaults:

@@ -122,6 +122,8 @@ def unpack_options(config: Configuration, state: ClusterState) -> Options:
     # An unknown strategy is Pacemaker's default (which ignores utilization), not an error.
     o.placement_strategy = strategy if strategy in ("utilization", "minimal", "balanced") else "default"
     o.start_failure_is_fatal = flag("start-failure-is-fatal", True)
+    # SBD's watchdog self-fencing counts as a fencing device (fencing is possible without one)
+    o.have_stonith_resource = flag("have-watchdog", False)
     o.probes = flag("enable-startup-probes", True)
     o.stonith_timeout_ms = _duration_ms(props.get("stonith-timeout"), 60_000)
     o.priority_fencing_delay_ms = _duration_ms(props.get("priority-fencing-delay"), 0)
@@ -349,6 +351,7 @@ def _apply_meta(r: WRsc, opts: Options) -> None:
     r.managed = is_true(m.get("is-managed"), True) and not opts.maintenance
     if is_true(m.get("maintenance"), False):
         r.managed = False
+    r.allow_migrate = is_true(m.get("allow-migrate"), False)
     recovery = (m.get("multiple-active") or "stop_start").lower()
     r.recovery = recovery
     req = target_role(r)
@@ -493,10 +496,12 @@ def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
         r = tb.build(top.id, None)
         if r is not None:
             u.resources.append(r)
-    from hastack.scheduler.history import HistoryReader
+    from hastack.scheduler.history import HistoryReader, add_running
+    from hastack.scheduler.migration_history import MigrationReader
 
     reader = HistoryReader(u, opts)
     reader.builder = tb
+    reader.migration = MigrationReader(state, u.node_by_uname, lambda r, node: add_running(u, r, node, False))
     by_id = {w.id: w for w in u.nodes}
     for ns in state.nodes.values():
         w = by_id.get(ns.id) or u.node_by_uname.get(ns.uname)

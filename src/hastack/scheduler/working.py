@@ -134,6 +134,13 @@ class WRsc:
     clone_name: str | None = None
     is_fence_device: bool = False
     utilization: dict[str, int] = field(default_factory=dict)  # what the resource uses of a node
+    # live migration (allow-migrate): a migrate_to that completed without its migrate_from
+    # leaves a partial migration; one that completed with it leaves the source to stop (dangling)
+    allow_migrate: bool = False
+    partial_migration_source: WNode | None = None
+    partial_migration_target: WNode | None = None
+    partial_at_unpack: bool = False  # a partial migration target was read from history
+    dangling_migrations: list[WNode] = field(default_factory=list)
     # assignment
     allowed: dict[str, int] | None = None
     allocated_to: WNode | None = None

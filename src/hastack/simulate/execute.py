@@ -137,7 +137,8 @@ def _run_one(config: Configuration, state: ClusterState, a: Action, rc: int, now
         return record_cancel(state, a.node, history_id, a.key)
     result = OperationResult(
         rsc=_op_resource(a), task=a.task, interval_ms=a.interval_ms, node=a.node, rc=rc, target_rc=a.target_rc,
-        history_id=history_id, agent=a.agent, digest=a.digest, exit_reason=FAILED_REASON, origin=ORIGIN)
+        history_id=history_id, agent=a.agent, digest=a.digest, exit_reason=FAILED_REASON, origin=ORIGIN,
+        migrate_source=a.meta.get("migrate_source"), migrate_target=a.meta.get("migrate_target"))
     return record_result(state, result, now, node_id=_node_id(config, state, a.node))
 
 
