@@ -16,8 +16,6 @@ from pathlib import Path
 
 import click
 
-from hastack.cli.configure import agent_catalog
-from hastack.configsvc import ConfigService, Input, PortStore
 from hastack.errors import HastackError
 from hastack.scheduler import schedule
 from hastack.status import build_view, render_crm_mon, render_crm_mon_xml, to_dict, with_membership
@@ -65,6 +63,11 @@ def load(endpoints: str, prefix: str, tls_dir: Path | None, update: bool, no_age
     """Check a crm (or CIB XML) file and commit it to the cluster: all or nothing, refused if someone
     committed since it was read."""
     store = open_store(endpoints, prefix, tls_dir)
+    # imported here: the crm parser and validation are most of the CLI's start-up, and `status` -- which
+    # the lab and operators' scripts call in loops -- needs neither
+    from hastack.cli.configure import agent_catalog
+    from hastack.configsvc import ConfigService, Input, PortStore
+
     svc = ConfigService(PortStore(store, where="the cluster's etcd"), agent_catalog(not no_agents))
     outcome = svc.load(Input(file.read_text(), str(file)), update=update)
     for d in outcome.diagnostics:

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from hastack.cib import to_xml
+from hastack.daemon.changefeed import ChangeFeed
 from hastack.daemon.membership import Membership
 from hastack.daemon.orders import Order, outcome
 from hastack.errors import ScheduleError
@@ -41,9 +42,7 @@ from hastack.store.progress import Progress
 log = logging.getLogger("hastack.controller")
 
 ORDER_SLACK_S = 5.0
-# The longest one watch request may block. A watch on a member that died (link cut: no reset) stays
-# silent until its timeout, and a 5 s idle wait on it once held the DC 3 s past a fenced node's eviction;
-# a slice that ends lets the next request fail over to a live member.
+# How long a wait of a node that is not DC sleeps at most (the DC waits on its change feed).
 WATCH_SLICE_S = 0.5
 # Pacemaker's election prefers the controller that has run longest; here the k-th longest-joined
 # member campaigns k * this later, so a host that just rebooted does not take the DC role from the
@@ -71,7 +70,7 @@ class Controller:
         self._published: Progress | None = None  # the last progress record written
         self._woken = True  # the last wait ended on a change (not a timeout): publish the next idle
         self._stop = threading.Event()
-        self._poked = threading.Event()
+        self._feed: ChangeFeed | None = None  # while DC: what wakes the DC loop (daemon.changefeed)
         self._down: dict[str, int] = {}  # node -> lease proven down, its revocation maybe still on its way
         self._thread = threading.Thread(target=self._loop, name="controller", daemon=True)
 
@@ -80,12 +79,20 @@ class Controller:
 
     def stop(self) -> None:
         self._stop.set()
+        self._set_feed(None)
         self._thread.join(timeout=3)
 
     def poke(self) -> None:
         """Plan again now: something this process knows changed the cluster (the fencer evicted a node),
         whether or not the watch has told the DC yet."""
-        self._poked.set()
+        feed = self._feed
+        if feed is not None:
+            feed.poke()
+
+    def _set_feed(self, feed: ChangeFeed | None) -> None:
+        old, self._feed = self._feed, feed
+        if old is not None:
+            old.stop()
 
     def node_down(self, node: str, lease: int) -> None:
         """`node`'s incarnation on `lease` is proven down (its fence confirmed, or its stop proven): plan
@@ -98,20 +105,13 @@ class Controller:
         return self.store.snapshot(self._down)
 
     def _watch(self, after: int, timeout: float) -> int:
-        """The revision of a change after `after` within `timeout` (`after` when none), in slices of at most
-        WATCH_SLICE_S; a poke ends the wait at once as a change."""
-        end = time.monotonic() + timeout
-        while not self._stop.is_set():
-            if self._poked.is_set():
-                self._poked.clear()
-                return after + 1  # "changed": every caller reads a fresh snapshot next (no read spent here)
-            left = end - time.monotonic()
-            if left <= 0:
-                return after
-            seen = self.store.watch(after, min(left, WATCH_SLICE_S))
-            if seen > after:
-                return seen
-        return after
+        """The revision of a change after `after` within `timeout` (`after` when none); a poke ends the
+        wait at once as a change."""
+        feed = self._feed
+        if feed is None:  # (not DC: nothing to plan)
+            self._stop.wait(min(timeout, WATCH_SLICE_S))
+            return after
+        return feed.wait(after, timeout)
 
     # --- election -------------------------------------------------------------------------
     def _elect(self) -> bool:
@@ -129,6 +129,7 @@ class Controller:
         self.term = term
         self.transitions = 0
         self._published = None
+        self._set_feed(ChangeFeed(self.store).start())
         self.store.clear_orders(term)  # orders of earlier terms are void
         log.info("%s is DC (term %d)", self.node, term)
         return True
@@ -142,6 +143,7 @@ class Controller:
             try:
                 if not self.term or not self._is_dc():
                     self.term = 0
+                    self._set_feed(None)
                     if not self._elect():
                         # only the DC key's going matters here: watching the whole store woke every
                         # non-DC node (and its campaign write) on every result any node recorded
@@ -151,6 +153,7 @@ class Controller:
             except GuardLost:
                 log.warning("%s: lost the DC role (term %d)", self.node, self.term)
                 self.term = 0
+                self._set_feed(None)
             except ScheduleError as err:  # an input the scheduler refuses (e.g. bundles): wait for a new one
                 self.last_sentence = f"term {self.term}: no decision: {err.message}"
                 log.error("%s: %s (%s)", self.node, self.last_sentence, err.hint)

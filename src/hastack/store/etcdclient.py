@@ -33,6 +33,7 @@ from hastack.store.port import StoreError
 
 
 CONNECT_S = 0.1
+WATCH_READ_S = 0.25  # a watch's longest silence before it is made again (wait_for_change)
 REPEATABLE = frozenset({"/v3/kv/range", "/v3/lease/keepalive", "/v3/lease/timetolive", "/v3/maintenance/status",
                         "/v3/cluster/member/list"})
 
@@ -349,11 +350,17 @@ class EtcdClient:
     # --- watch -----------------------------------------------------------------------------
     def wait_for_change(self, prefix: bytes | str, after: int, timeout: float) -> int:
         """Block until a key under `prefix` changes at a revision > `after`, or `timeout` passes.
-        Returns the revision of the change seen (or `after` when none came)."""
+        Returns the revision of the change seen (or `after` when none came).
+
+        A watch waits at most WATCH_READ_S for a line: a member that died, or was cut off, on a kept-alive
+        connection leaves the watch silent, and its orders or results must not wait out the caller's whole
+        timeout -- a watch that a live member confirmed is simply made again (from the same revision:
+        nothing is missed), an unconfirmed one is made at the next member."""
         body = {"create_request": {"key": _b64(prefix), "range_end": _b64(prefix_end(prefix)),
                                    "start_revision": str(after + 1)}}
         deadline = time.monotonic() + timeout
-        for _ in range(len(self.endpoints)):
+        unconfirmed = 0
+        while unconfirmed < len(self.endpoints):
             left = deadline - time.monotonic()
             if left <= 0:
                 return after
@@ -361,7 +368,8 @@ class EtcdClient:
             answered = False  # a live member confirms a new watch at once ("created")
             try:
                 with self._http.stream("POST", url, json=body,
-                                       timeout=httpx.Timeout(left, connect=min(left, 0.5))) as resp:
+                                       timeout=httpx.Timeout(left, connect=min(left, CONNECT_S),
+                                                             read=min(left, WATCH_READ_S))) as resp:
                     for line in resp.iter_lines():
                         if not line.strip():
                             continue
@@ -375,11 +383,13 @@ class EtcdClient:
                         if time.monotonic() >= deadline:
                             return after
             except httpx.ReadTimeout:
-                if not answered:  # not even the watch's confirmation: that member is gone or cut off
-                    self._current = (self._current + 1) % len(self.endpoints)
-                return after
+                pass
             except httpx.TransportError:
-                self._current = (self._current + 1) % len(self.endpoints)
+                answered = False
+            if answered:
+                continue  # a quiet store (or the member ended the stream): the same member, a new watch
+            unconfirmed += 1  # that member is gone or cut off: the next one
+            self._current = (self._current + 1) % len(self.endpoints)
         return after
 
     # --- cluster ---------------------------------------------------------------------------
