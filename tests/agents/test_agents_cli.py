@@ -44,7 +44,8 @@ def test_info(state_dir: Path) -> None:
 def test_run_success_and_failure_exit_codes(state_dir: Path, tmp_path: Path) -> None:
     state = f"state={tmp_path / 'd.state'}"
     code, out, _ = hastack("agent", "run", "ocf:heartbeat:Dummy", "monitor", state)
-    assert code == 0 and "rc=7 OCF_NOT_RUNNING (not running)" in out and "not running here" in out
+    # the agent's own exit code, as crm_resource --force-check gives it (a probe expects 7: still 7)
+    assert code == 7 and "rc=7 OCF_NOT_RUNNING (not running)" in out and "not running here" in out
     code, out, _ = hastack("agent", "run", "ocf:heartbeat:Dummy", "monitor", state, "--interval", "10s")
     assert code == 7 and "soft failure" in out and "exit reason: No process state file found" in out
     assert hastack("agent", "run", "ocf:heartbeat:Dummy", "start", state, "--timeout", "5s")[0] == 0
@@ -53,6 +54,17 @@ def test_run_success_and_failure_exit_codes(state_dir: Path, tmp_path: Path) -> 
     assert hastack("agent", "run", "ocf:heartbeat:Dummy", "stop", state)[0] == 0
     code, out, _ = hastack("agent", "run", "ocf:heartbeat:Dummy", "meta-data")
     assert code == 0 and out.startswith("<?xml")
+
+
+def test_an_action_that_runs_out_of_time_exits_124(state_dir: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "ocf"
+    (root / "resource.d" / "site").mkdir(parents=True)
+    slow = root / "resource.d" / "site" / "Slow"
+    slow.write_text("#!/bin/sh\nsleep 5\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("HASTACK_OCF_ROOTS", str(root))
+    code, out, _ = hastack("agent", "run", "ocf:site:Slow", "start", "--timeout", "1s", "--no-check")
+    assert code == 124, out
 
 
 def test_run_bad_input_is_a_clear_error(state_dir: Path, tmp_path: Path) -> None:

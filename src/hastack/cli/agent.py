@@ -6,9 +6,12 @@
 
 `run` checks the parameters against the agent's meta-data first (unknown
 or missing required ones are refused, with a did-you-mean), prints rc,
-its meaning, Pacemaker's reading of it and the exit reason, and exits 0
-when the result is what the cluster expects, else the agent's rc (1 when
-that is 0 or out of range). Secret parameter values never appear in output.
+its meaning, Pacemaker's reading of it and the exit reason, and exits
+with the agent's own exit code, as `crm_resource --force-start` /
+`--force-check` do (a monitor of a stopped resource exits 7, even where the
+cluster expects that); an action that timed out exits 124 (Pacemaker's
+CRM_EX_TIMEOUT), one that could not run 1. Secret parameter values never
+appear in output.
 
 Imports hastack.agents, model, errors.
 """
@@ -160,8 +163,17 @@ def run_cmd(spec: str, action: str, params: tuple[str, ...], timeout: str, inter
     if result.exit_reason:
         click.echo(f"exit reason: {result.exit_reason}")
     click.echo(f"outcome: {result.outcome.sentence()} ({result.duration_ms}ms)")
-    if not result.ok:
-        sys.exit(result.rc if 0 < result.rc < 10 else 1)
+    sys.exit(exit_code(result.rc, result.status))
+
+
+def exit_code(rc: int, status: ExecStatus) -> int:
+    """What `agent run` exits with: the agent's rc when it ran to its end, as crm_resource does."""
+    if status is ExecStatus.DONE:
+        return rc if 0 <= rc <= 255 else 1
+    return TIMEOUT_EXIT if status is ExecStatus.TIMEOUT else 1
+
+
+TIMEOUT_EXIT = 124  # Pacemaker's CRM_EX_TIMEOUT
 
 
 if __name__ == "__main__":  # pragma: no cover
