@@ -190,3 +190,11 @@ def test_simulate_crm_file_with_the_state_of_a_cib(tmp_path: Path) -> None:
     assert "* vip\t(ocf:heartbeat:IPaddr2):\t Started node1" in out
     summary = printed_summary(out)
     assert "Start web (node1)" in summary and not any(line.startswith("Start vip") for line in summary)
+
+
+def test_the_cib_may_be_given_positionally_as_crm_simulate_x_takes_it() -> None:
+    by_option = run("simulate", "--xml", HEALTHY, "--node-fail", "node2")
+    positional = run("simulate", HEALTHY, "--node-fail", "node2")
+    assert positional[0] == 0 and positional[1] == by_option[1]
+    code, _, err = run("simulate", HEALTHY, "--xml", HEALTHY)
+    assert code != 0 and "two inputs" in err and "Traceback" not in err

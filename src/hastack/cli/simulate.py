@@ -151,16 +151,22 @@ def _echo_notes(notes: Sequence[str]) -> None:
 @click.option("--graph", is_flag=True, help="Show the action graph as text.")
 @click.option("--dot", "dot_path", metavar="FILE", help="Write the action graph as Graphviz dot.")
 @click.option("--save", "save_path", metavar="CIB.xml", help="Write the input with the injections applied.")
+@click.argument("cib", required=False, metavar="[CIB.xml]")
 def simulate(xml: str | None, crm: str | None, state_path: str | None, node_fail: tuple[str, ...],
              node_up: tuple[str, ...], node_down: tuple[str, ...], standby: tuple[str, ...],
              op_fail: tuple[str, ...], at: str | None, scores: bool, graph: bool, dot_path: str | None,
-             save_path: str | None) -> None:
+             save_path: str | None, cib: str | None) -> None:
     """Show what the scheduler would do with a configuration and state, after what-if events.
 
     \b
-    hastack simulate --xml cib.xml --node-fail node2
+    hastack simulate cib.xml --node-fail node2       (as crm_simulate -x cib.xml)
     hastack simulate --crm cluster.crm --state cib.xml --op-fail db_monitor_10000@node1=7
     """
+    if cib is not None:
+        if xml is not None or crm is not None:
+            raise HastackError(f"two inputs: {cib} and {xml or crm}",
+                               hint="give the CIB once: `hastack simulate cib.xml` or `--xml cib.xml`")
+        xml = cib
     injections = build_injections(node_fail, node_up, node_down, standby, op_fail, at)
     before, after, now = prepare(xml, crm, state_path, injections)
     _echo_notes(after.notes)
