@@ -362,8 +362,10 @@ def _apply_meta(r: WRsc, opts: Options) -> None:
         r.needs = "fencing" if requires == "unfencing" else requires
     elif r.is_fence_device:
         r.needs = "quorum"
-    else:
-        r.needs = "fencing" if opts.stonith_enabled else "quorum"
+    elif opts.stonith_enabled:
+        r.needs = "fencing"
+    else:  # unpack_requires' default: a cluster that ignores quorum requires nothing to start
+        r.needs = "nothing" if opts.no_quorum_policy == "ignore" else "quorum"
     if r.needs == "fencing" and not opts.stonith_enabled:
         r.needs = "quorum"
 
