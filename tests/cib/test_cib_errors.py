@@ -141,7 +141,7 @@ def test_bad_rules() -> None:
                '</rule>\n</rsc_location>\n')
     messages = [d.message for d in errors(text)]
     assert any("operation: invalid value 'like'" in m for m in messages)
-    assert any("<rsc_expression> is not supported" in m for m in messages)
+    assert any("<rsc_expression> is only meaningful in rsc_defaults and op_defaults rules" in m for m in messages)
     assert any("operation: invalid value 'soon'" in m for m in messages)
 
 

@@ -197,3 +197,32 @@ def test_errors_are_collected_with_locations() -> None:
 def test_old_node_type_normal_reads_as_member() -> None:
     cib = parse_cib(DOC.replace('<node id="1" uname="n1">', '<node id="1" uname="n1" type="normal">'))
     assert cib.config.nodes[0].type == "member"
+
+
+def test_order_require_all_is_kept_and_called_deprecated() -> None:
+    from hastack.cib import to_xml
+
+    doc = """<cib><configuration><crm_config/><nodes/><resources/><constraints>
+      <rsc_order id="o" first="c" then="d" require-all="false"/>
+    </constraints></configuration><status/></cib>"""
+    cib = parse_cib(doc)
+    (o,) = cib.config.constraints
+    assert isinstance(o, Order) and o.require_all is False
+    assert any("require-all" in w.message and "deprecated" in w.message for w in cib.warnings)
+    assert 'require-all="false"' in to_xml(cib.config, cib.state)
+
+
+def test_defaults_rules_on_agents_and_operations_round_trip() -> None:
+    from hastack.cib import to_xml
+    from hastack.model import AttrSet
+    from hastack.model.config import OpExpression, RscExpression
+    from testdata import PACEMAKER_CASES_EXTENDED
+
+    cib = load_cib_file(PACEMAKER_CASES_EXTENDED / "xml" / "op-defaults-2.xml")
+    (only,) = cib.config.op_defaults
+    assert isinstance(only, AttrSet) and only.rule is not None
+    rsc, op = only.rule.expressions
+    assert rsc == RscExpression("op-monitor-and-rsc-expr", "ocf", "heartbeat", "IPaddr2")
+    assert op == OpExpression("op-monitor-and-op-expr", "monitor", "10s")
+    again = parse_cib(to_xml(cib.config, cib.state))
+    assert again.config == cib.config

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from hastack.cib.rules import read_rule
+from hastack.cib.rules import read_location_rule
 from hastack.cib.source import Reader, elements
 from hastack.model.config import Colocation, Constraint, Location, Order, OrderKind, ResourceSet, Rule, Ticket
 
@@ -99,7 +99,7 @@ def _read_location(r: Reader, el: etree._Element) -> Location | None:
     rules: list[Rule] = []
     for child in elements(el):
         if child.tag == "rule":
-            rule = read_rule(r, child)
+            rule = read_location_rule(r, child)
             if rule is not None:
                 rules.append(rule)
     if rsc is None and pattern is None and not any(c.tag == "resource_set" for c in elements(el)):
@@ -157,14 +157,16 @@ def _read_order(r: Reader, el: etree._Element) -> Order | None:
     kind_text = r.choice(el, "kind", KINDS)
     score = r.score(el, "score")
     symmetrical = r.boolean(el, "symmetrical")
-    if el.get("require-all") is not None:
-        r.warn(el, "rsc_order attribute 'require-all' is ignored by hastack", "require-all",
-               hint="put require-all on a resource_set instead")
+    require_all = r.boolean(el, "require-all")
+    if require_all is not None:
+        r.warn(el, "rsc_order attribute 'require-all' is deprecated (Pacemaker reads require-all=false as "
+               "clone-min=1 of the first resource)", "require-all",
+               hint="set the clone-min meta attribute of the clone instead")
     if cid is None:
         return None
     return Order(cid, first=first, then=then, first_action=first_action, then_action=then_action,
                  order_kind=OrderKind(kind_text) if kind_text else None, score=score, symmetrical=symmetrical,
-                 sets=sets, location=r.where(el))
+                 sets=sets, location=r.where(el), require_all=require_all)
 
 
 def _read_ticket(r: Reader, el: etree._Element) -> Ticket | None:

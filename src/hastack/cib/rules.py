@@ -1,4 +1,5 @@
-"""Rules in CIB XML <-> model: <rule> with nested rules, <expression> and <date_expression>.
+"""Rules in CIB XML <-> model: <rule> with nested rules, <expression>, <date_expression>, and the
+<rsc_expression>/<op_expression> of rsc_defaults and op_defaults rules.
 
 Owns reading a rule (resolving id-ref, checking operations, scores and roles) and
 writing one back with ids given by the model or made up crmsh-style
@@ -13,8 +14,8 @@ from lxml import etree
 
 from hastack.cib.ids import WriteContext
 from hastack.cib.source import Reader, elements
-from hastack.model import scores
-from hastack.model.config import DateExpression, Expression, Rule, RuleItem
+from hastack.model import durations, scores
+from hastack.model.config import DateExpression, Expression, OpExpression, RscExpression, Rule, RuleItem
 
 EXPRESSION_OPS = ("lt", "gt", "lte", "gte", "eq", "ne", "defined", "not_defined")
 DATE_OPS = ("lt", "gt", "in_range", "date_spec")
@@ -24,6 +25,15 @@ _MAX_DEPTH = 32
 
 
 # --- reading ----------------------------------------------------------------------------------
+
+def read_location_rule(r: Reader, el: etree._Element) -> Rule | None:
+    """A location constraint's rule: it is evaluated for a node, so it cannot test a resource's
+    agent or an operation (rsc_expression, op_expression)."""
+    for child in el.iter("rsc_expression", "op_expression"):
+        r.error(child, f"<{child.tag}> is only meaningful in rsc_defaults and op_defaults rules",
+                hint="a location rule tests node attributes and dates")
+    return read_rule(r, el)
+
 
 def read_rule(r: Reader, el: etree._Element, depth: int = 0) -> Rule | None:
     """A <rule> element (or a reference to one); None after reporting an error."""
@@ -61,10 +71,21 @@ def _read_item(r: Reader, el: etree._Element, depth: int) -> RuleItem | None:
         return _read_expression(r, el)
     if el.tag == "date_expression":
         return _read_date_expression(r, el)
-    if el.tag in ("rsc_expression", "op_expression"):
-        r.error(el, f"<{el.tag}> is not supported by hastack yet",
-                hint="rules on rsc_defaults/op_defaults can only test node attributes and dates here")
-        return None
+    if el.tag == "rsc_expression":
+        eid = r.required(el, "id")
+        r.known_attributes(el, ("id", "class", "provider", "type"))
+        return RscExpression(eid, el.get("class"), el.get("provider"), el.get("type"),
+                             location=r.where(el)) if eid is not None else None
+    if el.tag == "op_expression":
+        eid, name = r.required(el, "id"), r.required(el, "name")
+        r.known_attributes(el, ("id", "name", "interval"))
+        interval = el.get("interval")
+        if interval is not None and not durations.is_duration(interval):
+            r.error(el, f"op_expression interval {interval!r} is not a duration", "interval",
+                    hint="write an interval such as 10s or PT10S")
+            return None
+        return OpExpression(eid, name, interval, location=r.where(el)) \
+            if eid is not None and name is not None else None
     r.error(el, f"unexpected <{el.tag}> inside a rule",
             hint="a rule contains <expression>, <date_expression> or nested <rule> elements")
     return None
@@ -128,8 +149,10 @@ def write_rule(parent: etree._Element, rule: Rule, ctx: WriteContext, base: str)
             write_rule(el, item, ctx, rid)
         elif isinstance(item, Expression):
             _write_expression(el, item, ctx, rid)
-        else:
+        elif isinstance(item, DateExpression):
             _write_date_expression(el, item, ctx, rid)
+        else:
+            _write_defaults_expression(el, item, ctx, rid)
 
 
 def _write_expression(parent: etree._Element, e: Expression, ctx: WriteContext, base: str) -> None:
@@ -156,3 +179,18 @@ def _write_date_expression(parent: etree._Element, e: DateExpression, ctx: Write
             child = etree.SubElement(el, tag, id=ctx.ids.fresh(f"{eid}-{tag}"))
             for k, v in pairs:
                 child.set(k, v)
+
+
+def _write_defaults_expression(parent: etree._Element, e: RscExpression | OpExpression, ctx: WriteContext,
+                               base: str) -> None:
+    """<rsc_expression> or <op_expression>, attributes as the model has them."""
+    eid = ctx.ids.take(e.id, f"{base}-expression")
+    if isinstance(e, RscExpression):
+        el = etree.SubElement(parent, "rsc_expression", id=eid)
+        for attr, value in (("class", e.cls), ("provider", e.provider), ("type", e.type)):
+            if value is not None:
+                el.set(attr, value)
+        return
+    el = etree.SubElement(parent, "op_expression", id=eid, name=e.name)
+    if e.interval is not None:
+        el.set("interval", e.interval)

@@ -104,6 +104,7 @@ def _write_order(parent: etree._Element, c: Order, ctx: WriteContext) -> None:
     elif c.score is not None:
         el.set("score", scores.format(c.score))
     _set_opt(el, "symmetrical", _bool(c.symmetrical))
+    _set_opt(el, "require-all", _bool(c.require_all))
     _write_sets(el, c.sets, ctx, cid)
 
 

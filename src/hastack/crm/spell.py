@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from hastack.crm import ids
 from hastack.errors import HastackError
 from hastack.model import scores
-from hastack.model.config import AttrSet, DateExpression, Expression, Rule, RuleItem
+from hastack.model.config import AttrSet, DateExpression, Expression, OpExpression, RscExpression, Rule, RuleItem
 from hastack.model.values import Role
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_.,:/@%+#-][A-Za-z0-9_.,:/@%+=#-]*$")
@@ -103,6 +103,9 @@ def _item(item: RuleItem) -> str:
                     ([pair("end", item.end)] if item.end is not None else [])
             return " ".join(["date in"] + parts + [pair(k, v) for k, v in item.duration])
         return "date spec " + pairs(item.date_spec)
+    if isinstance(item, (RscExpression, OpExpression)):
+        raise HastackError(f"crm syntax cannot express the {'rsc' if isinstance(item, RscExpression) else 'op'}"
+                           f"_expression {item.id!r}", hint=_CANNOT)
     raise HastackError(f"crm syntax cannot express the nested rule {item.id!r}", hint=_CANNOT)
 
 

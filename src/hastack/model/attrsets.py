@@ -51,6 +51,30 @@ class DateExpression:
 
 
 @dataclass(frozen=True)
+class RscExpression:
+    """A test of the resource an rsc_defaults/op_defaults rule is evaluated for: its agent's
+    class, provider and type (an absent class or type matches any; an absent provider matches
+    only an agent without one, as Pacemaker compares it)."""
+
+    id: str
+    cls: str | None = None
+    provider: str | None = None
+    type: str | None = None
+    location: SourceLocation | None = LOC
+
+
+@dataclass(frozen=True)
+class OpExpression:
+    """A test of the operation an op_defaults rule is evaluated for: its name, and its interval
+    when one is written (as written: `10s`, `P10S`...)."""
+
+    id: str
+    name: str
+    interval: str | None = None
+    location: SourceLocation | None = LOC
+
+
+@dataclass(frozen=True)
 class Rule:
     """A rule. `score` None means none was written (Pacemaker then reads 0); crm text without a
     score means INFINITY, as crmsh writes it."""
@@ -64,7 +88,7 @@ class Rule:
     location: SourceLocation | None = LOC
 
 
-RuleItem = Union[Expression, DateExpression, Rule]
+RuleItem = Union[Expression, DateExpression, RscExpression, OpExpression, Rule]
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,13 @@ from hastack.errors import SourceLocation
 from hastack.model.acls import AclRole, AclTarget
 from hastack.model.alerts import Alert
 from hastack.model.attrsets import (  # re-exported: most of hastack takes them from here
-    LOC, AttrSet, DateExpression, Expression, PairId, PairRef, Rule, RuleItem, merged,
+    LOC, AttrSet, DateExpression, Expression, OpExpression, PairId, PairRef, RscExpression, Rule, RuleItem, merged,
 )
 from hastack.model.values import AgentRef, Role
 
 __all__ = ["LOC", "AclRole", "AclTarget", "Alert", "AttrSet", "Bundle", "BundleMapping", "Clone", "Colocation",
            "Configuration", "Constraint", "DateExpression", "Expression", "FencingLevel", "Group", "Location",
+           "OpExpression", "RscExpression",
            "Node", "Op", "Order", "OrderKind", "PairId", "PairRef", "Primitive", "Resource", "ResourceSet", "Rule",
            "RuleItem", "Tag", "Template", "Ticket", "merged"]
 
@@ -251,6 +252,8 @@ class Order:
     symmetrical: bool | None = None
     sets: tuple[ResourceSet, ...] = ()
     location: SourceLocation | None = LOC
+    # deprecated Pacemaker spelling of clone-min=1 for a clone 'first' (ignored when it has clone-min)
+    require_all: bool | None = None
 
     kind = "order"
 

@@ -3,7 +3,8 @@
 Owns Pacemaker's per-variant create_actions: the role transition matrix for
 primitives (stop/start/demote/promote, restarts for recovery and moves,
 multiply-active recovery), group and clone pseudo-actions, fencing of
-unclean nodes and the implied stops it makes, probes and recurring monitors.
+unclean nodes and the implied stops it makes, probes and recurring monitors,
+and agent reloads of a changed definition. (Live migration: migration.py.)
 
 Imports only the model and the scheduler's own modules.
 """
@@ -319,8 +320,8 @@ class ActionBuilder:
             a.target_rc = OCF_RUNNING_PROMOTED
         self.monitors.append(a)
         if r.managed:
-            # Pacemaker also orders a reload first; hastack schedules no reloads
             self.monitor_orders.append((r, "start", a, "", O.IMPLIES_THEN | O.RUNNABLE_LEFT))
+            self.monitor_orders.append((r, "reload-agent", a, "", O.IMPLIES_THEN | O.RUNNABLE_LEFT))
             if r.next_role == R.PROMOTED:
                 self.monitor_orders.append((r, "promote", a, "", O.OPTIONAL | O.RUNNABLE_LEFT))
             elif r.role == R.PROMOTED:
@@ -586,6 +587,22 @@ class ActionBuilder:
             elif ch.interval_ms:
                 # a recurring op whose definition changed is rescheduled (pe_action_reschedule)
                 self.reschedule.add((id(ch.rsc), ch.node.uname, ch.interval_ms))
+            else:
+                self._reload(ch.rsc, ch.node)
+
+    def _reload(self, r: WRsc, node: WNode) -> None:
+        """schedule_reload: an agent that can reload takes a changed definition without a
+        restart -- unless a required stop or demote comes anyway, which cancels the reload."""
+        if not r.managed or r.failed:
+            return
+        if r.start_pending:  # its definition changed while a start was pending: restart instead
+            self.custom(r, "stop", node, False)
+            return
+        r.reload = True
+        reload = self.custom(r, "reload-agent", node, False)
+        reload.set_reason("resource definition change", False)
+        for then in ("stop", "demote"):
+            self.monitor_orders.append((reload, "", r, then, O.OPTIONAL | O.THEN_CANCELS_FIRST))
 
     def build(self) -> None:
         for r in self.u.resources:

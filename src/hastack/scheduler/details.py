@@ -30,7 +30,7 @@ from hastack.model.state import ClusterState
 from hastack.scheduler.digest import DEFAULT_TIMEOUT_MS, task_for_digest, digest_of, operation_params
 from hastack.scheduler.graph import Act
 from hastack.scheduler.history import base_name
-from hastack.scheduler.rules import parse_date, eval_rule
+from hastack.scheduler.rules import Subject, parse_date, eval_rule
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import WNode, WRsc
 
@@ -42,12 +42,14 @@ _UNRECORDED = ("notify", "cancel")
 
 
 def _nvpairs(sets: tuple[AttrSet, ...], attrs: Mapping[str, str], now: int, into: dict[str, str],
-             overwrite: bool = False) -> None:
-    """pe__unpack_dataset_nvpairs: sets by score (highest first), each only if its rule holds;
-    without `overwrite` the first value of a name wins, with it the last."""
-    ordered = sorted(sets, key=lambda s: -(s.score or 0)) if len(sets) > 1 else sets
+             overwrite: bool = False, subject: Subject | None = None) -> None:
+    """pe__unpack_dataset_nvpairs: sets by score (highest first), each only if its rule holds
+    (for `subject`, the resource and operation, in op_defaults and an op's meta attributes);
+    without `overwrite` the first value of a name wins, with it the last. Pacemaker lists the
+    sets in reverse before its stable sort: of equally scored sets, the last one comes first."""
+    ordered = sorted(reversed(sets), key=lambda s: -(s.score or 0)) if len(sets) > 1 else sets
     for s in ordered:
-        if s.rule is not None and not eval_rule(s.rule, attrs, now):
+        if s.rule is not None and not eval_rule(s.rule, attrs, now, subject):
             continue
         for k, v in s.pairs:
             if overwrite or k not in into:
@@ -104,7 +106,7 @@ class DetailsBuilder:
         self.u = u
         self._entries: dict[str, frozenset[str]] = {}
         self._params: dict[tuple[int, str, str | None], Mapping[str, str]] = {}
-        self._defaults: dict[str, str] | None = None
+        self._defaults: dict[Subject, dict[str, str]] = {}
 
     # --- pieces -------------------------------------------------------------------------
     def node_entries(self, uname: str) -> frozenset[str]:
@@ -118,11 +120,13 @@ class DetailsBuilder:
             self._entries[uname] = got
         return got
 
-    def op_defaults(self) -> dict[str, str]:
-        if self._defaults is None:
-            self._defaults = {}
-            _nvpairs(self.config.op_defaults, {}, self.u.now, self._defaults)
-        return self._defaults
+    def op_defaults(self, subject: Subject) -> dict[str, str]:
+        """op_defaults for one operation of one resource: their rules may test both."""
+        got = self._defaults.get(subject)
+        if got is None:
+            got = self._defaults[subject] = {}
+            _nvpairs(self.config.op_defaults, {}, self.u.now, got, subject=subject)
+        return got
 
     def params(self, r: WRsc, node: WNode, op: Op | None) -> Mapping[str, str]:
         """pe_rsc_params for the node, the operation's own instance attributes first."""
@@ -151,7 +155,8 @@ class DetailsBuilder:
     def op_meta(self, r: WRsc, a: Act, op: Op | None, params: Mapping[str, str]) -> dict[str, str]:
         """unpack_operation: the action's meta from op_defaults, the op definition and its meta
         attributes, with interval, timeout and start-delay in ms."""
-        meta = dict(self.op_defaults())
+        subject = Subject.of(r.agent, a.task, a.interval_ms)
+        meta = dict(self.op_defaults(subject))
         probe = a.task == "monitor" and a.interval_ms == 0
         if probe and r.definition is not None:
             # a probe's default timeout is the shortest enabled recurring monitor's
@@ -160,7 +165,7 @@ class DetailsBuilder:
             if shortest is not None and shortest.timeout_text is not None:
                 meta["timeout"] = shortest.timeout_text
         if op is not None:
-            _nvpairs(op.meta, {}, self.u.now, meta, overwrite=True)
+            _nvpairs(op.meta, {}, self.u.now, meta, overwrite=True, subject=subject)
             meta["name"] = op.name
             if op.interval_text is not None:
                 meta["interval"] = op.interval_text

@@ -80,8 +80,8 @@ def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[At
 
 
 def task_for_digest(task: str, interval_ms: int) -> str:
-    if interval_ms == 0 and task in ("monitor", "migrate_from", "promote"):
-        return "start"
+    if interval_ms == 0 and task in ("monitor", "migrate_from", "promote", "reload", "reload-agent"):
+        return "start"  # these one-shot results are recorded with the start's digest
     return task
 
 

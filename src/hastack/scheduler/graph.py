@@ -36,6 +36,7 @@ class O(IntFlag):
     LOAD = 1 << 14  # a node's capacity: kept in the graph only between actions on the same node
     IMPLIES_FIRST_MIGRATABLE = 1 << 15  # 'then' not migratable or unrunnable: 'first' cannot run
     APPLY_FIRST_NON_MIGRATABLE = 1 << 16  # holds only when 'first' is not part of a migration
+    THEN_CANCELS_FIRST = 1 << 17  # a required 'then' makes 'first' unnecessary (a stop, a reload)
 
 
 def graph_input(then: "Act", first: "Act", flags: O) -> bool:

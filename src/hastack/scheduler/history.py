@@ -18,6 +18,7 @@ from hastack.model.results import ExecStatus, OcfRc, ResultKind, classify
 from hastack.model.state import ResourceHistory, OpRecord
 from hastack.model.values import Role
 from hastack.scheduler.migration_history import MigrationReader
+from hastack.scheduler.rules import Subject
 from hastack.scheduler.unpack import Ban, Options, TreeBuilder, Unpacked, _apply_meta, _score, fence_node, target_role
 from hastack.scheduler.working import R, WNode, WRsc
 
@@ -252,7 +253,7 @@ class HistoryReader:
     def orphan(self, h: ResourceHistory) -> WRsc:
         r = WRsc(id=h.id, variant="primitive", meta={}, agent=h.agent, orphan=True,
                  order=10**9 + len(self.u.resources))
-        r.meta = dict(self.builder.defaults)
+        r.meta = dict(self.builder.defaults(Subject.of(h.agent)))
         _apply_meta(r, self.opts)
         r.next_role = R.UNKNOWN
         if r.agent is not None and r.agent.cls == "stonith":

@@ -139,18 +139,13 @@ class MigrationReader:
         """newer_state_after_migrate: the migration no longer says anything about the node."""
         ref = migrate_from if migrate_from is not None else migrate_to
         assert ref is not None
+        # compare with the migration's record on this node when there is one: call ids are
+        # reliable there (without one, the other node's record, already in ref, is used)
         same_node = False
-        if uname == ref.migrate_target:
-            if migrate_from is not None:
-                ref, same_node = migrate_from, True
-            else:
-                ref = migrate_to  # type: ignore[assignment]
-        elif uname == ref.migrate_source:
-            if migrate_to is not None:
-                ref, same_node = migrate_to, True
-            else:
-                ref = migrate_from  # type: ignore[assignment]
-        assert ref is not None
+        if uname == ref.migrate_target and migrate_from is not None:
+            ref, same_node = migrate_from, True
+        elif uname == ref.migrate_source and migrate_to is not None:
+            ref, same_node = migrate_to, True
         return self._changed_after(rid, uname, ref, same_node) or self._stopped_after(rid, uname, ref, same_node)
 
     def _online(self, uname: str | None) -> WNode | None:

@@ -184,7 +184,7 @@ class Orderer:
             symmetric = c.effective_symmetrical
             if kind is OrderKind.MANDATORY and c.score is not None and c.order_kind is None and c.score < 0:
                 kind = OrderKind.OPTIONAL
-            minimum = _score_int(first.meta.get("clone-min")) if first.variant == "clone" else 0
+            minimum = _minimum_first_instances(first, c.require_all)
             if minimum > 0:
                 self._clone_min(c.id, first, fa, then, ta, kind, symmetric, minimum)
             else:
@@ -313,6 +313,16 @@ class Orderer:
         p = Propagator(self.config, self.b, self.a, self.pending)
         p.apply()
         return p
+
+
+def _minimum_first_instances(first: WRsc, require_all: bool | None) -> int:
+    """get_minimum_first_instances: how many instances of a clone 'first' must be able to act
+    before 'then' can: its clone-min, else 1 for the deprecated require-all=false, else all (0)."""
+    if first.variant != "clone":
+        return 0
+    if first.meta.get("clone-min") is not None:
+        return _score_int(first.meta.get("clone-min"))
+    return 1 if require_all is False else 0
 
 
 def _score_int(text: str | None) -> int:

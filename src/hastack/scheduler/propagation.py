@@ -211,6 +211,10 @@ class Propagator:
                     and first_node is not then_node:
                 entry[1] = O.NONE
                 continue
+            if first.rsc is not None and flags & O.THEN_CANCELS_FIRST and not then.optional:
+                first.optional = True  # e.g. a required stop: no reload before it
+                if first.task == "reload-agent":
+                    first.rsc.reload = False
             orig = first
             if first.rsc is not None and then.rsc is not None and first.rsc is not then.rsc \
                     and not _is_parent(then.rsc, first.rsc):

@@ -3,7 +3,8 @@
 Owns Pacemaker's expression semantics: attribute comparisons typed as
 string (case-insensitive), integer, number or version; defined/not_defined;
 and/or combination; nested rules. Date expressions are evaluated against
-`now` for the simple lt/gt/in_range forms.
+`now` for the simple lt/gt/in_range forms. In rsc_defaults and op_defaults, rules may also
+test the resource's agent and the operation (a `Subject`).
 
 Imports only the model.
 """
@@ -13,10 +14,12 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from hastack.errors import ValueSyntaxError
-from hastack.model import scores
-from hastack.model.config import DateExpression, Expression, Rule, RuleItem
+from hastack.model import durations, scores
+from hastack.model.config import DateExpression, Expression, OpExpression, RscExpression, Rule, RuleItem
+from hastack.model.values import AgentRef
 
 _NUM = re.compile(r"^\s*[-+]?\d+(\.\d*)?\s*$")
 
@@ -103,18 +106,66 @@ def _eval_date(expr: DateExpression, now: int) -> bool:
     return False
 
 
-def eval_item(item: RuleItem, attrs: Mapping[str, str], now: int) -> bool:
+@dataclass(frozen=True)
+class Subject:
+    """What an rsc_defaults or op_defaults rule is evaluated for: the resource's agent (a group
+    or clone has no class, provider or type) and, for op_defaults, the operation."""
+
+    cls: str | None = None
+    provider: str | None = None
+    type: str | None = None
+    op: str | None = None  # the operation's name (op_defaults only)
+    interval_ms: int = 0
+
+    @classmethod
+    def of(cls, agent: AgentRef | None, op: str | None = None, interval_ms: int = 0) -> Subject:
+        if agent is None:
+            return cls(op=op, interval_ms=interval_ms)
+        return cls(agent.cls, agent.provider, agent.type, op, interval_ms)
+
+
+def _eval_rsc(expr: RscExpression, subject: Subject | None) -> bool:
+    """pe__eval_rsc_expr: without a resource nothing matches."""
+    if subject is None:
+        return False
+    if expr.cls is not None and expr.cls != subject.cls:
+        return False
+    if expr.provider != subject.provider:
+        return False
+    return expr.type is None or expr.type == subject.type
+
+
+def _eval_op(expr: OpExpression, subject: Subject | None) -> bool:
+    """pe__eval_op_expr: without an operation nothing matches."""
+    if subject is None or subject.op is None:
+        return False
+    if expr.interval is not None:
+        try:
+            if durations.parse_ms(expr.interval) != subject.interval_ms:
+                return False
+        except ValueSyntaxError:
+            return False
+    return expr.name == subject.op
+
+
+def eval_item(item: RuleItem, attrs: Mapping[str, str], now: int, subject: Subject | None = None) -> bool:
     if isinstance(item, Rule):
-        return eval_rule(item, attrs, now)
+        return eval_rule(item, attrs, now, subject)
     if isinstance(item, DateExpression):
         return _eval_date(item, now)
+    if isinstance(item, RscExpression):
+        return _eval_rsc(item, subject)
+    if isinstance(item, OpExpression):
+        return _eval_op(item, subject)
     return _eval_expression(item, attrs)
 
 
-def eval_rule(rule: Rule, attrs: Mapping[str, str], now: int) -> bool:
+def eval_rule(rule: Rule, attrs: Mapping[str, str], now: int, subject: Subject | None = None) -> bool:
+    """Whether a rule holds on a node with these attributes at `now` (for `subject`, in
+    rsc_defaults and op_defaults rules)."""
     if not rule.expressions:
         return True
-    results = (eval_item(e, attrs, now) for e in rule.expressions)
+    results = (eval_item(e, attrs, now, subject) for e in rule.expressions)
     if rule.boolean_op.lower() == "or":
         return any(results)
     return all(results)

@@ -1,7 +1,7 @@
 """The Transition Summary lines, worded exactly as crm_simulate prints them (normalized).
 
 Owns Pacemaker's rsc_action_default/rsc_action_item logic: Start, Stop,
-Move, Migrate, Recover, Restart, Promote, Demote, Re-promote, with roles, nodes and
+Move, Migrate, Reload, Recover, Restart, Promote, Demote, Re-promote, with roles, nodes and
 "due to ..." / "blocked" reasons, and the Fence lines.
 
 Imports only the scheduler's own modules.
@@ -85,6 +85,8 @@ def rsc_lines(g: Graph, r: WRsc) -> list[str]:
         migrate_from = _find(g, r, "migrate_from", nxt)
         if migrate_from is not None and current is not None and migrate_from.runnable:
             out.append(_item("Migrate", r, current, nxt, start, None))
+        elif r.reload:
+            out.append(_item("Reload", r, current, nxt, start, None))
         elif start is None or start.optional:
             if demote is not None and promote is not None and not demote.optional and not promote.optional:
                 out.append(_item("Re-promote", r, current, nxt, promote, demote))
@@ -107,6 +109,8 @@ def rsc_lines(g: Graph, r: WRsc) -> list[str]:
         out.append(_item("Recover", r, current, nxt, stop, start))
     elif moving:
         out.append(_item("Move", r, current, nxt, stop, None))
+    elif r.reload:
+        out.append(_item("Reload", r, current, nxt, start, None))
     elif stop is not None and not stop.optional:
         out.append(_item("Restart", r, current, nxt, start, None))
     elif r.role == R.PROMOTED:

@@ -52,7 +52,9 @@ class Action:
     `migrate_to` on the source and a `migrate_from` on the target (both with
     `meta["migrate_source"]`/`meta["migrate_target"]`, recorded with them), then
     the stop on the source; the start on the target is then a pseudo action.
-    Not modelled: history deletions, reloads.
+    A changed definition that the agent can take without a restart is a
+    `reload-agent` (recorded as the start it stands for). Not modelled:
+    history deletions.
 
     What an executor needs, set on every scheduled action (not `optional`) of a
     resource on a node; optional actions keep the defaults:

@@ -22,7 +22,7 @@ from hastack.model.config import (
 )
 from hastack.model.state import ClusterState, OpRecord, TicketState
 from hastack.model.values import Role, is_true
-from hastack.scheduler.rules import eval_rule
+from hastack.scheduler.rules import Subject, eval_rule
 from hastack.scheduler.utilization import value_of as utilization_value
 from hastack.scheduler.working import R, WNode, WRsc
 
@@ -296,13 +296,13 @@ def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: i
 
 # --- resources ----------------------------------------------------------------------
 
-def _meta_of(sets: tuple[AttrSet, ...], now: int | None = None) -> dict[str, str]:
+def _meta_of(sets: tuple[AttrSet, ...], now: int | None = None, subject: Subject | None = None) -> dict[str, str]:
     """The pairs of attribute sets, first value winning. Sets with a rule count when `now`
     is given and the rule holds then, evaluated without node attributes (Pacemaker reads
-    meta attributes with no node); without `now` they are left out."""
+    meta attributes with no node) for `subject` (the resource); without `now` they are left out."""
     if now is not None:
         sets = tuple(s if s.rule is None else replace(s, rule=None) for s in sets
-                     if s.rule is None or eval_rule(s.rule, {}, now))
+                     if s.rule is None or eval_rule(s.rule, {}, now, subject))
     if not sets:
         return {}
     if len(sets) == 1 and sets[0].rule is None:
@@ -362,8 +362,10 @@ def _apply_meta(r: WRsc, opts: Options) -> None:
         r.needs = "fencing" if requires == "unfencing" else requires
     elif r.is_fence_device:
         r.needs = "quorum"
-    else:
-        r.needs = "fencing" if opts.stonith_enabled else "quorum"
+    elif opts.stonith_enabled:
+        r.needs = "fencing"
+    else:  # unpack_requires' default: a cluster that ignores quorum requires nothing to start
+        r.needs = "nothing" if opts.no_quorum_policy == "ignore" else "quorum"
     if r.needs == "fencing" and not opts.stonith_enabled:
         r.needs = "quorum"
 
@@ -414,8 +416,15 @@ class TreeBuilder:
         self.config = config
         self.opts = opts
         self.u = u
-        self.defaults = dict(merged(config.rsc_defaults))
+        self._defaults: dict[Subject, dict[str, str]] = {}
         self.counter = 0
+
+    def defaults(self, subject: Subject) -> dict[str, str]:
+        """rsc_defaults for a resource: their rules may test its agent."""
+        got = self._defaults.get(subject)
+        if got is None:
+            got = self._defaults[subject] = _meta_of(self.config.rsc_defaults, self.u.now, subject)
+        return got
 
     def build(self, rid: str, parent: WRsc | None, suffix: str = "") -> WRsc | None:
         d = self.config.resources.get(rid)
@@ -426,18 +435,19 @@ class TreeBuilder:
             p = _resolve_template(d, self.config)
             r = WRsc(id=rid + suffix, variant="primitive", meta={}, parent=parent, definition=p,
                      agent=p.agent, order=self.counter)
-            r.meta = _inherit(_meta_of(p.meta, self.u.now), parent, self.defaults)
+            subject = Subject.of(p.agent)
+            r.meta = _inherit(_meta_of(p.meta, self.u.now, subject), parent, self.defaults(subject))
             r.is_fence_device = p.agent is not None and p.agent.cls == "stonith"
             r.utilization = utilization_of(p.utilization, self.u.now)
             if r.is_fence_device:
                 self.opts.have_stonith_resource = True
         elif isinstance(d, Group):
             r = WRsc(id=rid + suffix, variant="group", meta={}, parent=parent, order=self.counter)
-            r.meta = _inherit(_meta_of(d.meta, self.u.now), parent, self.defaults)
+            r.meta = _inherit(_meta_of(d.meta, self.u.now, Subject()), parent, self.defaults(Subject()))
         else:
             assert isinstance(d, Clone)
             r = WRsc(id=rid, variant="clone", meta={}, parent=parent, order=self.counter)
-            r.meta = _inherit(_meta_of(d.meta, self.u.now), parent, self.defaults)
+            r.meta = _inherit(_meta_of(d.meta, self.u.now, Subject()), parent, self.defaults(Subject()))
             r.meta.setdefault("resource-stickiness", "1")
         _apply_meta(r, self.opts)
         self.u.by_id[r.id] = r

@@ -123,6 +123,7 @@ class WRsc:
     stop_flag: bool = False  # pe_rsc_stop: recovery needs a stop
     block: bool = False
     start_pending: bool = False
+    reload: bool = False  # pe_rsc_reload: its agent reloads a changed definition (no restart)
     failure_ignored: bool = False
     role: R = R.STOPPED
     next_role: R = R.UNKNOWN
