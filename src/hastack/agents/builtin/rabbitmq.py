@@ -15,6 +15,8 @@ Actions:
 * monitor: 7 not running; 0 a running member of a cluster that holds every configured node whose
   broker answers; 1 when the node runs but has been paused, partitioned or outside its peers'
   cluster for longer than `partition_grace` seconds. Keeps the node's report current.
+* node-gone (hastack's, not OCF's: daemon.departure): a peer hastack proved down is disconnected at
+  once (`erlang:disconnect_node`), so its queues fail over without waiting for net_ticktime.
 * stop: `rabbitmqctl stop`, then SIGTERM/SIGKILL of the process group at the deadline; the report
   says `stopped` (and keeps the members: the node was one, and holds their data).
 
@@ -493,6 +495,33 @@ def stop(ctx: Context) -> int:
     return OCF_SUCCESS
 
 
+def node_gone(ctx: Context) -> int:
+    """hastack proved the peer `departed` down (fenced, or its lease ran out past its self-fence deadline):
+    drop this node's Erlang distribution connection to it, so that its processes see `nodedown` now -- the
+    quorum queues it led elect a new leader, mnesia and pause_minority count it out -- instead of after
+    net_ticktime (61 s at RabbitMQ's default, ~10 s at 10). Only ever on a proven death
+    (daemon.departure): a disconnected live node reconnects, after a partition its peers would have to
+    heal. A broker that is not running has nothing to do."""
+    lay = _prepared(ctx)
+    if isinstance(lay, int):
+        return lay
+    node = nodestate.departed_peer(ctx, lay.peers)
+    if node is None or server_pid(lay) is None:  # no server here: nothing to tell
+        return OCF_ERR_CONFIGURED if node is None else OCF_SUCCESS
+    erlang = lay.erlang[node]
+    if not plan.quotable_atom(erlang):
+        ctx.reason(f"the Erlang node name {erlang!r} cannot be quoted as an atom: check nodename_prefix")
+        return OCF_ERR_CONFIGURED
+    rc, out = ctl(lay, "eval", f"erlang:disconnect_node('{erlang}').",
+                  timeout_s=max(2.0, ctx.timeout_ms / 1000.0 - 2))
+    if rc != 0:
+        ctx.reason(f"disconnecting {erlang} failed: {out.splitlines()[-1][:200] if out else f'rc {rc}'}")
+        return OCF_ERR_GENERIC
+    # true: it was connected and is not now; false: it was not connected (already down here)
+    ctx.log(f"node-gone {node}: erlang:disconnect_node({erlang}) -> {out.strip().splitlines()[-1] if out else '?'}")
+    return OCF_SUCCESS
+
+
 def validate_all(ctx: Context) -> int:
     lay = _prepared(ctx, installed=True)
     return lay if isinstance(lay, int) else OCF_SUCCESS
@@ -537,8 +566,8 @@ SPEC = AgentSpec(
         Param("additional_config", "Extra rabbitmq.conf lines (\\n separates lines)"),
     ),
     actions=(ActionDecl("start", "240s"), ActionDecl("stop", "120s"), ActionDecl("monitor", "40s", "20s", "0"),
-             ActionDecl("meta-data", "5s"), ActionDecl("validate-all")),
-    handlers={"start": start, "stop": stop, "monitor": monitor, "validate-all": validate_all},
+             ActionDecl("node-gone", "20s"), ActionDecl("meta-data", "5s"), ActionDecl("validate-all")),
+    handlers={"start": start, "stop": stop, "monitor": monitor, "node-gone": node_gone, "validate-all": validate_all},
 )
 
 if __name__ == "__main__":
