@@ -5,7 +5,8 @@ completion time printed (CLOCK_MONOTONIC, which every namespace shares), until S
                                                    replicated commit), on one connection (mariadb -n)
     stall_clients.py amqp HOST QUEUE SECONDS       publish one persistent message with publisher confirms
                                                    (a quorum queue: the vhost's default), on one channel
-    stall_clients.py http URL SECONDS              GET, a new connection each (as a client behind HAProxy)
+    stall_clients.py http URL SECONDS              GET every 50 ms, each on a new connection and thread
+                                                   (many clients behind HAProxy)
 
 Output: `ok T` per success, `err T what` per failure (then the client carries on: mysql and amqp
 reconnect), so the bench sees both the longest gap between successes and the errors. The first line
@@ -67,7 +68,7 @@ def amqp(host: str, queue: str, seconds: float) -> None:
         try:
             conn = pika.BlockingConnection(params)
             ch = conn.channel()
-            ch.queue_declare(queue, durable=True)
+            ch.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
             ch.confirm_delivery()  # basic_publish returns when the broker confirmed (quorum: a majority has it)
             if first:
                 say("ready")
@@ -83,16 +84,23 @@ def amqp(host: str, queue: str, seconds: float) -> None:
 
 
 def http(url: str, seconds: float) -> None:
-    say("ready")
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    """A new request every 50 ms, each on a thread of its own (many users behind HAProxy, not one waiting
+    for the last answer): a request stuck on the dead server does not hold the next ones back."""
+    import threading
+
+    def one() -> None:
         try:
             with urllib.request.urlopen(url, timeout=10) as r:
                 r.read()
             say("ok")
         except (urllib.error.URLError, OSError) as err:
             say("err", type(err).__name__)
-        time.sleep(0.02)
+
+    say("ready")
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        threading.Thread(target=one, daemon=True).start()
+        time.sleep(0.05)
 
 
 def main(argv: list[str]) -> int:

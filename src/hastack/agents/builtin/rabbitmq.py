@@ -16,7 +16,7 @@ Actions:
   broker answers; 1 when the node runs but has been paused, partitioned or outside its peers'
   cluster for longer than `partition_grace` seconds. Keeps the node's report current.
 * node-gone (hastack's, not OCF's: daemon.departure): a peer hastack proved down is disconnected at
-  once (`erlang:disconnect_node`), so its queues fail over without waiting for net_ticktime.
+  once (`erlang:disconnect_node`, through erl_call), so its queues fail over without waiting for net_ticktime.
 * stop: `rabbitmqctl stop`, then SIGTERM/SIGKILL of the process group at the deadline; the report
   says `stopped` (and keeps the members: the node was one, and holds their data).
 
@@ -495,6 +495,25 @@ def stop(ctx: Context) -> int:
     return OCF_SUCCESS
 
 
+ERL_CALL = "/usr/lib/erlang/bin/erl_call"  # erlang-base ships it (a C distribution client: no VM to boot)
+
+
+def disconnect(lay: Layout, erlang: str, timeout_s: float) -> tuple[int, str]:
+    """Have the local broker drop its connection to node `erlang`. Through erl_call, which answers in ~0.3 s
+    where `rabbitmqctl eval` boots an Erlang VM first (48 s once on this loaded 2-CPU machine: later than
+    net_ticktime itself); rabbitmqctl only where erl_call is not installed. Both read the cookie from HOME."""
+    if not os.access(ERL_CALL, os.X_OK):
+        return ctl(lay, "eval", f"erlang:disconnect_node('{erlang}').", timeout_s=timeout_s)
+    cmd = [ERL_CALL, "-name" if lay.longnames else "-sname", lay.node, "-a", f"erlang disconnect_node ['{erlang}']"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=lay.env(), cwd=lay.data_dir)
+    except subprocess.TimeoutExpired:
+        return 124, f"erl_call did not answer within {timeout_s:g} s"
+    except OSError as err:
+        return 124, f"erl_call: {err.strerror or err}"
+    return proc.returncode, (proc.stdout + proc.stderr).strip()
+
+
 def node_gone(ctx: Context) -> int:
     """hastack proved the peer `departed` down (fenced, or its lease ran out past its self-fence deadline):
     drop this node's Erlang distribution connection to it, so that its processes see `nodedown` now -- the
@@ -512,8 +531,7 @@ def node_gone(ctx: Context) -> int:
     if not plan.quotable_atom(erlang):
         ctx.reason(f"the Erlang node name {erlang!r} cannot be quoted as an atom: check nodename_prefix")
         return OCF_ERR_CONFIGURED
-    rc, out = ctl(lay, "eval", f"erlang:disconnect_node('{erlang}').",
-                  timeout_s=max(2.0, ctx.timeout_ms / 1000.0 - 2))
+    rc, out = disconnect(lay, erlang, max(2.0, ctx.timeout_ms / 1000.0 - 2))
     if rc != 0:
         ctx.reason(f"disconnecting {erlang} failed: {out.splitlines()[-1][:200] if out else f'rc {rc}'}")
         return OCF_ERR_GENERIC
