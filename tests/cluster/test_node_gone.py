@@ -2,9 +2,8 @@
 
 Three MariaDB 10.11 + galera-4 servers in network namespaces (galerakit, formed straight from their
 my.cnf), with `evs.suspect_timeout=PT30S`: left to itself, Galera would hold every commit for 30 s
-after a member's power loss. The test plays hastackd's notifier on both survivors -- the same
-decision (daemon.departure.decide), the same request (daemon.notifier.notice_request) and the same
-executor, in each survivor's namespace -- once the death is proven, and the blocked write returns.
+after a member's power loss. The test plays hastackd's notifier on both survivors (AgentLab.tell_gone: the
+same decision, request and executor, in each survivor's namespace) once the death is proven, and the blocked write returns.
 About a minute, most of it the formation.
 """
 
@@ -15,17 +14,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from galerakit import INSTANCE, MY_CNF, GaleraLab
+from galerakit import MY_CNF, GaleraLab
 
-from hastack.agents.action import ActionRequest
-from hastack.agents.executor import Executor, local_host
-from hastack.daemon.departure import FENCED, Departure, LocalResource, decide
-from hastack.daemon.notifier import notice_request
 from hastack.lab.net import wait_until
-from hastack.model.values import AgentRef
 
 LONG_TIMERS = "gcache.size=16M;evs.suspect_timeout=PT30S;evs.inactive_timeout=PT60S"
-GALERA = AgentRef("ocf", "galera", "hastack")
 
 
 class SlowToSuspect(GaleraLab):
@@ -49,24 +42,10 @@ def lab() -> Iterator[SlowToSuspect]:
         g.down()
 
 
-def tell_survivor(lab: SlowToSuspect, i: int, victim: int) -> list[tuple[int, str]]:
-    """What hastackd's notifier does on survivor i: decide on the departure, run each notice through the
-    executor (in node i's namespace) on the request that started the local resource."""
-    me = f"n{i}"
-    started = ActionRequest(GALERA, "start", INSTANCE, tuple(lab.params(i).items()), node=me)
-    plan = decide(me, {f"n{victim}": Departure(f"n{victim}", 0x77, FENCED)}, {me: 0x11},
-                  {}, (LocalResource(INSTANCE, str(GALERA)),))
-    executor = Executor(local_host(node=me, state_dir=str(lab.root), netns=lab.net.host_ns(i)))
-    try:
-        return [(r.rc, r.exit_reason or r.stderr) for r in
-                (executor.execute(notice_request(started, n)) for n in plan.notices)]
-    finally:
-        executor.close()
-
-
 def test_a_proven_departure_ends_the_write_stall_at_once(lab: SlowToSuspect) -> None:
     assert {lab.status(i, "wsrep_cluster_size") for i in (1, 2, 3)} == {"3"}
     lab.write_rows(1, range(1, 11))
+    lab.executor(1), lab.executor(2)  # hastackd's run from its start: their fork servers are up
     lab.net.link(3, False)  # the power loss of n3: its link, then its process
     lab.kill(3)
     write = subprocess.Popen(["mariadb", "--no-defaults", f"--socket={lab.node_dir(1) / 'run' / 'mysqld.sock'}",
@@ -75,15 +54,15 @@ def test_a_proven_departure_ends_the_write_stall_at_once(lab: SlowToSuspect) -> 
     time.sleep(3.0)
     assert write.poll() is None, "the write should wait for Galera's 30 s suspect timeout"
     t = time.monotonic()
-    results = tell_survivor(lab, 1, 3)
+    results = lab.tell_gone(1, 3)
     assert [rc for rc, _ in results] == [0], results
     write.wait(timeout=20)
     took = time.monotonic() - t
-    print(f"\nthe blocked write returned {took:.2f} s after node-gone began on n1 (a forked agent)")
+    print(f"\nthe blocked write returned {took:.2f} s after node-gone began on n1 (hastackd's executor)")
     assert write.returncode == 0, write.stderr
     assert took < 3.0
     # n2 is told too (hastackd runs it on every survivor): the eviction has reached it already
-    assert [rc for rc, _ in tell_survivor(lab, 2, 3)] == [0]
+    assert [rc for rc, _ in lab.tell_gone(2, 3)] == [0]
     assert wait_until(lambda: {lab.status(i, "wsrep_cluster_size") for i in (1, 2)} == {"2"}, 5, 0.2)
     assert {lab.status(i, "wsrep_cluster_status") for i in (1, 2)} == {"Primary"}
     t = time.monotonic()
@@ -93,6 +72,6 @@ def test_a_proven_departure_ends_the_write_stall_at_once(lab: SlowToSuspect) -> 
 
 
 def test_node_gone_about_a_member_that_is_not_there_changes_nothing(lab: SlowToSuspect) -> None:
-    results = tell_survivor(lab, 1, 3)  # n3 is evicted already: idempotent
+    results = lab.tell_gone(1, 3)  # n3 is evicted already: idempotent
     assert [rc for rc, _ in results] == [0], results
     assert lab.status(1, "wsrep_cluster_size") == "2"
