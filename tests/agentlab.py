@@ -9,7 +9,8 @@ Everything is named by a per-run prefix (`<base>{pid % 10000}`) on a subnet that
 the namespaces. Leftovers of dead runs (their owner pid is gone) are removed at start; teardown kills
 the servers by pid, then everything else in the namespaces (Net.clear_stale), then deletes them.
 
-Imports hastack.lab.net and hastack.etcdserver.
+Imports hastack.lab.net, hastack.etcdserver, and for playing hastackd's notifier the executor and
+hastack.daemon.departure/notifier.
 """
 
 from __future__ import annotations
@@ -23,7 +24,12 @@ import sys
 import time
 from pathlib import Path
 
+from hastack.agents.action import ActionRequest
+from hastack.agents.executor import Executor, local_host
+from hastack.daemon.departure import FENCED, Departure, LocalResource, decide
+from hastack.daemon.notifier import notice_request
 from hastack.etcdserver import Member, start_member, stop
+from hastack.model.values import AgentRef
 from hastack.lab.net import Net, sh
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "hastack"
@@ -68,6 +74,7 @@ class AgentLab:
         self.root = WORK / self.net.prefix
         self.etcd_url = f"http://{self.net.client_ip}:2379"
         self.etcd: subprocess.Popen[bytes] | None = None
+        self._executors: dict[int, Executor] = {}
 
     # --- what a kit says ---------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -103,6 +110,8 @@ class AgentLab:
         return self
 
     def down(self) -> None:
+        for executor in self._executors.values():
+            executor.close()
         for i in range(1, len(NODES) + 1):
             pid = self.server_pid(i)
             if pid:
@@ -145,6 +154,30 @@ class AgentLab:
             self.check_output(out + err)
             results[i] = (p.returncode, err)
         return results
+
+    # --- hastackd's notifier, played ------------------------------------------------------------------
+    def executor(self, i: int) -> Executor:
+        """hastackd's executor for node i (its fork server in i's namespace), made once and kept: a notice
+        is then a fork of a preloaded interpreter, as in hastackd, not a cold interpreter start."""
+        if i not in self._executors:
+            self._executors[i] = Executor(local_host(node=NODES[i - 1], state_dir=str(self.root),
+                                                     netns=self.net.host_ns(i)))
+            self._executors[i].execute(self.started(i, "validate-all"))  # starts the fork server
+        return self._executors[i]
+
+    def started(self, i: int, action: str = "start") -> ActionRequest:
+        """The request hastackd's LRM keeps for the instance on node i (what a notice is built from)."""
+        return ActionRequest(AgentRef("ocf", self.module, "hastack"), action, self.instance,
+                             tuple(self.params(i).items()), node=NODES[i - 1])
+
+    def tell_gone(self, i: int, victim: int) -> list[tuple[int, str]]:
+        """What hastackd's notifier does on survivor i once node `victim` is proven down: the same decision
+        (daemon.departure.decide), request (daemon.notifier.notice_request) and executor; (rc, stderr) each."""
+        me, gone = NODES[i - 1], NODES[victim - 1]
+        plan = decide(me, {gone: Departure(gone, 0x77, FENCED)}, {me: 0x11}, {},
+                      (LocalResource(self.instance, str(self.started(i).agent)),))
+        return [(r.rc, r.stderr) for r in
+                (self.executor(i).execute(notice_request(self.started(i), n)) for n in plan.notices)]
 
     def _shim(self, i: int, name: str, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["ip", "netns", "exec", self.net.host_ns(i), str(SHIMS / name), *args],

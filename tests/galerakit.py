@@ -20,6 +20,10 @@ import time
 
 from agentlab import NODES, AgentLab, alive
 
+from hastack.agents.builtin import galera
+from hastack.agents.builtin.framework import context
+from hastack.lab.net import wait_until
+
 INSTANCE = "p_galera"
 
 MY_CNF = """[mysqld]
@@ -67,6 +71,34 @@ class GaleraLab(AgentLab):
                 "pid": str(d / "run" / "mysqld.pid"), "log": str(d / "mariadbd.err"), "enable_creation": "true"}
 
     # --- the servers ----------------------------------------------------------------------------------
+    def launch(self, i: int, *extra: str) -> None:
+        """mariadbd on node i straight from its my.cnf, no agent (what a test of another action needs as a
+        background): the cluster address of all three, `extra` flags after it."""
+        d = self.node_dir(i)
+        lay = galera.layout(context(galera.SPEC, self.env(i, 300, {})))
+        assert isinstance(lay, galera.Layout), lay
+        galera.prepare_dirs(lay)  # the agent's own steps: its dirs, and a database where there is none
+        if not galera.has_database(lay):
+            problem = galera.install_database(lay, 300)
+            assert problem is None, problem
+        gcomm = "gcomm://" + ",".join(self.net.host_ip(k) for k in range(1, 4))
+        subprocess.Popen(["ip", "netns", "exec", self.net.host_ns(i), "setsid", "/usr/sbin/mariadbd",
+                          f"--defaults-file={d / 'my.cnf'}", "--user=mysql", f"--wsrep-cluster-address={gcomm}", *extra],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def synced(self, i: int) -> bool:
+        try:
+            return self.status(i, "wsrep_local_state") == "4"
+        except AssertionError:
+            return False
+
+    def form_directly(self, timeout_s: float = 300) -> None:
+        """Bootstrap n1, then join n2 and n3 one at a time (joiners together slow each other down)."""
+        for i in (1, 2, 3):
+            self.launch(i, *(("--wsrep-new-cluster",) if i == 1 else ()))
+            if not wait_until(lambda: self.synced(i), timeout_s, 0.3):
+                raise AssertionError(f"n{i} not synced after {timeout_s} s: {self.log(i)[-800:]}")
+
     def server_pid(self, i: int) -> int | None:
         try:
             pid = int((self.node_dir(i) / "run" / "mysqld.pid").read_text().split()[0])

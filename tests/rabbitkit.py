@@ -12,15 +12,19 @@ brokers: teardown kills every process in the namespaces (Net.clear_stale), then 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from agentlab import NODES, AgentLab, alive
+
+from hastack.lab.net import wait_until
 
 INSTANCE = "p_rabbit"
 COOKIE = "HASTACKLABCOOKIE7f3a9c"  # a test secret: asserted absent from every output
@@ -46,6 +50,41 @@ class RabbitLab(AgentLab):
         return self.beam_pid(i)
 
     # --- the brokers ----------------------------------------------------------------------------------
+    def launch(self, i: int) -> None:
+        """The broker of node i with the agent's own files and launch, but no start coordination (a test of
+        another action needs the cluster as a background): the three find each other by classic_config
+        peer discovery on their first boot; a restarted one rejoins with its data. Returns when its AMQP
+        port answers."""
+        discovery = "\\n".join(["cluster_formation.peer_discovery_backend = classic_config"]
+                                 + [f"cluster_formation.classic_config.nodes.{k} = {self.erlang(k)}" for k in (1, 2, 3)])
+        code = ("import os, sys, time; from hastack.agents.builtin import rabbitmq as r; "
+                "from hastack.agents.builtin.framework import context; "
+                "lay = r.layout(context(r.SPEC, os.environ)); r.write_files(lay); "
+                "sys.exit(r.launch(lay, time.monotonic() + 300))")
+        env = self.env(i, 300, {"additional_config": f"{CONFIG}\\n{discovery}"})
+        proc = subprocess.run(["ip", "netns", "exec", self.net.host_ns(i), sys.executable, "-c", code], env=env,
+                              capture_output=True, text=True, timeout=330)
+        assert proc.returncode == 0, f"n{i}: {proc.stderr[-500:]}"
+
+    def form_directly(self) -> None:
+        """All three at once, then until each lists all three as running."""
+        procs = [threading.Thread(target=self.launch, args=(i,)) for i in (1, 2, 3)]
+        for t in procs:
+            t.start()
+        for t in procs:
+            t.join()
+        every = {self.erlang(k) for k in (1, 2, 3)}
+        for i in (1, 2, 3):
+            if not wait_until(lambda: every <= set(self.running(i)), 300, 1.0):
+                raise AssertionError(f"n{i} is not clustered with all three")
+
+    def running(self, i: int) -> list[str]:
+        try:
+            out = self.ctl(i, "cluster_status", "--formatter", "json")
+        except AssertionError:
+            return []
+        return list(json.loads(out[out.find("{"):]).get("running_nodes", []))
+
     def erlang(self, i: int) -> str:
         return f"rabbit@{self.net.host_ip(i)}"
 

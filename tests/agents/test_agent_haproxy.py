@@ -15,6 +15,8 @@ from typing import NamedTuple
 import pytest
 from lbnet import Lab, connect, lab
 
+from hastack.agents.builtin.haproxy import stats
+
 SUBNET = "10.213.151"
 BACKEND = str(Path(__file__).with_name("lb_backend.py"))
 
@@ -144,6 +146,38 @@ def test_a_configuration_haproxy_refuses_is_never_installed(rig: Rig) -> None:
     session.close()
     rc, err = rig.lab.agent(1, "haproxy", "monitor", rig.params, "lb:0")
     assert rc == 0, err
+
+
+def admin_states(r: Rig, server: str) -> dict[str, int]:
+    """backend -> srv_admin_state of `server` (`show servers state`: bit 0x01 is forced maintenance)."""
+    out = stats(r.params["stats_socket"], "show servers state", 2.0) or ""
+    return {f[1]: int(f[6]) for line in out.splitlines() if len(f := line.split()) > 6 and f[3] == server}
+
+
+def test_node_gone_takes_the_nodes_servers_out_at_once_and_node_back_returns_them(rig: Rig) -> None:
+    writer = rig.writer.read_text().strip()
+    wait_greeting(rig, writer, 10)
+    session = connect(rig.lab.net.client, rig.vip, 3306)
+    assert session.makefile().readline().strip() == writer
+    t0 = time.monotonic()
+    rc, err = rig.lab.agent(1, "haproxy", "node-gone", {**rig.params, "CRM_meta_departed_uname": writer}, "lb:0")
+    took = time.monotonic() - t0
+    assert rc == 0, err
+    print(f"\nnode-gone {writer} took {took:.2f} s (a forked agent)")
+    assert {b: s & 1 for b, s in admin_states(rig, writer).items()} == {"galera": 1, "keystone": 1}
+    session.settimeout(3)
+    try:  # its established sessions are cut: the clients reconnect to a live server
+        assert session.recv(100) == b""
+    except ConnectionResetError:
+        pass
+    session.close()
+    assert greeting(rig) == ""  # the writer's backups answer 503 (not promoted): nobody takes writes
+    rc, err = rig.lab.agent(1, "haproxy", "node-back", {**rig.params, "CRM_meta_departed_uname": writer}, "lb:0")
+    assert rc == 0, err
+    assert {b: s & 1 for b, s in admin_states(rig, writer).items()} == {"galera": 0, "keystone": 0}
+    wait_greeting(rig, writer, 10)  # back through its health checks
+    rc, err = rig.lab.agent(1, "haproxy", "node-gone", {**rig.params, "CRM_meta_departed_uname": "h9"}, "lb:0")
+    assert rc == 6 and "h9" in err
 
 
 def test_missing_and_invalid_parameters_are_rc_6_with_the_fix(rig: Rig) -> None:

@@ -230,3 +230,34 @@ def test_cluster_nodes(address: str, host_map: str, expected: dict[str, str] | s
 def test_bad_configuration_text() -> None:
     assert [plan.parse_gcomm(t) for t in ("10.0.0.1,10.0.0.2", "gcomm://", "gcomm://a,,b")] == [None] * 3
     assert [plan.parse_host_map(t) for t in ("a", "a:1;a:2", ":1")] == [None] * 3
+
+
+# what `SELECT node_uuid, node_name, node_incoming_address FROM mysql.wsrep_cluster_members;
+# SHOW GLOBAL STATUS LIKE 'wsrep_gcomm_uuid'` printed on n1 of the namespace lab (MariaDB 10.11, galera 26.4)
+MEMBERS = ("6653d56b-ee6f-11f1-85bd-1f4934ece612\tn1\t10.231.61.11:0\n"
+           "6a1f4a4e-ee6f-11f1-872c-022016f0d0be\tn2\t10.231.61.12:0\n"
+           "723c833e-ee6f-11f1-8ea4-3b04e1ee83e0\tdb3\t10.231.61.13:3306\n"
+           "wsrep_gcomm_uuid\t6653d56b-ee6f-11f1-85bd-1f4934ece612\n")
+OWN = "6653d56b-ee6f-11f1-85bd-1f4934ece612"
+
+
+def test_members_are_read_from_the_table_and_the_status_line_is_not_one() -> None:
+    members = plan.parse_members(MEMBERS)
+    assert [m.name for m in members] == ["n1", "n2", "db3"]
+    assert members[2] == plan.Member("723c833e-ee6f-11f1-8ea4-3b04e1ee83e0", "db3", "10.231.61.13:3306")
+
+
+@pytest.mark.parametrize("node, address, expected", [
+    ("n3", "10.231.61.13", "723c833e-ee6f-11f1-8ea4-3b04e1ee83e0"),  # by address: its wsrep_node_name differs
+    ("n2", "10.0.0.99", "6a1f4a4e-ee6f-11f1-872c-022016f0d0be"),  # by wsrep_node_name when no address matches
+    ("n1", "10.231.61.11", None),  # never this server itself
+    ("n4", "10.231.61.14", None),  # not (or no longer) a member: nothing to evict
+])
+def test_member_to_evict(node: str, address: str, expected: str | None) -> None:
+    m = plan.member_to_evict(plan.parse_members(MEMBERS), node, address, OWN)
+    assert (m.uuid if m else None) == expected
+
+
+def test_member_to_evict_by_ipv6_address() -> None:
+    members = [plan.Member("723c833e-ee6f-11f1-8ea4-3b04e1ee83e0", "x", "[fd00::13]:3306")]
+    assert plan.member_to_evict(members, "n3", "fd00::13", OWN) == members[0]

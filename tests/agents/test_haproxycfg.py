@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from hastack.agents.builtin.haproxycfg import render, settings
+from hastack.agents.builtin.haproxycfg import listeners, render, settings
 
 PARAMS = {"vip": "10.0.0.10", "nodes": "n1=10.0.0.11, n2=10.0.0.12,n3=10.0.0.13",
           "services": "keystone:5000:/v3,glance_registry:9191", "galera_resource": "galera-clone"}
@@ -59,3 +59,15 @@ def test_haproxy_accepts_the_generated_file(tmp_path: Path) -> None:
     cfg.write_text(render(s))
     proc = subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=20)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_listeners_are_the_sections_with_a_server_per_node() -> None:
+    s, _ = settings("lb:0", PARAMS, "/run/x")
+    assert s is not None
+    names = listeners(s)
+    assert names[0] == "galera" and "keystone" in names and "glance_registry" in names
+    text = render(s)
+    assert all(f"listen {n}\n" in text and "    server n2 " in text.split(f"listen {n}\n")[1].split("\n\n")[0]
+               for n in names)
+    only_api, _ = settings("lb:0", {**PARAMS, "galera_resource": ""}, "/run/x")
+    assert only_api is not None and "galera" not in listeners(only_api)

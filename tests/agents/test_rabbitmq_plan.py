@@ -119,3 +119,11 @@ def test_monitor_verdict(alive: bool, problem: str, since: float | None, now: fl
 @pytest.mark.parametrize("version,mirrors", [("3.10.8", True), ("3.13.7", True), ("4.0.5", False), ("", False)])
 def test_mirroring_exists_before_4(version: str, mirrors: bool) -> None:
     assert plan.mirroring_supported(version) is mirrors
+
+
+@pytest.mark.parametrize("name, ok", [
+    ("rabbit@10.0.0.13", True), ("rabbit@node3.example.com", True), ("rabbit@fd00::13", True),
+    ("rab'bit@10.0.0.13", False), ("rabbit@10.0.0.13').\nhalt(", False), ("rabbit\\@x", False), ("", False),
+])
+def test_only_plain_node_names_go_into_the_disconnect_expression(name: str, ok: bool) -> None:
+    assert plan.quotable_atom(name) is ok

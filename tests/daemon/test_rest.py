@@ -127,7 +127,7 @@ def test_endpoints_follow_what_the_node_runs_and_its_lease(node: Node) -> None:
     assert out is not None, "never answered 503 after losing its lease"
     assert "holds no membership lease" in out.json()["answer"]
     until("/health", 200, node, 10)
-    assert get(node, "/").json()["self_fenced"] == 1
+    assert get(node, "/").json()["self_fenced"] >= 1  # (once per revocation it saw)
 
 
 def test_a_silent_client_holds_one_thread_for_the_deadline_only(node: Node) -> None:

@@ -27,7 +27,10 @@ list) covers the suspect.
 
 `decide` is pure (suspects and who acts); `Fencer` is its thin thread.
 
-Imports agents, model, store, daemon.heartbeat, daemon.membership.
+Every eviction is then announced (store.announce_departure, with its proof), so that every
+survivor's notifier tells its local Galera, RabbitMQ and HAProxy at once (daemon.departure).
+
+Imports agents, model, store, daemon.heartbeat, daemon.membership, daemon.departure.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from dataclasses import dataclass
 
 from hastack.agents.action import ActionRequest
 from hastack.agents.executor import Executor
+from hastack.daemon.departure import FENCED, LEASE_EXPIRED, Departure
 from hastack.daemon.expiry import ExpiryWatch, Promise
 from hastack.daemon.heartbeat import Heartbeat
 from hastack.daemon.membership import Membership
@@ -115,6 +119,8 @@ class Fencer:
         self._to_evict: dict[int, str] = {}  # fenced, membership not yet revoked (etcd was busy electing)
         self._since: dict[str, tuple[int, float]] = {}  # node -> (lease, when this node first saw it)
         self._to_log: list[tuple[str, int]] = []  # evicted, the record of it not yet written
+        # proven down and evicted, not yet announced to the survivors' tier (daemon.departure)
+        self._to_announce: list[Departure] = []
         self._expiry: dict[int, ExpiryWatch] = {}  # lease of a suspect with no fence device -> its expiry watch
         self._expiry_polled: dict[int, float] = {}
         self._expired: set[int] = set()  # leases revoked because they ran out, not fenced
@@ -176,8 +182,13 @@ class Fencer:
                     log.warning("%s: %s's membership is revoked", self.node, target)
                     self._on_evicted()
                     self._refresh_now.set()
+                    proof = LEASE_EXPIRED if lease in self._expired else FENCED
+                    self._to_announce.append(Departure(target, lease, proof))
                     if lease not in self._expired:  # (a lease that ran out was not fenced)
                         self._to_log.append((target, lease))
+                for dep in list(self._to_announce):  # after the eviction: the DC's recovery goes first
+                    self.store.announce_departure(dep.node, dep.to_json())
+                    self._to_announce.remove(dep)
                 for target, lease in list(self._to_log):
                     self.store.log_fenced(target, lease)
                     self._to_log.remove((target, lease))

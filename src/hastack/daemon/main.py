@@ -29,6 +29,7 @@ from hastack.daemon.health import NodeFacts
 from hastack.daemon.heartbeat import MIN_SUSPECT_AFTER_S, Heartbeat, heartbeat_interval
 from hastack.daemon.lrm import LocalResourceManager
 from hastack.daemon.membership import Membership
+from hastack.daemon.notifier import Notifier
 from hastack.daemon.rest import DEFAULT_PORT, RestListener, TopologyWatch, parse_rest_address
 from hastack.daemon.timing import for_ttl
 from hastack.daemon.watchdog import FileWatchdog
@@ -122,6 +123,9 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     lrm = LocalResourceManager(store, node, membership, executor)
     lrm_box.append(lrm)
     controller = Controller(store, node, membership)
+    # its own etcd client: its watch on the departure records must not hold a connection the LRM waits for
+    notifier = Notifier(EtcdStore(EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3), prefix), node,
+                        membership, executor, lambda: lrm.active)
     fencer: Fencer | None = None
     heartbeat: Heartbeat | None = None
     if address:
@@ -148,6 +152,7 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     membership.start()
     lrm.start()
     controller.start()
+    notifier.start()
     if heartbeat and fencer:
         heartbeat.start()
         fencer.start()
@@ -161,6 +166,7 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     if heartbeat and fencer:
         fencer.stop()
         heartbeat.stop()
+    notifier.stop()
     controller.stop()
     lrm.stop()
     if stop_on_exit:

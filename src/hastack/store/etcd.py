@@ -14,6 +14,7 @@ Key layout (every key under one prefix, `/hastack` by default):
     {p}-log/transitions/{n}         recorded transitions (outside the snapshot prefix: never read to decide)
     {p}-log/outcomes/{n}            what transition n ran: the actions sent, their results, why it ended
     {p}-log/progress                the DC's latest decision: revision planned on, idle or pending actions
+    {p}-log/departed/{node}         the node's latest proven death: {"lease", "proof"} (daemon.departure)
 
 Guards: every write of a node's executor is a transaction that holds only if
 the node's membership key still lives on the node's lease (a node that lost
@@ -290,6 +291,21 @@ class EtcdStore:
     def log_fenced(self, node: str, lease: int) -> None:
         """Keep the record that `node`'s incarnation on `lease` was fenced (after evict: off the failover path)."""
         self.client.put(f"{self.prefix}-log/fenced/{node}", json.dumps({"lease": lease}))
+
+    def announce_departure(self, node: str, record: str) -> None:
+        """Say that `node`'s incarnation is proven down (a departure.Departure's JSON): every survivor's
+        notifier tells its local tier (Galera, RabbitMQ, HAProxy). Only after the proof: a fence device
+        confirmed it, or its lease ran out past its self-fence deadline."""
+        self.client.put(self.departures_prefix() + node, record)
+
+    def departures_prefix(self) -> str:
+        return f"{self.prefix}-log/departed/"
+
+    def departure_records(self) -> tuple[dict[str, str], int]:
+        """node -> its departure record as written, and the revision read at."""
+        base = self.departures_prefix()
+        kvs, rev = self.client.range(base, prefix=True)
+        return {kv.key.decode()[len(base):]: kv.value.decode() for kv in kvs}, rev
 
     def campaign(self, node: str, lease: int) -> int | None:
         """Become DC if there is none; return the term (create revision of the DC key) or None."""

@@ -75,6 +75,12 @@ class Context:
     def is_probe(self) -> bool:
         return self.interval_ms == 0
 
+    @property
+    def departed(self) -> str:
+        """The peer a node-gone / node-back action is about (hastackd's notifier passes it as the meta
+        attribute departed_uname: daemon.departure); "" when absent."""
+        return self.environ.get("OCF_RESKEY_CRM_meta_departed_uname", "").strip()
+
     def reason(self, text: str) -> None:
         """Exit reason shown by the cluster (one line)."""
         print(f"{self.environ.get('OCF_EXIT_REASON_PREFIX', 'ocf-exit-reason:')}{text}", file=self.err)  # type: ignore[arg-type]

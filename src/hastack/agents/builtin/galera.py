@@ -14,6 +14,8 @@ Actions:
   stops and starts it: a start that joins again). Keeps the node's report and promotion score
   (100 when synced) current, writing only on change.
 * promote: only a synced member becomes the writer (a marker file beside the pid file); demote drops it.
+* node-gone (hastack's, not OCF's: daemon.departure): a peer hastack proved down is evicted at once
+  (`evs.evict=<its gcomm UUID>`), so writes do not stall for evs.suspect_timeout.
 * stop: SIGTERM (mariadbd's clean shutdown writes the real seqno into grastate.dat), SIGKILL at the
   deadline; the report and the promotion score are removed.
 
@@ -178,16 +180,24 @@ def client_env(lay: Layout) -> dict[str, str]:
     return env
 
 
-def query_status(lay: Layout, timeout_s: float = 5.0) -> plan.Status | None:
+def sql(lay: Layout, query: str, timeout_s: float) -> tuple[int, str]:
+    """(rc, output) of one statement over the local socket, as check_user (root by default); rc 124 on timeout."""
     cmd = [lay.client, "--no-defaults", f"--socket={lay.socket}", "--connect-timeout=2", "-N", "-B"]
     if lay.ctx.params.get("check_user"):
         cmd.append(f"--user={lay.ctx.params['check_user']}")
     try:
-        proc = subprocess.run([*cmd, "-e", STATUS_SQL], capture_output=True, text=True, timeout=timeout_s,
+        proc = subprocess.run([*cmd, "-e", query], capture_output=True, text=True, timeout=timeout_s,
                               env=client_env(lay))
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return plan.parse_status(proc.stdout) if proc.returncode == 0 else None
+    except subprocess.TimeoutExpired:
+        return 124, f"no answer within {timeout_s:g} s"
+    except OSError as err:
+        return 124, str(err.strerror or err)
+    return proc.returncode, (proc.stdout if proc.returncode == 0 else proc.stderr).strip()
+
+
+def query_status(lay: Layout, timeout_s: float = 5.0) -> plan.Status | None:
+    rc, out = sql(lay, STATUS_SQL, timeout_s)
+    return plan.parse_status(out) if rc == 0 else None
 
 
 def server_command(lay: Layout, extra: Sequence[str]) -> list[str]:
@@ -468,6 +478,39 @@ def demote(ctx: Context) -> int:
     return OCF_SUCCESS if server_pid(lay) is not None else OCF_NOT_RUNNING
 
 
+MEMBERS_SQL = "SELECT node_uuid, node_name, node_incoming_address FROM mysql.wsrep_cluster_members"
+
+
+def node_gone(ctx: Context) -> int:
+    """hastack proved the peer `departed` down (fenced, or its lease ran out past its self-fence deadline):
+    evict it (`evs.evict=<its gcomm UUID>`) so that this member installs a primary view without it now,
+    instead of stalling every commit for evs.suspect_timeout. Only ever on a proven death (daemon.departure):
+    an evicted live member is cut off until it restarts. A server that is not running has nothing to do."""
+    lay = _prepared(ctx)
+    if isinstance(lay, int):
+        return lay
+    node = nodestate.departed_peer(ctx, lay.peers)
+    if node is None or server_pid(lay) is None:  # no server here: nothing to tell
+        return OCF_ERR_CONFIGURED if node is None else OCF_SUCCESS
+    limit = max(1.0, ctx.timeout_ms / 1000.0 / 3)
+    rc, out = sql(lay, f"{MEMBERS_SQL}; SHOW GLOBAL STATUS LIKE 'wsrep_gcomm_uuid'", limit)
+    if rc != 0:
+        ctx.reason(f"cannot read the Galera members to evict {node}: {out[-200:]}")
+        return OCF_ERR_GENERIC
+    own = next((line.split("\t")[1] for line in out.splitlines() if line.startswith("wsrep_gcomm_uuid\t")), "")
+    member = plan.member_to_evict(plan.parse_members(out), node, lay.nodes[node], own)
+    if member is None:
+        ctx.log(f"node-gone {node}: not a member of this node's view (already evicted, or never joined)")
+        return OCF_SUCCESS
+    # a UUID (checked by parse_members) is all that goes into the statement
+    rc, out = sql(lay, f"SET GLOBAL wsrep_provider_options='evs.evict={member.uuid}'", limit)
+    if rc != 0:
+        ctx.reason(f"evs.evict of {node} ({member.uuid}) failed: {out[-200:]}")
+        return OCF_ERR_GENERIC
+    ctx.log(f"node-gone {node}: evicted member {member.uuid} ({member.incoming})")
+    return OCF_SUCCESS
+
+
 def validate_all(ctx: Context) -> int:
     lay = _installed(ctx)
     return lay if isinstance(lay, int) else OCF_SUCCESS
@@ -509,9 +552,10 @@ SPEC = AgentSpec(
     ),
     actions=(ActionDecl("start", "300s"), ActionDecl("stop", "120s"), ActionDecl("promote", "30s"),
              ActionDecl("demote", "30s"), ActionDecl("monitor", "30s", "20s", "0"),
-             ActionDecl("monitor", "30s", "10s", "0"), ActionDecl("meta-data", "5s"), ActionDecl("validate-all")),
+             ActionDecl("monitor", "30s", "10s", "0"), ActionDecl("node-gone", "20s"), ActionDecl("meta-data", "5s"),
+             ActionDecl("validate-all")),
     handlers={"start": start, "stop": stop, "monitor": monitor, "promote": promote, "demote": demote,
-              "validate-all": validate_all},
+              "node-gone": node_gone, "validate-all": validate_all},
 )
 
 if __name__ == "__main__":

@@ -359,3 +359,43 @@ def cluster_nodes(addresses: Sequence[str], host_map: dict[str, str]) -> dict[st
     if extra:
         return f"cluster_host_map maps {', '.join(extra)} to an address missing from wsrep_cluster_address"
     return {by_address[a]: a for a in addresses}
+
+
+# --- node-gone: which Galera member to evict -----------------------------------------------------------
+
+class Member(NamedTuple):
+    """One row of mysql.wsrep_cluster_members: the member's gcomm UUID, wsrep_node_name, incoming address."""
+
+    uuid: str
+    name: str
+    incoming: str  # host:port clients use (wsrep_node_incoming_address), "AUTO" when unset
+
+
+def parse_members(text: str) -> list[Member]:
+    """`SELECT node_uuid, node_name, node_incoming_address FROM mysql.wsrep_cluster_members` in batch mode."""
+    out = []
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if len(fields) == 3 and _UUID.match(fields[0]):
+            out.append(Member(*fields))
+    return out
+
+
+def _host(incoming: str) -> str:
+    """The host of `host:port`, `[v6]:port` or a bare host."""
+    if incoming.startswith("["):
+        return incoming[1:].split("]", 1)[0]
+    return incoming.rsplit(":", 1)[0] if incoming.count(":") == 1 else incoming
+
+
+def member_to_evict(members: Sequence[Member], node: str, address: str, own_uuid: str) -> Member | None:
+    """The member that is cluster node `node` (Galera address `address`): matched by its incoming address's
+    host, else by wsrep_node_name -- never this server itself. None when it is not a member (any more)."""
+    others = [m for m in members if m.uuid != own_uuid]
+    for m in others:
+        if _host(m.incoming) == address:
+            return m
+    for m in others:
+        if m.name == node:
+            return m
+    return None

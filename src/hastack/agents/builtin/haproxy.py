@@ -20,6 +20,9 @@ shows, the reference lab's pitfall). The pid file holds the master.
   (no connection is dropped); done when a new worker answers the socket.
 - monitor: the master is alive and the stats socket answers `show info`.
 - stop: SIGTERM (HAProxy's hard stop), then SIGKILL.
+- node-gone / node-back (hastack's, not OCF's: daemon.departure): a node hastack proved down has its
+  servers put in maintenance and their sessions cut at once; when it joins again they go back to
+  their health checks.
 
 Stdlib only; imports nothing of hastack beyond agents.builtin.
 """
@@ -127,6 +130,46 @@ def validate(ctx: Context) -> int:
         return OCF_ERR_CONFIGURED
     os.unlink(candidate)
     return OCF_SUCCESS
+
+
+def _tell_servers(ctx: Context, commands: tuple[str, ...], what: str) -> int:
+    """Run `commands` (each formatted with the backend and the server) on the departed node's server in every
+    listener, through the stats socket; a HAProxy that is not running has nothing to do."""
+    s, _ = generated(ctx)
+    if s is None:
+        return OCF_ERR_CONFIGURED
+    node = ctx.departed
+    if node not in dict(s.nodes):
+        ctx.reason(f"{what} needs a node of the `nodes` parameter as meta departed_uname, got {node!r}")
+        return OCF_ERR_CONFIGURED
+    if procs.running_pid(_path(ctx, "pidfile", "pid"), _binary(ctx)) is None:
+        return OCF_SUCCESS
+    backends = haproxycfg.listeners(s)
+    line = "; ".join(c.format(backend=b, server=node) for b in backends for c in commands)
+    answer = stats(_path(ctx, "stats_socket", "sock"), line, max(1.0, ctx.timeout_ms / 2000.0))
+    if answer is None:
+        ctx.reason(f"{what} {node}: HAProxy did not answer on {_path(ctx, 'stats_socket', 'sock')}")
+        return OCF_ERR_GENERIC
+    said = [x.strip() for x in answer.splitlines() if x.strip()]
+    if said:  # HAProxy answers these commands with nothing when they worked
+        ctx.reason(f"{what} {node}: HAProxy said: {' | '.join(said[:3])}")
+        return OCF_ERR_GENERIC
+    ctx.log(f"{what} {node}: {', '.join(backends)}: {' / '.join(c.split(' {')[0] for c in commands)}")
+    return OCF_SUCCESS
+
+
+def node_gone(ctx: Context) -> int:
+    """hastack proved the node down: its servers go to maintenance at once (no request is sent there, not
+    even a health check) and their established sessions are cut, so clients reconnect to a live server
+    instead of waiting for `fall` failed checks. Kept across reloads (server-state-file)."""
+    return _tell_servers(ctx, ("set server {backend}/{server} state maint",
+                               "shutdown sessions server {backend}/{server}"), "node-gone")
+
+
+def node_back(ctx: Context) -> int:
+    """A new incarnation of the node joined: its servers leave maintenance and go back to their health
+    checks, which bring each UP after `rise` passing checks -- never before the service answers."""
+    return _tell_servers(ctx, ("set server {backend}/{server} state ready",), "node-back")
 
 
 def monitor(ctx: Context) -> int:
@@ -264,10 +307,10 @@ SPEC = AgentSpec(
         Param("logfile", "HAProxy's output", f"Default: {RUN_DIR}/haproxy-<resource>.log"),
     ),
     actions=(ActionDecl("start", "20s"), ActionDecl("stop", "20s"), ActionDecl("monitor", "20s", "5s", "0"),
-             ActionDecl("reload", "20s"), ActionDecl("reload-agent", "20s"), ActionDecl("meta-data", "5s"),
-             ActionDecl("validate-all", "20s")),
+             ActionDecl("reload", "20s"), ActionDecl("reload-agent", "20s"), ActionDecl("node-gone", "10s"),
+             ActionDecl("node-back", "10s"), ActionDecl("meta-data", "5s"), ActionDecl("validate-all", "20s")),
     handlers={"start": start, "stop": stop, "monitor": monitor, "reload": reload, "reload-agent": reload,
-              "validate-all": validate},
+              "node-gone": node_gone, "node-back": node_back, "validate-all": validate},
 )
 
 if __name__ == "__main__":

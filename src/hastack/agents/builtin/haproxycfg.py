@@ -159,6 +159,11 @@ def settings(instance: str, params: dict[str, str], run_dir: str) -> tuple[Setti
     return (None, problems) if problems else (s, [])
 
 
+def listeners(s: Settings) -> tuple[str, ...]:
+    """The names of the sections `render` writes with one server per node (named after the node)."""
+    return (("galera",) if s.galera_resource else ()) + tuple(svc.name for svc in s.services)
+
+
 def _address(addr: str) -> str:
     return f"[{addr}]" if ":" in addr else addr
 

@@ -24,6 +24,17 @@ def local_node(ctx: Context) -> str:
     return env.get("OCF_RESKEY_CRM_meta_on_node") or env.get("HASTACK_NODE") or socket.gethostname().split(".")[0]
 
 
+def departed_peer(ctx: Context, peers: Sequence[str]) -> str | None:
+    """The peer a node-gone action is about (meta departed_uname), or None after saying why: the notifier
+    names one of the resource's configured peers, never this node."""
+    node = ctx.departed
+    if node in peers:
+        return node
+    ctx.reason(f"node-gone needs the departed peer's name (meta departed_uname), one of {', '.join(peers)}; "
+               f"got {node!r}")
+    return None
+
+
 def is_number(text: str) -> bool:
     """A non-negative number (parameters in seconds, ports)."""
     try:

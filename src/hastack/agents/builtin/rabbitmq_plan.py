@@ -26,6 +26,7 @@ Stdlib only; imports nothing of hastack beyond the galera plan's node:address pa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -225,3 +226,12 @@ def mirroring_supported(version: str) -> bool:
         return int(version.strip().split(".")[0]) < 4
     except ValueError:
         return False
+
+
+_ATOM_SAFE = re.compile(r"^[A-Za-z0-9_.@:-]+$")
+
+
+def quotable_atom(name: str) -> bool:
+    """Whether `name` can go between single quotes in an Erlang expression as it is (no quote, no backslash,
+    nothing but the characters node names are made of)."""
+    return bool(_ATOM_SAFE.match(name))
