@@ -20,6 +20,8 @@ import time
 
 from agentlab import NODES, AgentLab, alive
 
+from hastack.lab.tier import GALERA_CNF
+
 INSTANCE = "p_galera"
 
 MY_CNF = """[mysqld]
@@ -30,21 +32,7 @@ log-error={root}/mariadbd.err
 tmpdir={root}/tmp
 bind-address={ip}
 skip-name-resolve
-innodb_buffer_pool_size=16M
-innodb_log_file_size=8M
-performance_schema=OFF
-max_connections=30
-binlog_format=ROW
-default_storage_engine=InnoDB
-innodb_autoinc_lock_mode=2
-wsrep_on=ON
-wsrep_provider=/usr/lib/galera/libgalera_smm.so
-wsrep_provider_options="gcache.size=16M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S"
-wsrep_cluster_name={prefix}
-wsrep_node_address={ip}
-wsrep_node_name={name}
-wsrep_sst_method=rsync
-"""
+""" + GALERA_CNF.replace("{cluster}", "{prefix}")
 
 
 class GaleraLab(AgentLab):

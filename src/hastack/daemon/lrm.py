@@ -144,7 +144,9 @@ class LocalResourceManager:
             return
         if a.task in ("stop", "demote"):
             self._cancel_monitors(a.rsc or "")
-        with self._rsc_lock(a.rsc or ""):  # one action at a time per resource (a re-issued start waits)
+        # one action at a time per resource (a re-issued start waits), by the name the agent runs under: an
+        # anonymous clone's instance may be renumbered between transitions (p_rabbit:1, then p_rabbit:0)
+        with self._rsc_lock(op_resource(a)):
             if not self.membership.holds():
                 return
             if a.task in PENDING_RECORDED:
