@@ -23,7 +23,7 @@ import click
 from hastack.cli.labtier import boot_tier, jepsen, tier_demo
 from hastack.lab.chaos import Service
 from hastack.lab.cluster import Lab, load_lab
-from hastack.lab.net import LabError, Net, wait_until
+from hastack.lab.net import LabError, Net, sh, wait_until
 from hastack.lab.tier import TIER_DIR
 from hastack.lab.trial import Checker, holder, run_trial
 
@@ -55,10 +55,18 @@ def wait_served(lab: Lab, vip: str = VIP, timeout: float = 30) -> str | None:
 
 
 def current_lab() -> Lab:
-    """The running lab: the main one (hastack lab up), else the tier's (hastack lab up --tier)."""
-    if not (LAB_DIR / "lab.json").exists() and (TIER_DIR / "lab.json").exists():
-        return load_lab(TIER_DIR)
-    return load_lab(LAB_DIR)
+    """The running lab: the main one (hastack lab up) unless only the tier's (hastack lab up --tier) runs --
+    judged by its switch namespace, not by a lab.json that a lab killed without `down` leaves behind."""
+    try:
+        tier = load_lab(TIER_DIR)
+    except LabError:
+        return load_lab(LAB_DIR)
+    main_runs = (LAB_DIR / "lab.json").exists() and _switch_exists(load_lab(LAB_DIR))
+    return tier if _switch_exists(tier) and not main_runs else load_lab(LAB_DIR)
+
+
+def _switch_exists(lab_: Lab) -> bool:
+    return lab_.net.switch in sh("ip", "netns", "list", check=False).split()
 
 
 @click.group()

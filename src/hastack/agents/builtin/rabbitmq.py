@@ -358,8 +358,10 @@ def start(ctx: Context) -> int:
     if rc == OCF_SUCCESS:
         if decision.verdict == plan.FORM:
             configure_new_cluster(lay)
-        elif decision.verdict == plan.RESET_JOIN:
-            # forget_cluster_node took this node out of every quorum queue; put it back.
+        elif decision.verdict in (plan.JOIN, plan.RESET_JOIN):
+            # A joiner is in no quorum queue declared before it (RabbitMQ 3.x never adds members itself: a
+            # queue declared while the cluster formed kept its one member, and stopped taking publishes when
+            # that node lost power); after a reset, forget_cluster_node took it out of every one. Put it in.
             grown, out = ctl(lay, "grow", lay.node, "all", tool="rabbitmq-queues")
             ctx.log(f"rabbitmq-queues grow: {'done' if grown == 0 else out[-200:]}")
         ctx.log(f"a running member after {time.monotonic() - began:.1f} s")
