@@ -30,6 +30,9 @@ from hastack.lab.tier import start_tier, wait_ready
 NET = Net(prefix="hstj", subnet="10.213.161")  # one prefix: a dead run's namespaces are cleared at start
 WORK = Path("/var/tmp/hastack-tier-jepsen")  # not pytest's tmp: mysqld (user mysql) must traverse it
 SEED = 12
+# The module's one lab forms in 2-4 minutes on the shared CPUs and the faults take as long: the first
+# test pays for both (pytest's default of 300 s is per test, fixtures included).
+pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")
