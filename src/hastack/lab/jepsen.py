@@ -106,17 +106,20 @@ def wait_back(lab: Lab, timeout: float) -> float | None:
     return None
 
 
-def apply(lab: Lab, fault: Fault) -> int:
+def victim(lab: Lab, fault: Fault) -> int:
     host = writer(lab) if fault.target == "writer" else int(fault.target)
     if host is None:
         raise LabError("no single Galera writer to take down")
+    return host
+
+
+def apply(lab: Lab, fault: Fault, host: int) -> None:
     if fault.kind == "power":
         lab.power_off(host)
     elif fault.kind == "freeze":
         lab.freeze(host, True)
     else:
         lab.partition([host], True)
-    return host
 
 
 def heal(lab: Lab, fault: Fault, host: int) -> None:
@@ -161,8 +164,10 @@ class Run:
         return report
 
     def _one(self, report: Report, k: int, n: int, fault: Fault) -> None:
-        host = apply(self.lab, fault)
-        applied = Applied(fault, host, time.time())
+        host = victim(self.lab, fault)
+        at = time.time()  # just before the fault: the clients' errors are timed from here
+        apply(self.lab, fault, host)
+        applied = Applied(fault, host, at)
         report.applied.append(applied)
         self.say(f"fault {k}/{n}: {fault.kind} of h{host} ({fault.describe()})")
         time.sleep(fault.hold_s)

@@ -38,9 +38,17 @@ from typing import Any
 from hastack.lab.tier import API_PORT, QUEUE, REST_PORT
 
 PROBE_QUEUE = "tier.probe"
-CLUSTERED = ("ms_galera", "cl_rabbit")  # the clones whose instances must all be back before a host counts as rejoined
+CLUSTERED = ("ms_galera", "cl_rabbit")  # whose instances must all be back before a host counts as rejoined
 OP_TIMEOUT_S = 8.0
 PERIOD_S = 0.2  # each client's pause between operations: ~5 per second each, gentle on 2 shared CPUs
+
+
+def _pika() -> Any:
+    try:
+        import pika  # type: ignore[import-untyped]
+    except ImportError:
+        raise SystemExit("the AMQP client needs pika (in the venv's test extras): run ./scripts/bootstrap.sh") from None
+    return pika
 
 
 class Clients:
@@ -64,7 +72,7 @@ class Clients:
 
     # --- AMQP -----------------------------------------------------------------------------------
     def _channel_open(self) -> Any:
-        import pika
+        pika = _pika()
 
         if self._channel is not None and self._channel.is_open:
             return self._channel
@@ -92,7 +100,7 @@ class Clients:
         self._conn = self._channel = None
 
     def publish(self, queue: str, body: bytes) -> tuple[bool, str]:
-        import pika
+        pika = _pika()
 
         try:
             ch = self._channel_open()

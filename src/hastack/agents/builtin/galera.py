@@ -418,6 +418,11 @@ def launch(lay: Layout, mine: plan.Report, decision: plan.Decision, deadline: fl
 def wait_until_synced(lay: Layout, deadline: float, how: str) -> int:
     while True:
         alive = server_pid(lay) is not None
+        if not alive:
+            # Looked again before giving up: under hastackd in the lab (load average 23) one look found no
+            # server while mariadbd ran on, synced, for minutes after -- and the start was failed for it.
+            time.sleep(1.0)
+            alive = server_pid(lay) is not None
         status = query_status(lay) if alive else None
         if not alive:
             lay.ctx.reason(f"mariadbd exited during start ({how}); see {lay.log}")

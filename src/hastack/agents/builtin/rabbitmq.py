@@ -358,10 +358,12 @@ def start(ctx: Context) -> int:
     if rc == OCF_SUCCESS:
         if decision.verdict == plan.FORM:
             configure_new_cluster(lay)
-        elif decision.verdict in (plan.JOIN, plan.RESET_JOIN):
-            # A joiner is in no quorum queue declared before it (RabbitMQ 3.x never adds members itself: a
-            # queue declared while the cluster formed kept its one member, and stopped taking publishes when
-            # that node lost power); after a reset, forget_cluster_node took it out of every one. Put it in.
+        else:
+            # A node is a member only of the quorum queues declared while it was in the cluster (RabbitMQ
+            # 3.x never adds members by itself): a queue declared while the cluster formed kept its one
+            # member and refused publishes for 51 s when that node lost power; after a reset,
+            # forget_cluster_node took the node out of every queue. Every start that ends in a cluster
+            # puts it back into all of them (grow adds only where it is missing).
             grown, out = ctl(lay, "grow", lay.node, "all", tool="rabbitmq-queues")
             ctx.log(f"rabbitmq-queues grow: {'done' if grown == 0 else out[-200:]}")
         ctx.log(f"a running member after {time.monotonic() - began:.1f} s")
