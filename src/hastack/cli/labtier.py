@@ -86,8 +86,9 @@ def tier_demo(keep: bool) -> None:
         _say("4. What each client saw (times from the power loss):")
         show_outages(report, t0)
         rec = report.applied[0].recovered_s
-        _say(f"5. h{report.applied[0].host} came back and rejoined: Galera (IST) and RabbitMQ instances on every "
-             f"host again {rec:.1f} s after it was powered on" if rec is not None else "5. NOT rejoined in time")
+        _say(f"5. h{report.applied[0].host} came back and rejoined (Galera by IST, RabbitMQ from its data): every "
+             f"instance running and answering {rec:.1f} s after the {report.applied[0].fault.hold_s:.0f} s outage "
+             f"ended" if rec is not None else "5. NOT rejoined in time")
         for line in summary(report)[:3]:
             click.echo(f"   {line}")
         click.echo(lab.hastack("status"))

@@ -1,4 +1,5 @@
-"""PID 1 of a lab host: its private /run, its etcd member and hastackd, reaping, and the lab's watchdog.
+"""PID 1 of a lab host: its private /run (with /run/disk, its own disk), its etcd member and hastackd,
+reaping, and the lab's watchdog.
 
 Started by the lab as `ip netns exec NS unshare --pid --mount --fork --mount-proc
 python -m hastack.lab.hostinit ...`, so everything the host runs lives in

@@ -206,8 +206,11 @@ def wait_ready(lab: Lab, timeout: float, say: Callable[[str], None] = lambda _: 
             continue
         promoted = last.get("promoted")
         if not account and isinstance(promoted, list) and len(promoted) == 1:
-            create_account(lab, int(promoted[0]), load_secrets(lab.directory))
-            account = True
+            try:
+                create_account(lab, int(promoted[0]), load_secrets(lab.directory))
+                account = True
+            except (LabError, subprocess.TimeoutExpired) as err:  # a writer demoted meanwhile: next round
+                say(f"   not yet: {err}")
             continue
         summary = ", ".join(f"{k} {'ok' if last.get(k) is True else 'not yet'}" for k in ("mysql", "amqp", "http"))
         if summary != shown:
