@@ -123,7 +123,10 @@ def jepsen(faults: int, seed: int | None, keep: bool) -> None:
                        f"max {max(times):.1f} s")
         (TIER_DIR / "jepsen.json").write_text(to_json(report))
         if not report.ok:
-            raise LabError("an acknowledged write was lost, duplicated or the replicas disagree",
+            safe = len(report.verdicts) == 2 and all(v.ok for v in report.verdicts)
+            raise LabError("the tier did not recover from a fault in time" if safe else
+                           "an acknowledged write was lost or duplicated, the replicas disagree, or the final "
+                           "state could not be read",
                            hint=f"see {TIER_DIR}/jepsen.json and {TIER_DIR}/tierload.events")
         click.echo("no acknowledged write lost, none duplicated; the Galera replicas agree")
     finally:
