@@ -32,7 +32,7 @@ from hastack.lab.net import drop_addresses
 DISK = "/run/disk"
 
 
-def mount_private_run(disk: Path) -> None:
+def mount_private_run(disk: Path | None = None) -> None:
     # A host's /run is its own: pid files of agents (anything, IPaddr2) must not be shared.
     subprocess.run(["mount", "--make-rprivate", "/"], check=False)
     subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
@@ -40,7 +40,8 @@ def mount_private_run(disk: Path) -> None:
         os.makedirs(d, exist_ok=True)
     # The hosts share one filesystem: /run/disk is this host's own disk (its --dir), so one configuration
     # names the same paths on every host (the tier's datadirs: lab-tier.crm) and each host finds its own.
-    os.symlink(disk, DISK)
+    if disk is not None:
+        os.symlink(disk, DISK)
 
 
 def kill_all_but_me(timeout: float = 5.0) -> None:
