@@ -140,7 +140,8 @@ TIER_SUSPECT_AFTER = 3.0
 
 def start_tier(directory: Path = TIER_DIR, net: Net = TIER_NET) -> Lab:
     """A 3-controller lab running the tier's configuration (loaded; not yet necessarily answering)."""
-    lab = Lab(hosts=3, net=net, directory=directory, ttl=TIER_TTL, suspect_after=TIER_SUSPECT_AFTER)
+    lab = Lab(hosts=3, net=net, directory=directory, ttl=TIER_TTL, suspect_after=TIER_SUSPECT_AFTER,
+              ready_wait_s=120.0, ping_timeout_s=20.0)
     lab.up()
     try:
         prepare_disks(lab)
