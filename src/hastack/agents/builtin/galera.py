@@ -312,7 +312,8 @@ def monitor(ctx: Context) -> int:
     if not alive:
         publish(lay, None, None, force=ctx.is_probe)
     elif status is not None and plan.is_member(status):
-        publish(lay, plan.Report(plan.PRIMARY, status.position), plan.promotion_score(status), force=ctx.is_probe)
+        publish(lay, plan.Report(plan.PRIMARY, status.position),
+                plan.promotion_score(status, writer=os.path.exists(lay.marker)), force=ctx.is_probe)
     else:
         joining = plan.Report(plan.JOINING, status.position if status else plan.UNKNOWN)
         publish(lay, joining, None, force=ctx.is_probe)
@@ -462,6 +463,8 @@ def promote(ctx: Context) -> int:
         ctx.reason(f"cannot become the writer: mariadbd is {plan.describe(status) if status else 'not running'}")
         return OCF_ERR_GENERIC
     nodestate.write(lay.marker, f"{lay.me}\n")
+    assert status is not None  # promotion_score gave a score
+    publish(lay, plan.Report(plan.PRIMARY, status.position), plan.promotion_score(status, writer=True), force=False)
     return OCF_SUCCESS
 
 
