@@ -91,7 +91,9 @@ class GaleraLab(AgentLab):
         self.sql(i, " ".join(f"INSERT INTO t.r VALUES ({k}, 'x');" for k in ids))
 
     def row_ids(self, i: int) -> set[int]:
-        return {int(x) for x in self.sql(i, "SELECT id FROM t.r").split()}
+        # wsrep_sync_wait: a replica applies a commit made elsewhere after the writer has acknowledged it
+        # (Galera's Stale Read); the read waits until this node has applied everything committed before it
+        return {int(x) for x in self.sql(i, "SET SESSION wsrep_sync_wait=1; SELECT id FROM t.r").split()}
 
     def log(self, i: int) -> str:
         try:
