@@ -202,7 +202,9 @@ def node_rows(lab: Lab) -> dict[int, int]:
     for i in range(1, lab.hosts + 1):
         sock = lab.host_dir(i) / "galera" / "mysqld.sock"
         proc = subprocess.run(["mariadb", "--no-defaults", f"--socket={sock}", "-N", "-B", "-e",
-                               "SELECT COUNT(*) FROM tier.acks"], capture_output=True, text=True, timeout=60)
+                               # wait until this replica applied every commit before the read (no stale read)
+                               "SET SESSION wsrep_sync_wait=1; SELECT COUNT(*) FROM tier.acks"],
+                              capture_output=True, text=True, timeout=60)
         rows[i] = int(proc.stdout.strip()) if proc.returncode == 0 and proc.stdout.strip().isdigit() else -1
     return rows
 
