@@ -23,6 +23,7 @@ from agentlab import NODES, AgentLab, alive
 from hastack.agents.builtin import galera
 from hastack.agents.builtin.framework import context
 from hastack.lab.net import wait_until
+from hastack.lab.tier import GALERA_CNF
 
 INSTANCE = "p_galera"
 
@@ -34,21 +35,7 @@ log-error={root}/mariadbd.err
 tmpdir={root}/tmp
 bind-address={ip}
 skip-name-resolve
-innodb_buffer_pool_size=16M
-innodb_log_file_size=8M
-performance_schema=OFF
-max_connections=30
-binlog_format=ROW
-default_storage_engine=InnoDB
-innodb_autoinc_lock_mode=2
-wsrep_on=ON
-wsrep_provider=/usr/lib/galera/libgalera_smm.so
-wsrep_provider_options="gcache.size=16M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S"
-wsrep_cluster_name={prefix}
-wsrep_node_address={ip}
-wsrep_node_name={name}
-wsrep_sst_method=rsync
-"""
+""" + GALERA_CNF.replace("{cluster}", "{prefix}")
 
 
 class GaleraLab(AgentLab):
@@ -135,7 +122,9 @@ class GaleraLab(AgentLab):
         self.sql(i, " ".join(f"INSERT INTO t.r VALUES ({k}, 'x');" for k in ids))
 
     def row_ids(self, i: int) -> set[int]:
-        return {int(x) for x in self.sql(i, "SELECT id FROM t.r").split()}
+        # wsrep_sync_wait: a replica applies a commit made elsewhere after the writer has acknowledged it
+        # (Galera's Stale Read); the read waits until this node has applied everything committed before it
+        return {int(x) for x in self.sql(i, "SET SESSION wsrep_sync_wait=1; SELECT id FROM t.r").split()}
 
     def log(self, i: int) -> str:
         try:

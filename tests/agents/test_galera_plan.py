@@ -211,6 +211,7 @@ def test_monitor_verdict(case: str, alive: bool, st: plan.Status | None, promote
 
 def test_only_synced_members_may_be_the_writer() -> None:
     assert plan.promotion_score(status()) == 100
+    assert plan.promotion_score(status(), writer=True) == 200  # the writer keeps the role when a node rejoins
     assert [plan.promotion_score(s) for s in (status(2), status(1), status(4, "non-Primary"), None)] == [None] * 4
 
 

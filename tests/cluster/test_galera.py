@@ -59,6 +59,7 @@ def test_formation_one_bootstraps_two_join_and_one_writer(lab: GaleraLab) -> Non
     report = plan.parse_report(lab.attribute(2, "galera-p_galera", "n3"))
     assert report is not None and report.phase == plan.PRIMARY
     assert lab.attribute(2, "master-p_galera", "n3") == "100"  # any synced node may become the writer
+    assert lab.attribute(2, "master-p_galera", "n1") == "200"  # the writer keeps the role against a tie
     lab.write_rows(1, range(1, 101))
     assert lab.row_ids(3) == set(range(1, 101))
 

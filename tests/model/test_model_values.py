@@ -103,5 +103,6 @@ def test_agent_references_follow_crmsh_defaults() -> None:
 
 def test_secret_names_and_masking() -> None:
     assert is_secret("password") and is_secret("os_password") and is_secret("keystone_admin_token")
+    assert is_secret("erlang_cookie")  # ocf:hastack:rabbitmq's: never shown by configure show or status
     assert not is_secret("ip") and not is_secret("config")
     assert mask_text("login with secrete now", ["secrete"]) == f"login with {MASK} now"

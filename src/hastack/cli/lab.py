@@ -1,6 +1,8 @@
 """`hastack lab ...`: a cluster of N hosts on this machine (root), and its faults.
 
     hastack lab up [--hosts 3] [--config FILE]   build namespaces, boot etcd + hastackd, load the config
+    hastack lab up --tier                         the active/active tier on 3 controllers (cli.labtier)
+    hastack lab tier-demo | jepsen [--faults N]   the tier's demo and its no-lost-writes soak (cli.labtier)
     hastack lab status                            hastack status from the client namespace
     hastack lab poweroff N | poweron N | kill-hastackd N | freeze N | thaw N
     hastack lab failover [--trials 5]             power loss of the VIP holder, time to the first answer
@@ -18,9 +20,11 @@ from pathlib import Path
 
 import click
 
+from hastack.cli.labtier import boot_tier, jepsen, tier_demo
 from hastack.lab.chaos import Service
 from hastack.lab.cluster import Lab, load_lab
-from hastack.lab.net import LabError, Net, wait_until
+from hastack.lab.net import LabError, Net, sh, wait_until
+from hastack.lab.tier import TIER_DIR
 from hastack.lab.trial import Checker, holder, run_trial
 
 LAB_DIR = Path("/var/lib/hastack-lab")
@@ -50,6 +54,21 @@ def wait_served(lab: Lab, vip: str = VIP, timeout: float = 30) -> str | None:
     return lab.http_get(vip)
 
 
+def current_lab() -> Lab:
+    """The running lab: the main one (hastack lab up) unless only the tier's (hastack lab up --tier) runs --
+    judged by its switch namespace, not by a lab.json that a lab killed without `down` leaves behind."""
+    try:
+        tier = load_lab(TIER_DIR)
+    except LabError:
+        return load_lab(LAB_DIR)
+    main_runs = (LAB_DIR / "lab.json").exists() and _switch_exists(load_lab(LAB_DIR))
+    return tier if _switch_exists(tier) and not main_runs else load_lab(LAB_DIR)
+
+
+def _switch_exists(lab_: Lab) -> bool:
+    return lab_.net.switch in sh("ip", "netns", "list", check=False).split()
+
+
 @click.group()
 def lab() -> None:
     """A hastack cluster in network namespaces on this machine (needs root)."""
@@ -62,8 +81,15 @@ def lab() -> None:
               help="crm configuration to load (default: a VIP and a web server, fenced by the lab's PDU)")
 @click.option("--no-fencing", is_flag=True, help="the default service without a fence device (lease-only)")
 @click.option("--guide", is_flag=True, help="the demo's configuration: the Guide's API and MySQL patterns")
-def up(hosts: int, ttl: int, config: Path | None, no_fencing: bool, guide: bool) -> None:
+@click.option("--tier", is_flag=True, help="the active/active tier on 3 controllers (Galera, RabbitMQ, memcached, "
+              "HAProxy, an API service; examples/lab-tier.crm), in /var/lib/hastack-tier")
+def up(hosts: int, ttl: int, config: Path | None, no_fencing: bool, guide: bool, tier: bool) -> None:
     """Build the lab and boot every host."""
+    if tier:
+        lab_ = boot_tier()
+        click.echo(f"tier up: 3 controllers, VIP {lab_.net.vip()} (MySQL 3306, HTTP 8080), AMQP on "
+                   f"{', '.join(lab_.net.host_ip(i) for i in range(1, 4))}; secrets in {lab_.directory} (0600)")
+        return
     lab_ = start_lab(hosts, config or (guide_config() if guide else default_config(not no_fencing)), ttl)
     served = wait_served(lab_)
     click.echo(f"lab up: {hosts} hosts, etcd at {lab_.endpoints}; {VIP}:8080 served by {served}")
@@ -73,7 +99,9 @@ def up(hosts: int, ttl: int, config: Path | None, no_fencing: bool, guide: bool)
 def down() -> None:
     """Stop every lab process and delete the namespaces."""
     try:
-        load_lab(LAB_DIR).down()
+        lab_ = current_lab()
+        lab_.down()
+        (lab_.directory / "lab.json").unlink()  # a lab that is down is not "the running lab" any more
     except LabError:
         Net().destroy()
     click.echo("lab down")
@@ -81,32 +109,32 @@ def down() -> None:
 
 @lab.command(name="status")
 def lab_status() -> None:
-    click.echo(load_lab(LAB_DIR).hastack("status"), nl=False)
+    click.echo(current_lab().hastack("status"), nl=False)
 
 
 @lab.command()
 @click.argument("host", type=int)
 def poweroff(host: int) -> None:
-    load_lab(LAB_DIR).power_off(host)
+    current_lab().power_off(host)
 
 
 @lab.command()
 @click.argument("host", type=int)
 def poweron(host: int) -> None:
-    load_lab(LAB_DIR).power_on(host)
+    current_lab().power_on(host)
 
 
 @lab.command(name="kill-hastackd")
 @click.argument("host", type=int)
 def kill_hastackd(host: int) -> None:
-    load_lab(LAB_DIR).kill_hastackd(host)
+    current_lab().kill_hastackd(host)
 
 
 @lab.command()
 @click.option("--trials", default=5, show_default=True)
 def failover(trials: int) -> None:
     """Power loss of the VIP holder; time until a survivor answers through the VIP."""
-    lab_ = load_lab(LAB_DIR)
+    lab_ = current_lab()
     checker = Checker(lab_, VIP).start()
     results = []
     try:
@@ -219,7 +247,7 @@ def chaos(faults: int, seed: int | None, budget: float) -> None:
     """Random faults while a checker watches every host; fails on any double-active instant."""
     from hastack.lab.chaos import Chaos
 
-    lab_ = load_lab(LAB_DIR)
+    lab_ = current_lab()
     seed = seed if seed is not None else int(time.time())
     click.echo(f"chaos: {faults} faults, seed {seed}")
     report = Chaos(lab_, lab_services(), seed, say=click.echo).run(faults, budget)
@@ -237,13 +265,13 @@ def chaos(faults: int, seed: int | None, budget: float) -> None:
 @click.argument("host", type=int)
 def freeze(host: int) -> None:
     """SIGSTOP every process of a host (a hung machine; its watchdog or the cluster's fencing resets it)."""
-    load_lab(LAB_DIR).freeze(host, True)
+    current_lab().freeze(host, True)
 
 
 @lab.command()
 @click.argument("host", type=int)
 def thaw(host: int) -> None:
-    load_lab(LAB_DIR).freeze(host, False)
+    current_lab().freeze(host, False)
 
 
 @lab.command()
@@ -252,7 +280,7 @@ def partition(hosts: str) -> None:
     """Cut HOSTS off: `1` or `1,2` isolates each of them alone (their switch ports go down); `1,2/3`
     splits the lab in two -- 1 and 2 reach each other, not 3; the smaller side loses the client and the
     power switch too (they stay with the larger). Every process runs on."""
-    lab_ = load_lab(LAB_DIR)
+    lab_ = current_lab()
     if "/" in hosts:
         left, right = (_hosts(part) for part in hosts.split("/", 1))
         if set(left) & set(right) or not left or not right:
@@ -272,7 +300,7 @@ def _hosts(text: str) -> list[int]:
 @lab.command()
 def heal() -> None:
     """Every powered host's switch port up again, every host on the one switch."""
-    lab_ = load_lab(LAB_DIR)
+    lab_ = current_lab()
     hosts = list(range(1, lab_.hosts + 1))
     lab_.split(hosts, False)
     lab_.partition(hosts, False)
@@ -282,7 +310,7 @@ def heal() -> None:
 @click.argument("host", type=int)
 def kill(host: int) -> None:
     """Power loss of HOST (its link cut, every process killed), as `poweroff`."""
-    load_lab(LAB_DIR).power_off(host)
+    current_lab().power_off(host)
 
 
 @lab.command(name="exec", context_settings={"ignore_unknown_options": True})
@@ -292,5 +320,9 @@ def exec_(host: int, command: tuple[str, ...]) -> None:
     """Run COMMAND on a lab host (in its network namespace)."""
     import subprocess
 
-    lab_ = load_lab(LAB_DIR)
+    lab_ = current_lab()
     raise SystemExit(subprocess.call(["ip", "netns", "exec", lab_.net.host_ns(host), *command]))
+
+
+lab.add_command(tier_demo)
+lab.add_command(jepsen)

@@ -193,8 +193,11 @@ class Controller:
             by_node.setdefault(o.action.node, {})[o.key] = o.to_json()
         for node, batch in by_node.items():
             self.store.post_actions(self.term, node, batch)
-        deadline = time.monotonic() + ORDER_SLACK_S + 20.0
-        outstanding.update({o.key: Outstanding(o, deadline) for o in orders})
+        # an order is waited for as long as its agent may run (the operation's timeout) plus the slack:
+        # a flat 20 s gave up on a Galera start (~65 s) and the next transition sent it again meanwhile
+        now = time.monotonic()
+        outstanding.update({o.key: Outstanding(o, now + ORDER_SLACK_S + max(20.0, o.action.timeout_ms / 1000))
+                            for o in orders})
         self.last_sentence = (f"term {self.term} transition {self.transitions}: "
                               f"{len(orders)} action(s) sent: " + ", ".join(_describe(o.action) for o in orders))
         log.info("%s", self.last_sentence)

@@ -133,7 +133,7 @@ class LocalResourceManager:
         a = order.action
         if a.task == "cancel":  # the executor's own business: stop the monitor, forget its entry
             with self._lock:
-                self._recurring.pop((a.rsc or "", a.interval_ms), None)
+                self._recurring.pop((op_resource(a), a.interval_ms), None)
             self._finish(key, order, cancelled(self._view(order), order))
             return
         req = request_for(order)
@@ -141,15 +141,19 @@ class LocalResourceManager:
             log.warning("%s: %s %s: resource not configured", self.node, a.task, a.rsc)
             self._finish(key, order, None, drop=True)
             return
-        if a.task in ("stop", "demote"):
-            self._cancel_monitors(a.rsc or "")
-        with self._rsc_lock(a.rsc or ""):  # one action at a time per resource (a re-issued start waits)
+        if a.task in ("stop", "demote", "promote"):
+            # a role change ends the old role's monitor at once (a monitor of the Unpromoted role that runs
+            # on after a promote reports 8 and is taken for a failure: a new Galera writer was stopped so)
+            self._cancel_monitors(op_resource(a))
+        # one action at a time per resource (a re-issued start waits), by the name the agent runs under: an
+        # anonymous clone's instance may be renumbered between transitions (p_rabbit:1, then p_rabbit:0)
+        with self._rsc_lock(op_resource(a)):
             if not self.membership.holds():
                 return
             if a.task in PENDING_RECORDED:
                 self._record_pending(order)
             if a.task in ("start", "promote", "demote", "migrate_from"):
-                self.active[a.rsc or ""] = req  # from now on a self-fence must stop it too
+                self.active[op_resource(a)] = req  # from now on a self-fence must stop it too
             self._note(order, None)
             result = self.executor.execute(req)
             self._after(key, order, req, result)
@@ -176,7 +180,7 @@ class LocalResourceManager:
     def _after(self, key: str, order: Order, req: ActionRequest, result: ActionResult) -> None:
         a = order.action
         log.info("%s: %s", self.node, result.summary())
-        rsc = a.rsc or ""
+        rsc = op_resource(a)  # the agent's name: clone instances may be renumbered between transitions
         self._note(order, result.rc)
         ok = result.rc == order.target_rc
         if a.task in ("start", "promote", "demote", "migrate_from") and ok:
@@ -238,16 +242,25 @@ class LocalResourceManager:
             for r in due:
                 if not self.membership.holds():
                     break
+                # The due monitors run one after another (a RabbitMQ monitor takes seconds): one cancelled
+                # meanwhile -- by a stop, a demote or a promote -- is skipped; had it run, an Unpromoted
+                # monitor would report 8 after the promote and be recorded as a failure (it was: Galera's
+                # new writer was demoted and stopped).
+                if not self._is_current(r):
+                    continue
                 result = self.executor.execute(r.request)
-                with self._lock:  # a stop that began meanwhile cancelled it: its result must not revive the role
-                    current = self._recurring.get((r.order.action.rsc or "", r.order.action.interval_ms)) is r
-                if current:
-                    self._note(r.order, result.rc)
+                if not self._is_current(r):  # cancelled while it ran: its result must not revive the role
+                    continue
+                self._note(r.order, result.rc)
                 if result.rc != r.last_rc:
                     log.warning("%s: %s", self.node, result.summary())
                     r.last_rc = result.rc
                     self._record(None, r.order, result)
             self._stop.wait(0.05)
+
+    def _is_current(self, r: Recurring) -> bool:
+        with self._lock:
+            return self._recurring.get((op_resource(r.order.action), r.order.action.interval_ms)) is r
 
     # --- self-fence ----------------------------------------------------------------------
     def stop_everything(self, budget: float) -> None:

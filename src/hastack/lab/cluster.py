@@ -51,6 +51,10 @@ class Lab:
     directory: Path = Path("/var/lib/hastack-lab")
     ttl: int = 3
     suspect_after: float = 0.3  # hastackd --suspect-after: heartbeat silence before fencing
+    # how long the lab waits for its etcd, and for one `hastack cluster ping` from the client namespace
+    # (under a load average of 15 a cold CLI start alone took longer than 5 s: the tier's lab waits more)
+    ready_wait_s: float = 30.0
+    ping_timeout_s: float = 15.0  # the CLI's start alone took 4 s at load 20
 
     @property
     def voters(self) -> list[int]:
@@ -93,8 +97,9 @@ class Lab:
             self.boot(i)
         self.start_watchdog()
         self.start_pdu()
-        if not wait_until(self.etcd_ready, 30, 0.2):
-            raise LabError("the lab's etcd did not become ready in 30 s", hint=f"see {self.directory}/h1/etcd.log")
+        if not wait_until(self.etcd_ready, self.ready_wait_s, 0.2):
+            raise LabError(f"the lab's etcd did not become ready in {self.ready_wait_s:.0f} s",
+                           hint=f"see {self.directory}/h1/etcd.log")
 
     def down(self) -> None:
         self.stop_watchdog()  # first: it would reboot the hosts being torn down
@@ -162,7 +167,7 @@ class Lab:
 
     def etcd_ready(self) -> bool:
         try:
-            self.hastack("cluster", "ping", timeout=15)  # the CLI's start alone took 4 s at load 20
+            self.hastack("cluster", "ping", timeout=self.ping_timeout_s)
             return True
         except (LabError, subprocess.TimeoutExpired):
             return False

@@ -1,4 +1,5 @@
-"""PID 1 of a lab host: its private /run, its etcd member and hastackd, reaping, and the lab's watchdog.
+"""PID 1 of a lab host: its private /run (with /run/disk, its own disk), its etcd member and hastackd,
+reaping, and the lab's watchdog.
 
 Started by the lab as `ip netns exec NS unshare --pid --mount --fork --mount-proc
 python -m hastack.lab.hostinit ...`, so everything the host runs lives in
@@ -28,12 +29,19 @@ from pathlib import Path
 from hastack.lab.net import drop_addresses
 
 
-def mount_private_run() -> None:
+DISK = "/run/disk"
+
+
+def mount_private_run(disk: Path | None = None) -> None:
     # A host's /run is its own: pid files of agents (anything, IPaddr2) must not be shared.
     subprocess.run(["mount", "--make-rprivate", "/"], check=False)
     subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
     for d in ("/run/www", "/run/resource-agents", "/run/lock"):
         os.makedirs(d, exist_ok=True)
+    # The hosts share one filesystem: /run/disk is this host's own disk (its --dir), so one configuration
+    # names the same paths on every host (the tier's datadirs: lab-tier.crm) and each host finds its own.
+    if disk is not None:
+        os.symlink(disk, DISK)
 
 
 def kill_all_but_me(timeout: float = 5.0) -> None:
@@ -77,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reboot-delay", type=float, default=1.0)
     args = p.parse_args(argv)
 
-    mount_private_run()
+    mount_private_run(args.dir.resolve())
     (Path("/run/www") / "index.html").write_text(f"{args.name}\n")
     stopping = False
 

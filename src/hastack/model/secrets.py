@@ -25,8 +25,9 @@ from hastack.errors import Diagnostic
 from hastack.model.config import AttrSet, Configuration, Node, Op, Primitive, Resource, Template
 
 MASK = "******"
-_SECRET_NAME = re.compile(r"(pass(word|wd|phrase)?|secret|token|credential|private[_-]?key|api[_-]?key|auth[_-]?key)$|^(passwd|pw)$",
-                          re.IGNORECASE)
+# cookie: an Erlang cookie (ocf:hastack:rabbitmq's erlang_cookie) lets its holder run code on every node
+_SECRET_NAME = re.compile(r"(pass(word|wd|phrase)?|secret|token|credential|private[_-]?key|api[_-]?key|auth[_-]?key"
+                          r"|cookie)$|^(passwd|pw)$", re.IGNORECASE)
 _SHORTEST = 3  # shorter values would mask ordinary words ("1", "on") all over the text
 
 

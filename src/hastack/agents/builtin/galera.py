@@ -322,7 +322,8 @@ def monitor(ctx: Context) -> int:
     if not alive:
         publish(lay, None, None, force=ctx.is_probe)
     elif status is not None and plan.is_member(status):
-        publish(lay, plan.Report(plan.PRIMARY, status.position), plan.promotion_score(status), force=ctx.is_probe)
+        publish(lay, plan.Report(plan.PRIMARY, status.position),
+                plan.promotion_score(status, writer=os.path.exists(lay.marker)), force=ctx.is_probe)
     else:
         joining = plan.Report(plan.JOINING, status.position if status else plan.UNKNOWN)
         publish(lay, joining, None, force=ctx.is_probe)
@@ -428,6 +429,11 @@ def launch(lay: Layout, mine: plan.Report, decision: plan.Decision, deadline: fl
 def wait_until_synced(lay: Layout, deadline: float, how: str) -> int:
     while True:
         alive = server_pid(lay) is not None
+        if not alive:
+            # Looked again before giving up: under hastackd in the lab (load average 23) one look found no
+            # server while mariadbd ran on, synced, for minutes after -- and the start was failed for it.
+            time.sleep(1.0)
+            alive = server_pid(lay) is not None
         status = query_status(lay) if alive else None
         if not alive:
             lay.ctx.reason(f"mariadbd exited during start ({how}); see {lay.log}")
@@ -467,6 +473,8 @@ def promote(ctx: Context) -> int:
         ctx.reason(f"cannot become the writer: mariadbd is {plan.describe(status) if status else 'not running'}")
         return OCF_ERR_GENERIC
     nodestate.write(lay.marker, f"{lay.me}\n")
+    assert status is not None  # promotion_score gave a score
+    publish(lay, plan.Report(plan.PRIMARY, status.position), plan.promotion_score(status, writer=True), force=False)
     return OCF_SUCCESS
 
 

@@ -314,10 +314,12 @@ def monitor_verdict(alive: bool, status: Status | None, promoted: bool, unhealth
     return Verdict(running_rc, "", since)
 
 
-def promotion_score(status: Status | None) -> int | None:
-    """Synced members may be the writer; anything else must not (None: no score)."""
+def promotion_score(status: Status | None, writer: bool = False) -> int | None:
+    """Synced members may be the writer; anything else must not (None: no score). The writer scores
+    higher: with equal scores the scheduler's tie-break moved the writer back to a node that rejoined
+    (a demote and a promote for nothing: 4 s of MySQL errors in the lab's demo)."""
     if is_member(status) and status is not None and status.local_state == SYNCED_STATE:
-        return 100
+        return 200 if writer else 100
     return None
 
 

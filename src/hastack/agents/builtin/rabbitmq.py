@@ -360,8 +360,12 @@ def start(ctx: Context) -> int:
     if rc == OCF_SUCCESS:
         if decision.verdict == plan.FORM:
             configure_new_cluster(lay)
-        elif decision.verdict == plan.RESET_JOIN:
-            # forget_cluster_node took this node out of every quorum queue; put it back.
+        else:
+            # A node is a member only of the quorum queues declared while it was in the cluster (RabbitMQ
+            # 3.x never adds members by itself): a queue declared while the cluster formed kept its one
+            # member and refused publishes for 51 s when that node lost power; after a reset,
+            # forget_cluster_node took the node out of every queue. Every start that ends in a cluster
+            # puts it back into all of them (grow adds only where it is missing).
             grown, out = ctl(lay, "grow", lay.node, "all", tool="rabbitmq-queues")
             ctx.log(f"rabbitmq-queues grow: {'done' if grown == 0 else out[-200:]}")
         ctx.log(f"a running member after {time.monotonic() - began:.1f} s")
