@@ -1,0 +1,114 @@
+"""A running cluster's CIB with values Pacemaker tolerates: `hastack simulate` warns and decides as
+crm_simulate does; `hastack configure load xml` refuses the same values (issue 13 item 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hastack.cli.main import cli
+from oracle import crm_simulate, transition_summary
+
+CIB = """<cib validate-with="{schema}" epoch="1" num_updates="1" admin_epoch="0" have-quorum="1">
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="opts">
+        <nvpair id="opts-stonith-enabled" name="stonith-enabled" value="false"/>
+      </cluster_property_set>
+    </crm_config>
+    <nodes>
+      <node id="1" uname="node1"/>
+      <node id="2" uname="node2"/>
+    </nodes>
+    <resources>
+      <primitive id="a" class="ocf" provider="pacemaker" type="Dummy">
+        <operations>
+          <op id="a-monitor" name="monitor" interval="{interval}" timeout="{timeout}"/>
+        </operations>
+      </primitive>
+      <primitive id="b" class="ocf" provider="pacemaker" type="Dummy"/>
+    </resources>
+    <constraints>
+      <rsc_location id="loc" rsc="a" node="node2" score="{score}"/>
+      <rsc_order id="ord" first="a" then="b" kind="{kind}"/>
+      <rsc_colocation id="col" rsc="b" with-rsc="a" score="{colocation}"/>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>
+"""
+GOOD = dict(schema="pacemaker-3.9", interval="10s", timeout="20s", score="100", kind="Mandatory",
+            colocation="INFINITY")
+
+# (what is malformed, the attribute's line:column in CIB, what Pacemaker does); "none": the schema would
+# refuse the value, so only a CIB that is not validated carries it to the scheduler.
+TOLERATED = [
+    (dict(interval="10x"), "15:45", "uses interval 0"),
+    (dict(timeout="abc"), "15:60", "uses the default timeout, 20s"),
+    (dict(schema="none", kind="Bogus"), "22:46", "resets it to Mandatory"),
+    (dict(schema="none", score="bogus"), "21:51", "or 0 when there is none"),
+    (dict(schema="none", score="50abc"), "21:51", "reads the leading integer"),
+    (dict(schema="none", colocation="infinityy"), "23:53", "or 0 when there is none"),
+]
+
+
+def write(tmp_path: Path, **changes: str) -> Path:
+    path = tmp_path / "cib.xml"
+    path.write_text(CIB.format(**{**GOOD, **changes}))
+    return path
+
+
+def simulate(path: Path) -> tuple[int, str, str]:
+    r = CliRunner().invoke(cli, ["simulate", str(path)])
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def summary(out: str) -> list[str]:
+    block = out.split("Transition Summary:\n", 1)[1]
+    return [line[4:] for line in block.splitlines() if line.startswith("  * ")]
+
+
+@pytest.mark.skipif(crm_simulate() is None, reason="crm_simulate not installed")
+@pytest.mark.parametrize("changes,where,says", TOLERATED, ids=[next(iter(c.values())) if len(c) == 1 else
+                                                                   "-".join(c.values()) for c, _, _ in TOLERATED])
+def test_simulate_warns_and_decides_as_crm_simulate(tmp_path: Path, changes: dict[str, str], where: str,
+                                                    says: str) -> None:
+    path = write(tmp_path, **changes)
+    code, out, err = simulate(path)
+    assert code == 0, err
+    assert f"{path}:{where}: warning: " in err and says in err and "Traceback" not in err
+    assert "a new configuration with this value is refused" in err
+    assert summary(out) == transition_summary(path)
+
+
+def test_the_scores_change_the_decision(tmp_path: Path) -> None:
+    """Not a vacuous comparison: the tolerated score 'bogus' (0) moves a off node2, as in crm_simulate."""
+    _, good, _ = simulate(write(tmp_path))
+    _, bad, _ = simulate(write(tmp_path, schema="none", score="bogus"))
+    assert summary(good) == ["Start a (node2)", "Start b (node2)"]
+    assert summary(bad) == ["Start a (node1)", "Start b (node1)"]
+
+
+@pytest.mark.parametrize("changes", [dict(kind="Bogus"), dict(score="bogus"), dict(colocation="infinityy")])
+def test_values_the_schema_refuses_are_refused_even_by_simulate(tmp_path: Path, changes: dict[str, str]) -> None:
+    """With validate-with naming a schema, crm_simulate refuses these too (Relax-NG validity error)."""
+    code, out, err = simulate(write(tmp_path, **changes))
+    assert code == 1 and "error: " in err and "nothing was changed" in err and "Transition Summary" not in out
+
+
+@pytest.mark.parametrize("changes,where,says", TOLERATED)
+def test_configure_load_refuses_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changes: dict[str, str],
+                                     where: str, says: str) -> None:
+    monkeypatch.setenv("HASTACK_STATE_DIR", str(tmp_path / "state"))
+    path = write(tmp_path, **changes)
+    r = CliRunner().invoke(cli, ["configure", "load", "xml", "replace", str(path)])
+    assert r.exit_code == 1 and "Traceback" not in r.output, r.output
+    assert f"{path}:{where}: error: " in r.output and "nothing was changed" in r.output
+    assert says not in r.output
+    assert not (tmp_path / "state").exists() or not any((tmp_path / "state").iterdir())
