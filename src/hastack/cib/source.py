@@ -251,7 +251,7 @@ class Reader:
                 assert tolerance is not None
                 self.warn(el, f"<{el.tag}> attribute {attr}: {exc.message}; the running cluster's Pacemaker "
                           f"{tolerance.says}, and so does hastack", attr,
-                          f"{exc.hint}; a new configuration with this value is refused" if exc.hint else "")
+                          f"{exc.hint} (a new configuration with this value is refused)".strip())
                 return tolerance.instead(value)
             self.error(el, f"<{el.tag}> attribute {attr}: {exc.message}", attr, exc.hint)
             return None
@@ -289,7 +289,7 @@ class Reader:
             assert tolerance is not None
             self.warn(el, f"<{el.tag}> attribute {attr}: invalid value {value!r}; the running cluster's Pacemaker "
                       f"{tolerance.says}, and so does hastack", attr,
-                      f"{hint}; a new configuration with this value is refused")
+                      f"{hint} (a new configuration with this value is refused)")
             return tolerance.instead(value)
         self.error(el, f"<{el.tag}> attribute {attr}: invalid value {value!r}", attr, hint=hint)
         return None

@@ -18,12 +18,13 @@ from typing import Any
 import click
 
 from hastack.bulkwork import bulk_work
-from hastack.errors import Diagnostic, HastackError
+from hastack.errors import Diagnostic, HastackError, in_order
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
 from hastack.simulate import clock, inject, render
 from hastack.scheduler import current_facts
 from hastack.status import render_simulate, view_of
+from hastack.validate.meta import running_cluster_meta
 from hastack.simulate.explain import explain as explain_text
 
 
@@ -59,8 +60,10 @@ def load_input(xml: str | None, crm: str | None, state_path: str | None) -> Load
     if xml is not None:
         if state_path is not None:
             raise HastackError("--state goes with --crm", hint="a CIB given with --xml carries its own status")
-        doc = cib.parse_cib(_read_text(xml, "CIB file"), xml, running=True)
-        return Loaded(doc.config, doc.state, warnings=doc.warnings)
+        text = _read_text(xml, "CIB file")
+        doc = cib.parse_cib(text, xml, running=True)
+        meta = running_cluster_meta(doc.config, {xml: text})
+        return Loaded(doc.config, doc.state, warnings=tuple(in_order(doc.warnings + tuple(meta), [xml])))
     assert crm is not None
     from hastack import crm as crm_shell
 
