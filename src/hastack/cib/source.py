@@ -20,6 +20,7 @@ from typing import TypeVar
 from lxml import etree
 
 from hastack.cib.tolerance import Tolerance
+from hastack.didyoumean import closest
 from hastack.errors import Collector, ConfigError, Diagnostic, HastackError, SourceLocation, ValueSyntaxError
 from hastack.model import durations, scores
 from hastack.model.values import Role, parse_bool
@@ -222,12 +223,24 @@ class Reader:
         loc = self.where(el, attr)
         self.diag.warn(message, loc, hint, self.source_line(loc) if loc.column else "", len(attr) if attr else 1)
 
-    def known_attributes(self, el: etree._Element, known: tuple[str, ...]) -> None:
-        """Warn about attributes the schema does not have (typos such as `scroe`): they are dropped."""
+    def known_attributes(self, el: etree._Element, known: tuple[str, ...], refuse: bool = False) -> None:
+        """Warn about attributes the schema does not have (typos such as `scroe`): they are dropped.
+
+        `refuse`: the schema allows no other attribute here (constraints, resource sets), so crm_verify
+        refuses the document, and so do we -- unless it is a running cluster's CIB that is not validated
+        (validate-with="none"), where Pacemaker ignores the attribute.
+        """
         for name in el.attrib:
-            if name not in known:
+            if name in known:
+                continue
+            best = closest(str(name), list(known))
+            hint = f"did you mean {best!r}? " if best else ""
+            if refuse and not (self.tolerant and not self.schema_checked):
+                self.error(el, f"<{el.tag}> has no attribute {name!r}", str(name),
+                           hint=f"{hint}allowed: " + ", ".join(known))
+            else:
                 self.warn(el, f"unknown attribute {name!r} on <{el.tag}> is ignored", str(name),
-                          hint="allowed: " + ", ".join(known))
+                          hint=f"{hint}allowed: " + ", ".join(known))
 
     # --- typed attributes -------------------------------------------------------------------------
 
