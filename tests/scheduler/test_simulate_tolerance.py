@@ -94,6 +94,31 @@ def test_simulate_warns_and_decides_as_crm_simulate(tmp_path: Path, changes: dic
     assert summary(out) == transition_summary(path)
 
 
+@pytest.mark.skipif(crm_simulate() is None, reason="crm_simulate not installed")
+@pytest.mark.parametrize("score,node", [("7x", "node2"), ("bogus", "node1")])
+def test_a_rule_score_word_is_read_as_char2score_reads_it(tmp_path: Path, score: str, node: str) -> None:
+    path = write(tmp_path, schema="none")
+    rule = (f'<rsc_location id="loc" rsc="a"><rule id="loc-r" score="{score}"><expression id="loc-e" '
+            'attribute="#uname" operation="eq" value="node2"/></rule></rsc_location>')
+    path.write_text(path.read_text().replace('<rsc_location id="loc" rsc="a" node="node2" score="100"/>', rule))
+    code, out, err = simulate(path)
+    assert code == 0 and f"{path}:25:55: warning: <rule> attribute score: invalid score {score!r}" in err
+    assert summary(out) == transition_summary(path) == [f"Start a ({node})", f"Start b ({node})"]
+
+
+@pytest.mark.skipif(crm_simulate() is None, reason="crm_simulate not installed")
+def test_a_boolean_op_other_than_or_is_and(tmp_path: Path) -> None:
+    path = write(tmp_path, schema="none")
+    rule = ('<rsc_location id="loc" rsc="a"><rule id="loc-r" score="-INFINITY" boolean-op="xor">'
+            '<expression id="loc-e1" attribute="#uname" operation="eq" value="node2"/>'
+            '<expression id="loc-e2" attribute="#uname" operation="eq" value="node1"/></rule></rsc_location>')
+    path.write_text(path.read_text().replace('<rsc_location id="loc" rsc="a" node="node2" score="100"/>', rule))
+    code, out, err = simulate(path)
+    assert code == 0 and "<rule> attribute boolean-op: invalid value 'xor'" in err and "as 'and'" in err
+    # "and": no node matches both, so nothing is banned; "or" would ban a (and b with it) from both nodes
+    assert summary(out) == transition_summary(path) == ["Start a (node1)", "Start b (node1)"]
+
+
 def test_the_scores_change_the_decision(tmp_path: Path) -> None:
     """Not a vacuous comparison: the tolerated score 'bogus' (0) moves a off node2, as in crm_simulate."""
     _, good, _ = simulate(write(tmp_path))

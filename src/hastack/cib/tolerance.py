@@ -53,3 +53,6 @@ TIMEOUT: Tolerance[int] = Tolerance(lambda _text: DEFAULT_OP_TIMEOUT_MS, "uses t
 # get_ordering_type: "Resetting 'kind' for constraint ... to 'Mandatory' because ... is not valid".
 ORDER_KIND: Tolerance[str] = Tolerance(lambda _text: "Mandatory", "resets it to Mandatory (get_ordering_type)",
                                        schema_admits=False)
+# pe_eval_rules: only "or" (any case) makes a rule disjunctive; any other word is "and", silently.
+BOOLEAN_OP: Tolerance[str] = Tolerance(lambda _text: "and", "reads any word but 'or' as 'and' (pe_test_rule)",
+                                       schema_admits=False)
