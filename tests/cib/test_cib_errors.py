@@ -194,9 +194,24 @@ def test_references_to_nothing_are_warnings() -> None:
     assert [where(w) for w in cib.warnings] == [(6, 1), (9, 1), (10, 1)]
 
 
-def test_unknown_attributes_are_warned_about_where_they_are() -> None:
+def test_unknown_attributes_of_constraints_are_refused_where_they_are() -> None:
+    """The schema allows no other attribute on a constraint or resource set: crm_verify refuses it."""
     snippet = '<rsc_location id="l" rsc="a" node="n1" score="5" scroe="7"/>'
     text = doc('<primitive id="a" class="lsb" type="a"/>\n', snippet + "\n")
-    (w,) = parse_cib(text, "in.xml").warnings
+    (e,) = errors(text)
+    assert e.message == "<rsc_location> has no attribute 'scroe'" and e.hint.startswith("did you mean 'score'?")
+    assert where(e) == (text.splitlines().index(snippet) + 1, snippet.index("scroe") + 1)
+    # a running cluster's CIB that is not validated: Pacemaker ignores it, and so does hastack simulate
+    unvalidated = text.replace('validate-with="pacemaker-', 'validate-with="none" was="', 1)
+    (w,) = parse_cib(unvalidated, "in.xml", running=True).warnings
     assert w.message == "unknown attribute 'scroe' on <rsc_location> is ignored"
-    assert where(w) == (text.splitlines().index(snippet) + 1, snippet.index("scroe") + 1)
+    assert where(w) == where(e)
+    order = doc('<primitive id="a" class="lsb" type="a"/>\n<primitive id="b" class="lsb" type="b"/>\n',
+                '<rsc_order id="o" first="a" then="b" knd="Optional"/>\n')
+    assert [e.message for e in errors(order)] == ["<rsc_order> has no attribute 'knd'"]
+
+
+def test_unknown_attributes_elsewhere_are_warned_about() -> None:
+    snippet = '<primitive id="a" class="lsb" type="a" scroe="7"/>'
+    (w,) = parse_cib(doc(snippet + "\n"), "in.xml").warnings
+    assert w.message == "unknown attribute 'scroe' on <primitive> is ignored"

@@ -104,3 +104,33 @@ def test_mutated_cases_as_text(data: bytes) -> None:
 @given(mutated_case())
 def test_mutated_cases(data: bytes) -> None:
     check(data)
+
+
+def check_running(data: bytes) -> None:
+    """A running cluster's CIB (hastack simulate): what Pacemaker tolerates is read as its default, so the
+    reading is a configuration a strict reading accepts as is (no tolerated value is written back)."""
+    try:
+        cib = parse_cib(data, "fuzz.xml", running=True)
+    except HastackError as exc:
+        assert exc.render()
+        return
+    try:
+        strict = parse_cib(data, "fuzz.xml")
+    except HastackError:
+        strict = None
+    if strict is not None:  # tolerance changes nothing that parses anyway
+        assert strict.config == cib.config and len(cib.warnings) == len(strict.warnings)
+    try:
+        text = to_xml(cib.config, cib.state)
+    except HastackError:
+        return
+    assert parse_cib(text, "export.xml").config == cib.config
+
+
+@FUZZ
+@given(mutated_case(), st.booleans())
+def test_mutated_cases_read_as_a_running_cluster(data: bytes, unvalidated: bool) -> None:
+    if unvalidated:  # values the schema refuses are tolerated only without validation
+        data = data.replace(b'validate-with="pacemaker-', b'validate-with="none" x-was="', 1)
+    check_running(data)
+

@@ -30,6 +30,10 @@ CORPUS = [p.read_text() for p in sorted(DATA.glob("*.crm"))] + [
     "primitive b Dummy params $id-ref=s meta $id-ref=a operations $id-ref=ops\n"
     "primitive c Dummy operations $id=ops op start interval=0 op_params $id-ref=s\n"
     "location l a rule $id-ref=near\nlocation m b rule $id=near #uname eq param{host} or x version:gt 1\n",
+    # the checks of issue 13 item 3: node names, meta values, op attribute order, glued backslash, and/or
+    "node 1: n1\nnode 2: n2\nprimitive p Dummy meta target-role=Started is-managed=true \\\n"
+    "  op monitor interval=10s timeout=20s OCF_CHECK_LEVEL=10\nrsc_defaults multiple-active=block\n"
+    "location l p rule 10: #uname eq n1 and #uname ne n2\n",
 ]
 PIECES = ["\\", "\\ # ", "#", " ", "\n", '"', "'", "(", ")", "[", "]", "{", "}", ":", "=", "$id=", "$id-ref=", "@",
           "inf:", "-inf:", "rule", "date", "in", "spec", "and", "or", "defined", "op", "params", "meta", "primitive",
@@ -37,7 +41,8 @@ PIECES = ["\\", "\\ # ", "#", " ", "\n", '"', "'", "(", ")", "[", "]", "{", "}",
           "fencing_topology", "rsc_ticket", "Master", "promote", "x=", "/", "é", "\t", "\r", "\x00", "0:", "a:b:c",
           "role", "read", "write", "deny", "xpath:", "ref:", "meta:a:b", "acl_target", "acl_group", "user", "role:",
           "alert", "to", "select", "attributes", "bundle", "docker", "network", "port-mapping", "storage",
-          "storage-mapping", "image=", "$a:b=", "@", "@x", "operations", "param{", "}"]
+          "storage-mapping", "image=", "$a:b=", "@", "@x", "operations", "param{", "}", "target-role=", "Strated",
+          "is-managed=maybe", "interval=", "OCF_CHECK_LEVEL=1", "\\\n", "x=1\\\n", "node 1: n1\n"]
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
@@ -100,3 +105,25 @@ def test_mutated_guide_and_crm_text(text: str) -> None:
 def test_validate_random_configurations(config: Configuration) -> None:
     for d in validate(config, {"rendered.crm": render(config)}):
         assert d.message and d.severity.value in ("error", "warning")
+
+
+INVALID_META = st.sampled_from(["target-role", "is-managed", "multiple-active", "requires", "migration-threshold",
+                                "failure-timeout", "clone-max", "resource-stickiness"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(configurations(), INVALID_META, st.text(alphabet="abcxyzQ_", min_size=1, max_size=6))
+def test_an_invalid_meta_value_is_refused_at_its_line(config: Configuration, name: str, value: str) -> None:
+    """Whatever else the configuration holds, a meta value that is not valid for its attribute is
+    one more error, on the line of the resource that has it (words only: no valid number or duration)."""
+    text = render(config)
+    if value.lower() in ("default", "y", "n") or name == "resource-stickiness" and value.lower() in ("inf", "infinity",
+                                                                                                   "mandatory",
+                                                                                                   "advisory"):
+        return
+    bad = text + f"primitive zz_bad Dummy meta {name}={value}\n"
+    line = bad.count("\n")
+    found = [d for d in check_crm_text(bad, "m.crm").errors
+             if d.location is not None and d.location.line == line and f"is not a valid {name}" in d.message]
+    assert len(found) == 1, (bad, [d.render() for d in check_crm_text(bad, "m.crm").errors])
+

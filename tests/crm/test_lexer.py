@@ -53,10 +53,14 @@ def test_stray_hash_after_content_is_reported() -> None:
     assert d.location.column == 19 and "only at the beginning of a line" in d.message
 
 
-def test_glued_backslash_warns_but_splits_words() -> None:
+def test_glued_backslash_is_refused_and_the_words_split_as_meant() -> None:
+    # crmsh reads it as `a=xop monitor interval=10s`: one error, and the rest is read as meant
     stmts, out = lex('primitive p Dummy params a="x"\\\nop monitor interval=10s\n')
     assert ("a=x", 1, 26) in stmts[0] and ("op", 2, 1) in stmts[0]
-    assert [d.severity.value for d in out.diagnostics] == ["warning"]
+    [d] = out.diagnostics
+    assert d.severity.value == "error" and (d.location.line, d.location.column) == (1, 31)
+    assert "crmsh glues the next line onto this word" in d.message and "put a space before" in d.hint
+    assert not lex('primitive p Dummy params a="x" \\\nop monitor interval=10s\n')[1].diagnostics
 
 
 def test_unterminated_quote() -> None:

@@ -22,7 +22,7 @@ def test_primitive_with_params_meta_utilization_and_ops() -> None:
     meta target-role=Started \\
     utilization cpu=1 \\
     op start timeout=20s \\
-    op monitor interval=10s timeout=20s role=Slave on-fail=restart OCF_CHECK_LEVEL=10 start-delay=5s \\
+    op monitor interval=10s timeout=20s role=Slave on-fail=restart start-delay=5s OCF_CHECK_LEVEL=10 \\
     op monitor interval=11s role=Master enabled=false
 """).config
     p = cfg.resources["p_ip"]

@@ -56,13 +56,17 @@ class Cib:
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)
 
 
-def parse_cib(data: str | bytes, source: str = "<cib>") -> Cib:
-    """Import a CIB document; raises ConfigError listing every problem with its line:column."""
+def parse_cib(data: str | bytes, source: str = "<cib>", running: bool = False) -> Cib:
+    """Import a CIB document; raises ConfigError listing every problem with its line:column.
+
+    `running`: the CIB of a running cluster, to decide on as Pacemaker does: a malformed value
+    that Pacemaker's scheduler tolerates (cib.tolerance) is a warning and Pacemaker's default.
+    """
     with paused_gc():  # hundreds of thousands of small acyclic objects: see hastack.bulkwork
-        return _parse(data, source)
+        return _parse(data, source, running)
 
 
-def _parse(data: str | bytes, source: str) -> Cib:
+def _parse(data: str | bytes, source: str, running: bool) -> Cib:
     r = Reader.for_document(data, source)
     raw = document_bytes(data, source)
     try:
@@ -70,6 +74,8 @@ def _parse(data: str | bytes, source: str) -> Cib:
     except (ValueError, etree.LxmlError):
         # Malformed input: the whole-document parse reports it (line:column and all) as before.
         root, streamed = parse_xml(data, source), []
+    r.tolerant = running
+    r.schema_checked = root.get("validate-with") != "none"
     state = ClusterState()
     if root.tag == "cib":
         sections = {str(c.tag): c for c in elements(root)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from hastack.cib import tolerance
 from hastack.cib.rules import read_location_rule
 from hastack.cib.source import Reader, elements
 from hastack.model.config import Colocation, Constraint, Location, Order, OrderKind, ResourceSet, Rule, Ticket
@@ -64,7 +65,8 @@ def _read_resource_set(r: Reader, el: etree._Element, depth: int = 0) -> Resourc
             return None
         return _read_resource_set(r, target, depth + 1)
     sid = r.required(el, "id")
-    r.known_attributes(el, ("id", "sequential", "require-all", "ordering", "action", "role", "score", "kind"))
+    r.known_attributes(el, ("id", "sequential", "require-all", "ordering", "action", "role", "score", "kind"),
+                       refuse=True)
     sequential = r.boolean(el, "sequential")
     require_all = r.boolean(el, "require-all")
     action = r.choice(el, "action", ACTIONS)
@@ -93,7 +95,8 @@ def _read_resource_set(r: Reader, el: etree._Element, depth: int = 0) -> Resourc
 
 def _read_location(r: Reader, el: etree._Element) -> Location | None:
     cid = r.required(el, "id")
-    r.known_attributes(el, ("id", "rsc", "rsc-pattern", "role", "score", "node", "resource-discovery"))
+    r.known_attributes(el, ("id", "rsc", "rsc-pattern", "role", "score", "node", "resource-discovery"),
+                       refuse=True)
     rsc, pattern = el.get("rsc"), el.get("rsc-pattern")
     sets = _read_sets(r, el, ("resource_set", "rule"))
     rules: list[Rule] = []
@@ -105,7 +108,7 @@ def _read_location(r: Reader, el: etree._Element) -> Location | None:
     if rsc is None and pattern is None and not any(c.tag == "resource_set" for c in elements(el)):
         r.error(el, f"location {cid!r} names no resource", hint='add rsc="...", rsc-pattern="..." or a resource_set')
     node = el.get("node")
-    score = r.score(el, "score")
+    score = r.score(el, "score", tolerance.SCORE)
     if node is not None and el.get("score") is None:
         r.error(el, f"location {cid!r} gives a node but no score", "node", hint='add score="INFINITY" (or a number)')
     if node is None and not any(c.tag == "rule" for c in elements(el)):
@@ -122,8 +125,8 @@ def _read_location(r: Reader, el: etree._Element) -> Location | None:
 def _read_colocation(r: Reader, el: etree._Element) -> Colocation | None:
     cid = r.required(el, "id")
     r.known_attributes(el, ("id", "score", "rsc", "with-rsc", "rsc-role", "with-rsc-role", "node-attribute",
-                            "influence"))
-    score = r.score(el, "score")
+                            "influence"), refuse=True)
+    score = r.score(el, "score", tolerance.SCORE)
     sets = _read_sets(r, el)
     rsc, with_rsc = el.get("rsc"), el.get("with-rsc")
     if not sets and not any(c.tag == "resource_set" for c in elements(el)):
@@ -144,7 +147,7 @@ def _read_colocation(r: Reader, el: etree._Element) -> Colocation | None:
 def _read_order(r: Reader, el: etree._Element) -> Order | None:
     cid = r.required(el, "id")
     r.known_attributes(el, ("id", "first", "then", "first-action", "then-action", "kind", "score", "symmetrical",
-                            "require-all"))
+                            "require-all"), refuse=True)
     sets = _read_sets(r, el)
     first, then = el.get("first"), el.get("then")
     if not sets and not any(c.tag == "resource_set" for c in elements(el)):
@@ -154,8 +157,8 @@ def _read_order(r: Reader, el: etree._Element) -> Order | None:
             r.required(el, "then")
     first_action = r.choice(el, "first-action", ACTIONS)
     then_action = r.choice(el, "then-action", ACTIONS)
-    kind_text = r.choice(el, "kind", KINDS)
-    score = r.score(el, "score")
+    kind_text = r.choice(el, "kind", KINDS, tolerance.ORDER_KIND)
+    score = r.score(el, "score", tolerance.SCORE)
     symmetrical = r.boolean(el, "symmetrical")
     require_all = r.boolean(el, "require-all")
     if require_all is not None:
@@ -171,7 +174,7 @@ def _read_order(r: Reader, el: etree._Element) -> Order | None:
 
 def _read_ticket(r: Reader, el: etree._Element) -> Ticket | None:
     cid = r.required(el, "id")
-    r.known_attributes(el, ("id", "ticket", "rsc", "rsc-role", "loss-policy"))
+    r.known_attributes(el, ("id", "ticket", "rsc", "rsc-role", "loss-policy"), refuse=True)
     ticket = r.required(el, "ticket")
     sets = _read_sets(r, el)
     rsc = el.get("rsc")

@@ -22,7 +22,9 @@ from __future__ import annotations
 from lxml import etree
 
 from hastack.cib.nvsets import read_sets
+from hastack.cib import tolerance
 from hastack.cib.source import Reader, elements
+from hastack.model import durations
 from hastack.model.config import (
     AttrSet, Bundle, BundleMapping, Clone, Group, Op, Primitive, Resource, Template, merged,
 )
@@ -299,9 +301,14 @@ def _read_op(r: Reader, el: etree._Element) -> Op | None:
     oid = r.required(el, "id")
     name = r.required(el, "name")
     interval_text = el.get("interval")
-    interval_ms = r.duration_ms(el, "interval") if interval_text is not None else 0
+    interval_ms = r.duration_ms(el, "interval", tolerance.INTERVAL) if interval_text is not None else 0
     timeout_text = el.get("timeout")
-    timeout_ms = r.duration_ms(el, "timeout") if timeout_text is not None else None
+    timeout_ms = r.duration_ms(el, "timeout", tolerance.TIMEOUT) if timeout_text is not None else None
+    # A text Pacemaker could not read (tolerated: its default is taken) is not written back.
+    if interval_text is not None and not durations.is_duration(interval_text):
+        interval_text = None
+    if timeout_text is not None and not durations.is_duration(timeout_text):
+        timeout_text = None
     role = r.role(el, "role")
     enabled = r.boolean(el, "enabled")
     _check_children(r, el, ("instance_attributes", "meta_attributes"))

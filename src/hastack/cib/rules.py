@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from hastack.cib import tolerance
 from hastack.cib.ids import WriteContext
 from hastack.cib.source import Reader, elements
 from hastack.model import durations, scores
@@ -50,8 +51,8 @@ def read_rule(r: Reader, el: etree._Element, depth: int = 0) -> Rule | None:
         return read_rule(r, target, depth + 1)
     rid = r.required(el, "id")
     r.known_attributes(el, ("id", "score", "score-attribute", "boolean-op", "role"))
-    score = r.score(el, "score")
-    boolean_op = r.choice(el, "boolean-op", ("and", "or")) or "and"
+    score = r.score(el, "score", tolerance.SCORE)
+    boolean_op = r.choice(el, "boolean-op", ("and", "or"), tolerance.BOOLEAN_OP) or "and"
     role = r.role(el, "role")
     items: list[RuleItem] = []
     for child in elements(el):

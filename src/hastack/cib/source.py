@@ -19,6 +19,8 @@ from typing import TypeVar
 
 from lxml import etree
 
+from hastack.cib.tolerance import Tolerance
+from hastack.didyoumean import closest
 from hastack.errors import Collector, ConfigError, Diagnostic, HastackError, SourceLocation, ValueSyntaxError
 from hastack.model import durations, scores
 from hastack.model.values import Role, parse_bool
@@ -158,6 +160,11 @@ class Reader:
     _start_tags: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
     # ids that an <nvpair id-ref> refers to (their nvpairs keep the id in the model)
     referenced: set[str] = field(default_factory=set)
+    # A running cluster's CIB (hastack simulate): a malformed value Pacemaker tolerates is a warning
+    # and Pacemaker's default (cib.tolerance); a configuration being loaded refuses it.
+    tolerant: bool = False
+    # validate-with names a schema (not "none"): values the schema refuses never reach Pacemaker's scheduler.
+    schema_checked: bool = True
 
     @classmethod
     def for_document(cls, data: str | bytes, source: str) -> Reader:
@@ -165,7 +172,8 @@ class Reader:
 
     def with_own_diagnostics(self) -> Reader:
         """A reader of the same document collecting its diagnostics apart (merged by the caller)."""
-        return Reader(self.source, self.text, Collector(), self.ids, self._start_tags, self.referenced)
+        return Reader(self.source, self.text, Collector(), self.ids, self._start_tags, self.referenced,
+                      self.tolerant, self.schema_checked)
 
     # --- locations -------------------------------------------------------------------------
 
@@ -213,14 +221,26 @@ class Reader:
 
     def warn(self, el: etree._Element, message: str, attr: str | None = None, hint: str = "") -> None:
         loc = self.where(el, attr)
-        self.diag.warn(message, loc, hint, self.source_line(loc) if loc.column else "")
+        self.diag.warn(message, loc, hint, self.source_line(loc) if loc.column else "", len(attr) if attr else 1)
 
-    def known_attributes(self, el: etree._Element, known: tuple[str, ...]) -> None:
-        """Warn about attributes the schema does not have (typos such as `scroe`): they are dropped."""
+    def known_attributes(self, el: etree._Element, known: tuple[str, ...], refuse: bool = False) -> None:
+        """Warn about attributes the schema does not have (typos such as `scroe`): they are dropped.
+
+        `refuse`: the schema allows no other attribute here (constraints, resource sets), so crm_verify
+        refuses the document, and so do we -- unless it is a running cluster's CIB that is not validated
+        (validate-with="none"), where Pacemaker ignores the attribute.
+        """
         for name in el.attrib:
-            if name not in known:
+            if name in known:
+                continue
+            best = closest(str(name), list(known))
+            hint = f"did you mean {best!r}? " if best else ""
+            if refuse and not (self.tolerant and not self.schema_checked):
+                self.error(el, f"<{el.tag}> has no attribute {name!r}", str(name),
+                           hint=f"{hint}allowed: " + ", ".join(known))
+            else:
                 self.warn(el, f"unknown attribute {name!r} on <{el.tag}> is ignored", str(name),
-                          hint="allowed: " + ", ".join(known))
+                          hint=f"{hint}allowed: " + ", ".join(known))
 
     # --- typed attributes -------------------------------------------------------------------------
 
@@ -232,21 +252,33 @@ class Reader:
             return None
         return value
 
-    def _convert(self, el: etree._Element, attr: str, fn: Callable[[str], T]) -> T | None:
+    def _convert(self, el: etree._Element, attr: str, fn: Callable[[str], T],
+                 tolerance: Tolerance[T] | None = None) -> T | None:
         value = el.get(attr)
         if value is None:
             return None
         try:
             return fn(value)
         except HastackError as exc:
+            if self.tolerates(tolerance):
+                assert tolerance is not None
+                self.warn(el, f"<{el.tag}> attribute {attr}: {exc.message}; the running cluster's Pacemaker "
+                          f"{tolerance.says}, and so does hastack", attr,
+                          f"{exc.hint} (a new configuration with this value is refused)".strip())
+                return tolerance.instead(value)
             self.error(el, f"<{el.tag}> attribute {attr}: {exc.message}", attr, exc.hint)
             return None
 
-    def score(self, el: etree._Element, attr: str = "score") -> int | None:
-        return self._convert(el, attr, _parse_score)
+    def tolerates(self, tolerance: Tolerance[T] | None) -> bool:
+        """Does this reading take Pacemaker's default for a malformed value instead of refusing it?"""
+        return (tolerance is not None and self.tolerant
+                and (tolerance.schema_admits or not self.schema_checked))
 
-    def duration_ms(self, el: etree._Element, attr: str) -> int | None:
-        return self._convert(el, attr, durations.parse_ms)
+    def score(self, el: etree._Element, attr: str = "score", tolerance: Tolerance[int] | None = None) -> int | None:
+        return self._convert(el, attr, _parse_score, tolerance)
+
+    def duration_ms(self, el: etree._Element, attr: str, tolerance: Tolerance[int] | None = None) -> int | None:
+        return self._convert(el, attr, durations.parse_ms, tolerance)
 
     def role(self, el: etree._Element, attr: str = "role") -> Role | None:
         return self._convert(el, attr, Role.parse)
@@ -257,15 +289,22 @@ class Reader:
     def integer(self, el: etree._Element, attr: str) -> int | None:
         return self._convert(el, attr, _parse_int)
 
-    def choice(self, el: etree._Element, attr: str, allowed: tuple[str, ...]) -> str | None:
+    def choice(self, el: etree._Element, attr: str, allowed: tuple[str, ...],
+               tolerance: Tolerance[str] | None = None) -> str | None:
         value = el.get(attr)
         if value is None:
             return None
         for option in allowed:
             if value.lower() == option.lower():
                 return option
-        self.error(el, f"<{el.tag}> attribute {attr}: invalid value {value!r}", attr,
-                   hint="use one of " + ", ".join(allowed))
+        hint = "use one of " + ", ".join(allowed)
+        if self.tolerates(tolerance):
+            assert tolerance is not None
+            self.warn(el, f"<{el.tag}> attribute {attr}: invalid value {value!r}; the running cluster's Pacemaker "
+                      f"{tolerance.says}, and so does hastack", attr,
+                      f"{hint} (a new configuration with this value is refused)")
+            return tolerance.instead(value)
+        self.error(el, f"<{el.tag}> attribute {attr}: invalid value {value!r}", attr, hint=hint)
         return None
 
 

@@ -18,12 +18,13 @@ from typing import Any
 import click
 
 from hastack.bulkwork import bulk_work
-from hastack.errors import HastackError
+from hastack.errors import Diagnostic, HastackError, in_order
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState
 from hastack.simulate import clock, inject, render
 from hastack.scheduler import current_facts
 from hastack.status import render_simulate, view_of
+from hastack.validate.meta import running_cluster_meta
 from hastack.simulate.explain import explain as explain_text
 
 
@@ -32,6 +33,8 @@ class Loaded:
     config: Configuration
     state: ClusterState
     notes: tuple[str, ...] = ()
+    # What the CIB holds that Pacemaker tolerates with a default (hastack.cib.tolerance): printed as is.
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 def _read_text(path: str, what: str) -> str:
@@ -57,8 +60,10 @@ def load_input(xml: str | None, crm: str | None, state_path: str | None) -> Load
     if xml is not None:
         if state_path is not None:
             raise HastackError("--state goes with --crm", hint="a CIB given with --xml carries its own status")
-        doc = cib.parse_cib(_read_text(xml, "CIB file"), xml)
-        return Loaded(doc.config, doc.state)
+        text = _read_text(xml, "CIB file")
+        doc = cib.parse_cib(text, xml, running=True)
+        meta = running_cluster_meta(doc.config, {xml: text})
+        return Loaded(doc.config, doc.state, warnings=tuple(in_order(doc.warnings + tuple(meta), [xml])))
     assert crm is not None
     from hastack import crm as crm_shell
 
@@ -115,7 +120,7 @@ def prepare(xml: str | None, crm: str | None, state_path: str | None, injections
     loaded = load_input(xml, crm, state_path)
     now = choose_now(injections, loaded.state, wall_clock)
     config, state = inject.apply(loaded.config, loaded.state, injections, now)
-    return loaded, Loaded(config, state, loaded.notes), now
+    return loaded, Loaded(config, state, loaded.notes, loaded.warnings), now
 
 
 def _injection_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -140,8 +145,10 @@ def _injection_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _echo_notes(notes: Sequence[str]) -> None:
-    for n in notes:
+def _echo_notes(loaded: Loaded) -> None:
+    for d in loaded.warnings:
+        click.echo(d.render(), err=True)
+    for n in loaded.notes:
         click.echo(f"note: {n}", err=True)
 
 
@@ -169,7 +176,7 @@ def simulate(xml: str | None, crm: str | None, state_path: str | None, node_fail
         xml = cib
     injections = build_injections(node_fail, node_up, node_down, standby, op_fail, at)
     before, after, now = prepare(xml, crm, state_path, injections)
-    _echo_notes(after.notes)
+    _echo_notes(after)
     if not (injections.standby or injections.node_up or injections.node_down or injections.node_fail
             or injections.op_results):
         # the cluster is as read (at most the time is set, which is `now`): the status and the
@@ -232,6 +239,6 @@ def explain(resource: str, xml: str | None, crm: str | None, state_path: str | N
     """
     injections = build_injections(node_fail, node_up, node_down, standby, op_fail, at)
     _, after, now = prepare(xml, crm, state_path, injections)
-    _echo_notes(after.notes)
+    _echo_notes(after)
     transition = _schedule(after.config, after.state, now)
     click.echo(explain_text(after.config, transition, resource), nl=False)

@@ -237,6 +237,11 @@ def parse_rule(st: Stream, default_id: str) -> Rule:
             st.fail(op_tok, "a rule cannot mix `and` and `or`",
                     "split the conditions into several rules (each rule has one boolean operator)")
         boolean_op = op_tok.text.lower()
+        after = st.peek()
+        if after is None or is_pair(after) or (not after.quoted and after.text.lower() in TERMINATORS):
+            st.fail(op_tok, f"dangling `{op_tok.text}`: no expression follows it in the rule",
+                    f"add the condition it joins (e.g. `{boolean_op} #uname eq node2`) or delete the "
+                    f"`{op_tok.text}`")
         items.append(_simple(st, rule_id, len(items)))
     return Rule(rule_id, tuple(items), score, score_attr, boolean_op or "and", role,
                 location=start.loc if start else None)
@@ -246,6 +251,9 @@ def _simple(st: Stream, owner: str, index: int) -> RuleItem:
     expr_id = ids.expression(owner, index)
     head = st.next("a rule expression (e.g. #uname eq node1)")
     word = head.text.lower() if not head.quoted else ""
+    if word in ("and", "or"):
+        st.fail(head, f"dangling `{head.text}`: no expression comes before it in the rule",
+                f"an `{word}` joins two conditions: write the first one before it, or delete the `{head.text}`")
     if word in UNARY:
         attr = st.next(f"an attribute name after {word}")
         return Expression(expr_id, attr.text, word, location=head.loc)

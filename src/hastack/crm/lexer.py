@@ -2,14 +2,16 @@
 
 Owns: backslash continuation, `#` comment lines, POSIX-shell word splitting
 (quotes, backslash escapes) and the physical file:line:column of every token.
-It also recognises the two line-level mistakes the OpenStack HA Guide is full
-of, and recovers from them so one mistake gives one diagnostic:
+It also recognises three line-level mistakes (the first two fill the OpenStack
+HA Guide), and recovers from them so one mistake gives one diagnostic:
 
 * `\\ # ` at the end of a line (a DocBook callout left after the backslash):
   the backslash is not the last character, so crmsh would not continue the
   line. We report it and continue the statement as the author meant.
 * a lone `#` after content (`x="5min" # `): `#` starts a comment only at the
   beginning of a line. We report it and ignore the rest of the line.
+* a backslash glued to the word before it (`a="x"\\`): crmsh glues the next
+  line onto that word. We report it and start a new word, as the author meant.
 
 Imports nothing of hastack but errors.
 """
@@ -194,7 +196,7 @@ def tokenize(text: str, source: str, out: Collector) -> list[Statement]:
                                "above the statement")
             continue  # a comment line (crmsh keeps it as an XML comment; hastack drops it)
         lexed = _LineLexer(line.rstrip("\r"), source, lineno, out).run()
-        _warn_glued_backslash(line, source, lineno, lexed, out)
+        _glued_backslash(line, source, lineno, lexed, out)
         if current is None:
             current = Statement(first_line=lineno)
         current.tokens.extend(lexed.words)
@@ -209,10 +211,14 @@ def tokenize(text: str, source: str, out: Collector) -> list[Statement]:
     return [s for s in statements if s.tokens]
 
 
-def _warn_glued_backslash(line: str, source: str, lineno: int, lexed: _Line, out: Collector) -> None:
+def _glued_backslash(line: str, source: str, lineno: int, lexed: _Line, out: Collector) -> None:
+    """A backslash glued to the word before it: crmsh (lines2cli) does not read it as a continuation
+    between two words but glues the next line onto that word (`a="x"\\` + `op` is `a=xop`), so the
+    text means something else to crmsh than it seems to: refused. We still start a new word, so the
+    rest of the statement is checked as meant and one mistake gives one error."""
     body = line.rstrip()
     if lexed.continues and body.endswith("\\") and len(body) >= 2 and not _is_space(body[-2]):
-        out.warn("no space before the line-continuation backslash",
-                 SourceLocation(source, lineno, len(body)), source_line=display(line.rstrip("\r")),
-                 hint="crmsh glues the next line onto this word (`a=\"x\"\\` + `op` gives `a=xop`); "
-                      "hastack starts a new word, but put a space before the backslash")
+        out.error("no space before the line-continuation backslash: crmsh glues the next line onto this word",
+                  SourceLocation(source, lineno, len(body)), source_line=display(line.rstrip("\r")),
+                  hint="put a space before the backslash (`a=\"x\" \\`); without it crmsh reads "
+                       "`a=\"x\"\\` + `op monitor` as the one word `a=xop`")

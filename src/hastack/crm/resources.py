@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NoReturn
 
 from hastack.crm import ids
 from hastack.crm.attrs import Pairs, is_pair, parse_attr_list, parse_pairs, ref_placeholder
@@ -155,6 +156,9 @@ def _op(st: Stream, rid: str, taken: set[str]) -> Op:
     fields: dict[str, tuple[str, Token]] = {}
     attributes: list[tuple[str, str]] = []
     inst = Pairs()
+    # crmsh reads op attributes (interval=, timeout=, ...) first and everything after the first other
+    # name as the operation's instance attributes; an op attribute after one is its "Attribute order error".
+    first_instance: tuple[str, Token] | None = None
     while True:
         tok = st.peek()
         pair = split_pair(tok) if tok is not None and not tok.quoted else None
@@ -168,12 +172,15 @@ def _op(st: Stream, rid: str, taken: set[str]) -> Op:
         named = {p.name for p in chunk.ids} | {ref_placeholder(r) for r in chunk.refs}
         for (key, value), tok in zip(chunk.pairs, chunk.tokens):
             low = key.lower()
+            if key not in named and (low in OP_FIELDS or low in OP_ATTRIBUTES) and first_instance is not None:
+                _misplaced_op_attribute(st, tok, key, first_instance, f"op {name} of {rid}")
             if key not in named and low in OP_FIELDS:
                 fields[low] = (value, tok)
             elif key not in named and low in OP_ATTRIBUTES:
                 attributes.append((low, value))
             else:
                 inst.pairs.append((key, value))
+                first_instance = first_instance or (key, tok)
         inst.ids += chunk.ids
         inst.refs += chunk.refs
         inst.unset += chunk.unset
@@ -202,6 +209,13 @@ def _op(st: Stream, rid: str, taken: set[str]) -> Op:
         target.append(parse_attr_list(st, ids.attr_set(op_id, kind, len(target)), f"{kw} of {rid} {name}"))
     return Op(op_id, name, interval_ms, timeout_ms, role, on_fail, enabled, tuple(attributes), tuple(params),
               tuple(meta), interval_text, timeout_text, location=name_tok.loc)
+
+
+def _misplaced_op_attribute(st: Stream, tok: Token, key: str, first: tuple[str, Token], owner: str) -> NoReturn:
+    st.fail(tok, f"{owner}: the op attribute {key}= comes after the instance attribute {first[0]}= "
+                 f"(line {first[1].line}), where crmsh refuses it (Attribute order error)",
+            f"write {key}= before {first[0]}=: an op's own attributes (interval, timeout, role, on-fail, ...) "
+            "come first, then the parameters it passes to the agent")
 
 
 def _token_with(tok: Token, text: str) -> Token:

@@ -348,7 +348,9 @@ def _apply_meta(r: WRsc, opts: Options) -> None:
             r.failure_timeout = durations.parse_ms(ft) // 1000
         except Exception:
             r.failure_timeout = 0
-    r.managed = is_true(m.get("is-managed"), True) and not opts.maintenance
+    managed = m.get("is-managed")
+    # Pacemaker reads any value but "default" with crm_is_true: a word it does not know (maybe) is false.
+    r.managed = (managed is None or managed.lower() == "default" or is_true(managed)) and not opts.maintenance
     if is_true(m.get("maintenance"), False):
         r.managed = False
     r.allow_migrate = is_true(m.get("allow-migrate"), False)

@@ -4,7 +4,8 @@
     check_crm_text(text, source) -> CheckResult             parse + validate, never raises ConfigError
 
 Modules: report (locating, masking secrets), references (undefined references,
-duplicate ids, containment), resources (agent classes, operations), constraints
+duplicate ids and node names, containment), resources (agent classes, operations), meta
+(values of meta attributes), constraints
 (self-colocation, promotable roles, order cycles, patterns), cluster (properties,
 quorum, fencing, ms), agents (installed agents and their parameters, through an
 AgentCatalog the caller passes: validation itself does no I/O).
@@ -23,6 +24,7 @@ from hastack.model.config import Configuration
 from hastack.validate.agents import AgentCatalog, check_agents
 from hastack.validate.cluster import check_cluster
 from hastack.validate.constraints import check_constraints
+from hastack.validate.meta import check_meta
 from hastack.validate.references import check_duplicates, check_references
 from hastack.validate.report import Reporter
 from hastack.validate.resources import check_resources
@@ -40,6 +42,7 @@ def validate(config: Configuration, sources: Mapping[str, str] | None = None,
     check_duplicates(config, rep)
     check_references(config, rep)
     check_resources(config, rep)
+    check_meta(config, rep)
     check_constraints(config, rep)
     check_cluster(config, rep)
     return in_order(rep.diagnostics, list(sources or ()))

@@ -1,6 +1,7 @@
 """Are the resource agents a configuration names installed, and do they take its parameters?
 
-Missing agents are warnings with did-you-mean; parameters the installed agent's meta-data does
+Missing agents are warnings with did-you-mean, but an agent that differs from an installed one only in
+case (IPAddr2 for IPaddr2) is an error: the name was surely meant, and no node can run it; parameters the installed agent's meta-data does
 not declare, and required ones not given, are errors (as crmsh has them).
 
 The check is pure: the caller passes an AgentCatalog that knows what is
@@ -57,6 +58,12 @@ def check_agents(config: Configuration, rep: Reporter, catalog: AgentCatalog) ->
         if known and agent.type in known and isinstance(r, Primitive):
             _params(r, agent, rep, catalog)
         if not known or agent.type in known:
+            continue
+        same = [t for t in known if t.lower() == agent.type.lower()]
+        if same:  # agent names are file names: IPAddr2 is not IPaddr2, and the cluster cannot run it
+            right = str(agent).removesuffix(agent.type) + same[0]
+            rep.error(f"{r.id}: resource agent {agent} is not installed; {right} is (agent names are "
+                      f"case-sensitive)", r.location, f"did you mean {same[0]!r}? write {right}", word=str(agent))
             continue
         best = closest(agent.type, known)
         rep.warn(f"{r.id}: resource agent {agent} is not installed on this machine", r.location,

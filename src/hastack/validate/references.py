@@ -2,7 +2,7 @@
 
 Owns: undefined references (group members, clone child, bundle primitive,
 template, constraint resources, tag members, fence devices, ACL roles and
-references), duplicate ids (every id of a CIB is global, nested ones included;
+references), duplicate node names, duplicate ids (every id of a CIB is global, nested ones included;
 a rule or operations written as a reference is a copy, not a second
 definition), a resource in two containers or twice in one group, containers
 holding what they cannot hold, and what Pacemaker needs to reach a bundle's
@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from hastack.didyoumean import closest
 from hastack.errors import SourceLocation
 from hastack.model.config import (
-    AttrSet, Bundle, Clone, Colocation, Configuration, Constraint, Group, Location, Order, Primitive, Rule, Template,
-    Ticket,
+    AttrSet, Bundle, Clone, Colocation, Configuration, Constraint, Group, Location, Node, Order, Primitive, Rule,
+    Template, Ticket,
 )
 from hastack.validate.report import Reporter
 
@@ -169,6 +169,16 @@ def _node_names(config: Configuration, rep: Reporter) -> None:
     if not config.nodes:
         return
     unames = [n.uname for n in config.nodes]
+    first: dict[str, Node] = {}
+    for n in config.nodes:
+        if n.uname in first:
+            other = first[n.uname]
+            where = f" at {other.location}" if other.location else ""
+            rep.error(f"duplicate node name {n.uname!r}: node {n.id!r} has the name of node {other.id!r}{where}",
+                      n.location, "a node name is the host's name, one node entry per host: delete one of them "
+                      "(or rename it, if it is another host)", word=n.uname)
+        else:
+            first.setdefault(n.uname, n)
     for c in config.constraints:
         if isinstance(c, Location) and c.node is not None and c.node not in unames:
             best = closest(c.node, unames)

@@ -60,11 +60,17 @@ class Reporter:
                 m = pattern.search(text, max(0, start))
                 if m:
                     return SourceLocation(loc.file, n, m.start() + 1), text, len(word)
-                if not _CONTINUED.search(text):
+                if not _CONTINUED.search(text) and not _is_xml_element(text):
                     break
         text = lines[loc.line - 1]
         m = re.match(r"[^\s]+", text[max(0, loc.column - 1):])
         return loc, text, len(m.group(0)) if m else 1
+
+
+def _is_xml_element(text: str) -> bool:
+    """A line of CIB XML: an object's attributes are on the lines of its child elements (nvpairs),
+    so the search goes on as across a crm statement's continued lines."""
+    return text.lstrip().startswith("<") and not text.lstrip().startswith("</")
 
 
 def _word_len(text: str, start: int) -> int:
