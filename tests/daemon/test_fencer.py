@@ -28,3 +28,24 @@ def test_a_silent_dc_is_fenced_by_the_first_member_that_is_not_suspected() -> No
 def test_nobody_is_suspected_before_being_heard_or_within_the_threshold() -> None:
     d = decide("h1", {"h1": None, "h2": None, "h3": 0.29}, "h1", 0.3)
     assert d.suspects == () and d.actor == "h1"
+
+
+def test_queued_heartbeats_count_when_they_arrived_not_when_read() -> None:
+    import socket
+    import time
+
+    from hastack.daemon.heartbeat import Heartbeat
+
+    hb = Heartbeat("n1", "127.0.0.1", peers=lambda: {}, port=0)  # not started: nobody reads the socket
+    port = hb._sock.getsockname()[1]
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        tx.sendto(b"hb n2", ("127.0.0.1", port))
+        time.sleep(0.3)  # the receiver "waits for the GIL"
+        assert hb.silent_for("n2") is None
+        hb.drain()
+        silent = hb.silent_for("n2")
+        assert silent is not None and 0.25 < silent < 0.6  # heard 0.3 s ago: its arrival, not its read
+    finally:
+        tx.close()
+        hb._sock.close()

@@ -272,6 +272,12 @@ class Fencer:
         device = fence_device(self._config, target)
         if device is None or device.agent is None:
             return False
+        # heartbeats that arrived while the receiving thread waited its turn: the target may not be silent
+        self.heartbeat.drain()
+        silent = self._silence(target, time.monotonic())
+        if silent is not None and silent < self.suspect_after:
+            log.info("%s: %s was heard after all (its heartbeats were queued): not fencing it", self.node, target)
+            return False
         if not self._in_majority(target, lease):
             return False
         params = tuple((k, v) for s in device.params for k, v in s.pairs) + (("target", target),)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import faulthandler
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +37,10 @@ def heartbeat_interval(suspect_after: float) -> float:
     return min(0.05, suspect_after / 6)
 
 
+SO_TIMESTAMP = getattr(socket, "SO_TIMESTAMP", 29)  # Linux's value; Python does not export it
+CMSG_SIZE = socket.CMSG_SPACE(16)  # one struct timeval (64-bit)
+
+
 class Heartbeat:
     def __init__(self, node: str, address: str, peers: Callable[[], dict[str, str]], interval: float = 0.05,
                  port: int = PORT) -> None:
@@ -51,6 +56,9 @@ class Heartbeat:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((address, port))
         self._sock.settimeout(0.2)
+        # the kernel stamps each datagram's arrival: a receiver thread that waited for the GIL must not
+        # count as a silent peer (see drain)
+        self._sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMP, 1)
         self._threads = [threading.Thread(target=self._send_loop, name="hb-send", daemon=True),
                          threading.Thread(target=self._recv_loop, name="hb-recv", daemon=True)]
 
@@ -88,14 +96,36 @@ class Heartbeat:
         realtime_thread()
         while not self._stop.is_set():
             try:
-                data, _ = self._sock.recvfrom(256)
+                self._take(self._sock.recvmsg(256, CMSG_SIZE))
             except (TimeoutError, socket.timeout):
                 continue
             except OSError:
                 if self._stop.is_set():
                     return
                 continue
-            parts = data.decode(errors="replace").split()
-            if len(parts) == 2 and parts[0] == "hb":
-                with self._lock:
-                    self._seen[parts[1]] = time.monotonic()
+
+    def drain(self) -> None:
+        """Take every heartbeat already arrived and not yet read. The fencer calls it before fencing: on a
+        loaded machine the receiving thread waits for Python's GIL, datagrams queue in the socket, and a
+        peer heard 10 ms ago looked silent for 0.2 s (a healthy host was fenced so). Arrival times come
+        from the kernel, so a datagram read late counts when it came, not when it was read."""
+        while True:
+            try:
+                self._take(self._sock.recvmsg(256, CMSG_SIZE, socket.MSG_DONTWAIT))
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+
+    def _take(self, msg: tuple[bytes, list[tuple[int, int, bytes]], int, object]) -> None:
+        data, ancdata, _, _ = msg
+        now_mono = time.monotonic()
+        arrived = now_mono
+        for level, kind, payload in ancdata:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMP and len(payload) >= 16:
+                sec, usec = struct.unpack("qq", payload[:16])
+                arrived = now_mono - max(0.0, time.time() - (sec + usec / 1e6))
+        parts = data.decode(errors="replace").split()
+        if len(parts) == 2 and parts[0] == "hb":
+            with self._lock:
+                self._seen[parts[1]] = max(self._seen.get(parts[1], 0.0), arrived)
