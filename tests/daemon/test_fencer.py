@@ -49,3 +49,29 @@ def test_queued_heartbeats_count_when_they_arrived_not_when_read() -> None:
     finally:
         tx.close()
         hb._sock.close()
+
+
+def test_draining_an_empty_socket_does_not_wait_for_a_datagram() -> None:
+    """Every fence drains first; a drain that waited on an empty socket (as a socket with a timeout does,
+    MSG_DONTWAIT or not) delayed every fenced failover by that timeout. A sender thread posts a
+    datagram 0.15 s after the drain began: a drain that waited (0.2 s before) took it."""
+    import socket
+    import threading
+
+    from hastack.daemon.heartbeat import Heartbeat
+
+    hb = Heartbeat("n1", "127.0.0.1", peers=lambda: {}, port=0)  # not started: nobody reads the socket
+    port = hb._sock.getsockname()[1]
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    late = threading.Timer(0.15, lambda: tx.sendto(b"hb n2", ("127.0.0.1", port)))
+    try:
+        late.start()
+        hb.drain()
+        assert hb.silent_for("n2") is None  # returned before the datagram came
+        late.join()
+        hb.drain()
+        assert hb.silent_for("n2") is not None  # ... and takes it once it is there
+    finally:
+        late.cancel()
+        tx.close()
+        hb._sock.close()

@@ -274,17 +274,20 @@ class Fencer:
             return False
         # heartbeats that arrived while the receiving thread waited its turn: the target may not be silent
         self.heartbeat.drain()
-        silent = self._silence(target, time.monotonic())
+        t0 = time.monotonic()
+        silent = self._silence(target, t0)
         if silent is not None and silent < self.suspect_after:
             log.info("%s: %s was heard after all (its heartbeats were queued): not fencing it", self.node, target)
             return False
         if not self._in_majority(target, lease):
             return False
+        t1 = time.monotonic()
         params = tuple((k, v) for s in device.params for k, v in s.pairs) + (("target", target),)
         # Pacemaker's stonith-action: reboot (the default) or off (poweroff is its old spelling)
         action = "off" if self._config.property("stonith-action", "reboot") in ("off", "poweroff") else "reboot"
-        log.warning("%s: %s silent for %.2f s: fencing it (%s) with %s", self.node, target,
-                    self.heartbeat.silent_for(target) or 0.0, action, device.id)
+        # the timeline an operator needs to see where a failover's time went
+        log.warning("%s: %s silent for %.2f s: fencing it (%s) with %s (majority confirmed in %d ms)",
+                    self.node, target, silent or 0.0, action, device.id, (t1 - t0) * 1000)
         result = self.executor.execute(ActionRequest(device.agent, action, device.id, params, timeout_ms=20_000,
                                                      node=self.node))
         if result.rc != 0:
@@ -293,5 +296,6 @@ class Fencer:
         self._fenced.add(lease)
         self._to_evict[lease] = target
         self._on_down(target, lease)
-        log.warning("%s: %s fenced (device confirmed off)", self.node, target)
+        log.warning("%s: %s fenced (device confirmed off in %d ms)", self.node, target,
+                    (time.monotonic() - t1) * 1000)
         return True

@@ -13,6 +13,7 @@ Imports daemon.timing.
 from __future__ import annotations
 
 import faulthandler
+import select
 import socket
 import struct
 import threading
@@ -55,7 +56,12 @@ class Heartbeat:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((address, port))
-        self._sock.settimeout(0.2)
+        # Non-blocking: the receiving thread waits in poll, and drain() must never wait. With a socket
+        # timeout, Python's recvmsg polls for up to that timeout even with MSG_DONTWAIT -- every fence
+        # began with a 200 ms wait on an empty socket (a third of a fenced VIP failover).
+        self._sock.setblocking(False)
+        self._poll = select.poll()
+        self._poll.register(self._sock, select.POLLIN)
         # the kernel stamps each datagram's arrival: a receiver thread that waited for the GIL must not
         # count as a silent peer (see drain)
         self._sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMP, 1)
@@ -95,10 +101,12 @@ class Heartbeat:
     def _recv_loop(self) -> None:
         realtime_thread()
         while not self._stop.is_set():
+            if not self._poll.poll(200):
+                continue
             try:
                 self._take(self._sock.recvmsg(256, CMSG_SIZE))
-            except (TimeoutError, socket.timeout):
-                continue
+            except BlockingIOError:
+                continue  # drain() took it first
             except OSError:
                 if self._stop.is_set():
                     return
@@ -111,10 +119,8 @@ class Heartbeat:
         from the kernel, so a datagram read late counts when it came, not when it was read."""
         while True:
             try:
-                self._take(self._sock.recvmsg(256, CMSG_SIZE, socket.MSG_DONTWAIT))
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
+                self._take(self._sock.recvmsg(256, CMSG_SIZE))
+            except OSError:  # BlockingIOError: nothing more is queued
                 return
 
     def _take(self, msg: tuple[bytes, list[tuple[int, int, bytes]], int, object]) -> None:
