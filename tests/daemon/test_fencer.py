@@ -40,6 +40,9 @@ def test_queued_heartbeats_count_when_they_arrived_not_when_read() -> None:
     port = hb._sock.getsockname()[1]
     tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
+        # the kernel turns receive timestamps on from a work queue after the first SO_TIMESTAMP socket
+        # asks: a datagram sent at once may be stamped when read (a long-lived hastackd never sees that)
+        time.sleep(0.2)
         tx.sendto(b"hb n2", ("127.0.0.1", port))
         time.sleep(0.3)  # the receiver "waits for the GIL"
         assert hb.silent_for("n2") is None

@@ -19,6 +19,7 @@ Imports the model, cib, scheduler, graphrun, store, daemon.orders.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
 import threading
@@ -72,6 +73,8 @@ class Controller:
         self._stop = threading.Event()
         self._feed: ChangeFeed | None = None  # while DC: what wakes the DC loop (daemon.changefeed)
         self._down: dict[str, int] = {}  # node -> lease proven down, its revocation maybe still on its way
+        self._publisher = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
+        self._publishing: concurrent.futures.Future[None] | None = None
         self._thread = threading.Thread(target=self._loop, name="controller", daemon=True)
 
     def start(self) -> None:
@@ -81,6 +84,7 @@ class Controller:
         self._stop.set()
         self._set_feed(None)
         self._thread.join(timeout=3)
+        self._publisher.shutdown(wait=False, cancel_futures=True)
 
     def poke(self) -> None:
         """Plan again now: something this process knows changed the cluster (the fencer evicted a node),
@@ -138,6 +142,10 @@ class Controller:
         dc = self.store.current_dc()
         return dc is not None and dc[0] == self.node and dc[1] == self.term and self.membership.holds()
 
+    def _is_dc_in(self, snap: Snapshot) -> bool:
+        """_is_dc as of a snapshot just read (no read of its own)."""
+        return snap.dc == self.node and snap.dc_term == self.term and self.membership.holds()
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
@@ -182,10 +190,11 @@ class Controller:
         limit = batch_limit(snap.configuration)
         self._run(snap, run, ready[:limit], lambda: self._log_transition(snap, transition, now), limit)
 
-    def _send(self, run: GraphRun, actions: list[Action], outstanding: dict[str, Outstanding]) -> None:
-        """Start `actions` in the graph and write them as orders, one guarded transaction per node."""
-        leases = {n: lease for n, (_, lease) in self.store.member_addresses().items()}
-        orders = [Order(self.term, self.transitions, a, leases.get(a.node or "", 0)) for a in actions]
+    def _send(self, run: GraphRun, actions: list[Action], outstanding: dict[str, Outstanding],
+              snap: Snapshot) -> None:
+        """Start `actions` in the graph and write them as orders, one guarded transaction per node; each
+        names the lease its node held in `snap` (a node that rejoined since drops it unrun)."""
+        orders = [Order(self.term, self.transitions, a, snap.leases.get(a.node or "", 0)) for a in actions]
         by_node: dict[str, dict[str, str]] = {}
         for o in orders:
             assert o.action.node is not None
@@ -203,6 +212,7 @@ class Controller:
         log.info("%s", self.last_sentence)
 
     def _publish(self, progress: Progress) -> None:
+        self._publish_behind()  # after the pending ones queued before it, never overtaken by them
         try:
             self.store.publish_progress(self.term, progress.to_json())
             self._published = progress
@@ -212,8 +222,24 @@ class Controller:
             log.warning("progress not published: %s", err)
 
     def _publish_pending(self, revision: int, outstanding: dict[str, Outstanding]) -> None:
+        """Publish what a transition still waits for -- from a thread of its own: written in line, it was
+        one more round trip between a result and the orders that result frees."""
         pending = tuple(sorted(_describe(o.order.action) for o in outstanding.values()))
-        self._publish(Progress(self.node, self.term, self.transitions, revision, False, pending))
+        progress = Progress(self.node, self.term, self.transitions, revision, False, pending)
+
+        def publish() -> None:
+            try:
+                self.store.publish_progress(progress.term, progress.to_json())
+                self._published = progress
+            except StoreError as err:  # (GuardLost too: the DC loop finds out by itself)
+                log.warning("progress not published: %s", err)
+
+        self._publishing = self._publisher.submit(publish)
+
+    def _publish_behind(self) -> None:
+        if self._publishing is not None:
+            concurrent.futures.wait([self._publishing])
+            self._publishing = None
 
     def _run(self, snap: Snapshot, run: GraphRun, ready: list[Action], record: Callable[[], None],
              limit: int) -> None:
@@ -226,7 +252,7 @@ class Controller:
         outstanding: dict[str, Outstanding] = {}
         started = time.monotonic()
         results: list[str] = []
-        self._send(run, ready, outstanding)
+        self._send(run, ready, outstanding, snap)
         record()  # after the first orders are out: serializing a large input CIB must not delay them
         self._publish_pending(snap.revision, outstanding)
         rev = snap.revision
@@ -238,8 +264,8 @@ class Controller:
             now_snap = self._snapshot()
             rev = now_snap.revision
             nodes = {o.order.action.node or "" for o in outstanding.values()}
-            # the orders still there as of the same revision as the results read from now_snap
-            pending = {k for node in nodes for k in self.store.actions_for(node, rev)[0]}
+            # the orders still there, as of the same revision as the results
+            pending = {k for node in nodes for k in now_snap.orders.get(node, ())}
             before = len(outstanding)
             for k in list(outstanding):
                 o = outstanding[k]
@@ -265,12 +291,12 @@ class Controller:
                 aborted = aborted or "the configuration changed"
             elif _attributes(now_snap) != attrs:
                 aborted = aborted or "node attributes changed"
-            if not self._is_dc():
+            if not self._is_dc_in(now_snap):
                 raise GuardLost("no longer DC")
             if not aborted and len(outstanding) < limit:
                 more = [a for a in run.ready() if a.node in now_snap.members][:limit - len(outstanding)]
                 if more:
-                    self._send(run, more, outstanding)
+                    self._send(run, more, outstanding, now_snap)
             if outstanding and len(outstanding) != before:
                 self._publish_pending(snap.revision, outstanding)
         if aborted:

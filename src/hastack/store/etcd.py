@@ -152,9 +152,12 @@ class EtcdStore:
         config = Configuration()
         config_rev = 0
         members: dict[str, str] = {}
+        leases: dict[str, int] = {}
+        orders: dict[str, set[str]] = {}
         histories: dict[str, dict[str, ResourceHistory]] = {}
         attributes: dict[str, dict[str, str]] = {}
         dc: str | None = None
+        dc_term = 0
         for kv in kvs:
             parts = kv.key.decode()[base:].split("/", 2)
             kind = parts[0]
@@ -163,6 +166,7 @@ class EtcdStore:
             elif kind == "members" and len(parts) == 2:
                 if not down or down.get(parts[1]) != kv.lease:
                     members[parts[1]] = member_id(kv.value)
+                    leases[parts[1]] = kv.lease
             elif kind == "status" and len(parts) == 3:
                 cached = self._parsed.get(kv.key)
                 if cached is None or cached[0] != kv.mod_revision:
@@ -173,11 +177,15 @@ class EtcdStore:
                 attributes.setdefault(parts[1], {})[parts[2]] = kv.value.decode()
             elif kind == "dc":
                 dc = json.loads(kv.value).get("node")
+                dc_term = kv.create_revision
+            elif kind == "actions" and len(parts) == 3:
+                orders.setdefault(parts[1], set()).add(parts[2])
         if len(self._parsed) > 2 * max(1, sum(len(h) for h in histories.values())):
             live = {kv.key for kv in kvs}
             self._parsed = {k: v for k, v in self._parsed.items() if k in live}  # forget deleted ones
         state = assemble_state(config, members, histories, attributes, dc)
-        return Snapshot(config, state, rev, config_rev, members, dc)
+        return Snapshot(config, state, rev, config_rev, members, dc, dc_term, leases,
+                        {n: frozenset(keys) for n, keys in orders.items()})
 
     def revision(self) -> int:
         """The store's current revision, read cheaply (one key, no values)."""

@@ -119,6 +119,7 @@ def compare(key: bytes | str, target: str, value: int | bytes | str, result: str
 
 
 MIN_TRY_S = 0.3
+HOME_RETRY_S = 1.0  # how long a member that failed is tried after the others
 HEDGE_AFTER_S = 0.08  # a member with a leader answers a renewal in milliseconds, even on a loaded machine
 
 
@@ -133,14 +134,17 @@ KEEPALIVE_CONNECTIONS = 16  # a member with a leader answers a read or a keepali
 
 
 class EtcdClient:
-    """Calls go to the endpoint that answered last; on a connection failure, to the next, until the deadline."""
+    """Calls go to the first endpoint (hastackd lists its own host's member first) unless it failed in the
+    last HOME_RETRY_S, then to the next; on a failure, to the next, until the deadline. Going back home
+    rather than staying with whichever member answered last: a watch left on another host's member went
+    silent when that host lost power, and the orders of a failover waited WATCH_READ_S for it."""
 
     def __init__(self, endpoints: Sequence[str], *, tls: TlsFiles | None = None, timeout: float = 2.0) -> None:
         if not endpoints:
             raise StoreError("no etcd endpoint given", hint="pass --etcd URL[,URL...]")
         self.endpoints = [e.rstrip("/") for e in endpoints]
         self.timeout = timeout
-        self._current = 0
+        self._failed: dict[int, float] = {}  # endpoint index -> when it last failed (monotonic)
         self._lock = threading.Lock()
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None  # hedged calls' threads, on first use
         kw: dict[str, Any] = {}
@@ -175,8 +179,9 @@ class EtcdClient:
         errors: list[str] = []
         n = len(self.endpoints)
         tries = 2 * n if path in REPEATABLE else n
+        first = self._first()
         for i in range(tries):
-            idx = (self._current + i) % n
+            idx = (first + i) % n
             left = deadline - time.monotonic()
             if left <= 0:
                 break
@@ -188,9 +193,25 @@ class EtcdClient:
             except _TryFailed as failed:
                 errors.append(str(failed))
                 continue
-            self._current = idx
+            self._answered(idx)
             return data
         raise _no_answer(path, errors)
+
+    def _first(self) -> int:
+        """The endpoint to try first: the first in order that has not failed within HOME_RETRY_S (else the
+        one that failed longest ago)."""
+        now = time.monotonic()
+        failed = dict(self._failed)
+        for idx in range(len(self.endpoints)):
+            if now - failed.get(idx, -HOME_RETRY_S) >= HOME_RETRY_S:
+                return idx
+        return min(failed, key=lambda i: failed[i])
+
+    def _answered(self, idx: int) -> None:
+        self._failed.pop(idx, None)
+
+    def _failing(self, idx: int) -> None:
+        self._failed[idx] = time.monotonic()
 
     def _post(self, idx: int, path: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
         """One try at member `idx`: its answer, _TryFailed when another member may answer, StoreError when
@@ -205,11 +226,12 @@ class EtcdClient:
                 raise StoreError(f"{self.endpoints[idx]} refused the TLS handshake ({err})",
                                  hint="the client needs a certificate of the cluster CA "
                                       "(hastack keygen) and the CA's ca.crt") from None
-            self._current = (idx + 1) % len(self.endpoints)  # the next call starts with the next member
+            self._failing(idx)  # the next calls start with the next member for a while
             raise _TryFailed(f"{self.endpoints[idx]}: {type(err).__name__}") from None
         if resp.status_code != 200:
             msg = _error_message(resp)
             if resp.status_code >= 500 and "leader" in msg.lower():
+                self._failing(idx)
                 raise _TryFailed(f"{self.endpoints[idx]}: {msg}")  # that member lost its leader: another may not
             raise StoreError(f"etcd refused {path}: {msg}")
         data: dict[str, Any] = resp.json()
@@ -229,7 +251,7 @@ class EtcdClient:
             if self._pool is None:
                 self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=2 * n, thread_name_prefix="hedge")
             pool = self._pool
-        first = self._current
+        first = self._first()
         pending: dict[concurrent.futures.Future[dict[str, Any]], int] = {}
         errors: list[str] = []
         for k in range(n):
@@ -262,7 +284,7 @@ class EtcdClient:
                 except _TryFailed as failed:
                     errors.append(str(failed))
                     continue
-                self._current = idx
+                self._answered(idx)
                 return data
         return None
 
@@ -360,11 +382,12 @@ class EtcdClient:
                                    "start_revision": str(after + 1)}}
         deadline = time.monotonic() + timeout
         unconfirmed = 0
+        idx = self._first()
         while unconfirmed < len(self.endpoints):
             left = deadline - time.monotonic()
             if left <= 0:
                 return after
-            url = self.endpoints[self._current] + "/v3/watch"
+            url = self.endpoints[idx] + "/v3/watch"
             answered = False  # a live member confirms a new watch at once ("created")
             try:
                 with self._http.stream("POST", url, json=body,
@@ -373,6 +396,8 @@ class EtcdClient:
                     for line in resp.iter_lines():
                         if not line.strip():
                             continue
+                        if not answered:
+                            self._answered(idx)
                         answered = True
                         result = json.loads(line).get("result", {})
                         events = result.get("events") or []
@@ -389,7 +414,8 @@ class EtcdClient:
             if answered:
                 continue  # a quiet store (or the member ended the stream): the same member, a new watch
             unconfirmed += 1  # that member is gone or cut off: the next one
-            self._current = (self._current + 1) % len(self.endpoints)
+            self._failing(idx)
+            idx = (idx + 1) % len(self.endpoints)
         return after
 
     # --- cluster ---------------------------------------------------------------------------

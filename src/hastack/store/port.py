@@ -20,7 +20,7 @@ Imports the model, errors and cib (the configuration travels as CIB XML).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from hastack.errors import HastackError, StaleCommit
@@ -49,6 +49,12 @@ class Snapshot:
     config_revision: int
     members: Mapping[str, str]  # uname -> node id of the nodes that hold their membership now
     dc: str | None = None  # uname of the elected DC, if any
+    # what a DC needs between two waves of a transition, so that it reads nothing else (each read a
+    # round trip between a result and the orders it frees): its own term, the members' leases (orders
+    # name them) and the orders still waiting on each node
+    dc_term: int = 0  # the DC key's create revision (0: no DC, or a store without terms)
+    leases: Mapping[str, int] = field(default_factory=dict)  # uname -> membership lease
+    orders: Mapping[str, frozenset[str]] = field(default_factory=dict)  # uname -> keys of its waiting orders
 
 
 class ClusterStore(Protocol):
