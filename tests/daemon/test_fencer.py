@@ -25,6 +25,13 @@ def test_a_silent_dc_is_fenced_by_the_first_member_that_is_not_suspected() -> No
     assert d.suspects == ("h1",) and d.actor == "h2"
 
 
+def test_a_silent_dc_is_fenced_by_the_longest_joined_survivor_who_will_be_the_next_dc() -> None:
+    silent = {"h1": 0.8, "h2": None, "h3": None, "h4": None}
+    d = decide("h3", silent, "h1", 0.3, seniority=["h1", "h4", "h2", "h3"])
+    assert d.suspects == ("h1",) and d.actor == "h4"
+    assert decide("h4", silent, "h1", 0.3, seniority=["h1", "h4", "h2", "h3"]).actor == "h4"  # all agree
+
+
 def test_nobody_is_suspected_before_being_heard_or_within_the_threshold() -> None:
     d = decide("h1", {"h1": None, "h2": None, "h3": 0.29}, "h1", 0.3)
     assert d.suspects == () and d.actor == "h1"

@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from hastack.agents.action import ActionRequest
@@ -64,14 +64,19 @@ class Decision:
     actor: str | None  # the node that fences them
 
 
-def decide(me: str, members: Mapping[str, float | None], dc: str | None, suspect_after: float) -> Decision:
-    """`members`: node -> seconds since last heard (None: not heard yet; never suspected for that)."""
+def decide(me: str, members: Mapping[str, float | None], dc: str | None, suspect_after: float,
+           seniority: Sequence[str] = ()) -> Decision:
+    """`members`: node -> seconds since last heard (None: not heard yet; never suspected for that).
+    `seniority`: the members, longest-joined first. A silent DC is fenced by the longest-joined member
+    that is not suspected -- the one the DC election prefers (daemon.controller): having evicted the DC,
+    it campaigns at once instead of waiting for a senior to notice."""
     suspects = tuple(sorted(n for n, silent in members.items()
                             if n != me and silent is not None and silent > suspect_after))
     if dc is not None and dc in members and dc not in suspects:
         actor: str | None = dc
     else:
-        alive = sorted(n for n in members if n not in suspects)
+        rank = {n: k for k, n in enumerate(seniority)}
+        alive = sorted((n for n in members if n not in suspects), key=lambda n: (rank.get(n, len(rank)), n))
         actor = alive[0] if alive else None
     return Decision(suspects, actor)
 
@@ -112,6 +117,7 @@ class Fencer:
         self._watched: set[str] = set()
         self._watch_since: dict[str, float] = {}  # node -> when this node began to watch it
         self._leases: dict[str, int] = {}
+        self._seniority: list[str] = []  # the members, longest-joined first
         self._promises: dict[int, Promise] = {}  # lease -> its holder's self-fence promise (daemon.expiry)
         self._dc: str | None = None
         self._config: Configuration | None = None
@@ -143,6 +149,7 @@ class Fencer:
     def _refresh(self) -> None:
         found = self.store.member_records()
         self._leases = {n: r.lease for n, r in found.items()}
+        self._seniority = sorted(found, key=lambda n: (found[n].joined, n))
         self._promises = {r.lease: p for r in found.values() if (p := Promise.parse(r.promise)) is not None}
         now = time.monotonic()
         for n, lease in self._leases.items():
@@ -194,7 +201,7 @@ class Fencer:
                     self._to_log.remove((target, lease))
                 if self.membership.holds() and self._config is not None:
                     silent = {n: self._silence(n, now) if n in self._watched else None for n in self._leases}
-                    d = decide(self.node, silent, self._dc, self.suspect_after)
+                    d = decide(self.node, silent, self._dc, self.suspect_after, self._seniority)
                     if d.actor == self.node:
                         for target in d.suspects:
                             lease = self._leases.get(target, 0)

@@ -78,6 +78,7 @@ class MemberRecord:
     address: str  # where its heartbeats come from ("" when it has no cluster address)
     lease: int
     promise: Any  # its self-fence timers as published (daemon.expiry.Promise.parse reads them), or None
+    joined: int = 0  # its membership key's create revision: the lower, the longer it has been a member
 
 
 def member_id(value: bytes) -> str:
@@ -281,7 +282,8 @@ class EtcdStore:
         for kv in kvs:
             text = kv.value.decode()
             doc = json.loads(text) if text.startswith("{") else {}
-            out[kv.key.decode()[len(base):]] = MemberRecord(doc.get("address") or "", kv.lease, doc.get("promise"))
+            out[kv.key.decode()[len(base):]] = MemberRecord(doc.get("address") or "", kv.lease, doc.get("promise"),
+                                                                  kv.create_revision)
         return out
 
     def seniority(self) -> list[str]:
