@@ -48,3 +48,16 @@ def test_suicide_without_quorum_fences_every_node_that_is_up() -> None:
     t = schedule(cfg("property no-quorum-policy=suicide\nprimitive fence stonith:fence_xvm\n"), st, 0)
     assert fences(t) == ["Fence (reboot) n1 'cluster does not have quorum'",
                          "Fence (reboot) n2 'cluster does not have quorum'"]
+
+
+def test_a_failed_stop_that_fencing_cannot_recover_blocks_the_resource() -> None:
+    # no quorum: the offline node cannot be fenced, so its failed stop is left alone
+    # (check_recoverable) instead of being scheduled again as a blocked stop
+    from test_scheduler_unit_models import DUMMY, op
+    from hastack.model.state import ResourceHistory
+
+    failed = ResourceHistory("r", DUMMY, (op("start", call=1), op("stop", rc=5, call=2)))
+    st = state(node_state("n1"), node_state("n2", failed, online=False), quorum=False)
+    t = schedule(cfg("property no-quorum-policy=stop\nprimitive fence stonith:fence_xvm\n"
+                     "primitive r ocf:pacemaker:Dummy\n"), st, 0)
+    assert not [x for x in t.summary if " r " in x]

@@ -87,3 +87,12 @@ def test_ordinal_and_week_dates_name_the_same_day_as_a_calendar_date() -> None:
     assert parse_date("2005-060") == march_1st
     assert parse_date("2005-W09-2") == march_1st
     assert parse_date("2005-060T01:00:00Z") == march_1st + 3600
+
+
+def test_resources_are_assigned_in_priority_order() -> None:
+    # With no preferences a node's resource count breaks ties, so the assignment order shows:
+    # c (priority 10) goes first and takes n1, then a takes n2, then b n1 (as crm_simulate).
+    cfg = parse("property stonith-enabled=false\nnode n1\nnode n2\nprimitive a ocf:pacemaker:Dummy\n"
+                "primitive b ocf:pacemaker:Dummy\nprimitive c ocf:pacemaker:Dummy meta priority=10\n").config
+    placement = schedule(cfg, state(node_state("n1"), node_state("n2")), 0).placement
+    assert {rid: placement[rid].node for rid in "abc"} == {"a": "n2", "b": "n1", "c": "n1"}

@@ -522,7 +522,9 @@ class Assigner:
         return assign_clone(self, r, prefer)
 
     def run(self) -> None:
-        resources = self.u.resources
+        # Pacemaker keeps its resource list sorted by priority (unpack_resources; stable, so
+        # definition order among equals): resources are assigned in that order
+        resources = sorted(self.u.resources, key=lambda r: -r.priority)
         if self.u.options.placement_strategy != "default":
             resources = assignment_order(self, resources)
         for r in resources:
