@@ -16,6 +16,7 @@ import pytest
 from hastack.cib import load_cib_file
 from hastack.scheduler import schedule
 from oracle import summary_block
+from testdata import CASE_WALL_CLOCK
 from testdata import PACEMAKER_CASES_EXTENDED as CASES
 from testdata import case_names, case_summary, case_xml
 
@@ -34,7 +35,7 @@ def known_failures() -> dict[str, str]:
 
 def run_case(name: str) -> tuple[list[str], list[str]]:
     cib = load_cib_file(case_xml(name, CASES))
-    now = cib.state.execution_date if cib.state.execution_date is not None else 0
+    now = cib.state.execution_date if cib.state.execution_date is not None else CASE_WALL_CLOCK
     t = schedule(cib.config, cib.state, now)
     return sorted(t.summary), sorted(summary_block(case_summary(name, CASES).read_text()))
 

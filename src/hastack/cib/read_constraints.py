@@ -73,8 +73,7 @@ def _read_resource_set(r: Reader, el: etree._Element, depth: int = 0) -> Resourc
     role = r.role(el, "role")
     score = r.score(el, "score")
     kind_text = r.choice(el, "kind", KINDS)
-    if el.get("ordering") is not None:
-        r.warn(el, "resource_set attribute 'ordering' is ignored", "ordering")
+    ordering = el.get("ordering")
     refs: list[str] = []
     for child in elements(el):
         if child.tag == "resource_ref":
@@ -90,7 +89,7 @@ def _read_resource_set(r: Reader, el: etree._Element, depth: int = 0) -> Resourc
         return None
     return ResourceSet(sid, tuple(refs), sequential=sequential, require_all=require_all, role=role,
                        action=action, score=score, kind=OrderKind(kind_text) if kind_text else None,
-                       location=r.where(el))
+                       ordering=ordering, location=r.where(el))
 
 
 def _read_location(r: Reader, el: etree._Element) -> Location | None:

@@ -114,7 +114,11 @@ class StatusReading:
 
     def _node_state(self, el: etree._Element) -> NodeState | None:
         r = self.r
-        nid = r.required(el, "id")
+        nid = el.get("id")
+        if nid is None:  # Pacemaker ignores such an entry with a warning (unpack_node_state)
+            r.warn(el, "<node_state> without an id is ignored",
+                   hint="a node_state names its node by id (and uname)")
+            return None
         resources: list[ResourceHistory] = []
         attributes: dict[str, str] = {}
         for child in elements(el):
@@ -124,8 +128,6 @@ class StatusReading:
                 attributes.update(read_transient(r, child))
             else:
                 r.warn(child, f"unexpected <{child.tag}> inside <node_state> is ignored")
-        if nid is None:
-            return None
         extra = tuple((str(k), str(v)) for k, v in el.attrib.items() if k not in NODE_TYPED)
         return NodeState(nid, el.get("uname") or "", in_ccm=el.get("in_ccm"), crmd=el.get("crmd"),
                          join=el.get("join"), expected=el.get("expected"), ha=el.get("ha"),
@@ -173,7 +175,9 @@ class StatusReading:
         container = el.get("container")
         if container is not None:
             container = strings.setdefault(container, container)
-        return ResourceHistory(strings.setdefault(rid, rid), agent, tuple(ops), container=container)
+        lock = el.get("shutdown-lock")
+        return ResourceHistory(strings.setdefault(rid, rid), agent, tuple(ops), container=container,
+                               shutdown_lock=int(lock) if lock is not None and lock.isdigit() else None)
 
     def _op(self, el: etree._Element) -> OpRecord | None:
         # The hot loop of a big status section: one pass over the attributes, expecting a

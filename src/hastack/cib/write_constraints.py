@@ -56,6 +56,7 @@ def _write_sets(el: etree._Element, sets: tuple[ResourceSet, ...], ctx: WriteCon
         _set_opt(sel, "require-all", _bool(s.require_all))
         _set_opt(sel, "action", s.action)
         _set_opt(sel, "role", _role(ctx, s.role))
+        _set_opt(sel, "ordering", s.ordering)
         if s.kind is not None:
             sel.set("kind", s.kind.value)
         elif s.score is not None:

@@ -86,6 +86,8 @@ def _write_node_state(parent: etree._Element, node: NodeState) -> None:
                 rel.set("provider", hist.agent.provider)
         if hist.container is not None:
             rel.set("container", hist.container)
+        if hist.shutdown_lock is not None:
+            rel.set("shutdown-lock", str(hist.shutdown_lock))
         for op in hist.ops:
             _write_op(rel, op)
 

@@ -14,7 +14,7 @@ Imports nothing of hastack beyond errors and model.values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Union
@@ -155,8 +155,17 @@ def merged(sets: tuple[AttrSet, ...]) -> Mapping[str, str]:
     Rule-bearing sets need a node/time context and are left to the scheduler.
     """
     ordered = sorted((s for s in sets if s.rule is None), key=lambda s: -(s.score or 0))
+    return MappingProxyType(first_values(ordered))
+
+
+def first_values(ordered: Iterable[AttrSet]) -> dict[str, str]:
+    """The pairs of sets already in order, first value winning -- except that the value
+    "#default" unsets a name (a later set may then set it), as Pacemaker's populate_hash has it."""
     out: dict[str, str] = {}
     for s in ordered:
         for k, v in s.pairs:
-            out.setdefault(k, v)
-    return MappingProxyType(out)
+            if v.lower() == "#default":
+                out.pop(k, None)
+            else:
+                out.setdefault(k, v)
+    return out

@@ -203,6 +203,9 @@ class ResourceSet:
     action: str | None = None
     score: int | None = None
     kind: OrderKind | None = None
+    # a colocation set's direction: "group" (default: each member with the one before it) or
+    # "listed" (each member with the one after it), as written
+    ordering: str | None = None
     location: SourceLocation | None = LOC
 
 

@@ -91,6 +91,7 @@ class ResourceHistory:
     agent: AgentRef | None
     ops: tuple[OpRecord, ...] = ()
     container: str | None = None
+    shutdown_lock: int | None = None  # when a clean shutdown of the node stopped it (shutdown-lock)
 
 
 @dataclass(frozen=True, slots=True)

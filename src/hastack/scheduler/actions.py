@@ -2,9 +2,9 @@
 
 Owns Pacemaker's per-variant create_actions: the role transition matrix for
 primitives (stop/start/demote/promote, restarts for recovery and moves,
-multiply-active recovery), group and clone pseudo-actions, fencing of
-unclean nodes and the implied stops it makes, probes and recurring monitors,
-and agent reloads of a changed definition. (Live migration: migration.py.)
+multiply-active recovery), group and clone pseudo-actions, probes and
+recurring monitors, and agent reloads of a changed definition. (Live
+migration: migration.py; fencing and unfencing: fencing.py.)
 
 Imports only the model and the scheduler's own modules.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.values import is_true
 from hastack.scheduler import migration, notify
+from hastack.scheduler.fencing import Fencer
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.notify import Notification
 from hastack.scheduler.unpack import Unpacked
@@ -73,7 +74,7 @@ class ActionBuilder:
         self.u = u
         self.g = g
         self.opts = u.options
-        self.fence_ops: dict[str, Act] = {}
+        self.fencer = Fencer(u, g, self.notify_action)
         self.probe_orders: list[tuple[Act, WRsc, O]] = []  # probe before the (top) resource's start
         # orderings the recurring monitors, their cancellations and migrations need, in creation
         # order: (first resource or action, its task, then resource or action, its task, flags)
@@ -149,7 +150,7 @@ class ActionBuilder:
     # --- primitive ---------------------------------------------------------------------
     def stop_resource(self, r: WRsc, node: WNode | None, optional: bool) -> None:
         for cur in list(r.running_on):
-            if r.recovery == "stop_unexpected" and getattr(r, "_restarting", False) \
+            if getattr(r, "_stop_unexpected", False) and getattr(r, "_restarting", False) \
                     and r.next_role > R.STOPPED and r.allocated_to is cur:
                 continue
             required = not optional
@@ -160,11 +161,14 @@ class ActionBuilder:
             stop = self.custom(r, "stop", cur, not required)
             if r.allocated_to is None:
                 stop.set_reason("node availability", True)
+            elif getattr(r, "_stop_unexpected", False) and getattr(r, "_restarting", False):
+                stop.set_reason("being multiply active", True)  # a stop where it should not run
             if not r.managed:
                 stop.runnable = False
 
     def start_resource(self, r: WRsc, node: WNode | None, optional: bool) -> None:
         start = self.custom(r, "start", node, True)
+        self.fencer.before(r, node, start, O.IMPLIES_THEN)
         if start.runnable and not optional:
             start.optional = False
 
@@ -483,48 +487,8 @@ class ActionBuilder:
     def create(self, r: WRsc) -> None:
         {"primitive": self.create_primitive, "group": self.create_group, "clone": self.create_clone}[r.variant](r)
 
-    # --- fencing ---------------------------------------------------------------------------
-    def can_fence(self, node: WNode) -> bool:
-        o = self.opts
-        if not o.stonith_enabled or not o.have_stonith_resource:
-            return False
-        if o.have_quorum or o.no_quorum_policy == "ignore":
-            return True
-        return node.online
-
     def fencing(self) -> None:
-        for node in self.u.nodes:
-            if not node.unclean or not self.can_fence(node):
-                continue
-            op = self.g.new("stonith", None, node, optional=False)
-            op.reason = self.u.fence_reasons.get(node.uname, "node is unclean")
-            self.fence_ops[node.uname] = op
-            for r in self.u.resources:
-                self._stonith_ordering(r, op, node)
-
-    def _stonith_ordering(self, r: WRsc, op: Act, target: WNode) -> None:
-        if r.children:
-            for c in r.children:
-                self._stonith_ordering(c, op, target)
-            return
-        if not r.managed:
-            return
-        for a in self.g.of(r):
-            if a.needs == "fencing":
-                self.g.order(op, a, O.OPTIONAL)
-            elif a.needs == "quorum" and a.task == "start" and target.uname in (r.allowed or {}) \
-                    and target.uname not in r.known_on:
-                self.g.order(op, a, O.OPTIONAL | O.RUNNABLE_LEFT)
-        for a in self.g.find(r, "stop", target):
-            a.pseudo = True
-            a.runnable = True
-            self.g.order(op, a, O.PRESERVE)
-            if is_true(r.meta.get("notify"), False):
-                notify.after_fencing(self.g, self.notify_action, a, r, op)
-        for a in self.g.find(r, "demote", target):
-            if a.node is not None and (not a.node.online or a.node.unclean or r.failed):
-                a.pseudo = True
-                a.runnable = True
+        self.fencer.fence_unclean()
 
     # --- probes ------------------------------------------------------------------------------
     def probes(self) -> None:
@@ -557,6 +521,7 @@ class ActionBuilder:
             return False
         probe = self.custom(r, "monitor", node, False, 0)
         probe.optional = False  # even for an unmanaged resource (pcmk__probe_rsc_on_node)
+        self.fencer.before(r, node, probe, O.OPTIONAL)
         # expected: what the history says the resource is doing there
         if node not in r.running_on:
             probe.target_rc = OCF_NOT_RUNNING
@@ -577,6 +542,9 @@ class ActionBuilder:
         for r, node in unpack_stops:
             self.custom(r, "stop", node, False)
         for ch in changes:
+            if ch.cancel_call_id is None:
+                self.fencer.definition_changed(ch.rsc, ch.node, "restart" if ch.restart else
+                                               "reschedule" if ch.interval_ms else "reload")
             if ch.cancel_call_id is not None:  # pcmk__schedule_cancel: after any stop
                 cancel = self.cancel(ch.rsc, ch.task, ch.interval_ms, ch.node)
                 cancel.add_meta({"call_id": str(ch.cancel_call_id)})

@@ -154,9 +154,12 @@ class Assigner:
             score = s.score if s.score is not None else c.score
             role = R.of(s.role)
             if score != 0 and s.sequential is not False:
-                if score > 0:
+                if score > 0 and (s.ordering or "group").lower() == "group":
                     for prev, m in zip(members, members[1:]):
                         self.new_colocation(c.id, m, prev, score, role, role, None, self._influence(c, m))
+                elif score > 0:  # ordering="listed": each member is placed with the next one
+                    for prev, m in zip(members, members[1:]):
+                        self.new_colocation(c.id, prev, m, score, role, role, None, self._influence(c, prev))
                 else:
                     for i, m in enumerate(members):
                         for prev in members[:i]:
@@ -519,7 +522,9 @@ class Assigner:
         return assign_clone(self, r, prefer)
 
     def run(self) -> None:
-        resources = self.u.resources
+        # Pacemaker keeps its resource list sorted by priority (unpack_resources; stable, so
+        # definition order among equals): resources are assigned in that order
+        resources = sorted(self.u.resources, key=lambda r: -r.priority)
         if self.u.options.placement_strategy != "default":
             resources = assignment_order(self, resources)
         for r in resources:

@@ -25,12 +25,12 @@ from types import MappingProxyType
 from typing import Any
 
 from hastack.model import durations
-from hastack.model.config import AttrSet, Clone, Configuration, Group, Op
+from hastack.model.config import Clone, Configuration, Group, Op
 from hastack.model.state import ClusterState
 from hastack.scheduler.digest import DEFAULT_TIMEOUT_MS, task_for_digest, digest_of, operation_params
 from hastack.scheduler.graph import Act
 from hastack.scheduler.history import base_name
-from hastack.scheduler.rules import Subject, parse_date, eval_rule
+from hastack.scheduler.rules import Subject, parse_date, unpack_nvpairs
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import WNode, WRsc
 
@@ -39,21 +39,6 @@ _EMPTY: Mapping[str, str] = MappingProxyType({})
 _TYPED = ("name", "interval", "timeout", "role", "on-fail", "enabled")
 # Actions whose result is not recorded in the history (so they need no digest).
 _UNRECORDED = ("notify", "cancel")
-
-
-def _nvpairs(sets: tuple[AttrSet, ...], attrs: Mapping[str, str], now: int, into: dict[str, str],
-             overwrite: bool = False, subject: Subject | None = None) -> None:
-    """pe__unpack_dataset_nvpairs: sets by score (highest first), each only if its rule holds
-    (for `subject`, the resource and operation, in op_defaults and an op's meta attributes);
-    without `overwrite` the first value of a name wins, with it the last. Pacemaker lists the
-    sets in reverse before its stable sort: of equally scored sets, the last one comes first."""
-    ordered = sorted(reversed(sets), key=lambda s: -(s.score or 0)) if len(sets) > 1 else sets
-    for s in ordered:
-        if s.rule is not None and not eval_rule(s.rule, attrs, now, subject):
-            continue
-        for k, v in s.pairs:
-            if overwrite or k not in into:
-                into[k] = v
 
 
 def op_definition(r: WRsc, task: str, interval_ms: int) -> Op | None:
@@ -125,7 +110,7 @@ class DetailsBuilder:
         got = self._defaults.get(subject)
         if got is None:
             got = self._defaults[subject] = {}
-            _nvpairs(self.config.op_defaults, {}, self.u.now, got, subject=subject)
+            unpack_nvpairs(self.config.op_defaults, {}, self.u.now, got, subject=subject)
         return got
 
     def params(self, r: WRsc, node: WNode, op: Op | None) -> Mapping[str, str]:
@@ -136,7 +121,7 @@ class DetailsBuilder:
             return got
         out: dict[str, str] = {}
         if op is not None and op.params:
-            _nvpairs(op.params, node.attrs, self.u.now, out)
+            unpack_nvpairs(op.params, node.attrs, self.u.now, out)
         it: WRsc | None = r
         while it is not None:
             if it.definition is not None:
@@ -146,7 +131,7 @@ class DetailsBuilder:
                     self.config.resources.get(it.id)
                 sets = d.params if isinstance(d, (Group, Clone)) else ()
             if sets:
-                _nvpairs(sets, node.attrs, self.u.now, out)
+                unpack_nvpairs(sets, node.attrs, self.u.now, out)
             it = it.parent
         got = MappingProxyType(out) if out else _EMPTY
         self._params[key] = got
@@ -165,7 +150,7 @@ class DetailsBuilder:
             if shortest is not None and shortest.timeout_text is not None:
                 meta["timeout"] = shortest.timeout_text
         if op is not None:
-            _nvpairs(op.meta, {}, self.u.now, meta, overwrite=True, subject=subject)
+            unpack_nvpairs(op.meta, {}, self.u.now, meta, overwrite=True, subject=subject)
             meta["name"] = op.name
             if op.interval_text is not None:
                 meta["interval"] = op.interval_text
@@ -205,7 +190,8 @@ class DetailsBuilder:
         r, node = a.rsc, a.node
         if r is None:
             if a.task == "stonith" and node is not None:
-                return {"meta": MappingProxyType({"stonith_action": self.u.options.stonith_action,
+                action = (a.meta or {}).get("stonith_action", self.u.options.stonith_action)
+                return {"meta": MappingProxyType({"stonith_action": action,
                                                   "on_node": node.uname, "on_node_uuid": node.id})}
             return {}
         if a.pseudo or node is None:

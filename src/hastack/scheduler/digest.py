@@ -68,6 +68,11 @@ def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[At
     params: dict[str, str] = {}
     if r.definition is not None:
         params.update(_meta_of(r.definition.params))
+    parent = r.parent
+    while parent is not None:  # get_rsc_attributes: a group's or clone's parameters are inherited
+        for k, v in _meta_of(parent.params).items():
+            params.setdefault(k, v)
+        parent = parent.parent
     op = _op_definition(r, task, interval_ms)
     if op is not None:
         for k, v in _meta_of(op.params).items():
@@ -77,6 +82,12 @@ def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[At
     for k in ("id", "crm_feature_set", "op-digest", "on_node", "on_node_uuid", "pcmk_external_ip"):
         params.pop(k, None)
     return params
+
+
+def _own_params(r: WRsc, task: str, interval_ms: int) -> bool:
+    """Whether the operation's definition has instance attributes of its own (action->extra)."""
+    op = _op_definition(r, task, interval_ms)
+    return op is not None and bool(_meta_of(op.params))
 
 
 def task_for_digest(task: str, interval_ms: int) -> str:
@@ -177,7 +188,9 @@ def config_changes(config: Configuration, u: Unpacked, sanitized: bool = True) -
                 if digest_of(restart_params) != op.op_restart_digest:
                     change = Change(r, node, task, op.interval_ms, True)
             if change is None and (op.op_digest is None or digest_of(params) != op.op_digest):
-                reload_capable = op.op_restart_digest is not None
+                # a one-shot operation with parameters of its own restarts (reloading would not
+                # apply them to it), whatever the agent can reload
+                reload_capable = op.op_restart_digest is not None and not _own_params(r, task, op.interval_ms)
                 change = Change(r, node, task, op.interval_ms, op.interval_ms == 0 and not reload_capable)
             if change is None or (sanitized and _only_secrets_changed(r, op, params)):
                 continue

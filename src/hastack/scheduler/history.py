@@ -3,23 +3,25 @@
 Owns Pacemaker's unpack_lrm_resource/unpack_rsc_op logic: mapping history
 entries to resources (anonymous clone instance numbering, orphans), remapping
 results against the expected rc, current roles, failure handling per on-fail,
-failure-timeout expiry, fail counts, and the fences and bans history implies.
+failure-timeout expiry (the fail counts themselves: failcounts.py), and the fences and
+bans history implies.
 
 Imports only the model and the scheduler's working records.
 """
 
 from __future__ import annotations
 
-import re
-
 from hastack.model import scores
 from hastack.model.config import Op
 from hastack.model.results import ExecStatus, OcfRc, ResultKind, classify
 from hastack.model.state import ResourceHistory, OpRecord
 from hastack.model.values import Role
+from hastack.scheduler.failcounts import base_name, failcount
+from hastack.scheduler.locks import read_lock
 from hastack.scheduler.migration_history import MigrationReader
 from hastack.scheduler.rules import Subject
-from hastack.scheduler.unpack import Ban, Options, TreeBuilder, Unpacked, _apply_meta, _score, fence_node, target_role
+from hastack.scheduler.unpack import (Ban, Options, TreeBuilder, Unpacked, _apply_meta, can_fence, fence_node,
+                                      target_role)
 from hastack.scheduler.working import R, WNode, WRsc
 
 INF = scores.INFINITY
@@ -29,7 +31,7 @@ _UNKNOWN, _STOPPED, _STARTED, _UNPROMOTED, _PROMOTED = R.UNKNOWN, R.STOPPED, R.S
 
 
 # results by name, as plain ints: the history loop compares them for every recorded operation
-_DONE, _NOT_INSTALLED = int(ExecStatus.DONE), int(ExecStatus.NOT_INSTALLED)
+_DONE, _NOT_INSTALLED, _ERROR_HARD = int(ExecStatus.DONE), int(ExecStatus.NOT_INSTALLED), int(ExecStatus.ERROR_HARD)
 _NOT_RUNNING, _ERR_INSTALLED = int(OcfRc.NOT_RUNNING), int(OcfRc.ERR_INSTALLED)
 _DEGRADED, _DEGRADED_PROMOTED = int(OcfRc.DEGRADED), int(OcfRc.DEGRADED_PROMOTED)
 # a probe's results that say where the resource is (or is not): their failure never expires
@@ -56,9 +58,10 @@ def _set_active(r: WRsc) -> None:
     r.role = _UNPROMOTED if top.promotable else _STARTED
 
 
-def _call_order(o: OpRecord) -> tuple[bool, int]:
-    """History order: by call id; pending operations (negative call id) last, by last change."""
-    return (o.call_id < 0, o.call_id if o.call_id >= 0 else (o.last_rc_change or 0))
+def _call_order(o: OpRecord) -> tuple[bool, int, int]:
+    """History order (pe__is_newer_op): by call id, one call's records (an operation and its
+    last failure) by last change; pending operations (negative call id) last, by last change."""
+    return (o.call_id < 0, o.call_id if o.call_id >= 0 else 0, o.last_rc_change or 0)
 
 
 def _op_def(r: WRsc, name: str, interval_ms: int) -> Op | None:
@@ -96,87 +99,6 @@ def _fail_rsc(r: WRsc) -> WRsc:
     if top.variant == "clone" and not top.unique:
         return top
     return r
-
-
-_BASE_NAME = re.compile(r"^(.*):\d+$")
-
-
-def base_name(rid: str) -> str:
-    if ":" not in rid:
-        return rid
-    m = _BASE_NAME.match(rid)
-    return m.group(1) if m else rid
-
-
-_OP_SUFFIX = re.compile(r"^(.*)#.+_[0-9]+$")
-_INSTANCE = re.compile(r"^(.*):[0-9]+$")
-
-# fail-count/last-failure names per node: (per-operation form?, instance-stripped?) -> name -> value
-FailIndex = dict[tuple[bool, bool], tuple[dict[str, int], dict[str, int]]]
-
-
-def _fail_index(node: WNode) -> FailIndex:
-    """Per node (cached): fail counts summed and last failures maxed per resource name, for
-    the legacy `fail-count-R` and per-operation `fail-count-R#op_interval` forms, with and
-    without a clone instance suffix."""
-    cached = node.__dict__.get("_fail_index")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    index: FailIndex = {(op, strip): ({}, {}) for op in (False, True) for strip in (False, True)}
-    for k, v in node.attrs.items():
-        if k.startswith("fail-count-"):
-            name, slot = k[len("fail-count-"):], 0
-        elif k.startswith("last-failure-"):
-            name, slot = k[len("last-failure-"):], 1
-        else:
-            continue
-        m = _OP_SUFFIX.match(name)
-        per_op = m is not None
-        base = m.group(1) if m else name
-        mi = _INSTANCE.match(base)
-        for strip, key in ((False, base), (True, mi.group(1) if mi else base)):
-            table = index[(per_op, strip)][slot]
-            if slot == 0:
-                table[key] = scores.add(table.get(key, 0), _score(v))
-            else:
-                try:
-                    table[key] = max(table.get(key, 0), int(v))
-                except ValueError:
-                    pass
-    node.__dict__["_fail_index"] = index
-    return index
-
-
-def _block_failure(u: Unpacked, r: WRsc, node: WNode) -> bool:
-    """block_failure: an operation configured with on-fail=block failed on node."""
-    if r.definition is None:
-        return False
-    blocking = {(o.name, o.interval_ms) for o in r.definition.ops if (o.on_fail or "").lower() == "block"}
-    if not blocking:
-        return False
-    for op in u.history.get((r.id, node.uname), ()):
-        if (op.operation, op.interval_ms) not in blocking:
-            continue
-        if op.id.endswith("_last_failure_0") or op.rc_code != op.expected_rc:
-            return True
-    return False
-
-
-def failcount(u: Unpacked, r: WRsc, node: WNode, effective: bool) -> tuple[int, int]:
-    """pe_get_failcount: (fail count, last failure time) of r on node. CIBs from before
-    feature set 3.0.13 count `fail-count-R`, newer ones `fail-count-R#op_interval`."""
-    cp = r.clone_parent()
-    unique = cp is None or cp.unique
-    name = r.clone_name or r.id
-    if not unique:
-        name = base_name(name)
-    counts, lasts = _fail_index(node)[(not u.legacy_failcounts, not unique)]
-    count, last = counts.get(name, 0), lasts.get(name, 0)
-    if count > 0 and r.failure_timeout and _block_failure(u, r, node):
-        r.failure_timeout = 0  # a failure that blocked the resource never expires
-    if effective and count > 0 and last > 0 and r.failure_timeout and u.now > last + r.failure_timeout:
-        count = 0
-    return count, last
 
 
 class HistoryReader:
@@ -283,6 +205,7 @@ class HistoryReader:
                         continue
                     r = self.orphan(h)
             # else: find() would return r itself, under its own name
+            read_lock(self.u, r, node, h.shutdown_lock)
             if len(ops) == 1:
                 op = ops[0]
                 if op.rc_code == _NOT_RUNNING and op.op_status == _DONE and op.interval_ms == 0 \
@@ -369,6 +292,8 @@ class HistoryReader:
             self.record_failed(r, node, op)  # degraded counts as success, but is listed among failures
         reading = classify(task, interval, old_rc, op.op_status, target, managed=r.managed)
         rc, status, maskable = reading.rc, reading.status, reading.masked
+        if task == "stop" and status == _ERROR_HARD and op.op_status == _DONE and not can_fence(self.opts, node):
+            r.managed, r.block = False, True  # check_recoverable: no fencing can recover this stop
         if reading.role is Role.STOPPED:
             r.role = _STOPPED
             r.next_role = _UNKNOWN  # "not running"; target-role is re-applied afterwards
@@ -613,8 +538,11 @@ def add_running(u: Unpacked, r: WRsc, node: WNode, failed: bool) -> None:
             parent = parent.parent
         return
     if len(r.running_on) > 1 and r.recovery == "block":
-        r.managed = False
-        r.block = True
+        # a group configured with multiple-active=block is blocked as a whole
+        group = r.parent if r.parent is not None and r.parent.variant == "group" \
+            and r.parent.recovery == "block" else None
+        for blocked in group.children if group is not None else [r]:
+            blocked.managed, blocked.block = False, True
     elif len(r.running_on) > 1 and r.recovery == "stop_only":
         u.bans.append(Ban(r, None, -INF, "multiple-active",
                           f"{r.id} is active on several nodes and multiple-active=stop_only"))

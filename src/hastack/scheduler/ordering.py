@@ -56,6 +56,8 @@ class Orderer:
             if r.top().promotable or r.role > R.UNPROMOTED:
                 self.rsc_order(r, "demote", r, "stop", O.PROMOTED_IMPLIES_FIRST)
                 self.rsc_order(r, "start", r, "promote", O.RUNNABLE_LEFT)
+            for rule in self.b.fencer.restart_orders(r):
+                self.rsc_order(*rule)
             if r.utilization and self.u.options.placement_strategy != "default":
                 self._utilization(r)
         elif r.variant == "group":

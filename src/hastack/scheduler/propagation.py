@@ -359,8 +359,10 @@ class Propagator:
             fc = find_compatible_child(self.a, tc, first.rsc, R.UNKNOWN, current)
             if fc is None:
                 if not current and typ & (O.RUNNABLE_LEFT | O.IMPLIES_THEN):
-                    # "Inhibiting ... from being active": pcmk__assign_resource(child, NULL, force)
+                    # "Inhibiting ... from being active": pcmk__assign_resource(child, NULL, force),
+                    # a change of 'then' when the instance had a node (what follows it must know)
                     for p in tc.primitives():
+                        ct = ct or p.allocated_to is not None
                         p.allocated_to = None
                         p.next_role = R.STOPPED
                         for act in self.g.of(p):

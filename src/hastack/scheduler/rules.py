@@ -12,13 +12,14 @@ Imports only the model.
 from __future__ import annotations
 
 import calendar
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hastack.errors import ValueSyntaxError
 from hastack.model import durations, scores
-from hastack.model.config import DateExpression, Expression, OpExpression, RscExpression, Rule, RuleItem
+from hastack.model.config import AttrSet, DateExpression, Expression, OpExpression, RscExpression, Rule, RuleItem
 from hastack.model.values import AgentRef
 
 _NUM = re.compile(r"^\s*[-+]?\d+(\.\d*)?\s*$")
@@ -59,32 +60,53 @@ def _compare(op: str, left: str, right: str, vtype: str | None) -> bool:
             "eq": cmp == 0, "ne": cmp != 0}.get(op, False)
 
 
-def _eval_expression(expr: Expression, attrs: Mapping[str, str]) -> bool:
+# where a location rule's expression takes the value it compares with (value-source): the
+# constrained resource's parameters ("param") or meta-attributes ("meta"), by name
+Sources = Mapping[str, Mapping[str, str]]
+
+
+def _eval_expression(expr: Expression, attrs: Mapping[str, str], sources: Sources | None = None) -> bool:
     op = expr.operation.lower()
     value = attrs.get(expr.attribute)
     if op == "defined":
         return value is not None
     if op == "not_defined":
         return value is None
-    if value is None or expr.value is None:
+    wanted = expr.value
+    source = sources.get((expr.value_source or "").lower()) if sources is not None else None
+    if source is not None and wanted is not None:
+        wanted = source.get(wanted)
+    if value is None or wanted is None:
         # Pacemaker: a missing attribute only satisfies "ne".
-        return op == "ne" and value is None and expr.value is not None
-    return _compare(op, value, expr.value, expr.type)
+        return op == "ne" and value is None and wanted is not None
+    return _compare(op, value, wanted, expr.type)
 
 
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"
+# a calendar date (2005-03-01), an ordinal date (2005-060) or a week date (2005-W09-2)
+_DATE = re.compile(r"^(\d{4})-(?:(\d{2})-(\d{2})|(\d{3})|W(\d{2})-(\d))(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"
                    r"\s*(?:(Z)|([+-])(\d{2}):?(\d{2})?)?")
 
 
 def parse_date(text: str) -> int | None:
-    """An ISO 8601 date (and time) as seconds since the epoch; None if it is not one. A time
+    """An ISO 8601 date (and time) as seconds since the epoch; None if it is not one. The
+    date may be a calendar, ordinal or week date, as crm_time_parse reads them. A time
     zone offset after the time (`Z`, `-05:00`, `+0100`, `+01`, a blank before it allowed, as
     crm_time_parse reads them) is taken into account; without one the time is UTC."""
     m = _DATE.match(text.strip())
     if not m:
         return None
-    y, mo, d, h, mi, s = (int(x) if x else 0 for x in m.groups()[:6])
-    _, sign, off_h, off_m = m.groups()[6:]
+    year, month, mday, yday, week, wday = m.groups()[:6]
+    y, mo, d = int(year), int(month or 1), int(mday or 1)
+    if yday is not None:  # day n of the year: timegm counts on from January 1st
+        d = int(yday)
+    elif week is not None:
+        try:
+            iso = datetime.date.fromisocalendar(y, int(week), int(wday))
+        except ValueError:
+            return None
+        y, mo, d = iso.year, iso.month, iso.day
+    h, mi, s = (int(x) if x else 0 for x in m.groups()[6:9])
+    _, sign, off_h, off_m = m.groups()[9:]
     offset = (int(off_h) * 3600 + int(off_m or 0) * 60) * (-1 if sign == "-" else 1) if sign else 0
     return calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)) - offset
 
@@ -148,27 +170,37 @@ def _eval_op(expr: OpExpression, subject: Subject | None) -> bool:
     return expr.name == subject.op
 
 
-def eval_item(item: RuleItem, attrs: Mapping[str, str], now: int, subject: Subject | None = None) -> bool:
+def eval_item(item: RuleItem, attrs: Mapping[str, str], now: int, subject: Subject | None = None,
+              sources: Sources | None = None) -> bool:
     if isinstance(item, Rule):
-        return eval_rule(item, attrs, now, subject)
+        return eval_rule(item, attrs, now, subject, sources)
     if isinstance(item, DateExpression):
         return _eval_date(item, now)
     if isinstance(item, RscExpression):
         return _eval_rsc(item, subject)
     if isinstance(item, OpExpression):
         return _eval_op(item, subject)
-    return _eval_expression(item, attrs)
+    return _eval_expression(item, attrs, sources)
 
 
-def eval_rule(rule: Rule, attrs: Mapping[str, str], now: int, subject: Subject | None = None) -> bool:
+def eval_rule(rule: Rule, attrs: Mapping[str, str], now: int, subject: Subject | None = None,
+              sources: Sources | None = None) -> bool:
     """Whether a rule holds on a node with these attributes at `now` (for `subject`, in
-    rsc_defaults and op_defaults rules)."""
+    rsc_defaults and op_defaults rules; with the constrained resource's value `sources`, in
+    location rules)."""
     if not rule.expressions:
         return True
-    results = (eval_item(e, attrs, now, subject) for e in rule.expressions)
+    results = (eval_item(e, attrs, now, subject, sources) for e in rule.expressions)
     if rule.boolean_op.lower() == "or":
         return any(results)
     return all(results)
+
+
+def uses_sources(rule: Rule) -> bool:
+    """Whether some expression of the rule compares with a value of the resource (value-source)."""
+    return any(uses_sources(e) if isinstance(e, Rule) else
+               isinstance(e, Expression) and (e.value_source or "literal").lower() != "literal"
+               for e in rule.expressions)
 
 
 def rule_score(rule: Rule, attrs: Mapping[str, str]) -> int:
@@ -181,3 +213,20 @@ def rule_score(rule: Rule, attrs: Mapping[str, str]) -> int:
         except ValueSyntaxError:
             return 0
     return rule.score or 0
+
+
+def unpack_nvpairs(sets: tuple[AttrSet, ...], attrs: Mapping[str, str], now: int, into: dict[str, str],
+             overwrite: bool = False, subject: Subject | None = None) -> None:
+    """pe__unpack_dataset_nvpairs: sets by score (highest first), each only if its rule holds
+    (for `subject`, the resource and operation, in op_defaults and an op's meta attributes);
+    without `overwrite` the first value of a name wins, with it the last. Pacemaker lists the
+    sets in reverse before its stable sort: of equally scored sets, the last one comes first."""
+    ordered = sorted(reversed(sets), key=lambda s: -(s.score or 0)) if len(sets) > 1 else sets
+    for s in ordered:
+        if s.rule is not None and not eval_rule(s.rule, attrs, now, subject):
+            continue
+        for k, v in s.pairs:
+            if v.lower() == "#default":  # unsets an earlier value (populate_hash)
+                into.pop(k, None)
+            elif overwrite or k not in into:
+                into[k] = v

@@ -15,7 +15,9 @@ from collections import defaultdict
 from hastack.model import scores
 from hastack.model.config import Configuration, Location
 from hastack.model.values import Role
-from hastack.scheduler.rules import eval_rule, rule_score
+from hastack.scheduler.health import constrains, node_health
+from hastack.scheduler.locks import apply_shutdown_locks
+from hastack.scheduler.rules import Sources, eval_rule, rule_score, unpack_nvpairs, uses_sources
 from hastack.scheduler.types import Contribution
 from hastack.scheduler.unpack import Unpacked, failcount
 from hastack.scheduler.working import WNode, WRsc
@@ -58,9 +60,10 @@ def _location_targets(loc: Location, u: Unpacked) -> list[WRsc]:
     if loc.rsc is not None:
         r = u.constraint_rsc(loc.rsc)
         return [r] if r is not None else []
-    if loc.rsc_pattern is not None:
-        pat = re.compile(loc.rsc_pattern)
-        return [r for r in u.resources if pat.search(r.id)]
+    if loc.rsc_pattern is not None:  # "!pattern": the resources it does not match
+        invert = loc.rsc_pattern.startswith("!")
+        pat = re.compile(loc.rsc_pattern[1:] if invert else loc.rsc_pattern)
+        return [r for r in u.resources if (pat.search(r.id) is None) == invert]
     out = []
     for s in loc.sets:
         for rid in s.resources:
@@ -70,24 +73,23 @@ def _location_targets(loc: Location, u: Unpacked) -> list[WRsc]:
     return out
 
 
-def _apply_location_to(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recorder, loc: Location,
+def _apply_location_to(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recorder, src: str,
                        texts: dict[str, str]) -> None:
     """Group: the first member takes the scores, later members get 0 (node allowed only)."""
-    src = f"location:{loc.id}"
     if r.variant == "group":
         _add_only(r, node_scores, rec, src, texts)
         first = True
         for m in r.children:
             if first:
-                _apply_location_to(m, node_scores, rec, loc, texts)
+                _apply_location_to(m, node_scores, rec, src, texts)
                 first = False
             else:
-                _apply_location_to(m, [(n, 0) for n, _ in node_scores], rec, loc, texts)
+                _apply_location_to(m, [(n, 0) for n, _ in node_scores], rec, src, texts)
         return
     if r.variant == "clone":
         _add_only(r, node_scores, rec, src, texts)
         for c in r.children:
-            _apply_location_to(c, node_scores, rec, loc, texts)
+            _apply_location_to(c, node_scores, rec, src, texts)
         return
     _add_only(r, node_scores, rec, src, texts)
 
@@ -121,20 +123,62 @@ def apply_locations(config: Configuration, u: Unpacked, rec: Recorder) -> None:
                 node_scores.append((n, c.score))
                 verb = "prefers" if c.score >= 0 else "avoids"
                 texts[n.uname] = f"location constraint {c.id} {verb} {n.uname} ({scores.format(c.score)})"
+        elif any(uses_sources(rule) for rule in c.rules):  # evaluated for each resource
+            for r in targets:
+                node_scores, texts = _rule_scores(c, u, r)
+                if node_scores:
+                    _apply_location_to(r, node_scores, rec, f"location:{c.id}", texts)
+            continue
         else:
-            for rule in c.rules:
-                if rule.role is not None and rule.role is not Role.STARTED:
-                    continue
-                for n in u.nodes:
-                    if not eval_rule(rule, n.attrs, u.now):
-                        continue
-                    score = rule_score(rule, n.attrs)
-                    node_scores.append((n, score))
-                    texts[n.uname] = f"location rule {rule.id} of {c.id} matches {n.uname} ({scores.format(score)})"
+            node_scores, texts = _rule_scores(c, u)
         if not node_scores:
             continue
         for r in targets:
-            _apply_location_to(r, node_scores, rec, c, texts)
+            _apply_location_to(r, node_scores, rec, f"location:{c.id}", texts)
+
+
+def _rule_scores(c: Location, u: Unpacked, r: WRsc | None = None) -> tuple[list[tuple[WNode, int]], dict[str, str]]:
+    """The nodes a location constraint's rules match, with the score each gives (for resource
+    r, when the rules compare with r's parameters or meta-attributes)."""
+    node_scores: list[tuple[WNode, int]] = []
+    texts: dict[str, str] = {}
+    for rule in c.rules:
+        if rule.role is not None and rule.role is not Role.STARTED:
+            continue
+        for n in u.nodes:
+            sources = _value_sources(r, n, u.now) if r is not None else None
+            if not eval_rule(rule, n.attrs, u.now, None, sources):
+                continue
+            score = rule_score(rule, n.attrs)
+            node_scores.append((n, score))
+            texts[n.uname] = f"location rule {rule.id} of {c.id} matches {n.uname} ({scores.format(score)})"
+    return node_scores, texts
+
+
+def _value_sources(r: WRsc, node: WNode, now: int) -> Sources:
+    """A resource's parameters on a node (its parents' inherited) and its meta-attributes, which
+    a location rule's value-source=param/meta names. The parameters are those of the node whose
+    score the rule decides, as crm_simulate 2.1.5 shows (its sets' rules hold there or not)."""
+    params: dict[str, str] = {}
+    it: WRsc | None = r
+    while it is not None:
+        unpack_nvpairs(it.definition.params if it.definition is not None else it.params, node.attrs, now, params)
+        it = it.parent
+    return {"param": params, "meta": r.meta}
+
+
+def apply_node_health(u: Unpacked, rec: Recorder) -> None:
+    """pcmk__apply_node_health: each node's overall health is a location score of every
+    top-level resource (before any configured location, as Pacemaker creates them first)."""
+    policy = u.options.health
+    for n in u.nodes:
+        health = node_health(policy, n.attrs)
+        if health == 0:
+            continue
+        text = {n.uname: f"node {n.uname}'s health ({policy.strategy}): {scores.format(health)}"}
+        for r in u.resources:
+            if constrains(health, r.meta):
+                _apply_location_to(r, [(n, health)], rec, f"health:{policy.strategy}", text)
 
 
 def apply_symmetric_default(u: Unpacked, rec: Recorder) -> None:
@@ -200,6 +244,8 @@ def apply_fail_limits(r: WRsc, node: WNode, u: Unpacked, rec: Recorder) -> None:
 def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
     rec = Recorder()
     apply_symmetric_default(u, rec)
+    apply_node_health(u, rec)
+    apply_shutdown_locks(u, lambda r, n, score, source, text: node_score(r, n, score, rec, source, text))
     apply_locations(config, u, rec)
     apply_bans(u, rec)
     for r in u.resources:

@@ -20,8 +20,10 @@ from hastack.model import durations, scores
 from hastack.model.config import (
     AttrSet, Bundle, Clone, Configuration, Group, Primitive, Template, merged,
 )
+from hastack.model.attrsets import first_values
 from hastack.model.state import ClusterState, OpRecord, TicketState
 from hastack.model.values import Role, is_true
+from hastack.scheduler.health import HealthPolicy, health_policy
 from hastack.scheduler.rules import Subject, eval_rule
 from hastack.scheduler.utilization import value_of as utilization_value
 from hastack.scheduler.working import R, WNode, WRsc
@@ -47,6 +49,10 @@ class Options:
     probes: bool = True
     stonith_timeout_ms: int = 60_000
     priority_fencing_delay_ms: int = 0
+    health: HealthPolicy = field(default_factory=HealthPolicy)
+    enable_unfencing: bool = False  # some resource provides or requires unfencing
+    shutdown_lock: bool = False  # resources stopped by a clean shutdown stay with their node
+    shutdown_lock_limit_s: int = 0  # ... for this long (0: until the node is back)
 
 
 @dataclass
@@ -127,7 +133,20 @@ def unpack_options(config: Configuration, state: ClusterState) -> Options:
     o.probes = flag("enable-startup-probes", True)
     o.stonith_timeout_ms = _duration_ms(props.get("stonith-timeout"), 60_000)
     o.priority_fencing_delay_ms = _duration_ms(props.get("priority-fencing-delay"), 0)
+    o.health = health_policy(props)
+    o.enable_unfencing = _unfencing_enabled(config)
+    o.shutdown_lock = flag("shutdown-lock", False)
+    o.shutdown_lock_limit_s = _duration_ms(props.get("shutdown-lock-limit"), 0) // 1000
     return o
+
+
+def _unfencing_enabled(config: Configuration) -> bool:
+    """pe_flag_enable_unfencing: some resource's meta-attributes (or the resource defaults) say
+    provides=unfencing or requires=unfencing. Read from the configuration as written, as
+    Pacemaker's XPath query does (rules not evaluated)."""
+    sets = [s for rsc in config.resources.values() for s in rsc.meta] + list(config.rsc_defaults)
+    return any(name in ("provides", "requires") and value == "unfencing"
+               for s in sets for name, value in s.pairs)
 
 
 def _quorum_panic(state: ClusterState) -> bool:
@@ -146,6 +165,14 @@ def _duration_ms(text: str | None, default: int) -> int:
         return durations.parse_ms(text)
     except ValueSyntaxError:
         return default
+
+
+def can_fence(o: Options, node: WNode) -> bool:
+    """pe_can_fence for a cluster node: fencing is enabled and possible, and the cluster has
+    quorum (or ignores its loss) -- else only a node that is up can be fenced."""
+    if not o.stonith_enabled or not o.have_stonith_resource:
+        return False
+    return o.have_quorum or o.no_quorum_policy == "ignore" or node.online
 
 
 def fence_node(u: Unpacked, node: WNode, reason: str) -> None:
@@ -191,6 +218,8 @@ def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: U
         if is_true(w.attrs.get("maintenance")):
             w.maintenance = True
         _online_status(u, w, ns, opts)
+        if not opts.have_quorum and w.online and opts.no_quorum_policy == "suicide":
+            fence_node(u, w, "cluster does not have quorum")  # everything else follows from this
 
 
 def utilization_of(sets: tuple[AttrSet, ...], now: int) -> dict[str, int]:
@@ -306,8 +335,7 @@ def _meta_of(sets: tuple[AttrSet, ...], now: int | None = None, subject: Subject
     if not sets:
         return {}
     if len(sets) == 1 and sets[0].rule is None:
-        return dict(sets[0].pairs[::-1]) if len({k for k, _ in sets[0].pairs}) != len(sets[0].pairs) \
-            else dict(sets[0].pairs)
+        return first_values(sets)
     # Pacemaker lists the sets in reverse (g_list_prepend) before its stable sort by score:
     # of equally scored sets the last one wins, as a primitive's own set beats its template's.
     return dict(merged(tuple(reversed(sets))))
@@ -360,10 +388,15 @@ def _apply_meta(r: WRsc, opts: Options) -> None:
     if req is not None:
         r.next_role = req
     requires = m.get("requires")
+    if requires == "unfencing" and (r.is_fence_device or not opts.stonith_enabled):
+        requires = "quorum"  # fence devices cannot require unfencing, nor anything without fencing
     if requires in ("nothing", "quorum", "fencing", "unfencing"):
         r.needs = "fencing" if requires == "unfencing" else requires
+        r.needs_unfencing = requires == "unfencing"
     elif r.is_fence_device:
         r.needs = "quorum"
+    elif opts.enable_unfencing:
+        r.needs, r.needs_unfencing = "fencing", True
     elif opts.stonith_enabled:
         r.needs = "fencing"
     else:  # unpack_requires' default: a cluster that ignores quorum requires nothing to start
@@ -444,11 +477,11 @@ class TreeBuilder:
             if r.is_fence_device:
                 self.opts.have_stonith_resource = True
         elif isinstance(d, Group):
-            r = WRsc(id=rid + suffix, variant="group", meta={}, parent=parent, order=self.counter)
+            r = WRsc(id=rid + suffix, variant="group", meta={}, parent=parent, order=self.counter, params=d.params)
             r.meta = _inherit(_meta_of(d.meta, self.u.now, Subject()), parent, self.defaults(Subject()))
         else:
             assert isinstance(d, Clone)
-            r = WRsc(id=rid, variant="clone", meta={}, parent=parent, order=self.counter)
+            r = WRsc(id=rid, variant="clone", meta={}, parent=parent, order=self.counter, params=d.params)
             r.meta = _inherit(_meta_of(d.meta, self.u.now, Subject()), parent, self.defaults(Subject()))
             r.meta.setdefault("resource-stickiness", "1")
         _apply_meta(r, self.opts)
@@ -526,4 +559,4 @@ def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
 
 
 # Re-exported for the phases that read fail counts and instance names.
-from hastack.scheduler.history import base_name, failcount  # noqa: E402,F401
+from hastack.scheduler.failcounts import base_name, failcount  # noqa: E402,F401

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from hastack.model.attrsets import AttrSet
 from hastack.model.config import Primitive
 from hastack.model.values import AgentRef, Role
 
@@ -98,6 +99,7 @@ class WRsc:
     parent: "WRsc | None" = None
     children: list["WRsc"] = field(default_factory=list)
     definition: Primitive | None = None
+    params: tuple[AttrSet, ...] = ()  # a group's or clone's own instance attributes (its members inherit them)
     agent: AgentRef | None = None
     order: int = 0
     # meta-derived
@@ -117,6 +119,7 @@ class WRsc:
     notify: bool = False
     recovery: str = "stop_start"
     needs: str = "quorum"  # nothing quorum fencing
+    needs_unfencing: bool = False  # its node is unfenced before it is probed or started there
     # status facts
     orphan: bool = False
     failed: bool = False
@@ -142,6 +145,8 @@ class WRsc:
     partial_migration_target: WNode | None = None
     partial_at_unpack: bool = False  # a partial migration target was read from history
     dangling_migrations: list[WNode] = field(default_factory=list)
+    lock_node: WNode | None = None  # shutdown-lock: the node it stays with, while the lock holds
+    lock_time: int = 0
     # assignment
     allowed: dict[str, int] | None = None
     allocated_to: WNode | None = None
