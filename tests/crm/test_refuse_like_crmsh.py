@@ -59,6 +59,9 @@ CASES = [
      "the op attribute interval= comes after the instance attribute OCF_CHECK_LEVEL=", "write interval= before"),
     ('primitive p Dummy params x="1"\\\n  op monitor interval=10s\n', "r.crm:4:31",
      "no space before the line-continuation backslash", "put a space before the backslash"),
+    # (found by the fuzzer: it rendered as an op named "monitorinterval=30s", which did not parse back)
+    ('primitive p Dummy op monitor\\interval="30s"\n', "r.crm:4:22", "`monitorinterval=30s` is not an operation name",
+     "put a space between the name and its attributes"),
 ]
 
 

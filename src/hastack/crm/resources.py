@@ -153,6 +153,9 @@ def _op(st: Stream, rid: str, taken: set[str]) -> Op:
     name = name_tok.text
     if is_pair(name_tok):
         st.fail(name_tok, "`op` needs an operation name first", "e.g. op monitor interval=30s timeout=20s")
+    if "=" in name:  # glued to its attributes: in `monitor\interval=30s` the backslash only escapes the i
+        st.fail(name_tok, f"`{name}` is not an operation name", "put a space between the name and its attributes: "
+                "op monitor interval=30s")
     fields: dict[str, tuple[str, Token]] = {}
     attributes: list[tuple[str, str]] = []
     inst = Pairs()
