@@ -76,7 +76,6 @@ PRIVATE_ALLOWED: dict[tuple[str, str, str], str] = {
         "meta-attribute and score helpers of unpack.py that digest.py and history.py reuse; to move to a shared "
         "public module of the scheduler (files under concurrent edit by issue 9's items 1-3)",
     ("hastack.scheduler.history", "hastack.scheduler.unpack", "_apply_meta"): "as above",
-    ("hastack.scheduler.history", "hastack.scheduler.unpack", "_score"): "as above",
 }
 
 

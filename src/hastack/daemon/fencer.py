@@ -45,7 +45,7 @@ from hastack.agents.action import ActionRequest
 from hastack.agents.executor import Executor
 from hastack.daemon.departure import FENCED, LEASE_EXPIRED, Departure
 from hastack.daemon.expiry import ExpiryWatch, Promise
-from hastack.daemon.heartbeat import Heartbeat
+from hastack.daemon.heartbeat import Detector
 from hastack.daemon.membership import Membership
 from hastack.model.config import Configuration, Primitive
 from hastack.model.values import is_true
@@ -101,7 +101,7 @@ def fence_device(config: Configuration, target: str) -> Primitive | None:
 
 
 class Fencer:
-    def __init__(self, store: EtcdStore, node: str, membership: Membership, heartbeat: Heartbeat,
+    def __init__(self, store: EtcdStore, node: str, membership: Membership, heartbeat: Detector,
                  executor: Executor, suspect_after: float = 0.3,
                  on_evicted: Callable[[], None] = lambda: None,
                  on_down: Callable[[str, int], None] = lambda _node, _lease: None) -> None:
@@ -200,6 +200,8 @@ class Fencer:
                     self.store.log_fenced(target, lease)
                     self._to_log.remove((target, lease))
                 if self.membership.holds() and self._config is not None:
+                    if self._watched:
+                        self.heartbeat.drain()  # what arrived (or what the heartbeat process heard)
                     silent = {n: self._silence(n, now) if n in self._watched else None for n in self._leases}
                     d = decide(self.node, silent, self._dc, self.suspect_after, self._seniority)
                     if d.actor == self.node:

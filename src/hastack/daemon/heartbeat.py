@@ -19,6 +19,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from hastack.daemon.timing import realtime_thread
 
@@ -38,6 +39,19 @@ def heartbeat_interval(suspect_after: float) -> float:
     return min(0.05, suspect_after / 6)
 
 
+class Detector(Protocol):
+    """What the fencer needs of a failure detector: Heartbeat (threads in the caller's process) or
+    daemon.hbprocess.HeartbeatProcess (a process of its own, as hastackd runs it)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def silent_for(self, node: str, now: float | None = None) -> float | None: ...
+
+    def drain(self) -> None: ...
+
+
 SO_TIMESTAMP = getattr(socket, "SO_TIMESTAMP", 29)  # Linux's value; Python does not export it
 CMSG_SIZE = socket.CMSG_SPACE(16)  # one struct timeval (64-bit)
 
@@ -54,8 +68,13 @@ class Heartbeat:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((address, port))
+        # no SO_REUSEADDR: with it, a second hastackd on the same address bound the port too and the
+        # two split the datagrams between them
+        try:
+            self._sock.bind((address, port))
+        except OSError:
+            self._sock.close()
+            raise
         # Non-blocking: the receiving thread waits in poll, and drain() must never wait. With a socket
         # timeout, Python's recvmsg polls for up to that timeout even with MSG_DONTWAIT -- every fence
         # began with a 200 ms wait on an empty socket (a third of a fenced VIP failover).

@@ -26,7 +26,8 @@ from hastack.daemon.controller import Controller
 from hastack.daemon.etcdmember import LocalMember, parse_nodes, plan
 from hastack.daemon.fencer import Fencer
 from hastack.daemon.health import NodeFacts
-from hastack.daemon.heartbeat import MIN_SUSPECT_AFTER_S, Heartbeat, heartbeat_interval
+from hastack.daemon.hbprocess import HeartbeatProcess
+from hastack.daemon.heartbeat import MIN_SUSPECT_AFTER_S, heartbeat_interval
 from hastack.daemon.lrm import LocalResourceManager
 from hastack.daemon.membership import Membership
 from hastack.daemon.notifier import Notifier
@@ -127,13 +128,18 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     notifier = Notifier(EtcdStore(EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3), prefix), node,
                         membership, executor, lambda: lrm.active)
     fencer: Fencer | None = None
-    heartbeat: Heartbeat | None = None
+    heartbeat: HeartbeatProcess | None = None
     if address:
         fence_client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3)
-        heartbeat = Heartbeat(node, address, peers=lambda: fencer.peers if fencer else {},
-                              interval=heartbeat_interval(suspect_after))
+        heartbeat = HeartbeatProcess(node, address, peers=lambda: fencer.peers if fencer else {},
+                                     interval=heartbeat_interval(suspect_after))
         fencer = Fencer(EtcdStore(fence_client, prefix), node, membership, heartbeat, executor, suspect_after,
                         on_evicted=controller.poke, on_down=controller.node_down)
+        try:
+            heartbeat.start()  # (its own process: it binds the heartbeat port, which may be taken)
+        except HastackError as err:
+            click.echo(err.render(), err=True)
+            sys.exit(2)
     rest: RestListener | None = None
     topology: TopologyWatch | None = None
     if rest_at is not None:
@@ -153,8 +159,7 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     lrm.start()
     controller.start()
     notifier.start()
-    if heartbeat and fencer:
-        heartbeat.start()
+    if fencer:
         fencer.start()
     if rest and topology:
         topology.start()

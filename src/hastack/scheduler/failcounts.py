@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from hastack.model import scores
-from hastack.scheduler.unpack import _score
+from hastack.scheduler.unpack import meta_score
 from hastack.scheduler.working import WNode, WRsc
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def _fail_index(node: WNode) -> FailIndex:
         for strip, key in ((False, base), (True, mi.group(1) if mi else base)):
             table = index[(per_op, strip)][slot]
             if slot == 0:
-                table[key] = scores.add(table.get(key, 0), _score(v))
+                table[key] = scores.add(table.get(key, 0), meta_score(v))
             else:
                 try:
                     table[key] = max(table.get(key, 0), int(v))

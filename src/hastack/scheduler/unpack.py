@@ -351,7 +351,7 @@ def _inherit(own: dict[str, str], parent: WRsc | None, defaults: Mapping[str, st
     return meta
 
 
-def _score(text: str | None, default: int = 0) -> int:
+def meta_score(text: str | None, default: int = 0) -> int:
     """A meta attribute's number as Pacemaker reads it (char2score): a score, else the integer
     it starts with ("1.0" is 1, as strtol reads it), else the default."""
     if text is None:
@@ -365,9 +365,9 @@ def _score(text: str | None, default: int = 0) -> int:
 
 def _apply_meta(r: WRsc, opts: Options) -> None:
     m = r.meta
-    r.priority = _score(m.get("priority"))
-    r.stickiness = _score(m.get("resource-stickiness"), 0)
-    r.migration_threshold = _score(m.get("migration-threshold"), INF)
+    r.priority = meta_score(m.get("priority"))
+    r.stickiness = meta_score(m.get("resource-stickiness"), 0)
+    r.migration_threshold = meta_score(m.get("migration-threshold"), INF)
     if r.migration_threshold < 0:
         r.migration_threshold = 0
     ft = m.get("failure-timeout")
@@ -497,10 +497,10 @@ class TreeBuilder:
             m = r.meta
             r.promotable = d.promotable or is_true(m.get("promotable"))
             r.unique = is_true(m.get("globally-unique"))
-            r.clone_max = _score(m.get("clone-max"), len(self.u.nodes))
-            r.clone_node_max = _score(m.get("clone-node-max"), 1)
-            r.promoted_max = _score(m.get("promoted-max") or m.get("master-max"), 1)
-            r.promoted_node_max = _score(m.get("promoted-node-max") or m.get("master-node-max"), 1)
+            r.clone_max = meta_score(m.get("clone-max"), len(self.u.nodes))
+            r.clone_node_max = meta_score(m.get("clone-node-max"), 1)
+            r.promoted_max = meta_score(m.get("promoted-max") or m.get("master-max"), 1)
+            r.promoted_node_max = meta_score(m.get("promoted-node-max") or m.get("master-node-max"), 1)
             r.interleave = is_true(m.get("interleave"))
             r.ordered = is_true(m.get("ordered"))
             r.notify = is_true(m.get("notify"))

@@ -1,0 +1,89 @@
+"""Heartbeats from their own process (daemon.hbprocess): two of them hear each other over loopback, a
+stopped one falls silent, the child never outlives its parent's pipe, and a taken port is a clear error."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+
+import pytest
+
+from hastack.daemon.hbprocess import HeartbeatProcess
+from hastack.errors import HastackError
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def until(check: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_two_heartbeat_processes_hear_each_other_and_a_stopped_one_falls_silent() -> None:
+    port = free_port()
+    a = HeartbeatProcess("a", "127.0.0.1", peers=lambda: {"b": "127.0.0.2"}, interval=0.02, port=port)
+    b = HeartbeatProcess("b", "127.0.0.2", peers=lambda: {"a": "127.0.0.1"}, interval=0.02, port=port)
+    a.start()
+    b.start()
+    try:
+        def both_heard() -> bool:
+            a.drain()  # (a drain also tells the child its peers: the first one starts its sending)
+            b.drain()
+            return all((s := hb.silent_for(peer)) is not None and s < 0.2 for hb, peer in ((a, "b"), (b, "a")))
+
+        assert until(both_heard, 5.0)
+        assert a.silent_for("nobody") is None
+        b.stop()
+        time.sleep(0.3)
+        a.drain()
+        silent = a.silent_for("b")
+        assert silent is not None and silent >= 0.3  # nothing heard since b stopped
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_the_child_exits_when_its_parents_pipe_closes() -> None:
+    hb = HeartbeatProcess("a", "127.0.0.1", peers=lambda: {}, port=free_port())
+    hb.start()
+    proc = hb._proc  # noqa: SLF001
+    assert proc is not None and proc.poll() is None and proc.stdin is not None
+    proc.stdin.close()  # as when hastackd dies, however it dies
+    assert proc.wait(timeout=5) == 0
+    hb._proc = None  # noqa: SLF001
+
+
+def test_a_child_that_died_is_started_again_at_the_next_drain() -> None:
+    hb = HeartbeatProcess("a", "127.0.0.1", peers=lambda: {}, port=free_port())
+    hb.start()
+    try:
+        first = hb._proc  # noqa: SLF001
+        assert first is not None
+        first.kill()
+        first.wait()
+        hb.drain()
+        again = hb._proc  # noqa: SLF001
+        assert again is not None and again.pid != first.pid and again.poll() is None
+    finally:
+        hb.stop()
+
+
+def test_a_port_already_taken_is_a_clear_error() -> None:
+    port = free_port()
+    first = HeartbeatProcess("a", "127.0.0.1", peers=lambda: {}, port=port)
+    first.start()
+    try:
+        with pytest.raises(HastackError, match="did not start on 127.0.0.1") as err:
+            HeartbeatProcess("b", "127.0.0.1", peers=lambda: {}, port=port).start()
+        assert "cannot listen" in err.value.message and "another hastackd" in (err.value.hint or "")
+    finally:
+        first.stop()
