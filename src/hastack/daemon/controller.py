@@ -72,7 +72,8 @@ class Controller:
         self._woken = True  # the last wait ended on a change (not a timeout): publish the next idle
         self._stop = threading.Event()
         self._feed: ChangeFeed | None = None  # while DC: what wakes the DC loop (daemon.changefeed)
-        self._down: dict[str, int] = {}  # node -> lease proven down, its revocation maybe still on its way
+        self._down: dict[str, int] = {}
+        self._decided = ""  # how long the transition being sent took to read and decide (for the log)  # node -> lease proven down, its revocation maybe still on its way
         self._publisher = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
         self._publishing: concurrent.futures.Future[None] | None = None
         self._thread = threading.Thread(target=self._loop, name="controller", daemon=True)
@@ -103,6 +104,7 @@ class Controller:
         without it now, not one lease revocation later -- on a fenced failover, that round trip through
         etcd's leader was a fifth of the time. Leases are never reused, so the entry can stay."""
         self._down = {**dict(list(self._down.items())[-100:]), node: lease}
+        log.info("%s is down (lease %x): planning without it", node, lease)
         self.poke()
 
     def _snapshot(self) -> Snapshot:
@@ -172,7 +174,9 @@ class Controller:
 
     # --- one cycle ------------------------------------------------------------------------
     def _cycle(self) -> None:
+        began = time.monotonic()
         snap = self._snapshot()
+        read = time.monotonic()
         now = int(self.clock())
         transition = schedule(snap.configuration, snap.state, now)
         run = GraphRun(transition)
@@ -187,6 +191,8 @@ class Controller:
             return
         self._woken = True
         self.transitions += 1
+        # the decision's own time, for the log: an operator asking where a failover went sees this part
+        self._decided = f" (read {1000 * (read - began):.0f} ms, decided {1000 * (time.monotonic() - read):.0f} ms)"
         limit = batch_limit(snap.configuration)
         self._run(snap, run, ready[:limit], lambda: self._log_transition(snap, transition, now), limit)
 
@@ -209,7 +215,8 @@ class Controller:
                             for o in orders})
         self.last_sentence = (f"term {self.term} transition {self.transitions}: "
                               f"{len(orders)} action(s) sent: " + ", ".join(_describe(o.action) for o in orders))
-        log.info("%s", self.last_sentence)
+        log.info("%s%s", self.last_sentence, self._decided)
+        self._decided = ""
 
     def _publish(self, progress: Progress) -> None:
         self._publish_behind()  # after the pending ones queued before it, never overtaken by them
