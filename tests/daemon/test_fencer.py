@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hastack.daemon.fencer import decide, watched_by
+from hastack.daemon.fencer import JOIN_GRACE_S, decide, silence, watched_by
 
 MEMBERS = {"h1", "h2", "h3", "h4"}
 
@@ -30,6 +30,18 @@ def test_a_silent_dc_is_fenced_by_the_longest_joined_survivor_who_will_be_the_ne
     d = decide("h3", silent, "h1", 0.3, seniority=["h1", "h4", "h2", "h3"])
     assert d.suspects == ("h1",) and d.actor == "h4"
     assert decide("h4", silent, "h1", 0.3, seniority=["h1", "h4", "h2", "h3"]).actor == "h4"  # all agree
+
+
+def test_an_incarnation_never_heard_is_never_suspected_however_long_it_takes_to_boot() -> None:
+    assert silence(now=100.0, incarnation_seen=50.0, watching_since=50.0, last_heard=None) is None
+    assert silence(now=100.0, incarnation_seen=50.0, watching_since=None, last_heard=40.0) is None  # its last life
+    assert silence(now=100.0, incarnation_seen=50.0, watching_since=50.0, last_heard=99.5) == 0.5
+
+
+def test_a_member_heard_before_it_was_watched_gets_the_join_grace_then_counts_from_the_watch() -> None:
+    heard_long_ago = dict(incarnation_seen=10.0, watching_since=90.0, last_heard=20.0)
+    assert silence(now=90.0 + JOIN_GRACE_S / 2, **heard_long_ago) is None
+    assert silence(now=90.0 + JOIN_GRACE_S + 1, **heard_long_ago) == JOIN_GRACE_S + 1
 
 
 def test_nobody_is_suspected_before_being_heard_or_within_the_threshold() -> None:

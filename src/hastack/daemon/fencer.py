@@ -16,7 +16,7 @@ Who watches whom: heartbeats form a star around the DC, so their cost grows
 with the number of nodes, not its square (32 nodes all-to-all at 50 ms would
 be 20,000 datagrams a second): the DC sends to and watches every member, every
 other node sends to and watches the DC only (with no DC, everyone watches
-everyone). A node it starts watching gets JOIN_GRACE_S first.
+everyone). A node it starts watching gets JOIN_GRACE_S first; one never heard is never suspected.
 
 Who acts: the DC; if the DC itself is suspected, the first (by name) member
 that is not. And only from the majority's side: a linearizable read must show
@@ -79,6 +79,21 @@ def decide(me: str, members: Mapping[str, float | None], dc: str | None, suspect
         alive = sorted((n for n in members if n not in suspects), key=lambda n: (rank.get(n, len(rank)), n))
         actor = alive[0] if alive else None
     return Decision(suspects, actor)
+
+
+def silence(now: float, incarnation_seen: float, watching_since: float | None,
+            last_heard: float | None) -> float | None:
+    """How long a member has been silent, for suspicion; None: not to be suspected (yet).
+
+    An incarnation (membership lease) never heard at all is never suspected: its lease covers it. At 16
+    hosts on a loaded machine a rebooted host took more than the 2 s grace once given to start its
+    heartbeat process, was fenced again, and again. One heard, but not since this node began watching
+    it (a new DC), gets JOIN_GRACE_S to learn whom to send to."""
+    if last_heard is None or last_heard < incarnation_seen:
+        return None
+    if watching_since is not None and last_heard < watching_since:
+        return None if now - watching_since < JOIN_GRACE_S else now - watching_since
+    return now - last_heard
 
 
 def watched_by(me: str, members: set[str], dc: str | None) -> set[str]:
@@ -268,13 +283,8 @@ class Fencer:
     def _silence(self, node: str, now: float) -> float | None:
         """Seconds this incarnation of `node` has been silent; None while it may still be starting."""
         _, since = self._since.get(node, (0, now))
-        since = max(since, self._watch_since.get(node, since))
         heard = self.heartbeat.silent_for(node, now)
-        last_heard = None if heard is None else now - heard
-        if last_heard is None or last_heard < since:
-            # nothing heard from this incarnation yet: it gets JOIN_GRACE_S to start its heartbeats
-            return None if now - since < JOIN_GRACE_S else now - since
-        return now - last_heard
+        return silence(now, since, self._watch_since.get(node), None if heard is None else now - heard)
 
     def fence(self, target: str, lease: int) -> bool:
         assert self._config is not None
