@@ -39,7 +39,8 @@ from hastack.scheduler.refs import expand_references
 from hastack.scheduler.summary import summary_lines
 from hastack.scheduler.tickets import apply_tickets
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
-from hastack.scheduler.unpack import Unpacked, unpack
+from hastack.scheduler.remote_ordering import order_remote_actions
+from hastack.scheduler.unpack import Unpacked, fence_node, unpack
 
 __all__ = ["Action", "ClusterFacts", "Contribution", "FailedOp", "HistoryFacts", "NodeFacts", "Placement",
            "ResourceFacts", "Transition", "current_facts", "node_name_key", "schedule", "schedule_with_facts"]
@@ -99,6 +100,8 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
         orderer.internal(r)
     for probe, top, flags in builder.probe_orders:
         orderer.rsc_order(probe, "", top, "start", flags)
+    # before fencing is scheduled: a remote node may need fencing for what its connection does
+    order_remote_actions(g, orderer.rsc_order, lambda node, why: fence_node(u, node, why))
     builder.fencing()
     propagator = orderer.apply()
     builder.notifications_for_graph(propagator.action_flags)

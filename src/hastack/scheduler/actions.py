@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.values import is_true
-from hastack.scheduler import migration, notify
+from hastack.scheduler import migration, notify, remote
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.notify import Notification
-from hastack.scheduler.unpack import Unpacked
+from hastack.scheduler.unpack import Unpacked, fence_node
 from hastack.scheduler.working import R, WNode, WRsc
 
 
@@ -533,12 +533,18 @@ class ActionBuilder:
         if not self.opts.probes:
             return
         for node in self.u.nodes:
-            if not node.online or node.unclean:
+            if not node.online:
+                if remote.is_failed_remote_node(node):
+                    fence_node(self.u, node, "the connection is unrecoverable")
+                continue
+            if node.unclean:
                 continue
             for r in self.u.resources:
                 self._probe(r, node)
 
     def _probe(self, r: WRsc, node: WNode) -> bool:
+        if node.remote and (r.is_fence_device or r.is_remote_node):
+            return False  # remote nodes run neither fence agents nor connections
         if r.variant == "clone" and not r.unique:
             # probe_anonymous_clone: probe one instance -- the one known there (a cloned group's
             # members unknown there still need probes), else the one assigned there, else the first

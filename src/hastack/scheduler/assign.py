@@ -17,6 +17,7 @@ from hastack.model.config import Colocation, Configuration
 from hastack.scheduler.scores import Recorder
 from hastack.scheduler.facts import node_name_key
 from hastack.scheduler.glib import glib_sort, hash_order
+from hastack.scheduler import remote
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.utilization import (
     assignment_order, ban_insufficient_capacity, compare_capacities, consume, release,
@@ -522,8 +523,17 @@ class Assigner:
         resources = self.u.resources
         if self.u.options.placement_strategy != "default":
             resources = assignment_order(self, resources)
+        # remote connections first: where they go decides whether their nodes can run anything
         for r in resources:
-            self.assign(r, None)
+            if r.is_remote_node:
+                self.assign(r, r.partial_migration_target)
+                remote.connection_assigned(r, self.node.get(r.id))
+        for n in self.nodes:
+            if n.remote_rsc is not None:
+                self.avail[n.uname] = n.available()
+        for r in resources:
+            if not r.is_remote_node:
+                self.assign(r, None)
 
 
 ASSIGN: dict[str, Callable[[Assigner, WRsc, WNode | None], WNode | None]] = {

@@ -17,6 +17,7 @@ from hastack.model.config import Op
 from hastack.model.results import ExecStatus, OcfRc, ResultKind, classify
 from hastack.model.state import ResourceHistory, OpRecord
 from hastack.model.values import Role
+from hastack.scheduler import remote
 from hastack.scheduler.migration_history import MigrationReader
 from hastack.scheduler.rules import Subject
 from hastack.scheduler.unpack import Ban, Options, TreeBuilder, Unpacked, _apply_meta, _score, fence_node, target_role
@@ -37,7 +38,7 @@ _PROBE_FACTS = frozenset(int(rc) for rc in (OcfRc.OK, OcfRc.NOT_RUNNING, OcfRc.R
                                             OcfRc.DEGRADED, OcfRc.DEGRADED_PROMOTED))
 
 ON_FAIL_RANK = {"ignore": 0, "demote": 1, "recover": 2, "restart": 2, "migrate": 3,
-                "block": 4, "stop": 5, "standby": 6, "fence": 7}
+                "block": 4, "stop": 5, "standby": 6, "fence": 7, "restart-container": 8, "reset_remote": 9}
 
 
 
@@ -75,6 +76,10 @@ def on_fail_for(r: WRsc, task: str, interval_ms: int, opts: Options) -> str:
     value = op.on_fail.lower() if op is not None and op.on_fail else None
     if value == "restart":
         value = "recover"
+    if (value is None or not r.managed) and r.is_remote_node and not (task == "monitor" and interval_ms == 0) \
+            and task != "start":
+        # a lost connection to a remote node is recovered by fencing that node
+        return "reset_remote" if r.managed else "stop"
     if value is None:
         if task == "stop":
             value = "fence" if opts.stonith_enabled else "block"
@@ -536,7 +541,8 @@ class HistoryReader:
             _set_active(r)
         # the role after the failure: Stopped for on-fail=stop; else a failed promote leaves the
         # instance Unpromoted (Pacemaker's default fail_role for promote), anything else Started
-        fail_role = R.STOPPED if action_on_fail == "stop" else (
+        stop = action_on_fail == "stop" or (action_on_fail == "reset_remote" and r.reconnect_ms > 0)
+        fail_role = R.STOPPED if stop else (
             R.UNPROMOTED if action_on_fail == "demote" or task == "promote" else R.STARTED)
         if fail_role != R.STARTED and r.next_role < fail_role:
             r.next_role = fail_role
@@ -555,7 +561,9 @@ class HistoryReader:
                     break
                 it = it.parent
         if role > _STOPPED and not node.online and not node.maintenance and r.managed:
-            if self.opts.stonith_enabled:
+            if node.remote:
+                remote.active_on_lost_node(r, node, self.opts.stonith_enabled, self._fence)
+            elif self.opts.stonith_enabled:
                 fence_node(self.u, node, f"{r.id} is thought to be active there")
         save = on_fail
         if node.unclean:
@@ -581,6 +589,15 @@ class HistoryReader:
                 r.failed = True
                 r.stop_flag = True
                 self.u.recovery_stops.append((r, node))
+        elif on_fail == "reset_remote":
+            remote.connection_failed(r, self.u.node_by_uname.get, self.opts.stonith_enabled, self._fence)
+            if role > _STOPPED:
+                self.u.recovery_stops.append((r, node))
+        if r.failed and r.is_remote_node:
+            # a failed connection fences an unclean remote node even if it reconnects elsewhere
+            lost = self.u.node_by_uname.get(r.id)
+            if lost is not None and lost.unclean:
+                lost.unseen = False
         if role > _STOPPED:
             add_running(self.u, r, node, save != "ignore")
             if on_fail == "ignore":
@@ -596,6 +613,10 @@ class HistoryReader:
                 and r.running_on:
             # a stop on the source after its migrate_to leaves the resource on the target
             r.role = _STARTED
+
+
+    def _fence(self, node: WNode, reason: str) -> None:
+        fence_node(self.u, node, reason)
 
 
 def add_running(u: Unpacked, r: WRsc, node: WNode, failed: bool) -> None:

@@ -210,6 +210,17 @@ def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
         for r in u.resources:
             apply_fail_limits(r, n, u, rec)
     for n in u.nodes:
+        for r in u.resources:
+            for p in r.primitives():
+                if n.remote_rsc is not None and (p.is_remote_node or p.is_fence_device):
+                    rec.add(p.id, n.uname, -INF, "remote",
+                            f"{p.id} cannot run on remote node {n.uname} (connections and fence devices run on "
+                            f"cluster nodes)")
+                    p.allowed = dict(p.allowed or {})
+                    p.allowed[n.uname] = -INF
+    for n in u.nodes:
+        if n.remote_rsc is not None:
+            continue  # a remote node's availability is known once its connection is assigned
         if not n.available():
             why = ("offline" if not n.online else "unclean" if n.unclean else "in standby" if n.standby
                    else "in maintenance" if n.maintenance else "shutting down" if n.shutdown else "pending")

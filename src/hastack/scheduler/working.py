@@ -66,6 +66,12 @@ class WNode:
     fence_reason: str | None = None
     num_resources: int = 0
     utilization: dict[str, int] = field(default_factory=dict)  # capacity not yet given to resources
+    # Pacemaker Remote: a node of type remote, and the connection resource that makes it one
+    remote: bool = False
+    remote_rsc: "WRsc | None" = None
+    requires_reset: bool = False  # remote_requires_reset: its connection must be re-established by fencing
+    was_fenced: bool = False  # node_state's node_fenced: fenced since its connection was last up
+    unpacked: bool = False  # its history has been read
 
     @property
     def base_weight(self) -> int:
@@ -134,6 +140,8 @@ class WRsc:
     pending_node: WNode | None = None
     clone_name: str | None = None
     is_fence_device: bool = False
+    is_remote_node: bool = False  # an ocf:pacemaker:remote connection: its id names a remote node
+    reconnect_ms: int = 0  # a remote connection's reconnect_interval
     utilization: dict[str, int] = field(default_factory=dict)  # what the resource uses of a node
     # live migration (allow-migrate): a migrate_to that completed without its migrate_from
     # leaves a partial migration; one that completed with it leaves the source to stop (dangling)
