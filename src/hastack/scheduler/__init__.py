@@ -33,6 +33,7 @@ from hastack.scheduler.facts import (
     ClusterFacts, FailedOp, HistoryFacts, NodeFacts, ResourceFacts, current_facts, facts_of, node_name_key,
 )
 from hastack.scheduler.graph import Graph, graph_input
+from hastack.scheduler.guest import with_guest_connections
 from hastack.scheduler.ordering import Orderer
 from hastack.scheduler.scores import setup_scores
 from hastack.scheduler.refs import expand_references
@@ -79,6 +80,7 @@ def schedule_with_facts(config: Configuration, state: ClusterState, now: int, *,
 def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool,
               u: Unpacked | None = None) -> Transition:
     config = expand_references(config)  # tags and templates in constraints, as resource sets
+    config = with_guest_connections(config)  # guest nodes' implicit connections
     if u is None:
         u = unpack(config, state, now)
     apply_tickets(config, u)

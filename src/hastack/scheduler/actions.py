@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.values import is_true
-from hastack.scheduler import migration, notify, remote
+from hastack.scheduler import guest, migration, notify, remote
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.notify import Notification
 from hastack.scheduler.unpack import Unpacked, fence_node
@@ -110,8 +110,8 @@ class ActionBuilder:
         assert rsc is not None
         if a.node is None:
             a.runnable = False
-        elif not a.node.online:
-            a.runnable = False
+        elif not a.node.online and not (guest.is_guest(a.node) and not a.node.requires_reset):
+            a.runnable = False  # (a guest whose container is starting can run what waits for it)
         elif a.node.pending:
             a.runnable = False
         elif a.needs == "nothing":
@@ -494,6 +494,10 @@ class ActionBuilder:
 
     def fencing(self) -> None:
         for node in self.u.nodes:
+            if guest.is_guest(node):
+                if node.requires_reset and guest.host_can_fence(node, self.can_fence):
+                    self._fence_guest(node)
+                continue
             if not node.unclean or not self.can_fence(node):
                 continue
             op = self.g.new("stonith", None, node, optional=False)
@@ -501,6 +505,29 @@ class ActionBuilder:
             self.fence_ops[node.uname] = op
             for r in self.u.resources:
                 self._stonith_ordering(r, op, node)
+
+    def _fence_guest(self, node: WNode) -> None:
+        """pcmk__fence_guest: a pseudo fence action that marks the guest down once its container
+        stops (or its host is fenced), implying the stops of what ran there."""
+        container = guest.guest_host_rsc(node)
+        stops = self.g.find(container, "stop", None)
+        op = self.g.new("stonith", None, node, optional=False)
+        op.pseudo = True
+        op.runnable = True
+        op.reason = "guest is unclean"
+        op.fence_action = "reboot" if self.g.find(container, "start", None) else "off"
+        op.fence_rsc = container.id
+        if stops and stops[0].pseudo and stops[0].node is not None and stops[0].node.uname in self.fence_ops:
+            self.g.order(self.fence_ops[stops[0].node.uname], op, O.RUNNABLE_LEFT | O.IMPLIES_THEN)
+        elif stops:
+            self.g.order(stops[0], op, O.RUNNABLE_LEFT | O.IMPLIES_THEN)
+        else:
+            conn_stops = self.g.find(node.remote_rsc, "stop", None) if node.remote_rsc is not None else []
+            if conn_stops:
+                self.g.order(conn_stops[0], op, O.OPTIONAL)
+        self.fence_ops[node.uname] = op
+        for r in self.u.resources:
+            self._stonith_ordering(r, op, node)
 
     def _stonith_ordering(self, r: WRsc, op: Act, target: WNode) -> None:
         if r.children:
@@ -545,6 +572,8 @@ class ActionBuilder:
     def _probe(self, r: WRsc, node: WNode) -> bool:
         if node.remote and (r.is_fence_device or r.is_remote_node):
             return False  # remote nodes run neither fence agents nor connections
+        if guest.is_guest(node) and guest.contains_guest(r, self.u.nodes) is not None:
+            return False  # a guest node does not run what hosts guest nodes
         if r.variant == "clone" and not r.unique:
             # probe_anonymous_clone: probe one instance -- the one known there (a cloned group's
             # members unknown there still need probes), else the one assigned there, else the first
@@ -559,8 +588,10 @@ class ActionBuilder:
             for c in r.children:
                 created |= self._probe(c, node)
             return created
-        if r.orphan or node.uname in r.known_on:
+        if (r.container is not None and not r.is_remote_node) or r.orphan or node.uname in r.known_on:
             return False
+        if guest.is_guest(node) and guest.will_stop(node):
+            return False  # nothing runs on a guest whose container is stopped or stopping
         probe = self.custom(r, "monitor", node, False, 0)
         probe.optional = False  # even for an unmanaged resource (pcmk__probe_rsc_on_node)
         # expected: what the history says the resource is doing there

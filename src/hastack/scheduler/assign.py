@@ -18,6 +18,7 @@ from hastack.scheduler.scores import Recorder
 from hastack.scheduler.facts import node_name_key
 from hastack.scheduler.glib import glib_sort, hash_order
 from hastack.scheduler import remote
+from hastack.scheduler.guest import filler_target
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.utilization import (
     assignment_order, ban_insufficient_capacity, compare_capacities, consume, release,
@@ -181,6 +182,9 @@ class Assigner:
                 if prev is not None and r.meta.get("collocated", "true").lower() in ("true", "yes", "1", "on"):
                     self.new_colocation("group:internal_colocation", m, prev, INF)
                 prev = m
+        elif r.variant == "primitive" and r.container is not None \
+                and filler_target(r, self.nodes) is None:
+            self.new_colocation("resource-with-container", r, r.container, INF)
         for c in r.children:
             self._internal(c)
 

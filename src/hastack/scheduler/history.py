@@ -76,8 +76,12 @@ def on_fail_for(r: WRsc, task: str, interval_ms: int, opts: Options) -> str:
     value = op.on_fail.lower() if op is not None and op.on_fail else None
     if value == "restart":
         value = "recover"
-    if (value is None or not r.managed) and r.is_remote_node and not (task == "monitor" and interval_ms == 0) \
-            and task != "start":
+    if value == "restart-container" and r.container is None:
+        value = None
+    if value is None and r.container is not None:
+        return "restart-container"  # a resource inside a container fails with it
+    if (value is None or not r.managed) and r.is_remote_node and r.container is None \
+            and not (task == "monitor" and interval_ms == 0) and task != "start":
         # a lost connection to a remote node is recovered by fencing that node
         return "reset_remote" if r.managed else "stop"
     if value is None:
@@ -418,10 +422,13 @@ class HistoryReader:
             self.op_failure(r, node, rc, op, st)
             return
         strategy = on_fail_for(r, task, interval, self.opts)
-        if strategy == "ignore":
+        if strategy == "ignore" or (strategy == "restart-container" and task == "stop"):
+            # a failed stop inside a container counts as done: the container's restart stops it
             self.update_state(r, node, op, task, target, st, False)
             r.failure_ignored = True
             self.record_failed(r, node, op)
+            if strategy == "restart-container" and ON_FAIL_RANK.get(st["on_fail"], 0) <= ON_FAIL_RANK["recover"]:
+                st["on_fail"] = strategy
             return
         self.op_failure(r, node, rc, op, st)
         if kind is ResultKind.HARD:
@@ -496,7 +503,8 @@ class HistoryReader:
             self.migration.migrate_to_done(r, node, op)
         elif r.role < _STARTED:
             _set_active(r)
-        if clear and st["on_fail"] in ("block", "ignore", "demote", "recover"):
+        if clear and (st["on_fail"] in ("block", "ignore", "demote", "recover", "restart-container")
+                      or (st["on_fail"] == "reset_remote" and not r.reconnect_ms)):
             st["on_fail"] = "ignore"
             r.next_role = _UNKNOWN
 
@@ -588,6 +596,13 @@ class HistoryReader:
             if role > _STOPPED:
                 r.failed = True
                 r.stop_flag = True
+                self.u.recovery_stops.append((r, node))
+        elif on_fail == "restart-container":
+            r.failed = True
+            r.stop_flag = True
+            if r.container is not None:
+                self.u.recovery_stops.append((r.container, node))
+            elif role > _STOPPED:
                 self.u.recovery_stops.append((r, node))
         elif on_fail == "reset_remote":
             remote.connection_failed(r, self.u.node_by_uname.get, self.opts.stonith_enabled, self._fence)

@@ -66,6 +66,9 @@ def link_connections(nodes: Iterable[WNode], top_level: Iterable[WRsc], startup_
         if r is None or not r.is_remote_node:
             continue
         n.remote_rsc = r
+        if r.container is not None:
+            n.attrs["#kind"] = "container"  # a guest node: never fenced at start-up
+            continue
         n.unseen = True
         n.unclean = startup_fencing  # with no reason of its own: "node is unclean" if fenced
 
@@ -75,6 +78,8 @@ def apply_connection_meta(r: WRsc, params: dict[str, str]) -> None:
     reconnect_interval replaces any failure-timeout: the connection stays stopped until its
     failure expires."""
     r.is_remote_node = True
+    if r.meta.get("container") is not None:
+        return  # a guest node's connection: its container's
     if r.meta.get("allow-migrate") is None:
         r.allow_migrate = True
     value = params.get("reconnect_interval")
@@ -94,15 +99,23 @@ def online_status(node: WNode) -> None:
     if rsc is None:
         node.online = False
         return
+    container = rsc.container
+    host = rsc.running_on[0] if container is not None and len(rsc.running_on) == 1 else None
     if rsc.role == R.STARTED:
         node.online = True
         if rsc.next_role == R.STOPPED:
             node.shutdown = True
-    if rsc.failed:
+    if container is not None and container.failed:
         node.online = False
-    elif rsc.role == R.STOPPED:
+        node.requires_reset = True
+    elif rsc.failed:
+        node.online = False
+    elif rsc.role == R.STOPPED or (container is not None and container.role == R.STOPPED):
         node.online = False
         node.requires_reset = False
+    elif host is not None and not host.online and host.unclean:
+        node.online = False
+        node.requires_reset = True
 
 
 def read_attributes(node: WNode, ns: NodeState) -> None:
@@ -134,9 +147,10 @@ def was_fenced(ns: NodeState) -> bool:
 
 
 def history_ready(node: WNode) -> bool:
-    """A remote node's history is read once its connection is known to be started."""
+    """A remote node's history is read once its connection (and a guest's container) is known
+    to be started."""
     rsc = node.remote_rsc
-    return rsc is not None and rsc.role == R.STARTED
+    return rsc is not None and rsc.role == R.STARTED and (rsc.container is None or rsc.container.role == R.STARTED)
 
 
 def after_history(nodes: Iterable[WNode]) -> None:
@@ -174,6 +188,13 @@ def active_on_lost_node(r: WRsc, node: WNode, stonith_enabled: bool, fence: Fenc
     """A managed resource thought active on an offline remote node: fence the node, but
     only if the connection cannot be re-established elsewhere (unseen revokes the fencing
     when the connection is assigned)."""
+    if node.remote_rsc is not None and node.remote_rsc.container is not None:
+        # a guest is "fenced" by recovering its container, fencing enabled or not; what ran
+        # there is failed until the guest's history is cleared
+        r.failed = True
+        r.stop_flag = True
+        fence(node, f"{r.id} is thought to be active there")
+        return
     if not stonith_enabled:
         return
     rsc = node.remote_rsc
@@ -235,4 +256,5 @@ def connection_state(node: WNode) -> ConnectionState:
 
 def is_failed_remote_node(node: WNode) -> bool:
     """pcmk__is_failed_remote_node: a remote node whose connection cannot be recovered."""
-    return node.remote and node.remote_rsc is not None and connection_state(node) is ConnectionState.FAILED
+    return node.remote and node.remote_rsc is not None and node.remote_rsc.container is None \
+        and connection_state(node) is ConnectionState.FAILED

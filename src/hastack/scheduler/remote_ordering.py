@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hastack.scheduler.graph import Act, Graph, O
+from hastack.scheduler.guest import order_container
 from hastack.scheduler.remote import ConnectionState
 from hastack.scheduler.remote import connection_state as state_of
 from hastack.scheduler.working import R, WNode, WRsc
@@ -36,7 +37,10 @@ def order_remote_actions(g: Graph, order: OrderFn, fence: FenceFn) -> None:
             for other in g.of(a.rsc):
                 if other.task == "stop" and other.node is not None and other.node is not node:
                     order(conn, "start", other, "", O.OPTIONAL)
-        _order_one(a, node, conn, order, fence)
+        if conn.container is not None:
+            order_container(a, node, conn, order, fence)
+        else:
+            _order_one(a, node, conn, order, fence)
 
 
 def _start_then(conn: WRsc, a: Act, order: OrderFn, extra: O) -> None:

@@ -16,6 +16,7 @@ from hastack.model import scores
 from hastack.model.config import Configuration, Location
 from hastack.model.values import Role
 from hastack.scheduler.rules import eval_rule, rule_score
+from hastack.scheduler.guest import filler_target
 from hastack.scheduler.types import Contribution
 from hastack.scheduler.unpack import Unpacked, failcount
 from hastack.scheduler.working import WNode, WRsc
@@ -188,13 +189,43 @@ def apply_fail_limits(r: WRsc, node: WNode, u: Unpacked, rec: Recorder) -> None:
         return
     if (r.id, node.uname) in u.failcount_cleared:
         return
-    count, _ = failcount(u, r, node, True)
+    count = _failcount_with_fillers(u, r, node)
     if count <= 0 or count < r.migration_threshold:
         return
     top = r.top()
     target = top if (top.variant == "clone" and not top.unique) else r
     node_score(target, node, -INF, rec, "fail-limit",
                f"{r.id} failed {count} times on {node.uname} (migration-threshold={r.migration_threshold})")
+
+
+def _failcount_with_fillers(u: Unpacked, r: WRsc, node: WNode) -> int:
+    """pe_get_failcount with pe_fc_fillers: a container has failed as often as it and what
+    lives in it have."""
+    count, _ = failcount(u, r, node, True)
+    return count + sum(_failcount_with_fillers(u, f, node) for f in r.fillers)
+
+
+def apply_container_placement(u: Unpacked, rec: Recorder) -> None:
+    """A guest node's container runs on no remote node (no nesting); a resource whose
+    container is a connection (or hosts a guest) runs on that connection's node only."""
+    remote_nodes = [n for n in u.nodes if n.remote_rsc is not None]
+    for r in u.resources:
+        for p in r.primitives():
+            if p.is_remote_node and p.container is not None:
+                for c in p.container.primitives():
+                    for n in remote_nodes:
+                        _ban(c, n.uname, rec, f"{c.id} hosts guest node {p.id} and cannot run on remote node {n.uname}")
+            target = filler_target(p, u.nodes)
+            if target is not None:
+                for name in list(p.allowed or {}):
+                    if u.node_by_uname[name].remote_rsc is not target:
+                        _ban(p, name, rec, f"{p.id} lives in {target.id} and runs on that node only")
+
+
+def _ban(p: WRsc, node: str, rec: Recorder, text: str) -> None:
+    p.allowed = dict(p.allowed or {})
+    p.allowed[node] = -INF
+    rec.add(p.id, node, -INF, "container", text)
 
 
 def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
@@ -213,11 +244,9 @@ def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
         for r in u.resources:
             for p in r.primitives():
                 if n.remote_rsc is not None and (p.is_remote_node or p.is_fence_device):
-                    rec.add(p.id, n.uname, -INF, "remote",
-                            f"{p.id} cannot run on remote node {n.uname} (connections and fence devices run on "
-                            f"cluster nodes)")
-                    p.allowed = dict(p.allowed or {})
-                    p.allowed[n.uname] = -INF
+                    _ban(p, n.uname, rec, f"{p.id} cannot run on remote node {n.uname} (connections and "
+                                          f"fence devices run on cluster nodes)")
+    apply_container_placement(u, rec)
     for n in u.nodes:
         if n.remote_rsc is not None:
             continue  # a remote node's availability is known once its connection is assigned

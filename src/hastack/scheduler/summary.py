@@ -126,7 +126,8 @@ def summary_lines(g: Graph, resources: list[WRsc], stonith_action: str) -> list[
     out = []
     for a in g.actions:
         if a.rsc is None and a.task == "stonith" and not a.optional and a.node is not None:
-            out.append(f"Fence ({stonith_action}) {a.node.uname} '{a.reason}'")
+            host = f" (resource: {a.fence_rsc})" if a.fence_rsc else ""
+            out.append(f"Fence ({a.fence_action or stonith_action}) {a.node.uname}{host} '{a.reason}'")
     for r in resources:
         out.extend(rsc_lines(g, r))
     return out

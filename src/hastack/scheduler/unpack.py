@@ -22,7 +22,7 @@ from hastack.model.config import (
 )
 from hastack.model.state import ClusterState, NodeState, OpRecord, TicketState
 from hastack.model.values import Role, is_true
-from hastack.scheduler import remote
+from hastack.scheduler import guest, remote
 from hastack.scheduler.rules import Subject, eval_rule
 from hastack.scheduler.utilization import value_of as utilization_value
 from hastack.scheduler.working import R, WNode, WRsc
@@ -151,7 +151,11 @@ def _duration_ms(text: str | None, default: int) -> int:
 
 def fence_node(u: Unpacked, node: WNode, reason: str) -> None:
     """pe_fence_node for a cluster or remote node: mark unclean; the first reason wins. A remote
-    node's connection must then be re-established by fencing, unless it is unmanaged."""
+    node's connection must then be re-established by fencing, unless it is unmanaged; a guest
+    node is "fenced" by recovering its container instead."""
+    if guest.is_guest(node):
+        guest.fence_guest(node)
+        return
     if node.remote and (node.remote_rsc is None or node.remote_rsc.managed):
         node.requires_reset = True
     if not node.unclean or node.uname not in u.fence_reasons:
@@ -510,6 +514,7 @@ def _version_lt(version: str | None, other: str) -> bool:
 
 def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
     refuse_bundles(config)
+    config = guest.with_guest_connections(config)
     opts = unpack_options(config, state)
     u = Unpacked(options=opts, nodes=[], node_by_uname={}, resources=[], by_id={}, now=now,
                  op_defaults=config.op_defaults, tickets={t.id: t for t in state.tickets},
@@ -523,6 +528,7 @@ def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
     from hastack.scheduler.history import HistoryReader, add_running
     from hastack.scheduler.migration_history import MigrationReader
 
+    guest.link_containers(u.by_id, u.resources)
     remote.link_connections(u.nodes, u.resources, opts.startup_fencing)
     reader = HistoryReader(u, opts)
     reader.builder = tb

@@ -141,6 +141,8 @@ class WRsc:
     clone_name: str | None = None
     is_fence_device: bool = False
     is_remote_node: bool = False  # an ocf:pacemaker:remote connection: its id names a remote node
+    container: "WRsc | None" = None  # meta container: the resource this one lives in
+    fillers: list["WRsc"] = field(default_factory=list)  # the resources living in this one
     reconnect_ms: int = 0  # a remote connection's reconnect_interval
     utilization: dict[str, int] = field(default_factory=dict)  # what the resource uses of a node
     # live migration (allow-migrate): a migrate_to that completed without its migrate_from
