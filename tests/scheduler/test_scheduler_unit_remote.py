@@ -115,3 +115,28 @@ def test_a_node_entry_of_type_remote_without_connection_is_never_fenced() -> Non
     t = schedule(cfg, state(node_state("n1")), 0)
     assert not any(line.startswith("Fence") for line in t.summary)
 
+
+
+def test_exclusive_discovery_probes_and_places_only_where_named() -> None:
+    cfg = crm("node n1\nnode n2\nnode n3\nprimitive r ocf:pacemaker:Dummy\n"
+              "location only-n2 r resource-discovery=exclusive 0: n2")
+    t = schedule(cfg, state(node_state("n1"), node_state("n2"), node_state("n3")), 0)
+    probed = {a.node for a in scheduled(t) if a.task == "monitor" and a.rsc == "r"}
+    assert probed == {"n2"}
+    assert t.placement["r"].node == "n2"
+
+
+def test_discovery_never_skips_the_probe_but_not_the_node() -> None:
+    cfg = crm("node n1\nprimitive r ocf:pacemaker:Dummy\nlocation no-probe r resource-discovery=never 10: n1")
+    t = schedule(cfg, state(node_state("n1")), 0)
+    assert not any(a.task == "monitor" and a.rsc == "r" for a in scheduled(t))
+    assert t.placement["r"].node == "n1"
+
+
+def test_orphaned_connection_stops_with_what_runs_on_its_node() -> None:
+    cfg = crm("node n1\nnode n2\nprimitive r ocf:pacemaker:Dummy\nlocation on-rem r 100: rem1")
+    t = schedule(cfg, state(node_state("n1", connection()), node_state("n2"),
+                            remote_state("rem1", started("r"))), 0)
+    assert "Stop rem1 (n1) due to node availability" in t.summary
+    assert t.placement["r"].node in ("n1", "n2")
+    assert one(t, "stop", "r", "rem1").id in one(t, "stop", "rem1", "n1").after

@@ -564,7 +564,7 @@ class ActionBuilder:
                 if remote.is_failed_remote_node(node):
                     fence_node(self.u, node, "the connection is unrecoverable")
                 continue
-            if node.unclean:
+            if node.unclean or not node.rsc_discovery:
                 continue
             for r in self.u.resources:
                 self._probe(r, node)
@@ -589,6 +589,8 @@ class ActionBuilder:
                 created |= self._probe(c, node)
             return created
         if (r.container is not None and not r.is_remote_node) or r.orphan or node.uname in r.known_on:
+            return False
+        if not _discoverable(r, node):
             return False
         if guest.is_guest(node) and guest.will_stop(node):
             return False  # nothing runs on a guest whose container is stopped or stopping
@@ -644,3 +646,13 @@ class ActionBuilder:
     def build(self) -> None:
         for r in self.u.resources:
             self.create(r)
+
+
+def _discoverable(r: WRsc, node: WNode) -> bool:
+    """Location resource-discovery: with exclusive discovery a resource is probed only where an
+    exclusive constraint names the node; never where one says never."""
+    mode = r.discover.get(node.uname, 0)
+    if r.exclusive_discover or r.top().exclusive_discover:
+        if r.allowed is None or node.uname not in r.allowed or mode != 2:
+            return False
+    return mode != 1

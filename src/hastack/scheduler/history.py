@@ -195,6 +195,7 @@ class HistoryReader:
         # transition key -> the rc it expects (-1: none); most records share a few keys
         self._expected: dict[str, int] = {}
         self._failed_seen: set[tuple[str, str]] = set()  # (operation_key or "", node) already listed
+        self.container_fillers: list[tuple[WRsc, str]] = []  # orphans and their recorded container
 
     def ban(self, r: WRsc, node: str | None, source: str, text: str) -> None:
         self.u.bans.append(Ban(r, node, -INF, source, text))
@@ -273,9 +274,23 @@ class HistoryReader:
             self.u.bans.append(Ban(r, None, -INF, "orphan", f"{h.id} is no longer configured"))
         self.u.by_id[r.id] = r
         self.u.resources.append(r)
+        if remote.is_connection_agent(h.agent):
+            remote.orphan_connection(r, self.u.nodes, self.u.node_by_uname, self.opts.startup_fencing)
+        if h.container is not None:
+            self.container_fillers.append((r, h.container))  # linked once the node's history is read
         return r
 
     def node_history(self, node: WNode, histories: tuple[ResourceHistory, ...]) -> None:
+        self._node_history(node, histories)
+        # handle_orphaned_container_fillers: an orphan recorded with its container lives in it
+        for r, cid in self.container_fillers:
+            container = self.u.by_id.get(cid)
+            if r.container is None and container is not None:
+                r.container = container
+                container.fillers.append(r)
+        self.container_fillers.clear()
+
+    def _node_history(self, node: WNode, histories: tuple[ResourceHistory, ...]) -> None:
         by_id = self.u.by_id
         uname = node.uname
         find = self.find

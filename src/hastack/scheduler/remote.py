@@ -46,12 +46,28 @@ def add_remote_nodes(config: Configuration, nodes: list[WNode], by_uname: dict[s
         if n.attrs.get("#kind") == "remote":
             n.remote = True
     for rid in connection_ids(config):
-        if rid in by_uname:
-            continue
-        w = WNode(id=rid, uname=rid, index=len(nodes), remote=True)
-        w.attrs = {"#uname": rid, "#id": rid, "#kind": "remote", "#is_dc": "false"}
-        nodes.append(w)
-        by_uname[rid] = w
+        if rid not in by_uname:
+            _new_remote_node(rid, nodes, by_uname)
+
+
+def _new_remote_node(rid: str, nodes: list[WNode], by_uname: dict[str, WNode]) -> WNode:
+    w = WNode(id=rid, uname=rid, index=len(nodes), remote=True)
+    w.attrs = {"#uname": rid, "#id": rid, "#kind": "remote", "#is_dc": "false"}
+    nodes.append(w)
+    by_uname[rid] = w
+    return w
+
+
+def orphan_connection(r: WRsc, nodes: list[WNode], by_uname: dict[str, WNode], startup_fencing: bool) -> None:
+    """process_orphan_resource for a connection no longer configured: its node (made here if
+    need be) is linked to it -- unclean until seen, as its container is not known yet -- and
+    shuts down."""
+    r.is_remote_node = True
+    node = by_uname.get(r.id) or _new_remote_node(r.id, nodes, by_uname)
+    node.remote_rsc = r
+    node.unseen = True
+    node.unclean = startup_fencing
+    node.shutdown = True
 
 
 def link_connections(nodes: Iterable[WNode], top_level: Iterable[WRsc], startup_fencing: bool) -> None:
@@ -118,7 +134,7 @@ def online_status(node: WNode) -> None:
         node.requires_reset = True
 
 
-def read_attributes(node: WNode, ns: NodeState) -> None:
+def read_attributes(node: WNode, ns: NodeState, stonith_enabled: bool) -> None:
     """unpack_handle_remote_attrs: a seen remote node is clean unless its connection needs a
     reset; its transient attributes say standby, maintenance and shutdown; an unmanaged
     connection puts the node in maintenance."""
@@ -135,6 +151,10 @@ def read_attributes(node: WNode, ns: NodeState) -> None:
     rsc = node.remote_rsc
     if is_true(node.attrs.get("maintenance")) or (rsc is not None and not rsc.managed):
         node.maintenance = True
+    discovery = node.attrs.get("resource-discovery-enabled")
+    guest_node = rsc is not None and rsc.container is not None
+    if discovery is not None and not is_true(discovery) and (stonith_enabled or guest_node):
+        node.rsc_discovery = False  # (ignored on a remote node that cannot be fenced)
 
 
 def was_fenced(ns: NodeState) -> bool:

@@ -71,12 +71,16 @@ def _location_targets(loc: Location, u: Unpacked) -> list[WRsc]:
     return out
 
 
+DISCOVER = {"never": 1, "exclusive": 2}  # resource-discovery; anything else probes as always does
+
+
 def _apply_location_to(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recorder, loc: Location,
                        texts: dict[str, str]) -> None:
     """Group: the first member takes the scores, later members get 0 (node allowed only)."""
     src = f"location:{loc.id}"
+    discover = DISCOVER.get((loc.resource_discovery or "always").lower(), 0)
     if r.variant == "group":
-        _add_only(r, node_scores, rec, src, texts)
+        _add_only(r, node_scores, rec, src, texts, discover)
         first = True
         for m in r.children:
             if first:
@@ -86,17 +90,21 @@ def _apply_location_to(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recor
                 _apply_location_to(m, [(n, 0) for n, _ in node_scores], rec, loc, texts)
         return
     if r.variant == "clone":
-        _add_only(r, node_scores, rec, src, texts)
+        _add_only(r, node_scores, rec, src, texts, discover)
         for c in r.children:
             _apply_location_to(c, node_scores, rec, loc, texts)
         return
-    _add_only(r, node_scores, rec, src, texts)
+    _add_only(r, node_scores, rec, src, texts, discover)
 
 
-def _add_only(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recorder, src: str, texts: dict[str, str]) -> None:
+def _add_only(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recorder, src: str, texts: dict[str, str],
+              discover: int = 0) -> None:
     if r.allowed is None:
         r.allowed = {}
     for n, s in node_scores:
+        if discover > r.discover.get(n.uname, 0):
+            r.discover[n.uname] = discover
+            r.exclusive_discover |= discover == DISCOVER["exclusive"]
         if n.uname in r.allowed:
             r.allowed[n.uname] = scores.add(r.allowed[n.uname], s)
         else:
@@ -132,6 +140,9 @@ def apply_locations(config: Configuration, u: Unpacked, rec: Recorder) -> None:
                     score = rule_score(rule, n.attrs)
                     node_scores.append((n, score))
                     texts[n.uname] = f"location rule {rule.id} of {c.id} matches {n.uname} ({scores.format(score)})"
+        if DISCOVER.get((c.resource_discovery or "always").lower()) == DISCOVER["exclusive"]:
+            for r in targets:
+                r.exclusive_discover = True  # even if no node matches
         if not node_scores:
             continue
         for r in targets:
@@ -198,6 +209,20 @@ def apply_fail_limits(r: WRsc, node: WNode, u: Unpacked, rec: Recorder) -> None:
                f"{r.id} failed {count} times on {node.uname} (migration-threshold={r.migration_threshold})")
 
 
+def apply_exclusive_discovery(r: WRsc, top: WRsc, node: WNode, rec: Recorder) -> None:
+    """A resource with exclusive discovery runs only on the nodes an exclusive location
+    constraint names (where it is probed)."""
+    if not (r.exclusive_discover or top.exclusive_discover):
+        return
+    for c in r.children:
+        apply_exclusive_discovery(c, top, node, rec)
+    if r.allowed is not None and node.uname in r.allowed and r.discover.get(node.uname) != DISCOVER["exclusive"]:
+        r.allowed[node.uname] = -INF
+        if r.variant == "primitive" or r.parent is None:
+            rec.add(r.id, node.uname, -INF, "discovery",
+                    f"{r.id} has exclusive resource discovery, not on {node.uname}")
+
+
 def _failcount_with_fillers(u: Unpacked, r: WRsc, node: WNode) -> int:
     """pe_get_failcount with pe_fc_fillers: a container has failed as often as it and what
     lives in it have."""
@@ -240,6 +265,9 @@ def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
             continue
         for r in u.resources:
             apply_fail_limits(r, n, u, rec)
+    for n in u.nodes:
+        for r in u.resources:
+            apply_exclusive_discovery(r, r, n, rec)
     for n in u.nodes:
         for r in u.resources:
             for p in r.primitives():

@@ -12,7 +12,7 @@ Imports only the model and the scheduler's working records.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from hastack.errors import ScheduleError, ValueSyntaxError
@@ -534,13 +534,19 @@ def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
     reader.builder = tb
     reader.migration = MigrationReader(state, u.node_by_uname, lambda r, node: add_running(u, r, node, False))
     by_id = {w.id: w for w in u.nodes}
-    found = [(w, ns) for ns in state.nodes.values()
-             if (w := by_id.get(ns.id) or u.node_by_uname.get(ns.uname)) is not None]
+
+    def found() -> Iterator[tuple[WNode, NodeState]]:
+        """Each node_state with its node, looked up as it comes: an orphaned connection's
+        history adds its node (named by its id) on the way."""
+        for ns in state.nodes.values():
+            w = by_id.get(ns.id) or u.node_by_uname.get(ns.uname)
+            if w is not None:
+                yield w, ns
 
     def read(w: WNode, ns: NodeState) -> None:
         if w.remote:
             remote.online_status(w)
-            remote.read_attributes(w, ns)
+            remote.read_attributes(w, ns, opts.stonith_enabled)
         w.unpacked = True
         reader.node_history(w, ns.resources)
 
@@ -550,14 +556,14 @@ def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
     progress = True
     while progress:
         progress = False
-        for w, ns in found:
+        for w, ns in found():
             if w.unpacked or (not remote.history_ready(w) if w.remote
                               else not opts.stonith_enabled and not w.online):
                 continue
             read(w, ns)
             progress = True
     if opts.stonith_enabled:
-        for w, ns in found:
+        for w, ns in found():
             if not w.unpacked:
                 read(w, ns)
     remote.after_history(u.nodes)

@@ -72,6 +72,7 @@ class WNode:
     requires_reset: bool = False  # remote_requires_reset: its connection must be re-established by fencing
     was_fenced: bool = False  # node_state's node_fenced: fenced since its connection was last up
     unpacked: bool = False  # its history has been read
+    rsc_discovery: bool = True  # a remote node's resource-discovery-enabled attribute
 
     @property
     def base_weight(self) -> int:
@@ -143,6 +144,10 @@ class WRsc:
     is_remote_node: bool = False  # an ocf:pacemaker:remote connection: its id names a remote node
     container: "WRsc | None" = None  # meta container: the resource this one lives in
     fillers: list["WRsc"] = field(default_factory=list)  # the resources living in this one
+    # location resource-discovery: per node, 1 never or 2 exclusive (absent: always); with
+    # exclusive_discover, probes and placement only where an exclusive constraint says
+    discover: dict[str, int] = field(default_factory=dict)
+    exclusive_discover: bool = False
     reconnect_ms: int = 0  # a remote connection's reconnect_interval
     utilization: dict[str, int] = field(default_factory=dict)  # what the resource uses of a node
     # live migration (allow-migrate): a migrate_to that completed without its migrate_from
