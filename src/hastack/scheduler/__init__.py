@@ -40,6 +40,7 @@ from hastack.scheduler.refs import expand_references
 from hastack.scheduler.summary import summary_lines
 from hastack.scheduler.tickets import apply_tickets
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
+from hastack.scheduler.probes import schedule_probes
 from hastack.scheduler.remote_ordering import order_remote_actions
 from hastack.scheduler.unpack import Unpacked, fence_node, unpack
 
@@ -92,7 +93,7 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
     assigner = Assigner(config, u, rec)
     assigner.setup_colocations()
     assigner.run()
-    builder.probes()
+    schedule_probes(builder)
     builder.build()
     orderer = Orderer(config, builder, assigner)
     orderer.configured()

@@ -3,8 +3,9 @@
 Owns Pacemaker's per-variant create_actions: the role transition matrix for
 primitives (stop/start/demote/promote, restarts for recovery and moves,
 multiply-active recovery), group and clone pseudo-actions, fencing of
-unclean nodes and the implied stops it makes, probes and recurring monitors,
-and agent reloads of a changed definition. (Live migration: migration.py.)
+unclean nodes (a guest's by its container) and the implied stops it makes,
+recurring monitors, and agent reloads of a changed definition. (Live
+migration: migration.py; probes: probes.py.)
 
 Imports only the model and the scheduler's own modules.
 """
@@ -13,10 +14,10 @@ from __future__ import annotations
 
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.values import is_true
-from hastack.scheduler import guest, migration, notify, remote
+from hastack.scheduler import guest, migration, notify
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.notify import Notification
-from hastack.scheduler.unpack import Unpacked, fence_node
+from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import R, WNode, WRsc
 
 
@@ -45,17 +46,6 @@ def _recurring_ops(r: WRsc) -> list:  # type: ignore[type-arg]
     for op in ops:
         seen[(op.name, op.interval_ms)] = seen.get((op.name, op.interval_ms), 0) + 1
     return [op for op in ops if op.name == "monitor" and op.enabled and seen[(op.name, op.interval_ms)] == 1]
-
-
-def _instance_number(r: WRsc) -> int:
-    tail = r.id.rpartition(":")[2]
-    return int(tail) if tail.isdigit() else 0
-
-
-def _assigned_node(r: WRsc) -> WNode | None:
-    """The one node a resource (all members of a group) is assigned to, if exactly one."""
-    nodes = {id(p.allocated_to): p.allocated_to for p in r.primitives() if p.allocated_to is not None}
-    return next(iter(nodes.values())) if len(nodes) == 1 else None
 
 
 # Which action takes a resource from one role to the next ("" = none needed).
@@ -553,63 +543,6 @@ class ActionBuilder:
                 a.pseudo = True
                 a.runnable = True
 
-    # --- probes ------------------------------------------------------------------------------
-    def probes(self) -> None:
-        """pcmk__schedule_probes: a one-shot monitor wherever a resource's state is unknown;
-        a start waits for it, and cannot run before an unrunnable probe of a stopped resource."""
-        if not self.opts.probes:
-            return
-        for node in self.u.nodes:
-            if not node.online:
-                if remote.is_failed_remote_node(node):
-                    fence_node(self.u, node, "the connection is unrecoverable")
-                continue
-            if node.unclean or not node.rsc_discovery:
-                continue
-            for r in self.u.resources:
-                self._probe(r, node)
-
-    def _probe(self, r: WRsc, node: WNode) -> bool:
-        if node.remote and (r.is_fence_device or r.is_remote_node):
-            return False  # remote nodes run neither fence agents nor connections
-        if guest.is_guest(node) and guest.contains_guest(r, self.u.nodes) is not None:
-            return False  # a guest node does not run what hosts guest nodes
-        if r.variant == "clone" and not r.unique:
-            # probe_anonymous_clone: probe one instance -- the one known there (a cloned group's
-            # members unknown there still need probes), else the one assigned there, else the first
-            # (instances in instance-number order, as clone_create_probe sorts them)
-            children = sorted(r.children, key=_instance_number)
-            child = next((c for c in children if any(node.uname in p.known_on for p in c.primitives())), None) \
-                or next((c for c in children if _assigned_node(c) is node), None) \
-                or (children[0] if children else None)
-            return self._probe(child, node) if child is not None else False
-        if r.children:
-            created = False
-            for c in r.children:
-                created |= self._probe(c, node)
-            return created
-        if (r.container is not None and not r.is_remote_node) or r.orphan or node.uname in r.known_on:
-            return False
-        if not _discoverable(r, node):
-            return False
-        if guest.is_guest(node) and guest.will_stop(node):
-            return False  # nothing runs on a guest whose container is stopped or stopping
-        probe = self.custom(r, "monitor", node, False, 0)
-        probe.optional = False  # even for an unmanaged resource (pcmk__probe_rsc_on_node)
-        # expected: what the history says the resource is doing there
-        if node not in r.running_on:
-            probe.target_rc = OCF_NOT_RUNNING
-        elif r.role == R.PROMOTED:
-            probe.target_rc = OCF_RUNNING_PROMOTED
-        top = r.top()
-        if top.variant != "clone":
-            top = r
-        flags = O.OPTIONAL
-        if not probe.runnable and not r.running_on:
-            flags |= O.RUNNABLE_LEFT
-        self.probe_orders.append((probe, top, flags))
-        return True
-
     def early(self, changes: list, unpack_stops: list) -> None:  # type: ignore[type-arg]
         """Actions Pacemaker creates before assignment: recovery stops found while unpacking
         history, and required starts for resources whose definition changed."""
@@ -647,12 +580,3 @@ class ActionBuilder:
         for r in self.u.resources:
             self.create(r)
 
-
-def _discoverable(r: WRsc, node: WNode) -> bool:
-    """Location resource-discovery: with exclusive discovery a resource is probed only where an
-    exclusive constraint names the node; never where one says never."""
-    mode = r.discover.get(node.uname, 0)
-    if r.exclusive_discover or r.top().exclusive_discover:
-        if r.allowed is None or node.uname not in r.allowed or mode != 2:
-            return False
-    return mode != 1

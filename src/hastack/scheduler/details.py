@@ -29,7 +29,8 @@ from hastack.model.config import AttrSet, Clone, Configuration, Group, Op
 from hastack.model.state import ClusterState
 from hastack.scheduler.digest import DEFAULT_TIMEOUT_MS, task_for_digest, digest_of, operation_params
 from hastack.scheduler.graph import Act
-from hastack.scheduler.history import base_name
+from hastack.scheduler.failcounts import base_name
+from hastack.scheduler.onfail import op_definition
 from hastack.scheduler.rules import Subject, parse_date, eval_rule
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import WNode, WRsc
@@ -54,17 +55,6 @@ def _nvpairs(sets: tuple[AttrSet, ...], attrs: Mapping[str, str], now: int, into
         for k, v in s.pairs:
             if overwrite or k not in into:
                 into[k] = v
-
-
-def op_definition(r: WRsc, task: str, interval_ms: int) -> Op | None:
-    """find_rsc_op_entry (disabled ops included): the op with the action's name and interval
-    (a notification's is a `notify` op; a cancellation's, the op it cancels)."""
-    if r.definition is None:
-        return None
-    for op in r.definition.ops:
-        if op.name == task and op.interval_ms == interval_ms:
-            return op
-    return None
 
 
 def history_id(r: WRsc, node_entries: Callable[[], frozenset[str]]) -> str:
@@ -205,7 +195,8 @@ class DetailsBuilder:
         r, node = a.rsc, a.node
         if r is None:
             if a.task == "stonith" and node is not None:
-                return {"meta": MappingProxyType({"stonith_action": self.u.options.stonith_action,
+                action = a.fence_action or self.u.options.stonith_action  # a guest's: reboot or off
+                return {"meta": MappingProxyType({"stonith_action": action,
                                                   "on_node": node.uname, "on_node_uuid": node.id})}
             return {}
         if a.pseudo or node is None:

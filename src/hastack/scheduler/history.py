@@ -2,25 +2,25 @@
 
 Owns Pacemaker's unpack_lrm_resource/unpack_rsc_op logic: mapping history
 entries to resources (anonymous clone instance numbering, orphans), remapping
-results against the expected rc, current roles, failure handling per on-fail,
-failure-timeout expiry, fail counts, and the fences and bans history implies.
+results against the expected rc, current roles, failure handling per on-fail
+(the policy itself: onfail.py), failure-timeout expiry (fail counts: failcounts.py),
+and the fences and bans history implies.
 
 Imports only the model and the scheduler's working records.
 """
 
 from __future__ import annotations
 
-import re
-
 from hastack.model import scores
-from hastack.model.config import Op
 from hastack.model.results import ExecStatus, OcfRc, ResultKind, classify
 from hastack.model.state import ResourceHistory, OpRecord
 from hastack.model.values import Role
 from hastack.scheduler import remote
 from hastack.scheduler.migration_history import MigrationReader
+from hastack.scheduler.failcounts import base_name, failcount
+from hastack.scheduler.onfail import ON_FAIL_RANK, on_fail_for
 from hastack.scheduler.rules import Subject
-from hastack.scheduler.unpack import Ban, Options, TreeBuilder, Unpacked, _apply_meta, _score, fence_node, target_role
+from hastack.scheduler.unpack import Ban, Options, TreeBuilder, Unpacked, _apply_meta, fence_node, target_role
 from hastack.scheduler.working import R, WNode, WRsc
 
 INF = scores.INFINITY
@@ -36,9 +36,6 @@ _DEGRADED, _DEGRADED_PROMOTED = int(OcfRc.DEGRADED), int(OcfRc.DEGRADED_PROMOTED
 # a probe's results that say where the resource is (or is not): their failure never expires
 _PROBE_FACTS = frozenset(int(rc) for rc in (OcfRc.OK, OcfRc.NOT_RUNNING, OcfRc.RUNNING_PROMOTED,
                                             OcfRc.DEGRADED, OcfRc.DEGRADED_PROMOTED))
-
-ON_FAIL_RANK = {"ignore": 0, "demote": 1, "recover": 2, "restart": 2, "migrate": 3,
-                "block": 4, "stop": 5, "standby": 6, "fence": 7, "restart-container": 8, "reset_remote": 9}
 
 
 
@@ -62,130 +59,12 @@ def _call_order(o: OpRecord) -> tuple[bool, int]:
     return (o.call_id < 0, o.call_id if o.call_id >= 0 else (o.last_rc_change or 0))
 
 
-def _op_def(r: WRsc, name: str, interval_ms: int) -> Op | None:
-    if r.definition is None:
-        return None
-    for o in r.definition.ops:
-        if o.name == name and o.interval_ms == interval_ms:
-            return o
-    return None
-
-
-def on_fail_for(r: WRsc, task: str, interval_ms: int, opts: Options) -> str:
-    op = _op_def(r, task, interval_ms)
-    value = op.on_fail.lower() if op is not None and op.on_fail else None
-    if value == "restart":
-        value = "recover"
-    if value == "restart-container" and r.container is None:
-        value = None
-    if value is None and r.container is not None:
-        return "restart-container"  # a resource inside a container fails with it
-    if (value is None or not r.managed) and r.is_remote_node and r.container is None \
-            and not (task == "monitor" and interval_ms == 0) and task != "start":
-        # a lost connection to a remote node is recovered by fencing that node
-        return "reset_remote" if r.managed else "stop"
-    if value is None:
-        if task == "stop":
-            value = "fence" if opts.stonith_enabled else "block"
-        elif task == "demote":
-            value = "recover"
-        else:
-            value = "recover"
-    if value == "fence" and not opts.stonith_enabled:
-        value = "stop"
-    if value == "demote" and task != "demote" and not (task == "monitor" and op is not None
-                                                         and op.role == Role.PROMOTED):
-        value = "recover" if task != "promote" else "demote"
-    return value
-
-
 def _fail_rsc(r: WRsc) -> WRsc:
     """The resource that history bans apply to: an anonymous clone's clone."""
     top = r.top()
     if top.variant == "clone" and not top.unique:
         return top
     return r
-
-
-_BASE_NAME = re.compile(r"^(.*):\d+$")
-
-
-def base_name(rid: str) -> str:
-    if ":" not in rid:
-        return rid
-    m = _BASE_NAME.match(rid)
-    return m.group(1) if m else rid
-
-
-_OP_SUFFIX = re.compile(r"^(.*)#.+_[0-9]+$")
-_INSTANCE = re.compile(r"^(.*):[0-9]+$")
-
-# fail-count/last-failure names per node: (per-operation form?, instance-stripped?) -> name -> value
-FailIndex = dict[tuple[bool, bool], tuple[dict[str, int], dict[str, int]]]
-
-
-def _fail_index(node: WNode) -> FailIndex:
-    """Per node (cached): fail counts summed and last failures maxed per resource name, for
-    the legacy `fail-count-R` and per-operation `fail-count-R#op_interval` forms, with and
-    without a clone instance suffix."""
-    cached = node.__dict__.get("_fail_index")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    index: FailIndex = {(op, strip): ({}, {}) for op in (False, True) for strip in (False, True)}
-    for k, v in node.attrs.items():
-        if k.startswith("fail-count-"):
-            name, slot = k[len("fail-count-"):], 0
-        elif k.startswith("last-failure-"):
-            name, slot = k[len("last-failure-"):], 1
-        else:
-            continue
-        m = _OP_SUFFIX.match(name)
-        per_op = m is not None
-        base = m.group(1) if m else name
-        mi = _INSTANCE.match(base)
-        for strip, key in ((False, base), (True, mi.group(1) if mi else base)):
-            table = index[(per_op, strip)][slot]
-            if slot == 0:
-                table[key] = scores.add(table.get(key, 0), _score(v))
-            else:
-                try:
-                    table[key] = max(table.get(key, 0), int(v))
-                except ValueError:
-                    pass
-    node.__dict__["_fail_index"] = index
-    return index
-
-
-def _block_failure(u: Unpacked, r: WRsc, node: WNode) -> bool:
-    """block_failure: an operation configured with on-fail=block failed on node."""
-    if r.definition is None:
-        return False
-    blocking = {(o.name, o.interval_ms) for o in r.definition.ops if (o.on_fail or "").lower() == "block"}
-    if not blocking:
-        return False
-    for op in u.history.get((r.id, node.uname), ()):
-        if (op.operation, op.interval_ms) not in blocking:
-            continue
-        if op.id.endswith("_last_failure_0") or op.rc_code != op.expected_rc:
-            return True
-    return False
-
-
-def failcount(u: Unpacked, r: WRsc, node: WNode, effective: bool) -> tuple[int, int]:
-    """pe_get_failcount: (fail count, last failure time) of r on node. CIBs from before
-    feature set 3.0.13 count `fail-count-R`, newer ones `fail-count-R#op_interval`."""
-    cp = r.clone_parent()
-    unique = cp is None or cp.unique
-    name = r.clone_name or r.id
-    if not unique:
-        name = base_name(name)
-    counts, lasts = _fail_index(node)[(not u.legacy_failcounts, not unique)]
-    count, last = counts.get(name, 0), lasts.get(name, 0)
-    if count > 0 and r.failure_timeout and _block_failure(u, r, node):
-        r.failure_timeout = 0  # a failure that blocked the resource never expires
-    if effective and count > 0 and last > 0 and r.failure_timeout and u.now > last + r.failure_timeout:
-        count = 0
-    return count, last
 
 
 class HistoryReader:

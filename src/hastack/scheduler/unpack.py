@@ -571,4 +571,4 @@ def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
 
 
 # Re-exported for the phases that read fail counts and instance names.
-from hastack.scheduler.history import base_name, failcount  # noqa: E402,F401
+from hastack.scheduler.failcounts import base_name, failcount  # noqa: E402,F401
