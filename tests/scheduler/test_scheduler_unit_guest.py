@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from test_scheduler_unit_models import DUMMY, node_state, op, started, state
 from test_scheduler_unit_remote import FENCE, REMOTE, crm, one, remote_state
-from hastack.model.state import ResourceHistory
+from hastack.model.state import NodeState, ResourceHistory
 from hastack.scheduler import current_facts, schedule
 
 GUEST = ("node n1\nnode n2\nprimitive vm ocf:pacemaker:Dummy meta remote-node=g1 op monitor interval=10s\n"
@@ -68,3 +68,13 @@ def test_failed_stop_of_a_filler_is_left_to_the_container_restart() -> None:
     stop_failed = ResourceHistory("f", DUMMY, (op("start", call=1), op("stop", rc=1, call=2)))
     t = schedule(crm(FILLER), state(node_state("n1", started("c"), stop_failed), node_state("n2")), 0)
     assert set(t.summary) == {"Restart c (n1)", "Start f (n1)"}  # no stop-failure ban, no fencing
+
+
+def test_a_filler_follows_its_guest_even_to_a_guest_in_standby() -> None:
+    # pcmk__finalize_assignment takes a guest node as it will be: the filler moves there
+    cfg = crm(GUEST.replace("location r-on-g1 r inf: g1\n", "") + "primitive f ocf:pacemaker:Dummy meta container=vm")
+    vm = ResourceHistory("vm", DUMMY, (op("start", call=1),))
+    conn = ResourceHistory("g1", REMOTE, (op("start", call=2),))
+    g1 = NodeState("g1", "g1", in_ccm="true", extra=(("remote_node", "true"),), attributes={"standby": "on"})
+    t = schedule(cfg, state(node_state("n1", vm, conn, started("f")), node_state("n2"), g1), 0)
+    assert "Move f (n1 -> g1)" in t.summary

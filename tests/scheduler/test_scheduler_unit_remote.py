@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from test_scheduler_unit_models import node_state, op, started, state
+from test_scheduler_unit_models import DUMMY, node_state, op, started, state
 from hastack.crm import parse
 from hastack.model.state import NodeState, OpRecord, ResourceHistory
 from hastack.model.values import AgentRef
@@ -141,3 +141,15 @@ def test_orphaned_connection_stops_with_what_runs_on_its_node() -> None:
     assert "Stop rem1 (n1) due to node availability" in t.summary
     assert t.placement["r"].node in ("n1", "n2")
     assert one(t, "stop", "r", "rem1").id in one(t, "stop", "rem1", "n1").after
+
+
+def test_unrunnable_stop_on_a_lost_remote_node_makes_it_unclean_without_fencing() -> None:
+    # fencing disabled: the failed connection cannot fence rem1, and the failed r1 there cannot be
+    # stopped -- so rem1 is unclean (nothing new goes there) though its connection is recovered
+    cfg = crm(BASE.replace("remote\n", "remote op monitor interval=30s\n")
+              + "primitive r1 ocf:pacemaker:Dummy op monitor interval=10s\nprimitive r2 ocf:pacemaker:Dummy")
+    failed = connection(op("start", call=1), op("monitor", rc=1, call=2, interval=30_000))
+    r1 = ResourceHistory("r1", DUMMY, (op("start", call=3), op("monitor", rc=1, call=4, interval=10_000)))
+    t = schedule(cfg, state(node_state("n1", failed), node_state("n2", started("r2")), remote_state("rem1", r1)), 0)
+    assert t.placement["r2"].node == "n2"  # not to the emptiest node, rem1: it cannot run anything
+    assert not any(line.startswith("Fence") for line in t.summary)

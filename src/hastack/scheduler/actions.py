@@ -17,7 +17,7 @@ from hastack.model.values import is_true
 from hastack.scheduler import guest, migration, notify
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.notify import Notification
-from hastack.scheduler.unpack import Unpacked
+from hastack.scheduler.unpack import Unpacked, fence_node
 from hastack.scheduler.working import R, WNode, WRsc
 
 
@@ -102,6 +102,10 @@ class ActionBuilder:
             a.runnable = False
         elif not a.node.online and not (guest.is_guest(a.node) and not a.node.requires_reset):
             a.runnable = False  # (a guest whose container is starting can run what waits for it)
+            if rsc.managed and a.task == "stop" and not a.node.unclean:
+                # what cannot be stopped there must be fenced (a remote node whose connection
+                # failed while fencing is disabled: unclean, and nothing more can be done)
+                fence_node(self.u, a.node, "stop is unrunnable")
         elif a.node.pending:
             a.runnable = False
         elif a.needs == "nothing":

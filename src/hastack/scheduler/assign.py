@@ -18,6 +18,7 @@ from hastack.scheduler.scores import Recorder
 from hastack.scheduler.facts import node_name_key
 from hastack.scheduler.glib import glib_sort, hash_order
 from hastack.scheduler import remote
+from hastack.scheduler import guest
 from hastack.scheduler.guest import filler_target
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.utilization import (
@@ -364,7 +365,8 @@ class Assigner:
     def finalize(self, r: WRsc, chosen: str | None, force: bool) -> bool:
         if not force and chosen is not None:
             w = (r.allowed or {}).get(chosen, -INF)
-            if w < 0 or not self.available(chosen):
+            # a guest node is taken as it will be: its connection is assumed to come up
+            if w < 0 or not (self.available(chosen) or guest.is_guest(self.node[chosen])):
                 r.next_role = R.STOPPED
                 r.next_role_reason = "node availability"
                 chosen = None

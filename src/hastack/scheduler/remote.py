@@ -52,7 +52,9 @@ def add_remote_nodes(config: Configuration, nodes: list[WNode], by_uname: dict[s
 
 def _new_remote_node(rid: str, nodes: list[WNode], by_uname: dict[str, WNode]) -> WNode:
     w = WNode(id=rid, uname=rid, index=len(nodes), remote=True)
-    w.attrs = {"#uname": rid, "#id": rid, "#kind": "remote", "#is_dc": "false"}
+    # only its kind until its status is read (add_node_attrs): a node never seen has no #uname,
+    # and colocations by #uname see all such nodes alike, as Pacemaker's do
+    w.attrs = {"#kind": "remote"}
     nodes.append(w)
     by_uname[rid] = w
     return w
@@ -141,6 +143,7 @@ def read_attributes(node: WNode, ns: NodeState, stonith_enabled: bool) -> None:
     if not node.requires_reset:
         node.unclean = False
         node.unseen = False
+    node.attrs.update({"#uname": node.uname, "#id": node.id, "#is_dc": "false"})
     for k, v in ns.attributes.items():
         node.attrs[k] = v
     shutdown = node.attrs.get("shutdown")

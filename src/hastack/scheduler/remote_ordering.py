@@ -26,8 +26,9 @@ FenceFn = Callable[[WNode, str], None]
 
 
 def order_remote_actions(g: Graph, order: OrderFn, fence: FenceFn) -> None:
-    """Each non-pseudo resource action placed on a remote node that has a connection."""
-    for a in list(g.actions):
+    """Each non-pseudo resource action placed on a remote node that has a connection, newest
+    first (Pacemaker prepends each new action to its list): the first to fence a node names why."""
+    for a in reversed(list(g.actions)):
         node = a.node
         if a.rsc is None or node is None or not node.remote or a.pseudo or node.remote_rsc is None:
             continue
