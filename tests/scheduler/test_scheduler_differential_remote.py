@@ -14,6 +14,7 @@ explores more seeds and prints every disagreement.
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 import tempfile
@@ -41,15 +42,6 @@ SEEDS = range(2000, 2080)
 KNOWN = {  # seed -> why hastack still disagrees
     2061: "clone instances moving off an unclean node and a shutting-down remote node pick each other's nodes",
 }
-
-
-class _Calls:
-    def __init__(self) -> None:
-        self.n = 10
-
-    def __call__(self) -> int:
-        self.n += 1
-        return self.n
 
 
 def _config(rng: random.Random) -> tuple[Configuration, dict[str, object]]:
@@ -103,7 +95,7 @@ def _status(rng: random.Random, shape: dict[str, object]) -> ClusterState:
     online = {n: rng.random() < 0.85 for n in cluster}
     online[cluster[0]] = online[cluster[0]] or not any(online.values())
     hist: dict[str, list[ResourceHistory]] = {n: [] for n in cluster + rnodes}
-    call = _Calls()
+    call = itertools.count(11).__next__  # call ids in the order the operations are written
 
     def ran(rid: str, agent: AgentRef, interval: int, failed: bool = False) -> ResourceHistory:
         ops: tuple[OpRecord, ...] = (op("start", call=call()),)
