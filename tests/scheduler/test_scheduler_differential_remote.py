@@ -6,7 +6,7 @@ remote nodes, resource-discovery) and a status (connections up, down or failed, 
 down or failed, cluster nodes offline, remote nodes in standby, maintenance or shutting down,
 fenced since their connection was up), writes it as a CIB and compares hastack's sorted
 Transition Summary with crm_simulate's. The seeds are fixed, so every run compares the same
-clusters; KNOWN lists the seeds whose disagreement is understood but not fixed yet.
+clusters; KNOWN would list the seeds whose disagreement is understood but not fixed yet.
 
     .venv/bin/python tests/scheduler/test_scheduler_differential_remote.py FIRST COUNT
 explores more seeds and prints every disagreement.
@@ -39,9 +39,7 @@ from hastack.scheduler import schedule  # noqa: E402
 REMOTE = AgentRef("ocf", "remote", "pacemaker")
 FENCE = AgentRef("stonith", "fence_dummy")
 SEEDS = range(2000, 2080)
-KNOWN = {  # seed -> why hastack still disagrees
-    2061: "clone instances moving off an unclean node and a shutting-down remote node pick each other's nodes",
-}
+KNOWN: dict[int, str] = {}  # seed -> why hastack still disagrees (none at present)
 
 
 def _config(rng: random.Random) -> tuple[Configuration, dict[str, object]]:

@@ -76,7 +76,10 @@ class WNode:
 
     @property
     def base_weight(self) -> int:
-        """The node's own score: offline or shutting-down nodes are out of contention."""
+        """The node's own score: offline or shutting-down cluster nodes are out of contention. A
+        remote node's stays 0: Pacemaker sets it only for cluster nodes, when their status is read."""
+        if self.remote:
+            return 0
         return -1_000_000 if not self.online or self.shutdown else 0
 
     def available(self) -> bool:
