@@ -33,13 +33,16 @@ from hastack.scheduler.facts import (
     ClusterFacts, FailedOp, HistoryFacts, NodeFacts, ResourceFacts, current_facts, facts_of, node_name_key,
 )
 from hastack.scheduler.graph import Graph, graph_input
+from hastack.scheduler.guest import with_guest_connections
 from hastack.scheduler.ordering import Orderer
 from hastack.scheduler.scores import setup_scores
 from hastack.scheduler.refs import expand_references
 from hastack.scheduler.summary import summary_lines
 from hastack.scheduler.tickets import apply_tickets
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
-from hastack.scheduler.unpack import Unpacked, unpack
+from hastack.scheduler.probes import schedule_probes
+from hastack.scheduler.remote_ordering import order_remote_actions
+from hastack.scheduler.unpack import Unpacked, fence_node, unpack
 
 __all__ = ["Action", "ClusterFacts", "Contribution", "FailedOp", "HistoryFacts", "NodeFacts", "Placement",
            "ResourceFacts", "Transition", "current_facts", "node_name_key", "schedule", "schedule_with_facts"]
@@ -78,6 +81,7 @@ def schedule_with_facts(config: Configuration, state: ClusterState, now: int, *,
 def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: bool,
               u: Unpacked | None = None) -> Transition:
     config = expand_references(config)  # tags and templates in constraints, as resource sets
+    config = with_guest_connections(config)  # guest nodes' implicit connections
     if u is None:
         u = unpack(config, state, now)
     apply_tickets(config, u)
@@ -89,7 +93,7 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
     assigner = Assigner(config, u, rec)
     assigner.setup_colocations()
     assigner.run()
-    builder.probes()
+    schedule_probes(builder)
     builder.build()
     orderer = Orderer(config, builder, assigner)
     orderer.configured()
@@ -99,6 +103,8 @@ def _schedule(config: Configuration, state: ClusterState, now: int, sanitized: b
         orderer.internal(r)
     for probe, top, flags in builder.probe_orders:
         orderer.rsc_order(probe, "", top, "start", flags)
+    # before fencing is scheduled: a remote node may need fencing for what its connection does
+    order_remote_actions(g, orderer.rsc_order, lambda node, why: fence_node(u, node, why))
     builder.fencing()
     propagator = orderer.apply()
     builder.notifications_for_graph(propagator.action_flags)

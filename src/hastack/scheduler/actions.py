@@ -2,9 +2,10 @@
 
 Owns Pacemaker's per-variant create_actions: the role transition matrix for
 primitives (stop/start/demote/promote, restarts for recovery and moves,
-multiply-active recovery), group and clone pseudo-actions, probes and
-recurring monitors, and agent reloads of a changed definition. (Live
-migration: migration.py; fencing and unfencing: fencing.py.)
+multiply-active recovery), group and clone pseudo-actions, recurring
+monitors, and agent reloads of a changed definition. (Live migration:
+migration.py; fencing and unfencing, a guest's by its container: fencing.py;
+probes: probes.py.)
 
 Imports only the model and the scheduler's own modules.
 """
@@ -13,11 +14,11 @@ from __future__ import annotations
 
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.values import is_true
-from hastack.scheduler import migration, notify
+from hastack.scheduler import guest, migration, notify
 from hastack.scheduler.fencing import Fencer
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.notify import Notification
-from hastack.scheduler.unpack import Unpacked
+from hastack.scheduler.unpack import Unpacked, fence_node
 from hastack.scheduler.working import R, WNode, WRsc
 
 
@@ -46,17 +47,6 @@ def _recurring_ops(r: WRsc) -> list:  # type: ignore[type-arg]
     for op in ops:
         seen[(op.name, op.interval_ms)] = seen.get((op.name, op.interval_ms), 0) + 1
     return [op for op in ops if op.name == "monitor" and op.enabled and seen[(op.name, op.interval_ms)] == 1]
-
-
-def _instance_number(r: WRsc) -> int:
-    tail = r.id.rpartition(":")[2]
-    return int(tail) if tail.isdigit() else 0
-
-
-def _assigned_node(r: WRsc) -> WNode | None:
-    """The one node a resource (all members of a group) is assigned to, if exactly one."""
-    nodes = {id(p.allocated_to): p.allocated_to for p in r.primitives() if p.allocated_to is not None}
-    return next(iter(nodes.values())) if len(nodes) == 1 else None
 
 
 # Which action takes a resource from one role to the next ("" = none needed).
@@ -111,8 +101,12 @@ class ActionBuilder:
         assert rsc is not None
         if a.node is None:
             a.runnable = False
-        elif not a.node.online:
-            a.runnable = False
+        elif not a.node.online and not (guest.is_guest(a.node) and not a.node.requires_reset):
+            a.runnable = False  # (a guest whose container is starting can run what waits for it)
+            if rsc.managed and a.task == "stop" and not a.node.unclean:
+                # what cannot be stopped there must be fenced (a remote node whose connection
+                # failed while fencing is disabled: unclean, and nothing more can be done)
+                fence_node(self.u, a.node, "stop is unrunnable")
         elif a.node.pending:
             a.runnable = False
         elif a.needs == "nothing":
@@ -490,52 +484,6 @@ class ActionBuilder:
     def fencing(self) -> None:
         self.fencer.fence_unclean()
 
-    # --- probes ------------------------------------------------------------------------------
-    def probes(self) -> None:
-        """pcmk__schedule_probes: a one-shot monitor wherever a resource's state is unknown;
-        a start waits for it, and cannot run before an unrunnable probe of a stopped resource."""
-        if not self.opts.probes:
-            return
-        for node in self.u.nodes:
-            if not node.online or node.unclean:
-                continue
-            for r in self.u.resources:
-                self._probe(r, node)
-
-    def _probe(self, r: WRsc, node: WNode) -> bool:
-        if r.variant == "clone" and not r.unique:
-            # probe_anonymous_clone: probe one instance -- the one known there (a cloned group's
-            # members unknown there still need probes), else the one assigned there, else the first
-            # (instances in instance-number order, as clone_create_probe sorts them)
-            children = sorted(r.children, key=_instance_number)
-            child = next((c for c in children if any(node.uname in p.known_on for p in c.primitives())), None) \
-                or next((c for c in children if _assigned_node(c) is node), None) \
-                or (children[0] if children else None)
-            return self._probe(child, node) if child is not None else False
-        if r.children:
-            created = False
-            for c in r.children:
-                created |= self._probe(c, node)
-            return created
-        if r.orphan or node.uname in r.known_on:
-            return False
-        probe = self.custom(r, "monitor", node, False, 0)
-        probe.optional = False  # even for an unmanaged resource (pcmk__probe_rsc_on_node)
-        self.fencer.before(r, node, probe, O.OPTIONAL)
-        # expected: what the history says the resource is doing there
-        if node not in r.running_on:
-            probe.target_rc = OCF_NOT_RUNNING
-        elif r.role == R.PROMOTED:
-            probe.target_rc = OCF_RUNNING_PROMOTED
-        top = r.top()
-        if top.variant != "clone":
-            top = r
-        flags = O.OPTIONAL
-        if not probe.runnable and not r.running_on:
-            flags |= O.RUNNABLE_LEFT
-        self.probe_orders.append((probe, top, flags))
-        return True
-
     def early(self, changes: list, unpack_stops: list) -> None:  # type: ignore[type-arg]
         """Actions Pacemaker creates before assignment: recovery stops found while unpacking
         history, and required starts for resources whose definition changed."""
@@ -575,3 +523,4 @@ class ActionBuilder:
     def build(self) -> None:
         for r in self.u.resources:
             self.create(r)
+

@@ -17,6 +17,9 @@ from hastack.model.config import Colocation, Configuration
 from hastack.scheduler.scores import Recorder
 from hastack.scheduler.facts import node_name_key
 from hastack.scheduler.glib import glib_sort, hash_order
+from hastack.scheduler import remote
+from hastack.scheduler import guest
+from hastack.scheduler.guest import filler_target
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.utilization import (
     assignment_order, ban_insufficient_capacity, compare_capacities, consume, release,
@@ -183,6 +186,9 @@ class Assigner:
                 if prev is not None and r.meta.get("collocated", "true").lower() in ("true", "yes", "1", "on"):
                     self.new_colocation("group:internal_colocation", m, prev, INF)
                 prev = m
+        elif r.variant == "primitive" and r.container is not None \
+                and filler_target(r, self.nodes) is None:
+            self.new_colocation("resource-with-container", r, r.container, INF)
         for c in r.children:
             self._internal(c)
 
@@ -362,7 +368,8 @@ class Assigner:
     def finalize(self, r: WRsc, chosen: str | None, force: bool) -> bool:
         if not force and chosen is not None:
             w = (r.allowed or {}).get(chosen, -INF)
-            if w < 0 or not self.available(chosen):
+            # a guest node is taken as it will be: its connection is assumed to come up
+            if w < 0 or not (self.available(chosen) or guest.is_guest(self.node[chosen])):
                 r.next_role = R.STOPPED
                 r.next_role_reason = "node availability"
                 chosen = None
@@ -527,8 +534,17 @@ class Assigner:
         resources = sorted(self.u.resources, key=lambda r: -r.priority)
         if self.u.options.placement_strategy != "default":
             resources = assignment_order(self, resources)
+        # remote connections first: where they go decides whether their nodes can run anything
         for r in resources:
-            self.assign(r, None)
+            if r.is_remote_node:
+                self.assign(r, r.partial_migration_target)
+                remote.connection_assigned(r, self.node.get(r.id))
+        for n in self.nodes:
+            if n.remote_rsc is not None:
+                self.avail[n.uname] = n.available()
+        for r in resources:
+            if not r.is_remote_node:
+                self.assign(r, None)
 
 
 ASSIGN: dict[str, Callable[[Assigner, WRsc, WNode | None], WNode | None]] = {

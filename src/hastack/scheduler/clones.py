@@ -76,6 +76,10 @@ def cmp_instance(a: Assigner, clone: WRsc, i1: WRsc, i2: WRsc) -> int:
     c1, c2 = allowed(i1, n1), allowed(i2, n2)
     if c1 != c2:
         return -1 if c1 else 1
+    # node_is_allowed forgets a current node the instance may no longer run on: such an
+    # instance counts as inactive below
+    n1 = n1 if c1 else None
+    n2 = n2 if c2 else None
     if i1.priority != i2.priority:
         return -1 if i1.priority > i2.priority else 1
     if n1 is None and n2 is None:

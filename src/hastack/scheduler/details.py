@@ -29,7 +29,8 @@ from hastack.model.config import Clone, Configuration, Group, Op
 from hastack.model.state import ClusterState
 from hastack.scheduler.digest import DEFAULT_TIMEOUT_MS, task_for_digest, digest_of, operation_params
 from hastack.scheduler.graph import Act
-from hastack.scheduler.history import base_name
+from hastack.scheduler.failcounts import base_name
+from hastack.scheduler.onfail import op_definition
 from hastack.scheduler.rules import Subject, parse_date, unpack_nvpairs
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import WNode, WRsc
@@ -41,15 +42,6 @@ _TYPED = ("name", "interval", "timeout", "role", "on-fail", "enabled")
 _UNRECORDED = ("notify", "cancel")
 
 
-def op_definition(r: WRsc, task: str, interval_ms: int) -> Op | None:
-    """find_rsc_op_entry (disabled ops included): the op with the action's name and interval
-    (a notification's is a `notify` op; a cancellation's, the op it cancels)."""
-    if r.definition is None:
-        return None
-    for op in r.definition.ops:
-        if op.name == task and op.interval_ms == interval_ms:
-            return op
-    return None
 
 
 def history_id(r: WRsc, node_entries: Callable[[], frozenset[str]]) -> str:

@@ -24,6 +24,7 @@ from hastack.model.config import AttrSet, Configuration, Op, merged
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.state import OpRecord
 from hastack.model.values import is_true
+from hastack.scheduler.onfail import op_definition
 from hastack.scheduler.types import DEFAULT_TIMEOUT_MS
 from hastack.scheduler.unpack import Unpacked, _meta_of
 from hastack.scheduler.working import WNode, WRsc
@@ -40,15 +41,6 @@ def digest_of(params: Mapping[str, str]) -> str:
     attrs = "".join(f' {k}="{_escape(v)}"' for k, v in sorted(params.items(), key=lambda kv: kv[0].encode()))
     text = f" <parameters{attrs}/>\n"
     return hashlib.md5(text.encode()).hexdigest()
-
-
-def _op_definition(r: WRsc, task: str, interval_ms: int) -> Op | None:
-    if r.definition is None:
-        return None
-    for op in r.definition.ops:
-        if op.name == task and op.interval_ms == interval_ms:
-            return op
-    return None
 
 
 def _timeout_ms(op: Op | None, op_defaults: tuple[AttrSet, ...]) -> int:
@@ -73,7 +65,7 @@ def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[At
         for k, v in _meta_of(parent.params).items():
             params.setdefault(k, v)
         parent = parent.parent
-    op = _op_definition(r, task, interval_ms)
+    op = op_definition(r, task, interval_ms)
     if op is not None:
         for k, v in _meta_of(op.params).items():
             params.setdefault(k, v)
@@ -86,7 +78,7 @@ def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[At
 
 def _own_params(r: WRsc, task: str, interval_ms: int) -> bool:
     """Whether the operation's definition has instance attributes of its own (action->extra)."""
-    op = _op_definition(r, task, interval_ms)
+    op = op_definition(r, task, interval_ms)
     return op is not None and bool(_meta_of(op.params))
 
 
@@ -172,7 +164,7 @@ def config_changes(config: Configuration, u: Unpacked, sanitized: bool = True) -
             if not (op.interval_ms > 0 or op.operation in ("monitor", "start", "promote", "migrate_from")):
                 continue
             if op.interval_ms > 0:
-                defined = _op_definition(r, op.operation, op.interval_ms)
+                defined = op_definition(r, op.operation, op.interval_ms)
                 if defined is None or not defined.enabled:
                     # orphaned recurring operation: cancelled (stop-orphan-actions), not a restart
                     if u.options.stop_orphan_actions:

@@ -2,7 +2,9 @@
 
 Owns Pacemaker's fence operations as the scheduler creates them (pe_fence_op):
 one per node and fence action, its first reason, and when it is required.
-Unclean nodes are fenced with the cluster's stonith-action; a node is
+Unclean nodes are fenced with the cluster's stonith-action; a guest node that
+must be reset is "fenced" by a pseudo action once its container stops
+(pcmk__fence_guest); a node is
 unfenced ("on") before resources that require unfencing -- and, where any
 device provides unfencing, fence devices -- are probed or started on it, the
 first time (no `#node-unfenced` attribute) or when a fence device's
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from hastack.model.values import is_true
-from hastack.scheduler import notify
+from hastack.scheduler import guest, notify
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.unpack import Unpacked, can_fence
 from hastack.scheduler.working import WNode, WRsc
@@ -46,6 +48,10 @@ class Fencer:
     # --- unclean nodes ---------------------------------------------------------------------
     def fence_unclean(self) -> None:
         for node in self.u.nodes:
+            if guest.is_guest(node):
+                if node.requires_reset and guest.host_can_fence(node, self.can_fence):
+                    self._fence_guest(node)
+                continue
             if not node.unclean or not self.can_fence(node):
                 continue
             op = self.g.new("stonith", None, node, optional=False)
@@ -54,6 +60,29 @@ class Fencer:
             self.fence_ops[node.uname] = op
             for r in self.u.resources:
                 self._stonith_ordering(r, op, node)
+
+    def _fence_guest(self, node: WNode) -> None:
+        """pcmk__fence_guest: a pseudo fence action that marks the guest down once its container
+        stops (or its host is fenced), implying the stops of what ran there."""
+        container = guest.guest_host_rsc(node)
+        stops = self.g.find(container, "stop", None)
+        op = self.g.new("stonith", None, node, optional=False)
+        op.pseudo = True
+        op.runnable = True
+        op.reason = "guest is unclean"
+        op.add_meta({"stonith_action": "reboot" if self.g.find(container, "start", None) else "off"})
+        op.fence_rsc = container.id
+        if stops and stops[0].pseudo and stops[0].node is not None and stops[0].node.uname in self.fence_ops:
+            self.g.order(self.fence_ops[stops[0].node.uname], op, O.RUNNABLE_LEFT | O.IMPLIES_THEN)
+        elif stops:
+            self.g.order(stops[0], op, O.RUNNABLE_LEFT | O.IMPLIES_THEN)
+        else:
+            conn_stops = self.g.find(node.remote_rsc, "stop", None) if node.remote_rsc is not None else []
+            if conn_stops:
+                self.g.order(conn_stops[0], op, O.OPTIONAL)
+        self.fence_ops[node.uname] = op
+        for r in self.u.resources:
+            self._stonith_ordering(r, op, node)
 
     def _stonith_ordering(self, r: WRsc, op: Act, target: WNode) -> None:
         if r.children:

@@ -86,6 +86,7 @@ class Act:
     # migration's start/stop/migrate_to/migrate_from, cleared when an ordering forbids it)
     migrate_runnable: bool = False
     dangle: bool = False  # the stop that finishes a migration whose migrate_from already succeeded
+    fence_rsc: str | None = None  # a guest's pseudo fencing: the container recovered for it
 
     def add_meta(self, values: dict[str, str]) -> None:
         """Pacemaker's add_hash_param: a value already there is kept."""

@@ -2,9 +2,9 @@
 
 Owns Pacemaker's unpack_lrm_resource/unpack_rsc_op logic: mapping history
 entries to resources (anonymous clone instance numbering, orphans), remapping
-results against the expected rc, current roles, failure handling per on-fail,
-failure-timeout expiry (the fail counts themselves: failcounts.py), and the fences and
-bans history implies.
+results against the expected rc, current roles, failure handling per on-fail
+(the policy itself: onfail.py), failure-timeout expiry (fail counts: failcounts.py),
+shutdown locks (locks.py), and the fences and bans history implies.
 
 Imports only the model and the scheduler's working records.
 """
@@ -12,13 +12,14 @@ Imports only the model and the scheduler's working records.
 from __future__ import annotations
 
 from hastack.model import scores
-from hastack.model.config import Op
 from hastack.model.results import ExecStatus, OcfRc, ResultKind, classify
 from hastack.model.state import ResourceHistory, OpRecord
 from hastack.model.values import Role
+from hastack.scheduler import remote
 from hastack.scheduler.failcounts import base_name, failcount
 from hastack.scheduler.locks import read_lock
 from hastack.scheduler.migration_history import MigrationReader
+from hastack.scheduler.onfail import ON_FAIL_RANK, on_fail_for
 from hastack.scheduler.rules import Subject
 from hastack.scheduler.unpack import (Ban, Options, TreeBuilder, Unpacked, _apply_meta, can_fence, fence_node,
                                       target_role)
@@ -37,9 +38,6 @@ _DEGRADED, _DEGRADED_PROMOTED = int(OcfRc.DEGRADED), int(OcfRc.DEGRADED_PROMOTED
 # a probe's results that say where the resource is (or is not): their failure never expires
 _PROBE_FACTS = frozenset(int(rc) for rc in (OcfRc.OK, OcfRc.NOT_RUNNING, OcfRc.RUNNING_PROMOTED,
                                             OcfRc.DEGRADED, OcfRc.DEGRADED_PROMOTED))
-
-ON_FAIL_RANK = {"ignore": 0, "demote": 1, "recover": 2, "restart": 2, "migrate": 3,
-                "block": 4, "stop": 5, "standby": 6, "fence": 7}
 
 
 
@@ -64,35 +62,6 @@ def _call_order(o: OpRecord) -> tuple[bool, int, int]:
     return (o.call_id < 0, o.call_id if o.call_id >= 0 else 0, o.last_rc_change or 0)
 
 
-def _op_def(r: WRsc, name: str, interval_ms: int) -> Op | None:
-    if r.definition is None:
-        return None
-    for o in r.definition.ops:
-        if o.name == name and o.interval_ms == interval_ms:
-            return o
-    return None
-
-
-def on_fail_for(r: WRsc, task: str, interval_ms: int, opts: Options) -> str:
-    op = _op_def(r, task, interval_ms)
-    value = op.on_fail.lower() if op is not None and op.on_fail else None
-    if value == "restart":
-        value = "recover"
-    if value is None:
-        if task == "stop":
-            value = "fence" if opts.stonith_enabled else "block"
-        elif task == "demote":
-            value = "recover"
-        else:
-            value = "recover"
-    if value == "fence" and not opts.stonith_enabled:
-        value = "stop"
-    if value == "demote" and task != "demote" and not (task == "monitor" and op is not None
-                                                         and op.role == Role.PROMOTED):
-        value = "recover" if task != "promote" else "demote"
-    return value
-
-
 def _fail_rsc(r: WRsc) -> WRsc:
     """The resource that history bans apply to: an anonymous clone's clone."""
     top = r.top()
@@ -108,6 +77,7 @@ class HistoryReader:
         # transition key -> the rc it expects (-1: none); most records share a few keys
         self._expected: dict[str, int] = {}
         self._failed_seen: set[tuple[str, str]] = set()  # (operation_key or "", node) already listed
+        self.container_fillers: list[tuple[WRsc, str]] = []  # orphans and their recorded container
 
     def ban(self, r: WRsc, node: str | None, source: str, text: str) -> None:
         self.u.bans.append(Ban(r, node, -INF, source, text))
@@ -186,9 +156,23 @@ class HistoryReader:
             self.u.bans.append(Ban(r, None, -INF, "orphan", f"{h.id} is no longer configured"))
         self.u.by_id[r.id] = r
         self.u.resources.append(r)
+        if remote.is_connection_agent(h.agent):
+            remote.orphan_connection(r, self.u.nodes, self.u.node_by_uname, self.opts.startup_fencing)
+        if h.container is not None:
+            self.container_fillers.append((r, h.container))  # linked once the node's history is read
         return r
 
     def node_history(self, node: WNode, histories: tuple[ResourceHistory, ...]) -> None:
+        self._node_history(node, histories)
+        # handle_orphaned_container_fillers: an orphan recorded with its container lives in it
+        for r, cid in self.container_fillers:
+            container = self.u.by_id.get(cid)
+            if r.container is None and container is not None:
+                r.container = container
+                container.fillers.append(r)
+        self.container_fillers.clear()
+
+    def _node_history(self, node: WNode, histories: tuple[ResourceHistory, ...]) -> None:
         by_id = self.u.by_id
         uname = node.uname
         find = self.find
@@ -338,10 +322,13 @@ class HistoryReader:
             self.op_failure(r, node, rc, op, st)
             return
         strategy = on_fail_for(r, task, interval, self.opts)
-        if strategy == "ignore":
+        if strategy == "ignore" or (strategy == "restart-container" and task == "stop"):
+            # a failed stop inside a container counts as done: the container's restart stops it
             self.update_state(r, node, op, task, target, st, False)
             r.failure_ignored = True
             self.record_failed(r, node, op)
+            if strategy == "restart-container" and ON_FAIL_RANK.get(st["on_fail"], 0) <= ON_FAIL_RANK["recover"]:
+                st["on_fail"] = strategy
             return
         self.op_failure(r, node, rc, op, st)
         if kind is ResultKind.HARD:
@@ -354,7 +341,8 @@ class HistoryReader:
         expired = False
         is_last_failure = op.id.endswith("_last_failure_0")
         if r.failure_timeout > 0 and op.last_rc_change is not None:
-            if self.u.now >= op.last_rc_change + r.failure_timeout:
+            if self.u.now >= op.last_rc_change + r.failure_timeout and not remote.keeps_monitor_failure(
+                    r, op.operation, op.interval_ms, self.u.node_by_uname.get, self.opts.stonith_enabled):
                 expired = True
             unexpired, last = failcount(self.u, r, node, True)
             recheck = last + r.failure_timeout + 1
@@ -416,7 +404,8 @@ class HistoryReader:
             self.migration.migrate_to_done(r, node, op)
         elif r.role < _STARTED:
             _set_active(r)
-        if clear and st["on_fail"] in ("block", "ignore", "demote", "recover"):
+        if clear and (st["on_fail"] in ("block", "ignore", "demote", "recover", "restart-container")
+                      or (st["on_fail"] == "reset_remote" and not r.reconnect_ms)):
             st["on_fail"] = "ignore"
             r.next_role = _UNKNOWN
 
@@ -461,7 +450,8 @@ class HistoryReader:
             _set_active(r)
         # the role after the failure: Stopped for on-fail=stop; else a failed promote leaves the
         # instance Unpromoted (Pacemaker's default fail_role for promote), anything else Started
-        fail_role = R.STOPPED if action_on_fail == "stop" else (
+        stop = action_on_fail == "stop" or (action_on_fail == "reset_remote" and r.reconnect_ms > 0)
+        fail_role = R.STOPPED if stop else (
             R.UNPROMOTED if action_on_fail == "demote" or task == "promote" else R.STARTED)
         if fail_role != R.STARTED and r.next_role < fail_role:
             r.next_role = fail_role
@@ -480,7 +470,9 @@ class HistoryReader:
                     break
                 it = it.parent
         if role > _STOPPED and not node.online and not node.maintenance and r.managed:
-            if self.opts.stonith_enabled:
+            if node.remote:
+                remote.active_on_lost_node(r, node, self.opts.stonith_enabled, self._fence)
+            elif self.opts.stonith_enabled:
                 fence_node(self.u, node, f"{r.id} is thought to be active there")
         save = on_fail
         if node.unclean:
@@ -506,6 +498,22 @@ class HistoryReader:
                 r.failed = True
                 r.stop_flag = True
                 self.u.recovery_stops.append((r, node))
+        elif on_fail == "restart-container":
+            r.failed = True
+            r.stop_flag = True
+            if r.container is not None:
+                self.u.recovery_stops.append((r.container, node))
+            elif role > _STOPPED:
+                self.u.recovery_stops.append((r, node))
+        elif on_fail == "reset_remote":
+            remote.connection_failed(r, self.u.node_by_uname.get, self.opts.stonith_enabled, self._fence)
+            if role > _STOPPED:
+                self.u.recovery_stops.append((r, node))
+        if r.failed and r.is_remote_node:
+            # a failed connection fences an unclean remote node even if it reconnects elsewhere
+            lost = self.u.node_by_uname.get(r.id)
+            if lost is not None and lost.unclean:
+                lost.unseen = False
         if role > _STOPPED:
             add_running(self.u, r, node, save != "ignore")
             if on_fail == "ignore":
@@ -521,6 +529,10 @@ class HistoryReader:
                 and r.running_on:
             # a stop on the source after its migrate_to leaves the resource on the target
             r.role = _STARTED
+
+
+    def _fence(self, node: WNode, reason: str) -> None:
+        fence_node(self.u, node, reason)
 
 
 def add_running(u: Unpacked, r: WRsc, node: WNode, failed: bool) -> None:

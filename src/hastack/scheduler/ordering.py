@@ -19,6 +19,7 @@ from hastack.scheduler import migration
 from hastack.scheduler.actions import ActionBuilder
 from hastack.scheduler.facts import node_name_key
 from hastack.scheduler.graph import Act, Graph, O
+from hastack.scheduler.guest import filler_target
 from hastack.scheduler.working import R, WRsc
 
 INVERT = {"start": "stop", "stop": "start", "promote": "demote", "demote": "promote",
@@ -60,6 +61,10 @@ class Orderer:
                 self.rsc_order(*rule)
             if r.utilization and self.u.options.placement_strategy != "default":
                 self._utilization(r)
+            if r.container is not None and filler_target(r, self.u.nodes) is None:
+                # a filler (or a guest's connection) starts after its container, stops before it
+                self.rsc_order(r.container, "start", r, "start", O.IMPLIES_THEN | O.RUNNABLE_LEFT)
+                self.rsc_order(r, "stop", r.container, "stop", O.IMPLIES_FIRST)
         elif r.variant == "group":
             self._group_internal(r)
         else:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from hastack.model import scores
 from hastack.model.config import Configuration, Location
 from hastack.model.values import Role
+from hastack.scheduler.guest import filler_target
 from hastack.scheduler.health import constrains, node_health
 from hastack.scheduler.locks import apply_shutdown_locks
 from hastack.scheduler.rules import Sources, eval_rule, rule_score, unpack_nvpairs, uses_sources
@@ -73,31 +74,39 @@ def _location_targets(loc: Location, u: Unpacked) -> list[WRsc]:
     return out
 
 
+DISCOVER = {"never": 1, "exclusive": 2}  # resource-discovery; anything else probes as always does
+
+
 def _apply_location_to(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recorder, src: str,
-                       texts: dict[str, str]) -> None:
-    """Group: the first member takes the scores, later members get 0 (node allowed only)."""
+                       texts: dict[str, str], discover: int = 0) -> None:
+    """Group: the first member takes the scores, later members get 0 (node allowed only).
+    `discover`: the constraint's resource-discovery (DISCOVER), recorded per node."""
     if r.variant == "group":
-        _add_only(r, node_scores, rec, src, texts)
+        _add_only(r, node_scores, rec, src, texts, discover)
         first = True
         for m in r.children:
             if first:
-                _apply_location_to(m, node_scores, rec, src, texts)
+                _apply_location_to(m, node_scores, rec, src, texts, discover)
                 first = False
             else:
-                _apply_location_to(m, [(n, 0) for n, _ in node_scores], rec, src, texts)
+                _apply_location_to(m, [(n, 0) for n, _ in node_scores], rec, src, texts, discover)
         return
     if r.variant == "clone":
-        _add_only(r, node_scores, rec, src, texts)
+        _add_only(r, node_scores, rec, src, texts, discover)
         for c in r.children:
-            _apply_location_to(c, node_scores, rec, src, texts)
+            _apply_location_to(c, node_scores, rec, src, texts, discover)
         return
-    _add_only(r, node_scores, rec, src, texts)
+    _add_only(r, node_scores, rec, src, texts, discover)
 
 
-def _add_only(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recorder, src: str, texts: dict[str, str]) -> None:
+def _add_only(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recorder, src: str, texts: dict[str, str],
+              discover: int = 0) -> None:
     if r.allowed is None:
         r.allowed = {}
     for n, s in node_scores:
+        if discover > r.discover.get(n.uname, 0):
+            r.discover[n.uname] = discover
+            r.exclusive_discover |= discover == DISCOVER["exclusive"]
         if n.uname in r.allowed:
             r.allowed[n.uname] = scores.add(r.allowed[n.uname], s)
         else:
@@ -115,6 +124,10 @@ def apply_locations(config: Configuration, u: Unpacked, rec: Recorder) -> None:
         targets = _location_targets(c, u)
         if not targets:
             continue
+        discover = DISCOVER.get((c.resource_discovery or "always").lower(), 0)
+        if discover == DISCOVER["exclusive"]:
+            for r in targets:
+                r.exclusive_discover = True  # even if no node matches
         node_scores: list[tuple[WNode, int]] = []
         texts: dict[str, str] = {}
         if c.node is not None:
@@ -127,14 +140,14 @@ def apply_locations(config: Configuration, u: Unpacked, rec: Recorder) -> None:
             for r in targets:
                 node_scores, texts = _rule_scores(c, u, r)
                 if node_scores:
-                    _apply_location_to(r, node_scores, rec, f"location:{c.id}", texts)
+                    _apply_location_to(r, node_scores, rec, f"location:{c.id}", texts, discover)
             continue
         else:
             node_scores, texts = _rule_scores(c, u)
         if not node_scores:
             continue
         for r in targets:
-            _apply_location_to(r, node_scores, rec, f"location:{c.id}", texts)
+            _apply_location_to(r, node_scores, rec, f"location:{c.id}", texts, discover)
 
 
 def _rule_scores(c: Location, u: Unpacked, r: WRsc | None = None) -> tuple[list[tuple[WNode, int]], dict[str, str]]:
@@ -232,13 +245,57 @@ def apply_fail_limits(r: WRsc, node: WNode, u: Unpacked, rec: Recorder) -> None:
         return
     if (r.id, node.uname) in u.failcount_cleared:
         return
-    count, _ = failcount(u, r, node, True)
+    count = _failcount_with_fillers(u, r, node)
     if count <= 0 or count < r.migration_threshold:
         return
     top = r.top()
     target = top if (top.variant == "clone" and not top.unique) else r
     node_score(target, node, -INF, rec, "fail-limit",
                f"{r.id} failed {count} times on {node.uname} (migration-threshold={r.migration_threshold})")
+
+
+def apply_exclusive_discovery(r: WRsc, top: WRsc, node: WNode, rec: Recorder) -> None:
+    """A resource with exclusive discovery runs only on the nodes an exclusive location
+    constraint names (where it is probed)."""
+    if not (r.exclusive_discover or top.exclusive_discover):
+        return
+    for c in r.children:
+        apply_exclusive_discovery(c, top, node, rec)
+    if r.allowed is not None and node.uname in r.allowed and r.discover.get(node.uname) != DISCOVER["exclusive"]:
+        r.allowed[node.uname] = -INF
+        if r.variant == "primitive" or r.parent is None:
+            rec.add(r.id, node.uname, -INF, "discovery",
+                    f"{r.id} has exclusive resource discovery, not on {node.uname}")
+
+
+def _failcount_with_fillers(u: Unpacked, r: WRsc, node: WNode) -> int:
+    """pe_get_failcount with pe_fc_fillers: a container has failed as often as it and what
+    lives in it have."""
+    count, _ = failcount(u, r, node, True)
+    return count + sum(_failcount_with_fillers(u, f, node) for f in r.fillers)
+
+
+def apply_container_placement(u: Unpacked, rec: Recorder) -> None:
+    """A guest node's container runs on no remote node (no nesting); a resource whose
+    container is a connection (or hosts a guest) runs on that connection's node only."""
+    remote_nodes = [n for n in u.nodes if n.remote_rsc is not None]
+    for r in u.resources:
+        for p in r.primitives():
+            if p.is_remote_node and p.container is not None:
+                for c in p.container.primitives():
+                    for n in remote_nodes:
+                        _ban(c, n.uname, rec, f"{c.id} hosts guest node {p.id} and cannot run on remote node {n.uname}")
+            target = filler_target(p, u.nodes)
+            if target is not None:
+                for name in list(p.allowed or {}):
+                    if u.node_by_uname[name].remote_rsc is not target:
+                        _ban(p, name, rec, f"{p.id} lives in {target.id} and runs on that node only")
+
+
+def _ban(p: WRsc, node: str, rec: Recorder, text: str) -> None:
+    p.allowed = dict(p.allowed or {})
+    p.allowed[node] = -INF
+    rec.add(p.id, node, -INF, "container", text)
 
 
 def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
@@ -256,6 +313,18 @@ def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
         for r in u.resources:
             apply_fail_limits(r, n, u, rec)
     for n in u.nodes:
+        for r in u.resources:
+            apply_exclusive_discovery(r, r, n, rec)
+    for n in u.nodes:
+        for r in u.resources:
+            for p in r.primitives():
+                if n.remote_rsc is not None and (p.is_remote_node or p.is_fence_device):
+                    _ban(p, n.uname, rec, f"{p.id} cannot run on remote node {n.uname} (connections and "
+                                          f"fence devices run on cluster nodes)")
+    apply_container_placement(u, rec)
+    for n in u.nodes:
+        if n.remote_rsc is not None:
+            continue  # a remote node's availability is known once its connection is assigned
         if not n.available():
             why = ("offline" if not n.online else "unclean" if n.unclean else "in standby" if n.standby
                    else "in maintenance" if n.maintenance else "shutting down" if n.shutdown else "pending")

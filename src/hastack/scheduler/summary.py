@@ -126,7 +126,9 @@ def summary_lines(g: Graph, resources: list[WRsc], stonith_action: str) -> list[
     out = []
     for a in g.actions:
         if a.rsc is None and a.task == "stonith" and not a.optional and a.node is not None:
-            out.append(f"Fence ({(a.meta or {}).get('stonith_action', stonith_action)}) {a.node.uname} '{a.reason}'")
+            action = (a.meta or {}).get("stonith_action", stonith_action)
+            host = f" (resource: {a.fence_rsc})" if a.fence_rsc else ""
+            out.append(f"Fence ({action}) {a.node.uname}{host} '{a.reason}'")
     for r in resources:
         out.extend(rsc_lines(g, r))
     return out

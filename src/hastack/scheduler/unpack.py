@@ -12,7 +12,7 @@ Imports only the model and the scheduler's working records.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from hastack.errors import ScheduleError, ValueSyntaxError
@@ -21,8 +21,9 @@ from hastack.model.config import (
     AttrSet, Bundle, Clone, Configuration, Group, Primitive, Template, merged,
 )
 from hastack.model.attrsets import first_values
-from hastack.model.state import ClusterState, OpRecord, TicketState
+from hastack.model.state import ClusterState, NodeState, OpRecord, TicketState
 from hastack.model.values import Role, is_true
+from hastack.scheduler import guest, remote
 from hastack.scheduler.health import HealthPolicy, health_policy
 from hastack.scheduler.rules import Subject, eval_rule
 from hastack.scheduler.utilization import value_of as utilization_value
@@ -176,7 +177,14 @@ def can_fence(o: Options, node: WNode) -> bool:
 
 
 def fence_node(u: Unpacked, node: WNode, reason: str) -> None:
-    """pe_fence_node for a cluster node: mark unclean; the first reason wins."""
+    """pe_fence_node for a cluster or remote node: mark unclean; the first reason wins. A remote
+    node's connection must then be re-established by fencing, unless it is unmanaged; a guest
+    node is "fenced" by recovering its container instead."""
+    if guest.is_guest(node):
+        guest.fence_guest(node)
+        return
+    if node.remote and (node.remote_rsc is None or node.remote_rsc.managed):
+        node.requires_reset = True
     if not node.unclean or node.uname not in u.fence_reasons:
         u.fence_reasons.setdefault(node.uname, reason)
     node.unclean = True
@@ -197,16 +205,21 @@ def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: U
         attrs["#is_dc"] = "true" if state.dc_uuid == n.id else "false"
         w.attrs = attrs
         w.utilization = utilization_of(n.utilization, now)
-        # Nodes are unclean until their status is seen (startup-fencing).
-        w.unclean = opts.startup_fencing and n.type != "ping"
+        # Nodes are unclean until their status is seen (startup-fencing); a remote node only
+        # once it has a connection (remote.link_connections).
+        w.unclean = opts.startup_fencing and n.type not in ("ping", "remote")
         if w.unclean:
             u.fence_reasons.setdefault(n.uname, "node is unclean")
         u.nodes.append(w)
         u.node_by_uname[n.uname] = w
+    remote.add_remote_nodes(config, u.nodes, u.node_by_uname)
     by_id = {w.id: w for w in u.nodes}
     for ns in state.nodes.values():
         w = by_id.get(ns.id) or u.node_by_uname.get(ns.uname)
         if w is None:
+            continue
+        if w.remote:  # its status waits for its connection's (read with its history)
+            w.was_fenced = remote.was_fenced(ns)
             continue
         for k, v in ns.attributes.items():
             w.attrs[k] = v
@@ -485,6 +498,9 @@ class TreeBuilder:
             r.meta = _inherit(_meta_of(d.meta, self.u.now, Subject()), parent, self.defaults(Subject()))
             r.meta.setdefault("resource-stickiness", "1")
         _apply_meta(r, self.opts)
+        if isinstance(d, Primitive) and remote.is_connection_agent(r.agent):
+            assert r.definition is not None
+            remote.apply_connection_meta(r, _meta_of(r.definition.params, self.u.now))
         self.u.by_id[r.id] = r
         if suffix and parent is not None:
             self.u.aliases.setdefault(rid, parent.top())
@@ -531,6 +547,7 @@ def _version_lt(version: str | None, other: str) -> bool:
 
 def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
     refuse_bundles(config)
+    config = guest.with_guest_connections(config)
     opts = unpack_options(config, state)
     u = Unpacked(options=opts, nodes=[], node_by_uname={}, resources=[], by_id={}, now=now,
                  op_defaults=config.op_defaults, tickets={t.id: t for t in state.tickets},
@@ -544,17 +561,45 @@ def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
     from hastack.scheduler.history import HistoryReader, add_running
     from hastack.scheduler.migration_history import MigrationReader
 
+    guest.link_containers(u.by_id, u.resources)
+    remote.link_connections(u.nodes, u.resources, opts.startup_fencing)
     reader = HistoryReader(u, opts)
     reader.builder = tb
     reader.migration = MigrationReader(state, u.node_by_uname, lambda r, node: add_running(u, r, node, False))
     by_id = {w.id: w for w in u.nodes}
-    for ns in state.nodes.values():
-        w = by_id.get(ns.id) or u.node_by_uname.get(ns.uname)
-        if w is None:
-            continue
-        if not opts.stonith_enabled and not w.online:
-            continue
+
+    def found() -> Iterator[tuple[WNode, NodeState]]:
+        """Each node_state with its node, looked up as it comes: an orphaned connection's
+        history adds its node (named by its id) on the way."""
+        for ns in state.nodes.values():
+            w = by_id.get(ns.id) or u.node_by_uname.get(ns.uname)
+            if w is not None:
+                yield w, ns
+
+    def read(w: WNode, ns: NodeState) -> None:
+        if w.remote:
+            remote.online_status(w)
+            remote.read_attributes(w, ns, opts.stonith_enabled)
+        w.unpacked = True
         reader.node_history(w, ns.resources)
+
+    # unpack_node_history's passes: a remote node's history once its connection is known to be
+    # started (its connection's own history is another node's); cluster nodes offline without
+    # fencing are left out; with fencing, whatever is left is read last.
+    progress = True
+    while progress:
+        progress = False
+        for w, ns in found():
+            if w.unpacked or (not remote.history_ready(w) if w.remote
+                              else not opts.stonith_enabled and not w.online):
+                continue
+            read(w, ns)
+            progress = True
+    if opts.stonith_enabled:
+        for w, ns in found():
+            if not w.unpacked:
+                read(w, ns)
+    remote.after_history(u.nodes)
     return u
 
 

@@ -67,10 +67,20 @@ class WNode:
     fence_reason: str | None = None
     num_resources: int = 0
     utilization: dict[str, int] = field(default_factory=dict)  # capacity not yet given to resources
+    # Pacemaker Remote: a node of type remote, and the connection resource that makes it one
+    remote: bool = False
+    remote_rsc: "WRsc | None" = None
+    requires_reset: bool = False  # remote_requires_reset: its connection must be re-established by fencing
+    was_fenced: bool = False  # node_state's node_fenced: fenced since its connection was last up
+    unpacked: bool = False  # its history has been read
+    rsc_discovery: bool = True  # a remote node's resource-discovery-enabled attribute
 
     @property
     def base_weight(self) -> int:
-        """The node's own score: offline or shutting-down nodes are out of contention."""
+        """The node's own score: offline or shutting-down cluster nodes are out of contention. A
+        remote node's stays 0: Pacemaker sets it only for cluster nodes, when their status is read."""
+        if self.remote:
+            return 0
         return -1_000_000 if not self.online or self.shutdown else 0
 
     def available(self) -> bool:
@@ -137,6 +147,14 @@ class WRsc:
     pending_node: WNode | None = None
     clone_name: str | None = None
     is_fence_device: bool = False
+    is_remote_node: bool = False  # an ocf:pacemaker:remote connection: its id names a remote node
+    container: "WRsc | None" = None  # meta container: the resource this one lives in
+    fillers: list["WRsc"] = field(default_factory=list)  # the resources living in this one
+    # location resource-discovery: per node, 1 never or 2 exclusive (absent: always); with
+    # exclusive_discover, probes and placement only where an exclusive constraint says
+    discover: dict[str, int] = field(default_factory=dict)
+    exclusive_discover: bool = False
+    reconnect_ms: int = 0  # a remote connection's reconnect_interval
     utilization: dict[str, int] = field(default_factory=dict)  # what the resource uses of a node
     # live migration (allow-migrate): a migrate_to that completed without its migrate_from
     # leaves a partial migration; one that completed with it leaves the source to stop (dangling)
