@@ -50,9 +50,6 @@ NOT_CONVERGING = {
 }
 
 HASTACK_DIFFERS = {
-    "complex_enforce_colo": "scheduler disagreement on a new input: on the executed state hastack starts "
-                            "neutron-dhcp-agent:0..2 where Pacemaker reports swift-object-expirer blocked "
-                            "(hastack disagrees on crm_simulate's own executed state too)",
     "bug-5025-4": "remote nodes are out of hastack's scope: hastack does not restart remote-node again",
     "inc6": "hastack's executed state converges; Pacemaker's (duplicate history entries merged) moves again",
 }
