@@ -47,32 +47,28 @@ ANSWER_TIMEOUT_S = 1.0  # a child that does not answer an ask in this long is re
 class HeartbeatProcess:
     def __init__(self, node: str, address: str, peers: Callable[[], dict[str, str]], interval: float = 0.05,
                  port: int = PORT) -> None:
-        self.node = node
-        self.address = address
-        self.port = port
-        self.interval = interval
+        # the child's command line: Heartbeat's own arguments, which it builds the Heartbeat from
+        self._command = [sys.executable, "-m", "hastack.daemon.hbprocess", "--node", node, "--address", address,
+                         "--port", str(port), "--interval", str(interval)]
+        self._where = f"{address}:{port}"
         self._peers = peers
         self._sent_peers: dict[str, str] | None = None
         self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[str] | None = None
 
-    def _command(self) -> list[str]:
-        return [sys.executable, "-m", "hastack.daemon.hbprocess", "--node", self.node, "--address", self.address,
-                "--port", str(self.port), "--interval", str(self.interval)]
-
     def start(self) -> None:
         with self._lock:
             self._spawn()
 
     def _spawn(self) -> None:
-        proc = subprocess.Popen(self._command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, bufsize=1)
         line = _read_line(proc.stdout, START_TIMEOUT_S)
         if line.strip() != READY:
             proc.kill()
             err = proc.stderr.read() if proc.stderr else ""
-            raise HastackError(f"the heartbeat process did not start on {self.address}:{self.port}: "
+            raise HastackError(f"the heartbeat process did not start on {self._where}: "
                                f"{(err or line).strip() or 'no output'}",
                                hint="is another hastackd running on this address? (--address)")
         self._proc = proc
