@@ -35,6 +35,7 @@ from hastack.errors import ScheduleError
 from hastack.graphrun import GraphRun
 from hastack.model.config import Configuration
 from hastack.model.results import ExecStatus, OcfRc
+from hastack.model.values import is_true
 from hastack.scheduler import Action, Transition, schedule
 from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.port import Snapshot, StoreError
@@ -200,7 +201,8 @@ class Controller:
               snap: Snapshot) -> None:
         """Start `actions` in the graph and write them as orders, one guarded transaction per node; each
         names the lease its node held in `snap` (a node that rejoined since drops it unrun)."""
-        orders = [Order(self.term, self.transitions, a, snap.leases.get(a.node or "", 0)) for a in actions]
+        fatal = is_true(snap.configuration.property("start-failure-is-fatal", "true"))
+        orders = [Order(self.term, self.transitions, a, snap.leases.get(a.node or "", 0), fatal) for a in actions]
         by_node: dict[str, dict[str, str]] = {}
         for o in orders:
             assert o.action.node is not None

@@ -59,6 +59,9 @@ class Order:
     transition: int  # the DC's transition number in this term
     action: Action
     lease: int = 0  # the target node's membership lease: an order is for that incarnation of the node only
+    # the cluster's start-failure-is-fatal, for the node that counts the failure: a failed start sets the
+    # fail count to INFINITY when true (Pacemaker's default), adds 1 when false
+    start_failure_is_fatal: bool = True
 
     @property
     def key(self) -> str:
@@ -69,13 +72,17 @@ class Order:
         return self.action.target_rc
 
     def to_json(self) -> str:
-        return json.dumps({"term": self.term, "transition": self.transition, "lease": self.lease,
-                           "action": action_to_dict(self.action)}, sort_keys=True)
+        d: dict[str, Any] = {"term": self.term, "transition": self.transition, "lease": self.lease,
+                             "action": action_to_dict(self.action)}
+        if not self.start_failure_is_fatal:
+            d["start_failure_is_fatal"] = False
+        return json.dumps(d, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Order:
         d = json.loads(text)
-        return cls(d["term"], d["transition"], action_from_dict(d["action"]), int(d.get("lease", 0)))
+        return cls(d["term"], d["transition"], action_from_dict(d["action"]), int(d.get("lease", 0)),
+                   bool(d.get("start_failure_is_fatal", True)))
 
 
 def op_resource(a: Action) -> str:
@@ -119,7 +126,8 @@ def recorded(state: ClusterState, order: Order, rc: int, status: int, now: int, 
                           origin="hastackd", migrate_source=a.meta.get("migrate_source"),
                           migrate_target=a.meta.get("migrate_target"))
     before = state.node_by_uname(a.node)
-    after = record_result(state, res, now, counting=FailCounting.CONTROLLER).node_by_uname(a.node)
+    after = record_result(state, res, now, counting=FailCounting.CONTROLLER,
+                          start_failure_is_fatal=order.start_failure_is_fatal).node_by_uname(a.node)
     if after is None:
         return None, {}
     name = a.history_id or res.rsc
