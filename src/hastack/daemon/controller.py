@@ -73,8 +73,8 @@ class Controller:
         self._woken = True  # the last wait ended on a change (not a timeout): publish the next idle
         self._stop = threading.Event()
         self._feed: ChangeFeed | None = None  # while DC: what wakes the DC loop (daemon.changefeed)
-        self._down: dict[str, int] = {}
-        self._decided = ""  # how long the transition being sent took to read and decide (for the log)  # node -> lease proven down, its revocation maybe still on its way
+        self._down: dict[str, int] = {}  # node -> lease proven down, its revocation maybe still on its way
+        self._decided = ""  # how long the transition being sent took to read and decide (for the log)
         self._publisher = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
         self._publishing: concurrent.futures.Future[None] | None = None
         self._thread = threading.Thread(target=self._loop, name="controller", daemon=True)
@@ -222,11 +222,18 @@ class Controller:
 
     def _publish(self, progress: Progress) -> None:
         self._publish_behind()  # after the pending ones queued before it, never overtaken by them
+        self._write_progress(progress, quiet_guard=False)
+
+    def _write_progress(self, progress: Progress, quiet_guard: bool) -> None:
+        """`quiet_guard`: a lost DC role is only logged (the publisher thread: the DC loop finds out by
+        itself), else raised."""
         try:
-            self.store.publish_progress(self.term, progress.to_json())
+            self.store.publish_progress(progress.term, progress.to_json())
             self._published = progress
         except GuardLost:
-            raise
+            if not quiet_guard:
+                raise
+            log.warning("progress not published: no longer DC")
         except StoreError as err:  # operators waiting see it late; the cluster is not affected
             log.warning("progress not published: %s", err)
 
@@ -235,15 +242,7 @@ class Controller:
         one more round trip between a result and the orders that result frees."""
         pending = tuple(sorted(_describe(o.order.action) for o in outstanding.values()))
         progress = Progress(self.node, self.term, self.transitions, revision, False, pending)
-
-        def publish() -> None:
-            try:
-                self.store.publish_progress(progress.term, progress.to_json())
-                self._published = progress
-            except StoreError as err:  # (GuardLost too: the DC loop finds out by itself)
-                log.warning("progress not published: %s", err)
-
-        self._publishing = self._publisher.submit(publish)
+        self._publishing = self._publisher.submit(self._write_progress, progress, True)
 
     def _publish_behind(self) -> None:
         if self._publishing is not None:

@@ -18,8 +18,8 @@ be 20,000 datagrams a second): the DC sends to and watches every member, every
 other node sends to and watches the DC only (with no DC, everyone watches
 everyone). A node it starts watching gets JOIN_GRACE_S first; one never heard is never suspected.
 
-Who acts: the DC; if the DC itself is suspected, the first (by name) member
-that is not. And only from the majority's side: a linearizable read must show
+Who acts: the DC; if the DC itself is suspected, the longest-joined member
+that is not (the one the DC election prefers). And only from the majority's side: a linearizable read must show
 the suspect still a member (an isolated node, to which the DC looks silent,
 cannot read). Nothing happens unless the configuration has
 `stonith-enabled=true` and a stonith resource whose `pcmk_host_list` (or no
@@ -49,7 +49,7 @@ from hastack.daemon.heartbeat import Detector
 from hastack.daemon.membership import Membership
 from hastack.model.config import Configuration, Primitive
 from hastack.model.values import is_true
-from hastack.store.etcd import EtcdStore
+from hastack.store.etcd import EtcdStore, by_seniority
 from hastack.store.port import StoreError
 
 log = logging.getLogger("hastack.fencer")
@@ -164,7 +164,7 @@ class Fencer:
     def _refresh(self) -> None:
         found = self.store.member_records()
         self._leases = {n: r.lease for n, r in found.items()}
-        self._seniority = sorted(found, key=lambda n: (found[n].joined, n))
+        self._seniority = by_seniority(found)
         self._promises = {r.lease: p for r in found.values() if (p := Promise.parse(r.promise)) is not None}
         now = time.monotonic()
         for n, lease in self._leases.items():

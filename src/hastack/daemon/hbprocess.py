@@ -146,9 +146,7 @@ def serve(hb: Heartbeat, peers: list[dict[str, str]], lines: IO[str], out: IO[st
             peers[0] = {str(k): str(v) for k, v in doc["peers"].items()}
         if "ask" in doc:
             hb.drain()  # (the receiver thread keeps up; this takes what it has not read yet)
-            with hb._lock:  # noqa: SLF001 - the child is Heartbeat's own host
-                seen = dict(hb._seen)  # noqa: SLF001
-            out.write(json.dumps({"seen": seen}) + "\n")
+            out.write(json.dumps({"seen": hb.heard()}) + "\n")
             out.flush()
 
 

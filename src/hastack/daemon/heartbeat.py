@@ -104,6 +104,11 @@ class Heartbeat:
             t = self._seen.get(node)
         return None if t is None else (now if now is not None else time.monotonic()) - t
 
+    def heard(self) -> dict[str, float]:
+        """node -> when it was last heard (monotonic), for every node heard since this one started."""
+        with self._lock:
+            return dict(self._seen)
+
     def _send_loop(self) -> None:
         realtime_thread()
         msg = f"hb {self.node}".encode()

@@ -81,6 +81,12 @@ class MemberRecord:
     joined: int = 0  # its membership key's create revision: the lower, the longer it has been a member
 
 
+def by_seniority(records: Mapping[str, MemberRecord]) -> list[str]:
+    """The members, the longest-joined first (by their membership keys' create revisions): whom the DC
+    election prefers, and so who fences a silent DC."""
+    return sorted(records, key=lambda n: (records[n].joined, n))
+
+
 def member_id(value: bytes) -> str:
     """A membership key holds the node id, or JSON {"id", "address"} (the heartbeat address)."""
     text = value.decode()
@@ -287,10 +293,8 @@ class EtcdStore:
         return out
 
     def seniority(self) -> list[str]:
-        """Every member now, the longest-joined first (by its membership key's create revision)."""
-        kvs, _ = self.client.range(self.key("members") + "/", prefix=True)
-        base = len(self.key("members")) + 1
-        return [kv.key.decode()[base:] for kv in sorted(kvs, key=lambda kv: kv.create_revision)]
+        """Every member now, the longest-joined first (by_seniority)."""
+        return by_seniority(self.member_records())
 
     def evict(self, node: str, lease: int) -> bool:
         """End a fenced node's membership at once: revoke its lease (its member key -- and the DC key,
