@@ -52,11 +52,6 @@ def node_score(r: WRsc, node: WNode, score: int, rec: Recorder | None, source: s
         rec.add(r.id, node.uname, score, source, text)
 
 
-def all_nodes_score(r: WRsc, nodes: list[WNode], score: int, rec: Recorder | None, source: str, text: str) -> None:
-    for n in nodes:
-        node_score(r, n, score, rec, source, text)
-
-
 def _location_targets(loc: Location, u: Unpacked) -> list[WRsc]:
     if loc.rsc is not None:
         r = u.constraint_rsc(loc.rsc)
