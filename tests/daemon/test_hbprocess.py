@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
 
 import pytest
 
 from hastack.daemon.hbprocess import HeartbeatProcess
 from hastack.errors import HastackError
+from polling import until
 
 
 def free_port() -> int:
@@ -18,14 +18,6 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
-
-def until(check: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_two_heartbeat_processes_hear_each_other_and_a_stopped_one_falls_silent() -> None:

@@ -9,7 +9,7 @@ import time
 import uuid
 
 from hastack.daemon.expiry import Promise
-from hastack.daemon.membership import Membership
+from hastack.daemon.membership import Guard, Membership
 from hastack.daemon.timing import for_ttl
 from hastack.store.etcd import EtcdStore
 from hastack.store.etcdclient import EtcdClient
@@ -75,3 +75,25 @@ def test_the_promise_is_published_only_with_a_watchdog(etcd_endpoint: str) -> No
     finally:
         for m in nodes.values():
             m.stop()
+
+
+def test_the_guard_fires_once_for_a_deadline_it_never_saw_when_someone_saw_the_lease_held() -> None:
+    """A guard that was starved (or stopped with its process) while the node held its lease must still stop
+    everything after: holds() arms it, since whoever asked may have started a resource."""
+    fired: list[float] = []
+    guard = Guard(lambda: time.monotonic() - 1.0, lambda: fired.append(time.monotonic()))  # always past
+    stop = threading.Event()
+    t = threading.Thread(target=guard.run, args=(stop,), daemon=True)
+    t.start()
+    try:
+        time.sleep(0.2)
+        assert fired == []  # nobody saw the lease held: nothing to stop
+        guard.arm()
+        deadline = time.monotonic() + 2
+        while not fired and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        assert len(fired) == 1
+    finally:
+        stop.set()
+        t.join(2)

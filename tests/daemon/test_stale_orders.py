@@ -22,6 +22,7 @@ from hastack.graphrun import GraphRun
 from hastack.scheduler import Action, schedule
 from hastack.store.etcd import EtcdStore
 from hastack.store.etcdclient import EtcdClient
+from polling import until
 
 
 def test_refusal_names_the_reason() -> None:
@@ -45,20 +46,12 @@ def node(etcd_endpoint: str, tmp_path: Path) -> Iterator[tuple[EtcdStore, Member
     lrm = LocalResourceManager(store, "n1", membership, Executor(local_host("n1", state_dir=str(tmp_path))))
     lrm.start()
     try:
-        assert _until(membership.holds, 10)
+        assert until(membership.holds, 10)
         yield store, membership, state_file
     finally:
         lrm.stop()
         membership.stop()
 
-
-def _until(check: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _history(store: EtcdStore) -> list[tuple[str, int]]:
@@ -80,9 +73,9 @@ def test_orders_of_an_older_term_or_another_incarnation_are_dropped_unrun(
              Order(term, 2, replace(probe), membership.lease + 1)]  # for an earlier incarnation of n1
     for o in stale:
         store.post_actions(term, "n1", {o.key: o.to_json()})
-    assert _until(lambda: not store.actions_for("n1")[0], 10)
+    assert until(lambda: not store.actions_for("n1")[0], 10)
     assert _history(store) == []  # dropped without running: nothing recorded
     current = Order(term, 3, probe, membership.lease)
     store.post_actions(term, "n1", {current.key: current.to_json()})
-    assert _until(lambda: not store.actions_for("n1")[0], 10)
+    assert until(lambda: not store.actions_for("n1")[0], 10)
     assert _history(store) == [("monitor", 7)]  # the same probe, ordered in the current term, ran

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 from hastack.cib import to_xml
 from hastack.daemon.changefeed import ChangeFeed
-from hastack.daemon.membership import Membership
+from hastack.daemon.membership import Lease
 from hastack.daemon.orders import Order, outcome
 from hastack.errors import ScheduleError
 from hastack.graphrun import GraphRun
@@ -60,7 +60,7 @@ class Outstanding:
 
 
 class Controller:
-    def __init__(self, store: EtcdStore, node: str, membership: Membership,
+    def __init__(self, store: EtcdStore, node: str, membership: Lease,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.node = node

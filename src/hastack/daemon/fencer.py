@@ -46,7 +46,7 @@ from hastack.agents.executor import Executor
 from hastack.daemon.departure import FENCED, LEASE_EXPIRED, Departure
 from hastack.daemon.expiry import ExpiryWatch, Promise
 from hastack.daemon.heartbeat import Detector
-from hastack.daemon.membership import Membership
+from hastack.daemon.membership import Lease
 from hastack.model.config import Configuration, Primitive
 from hastack.model.values import is_true
 from hastack.store.etcd import EtcdStore, by_seniority
@@ -116,7 +116,7 @@ def fence_device(config: Configuration, target: str) -> Primitive | None:
 
 
 class Fencer:
-    def __init__(self, store: EtcdStore, node: str, membership: Membership, heartbeat: Detector,
+    def __init__(self, store: EtcdStore, node: str, membership: Lease, heartbeat: Detector,
                  executor: Executor, suspect_after: float = 0.3,
                  on_evicted: Callable[[], None] = lambda: None,
                  on_down: Callable[[str, int], None] = lambda _node, _lease: None) -> None:

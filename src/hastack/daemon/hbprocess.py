@@ -20,7 +20,7 @@ when the peers change and `{"ask": 1}` to ask; the child answers each ask with
 closes (hastackd died, however it died), so it never outlives its parent.
 
 `HeartbeatProcess` has Heartbeat's interface (start, stop, silent_for, drain),
-so the fencer takes either. Imports daemon.heartbeat, errors.
+so the fencer takes either. Imports daemon.childpipe, daemon.heartbeat, errors.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable
 from typing import IO
 
+from hastack.daemon.childpipe import close, read_line
 from hastack.daemon.heartbeat import PORT, Heartbeat
 from hastack.errors import HastackError
 
@@ -64,7 +65,7 @@ class HeartbeatProcess:
     def _spawn(self) -> None:
         proc = subprocess.Popen(self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, bufsize=1)
-        line = _read_line(proc.stdout, START_TIMEOUT_S)
+        line = read_line(proc.stdout, START_TIMEOUT_S)
         if line.strip() != READY:
             proc.kill()
             err = proc.stderr.read() if proc.stderr else ""
@@ -78,7 +79,7 @@ class HeartbeatProcess:
         with self._lock:
             proc, self._proc = self._proc, None
         if proc is not None:
-            _close(proc)
+            close(proc)
 
     def silent_for(self, node: str, now: float | None = None) -> float | None:
         """Seconds since `node` was last heard, as of the last drain (None: never heard)."""
@@ -95,7 +96,7 @@ class HeartbeatProcess:
             except (OSError, ValueError, TimeoutError) as err:
                 proc, self._proc = self._proc, None
                 if proc is not None:
-                    _close(proc)
+                    close(proc)
                 print(f"hastackd: heartbeat process restarted ({err})", file=sys.stderr, flush=True)
                 self._spawn()
 
@@ -110,30 +111,8 @@ class HeartbeatProcess:
         proc.stdin.write(out + '{"ask": 1}\n')
         proc.stdin.flush()
         self._sent_peers = peers
-        doc = json.loads(_read_line(proc.stdout, ANSWER_TIMEOUT_S))
+        doc = json.loads(read_line(proc.stdout, ANSWER_TIMEOUT_S))
         self._seen = {str(k): float(v) for k, v in doc["seen"].items()}
-
-
-def _read_line(stream: IO[str] | None, timeout: float) -> str:
-    """One line from a child's pipe within `timeout` (TimeoutError otherwise; '' at its end)."""
-    import select
-
-    if stream is None:
-        raise OSError("no pipe")
-    ready, _, _ = select.select([stream], [], [], timeout)
-    if not ready:
-        raise TimeoutError(f"no answer within {timeout} s")
-    return stream.readline()
-
-
-def _close(proc: subprocess.Popen[str]) -> None:
-    try:
-        if proc.stdin:
-            proc.stdin.close()  # the child's cue to exit
-        proc.wait(timeout=2)
-    except (OSError, subprocess.TimeoutExpired):
-        proc.kill()
-        proc.wait()
 
 
 # --- the child ------------------------------------------------------------------------------------

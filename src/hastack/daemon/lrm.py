@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from hastack.agents.action import ActionRequest, ActionResult
 from hastack.agents.executor import Executor
 from hastack.daemon.health import next_role
-from hastack.daemon.membership import Membership
+from hastack.daemon.membership import Lease
 from hastack.daemon.orders import Order, cancelled, op_resource, recorded, refusal, request_for
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.state import ClusterState
@@ -47,7 +47,7 @@ class Recurring:
 
 
 class LocalResourceManager:
-    def __init__(self, store: EtcdStore, node: str, membership: Membership, executor: Executor,
+    def __init__(self, store: EtcdStore, node: str, membership: Lease, executor: Executor,
                  wall_clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.node = node

@@ -29,7 +29,7 @@ from hastack.daemon.health import NodeFacts
 from hastack.daemon.hbprocess import HeartbeatProcess
 from hastack.daemon.heartbeat import MIN_SUSPECT_AFTER_S, heartbeat_interval
 from hastack.daemon.lrm import LocalResourceManager
-from hastack.daemon.membership import Membership
+from hastack.daemon.leaseprocess import LeaseProcess, LeaseSpec
 from hastack.daemon.notifier import Notifier
 from hastack.daemon.rest import DEFAULT_PORT, RestListener, TopologyWatch, parse_rest_address
 from hastack.daemon.timing import for_ttl
@@ -103,7 +103,6 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
             raise HastackError("which etcd? give --etcd URL,... (an existing cluster) or --nodes NAME=ADDR,... "
                                "(hastack runs etcd on the first nodes)")
         client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3)
-        lease_client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout)  # its own connections
     except HastackError as err:
         click.echo(err.render(), err=True)
         sys.exit(2)
@@ -118,9 +117,10 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     inprocess.preload()
     lrm_box: list[LocalResourceManager] = []
     watchdog = FileWatchdog(watchdog_file) if watchdog_file else None
-    membership = Membership(EtcdStore(lease_client, prefix), node, node_id or node, timing,
-                            self_fence=lambda: lrm_box[0].stop_everything(timing.stop_budget),
-                            pet=watchdog.pet if watchdog else None, address=address)
+    # the lease in a process of its own: nothing hastackd does can starve its renewal (daemon.leaseprocess)
+    membership = LeaseProcess(LeaseSpec(node, node_id or node, tuple(urls), prefix, timing, tls, watchdog_file,
+                                        address),
+                              self_fence=lambda: lrm_box[0].stop_everything(timing.stop_budget))
     lrm = LocalResourceManager(store, node, membership, executor)
     lrm_box.append(lrm)
     controller = Controller(store, node, membership)
@@ -155,7 +155,11 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    membership.start()
+    try:
+        membership.start()
+    except HastackError as err:
+        click.echo(err.render(), err=True)
+        sys.exit(2)
     lrm.start()
     controller.start()
     notifier.start()

@@ -28,6 +28,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 from hastack.daemon.timing import Timing, realtime_thread
 from hastack.store.etcd import EtcdStore
@@ -38,10 +39,25 @@ log = logging.getLogger("hastack.membership")
 RECENT = 10_000
 
 
+class Lease(Protocol):
+    """What the rest of hastackd asks of the node's lease: Membership here, or daemon.leaseprocess's
+    LeaseProcess, which runs Membership in a child process."""
+
+    fenced_count: int
+
+    @property
+    def lease(self) -> int: ...
+
+    def holds(self) -> bool: ...
+
+    def valid_until(self) -> float: ...
+
+
 class Membership:
     def __init__(self, store: EtcdStore, node: str, node_id: str, timing: Timing,
                  self_fence: Callable[[], None], pet: Callable[[float], None] | None = None,
-                 address: str | None = None) -> None:
+                 address: str | None = None, alive: Callable[[], bool] | None = None,
+                 on_state: Callable[[int, float], None] | None = None) -> None:
         self.store = store
         self.node = node
         self.node_id = node_id
@@ -49,14 +65,19 @@ class Membership:
         self.timing = timing
         self._self_fence = self_fence
         self._pet = pet  # the watchdog: told the new deadline after every renewal (daemon.watchdog)
+        # daemon.leaseprocess: renew only while the hastackd this process serves is alive; tell it every change
+        self._alive = alive
+        self._on_state = on_state
         self._lock = threading.Lock()
         self._valid_until = 0.0  # monotonic; resources may run only before it
         self.lease = 0
         self.fenced_count = 0
         self._stop = threading.Event()
         self._joined = threading.Event()
+        self._guard = Guard(self.valid_until, self._expired)
         self._threads = [threading.Thread(target=self._renew_loop, name="lease", daemon=True),
-                         threading.Thread(target=self._guard_loop, name="self-fence-guard", daemon=True)]
+                         threading.Thread(target=self._guard.run, args=(self._stop,), name="self-fence-guard",
+                                          daemon=True)]
         # the latest renewals only (bench/renewal.py reads them): hastackd runs for months
         self.renew_jitter: deque[float] = deque(maxlen=RECENT)  # seconds late, per renewal
         self.renewed_at: deque[float] = deque(maxlen=RECENT)  # monotonic send time of each renewal that succeeded
@@ -65,7 +86,10 @@ class Membership:
     def holds(self) -> bool:
         """Whether the node may run resources now."""
         with self._lock:
-            return self.lease != 0 and time.monotonic() < self._valid_until
+            held = self.lease != 0 and time.monotonic() < self._valid_until
+        if held:
+            self._guard.arm()
+        return held
 
     def valid_until(self) -> float:
         with self._lock:
@@ -98,8 +122,7 @@ class Membership:
         with self._lock:
             self.lease = lease
             self._valid_until = sent + t.self_fence_after
-        if self._pet:
-            self._pet(sent + t.self_fence_after)
+        self._changed()
         self._joined.set()
         log.info("%s joined with lease %x (ttl %d s)", self.node, lease, t.ttl)
 
@@ -107,6 +130,7 @@ class Membership:
         realtime_thread()
         t = self.timing
         next_at = time.monotonic()
+        hung = False
         while not self._stop.is_set():
             now = time.monotonic()
             if now < next_at:
@@ -114,6 +138,12 @@ class Membership:
                 continue
             self.renew_jitter.append(now - next_at)
             next_at = now + t.renew_every
+            if self._alive is not None and not self._alive():
+                if not hung:
+                    log.warning("%s: hastackd does not answer: no renewal until it does", self.node)
+                hung = True
+                continue  # a hung hastackd must not keep its node in (it runs the resources)
+            hung = False
             try:
                 if not self.lease:
                     self._join()
@@ -129,38 +159,72 @@ class Membership:
                     self.renewed_at.append(sent)
                     with self._lock:
                         self._valid_until = max(self._valid_until, sent + t.self_fence_after)
-                        until = self._valid_until
-                    if self._pet:
-                        self._pet(until)
+                    self._changed()
                 else:
                     log.warning("%s: lease %x is gone", self.node, self.lease)
                     self._lose()
             except StoreError as err:
                 log.warning("%s: lease renewal failed: %s", self.node, err)
 
+    def _changed(self) -> None:
+        with self._lock:
+            lease, until = self.lease, self._valid_until
+        if until:
+            self._guard.arm()  # (a guard stopped with the process since the join has not seen this deadline)
+        if self._pet and until:
+            self._pet(until)
+        if self._on_state:
+            self._on_state(lease, until)
+
     def _lose(self) -> None:
         with self._lock:
             self.lease = 0
             self._valid_until = 0.0
         self._joined.clear()
+        self._changed()
 
-    def _guard_loop(self) -> None:
+    def _expired(self) -> None:
+        self.fenced_count += 1
+        log.error("%s: lease not renewed in time: self-fencing (stopping every local resource)", self.node)
+        self._lose()
+        self._self_fence()
+
+
+class Guard:
+    """Sleeps until the deadline `valid_until()`; if no renewal moved it, calls `expired` -- once for each
+    time the node was seen holding its lease. Armed by the guard's own look at the deadline, and by
+    whoever else saw the node hold it (`arm`): the paths that start resources ask holds(), which arms it,
+    so a guard that was starved or stopped while the node held its lease still fires after."""
+
+    def __init__(self, valid_until: Callable[[], float], expired: Callable[[], None],
+                 tick: Callable[[], None] | None = None) -> None:
+        self._valid_until = valid_until
+        self._expired = expired
+        self._tick = tick
+        self._armed = threading.Event()
+
+    def arm(self) -> None:
+        self._armed.set()
+
+    def run(self, stop: threading.Event) -> None:
+        """The guard's loop (its own real-time thread), until `stop`; `tick` runs at least every 50 ms."""
         realtime_thread()
-        armed = False
-        while not self._stop.is_set():
-            until = self.valid_until()
+        while not stop.is_set():
+            if self._tick is not None:
+                self._tick()
+            until = self._valid_until()
             now = time.monotonic()
             if until > now:
-                armed = True
-                self._stop.wait(min(until - now, 0.05))
+                self._armed.set()
+                stop.wait(min(until - now, 0.05))
                 continue
-            if armed:  # a lease was held and ran out: stop everything now
-                armed = False
-                self.fenced_count += 1
-                log.error("%s: lease not renewed in time: self-fencing (stopping every local resource)", self.node)
-                self._lose()
-                try:
-                    self._self_fence()
+            if self._armed.is_set():
+                self._armed.clear()
+                if self._valid_until() > time.monotonic():
+                    self._armed.set()  # a renewal landed between the look and the clear
+                    continue
+                try:  # the lease was held and ran out: stop everything now
+                    self._expired()
                 except Exception:  # the guard must survive whatever stopping does
                     log.exception("self-fence failed")
-            self._stop.wait(0.05)
+            stop.wait(0.05)

@@ -26,7 +26,7 @@ from dataclasses import replace
 from hastack.agents.action import ActionRequest, ActionResult
 from hastack.agents.executor import Executor
 from hastack.daemon.departure import META_NODE, Departure, LocalResource, Notice, decide, parse_departure
-from hastack.daemon.membership import Membership
+from hastack.daemon.membership import Lease
 from hastack.store.etcd import EtcdStore
 from hastack.store.port import StoreError
 
@@ -48,7 +48,7 @@ def read_departures(records: Mapping[str, str]) -> dict[str, Departure]:
 
 
 class Notifier:
-    def __init__(self, store: EtcdStore, node: str, membership: Membership, executor: Executor,
+    def __init__(self, store: EtcdStore, node: str, membership: Lease, executor: Executor,
                  active: Callable[[], Mapping[str, ActionRequest]]) -> None:
         self.store = store
         self.node = node
