@@ -79,3 +79,17 @@ def test_a_port_already_taken_is_a_clear_error() -> None:
         assert "cannot listen" in err.value.message and "another hastackd" in (err.value.hint or "")
     finally:
         first.stop()
+
+
+def test_the_board_keeps_each_slots_latest_arrival_and_a_new_list_clears_it() -> None:
+    from hastack.daemon.hbprocess import HeardBoard
+
+    parent = HeardBoard()
+    child = HeardBoard(parent.fd)  # the same memory, as the child maps it
+    child.begin(1)
+    child.heard(0, 5.0)
+    child.heard(1, 7.0)
+    child.heard(0, 4.0)  # a datagram read late, stamped earlier: the later arrival stands
+    assert parent.generation() == 1 and parent.read(2) == [5.0, 7.0]
+    child.begin(2)  # another list of peers: slot 0 may be another node now
+    assert parent.generation() == 2 and parent.read(2) == [0.0, 0.0]

@@ -14,13 +14,14 @@ A hastackd that hangs keeps its heartbeats going; that is what its lease is
 for: a hung hastackd renews nothing, self-fences, or its watchdog resets it
 (DESIGN, safety rule 1), as a hung pacemaker-controld is not corosync's to see.
 
-The protocol, one line each way: the parent writes `{"peers": {node: address}}`
-when the peers change and `{"ask": 1}` to ask; the child answers each ask with
-`{"seen": {node: monotonic time}}`. The child exits when its standard input
+The parent writes `{"peers": {node: address}, "order": [node...], "generation": N}`
+on the child's input when the peers change; the child writes when it last heard
+each of them to a board in shared memory (HeardBoard), which the fencer reads
+on every turn without a round trip. The child exits when its standard input
 closes (hastackd died, however it died), so it never outlives its parent.
 
 `HeartbeatProcess` has Heartbeat's interface (start, stop, silent_for, drain),
-so the fencer takes either. Imports daemon.childpipe, daemon.heartbeat, errors.
+so the fencer takes either. Imports daemon.childpipe, daemon.heartbeat, daemon.shm, errors.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import struct
 import subprocess
 import sys
 import threading
@@ -37,23 +39,58 @@ from typing import IO
 
 from hastack.daemon.childpipe import close, read_line
 from hastack.daemon.heartbeat import PORT, Heartbeat
+from hastack.daemon.shm import shared_memory
 from hastack.errors import HastackError
 
 READY = "ready"
-START_TIMEOUT_S = 10.0
+START_TIMEOUT_S = 60.0  # (a machine at load 80 takes many seconds to start Python)
 BIND_RETRY_S = 3.0
-ANSWER_TIMEOUT_S = 1.0  # a child that does not answer an ask in this long is restarted
+
+
+class HeardBoard:
+    """When each peer was last heard, in memory shared with the child: the fencer reads it 50 times a
+    second, which over the pipe was 50 JSON round trips a second on every host.
+
+    The child writes slot i for the i-th peer of the list it was last sent (in the order sent), then
+    raises the header's generation to that list's; the parent reads the slots only while the generation
+    is the one it sent last -- a slot never means another peer than the parent thinks."""
+
+    SLOTS = 512
+    SIZE = 8 + 8 * SLOTS
+    _GEN = struct.Struct("<Q")
+    _SLOT = struct.Struct("<d")
+
+    def __init__(self, fd: int | None = None) -> None:
+        self._mem, self.fd = shared_memory("hastack-heard", self.SIZE, fd)
+
+    def generation(self) -> int:
+        return int(self._GEN.unpack_from(self._mem, 0)[0])
+
+    def begin(self, generation: int) -> None:
+        """(child) A new list of peers: every slot cleared, then its generation published."""
+        self._mem[8:] = bytes(self.SIZE - 8)
+        self._GEN.pack_into(self._mem, 0, generation)
+
+    def heard(self, slot: int, at: float) -> None:
+        if slot < self.SLOTS and at > self._SLOT.unpack_from(self._mem, 8 + 8 * slot)[0]:
+            self._SLOT.pack_into(self._mem, 8 + 8 * slot, at)
+
+    def read(self, count: int) -> list[float]:
+        return [float(v) for v in struct.unpack_from(f"<{min(count, self.SLOTS)}d", self._mem, 8)]
 
 
 class HeartbeatProcess:
     def __init__(self, node: str, address: str, peers: Callable[[], dict[str, str]], interval: float = 0.05,
                  port: int = PORT) -> None:
+        self._board = HeardBoard()
         # the child's command line: Heartbeat's own arguments, which it builds the Heartbeat from
         self._command = [sys.executable, "-m", "hastack.daemon.hbprocess", "--node", node, "--address", address,
-                         "--port", str(port), "--interval", str(interval)]
+                         "--port", str(port), "--interval", str(interval), "--board-fd", str(self._board.fd)]
         self._where = f"{address}:{port}"
         self._peers = peers
         self._sent_peers: dict[str, str] | None = None
+        self._order: list[str] = []
+        self._generation = 0
         self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[str] | None = None
@@ -64,7 +101,7 @@ class HeartbeatProcess:
 
     def _spawn(self) -> None:
         proc = subprocess.Popen(self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, bufsize=1)
+                                stderr=subprocess.PIPE, text=True, bufsize=1, pass_fds=(self._board.fd,))
         line = read_line(proc.stdout, START_TIMEOUT_S)
         if line.strip() != READY:
             proc.kill()
@@ -88,45 +125,51 @@ class HeartbeatProcess:
         return None if t is None else (now if now is not None else time.monotonic()) - t
 
     def drain(self) -> None:
-        """Ask the child what it heard (and tell it the peers, when they changed). A child that died or
-        does not answer is started again: without it, this node sends no heartbeats and gets fenced."""
+        """Read what the child heard (and tell it the peers, when they changed). A child that died is
+        started again: without it, this node sends no heartbeats and gets fenced."""
         with self._lock:
             try:
-                self._ask()
-            except (OSError, ValueError, TimeoutError) as err:
+                self._read()
+            except (OSError, ValueError) as err:
                 proc, self._proc = self._proc, None
                 if proc is not None:
                     close(proc)
                 print(f"hastackd: heartbeat process restarted ({err})", file=sys.stderr, flush=True)
                 self._spawn()
 
-    def _ask(self) -> None:
+    def _read(self) -> None:
         proc = self._proc
-        if proc is None or proc.stdin is None or proc.stdout is None:
+        if proc is None or proc.stdin is None or proc.poll() is not None:
             raise OSError("not running")
         peers = dict(self._peers())
-        out = ""
         if peers != self._sent_peers:
-            out += json.dumps({"peers": peers}) + "\n"
-        proc.stdin.write(out + '{"ask": 1}\n')
-        proc.stdin.flush()
-        self._sent_peers = peers
-        doc = json.loads(read_line(proc.stdout, ANSWER_TIMEOUT_S))
-        self._seen = {str(k): float(v) for k, v in doc["seen"].items()}
+            self._generation += 1
+            self._order = sorted(peers)
+            proc.stdin.write(json.dumps({"peers": peers, "order": self._order, "generation": self._generation})
+                             + "\n")
+            proc.stdin.flush()
+            self._sent_peers = peers
+        if self._board.generation() != self._generation:
+            return  # the child has not taken the new list yet: what was read last still holds
+        self._seen = {n: t for n, t in zip(self._order, self._board.read(len(self._order))) if t > 0}
 
 
 # --- the child ------------------------------------------------------------------------------------
-def serve(hb: Heartbeat, peers: list[dict[str, str]], lines: IO[str], out: IO[str]) -> None:
-    """Answer the parent until its pipe closes. `peers[0]` is what the sender reads: replaced whole, never
-    changed in place under the sender's loop."""
+def serve(hb: Heartbeat, peers: list[dict[str, str]], slots: dict[str, int], board: HeardBoard,
+          lock: threading.Lock, lines: IO[str]) -> None:
+    """Take the parent's lists of peers until its pipe closes. `peers[0]` is what the sender reads and
+    `slots` where the receiver writes: each replaced whole, never changed in place under those loops."""
     for line in lines:
         doc = json.loads(line)
-        if "peers" in doc:
+        with lock:  # (no heard() lands in a slot of the previous list after the switch)
             peers[0] = {str(k): str(v) for k, v in doc["peers"].items()}
-        if "ask" in doc:
-            hb.drain()  # (the receiver thread keeps up; this takes what it has not read yet)
-            out.write(json.dumps({"seen": hb.heard()}) + "\n")
-            out.flush()
+            order = [str(n) for n in doc["order"]]
+            slots.clear()
+            slots.update({n: i for i, n in enumerate(order)})
+            board.begin(int(doc["generation"]))
+            for node, at in hb.heard().items():
+                if node in slots:
+                    board.heard(slots[node], at)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,12 +178,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--address", required=True)
     ap.add_argument("--port", type=int, default=PORT)
     ap.add_argument("--interval", type=float, default=0.05)
+    ap.add_argument("--board-fd", type=int, required=True)
     a = ap.parse_args(argv)
     peers: list[dict[str, str]] = [{}]
+    board = HeardBoard(a.board_fd)
+    slots: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def heard(node: str, at: float) -> None:
+        with lock:
+            slot = slots.get(node)
+            if slot is not None:
+                board.heard(slot, at)
+
     deadline = time.monotonic() + BIND_RETRY_S
     while True:
         try:
-            hb = Heartbeat(a.node, a.address, peers=lambda: peers[0], interval=a.interval, port=a.port)
+            hb = Heartbeat(a.node, a.address, peers=lambda: peers[0], interval=a.interval, port=a.port,
+                           on_heard=heard)
             break
         except OSError as err:
             # the child of a hastackd that just died may still hold the port for a moment
@@ -151,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     hb.start()
     print(READY, flush=True)
     try:
-        serve(hb, peers, sys.stdin, sys.stdout)
+        serve(hb, peers, slots, board, lock, sys.stdin)
     except (BrokenPipeError, KeyboardInterrupt):
         pass
     finally:

@@ -13,7 +13,7 @@ that ask "may I run resources?" hundreds of times a second.
 
 The two halves of the self-fence rule:
 - the child renews only while hastackd shows a sign of life (hastackd's guard
-  thread writes one to the board every 50 ms; `PARENT_SILENCE_S` without one
+  thread writes one to the board every 50 ms; `parent_silence_for` without one
   and renewal stops): a hung hastackd must not keep its node in, since it
   runs the node's resources and cannot stop them. (Pacemaker's sbd watches
   pacemakerd for the same reason.)
@@ -25,7 +25,7 @@ The child exits when its standard input closes (hastackd died) and then
 revokes nothing: the resources may still run until the watchdog or the
 guard has stopped them, so the lease must run out in etcd's own time.
 
-Imports daemon.childpipe, daemon.membership, daemon.timing, daemon.watchdog, errors, store.
+Imports daemon.childpipe, daemon.membership, daemon.shm, daemon.timing, daemon.watchdog, errors, store.
 """
 
 from __future__ import annotations
@@ -35,8 +35,6 @@ import dataclasses
 import faulthandler
 import json
 import logging
-import mmap
-import os
 import signal
 import struct
 import subprocess
@@ -48,6 +46,7 @@ from pathlib import Path
 
 from hastack.daemon.childpipe import close, read_line
 from hastack.daemon.membership import Guard, Membership
+from hastack.daemon.shm import shared_memory
 from hastack.daemon.timing import Timing
 from hastack.daemon.watchdog import FileWatchdog
 from hastack.errors import HastackError
@@ -57,8 +56,14 @@ from hastack.store.etcdclient import EtcdClient, TlsFiles
 log = logging.getLogger("hastack.membership")
 
 READY = "ready"
-START_TIMEOUT_S = 15.0  # the child imports the etcd client: seconds on a loaded machine
-PARENT_SILENCE_S = 5.0  # hastackd silent this long: the child stops renewing (its node self-fences)
+START_TIMEOUT_S = 60.0  # the child imports the etcd client: many seconds on a machine at load 80
+PARENT_SILENCE_S = 5.0  # hastackd silent this long (or two TTLs, if longer): the child stops renewing
+
+
+def parent_silence_for(timing: Timing) -> float:
+    """How long hastackd may show no sign of life before its node leaves: a TTL grown for a big cluster
+    says the machine stalls for that long (the 16-host lab's DC stalled past 5 s at load 80)."""
+    return max(PARENT_SILENCE_S, 2.0 * timing.ttl)
 STOP_TIMEOUT_S = 3.0
 RELAUNCH_EVERY_S = 1.0  # a child that keeps dying is started again at most this often
 
@@ -76,11 +81,7 @@ class Board:
     _ALIVE_AT = 24
 
     def __init__(self, fd: int | None = None) -> None:
-        if fd is None:
-            fd = os.memfd_create("hastack-lease", os.MFD_CLOEXEC)
-            os.ftruncate(fd, self.SIZE)
-        self.fd = fd
-        self._mem = mmap.mmap(fd, self.SIZE)
+        self._mem, self.fd = shared_memory("hastack-lease", self.SIZE, fd)
 
     def publish(self, lease: int, valid_until: float) -> None:
         seq = self._STATE.unpack_from(self._mem)[0]
@@ -113,13 +114,13 @@ class LeaseSpec:
     tls: TlsFiles | None = None
     watchdog_file: Path | None = None
     address: str | None = None
-    parent_silence: float = PARENT_SILENCE_S
+    parent_silence: float | None = None  # (default: parent_silence_for(timing))
 
     def command(self, board_fd: int) -> list[str]:
         cmd = [sys.executable, "-m", "hastack.daemon.leaseprocess", "--node", self.node, "--node-id", self.node_id,
                "--etcd", ",".join(self.endpoints), "--prefix", self.prefix,
                "--timing", json.dumps(dataclasses.asdict(self.timing)), "--board-fd", str(board_fd),
-               "--parent-silence", str(self.parent_silence)]
+               "--parent-silence", str(self.parent_silence or parent_silence_for(self.timing))]
         if self.tls:
             cmd += ["--tls", ",".join((self.tls.ca, self.tls.cert, self.tls.key))]
         if self.watchdog_file:
