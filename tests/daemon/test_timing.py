@@ -18,6 +18,10 @@ from hastack.daemon.timing import Timing, TimingError, for_ttl
     (4, 1.0, False),   # etcd's default election timeout needs a longer lease
     (5, 1.0, True),
     (1, 0.25, False),  # a 1 s lease cannot outlast any election
+    (7, 1.0, True),    # long leases (a big cluster's, as corosync's token grows): refused before the fix
+    (10, 0.25, True),
+    (20, 1.0, True),
+    (60, 1.0, True),
 ])
 def test_a_lease_must_outlast_an_etcd_election(ttl: int, election: float, safe: bool) -> None:
     if safe:

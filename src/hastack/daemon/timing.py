@@ -110,5 +110,7 @@ def for_ttl(ttl: int, election: float = 0.25) -> Timing:
     within 0.25 s, self-fence 1.2 s after a renewal's send, stopped 0.3 s later, etcd's expiry 0.5 s after
     that -- the wide margin is what lets the DC act before etcd's expiry (daemon.expiry)."""
     margin = min(max(0.45, ttl * 0.4), 1.0)  # capped: a longer lease's margin would only delay recovery
+    # the stop budget fits in the margin whatever the TTL (uncapped, it refused every TTL from 7 s up)
+    stop_budget = min(max(0.25, ttl * 0.15), 0.75 * margin)
     return Timing(ttl=ttl, renew_every=ttl / 7, call_timeout=ttl / 8, margin=margin,
-                  stop_budget=max(0.25, ttl * 0.15), drift=margin * 0.1, election=election).check()
+                  stop_budget=stop_budget, drift=margin * 0.1, election=election).check()
