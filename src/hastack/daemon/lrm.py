@@ -256,7 +256,11 @@ class LocalResourceManager:
                     log.warning("%s: %s", self.node, result.summary())
                     r.last_rc = result.rc
                     self._record(None, r.order, result)
-            self._stop.wait(0.05)
+            # until the next one is due (at most 0.5 s: a monitor added meanwhile is due an interval
+            # later): a 50 ms tick woke 20 times a second on every host for nothing
+            with self._lock:
+                nxt = min((r.due for r in self._recurring.values()), default=now + 0.5)
+            self._stop.wait(min(0.5, max(0.01, nxt - time.monotonic())))
 
     def _is_current(self, r: Recurring) -> bool:
         with self._lock:
