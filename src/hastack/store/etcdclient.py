@@ -376,10 +376,12 @@ class EtcdClient:
 
         A watch waits at most WATCH_READ_S for a line: a member that died, or was cut off, on a kept-alive
         connection leaves the watch silent, and its orders or results must not wait out the caller's whole
-        timeout -- a watch that a live member confirmed is simply made again (from the same revision:
-        nothing is missed), an unconfirmed one is made at the next member."""
+        timeout. hastack's own members send a quiet watch a progress line every 100 ms
+        (etcdserver.PROGRESS_NOTIFY_MS), so a live member's watch lasts the caller's whole timeout; on a
+        member that sends none (etcd's default: every 10 minutes) a confirmed watch is made again (from
+        the same revision: nothing is missed); an unconfirmed one is made at the next member."""
         body = {"create_request": {"key": _b64(prefix), "range_end": _b64(prefix_end(prefix)),
-                                   "start_revision": str(after + 1)}}
+                                   "start_revision": str(after + 1), "progress_notify": True}}
         deadline = time.monotonic() + timeout
         unconfirmed = 0
         idx = self._first()
