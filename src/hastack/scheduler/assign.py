@@ -19,6 +19,7 @@ from hastack.scheduler.facts import node_name_key
 from hastack.scheduler.glib import glib_sort, hash_order
 from hastack.scheduler import remote
 from hastack.scheduler import guest
+from hastack.scheduler.bundle import allows_nested, internal_colocations
 from hastack.scheduler.guest import filler_target
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.utilization import (
@@ -188,7 +189,16 @@ class Assigner:
                 prev = m
         elif r.variant == "primitive" and r.container is not None \
                 and filler_target(r, self.nodes) is None:
-            self.new_colocation("resource-with-container", r, r.container, INF)
+            if allows_nested(r):
+                # pcmk__colocation_has_influence: a clean container running on one node is not
+                # moved for its connection's sake
+                c = r.container
+                moves = c.failed or len(c.running_on) != 1
+                self.new_colocation("resource-with-container", r, c, 10_000, influence=moves)
+            else:
+                self.new_colocation("resource-with-container", r, r.container, INF)
+        elif r.replicas:
+            internal_colocations(r, lambda cid, dep, pri, score: self.new_colocation(cid, dep, pri, score))
         for c in r.children:
             self._internal(c)
 
@@ -525,6 +535,9 @@ class Assigner:
         return first_node
 
     def assign_clone(self, r: WRsc, prefer: WNode | None) -> WNode | None:
+        if r.replicas:
+            from hastack.scheduler.bundle import assign_bundle
+            return assign_bundle(self, r, prefer)
         from hastack.scheduler.clones import assign_clone
         return assign_clone(self, r, prefer)
 
@@ -536,14 +549,14 @@ class Assigner:
             resources = assignment_order(self, resources)
         # remote connections first: where they go decides whether their nodes can run anything
         for r in resources:
-            if r.is_remote_node:
+            if r.is_remote_node and r.bundle is None:  # a bundle places its own with the bundle
                 self.assign(r, r.partial_migration_target)
                 remote.connection_assigned(r, self.node.get(r.id))
         for n in self.nodes:
             if n.remote_rsc is not None:
                 self.avail[n.uname] = n.available()
         for r in resources:
-            if not r.is_remote_node:
+            if not r.is_remote_node or r.bundle is not None:
                 self.assign(r, None)
 
 

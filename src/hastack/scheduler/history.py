@@ -87,8 +87,8 @@ class HistoryReader:
         if r is not None:
             if r.variant != "primitive":
                 return None
-            if r.parent is None:
-                return r  # a top-level primitive: no clone to map it into, its own name
+            if r.parent is None or r.parent.replicas:
+                return r  # a top-level primitive or a bundle's container: its own name
         parent = None
         if r is None:
             zero = base_name(hist_id) + ":0"
@@ -99,7 +99,10 @@ class HistoryReader:
             else:
                 return None
         parent = r.clone_parent()
-        if parent is not None and not parent.unique:
+        if parent is not None and parent.bundle is not None:
+            # pe__find_bundle_replica: a bundle's primitive is the instance of the guest node it runs on
+            r = next((rep.child for rep in parent.bundle.replicas if rep.node is node), None)
+        elif parent is not None and not parent.unique:
             r = self.find_anonymous(parent, base_name(hist_id), node)
         if r is not None and r.id != hist_id and r.clone_name != hist_id:
             r.clone_name = hist_id

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from hastack.model import scores
 from hastack.model.config import Location
 from hastack.scheduler.clones import cmp_instance, find_compatible_child, instance_location, instance_state
+from hastack.scheduler.guest import attribute_source
 from hastack.scheduler.rules import eval_rule, rule_score
 from hastack.scheduler.unpack import base_name
 from hastack.scheduler.working import Coloc, R, WNode, WRsc
@@ -70,11 +71,12 @@ def promotion_score(a: Assigner, r: WRsc, node: WNode) -> tuple[int, bool]:
     if not _score_applies(a, r, node):
         return 0, True
     name = r.clone_name or r.id
-    value = node.attrs.get(f"master-{name}")
+    attrs = attribute_source(r, node) or {}
+    value = attrs.get(f"master-{name}")
     if value is None and not r.top().unique:
         base = base_name(r.id)
         if base != r.id:
-            value = node.attrs.get(f"master-{base}")
+            value = attrs.get(f"master-{base}")
     if value is None:
         return 0, True
     try:

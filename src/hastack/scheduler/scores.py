@@ -15,6 +15,7 @@ from collections import defaultdict
 from hastack.model import scores
 from hastack.model.config import Configuration, Location
 from hastack.model.values import Role
+from hastack.scheduler.bundle import allows_nested, apply_bundle_nodes
 from hastack.scheduler.guest import filler_target
 from hastack.scheduler.health import constrains, node_health
 from hastack.scheduler.locks import apply_shutdown_locks
@@ -276,7 +277,7 @@ def apply_container_placement(u: Unpacked, rec: Recorder) -> None:
     remote_nodes = [n for n in u.nodes if n.remote_rsc is not None]
     for r in u.resources:
         for p in r.primitives():
-            if p.is_remote_node and p.container is not None:
+            if p.is_remote_node and p.container is not None and not allows_nested(p):
                 for c in p.container.primitives():
                     for n in remote_nodes:
                         _ban(c, n.uname, rec, f"{c.id} hosts guest node {p.id} and cannot run on remote node {n.uname}")
@@ -296,6 +297,7 @@ def _ban(p: WRsc, node: str, rec: Recorder, text: str) -> None:
 def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
     rec = Recorder()
     apply_symmetric_default(u, rec)
+    apply_bundle_nodes(u.bundles, u.resources)
     apply_node_health(u, rec)
     apply_shutdown_locks(u, lambda r, n, score, source, text: node_score(r, n, score, rec, source, text))
     apply_locations(config, u, rec)

@@ -102,6 +102,19 @@ class Coloc:
 
 
 @dataclass(eq=False)
+class Replica:
+    """One replica of a bundle: its container, its address (if any), its guest node's connection
+    and the node itself, and the instance of the bundle's primitive run there."""
+
+    offset: int
+    container: "WRsc"
+    ip: "WRsc | None" = None
+    remote: "WRsc | None" = None
+    child: "WRsc | None" = None
+    node: WNode | None = None
+
+
+@dataclass(eq=False)
 class WRsc:
     id: str
     variant: str  # primitive group clone
@@ -176,6 +189,10 @@ class WRsc:
     with_this: list[Coloc] = field(default_factory=list)  # rsc_cons_lhs: self is primary
     promotion_priority: int = 0
     stop_reasons: dict[str, str] = field(default_factory=dict)
+    # a bundle (variant clone, its containers as instances): its replicas; a bundle's implicit
+    # resource (address, connection, the clone of its primitive): the bundle
+    replicas: list["Replica"] = field(default_factory=list)
+    bundle: "WRsc | None" = None
 
     def top(self) -> "WRsc":
         r = self
