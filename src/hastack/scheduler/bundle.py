@@ -96,8 +96,37 @@ def allows_nested(r: WRsc) -> bool:
     return r.bundle is not None and r.is_remote_node
 
 
-def child_clone(bundle: WRsc, resources: Iterable[WRsc]) -> WRsc | None:
-    return next((r for r in resources if r.bundle is bundle and r.variant == "clone"), None)
+def child_clone(bundle: WRsc) -> WRsc | None:
+    """The clone of a bundle's primitive (None for a bundle of bare containers)."""
+    return next((rep.child.parent for rep in bundle.replicas if rep.child is not None), None)
+
+
+def members(bundle: WRsc) -> list[WRsc]:
+    """A bundle's children as Pacemaker lists them: each replica's container, address and
+    connection, then the clone of its primitive."""
+    out: list[WRsc] = []
+    for rep in bundle.replicas:
+        out.extend(r for r in (rep.container, rep.ip, rep.remote) if r is not None)
+    clone = child_clone(bundle)
+    if clone is not None:
+        out.append(clone)
+    return out
+
+
+def summarized_members(r: WRsc, task: str) -> list[WRsc]:
+    """The instances whose actions a collective action's flags summarize: a clone's instances;
+    for a bundle, its containers, or the instances of its primitive for role changes and
+    notifications (pcmk__bundle_action_flags)."""
+    if r.replicas and task in ("promote", "promoted", "demote", "demoted", "notify", "notified"):
+        return [rep.child for rep in r.replicas if rep.child is not None]
+    return r.children
+
+
+def collective(r: WRsc) -> WRsc:
+    """The resource whose instances r's action stands among: its top-level resource, or the
+    bundle that resource is part of."""
+    top = r.top()
+    return top.bundle if top.bundle is not None else top
 
 
 def apply_bundle_nodes(bundles: list[WRsc], resources: Iterable[WRsc]) -> None:
@@ -160,7 +189,7 @@ def assign_bundle(a: Assigner, bundle: WRsc, prefer: WNode | None) -> WNode | No
             clone.allocating = True
             a.assign(replica.child, replica.node)
             clone.allocating = False
-    clone = child_clone(bundle, a.u.resources)
+    clone = child_clone(bundle)
     if clone is not None:
         nodes = {rep.node.uname for rep in bundle.replicas if rep.node is not None}
         table = clone.allowed if clone.allowed is not None else {}

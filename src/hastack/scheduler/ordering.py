@@ -68,7 +68,7 @@ class Orderer:
         elif r.variant == "group":
             self._group_internal(r)
         elif r.replicas:
-            bundle.internal_orders(r, bundle.child_clone(r, self.u.resources), self.rsc_order, self.internal)
+            bundle.internal_orders(r, bundle.child_clone(r), self.rsc_order, self.internal)
         else:
             self._clone_internal(r)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from hastack.model import scores
 from hastack.model.config import Location
 from hastack.scheduler.clones import cmp_instance, find_compatible_child, instance_location, instance_state
+from hastack.scheduler.bundle import child_clone
 from hastack.scheduler.guest import attribute_source
 from hastack.scheduler.rules import eval_rule, rule_score
 from hastack.scheduler.unpack import base_name
@@ -127,6 +128,8 @@ def _promoted_locations(a: Assigner, clone: WRsc, inst: WRsc, chosen: WNode) -> 
         if not isinstance(c, Location):
             continue
         target = a.constraint_rsc(c.rsc) if c.rsc else None
+        if target is not None and target.replicas:
+            target = child_clone(target)  # pcmk__bundle_rsc_location: a role's location is its clone's
         if target is None or target.id not in ids:
             continue
         if c.node is not None:
