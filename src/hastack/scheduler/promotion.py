@@ -17,7 +17,7 @@ from hastack.model import scores
 from hastack.model.config import Location
 from hastack.scheduler.clones import cmp_instance, find_compatible_child, instance_location, instance_state
 from hastack.scheduler.bundle import child_clone
-from hastack.scheduler.guest import attribute_source
+from hastack.scheduler.guest import attribute_source, guest_host_rsc, is_guest
 from hastack.scheduler.rules import eval_rule, rule_score
 from hastack.scheduler.unpack import base_name
 from hastack.scheduler.working import Coloc, R, WNode, WRsc
@@ -250,8 +250,8 @@ def _node_to_promote_on(a: Assigner, clone: WRsc, r: WRsc, counts: dict[str, int
             return None
     elif r.priority < 0:
         return None
-    elif not node.available():
-        return None
+    elif not node.available() or (is_guest(node) and guest_host_rsc(node).allocated_to is None):
+        return None  # pcmk__node_available with consider_guest: a guest whose container stops cannot
     if node.uname not in (clone.allowed or {}):
         return None
     if counts.get(node.uname, 0) >= clone.promoted_node_max and managed:
