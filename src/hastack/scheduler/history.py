@@ -452,10 +452,12 @@ class HistoryReader:
         elif r.role < R.STARTED:
             _set_active(r)
         # the role after the failure: Stopped for on-fail=stop; else a failed promote leaves the
-        # instance Unpromoted (Pacemaker's default fail_role for promote), anything else Started
+        # instance Unpromoted (Pacemaker's default fail_role for promote), anything else Started --
+        # on-fail=demote too: its demotion is the failed instance's (process_state), not a role
+        # forced here, so an instance whose guest node is recovered is promoted again there
         stop = action_on_fail == "stop" or (action_on_fail == "reset_remote" and r.reconnect_ms > 0)
         fail_role = R.STOPPED if stop else (
-            R.UNPROMOTED if action_on_fail == "demote" or task == "promote" else R.STARTED)
+            R.UNPROMOTED if task == "promote" else R.STARTED)
         if fail_role != R.STARTED and r.next_role < fail_role:
             r.next_role = fail_role
         if fail_role == R.STOPPED:
