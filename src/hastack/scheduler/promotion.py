@@ -190,7 +190,7 @@ def set_instance_roles(a: Assigner, clone: WRsc) -> None:
         if res is not None:
             table = res
     for c in clone.with_this:
-        if c.primary_role != R.PROMOTED or not c.influence:
+        if c.primary_role != R.PROMOTED or not c.has_influence():
             continue
         res = a.add_colocated_scores(c.dependent, dict(table), c.node_attribute, c.score / INF,
                                      active=True, nonnegative=True)

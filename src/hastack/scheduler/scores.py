@@ -60,7 +60,8 @@ def _location_targets(loc: Location, u: Unpacked) -> list[WRsc]:
     if loc.rsc_pattern is not None:  # "!pattern": the resources it does not match
         invert = loc.rsc_pattern.startswith("!")
         pat = re.compile(loc.rsc_pattern[1:] if invert else loc.rsc_pattern)
-        return [r for r in u.resources if (pat.search(r.id) is None) == invert]
+        # Pacemaker's top-level resources: a bundle's parts are inside the bundle
+        return [r for r in u.resources if r.bundle is None and (pat.search(r.id) is None) == invert]
     out = []
     for s in loc.sets:
         for rid in s.resources:
@@ -91,6 +92,9 @@ def _apply_location_to(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recor
         _add_only(r, node_scores, rec, src, texts, discover)
         for c in r.children:
             _apply_location_to(c, node_scores, rec, src, texts, discover)
+        for rep in r.replicas:  # pcmk__bundle_rsc_location: a bundle's addresses too
+            if rep.ip is not None:
+                _apply_location_to(rep.ip, node_scores, rec, src, texts, discover)
         return
     _add_only(r, node_scores, rec, src, texts, discover)
 
@@ -186,7 +190,7 @@ def apply_node_health(u: Unpacked, rec: Recorder) -> None:
             continue
         text = {n.uname: f"node {n.uname}'s health ({policy.strategy}): {scores.format(health)}"}
         for r in u.resources:
-            if constrains(health, r.meta):
+            if r.bundle is None and constrains(health, r.meta):
                 _apply_location_to(r, [(n, health)], rec, f"health:{policy.strategy}", text)
 
 

@@ -100,6 +100,18 @@ class Coloc:
     node_attribute: str | None = None
     influence: bool = True
 
+    def has_influence(self, rsc: "WRsc | None" = None) -> bool:
+        """pcmk__colocation_has_influence: the dependent's preferences move `rsc` (by default the
+        primary) if the constraint's influence says so or rsc is not active yet -- never a clean
+        container running on one node for its bundle connection's sake (moving a connection is
+        cheap, moving a container interrupts the service)."""
+        if rsc is None:
+            rsc = self.primary
+        if self.dependent.bundle is not None and self.dependent.is_remote_node and not rsc.failed \
+                and len(rsc.running_on) == 1:
+            return False
+        return self.influence or not rsc.running_on
+
 
 @dataclass(eq=False)
 class Replica:
