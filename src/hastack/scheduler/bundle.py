@@ -9,8 +9,8 @@ instance N may run on replica N's guest node only; and the bundle's assignment
 its instance, then the clone of the primitive. The definitions come from bundle_parts.py.
 
 Pacemaker's lib/pengine/bundle.c and lib/pacemaker/pcmk_sched_bundle.c, read for semantics.
-Imports only the model and the scheduler's working records and bundle_parts (the assigner and
-tree builder are passed in).
+Imports only the model, the scheduler's working records, graph (ordering flags) and bundle_parts (the
+assigner and tree builder are passed in).
 """
 
 from __future__ import annotations
