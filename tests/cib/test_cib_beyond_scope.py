@@ -1,4 +1,4 @@
-"""The regression cases with bundles, alerts and shared operations: read, written and shown, not run.
+"""The regression cases with bundles, alerts and shared operations: read, written and shown.
 
 Every case of tests/data/pacemaker/cases-extended that has a <bundle>, an <alert>
 or an <operations id-ref> (and nothing else hastack cannot read) imports;
@@ -6,8 +6,7 @@ import -> export -> import is the identity and the export a fixed point; the
 crm text of the configuration parses back to it (up to what crm cannot spell:
 see tests/crm/test_pacemaker_cases.py, and the ids of fencing levels and
 location resource sets); crm_verify says the same about the export as about
-the original; and the scheduler refuses a configuration with a bundle with a
-sentence that says so, instead of deciding without it.
+the original; and the scheduler places every replica's container.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ import pytest
 
 from hastack.cib import load_cib_file, parse_cib, to_xml
 from hastack.crm import canonical, parse, render
-from hastack.errors import ConfigError, HastackError, ScheduleError
+from hastack.errors import ConfigError, HastackError
 from hastack.model import Bundle, Configuration, FencingLevel, Location
 from hastack.scheduler import schedule
 from testdata import PACEMAKER_CASES_EXTENDED
@@ -106,10 +105,12 @@ def test_crm_verify_says_the_same_about_the_export(path: Path, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("path", BUNDLES[:3], ids=lambda p: p.stem)
-def test_the_scheduler_refuses_bundles_and_says_why(path: Path) -> None:
+def test_the_scheduler_places_each_bundle_replica(path: Path) -> None:
     cib = load_cib_file(path)
-    bundles = [r.id for r in cib.config.resources.values() if isinstance(r, Bundle)]
-    with pytest.raises(ScheduleError) as err:
-        schedule(cib.config, cib.state, 1_700_000_000)
-    assert f"the configuration has bundles ({bundles[0]}" in err.value.message
-    assert "does not place yet" in err.value.message and "primitive" in err.value.hint
+    bundles = [r for r in cib.config.resources.values() if isinstance(r, Bundle)]
+    t = schedule(cib.config, cib.state, 1_700_000_000)
+    for b in bundles:
+        replicas = int(b.option("replicas") or b.option("promoted-max") or 1)
+        containers = [f"{b.id}-{b.runtime}-{i}" for i in range(replicas)]
+        assert all(c in t.placement for c in containers), (b.id, sorted(t.placement))
+        assert f"{b.id}-{b.runtime}-{replicas}" not in t.placement

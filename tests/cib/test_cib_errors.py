@@ -215,3 +215,17 @@ def test_unknown_attributes_elsewhere_are_warned_about() -> None:
     snippet = '<primitive id="a" class="lsb" type="a" scroe="7"/>'
     (w,) = parse_cib(doc(snippet + "\n"), "in.xml").warnings
     assert w.message == "unknown attribute 'scroe' on <primitive> is ignored"
+
+
+def test_an_unreadable_colocation_influence_is_the_default_in_a_running_cluster() -> None:
+    """unpack_influence: Pacemaker logs an error and uses the dependent's critical meta-attribute;
+    a configuration being loaded is refused."""
+    prims = '<primitive id="a" class="lsb" type="a"/>\n<primitive id="b" class="lsb" type="b"/>\n'
+    text = doc(prims, '<rsc_colocation id="c" rsc="a" with-rsc="b" score="INFINITY" influence="invalid"/>\n')
+    (e,) = errors(text)
+    assert e.message.startswith("<rsc_colocation> attribute influence:")
+    cib = parse_cib(text, "in.xml", running=True)
+    (w,) = cib.warnings
+    assert "unpack_influence" in w.message and where(w) == where(e)
+    (c,) = [k for k in cib.config.constraints if k.id == "c"]
+    assert c.influence is None  # the default: the dependent's critical meta-attribute

@@ -205,8 +205,8 @@ def test_parameters_checked_against_agent_meta_data() -> None:
 
 # --- bundles, ACLs, references --------------------------------------------------------------------
 
-def test_bundles_are_checked_and_said_not_to_run_yet() -> None:
-    assert "hastack's scheduler does not place bundles yet" in one("bundle bb docker image=x\n", Severity.WARNING)
+def test_bundles_are_checked() -> None:
+    assert findings("bundle bb docker image=x\n", Severity.WARNING) == []  # the scheduler places them
     assert "gives Pacemaker no way to reach it" in one("bundle bb docker image=x primitive a\n")
     assert "bundle bb refers to 'nope', which is not defined" in one("bundle bb docker image=x network "
                                                                       "control-port=3121 primitive nope\n")

@@ -34,7 +34,9 @@ def known_failures() -> dict[str, str]:
 
 
 def run_case(name: str) -> tuple[list[str], list[str]]:
-    cib = load_cib_file(case_xml(name, CASES))
+    # each case is a running cluster's scheduler input, read as crm_simulate reads it: a value
+    # Pacemaker tolerates (colocation-influence's influence="invalid") is its default, not a refusal
+    cib = load_cib_file(case_xml(name, CASES), running=True)
     now = cib.state.execution_date if cib.state.execution_date is not None else CASE_WALL_CLOCK
     t = schedule(cib.config, cib.state, now)
     return sorted(t.summary), sorted(summary_block(case_summary(name, CASES).read_text()))

@@ -147,8 +147,9 @@ def _stream_status(r: Reader, raw: bytes) -> tuple[etree._Element, list[tuple[et
     return stream.root, streamed
 
 
-def load_cib_file(path: str | os.PathLike[str]) -> Cib:
-    """Read and import a CIB file; an unreadable file is a HastackError naming it."""
+def load_cib_file(path: str | os.PathLike[str], running: bool = False) -> Cib:
+    """Read and import a CIB file; an unreadable file is a HastackError naming it. `running`: as
+    parse_cib's (the CIB of a running cluster: what Pacemaker tolerates is a warning)."""
     name = os.fspath(path)
     try:
         with open(name, "rb") as f:
@@ -162,7 +163,7 @@ def load_cib_file(path: str | os.PathLike[str]) -> Cib:
                            hint="check the file's permissions") from None
     except ValueError as exc:  # e.g. a NUL byte in the path
         raise HastackError(f"cannot open CIB file {name!r}: {exc}", hint="check the path") from None
-    return parse_cib(data, name)
+    return parse_cib(data, name, running)
 
 
 def to_xml(config: Configuration, state: ClusterState | None = None) -> str:

@@ -135,7 +135,7 @@ def _read_colocation(r: Reader, el: etree._Element) -> Colocation | None:
             r.required(el, "with-rsc")
     rsc_role = r.role(el, "rsc-role")
     with_role = r.role(el, "with-rsc-role")
-    influence = r.boolean(el, "influence")
+    influence = r.boolean(el, "influence", tolerance.INFLUENCE)
     if cid is None:
         return None
     return Colocation(cid, score if score is not None else 0, rsc=rsc, with_rsc=with_rsc, rsc_role=rsc_role,

@@ -283,8 +283,8 @@ class Reader:
     def role(self, el: etree._Element, attr: str = "role") -> Role | None:
         return self._convert(el, attr, Role.parse)
 
-    def boolean(self, el: etree._Element, attr: str) -> bool | None:
-        return self._convert(el, attr, parse_bool)
+    def boolean(self, el: etree._Element, attr: str, tolerance: Tolerance[bool | None] | None = None) -> bool | None:
+        return self._convert(el, attr, parse_bool, tolerance)
 
     def integer(self, el: etree._Element, attr: str) -> int | None:
         return self._convert(el, attr, _parse_int)

@@ -56,3 +56,7 @@ ORDER_KIND: Tolerance[str] = Tolerance(lambda _text: "Mandatory", "resets it to 
 # pe_eval_rules: only "or" (any case) makes a rule disjunctive; any other word is "and", silently.
 BOOLEAN_OP: Tolerance[str] = Tolerance(lambda _text: "and", "reads any word but 'or' as 'and' (pe_test_rule)",
                                        schema_admits=False)
+# unpack_influence: "Constraint ... has invalid value for influence (using default)" -- the default
+# being the dependent's critical meta-attribute. The schema's influence is text.
+INFLUENCE: Tolerance[bool | None] = Tolerance(lambda _text: None, "uses the default, the dependent's critical "
+                                              "meta-attribute (unpack_influence)", schema_admits=True)

@@ -165,7 +165,7 @@ class Controller:
                 log.warning("%s: lost the DC role (term %d)", self.node, self.term)
                 self.term = 0
                 self._set_feed(None)
-            except ScheduleError as err:  # an input the scheduler refuses (e.g. bundles): wait for a new one
+            except ScheduleError as err:  # an input the scheduler refuses: wait for a new one
                 self.last_sentence = f"term {self.term}: no decision: {err.message}"
                 log.error("%s: %s (%s)", self.node, self.last_sentence, err.hint)
                 self._watch(self.store.revision(), 5.0)

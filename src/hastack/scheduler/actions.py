@@ -438,6 +438,10 @@ class ActionBuilder:
         self._notify_ops(notes, r, "stop", stop, stopped)
         if "start" in notes and "stop" in notes:
             self.g.order(notes["stop"].post_done, notes["start"].pre, O.OPTIONAL)
+        if r.replicas and any(c.bundle is r and c.promotable for c in self.u.resources):
+            # a bundle of a promotable primitive: points its clone's promote/demote are ordered around
+            for task in ("promote", "promoted", "demote", "demoted"):
+                self.pseudo(r, task, True, True)
         if r.promotable:
             promote = self.pseudo(r, "promote", not any_promoting, True)
             promoted = self.pseudo(r, "promoted", not any_promoting, True)

@@ -19,6 +19,7 @@ from hastack.scheduler.facts import node_name_key
 from hastack.scheduler.glib import glib_sort, hash_order
 from hastack.scheduler import remote
 from hastack.scheduler import guest
+from hastack.scheduler.bundle import allows_nested, internal_colocations
 from hastack.scheduler.guest import filler_target
 from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.utilization import (
@@ -147,7 +148,7 @@ class Assigner:
         """unpack_influence: the constraint's influence, else the dependent's critical meta."""
         if c.influence is not None:
             return c.influence
-        return dependent.meta.get("critical", "true").lower() in ("true", "yes", "1", "on", "y")
+        return _critical(dependent)
 
     def _coloc_sets(self, c: Colocation) -> None:
         """pcmk__unpack_colocation with resource sets (unpack_colocation_set, colocate_rsc_sets)."""
@@ -184,11 +185,18 @@ class Assigner:
             prev: WRsc | None = None
             for m in r.children:
                 if prev is not None and r.meta.get("collocated", "true").lower() in ("true", "yes", "1", "on"):
-                    self.new_colocation("group:internal_colocation", m, prev, INF)
+                    # a member that is not critical does not move the members before it
+                    self.new_colocation("group:internal_colocation", m, prev, INF,
+                                        influence=_critical(m))
                 prev = m
         elif r.variant == "primitive" and r.container is not None \
                 and filler_target(r, self.nodes) is None:
-            self.new_colocation("resource-with-container", r, r.container, INF)
+            if allows_nested(r):  # preferably with its container, which may be on a remote node
+                self.new_colocation("resource-with-container", r, r.container, 10_000)
+            else:
+                self.new_colocation("resource-with-container", r, r.container, INF)
+        elif r.replicas:
+            internal_colocations(r, lambda cid, dep, pri, score: self.new_colocation(cid, dep, pri, score))
         for c in r.children:
             self._internal(c)
 
@@ -221,9 +229,9 @@ class Assigner:
                     cons = [(c, c.primary) for c in r.this_with]
                 elif r.variant == "group":
                     last = r.children[-1]
-                    cons = [(c, c.dependent) for c in last.with_this if c.influence]
+                    cons = [(c, c.dependent) for c in last.with_this if c.has_influence()]
                 else:
-                    cons = [(c, c.dependent) for c in r.with_this if c.influence]
+                    cons = [(c, c.dependent) for c in r.with_this if c.has_influence()]
                 for c, other in cons:
                     f = mult * c.score / INF
                     res = self.add_colocated_scores(other, work, c.node_attribute, f, this_with, True, nonnegative)
@@ -449,7 +457,7 @@ class Assigner:
                         f"which is placed on {where}")
             self.explain(r, before, f"colocation:{c.id}", text)
         for c in list(r.with_this):
-            if not c.influence:
+            if not c.has_influence():
                 continue
             before = dict(r.allowed or {})
             res = self.add_colocated_scores(c.dependent, dict(r.allowed or {}), c.node_attribute,
@@ -525,6 +533,9 @@ class Assigner:
         return first_node
 
     def assign_clone(self, r: WRsc, prefer: WNode | None) -> WNode | None:
+        if r.replicas:
+            from hastack.scheduler.bundle import assign_bundle
+            return assign_bundle(self, r, prefer)
         from hastack.scheduler.clones import assign_clone
         return assign_clone(self, r, prefer)
 
@@ -536,15 +547,20 @@ class Assigner:
             resources = assignment_order(self, resources)
         # remote connections first: where they go decides whether their nodes can run anything
         for r in resources:
-            if r.is_remote_node:
+            if r.is_remote_node and r.bundle is None:  # a bundle places its own with the bundle
                 self.assign(r, r.partial_migration_target)
                 remote.connection_assigned(r, self.node.get(r.id))
         for n in self.nodes:
             if n.remote_rsc is not None:
                 self.avail[n.uname] = n.available()
         for r in resources:
-            if not r.is_remote_node:
+            if not r.is_remote_node or r.bundle is not None:
                 self.assign(r, None)
+
+
+def _critical(r: WRsc) -> bool:
+    """Meta critical (crm_is_true, unset is true): whether r's preferences move what it is colocated with."""
+    return r.meta.get("critical", "true").lower() in ("true", "yes", "1", "on", "y")
 
 
 ASSIGN: dict[str, Callable[[Assigner, WRsc, WNode | None], WNode | None]] = {

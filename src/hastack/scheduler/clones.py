@@ -129,7 +129,7 @@ def _cmp_by_colocation(a: Assigner, clone: WRsc, i1: WRsc, i2: WRsc, n1: WNode, 
             if res is not None:
                 table = res
         for c in clone.with_this:
-            if not c.influence:
+            if not c.has_influence():
                 continue
             res = a.add_colocated_scores(c.dependent, table, c.node_attribute, c.score / INF, nonnegative=True)
             if res is not None:
@@ -150,7 +150,7 @@ def _append_parent_colocation(a: Assigner, clone: WRsc, child: WRsc, all_coloc: 
         if all_coloc or c.score < 0 or c.score == INF:
             a.add_this_with(child, c)
     for c in clone.with_this:
-        if not c.influence:
+        if not c.has_influence(child):
             continue
         if all_coloc or c.score < 0:
             a.add_with_this(child, c)
@@ -235,7 +235,7 @@ def assign_clone(a: Assigner, clone: WRsc, prefer: WNode | None) -> WNode | None
     for c in list(clone.this_with):
         a.assign(c.primary, prefer)
     for c in list(clone.with_this):
-        if not c.influence:
+        if not c.has_influence():
             continue
         res = a.add_colocated_scores(c.dependent, dict(clone.allowed or {}), c.node_attribute,
                                      c.score / INF, active=True, nonnegative=True)

@@ -24,6 +24,7 @@ from hastack.model.config import AttrSet, Configuration, Op, merged
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.state import OpRecord
 from hastack.model.values import is_true
+from hastack.scheduler.bundle import container_host
 from hastack.scheduler.onfail import op_definition
 from hastack.scheduler.types import DEFAULT_TIMEOUT_MS
 from hastack.scheduler.unpack import Unpacked, _meta_of
@@ -73,6 +74,10 @@ def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[At
         params["CRM_meta_timeout"] = str(_timeout_ms(op, op_defaults))
     for k in ("id", "crm_feature_set", "op-digest", "on_node", "on_node_uuid", "pcmk_external_ip"):
         params.pop(k, None)
+    if r.bundle is not None and r.is_remote_node and params.get("addr", "").lower() == "#uname":
+        host = container_host(r)
+        if host is not None:
+            params["addr"] = host.uname
     return params
 
 

@@ -109,6 +109,17 @@ def link_containers(by_id: dict[str, WRsc], resources: Iterable[WRsc]) -> None:
             c.fillers.append(r)
 
 
+def attribute_source(r: WRsc, node: WNode) -> dict[str, str] | None:
+    """pe_node_attribute_calculated: the node attributes that `r` reads on `node` -- with meta
+    container-attribute-target=host on a guest node, those of the node its container runs on
+    (None while the container is inactive)."""
+    if (r.meta.get("container-attribute-target") or "").lower() != "host" or node.remote_rsc is None \
+            or node.remote_rsc.container is None:
+        return node.attrs
+    running = node.remote_rsc.container.running_on
+    return running[0].attrs if running else None
+
+
 def is_guest(node: WNode) -> bool:
     return node.remote_rsc is not None and node.remote_rsc.container is not None
 

@@ -87,8 +87,8 @@ class HistoryReader:
         if r is not None:
             if r.variant != "primitive":
                 return None
-            if r.parent is None:
-                return r  # a top-level primitive: no clone to map it into, its own name
+            if r.parent is None or r.parent.replicas:
+                return r  # a top-level primitive or a bundle's container: its own name
         parent = None
         if r is None:
             zero = base_name(hist_id) + ":0"
@@ -99,7 +99,10 @@ class HistoryReader:
             else:
                 return None
         parent = r.clone_parent()
-        if parent is not None and not parent.unique:
+        if parent is not None and parent.bundle is not None:
+            # pe__find_bundle_replica: a bundle's primitive is the instance of the guest node it runs on
+            r = next((rep.child for rep in parent.bundle.replicas if rep.node is node), None)
+        elif parent is not None and not parent.unique:
             r = self.find_anonymous(parent, base_name(hist_id), node)
         if r is not None and r.id != hist_id and r.clone_name != hist_id:
             r.clone_name = hist_id
@@ -449,10 +452,12 @@ class HistoryReader:
         elif r.role < R.STARTED:
             _set_active(r)
         # the role after the failure: Stopped for on-fail=stop; else a failed promote leaves the
-        # instance Unpromoted (Pacemaker's default fail_role for promote), anything else Started
+        # instance Unpromoted (Pacemaker's default fail_role for promote), anything else Started --
+        # on-fail=demote too: its demotion is the failed instance's (process_state), not a role
+        # forced here, so an instance whose guest node is recovered is promoted again there
         stop = action_on_fail == "stop" or (action_on_fail == "reset_remote" and r.reconnect_ms > 0)
         fail_role = R.STOPPED if stop else (
-            R.UNPROMOTED if action_on_fail == "demote" or task == "promote" else R.STARTED)
+            R.UNPROMOTED if task == "promote" else R.STARTED)
         if fail_role != R.STARTED and r.next_role < fail_role:
             r.next_role = fail_role
         if fail_role == R.STOPPED:

@@ -15,7 +15,7 @@ Imports only the model and the scheduler's own modules.
 from __future__ import annotations
 
 from hastack.model.config import Configuration, Order, OrderKind
-from hastack.scheduler import migration
+from hastack.scheduler import bundle, migration
 from hastack.scheduler.actions import ActionBuilder
 from hastack.scheduler.facts import node_name_key
 from hastack.scheduler.graph import Act, Graph, O
@@ -67,6 +67,8 @@ class Orderer:
                 self.rsc_order(r, "stop", r.container, "stop", O.IMPLIES_FIRST)
         elif r.variant == "group":
             self._group_internal(r)
+        elif r.replicas:
+            bundle.internal_orders(r, bundle.child_clone(r), self.rsc_order, self.internal)
         else:
             self._clone_internal(r)
 

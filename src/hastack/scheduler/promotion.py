@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from hastack.model import scores
 from hastack.model.config import Location
 from hastack.scheduler.clones import cmp_instance, find_compatible_child, instance_location, instance_state
+from hastack.scheduler.bundle import child_clone
+from hastack.scheduler.guest import attribute_source, guest_host_rsc, is_guest
 from hastack.scheduler.rules import eval_rule, rule_score
 from hastack.scheduler.unpack import base_name
 from hastack.scheduler.working import Coloc, R, WNode, WRsc
@@ -70,11 +72,12 @@ def promotion_score(a: Assigner, r: WRsc, node: WNode) -> tuple[int, bool]:
     if not _score_applies(a, r, node):
         return 0, True
     name = r.clone_name or r.id
-    value = node.attrs.get(f"master-{name}")
+    attrs = attribute_source(r, node) or {}
+    value = attrs.get(f"master-{name}")
     if value is None and not r.top().unique:
         base = base_name(r.id)
         if base != r.id:
-            value = node.attrs.get(f"master-{base}")
+            value = attrs.get(f"master-{base}")
     if value is None:
         return 0, True
     try:
@@ -125,6 +128,8 @@ def _promoted_locations(a: Assigner, clone: WRsc, inst: WRsc, chosen: WNode) -> 
         if not isinstance(c, Location):
             continue
         target = a.constraint_rsc(c.rsc) if c.rsc else None
+        if target is not None and target.replicas:
+            target = child_clone(target)  # pcmk__bundle_rsc_location: a role's location is its clone's
         if target is None or target.id not in ids:
             continue
         if c.node is not None:
@@ -185,7 +190,7 @@ def set_instance_roles(a: Assigner, clone: WRsc) -> None:
         if res is not None:
             table = res
     for c in clone.with_this:
-        if c.primary_role != R.PROMOTED or not c.influence:
+        if c.primary_role != R.PROMOTED or not c.has_influence():
             continue
         res = a.add_colocated_scores(c.dependent, dict(table), c.node_attribute, c.score / INF,
                                      active=True, nonnegative=True)
@@ -245,8 +250,8 @@ def _node_to_promote_on(a: Assigner, clone: WRsc, r: WRsc, counts: dict[str, int
             return None
     elif r.priority < 0:
         return None
-    elif not node.available():
-        return None
+    elif not node.available() or (is_guest(node) and guest_host_rsc(node).allocated_to is None):
+        return None  # pcmk__node_available with consider_guest: a guest whose container stops cannot
     if node.uname not in (clone.allowed or {}):
         return None
     if counts.get(node.uname, 0) >= clone.promoted_node_max and managed:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from hastack.model.config import Configuration
 from hastack.model.scores import INFINITY as INF
 from hastack.scheduler.actions import ActionBuilder
+from hastack.scheduler.bundle import collective, members, summarized_members
 from hastack.scheduler.clones import find_compatible_child
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.notify import confirmed_post
@@ -123,7 +124,7 @@ class Propagator:
         # as the action it notifies about (clone_child_action)
         optional, any_runnable = True, False
         summarized = a.notify_of or a.task
-        for c in r.children:
+        for c in summarized_members(r, summarized):
             task = summarized if c.children else CHILD_TASK.get(summarized, summarized)
             ca = self.g.first(c, task, None if c.children else node)
             if ca is None:
@@ -463,10 +464,10 @@ class Propagator:
         if a.runnable or a.rsc is None or a.task not in ("start", "promote"):
             return
         is_start = a.task == "start"
-        top = a.rsc.top()
+        top = collective(a.rsc)
         if not top.with_this:
             return
-        for c in top.children:
+        for c in (members(top) if top.replicas else top.children):
             ca = self.g.first(c, a.task, None)
             if ca is None or ca.runnable:
                 return
@@ -484,7 +485,7 @@ class Propagator:
                 act.set_reason(f"colocation with {reason.id}", False)
                 self.block_dependents(act)
                 self.update(act)
-        for c in r.children:
+        for c in (members(r) if r.replicas else r.children):
             self.mark_blocked(c, task, reason)
 
 
@@ -505,9 +506,10 @@ def _state(r: WRsc) -> R:
 
 
 def _is_parent(child: WRsc, rsc: WRsc) -> bool:
-    p = child.parent
+    """is_parent: rsc contains child (a bundle contains its addresses, connections and clone)."""
+    p = child.parent or child.bundle
     while p is not None:
         if p is rsc:
             return True
-        p = p.parent
+        p = p.parent or p.bundle
     return False

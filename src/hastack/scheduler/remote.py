@@ -39,13 +39,15 @@ def connection_ids(config: Configuration) -> list[str]:
     return [r.id for r in config.top_level if isinstance(r, Primitive) and is_connection_agent(r.agent)]
 
 
-def add_remote_nodes(config: Configuration, nodes: list[WNode], by_uname: dict[str, WNode]) -> None:
-    """A remote node for every connection not already in the node list (a <node type="remote">
-    entry may name it already); nodes of type remote are marked so either way."""
+def add_remote_nodes(config: Configuration, nodes: list[WNode], by_uname: dict[str, WNode],
+                     bundle_connections: Iterable[str] = ()) -> None:
+    """A remote node for every connection (the configured ones, then bundles' guest nodes) not
+    already in the node list (a <node type="remote"> entry may name it already); nodes of type
+    remote are marked so either way."""
     for n in nodes:
         if n.attrs.get("#kind") == "remote":
             n.remote = True
-    for rid in connection_ids(config):
+    for rid in [*connection_ids(config), *bundle_connections]:
         if rid not in by_uname:
             _new_remote_node(rid, nodes, by_uname)
 

@@ -15,6 +15,7 @@ from collections import defaultdict
 from hastack.model import scores
 from hastack.model.config import Configuration, Location
 from hastack.model.values import Role
+from hastack.scheduler.bundle import allows_nested, apply_bundle_nodes
 from hastack.scheduler.guest import filler_target
 from hastack.scheduler.health import constrains, node_health
 from hastack.scheduler.locks import apply_shutdown_locks
@@ -59,7 +60,8 @@ def _location_targets(loc: Location, u: Unpacked) -> list[WRsc]:
     if loc.rsc_pattern is not None:  # "!pattern": the resources it does not match
         invert = loc.rsc_pattern.startswith("!")
         pat = re.compile(loc.rsc_pattern[1:] if invert else loc.rsc_pattern)
-        return [r for r in u.resources if (pat.search(r.id) is None) == invert]
+        # Pacemaker's top-level resources: a bundle's parts are inside the bundle
+        return [r for r in u.resources if r.bundle is None and (pat.search(r.id) is None) == invert]
     out = []
     for s in loc.sets:
         for rid in s.resources:
@@ -90,6 +92,9 @@ def _apply_location_to(r: WRsc, node_scores: list[tuple[WNode, int]], rec: Recor
         _add_only(r, node_scores, rec, src, texts, discover)
         for c in r.children:
             _apply_location_to(c, node_scores, rec, src, texts, discover)
+        for rep in r.replicas:  # pcmk__bundle_rsc_location: a bundle's addresses too
+            if rep.ip is not None:
+                _apply_location_to(rep.ip, node_scores, rec, src, texts, discover)
         return
     _add_only(r, node_scores, rec, src, texts, discover)
 
@@ -185,7 +190,7 @@ def apply_node_health(u: Unpacked, rec: Recorder) -> None:
             continue
         text = {n.uname: f"node {n.uname}'s health ({policy.strategy}): {scores.format(health)}"}
         for r in u.resources:
-            if constrains(health, r.meta):
+            if r.bundle is None and constrains(health, r.meta):
                 _apply_location_to(r, [(n, health)], rec, f"health:{policy.strategy}", text)
 
 
@@ -276,7 +281,7 @@ def apply_container_placement(u: Unpacked, rec: Recorder) -> None:
     remote_nodes = [n for n in u.nodes if n.remote_rsc is not None]
     for r in u.resources:
         for p in r.primitives():
-            if p.is_remote_node and p.container is not None:
+            if p.is_remote_node and p.container is not None and not allows_nested(p):
                 for c in p.container.primitives():
                     for n in remote_nodes:
                         _ban(c, n.uname, rec, f"{c.id} hosts guest node {p.id} and cannot run on remote node {n.uname}")
@@ -296,6 +301,7 @@ def _ban(p: WRsc, node: str, rec: Recorder, text: str) -> None:
 def setup_scores(config: Configuration, u: Unpacked) -> Recorder:
     rec = Recorder()
     apply_symmetric_default(u, rec)
+    apply_bundle_nodes(u.bundles, u.resources)
     apply_node_health(u, rec)
     apply_shutdown_locks(u, lambda r, n, score, source, text: node_score(r, n, score, rec, source, text))
     apply_locations(config, u, rec)

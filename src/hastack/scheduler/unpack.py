@@ -1,7 +1,7 @@
 """Unpack: configuration and status into the working records (Pacemaker's unpack.c).
 
 Owns: cluster options, node facts (online, standby, unclean and why), the
-refusal of configurations with bundles (not placed yet: ScheduleError),
+bundles' records (built by bundle.py from bundle_parts.py's definitions),
 the resource tree with clone instances and resolved meta attributes, and the
 reading of every node's operation history into each resource's current role,
 failure flags and history-derived bans. Fail counts are read here too.
@@ -15,15 +15,16 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from hastack.errors import ScheduleError, ValueSyntaxError
+from hastack.errors import ValueSyntaxError
 from hastack.model import durations, scores
 from hastack.model.config import (
-    AttrSet, Bundle, Clone, Configuration, Group, Primitive, Template, merged,
+    AttrSet, Bundle, Clone, Configuration, Group, Primitive, Resource, Template, merged,
 )
 from hastack.model.attrsets import first_values
 from hastack.model.state import ClusterState, NodeState, OpRecord, TicketState
 from hastack.model.values import Role, is_true
-from hastack.scheduler import guest, remote
+from hastack.scheduler import bundle, guest, remote
+from hastack.scheduler.bundle_parts import BundleParts, bundle_parts
 from hastack.scheduler.health import HealthPolicy, health_policy
 from hastack.scheduler.rules import Subject, eval_rule
 from hastack.scheduler.utilization import value_of as utilization_value
@@ -78,6 +79,7 @@ class Unpacked:
     fence_reasons: dict[str, str] = field(default_factory=dict)
     recheck_at: int | None = None
     failcounts: dict[tuple[str, str], int] = field(default_factory=dict)  # (rsc id, node) -> effective
+    bundles: list[WRsc] = field(default_factory=list)  # bundle records (bundle.py), definition order
     # (prim id, node) -> its operations in call order (the recorded tuple when already in order)
     history: dict[tuple[str, str], Sequence[OpRecord]] = field(default_factory=dict)
     now: int = 0
@@ -190,7 +192,8 @@ def fence_node(u: Unpacked, node: WNode, reason: str) -> None:
     node.unclean = True
 
 
-def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: Unpacked, now: int) -> None:
+def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: Unpacked, now: int,
+                 bundle_connections: Sequence[str] = ()) -> None:
     for i, n in enumerate(config.nodes):
         w = WNode(id=n.id, uname=n.uname, index=i)
         attrs: dict[str, str] = {}
@@ -212,7 +215,7 @@ def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: U
             u.fence_reasons.setdefault(n.uname, "node is unclean")
         u.nodes.append(w)
         u.node_by_uname[n.uname] = w
-    remote.add_remote_nodes(config, u.nodes, u.node_by_uname)
+    remote.add_remote_nodes(config, u.nodes, u.node_by_uname, bundle_connections)
     by_id = {w.id: w for w in u.nodes}
     for ns in state.nodes.values():
         w = by_id.get(ns.id) or u.node_by_uname.get(ns.uname)
@@ -435,17 +438,6 @@ def target_role(r: WRsc) -> R | None:
     return role
 
 
-def refuse_bundles(config: Configuration) -> None:
-    """Bundles are read, written and shown, but not placed yet: deciding without them would stop
-    what runs in their containers as unknown (orphaned) resources. So no decision at all."""
-    bundles = [r.id for r in config.resources.values() if isinstance(r, Bundle)]
-    if bundles:
-        names = ", ".join(bundles[:3]) + (", ..." if len(bundles) > 3 else "")
-        raise ScheduleError(f"the configuration has bundles ({names}), which hastack's scheduler does not place yet",
-                            hint="no decision is made while the configuration has a bundle; run the service as a "
-                                 "primitive (e.g. ocf:heartbeat:podman) or a clone of one instead")
-
-
 def _resolve_template(p: Primitive, config: Configuration) -> Primitive:
     if p.template is None:
         return p
@@ -466,6 +458,8 @@ class TreeBuilder:
         self.u = u
         self._defaults: dict[Subject, dict[str, str]] = {}
         self.counter = 0
+        # definitions by id: the configuration's, and those a bundle's parts add (bundle_tree.py)
+        self.defs: dict[str, Resource] = dict(config.resources)
 
     def defaults(self, subject: Subject) -> dict[str, str]:
         """rsc_defaults for a resource: their rules may test its agent."""
@@ -474,28 +468,32 @@ class TreeBuilder:
             got = self._defaults[subject] = _meta_of(self.config.rsc_defaults, self.u.now, subject)
         return got
 
-    def build(self, rid: str, parent: WRsc | None, suffix: str = "") -> WRsc | None:
-        d = self.config.resources.get(rid)
-        if d is None or isinstance(d, Template):
+    def build(self, rid: str, parent: WRsc | None, suffix: str = "", inherit: WRsc | None = None) -> WRsc | None:
+        """The working record of resource `rid` (and its members or instances) under `parent`;
+        meta attributes are inherited from `inherit` (by default the parent)."""
+        d = self.defs.get(rid)
+        if d is None or isinstance(d, (Template, Bundle)):
             return None
+        if inherit is None:
+            inherit = parent
         self.counter += 1
         if isinstance(d, Primitive):
             p = _resolve_template(d, self.config)
             r = WRsc(id=rid + suffix, variant="primitive", meta={}, parent=parent, definition=p,
                      agent=p.agent, order=self.counter)
             subject = Subject.of(p.agent)
-            r.meta = _inherit(_meta_of(p.meta, self.u.now, subject), parent, self.defaults(subject))
+            r.meta = _inherit(_meta_of(p.meta, self.u.now, subject), inherit, self.defaults(subject))
             r.is_fence_device = p.agent is not None and p.agent.cls == "stonith"
             r.utilization = utilization_of(p.utilization, self.u.now)
             if r.is_fence_device:
                 self.opts.have_stonith_resource = True
         elif isinstance(d, Group):
             r = WRsc(id=rid + suffix, variant="group", meta={}, parent=parent, order=self.counter, params=d.params)
-            r.meta = _inherit(_meta_of(d.meta, self.u.now, Subject()), parent, self.defaults(Subject()))
+            r.meta = _inherit(_meta_of(d.meta, self.u.now, Subject()), inherit, self.defaults(Subject()))
         else:
             assert isinstance(d, Clone)
             r = WRsc(id=rid, variant="clone", meta={}, parent=parent, order=self.counter, params=d.params)
-            r.meta = _inherit(_meta_of(d.meta, self.u.now, Subject()), parent, self.defaults(Subject()))
+            r.meta = _inherit(_meta_of(d.meta, self.u.now, Subject()), inherit, self.defaults(Subject()))
             r.meta.setdefault("resource-stickiness", "1")
         _apply_meta(r, self.opts)
         if isinstance(d, Primitive) and remote.is_connection_agent(r.agent):
@@ -525,8 +523,20 @@ class TreeBuilder:
                 self.add_instance(r, i)
         return r
 
+    def build_bundle(self, parts: BundleParts) -> list[WRsc]:
+        """A bundle's record (a clone of its containers) and the records beside it."""
+        b = parts.bundle
+        self.counter += 1
+        r = WRsc(id=b.id, variant="clone", meta={}, order=self.counter, params=b.params)
+        r.meta = _inherit(_meta_of(b.meta, self.u.now, Subject()), None, self.defaults(Subject()))
+        _apply_meta(r, self.opts)
+        self.u.by_id[r.id] = r
+        beside = bundle.build(self, parts, r)
+        self.u.bundles.append(r)
+        return [r, *beside]
+
     def add_instance(self, clone: WRsc, i: int) -> WRsc | None:
-        d = self.config.resources.get(clone.id)
+        d = self.defs.get(clone.id)
         assert isinstance(d, Clone)
         c = self.build(d.child, clone, f":{i}")
         if c is not None:
@@ -546,15 +556,20 @@ def _version_lt(version: str | None, other: str) -> bool:
 
 
 def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
-    refuse_bundles(config)
     config = guest.with_guest_connections(config)
     opts = unpack_options(config, state)
     u = Unpacked(options=opts, nodes=[], node_by_uname={}, resources=[], by_id={}, now=now,
                  op_defaults=config.op_defaults, tickets={t.id: t for t in state.tickets},
                  legacy_failcounts=_version_lt(dict(state.header).get("crm_feature_set"), "3.0.13"))
-    unpack_nodes(config, state, opts, u, now)
+    parts = {p.bundle.id: p for p in bundle_parts(config)}
+    unpack_nodes(config, state, opts, u, now,
+                 [rp.remote.id for p in parts.values() for rp in p.replicas if rp.remote is not None])
     tb = TreeBuilder(config, opts, u)
     for top in config.top_level:
+        if isinstance(top, Bundle):
+            if top.id in parts:
+                u.resources.extend(tb.build_bundle(parts[top.id]))
+            continue
         r = tb.build(top.id, None)
         if r is not None:
             u.resources.append(r)
@@ -563,6 +578,8 @@ def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
 
     guest.link_containers(u.by_id, u.resources)
     remote.link_connections(u.nodes, u.resources, opts.startup_fencing)
+    for b in u.bundles:
+        bundle.link_nodes(b, u.node_by_uname)
     reader = HistoryReader(u, opts)
     reader.builder = tb
     reader.migration = MigrationReader(state, u.node_by_uname, lambda r, node: add_running(u, r, node, False))

@@ -100,6 +100,31 @@ class Coloc:
     node_attribute: str | None = None
     influence: bool = True
 
+    def has_influence(self, rsc: "WRsc | None" = None) -> bool:
+        """pcmk__colocation_has_influence: the dependent's preferences move `rsc` (by default the
+        primary) if the constraint's influence says so or rsc is not active yet -- never a clean
+        container running on one node for its bundle connection's sake (moving a connection is
+        cheap, moving a container interrupts the service)."""
+        if rsc is None:
+            rsc = self.primary
+        if self.dependent.bundle is not None and self.dependent.is_remote_node and not rsc.failed \
+                and len(rsc.running_on) == 1:
+            return False
+        return self.influence or not rsc.running_on
+
+
+@dataclass(eq=False)
+class Replica:
+    """One replica of a bundle: its container, its address (if any), its guest node's connection
+    and the node itself, and the instance of the bundle's primitive run there."""
+
+    offset: int
+    container: "WRsc"
+    ip: "WRsc | None" = None
+    remote: "WRsc | None" = None
+    child: "WRsc | None" = None
+    node: WNode | None = None
+
 
 @dataclass(eq=False)
 class WRsc:
@@ -176,6 +201,10 @@ class WRsc:
     with_this: list[Coloc] = field(default_factory=list)  # rsc_cons_lhs: self is primary
     promotion_priority: int = 0
     stop_reasons: dict[str, str] = field(default_factory=dict)
+    # a bundle (variant clone, its containers as instances): its replicas; a bundle's implicit
+    # resource (address, connection, the clone of its primitive): the bundle
+    replicas: list["Replica"] = field(default_factory=list)
+    bundle: "WRsc | None" = None
 
     def top(self) -> "WRsc":
         r = self

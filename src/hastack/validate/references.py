@@ -102,9 +102,6 @@ def _acls(config: Configuration, rep: Reporter) -> None:
 
 
 def _bundle(config: Configuration, b: Bundle, rep: Reporter, names: list[str], container_of: dict[str, str]) -> None:
-    rep.warn(f"bundle {b.id}: hastack's scheduler does not place bundles yet, and makes no decision while the "
-             "configuration has one", b.location, "run the service as a primitive (e.g. ocf:heartbeat:podman) or a "
-             "clone of one; bundles are kept so that the configuration can be read, shown and exported")
     if b.primitive is None:
         return
     child = config.resources.get(b.primitive)
