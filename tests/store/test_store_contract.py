@@ -150,7 +150,9 @@ def test_watch_times_out_when_nothing_changes(store: ClusterStore) -> None:
 
 def test_watch_wakes_on_a_change_from_another_thread(store: ClusterStore) -> None:
     rev = store.snapshot().revision
-    threading.Timer(0.2, lambda: store.set_node_attribute("node1", "y", "1")).start()
+    writer = threading.Timer(0.2, lambda: store.set_node_attribute("node1", "y", "1"))
+    writer.start()
     t0 = time.monotonic()
     new = store.watch(rev, timeout=5)
+    writer.join()  # (its write must end before the store is torn down)
     assert new > rev and time.monotonic() - t0 < 4
