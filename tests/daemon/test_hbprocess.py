@@ -93,3 +93,19 @@ def test_the_board_keeps_each_slots_latest_arrival_and_a_new_list_clears_it() ->
     assert parent.generation() == 1 and parent.read(2) == [5.0, 7.0]
     child.begin(2)  # another list of peers: slot 0 may be another node now
     assert parent.generation() == 2 and parent.read(2) == [0.0, 0.0]
+
+
+def test_a_long_interval_is_no_stall(capfd: pytest.CaptureFixture[str]) -> None:
+    """The sender's stall dump is armed for a round's wait plus STALL_DUMP_S: armed for STALL_DUMP_S alone, a
+    0.5 s interval dumped every thread's stack every round (into a pipe nobody read, until it blocked the
+    sender and every host fell silent at once)."""
+    from hastack.daemon.heartbeat import STALL_DUMP_S, Heartbeat
+
+    hb = Heartbeat("a", "127.0.0.1", peers=lambda: {"b": "127.0.0.2"}, interval=2 * STALL_DUMP_S,
+                   port=free_port())
+    hb.start()
+    try:
+        time.sleep(6 * STALL_DUMP_S)
+    finally:
+        hb.stop()
+    assert "most recent call first" not in capfd.readouterr().err

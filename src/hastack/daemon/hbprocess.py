@@ -101,13 +101,15 @@ class HeartbeatProcess:
 
     def _spawn(self) -> None:
         proc = subprocess.Popen(self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, bufsize=1, pass_fds=(self._board.fd,))
-        line = read_line(proc.stdout, START_TIMEOUT_S)
+                                text=True, bufsize=1, pass_fds=(self._board.fd,))  # (its stderr: hastackd's log)
+        try:
+            line = read_line(proc.stdout, START_TIMEOUT_S)
+        except TimeoutError:
+            line = f"not ready within {START_TIMEOUT_S:.0f} s"
         if line.strip() != READY:
             proc.kill()
-            err = proc.stderr.read() if proc.stderr else ""
             raise HastackError(f"the heartbeat process did not start on {self._where}: "
-                               f"{(err or line).strip() or 'no output'}",
+                               f"{line.strip() or 'no output'}",
                                hint="is another hastackd running on this address? (--address)")
         self._proc = proc
         self._sent_peers = None
@@ -200,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as err:
             # the child of a hastackd that just died may still hold the port for a moment
             if err.errno != errno.EADDRINUSE or time.monotonic() > deadline:
-                print(f"cannot listen on {a.address}:{a.port}: {err.strerror or err}", file=sys.stderr)
+                print(f"cannot listen on {a.address}:{a.port}: {err.strerror or err}", flush=True)  # (the parent reads it)
                 return 2
             time.sleep(0.1)
     hb.start()

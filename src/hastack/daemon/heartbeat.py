@@ -116,7 +116,11 @@ class Heartbeat:
         realtime_thread()
         msg = f"hb {self.node}".encode()
         while not self._stop.is_set():
-            faulthandler.dump_traceback_later(STALL_DUMP_S)  # re-armed every round: fires only on a stall
+            # re-armed every round, so it fires only on a stall: a round's own wait (the interval) plus
+            # STALL_DUMP_S. Armed for STALL_DUMP_S alone, a window of 1.5 s or more (interval 0.25 s and up)
+            # dumped every stack every round, filled the pipe nobody read, and the dump's write then held
+            # the sender for good: every host of the tier lab fell silent at once and fenced the others.
+            faulthandler.dump_traceback_later(self.interval + STALL_DUMP_S)
             for node, addr in list(self._peers().items()):
                 if node != self.node and addr:
                     try:
