@@ -2,9 +2,10 @@
 
 hastack owns its members' configuration (the Debian unit is not used): each
 member gets its name, data directory, client and peer URLs, the initial
-cluster, TLS files when given, and the tuned timings DESIGN.md measured
-(heartbeat 25 ms, election 250 ms: a dead leader is replaced in 0.3 to
-0.6 s, so a 2 s lease survives its death).
+cluster, TLS files when given, and tuned Raft timers (election 100 ms by
+default, heartbeat a fifth of it: a dead leader is replaced in 0.1 to 0.2 s,
+so a 2 s lease survives its death and a failover that loses the leader with
+the victim waits little for the next one).
 
 Imports store.etcdclient and errors.
 """
@@ -27,10 +28,14 @@ from hastack.store.port import StoreError
 ETCD = "etcd"
 # The members' Raft timers. A dead leader is replaced within one to two election timeouts, and while there is
 # none no lease renews: every node must get a renewal through within its self-fence deadline (TTL - margin)
-# or stop everything (daemon.timing checks it). 250 ms lets a 2 s lease survive the leader's death; the
-# members run real-time (below), so the machine's load does not starve them into false elections.
-HEARTBEAT_MS = 25
-ELECTION_MS = 250
+# or stop everything (daemon.timing checks it). Every write after a failover's fence -- the revocation, the
+# survivor's orders -- needs a leader, so when the victim was the leader the election is on the failover's
+# path: 250 ms (heartbeat 25) cost those failovers 0.3-0.6 s more than the others in bench/failover.py. The
+# members run real-time (below), so the machine's load does not starve them into false elections, and with
+# pre-vote a member that was cut off does not depose a working leader when it comes back. A large cluster
+# (many voters' heartbeats, a busy machine) passes a longer one (hastackd --etcd-election-ms).
+ELECTION_MS = 100
+HEARTBEAT_PER_ELECTION = 5  # etcd refuses an election timeout under five heartbeats
 # a quiet watch hears from its member this often (store.etcdclient.wait_for_change): a live member's watch
 # is kept, a dead one's falls silent -- without it, every quiet watch was made again 4 times a second
 PROGRESS_NOTIFY_MS = 100
@@ -50,8 +55,14 @@ def etcd_binary() -> str:
     return path
 
 
+def raft_flags(election_ms: int) -> list[str]:
+    heartbeat_ms = max(1, election_ms // HEARTBEAT_PER_ELECTION)
+    return ["--heartbeat-interval", str(heartbeat_ms), "--election-timeout", str(election_ms), "--pre-vote"]
+
+
 def member_command(me: Member, cluster: Sequence[Member], data_dir: Path, *, tls: TlsFiles | None = None,
-                   new: bool = True, tuned: bool = True, token: str = "hastack") -> list[str]:
+                   new: bool = True, tuned: bool = True, token: str = "hastack",
+                   election_ms: int = ELECTION_MS) -> list[str]:
     cmd = [etcd_binary(), "--name", me.name, "--data-dir", str(data_dir),
            "--listen-client-urls", me.client_url, "--advertise-client-urls", me.client_url,
            "--listen-peer-urls", me.peer_url, "--initial-advertise-peer-urls", me.peer_url,
@@ -60,7 +71,7 @@ def member_command(me: Member, cluster: Sequence[Member], data_dir: Path, *, tls
            "--initial-cluster-token", token, "--logger", "zap", "--log-outputs", "stderr",
            "--log-level", "warn"]
     if tuned:
-        cmd += ["--heartbeat-interval", str(HEARTBEAT_MS), "--election-timeout", str(ELECTION_MS),
+        cmd += [*raft_flags(election_ms),
                 "--experimental-watch-progress-notify-interval", f"{PROGRESS_NOTIFY_MS}ms"]
     if tls is not None:
         cmd += ["--cert-file", tls.cert, "--key-file", tls.key, "--trusted-ca-file", tls.ca,
@@ -75,10 +86,11 @@ ETCD_RT_PRIORITY = 5
 
 def start_member(me: Member, cluster: Sequence[Member], data_dir: Path, *, tls: TlsFiles | None = None,
                  tuned: bool = True, log: Path | None = None, netns: str | None = None,
-                 env: Mapping[str, str] | None = None, token: str = "hastack") -> subprocess.Popen[bytes]:
+                 env: Mapping[str, str] | None = None, token: str = "hastack",
+                 election_ms: int = ELECTION_MS) -> subprocess.Popen[bytes]:
     data_dir.mkdir(parents=True, exist_ok=True)
     new = not (data_dir / "member").exists()
-    cmd = member_command(me, cluster, data_dir, tls=tls, new=new, tuned=tuned, token=token)
+    cmd = member_command(me, cluster, data_dir, tls=tls, new=new, tuned=tuned, token=token, election_ms=election_ms)
     if tuned and os.geteuid() == 0 and shutil.which("chrt"):
         # Real-time round-robin, below hastackd's own lease and heartbeat threads (10): with a 500 ms
         # election timeout, a member starved by the machine's load for half a second makes its leader

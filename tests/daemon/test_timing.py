@@ -12,12 +12,14 @@ from hastack.daemon.timing import Timing, TimingError, for_ttl
 
 
 @pytest.mark.parametrize(("ttl", "election", "safe"), [
-    (2, 0.25, True),   # hastack's own etcd members: the default
+    (2, 0.1, True),    # hastack's own etcd members: the default
+    (2, 0.25, True),   # their default before 2026-12-03
     (2, 0.5, False),   # measured: the leader's death made every node self-fence (election took 1.2 s)
     (3, 0.5, True),
     (4, 1.0, False),   # etcd's default election timeout needs a longer lease
     (5, 1.0, True),
-    (1, 0.25, False),  # a 1 s lease cannot outlast any election
+    (1, 0.25, False),  # a 1 s lease cannot outlast a 250 ms election
+    (1, 0.1, True),    # ... but a 100 ms one
     (7, 1.0, True),    # long leases (a big cluster's, as corosync's token grows): refused before the fix
     (10, 0.25, True),
     (20, 1.0, True),
@@ -54,3 +56,22 @@ def test_hastackd_refuses_unsafe_timers_before_starting_anything(args: list[str]
     r = CliRunner().invoke(main, ["--node", "n1", *args])
     assert r.exit_code == 2 and said in r.output and "hint:" in r.output, r.output
     assert "Traceback" not in r.output
+
+
+def test_embedded_etcd_members_run_the_election_timeout_hastackd_was_given() -> None:
+    from pathlib import Path
+
+    from hastack.etcdserver import ELECTION_MS, Member, member_command
+
+    me = Member("h1", "https://10.0.0.1:2379", "https://10.0.0.1:2380")
+
+    def flag(cmd: list[str], name: str) -> str:
+        return cmd[cmd.index(name) + 1]
+
+    default = member_command(me, [me], Path("/tmp/x"))
+    assert flag(default, "--election-timeout") == str(ELECTION_MS) == "100"
+    assert flag(default, "--heartbeat-interval") == "20"  # etcd refuses fewer than five heartbeats per election
+    assert "--pre-vote" in default
+    big = member_command(me, [me], Path("/tmp/x"), election_ms=500)
+    assert (flag(big, "--election-timeout"), flag(big, "--heartbeat-interval")) == ("500", "100")
+    assert for_ttl(2).election == ELECTION_MS / 1000  # hastackd's timers assume what its members run

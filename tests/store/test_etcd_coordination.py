@@ -152,7 +152,7 @@ def test_a_renewal_is_asked_of_the_next_member_when_the_first_does_not_answer(
         etcd_endpoint: str, silent_member: str) -> None:
     client = EtcdClient([silent_member, etcd_endpoint])
     try:
-        client._failing(0)  # noqa: SLF001 - a grant is never repeated: ask the live member
+        client.endpoint_failed(0)  # noqa: SLF001 - a grant is never repeated: ask the live member
         lease = client.lease_grant(30)
         client._failed.clear()  # noqa: SLF001 - the silent member first, as the home member that froze
         budget = 0.29  # under a member's minimum share of a plain call: it waits out the silent one and fails
@@ -161,7 +161,7 @@ def test_a_renewal_is_asked_of_the_next_member_when_the_first_does_not_answer(
         client._failed.clear()  # noqa: SLF001
         assert client.lease_keepalive(lease, timeout=budget) == 30  # hedged: the live member answers
         time.sleep(budget)  # the silent member's try runs out ...
-        assert client.endpoints[client._first()] == etcd_endpoint  # noqa: SLF001 - ... and the live one goes first
+        assert client.endpoints[client.first_endpoint()] == etcd_endpoint  # noqa: SLF001 - ... and the live one goes first
     finally:
         client.close()
 
@@ -171,7 +171,7 @@ def test_a_watch_that_a_member_never_confirms_moves_the_client_to_the_next_membe
     client = EtcdClient([silent_member, etcd_endpoint])
     try:
         assert client.wait_for_change("/nothing-here/", 0, 0.3) == 0  # no change seen
-        assert client.endpoints[client._first()] == etcd_endpoint  # noqa: SLF001 - the next watch asks a live one
+        assert client.endpoints[client.first_endpoint()] == etcd_endpoint  # noqa: SLF001 - the next watch asks a live one
         rev = client.put("/watched/k", "v")
         assert client.wait_for_change("/watched/", rev - 1, 2.0) == rev
     finally:
@@ -185,16 +185,16 @@ def test_the_client_goes_back_to_its_first_member_once_that_one_has_had_time_to_
 
     client = EtcdClient(["http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"])
     try:
-        assert client._first() == 0  # noqa: SLF001
-        client._failing(0)  # noqa: SLF001
-        assert client._first() == 1  # noqa: SLF001 - the next in order while the first is recent trouble
-        client._failing(1)  # noqa: SLF001
-        assert client._first() == 2  # noqa: SLF001
-        client._failing(2)  # noqa: SLF001
-        assert client._first() == 0  # noqa: SLF001 - all failed: the one that failed longest ago
+        assert client.first_endpoint() == 0  # noqa: SLF001
+        client.endpoint_failed(0)  # noqa: SLF001
+        assert client.first_endpoint() == 1  # noqa: SLF001 - the next in order while the first is recent trouble
+        client.endpoint_failed(1)  # noqa: SLF001
+        assert client.first_endpoint() == 2  # noqa: SLF001
+        client.endpoint_failed(2)  # noqa: SLF001
+        assert client.first_endpoint() == 0  # noqa: SLF001 - all failed: the one that failed longest ago
         client._failed[0] = time.monotonic() - HOME_RETRY_S  # noqa: SLF001
-        client._answered(1)  # noqa: SLF001
-        assert client._first() == 0  # noqa: SLF001 - home again once its time is up
+        client.endpoint_answered(1)  # noqa: SLF001
+        assert client.first_endpoint() == 0  # noqa: SLF001 - home again once its time is up
     finally:
         client.close()
 

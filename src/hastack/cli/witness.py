@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from hastack.daemon.etcdmember import LocalMember, parse_nodes, plan
+from hastack.etcdserver import ELECTION_MS
 from hastack.store.select import tls_in
 
 
@@ -32,13 +33,17 @@ from hastack.store.select import tls_in
               show_default=True)
 @click.option("--tls-dir", type=click.Path(path_type=Path), default=None, help="ca.crt and NAME.crt/.key")
 @click.option("--prefix", default="/hastack", show_default=True)
-def witness(name: str, address: str, nodes: str, data_dir: Path, tls_dir: Path | None, prefix: str) -> None:
+@click.option("--etcd-election-ms", type=int, default=ELECTION_MS, show_default=True,
+              help="etcd's --election-timeout: the same as the nodes' hastackd --etcd-election-ms")
+def witness(name: str, address: str, nodes: str, data_dir: Path, tls_dir: Path | None, prefix: str,
+            etcd_election_ms: int) -> None:
     """Run the etcd witness of a two-node cluster (a voter that runs no resources)."""
     tls = tls_in(tls_dir, name)
     p = plan(name, parse_nodes(nodes), [(name, address)], tls=tls is not None)
     if p.me is None:
         raise click.UsageError("this witness is not a voter of that cluster")
-    member = LocalMember(p, data_dir / "etcd", tls, token=prefix.strip("/") or "hastack")
+    member = LocalMember(p, data_dir / "etcd", tls, token=prefix.strip("/") or "hastack",
+                         election_ms=etcd_election_ms)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

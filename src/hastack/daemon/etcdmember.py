@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hastack.errors import HastackError
-from hastack.etcdserver import Member, serving, start_member, stop
+from hastack.etcdserver import ELECTION_MS, Member, serving, start_member, stop
 from hastack.store.etcdclient import TlsFiles
 
 log = logging.getLogger("hastack.etcd")
@@ -85,8 +85,10 @@ def plan(me: str, nodes: Sequence[tuple[str, str]], witnesses: Sequence[tuple[st
 class LocalMember:
     """This node's etcd member as a child process, restarted when it exits."""
 
-    def __init__(self, plan: EtcdPlan, data_dir: Path, tls: TlsFiles | None, token: str = "hastack") -> None:
+    def __init__(self, plan: EtcdPlan, data_dir: Path, tls: TlsFiles | None, token: str = "hastack",
+                 election_ms: int = ELECTION_MS) -> None:
         assert plan.me is not None
+        self.election_ms = election_ms
         self.plan = plan
         self.data_dir = data_dir
         self.tls = tls
@@ -108,7 +110,8 @@ class LocalMember:
             self._proc = None
             return
         self._proc = start_member(self.plan.me, self.plan.voters, self.data_dir, tls=self.tls,
-                                  log=self.data_dir.parent / "etcd.log", token=self.token)
+                                  log=self.data_dir.parent / "etcd.log", token=self.token,
+                                  election_ms=self.election_ms)
         log.info("etcd member %s started (pid %d)", self.plan.me.name, self._proc.pid)
 
     def _keep(self) -> None:

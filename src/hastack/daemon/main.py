@@ -58,8 +58,9 @@ ETCD_DEFAULT_ELECTION_MS = 1000  # etcd's own default --election-timeout
 @click.option("--prefix", default="/hastack", show_default=True)
 @click.option("--ttl", default=2, show_default=True, help="membership lease TTL in seconds (Corosync's token)")
 @click.option("--etcd-election-ms", type=int, default=None,
-              help="the etcd cluster's --election-timeout, which the TTL must outlast (default: 250, what "
-                   "hastack's own members use; with --etcd, 1000, etcd's default)")
+              help="etcd's --election-timeout: what this node's own etcd member runs with (the same on every "
+                   "node; default 100), or, with --etcd, what that cluster runs with (default 1000, etcd's "
+                   "own); the lease TTL must outlast an election")
 @click.option("--tls-dir", type=click.Path(path_type=Path), default=None, help="CA and node certificates")
 @click.option("--state-dir", type=click.Path(path_type=Path), default=None)
 @click.option("--runtime-dir", type=click.Path(path_type=Path), default=Path("/run/hastack"), show_default=True,
@@ -97,7 +98,8 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
             etcd_plan = plan(node, parse_nodes(nodes), parse_nodes(witness, "--witness"), tls=tls is not None)
             urls = etcd_plan.endpoints_for(node)
             if etcd_plan.me is not None:
-                member = LocalMember(etcd_plan, data_dir / "etcd", tls, token=prefix.strip("/") or "hastack")
+                member = LocalMember(etcd_plan, data_dir / "etcd", tls, token=prefix.strip("/") or "hastack",
+                                     election_ms=election_ms)
                 member.start()
         else:
             raise HastackError("which etcd? give --etcd URL,... (an existing cluster) or --nodes NAME=ADDR,... "

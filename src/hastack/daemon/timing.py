@@ -49,7 +49,7 @@ class Timing:
     margin: float = 0.6
     stop_budget: float = 0.4  # how long stopping every local resource may take when self-fencing
     drift: float = 0.05  # clock rate difference allowed between node and etcd leader over one TTL
-    election: float = 0.25  # etcd's election timeout (hastack's own members: etcdserver.ELECTION_MS)
+    election: float = 0.1  # etcd's election timeout (hastack's own members: etcdserver.ELECTION_MS)
 
     @property
     def self_fence_after(self) -> float:
@@ -86,7 +86,7 @@ class Timing:
         if problems:
             raise TimingError("unsafe timing: " + "; ".join(problems),
                               hint="raise --ttl, or lower etcd's --election-timeout (hastack's own members use "
-                                   "250 ms) and say so with --etcd-election-ms")
+                                   "100 ms) and say so with --etcd-election-ms")
         return self
 
 
@@ -104,9 +104,9 @@ def realtime_thread(priority: int = 10) -> bool:
         return False
 
 
-def for_ttl(ttl: int, election: float = 0.25) -> Timing:
-    """Timers for a lease of `ttl` seconds on an etcd whose election timeout is `election` seconds (2 s on
-    hastack's own members, 250 ms; 5 s at etcd's default of 1 s). For 2 s: renew every 0.29 s, answers
+def for_ttl(ttl: int, election: float = 0.1) -> Timing:
+    """Timers for a lease of `ttl` seconds on an etcd whose election timeout is `election` seconds (hastack's
+    own members: 100 ms by default; a 5 s lease at etcd's default of 1 s). For 2 s: renew every 0.29 s, answers
     within 0.25 s, self-fence 1.2 s after a renewal's send, stopped 0.3 s later, etcd's expiry 0.5 s after
     that -- the wide margin is what lets the DC act before etcd's expiry (daemon.expiry)."""
     margin = min(max(0.45, ttl * 0.4), 1.0)  # capped: a longer lease's margin would only delay recovery

@@ -51,6 +51,7 @@ class Lab:
     directory: Path = Path("/var/lib/hastack-lab")
     ttl: int = 3
     suspect_after: float = 0.3  # hastackd --suspect-after: heartbeat silence before fencing
+    etcd_election_ms: int | None = None  # hastackd --etcd-election-ms (None: hastackd's default)
     # how long the lab waits for its etcd, and for one `hastack cluster ping` from the client namespace
     # (under a load average of 15 a cold CLI start alone took longer than 5 s: the tier's lab waits more)
     ready_wait_s: float = 30.0
@@ -146,7 +147,8 @@ class Lab:
                                "--ttl", str(self.ttl), "--suspect-after", str(self.suspect_after),
                                "--state-dir", str(d / "state"),
                                "--tls-dir", str(self.pki), "--address", self.net.host_ip(i),
-                               "--watchdog-file", str(self.watchdog_file(i))])
+                               "--watchdog-file", str(self.watchdog_file(i)),
+                               *(["--etcd-election-ms", str(self.etcd_election_ms)] if self.etcd_election_ms else [])])
         cmd = [*NORMAL_SCHEDULING, "ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount",
                "--fork", "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",
                "--address", self.net.host_ip(i), "--dir", str(d), "--hastackd-cmd", daemon_cmd]

@@ -17,7 +17,6 @@ Imports nothing of hastack beyond errors (via store.port).
 
 from __future__ import annotations
 
-import base64
 import concurrent.futures
 import json
 import ssl
@@ -29,6 +28,10 @@ from typing import Any
 
 import httpx
 
+from hastack.store.etcdwatch import WatchStreams
+from hastack.store.etcdwire import b64 as _b64
+from hastack.store.etcdwire import prefix_end
+from hastack.store.etcdwire import unb64 as _unb64
 from hastack.store.port import StoreError
 
 
@@ -36,26 +39,6 @@ CONNECT_S = 0.1
 WATCH_READ_S = 0.25  # a watch's longest silence before it is made again (wait_for_change)
 REPEATABLE = frozenset({"/v3/kv/range", "/v3/lease/keepalive", "/v3/lease/timetolive", "/v3/maintenance/status",
                         "/v3/cluster/member/list"})
-
-
-def _b64(data: bytes | str) -> str:
-    raw = data.encode() if isinstance(data, str) else data
-    return base64.b64encode(raw).decode("ascii")
-
-
-def _unb64(text: str | None) -> bytes:
-    return base64.b64decode(text) if text else b""
-
-
-def prefix_end(prefix: bytes | str) -> bytes:
-    """The range end that selects every key starting with `prefix`."""
-    raw = bytearray(prefix.encode() if isinstance(prefix, str) else prefix)
-    while raw:
-        if raw[-1] < 0xFF:
-            raw[-1] += 1
-            return bytes(raw)
-        raw.pop()
-    return b"\0"
 
 
 @dataclass(frozen=True)
@@ -161,13 +144,15 @@ class EtcdClient:
         # fewer kept alive, every request beyond them paid a new TLS handshake -- at 16 hosts x 1,000
         # resources the lab's etcd members and hastackd spent their CPU on handshakes. Short expiry: a
         # connection to a member that failed over is not kept for long.
-        self._http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=KEEPALIVE_CONNECTIONS,
-                                                      keepalive_expiry=5.0), **kw)
+        self.http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=KEEPALIVE_CONNECTIONS,
+                                                     keepalive_expiry=5.0), **kw)
+        self._watches = WatchStreams(self, read_s=WATCH_READ_S, connect_s=CONNECT_S)
 
     def close(self) -> None:
+        self._watches.close()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        self._http.close()
+        self.http.close()
 
     # --- transport -------------------------------------------------------------------------
     def call(self, path: str, body: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
@@ -179,7 +164,7 @@ class EtcdClient:
         errors: list[str] = []
         n = len(self.endpoints)
         tries = 2 * n if path in REPEATABLE else n
-        first = self._first()
+        first = self.first_endpoint()
         for i in range(tries):
             idx = (first + i) % n
             left = deadline - time.monotonic()
@@ -193,11 +178,11 @@ class EtcdClient:
             except _TryFailed as failed:
                 errors.append(str(failed))
                 continue
-            self._answered(idx)
+            self.endpoint_answered(idx)
             return data
         raise _no_answer(path, errors)
 
-    def _first(self) -> int:
+    def first_endpoint(self) -> int:
         """The endpoint to try first: the first in order that has not failed within HOME_RETRY_S (else the
         one that failed longest ago)."""
         now = time.monotonic()
@@ -207,10 +192,14 @@ class EtcdClient:
                 return idx
         return min(failed, key=lambda i: failed[i])
 
-    def _answered(self, idx: int) -> None:
+    def endpoint_answered(self, idx: int) -> None:
         self._failed.pop(idx, None)
 
-    def _failing(self, idx: int) -> None:
+    def failed_since(self, idx: int, since: float) -> bool:
+        """Whether a call to member `idx` failed after the monotonic instant `since`."""
+        return self._failed.get(idx, float("-inf")) > since
+
+    def endpoint_failed(self, idx: int) -> None:
         self._failed[idx] = time.monotonic()
 
     def _post(self, idx: int, path: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -219,19 +208,19 @@ class EtcdClient:
         try:
             # A live member accepts a connection at once; a dead or cut-off one never does, so a
             # short connect timeout leaves the rest of the budget for the next member.
-            resp = self._http.post(self.endpoints[idx] + path, json=body,
+            resp = self.http.post(self.endpoints[idx] + path, json=body,
                                    timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_S)))
         except httpx.TransportError as err:
             if "SSL" in str(err) or "certificate" in str(err).lower():
                 raise StoreError(f"{self.endpoints[idx]} refused the TLS handshake ({err})",
                                  hint="the client needs a certificate of the cluster CA "
                                       "(hastack keygen) and the CA's ca.crt") from None
-            self._failing(idx)  # the next calls start with the next member for a while
+            self.endpoint_failed(idx)  # the next calls start with the next member for a while
             raise _TryFailed(f"{self.endpoints[idx]}: {type(err).__name__}") from None
         if resp.status_code != 200:
             msg = _error_message(resp)
             if resp.status_code >= 500 and "leader" in msg.lower():
-                self._failing(idx)
+                self.endpoint_failed(idx)
                 raise _TryFailed(f"{self.endpoints[idx]}: {msg}")  # that member lost its leader: another may not
             raise StoreError(f"etcd refused {path}: {msg}")
         data: dict[str, Any] = resp.json()
@@ -251,7 +240,7 @@ class EtcdClient:
             if self._pool is None:
                 self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=2 * n, thread_name_prefix="hedge")
             pool = self._pool
-        first = self._first()
+        first = self.first_endpoint()
         pending: dict[concurrent.futures.Future[dict[str, Any]], int] = {}
         errors: list[str] = []
         for k in range(n):
@@ -284,7 +273,7 @@ class EtcdClient:
                 except _TryFailed as failed:
                     errors.append(str(failed))
                     continue
-                self._answered(idx)
+                self.endpoint_answered(idx)
                 return data
         return None
 
@@ -372,7 +361,15 @@ class EtcdClient:
     # --- watch -----------------------------------------------------------------------------
     def wait_for_change(self, prefix: bytes | str, after: int, timeout: float) -> int:
         """Block until a key under `prefix` changes at a revision > `after`, or `timeout` passes.
-        Returns the revision of the change seen (or `after` when none came).
+        Returns the revision of the change seen (or `after` when none came). Served by the process's
+        long-lived watch on that prefix (store.etcdwatch); a wait from before that watch began has a
+        watch of its own."""
+        raw = prefix.encode() if isinstance(prefix, str) else prefix
+        seen = self._watches.wait(raw, after, timeout)
+        return self.watch_once(raw, after, timeout) if seen is None else seen
+
+    def watch_once(self, prefix: bytes | str, after: int, timeout: float) -> int:
+        """wait_for_change with a watch of its own, ended when it returns.
 
         A watch waits at most WATCH_READ_S for a line: a member that died, or was cut off, on a kept-alive
         connection leaves the watch silent, and its orders or results must not wait out the caller's whole
@@ -384,7 +381,7 @@ class EtcdClient:
                                    "start_revision": str(after + 1), "progress_notify": True}}
         deadline = time.monotonic() + timeout
         unconfirmed = 0
-        idx = self._first()
+        idx = self.first_endpoint()
         while unconfirmed < len(self.endpoints):
             left = deadline - time.monotonic()
             if left <= 0:
@@ -392,14 +389,14 @@ class EtcdClient:
             url = self.endpoints[idx] + "/v3/watch"
             answered = False  # a live member confirms a new watch at once ("created")
             try:
-                with self._http.stream("POST", url, json=body,
+                with self.http.stream("POST", url, json=body,
                                        timeout=httpx.Timeout(left, connect=min(left, CONNECT_S),
                                                              read=min(left, WATCH_READ_S))) as resp:
                     for line in resp.iter_lines():
                         if not line.strip():
                             continue
                         if not answered:
-                            self._answered(idx)
+                            self.endpoint_answered(idx)
                         answered = True
                         result = json.loads(line).get("result", {})
                         events = result.get("events") or []
@@ -416,7 +413,7 @@ class EtcdClient:
             if answered:
                 continue  # a quiet store (or the member ended the stream): the same member, a new watch
             unconfirmed += 1  # that member is gone or cut off: the next one
-            self._failing(idx)
+            self.endpoint_failed(idx)
             idx = (idx + 1) % len(self.endpoints)
         return after
 
