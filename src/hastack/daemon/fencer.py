@@ -186,7 +186,8 @@ class Fencer:
         self._config = self.store.configuration()[0]
 
     def _refresh_loop(self) -> None:
-        """Membership, DC and configuration, every 0.5 s or when asked -- in a thread of its own: a read
+        """Membership, DC and configuration, every 0.5 s (a big cluster's longer suspicion window: as long,
+        up to 2 s -- three reads a round on every host) or when asked -- in a thread of its own: a read
         that waits on a member that just died (the victim's own) must not delay noticing the silence."""
         while not self._stop.is_set():
             try:
@@ -194,7 +195,7 @@ class Fencer:
                 self._ready.set()
             except StoreError as err:
                 log.warning("%s: fencer: %s", self.node, err)
-            self._refresh_now.wait(0.5)
+            self._refresh_now.wait(min(2.0, max(0.5, self.suspect_after)))
             self._refresh_now.clear()
 
     def _loop(self) -> None:
