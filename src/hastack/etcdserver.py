@@ -41,6 +41,18 @@ HEARTBEAT_PER_ELECTION = 5  # etcd refuses an election timeout under five heartb
 PROGRESS_NOTIFY_MS = 100
 
 
+def progress_notify_ms(election_ms: int) -> int:
+    """How often a quiet watch hears from its member: every 100 ms, or every election timeout when that is
+    longer (a big cluster's: at 16 hosts, 64 watches' progress lines 10 times a second were noise)."""
+    return max(PROGRESS_NOTIFY_MS, election_ms)
+
+
+def watch_silence_s(election_ms: int) -> float:
+    """How long a watch on one of hastack's own members may stay silent before its member is taken for
+    dead or cut off: two and a half progress intervals."""
+    return 2.5 * progress_notify_ms(election_ms) / 1000
+
+
 @dataclass(frozen=True)
 class Member:
     name: str
@@ -72,7 +84,7 @@ def member_command(me: Member, cluster: Sequence[Member], data_dir: Path, *, tls
            "--log-level", "warn"]
     if tuned:
         cmd += [*raft_flags(election_ms),
-                "--experimental-watch-progress-notify-interval", f"{PROGRESS_NOTIFY_MS}ms"]
+                "--experimental-watch-progress-notify-interval", f"{progress_notify_ms(election_ms)}ms"]
     if tls is not None:
         cmd += ["--cert-file", tls.cert, "--key-file", tls.key, "--trusted-ca-file", tls.ca,
                 "--client-cert-auth",

@@ -61,7 +61,7 @@ def test_hastackd_refuses_unsafe_timers_before_starting_anything(args: list[str]
 def test_embedded_etcd_members_run_the_election_timeout_hastackd_was_given() -> None:
     from pathlib import Path
 
-    from hastack.etcdserver import ELECTION_MS, Member, member_command
+    from hastack.etcdserver import ELECTION_MS, Member, member_command, watch_silence_s
 
     me = Member("h1", "https://10.0.0.1:2379", "https://10.0.0.1:2380")
 
@@ -74,4 +74,9 @@ def test_embedded_etcd_members_run_the_election_timeout_hastackd_was_given() -> 
     assert "--pre-vote" in default
     big = member_command(me, [me], Path("/tmp/x"), election_ms=500)
     assert (flag(big, "--election-timeout"), flag(big, "--heartbeat-interval")) == ("500", "100")
+    # a big cluster's quiet watches hear from their member every election timeout, not ten times a second,
+    # and the clients wait two and a half of those before taking the member for dead
+    assert flag(default, "--experimental-watch-progress-notify-interval") == "100ms"
+    assert flag(big, "--experimental-watch-progress-notify-interval") == "500ms"
+    assert watch_silence_s(100) == 0.25 and watch_silence_s(500) == 1.25
     assert for_ttl(2).election == ELECTION_MS / 1000  # hastackd's timers assume what its members run

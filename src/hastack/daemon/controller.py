@@ -31,9 +31,11 @@ from hastack.cib import to_xml
 from hastack.daemon.changefeed import ChangeFeed
 from hastack.daemon.membership import Lease
 from hastack.daemon.orders import Order, outcome
-from hastack.errors import ScheduleError
+from hastack.daemon.timing import thread_nice
+from hastack.errors import HastackError, ScheduleError
 from hastack.graphrun import GraphRun
 from hastack.model.config import Configuration
+from hastack.model.durations import parse_ms
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.values import is_true
 from hastack.scheduler import Action, Transition, schedule
@@ -41,9 +43,11 @@ from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.port import Snapshot, StoreError
 from hastack.store.progress import Progress
 
+LOGGED_ACTIONS = 50  # named in the log line of a wave of orders (a small cluster's whole wave)
 log = logging.getLogger("hastack.controller")
 
-ORDER_SLACK_S = 5.0
+CLUSTER_DELAY_DEFAULT_MS = 60_000  # Pacemaker's cluster-delay
+DC_NICE = -10  # the DC's controller thread (daemon.timing.thread_nice): below the real-time lease and heartbeats
 # How long a wait of a node that is not DC sleeps at most (the DC waits on its change feed).
 WATCH_SLICE_S = 0.5
 # Pacemaker's election prefers the controller that has run longest; here the k-th longest-joined
@@ -75,6 +79,7 @@ class Controller:
         self._feed: ChangeFeed | None = None  # while DC: what wakes the DC loop (daemon.changefeed)
         self._down: dict[str, int] = {}  # node -> lease proven down, its revocation maybe still on its way
         self._decided = ""  # how long the transition being sent took to read and decide (for the log)
+        self._is_favoured = False  # this thread's nice is DC_NICE (while DC)
         self._publisher = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
         self._publishing: concurrent.futures.Future[None] | None = None
         self._thread = threading.Thread(target=self._loop, name="controller", daemon=True)
@@ -155,6 +160,7 @@ class Controller:
                 if not self.term or not self._is_dc():
                     self.term = 0
                     self._set_feed(None)
+                    self._favoured(False)
                     if not self._elect():
                         # only the DC key's going matters here: watching the whole store woke every
                         # non-DC node (and its campaign write) on every result any node recorded
@@ -173,8 +179,14 @@ class Controller:
                 log.warning("%s: controller: %s", self.node, err)
                 self._stop.wait(0.1)
 
+    def _favoured(self, dc: bool) -> None:
+        if dc != self._is_favoured:
+            self._is_favoured = dc
+            thread_nice(DC_NICE if dc else 0)
+
     # --- one cycle ------------------------------------------------------------------------
     def _cycle(self) -> None:
+        self._favoured(True)
         began = time.monotonic()
         snap = self._snapshot()
         read = time.monotonic()
@@ -213,10 +225,14 @@ class Controller:
         # an order is waited for as long as its agent may run (the operation's timeout) plus the slack:
         # a flat 20 s gave up on a Galera start (~65 s) and the next transition sent it again meanwhile
         now = time.monotonic()
-        outstanding.update({o.key: Outstanding(o, now + ORDER_SLACK_S + max(20.0, o.action.timeout_ms / 1000))
+        slack = cluster_delay_s(snap.configuration)
+        outstanding.update({o.key: Outstanding(o, now + slack + max(20.0, o.action.timeout_ms / 1000))
                             for o in orders})
+        # the first few by name: a big cluster's waves of 200 made log lines of 10 kB
+        named = ", ".join(_describe(o.action) for o in orders[:LOGGED_ACTIONS])
+        more = f" and {len(orders) - LOGGED_ACTIONS} more" if len(orders) > LOGGED_ACTIONS else ""
         self.last_sentence = (f"term {self.term} transition {self.transitions}: "
-                              f"{len(orders)} action(s) sent: " + ", ".join(_describe(o.action) for o in orders))
+                              f"{len(orders)} action(s) sent: {named}{more}")
         log.info("%s%s", self.last_sentence, self._decided)
         self._decided = ""
 
@@ -336,6 +352,17 @@ class Controller:
 
 
 BATCH_LIMIT_AUTO = 200
+
+
+def cluster_delay_s(config: Configuration) -> float:
+    """How long past an action's own timeout its result may take to come back before the transition is
+    given up: Pacemaker's cluster-delay (60 s by default; its controller waits the operation's timeout
+    plus this). A flat 5 s here gave up on orders of hosts that were merely slow -- at 16 hosts on 2
+    CPUs every wave of 200 lost one and the DC planned again from the start, 90 s a decision."""
+    try:
+        return parse_ms(config.property("cluster-delay", "60s") or "60s") / 1000
+    except HastackError:
+        return CLUSTER_DELAY_DEFAULT_MS / 1000
 
 
 def batch_limit(config: Configuration) -> int:

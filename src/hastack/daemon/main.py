@@ -35,9 +35,9 @@ from hastack.daemon.rest import DEFAULT_PORT, RestListener, TopologyWatch, parse
 from hastack.daemon.timing import for_ttl
 from hastack.daemon.watchdog import FileWatchdog
 from hastack.errors import HastackError
-from hastack.etcdserver import ELECTION_MS
+from hastack.etcdserver import ELECTION_MS, watch_silence_s
 from hastack.store.etcd import EtcdStore
-from hastack.store.etcdclient import EtcdClient
+from hastack.store.etcdclient import WATCH_READ_S, EtcdClient
 from hastack.store.select import tls_in
 
 
@@ -104,7 +104,10 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
         else:
             raise HastackError("which etcd? give --etcd URL,... (an existing cluster) or --nodes NAME=ADDR,... "
                                "(hastack runs etcd on the first nodes)")
-        client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3)
+        # hastack's own members send a quiet watch progress lines (etcdserver.progress_notify_ms): a watch
+        # silent for longer is on a dead member; an existing etcd at its defaults sends none
+        silence = WATCH_READ_S if endpoints else watch_silence_s(election_ms)
+        client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3, watch_read_s=silence)
     except HastackError as err:
         click.echo(err.render(), err=True)
         sys.exit(2)
@@ -127,12 +130,13 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     lrm_box.append(lrm)
     controller = Controller(store, node, membership)
     # its own etcd client: its watch on the departure records must not hold a connection the LRM waits for
-    notifier = Notifier(EtcdStore(EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3), prefix), node,
+    notifier = Notifier(EtcdStore(EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3,
+                                             watch_read_s=client.watch_read_s), prefix), node,
                         membership, executor, lambda: lrm.active)
     fencer: Fencer | None = None
     heartbeat: HeartbeatProcess | None = None
     if address:
-        fence_client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3)
+        fence_client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3, watch_read_s=client.watch_read_s)
         heartbeat = HeartbeatProcess(node, address, peers=lambda: fencer.peers if fencer else {},
                                      interval=heartbeat_interval(suspect_after))
         fencer = Fencer(EtcdStore(fence_client, prefix), node, membership, heartbeat, executor, suspect_after,
@@ -146,7 +150,8 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     topology: TopologyWatch | None = None
     if rest_at is not None:
         # its own etcd client: a configuration watch must not hold a connection the LRM or DC wait for
-        topology = TopologyWatch(EtcdStore(EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3), prefix))
+        topology = TopologyWatch(EtcdStore(EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3,
+                                                      watch_read_s=client.watch_read_s), prefix))
         watch = topology
         try:
             rest = RestListener(rest_at, lambda: NodeFacts(node, membership.holds(), lrm.roles(), watch.topology,

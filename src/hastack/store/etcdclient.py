@@ -122,11 +122,13 @@ class EtcdClient:
     rather than staying with whichever member answered last: a watch left on another host's member went
     silent when that host lost power, and the orders of a failover waited WATCH_READ_S for it."""
 
-    def __init__(self, endpoints: Sequence[str], *, tls: TlsFiles | None = None, timeout: float = 2.0) -> None:
+    def __init__(self, endpoints: Sequence[str], *, tls: TlsFiles | None = None, timeout: float = 2.0,
+                 watch_read_s: float = WATCH_READ_S) -> None:
         if not endpoints:
             raise StoreError("no etcd endpoint given", hint="pass --etcd URL[,URL...]")
         self.endpoints = [e.rstrip("/") for e in endpoints]
         self.timeout = timeout
+        self.watch_read_s = watch_read_s  # a watch's longest silence on a live member (etcdserver.watch_silence_s)
         self._failed: dict[int, float] = {}  # endpoint index -> when it last failed (monotonic)
         self._lock = threading.Lock()
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None  # hedged calls' threads, on first use
@@ -146,7 +148,7 @@ class EtcdClient:
         # connection to a member that failed over is not kept for long.
         self.http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=KEEPALIVE_CONNECTIONS,
                                                      keepalive_expiry=5.0), **kw)
-        self._watches = WatchStreams(self, read_s=WATCH_READ_S, connect_s=CONNECT_S)
+        self._watches = WatchStreams(self, read_s=watch_read_s, connect_s=CONNECT_S)
 
     def close(self) -> None:
         self._watches.close()
@@ -371,7 +373,7 @@ class EtcdClient:
     def watch_once(self, prefix: bytes | str, after: int, timeout: float) -> int:
         """wait_for_change with a watch of its own, ended when it returns.
 
-        A watch waits at most WATCH_READ_S for a line: a member that died, or was cut off, on a kept-alive
+        A watch waits at most watch_read_s for a line: a member that died, or was cut off, on a kept-alive
         connection leaves the watch silent, and its orders or results must not wait out the caller's whole
         timeout. hastack's own members send a quiet watch a progress line every 100 ms
         (etcdserver.PROGRESS_NOTIFY_MS), so a live member's watch lasts the caller's whole timeout; on a
@@ -391,7 +393,7 @@ class EtcdClient:
             try:
                 with self.http.stream("POST", url, json=body,
                                        timeout=httpx.Timeout(left, connect=min(left, CONNECT_S),
-                                                             read=min(left, WATCH_READ_S))) as resp:
+                                                             read=min(left, self.watch_read_s))) as resp:
                     for line in resp.iter_lines():
                         if not line.strip():
                             continue
