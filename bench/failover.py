@@ -11,6 +11,8 @@ Systems (all by default, in this order):
   hastack-fenced      hastack fenced by the lab's power switch (examples/lab-web-fenced.crm), defaults
   hastack-vip-fast    keepalived's job (the web server a clone on every host, only the VIP moves:
                       examples/lab-vip-fenced.crm), fenced, heartbeat silence 0.15 s
+  hastack-vip-0.1     the same at heartbeat silence 0.1 s (hastackd's least, as keepalived's row runs
+                      advert_int 0.1)
 
 Every system runs on 3 hosts of hastack's lab (hastack.lab: a network
 namespace per host on one bridge, each host its own PID + mount namespace)
@@ -58,14 +60,15 @@ from hastack.lab.trial import (WEB_NEEDLE, Checker, Trial, holder, members, plac
                                run_trial)
 
 SYSTEMS = ("pacemaker-default", "pacemaker-guide", "keepalived-1", "keepalived-0.1", "hastack-lease", "hastack-fenced",
-           "hastack-vip-fast")
+           "hastack-vip-fast", "hastack-vip-0.1")
 LABELS = {"pacemaker-default": "Pacemaker + Corosync, default token",
           "pacemaker-guide": "Pacemaker + Corosync, Guide's token 10000",
           "keepalived-1": "keepalived VRRPv2, advert_int 1",
           "keepalived-0.1": "keepalived VRRPv3, advert_int 0.1",
           "hastack-lease": "hastack, lease only",
           "hastack-fenced": "hastack, fenced (lab power switch)",
-          "hastack-vip-fast": "hastack, VIP only, fenced, silence 0.15 s"}
+          "hastack-vip-fast": "hastack, VIP only, fenced, silence 0.15 s",
+          "hastack-vip-0.1": "hastack, VIP only, fenced, silence 0.1 s"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ class HastackSetup:
 
 HASTACK = {"hastack-lease": HastackSetup("lab-web.crm", ttl=2),
            "hastack-fenced": HastackSetup("lab-web-fenced.crm"),
-           "hastack-vip-fast": HastackSetup("lab-vip-fenced.crm", suspect_after=0.15, needles=())}
+           "hastack-vip-fast": HastackSetup("lab-vip-fenced.crm", suspect_after=0.15, needles=()),
+           "hastack-vip-0.1": HastackSetup("lab-vip-fenced.crm", suspect_after=0.1, needles=())}
 REFERENCE = LABELS["hastack-fenced"]
 HASTACK_WINDOW_S = 30.0  # a trial ends 2 s after the first answer; this only bounds a trial that gets none
 PACKAGES = {"pacemaker": (["corosync", "pacemakerd", "crm_mon", "cibadmin"],
