@@ -157,7 +157,8 @@ def timers_for(hosts: int) -> tuple[int, float]:
     return int(1 + 0.65 * (hosts - 2)), round(0.1 * hosts, 1)
 
 
-def measure(hosts: int, resources: int, idle_s: float, ttl: int, suspect_after: float) -> Result:
+def measure(hosts: int, resources: int, idle_s: float, ttl: int, suspect_after: float,
+            converge_limit: float = 900.0) -> Result:
     net = Net(prefix="hsc", subnet="10.213.98")
     work = Path(tempfile.mkdtemp(prefix="scale-"))
     # a big cluster's 5 voters on a busy machine: etcd's heartbeats every 100 ms, not every 20 (the lease's
@@ -172,7 +173,7 @@ def measure(hosts: int, resources: int, idle_s: float, ttl: int, suspect_after: 
         cfg.write_text(config_text(net, hosts, resources))
         t0 = time.monotonic()
         lab.hastack("cluster", "load", "--no-agents", str(cfg), timeout=120)
-        ok = wait_until(lambda: converged(lab, hosts), 900, 2.0)
+        ok = wait_until(lambda: converged(lab, hosts), converge_limit, 2.0)
         converge = time.monotonic() - t0 if ok else None
         print(f"  {hosts} hosts (TTL {ttl} s, heartbeat silence {suspect_after} s): booted in {boot:.1f} s, converged in "
               f"{converge if converge is None else round(converge, 1)} s", flush=True)
@@ -300,6 +301,8 @@ def main() -> int:
     ap.add_argument("--dc", default="32x10000", help="NODESxPRIMITIVES for the DC latency (empty: skip)")
     ap.add_argument("--ttl", type=int, default=None,
                     help="membership lease TTL of the lab's hastackd (default: scaled, see timers_for)")
+    ap.add_argument("--converge-limit", type=float, default=900.0,
+                    help="seconds to wait for the lab to converge before giving up (default 900)")
     ap.add_argument("--suspect-after", type=float, default=None,
                     help="heartbeat silence before fencing, s (default: scaled, see timers_for)")
     a = ap.parse_args()
@@ -311,7 +314,7 @@ def main() -> int:
     results = []
     for h in (int(h) for h in a.hosts.split(",") if h):
         ttl, suspect = timers_for(h)
-        results.append(measure(h, a.resources, a.idle, a.ttl or ttl, a.suspect_after or suspect))
+        results.append(measure(h, a.resources, a.idle, a.ttl or ttl, a.suspect_after or suspect, a.converge_limit))
     if not results:
         return 0
     print("| hosts | resources | boot | converge | hastackd CPU per host (median / max) | DC CPU "
