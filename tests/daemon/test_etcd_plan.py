@@ -69,3 +69,11 @@ def test_batch_limit_bounds_the_actions_in_flight() -> None:
     assert batch_limit(parse("property batch-limit=30\n", "t.crm").config) == 30
     assert batch_limit(parse("property batch-limit=0\n", "t.crm").config) == BATCH_LIMIT_AUTO
     assert batch_limit(parse("node n1\n", "t.crm").config) == BATCH_LIMIT_AUTO
+
+
+def test_the_voter_count_can_be_chosen_odd_and_within_the_nodes() -> None:
+    assert [m.name for m in plan("n9", nodes(16), voters=3).voters] == ["n1", "n2", "n3"]
+    assert len(plan("n1", nodes(5), voters=5).voters) == 5
+    for bad in (0, 2, 4, 7):
+        with pytest.raises(HastackError, match=f"--etcd-voters {bad}"):
+            plan("n1", nodes(5), voters=bad)

@@ -68,18 +68,24 @@ def voter_count(nodes: int) -> int:
 
 
 def plan(me: str, nodes: Sequence[tuple[str, str]], witnesses: Sequence[tuple[str, str]] = (),
-         tls: bool = True) -> EtcdPlan:
+         tls: bool = True, voters: int | None = None) -> EtcdPlan:
+    """`voters`: how many of the nodes run a voting member (None: voter_count); every node must be given
+    the same, as each plans for itself."""
     if me not in [n for n, _ in nodes] + [w for w, _ in witnesses]:
         raise HastackError(f"this node ({me}) is not in the node list", hint="add it to --nodes")
     if len(nodes) == 2 and not witnesses:
         raise HastackError("a two-node cluster needs a witness: with two etcd voters, losing either one loses "
                            "quorum, and no-quorum-policy=ignore would let both halves run everything",
                            hint="run `hastack witness` on a third machine and pass --witness NAME=ADDRESS")
-    chosen = list(nodes[:2]) + list(witnesses[:1]) if len(nodes) == 2 else list(nodes[:voter_count(len(nodes))])
+    if voters is not None and (voters < 1 or voters % 2 == 0 or voters > len(nodes)):
+        raise HastackError(f"--etcd-voters {voters}: an odd number of voters, at most the {len(nodes)} nodes, "
+                           f"is needed", hint="3 (one voter may fail) or 5 (two may)")
+    count = voters if voters is not None else voter_count(len(nodes))
+    chosen = list(nodes[:2]) + list(witnesses[:1]) if len(nodes) == 2 else list(nodes[:count])
     scheme = "https" if tls else "http"
-    voters = tuple(Member(n, f"{scheme}://{a}:{CLIENT_PORT}", f"{scheme}://{a}:{PEER_PORT}") for n, a in chosen)
-    mine = next((m for m in voters if m.name == me), None)
-    return EtcdPlan(voters, mine)
+    members = tuple(Member(n, f"{scheme}://{a}:{CLIENT_PORT}", f"{scheme}://{a}:{PEER_PORT}") for n, a in chosen)
+    mine = next((m for m in members if m.name == me), None)
+    return EtcdPlan(members, mine)
 
 
 class LocalMember:

@@ -148,6 +148,8 @@ class Lab:
                                "--state-dir", str(d / "state"),
                                "--tls-dir", str(self.pki), "--address", self.net.host_ip(i),
                                "--watchdog-file", str(self.watchdog_file(i)),
+                               # the voters the lab's clients know (h1..h3), also at 7 hosts and more
+                               *(["--etcd-voters", str(len(self.voters))] if self.hosts >= 7 else []),
                                *(["--etcd-election-ms", str(self.etcd_election_ms)] if self.etcd_election_ms else [])])
         cmd = [*NORMAL_SCHEDULING, "ip", "netns", "exec", self.net.host_ns(i), "unshare", "--pid", "--mount",
                "--fork", "--mount-proc", sys.executable, "-m", "hastack.lab.hostinit", "--name", f"h{i}",
