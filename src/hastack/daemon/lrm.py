@@ -219,6 +219,8 @@ class LocalResourceManager:
                 self._guarded().done_action(self.node, key, history if not drop else None)  # type: ignore[arg-type]
                 return
             except GuardLost:
+                # the DC waits for this order until its timeout plus cluster-delay: say why it will
+                log.warning("%s: result of %s not recorded: this node's membership changed", self.node, key)
                 return
             except StoreError as err:
                 if attempt == 4 or not self.membership.holds():
