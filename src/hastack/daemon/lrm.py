@@ -35,6 +35,7 @@ from hastack.store.port import StoreError
 log = logging.getLogger("hastack.lrm")
 
 # actions whose being in flight the history shows (what a new DC must not mistake for "not running")
+RECORD_TRIES = 10  # a result's read and write, asked again while the store does not answer
 PENDING_RECORDED = frozenset({"start", "stop", "promote", "demote", "migrate_to", "migrate_from"})
 
 
@@ -196,19 +197,32 @@ class LocalResourceManager:
         self._record(key, order, result)
 
     def _record(self, key: str | None, order: Order, result: ActionResult) -> None:
-        history, attrs = recorded(self._view(order), order, result.rc, result.status, int(self._clock()),
-                                  result.duration_ms, result.exit_reason)
-        guarded = self._guarded()
-        try:
-            for name, value in attrs.items():
-                guarded.set_node_attribute(self.node, name, value)
-            if key is not None:
-                self._finish(key, order, history)
-            elif history is not None:
-                guarded.record_result(self.node, history)
-        except GuardLost:
-            log.warning("%s: result of %s %s not recorded: membership lost", self.node, order.action.task,
-                        order.action.rsc)
+        """Record `result` (and finish the order `key`). A store that did not answer is asked again while
+        the node holds its membership: at 16 hosts on 2 CPUs a read timed out now and then, the result
+        was never recorded, the order never finished, and the DC waited out its timeout plus
+        cluster-delay before planning the whole cluster again."""
+        for attempt in range(RECORD_TRIES):
+            try:
+                history, attrs = recorded(self._view(order), order, result.rc, result.status, int(self._clock()),
+                                          result.duration_ms, result.exit_reason)
+                guarded = self._guarded()
+                for name, value in attrs.items():
+                    guarded.set_node_attribute(self.node, name, value)
+                if key is not None:
+                    self._finish(key, order, history)
+                elif history is not None:
+                    guarded.record_result(self.node, history)
+                return
+            except GuardLost:
+                log.warning("%s: result of %s %s not recorded: membership lost", self.node, order.action.task,
+                            order.action.rsc)
+                return
+            except StoreError as err:
+                if attempt == RECORD_TRIES - 1 or not self.membership.holds():
+                    log.warning("%s: result of %s %s not recorded: %s", self.node, order.action.task,
+                                order.action.rsc, err)
+                    return
+                time.sleep(0.1 * (attempt + 1))
 
     def _finish(self, key: str, order: Order, history: object, drop: bool = False) -> None:
         """Record the result and remove the order, in one guarded write; a store that did not answer

@@ -157,15 +157,18 @@ class EtcdClient:
         self.http.close()
 
     # --- transport -------------------------------------------------------------------------
-    def call(self, path: str, body: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+    def call(self, path: str, body: dict[str, Any], timeout: float | None = None,
+             repeatable: bool | None = None) -> dict[str, Any]:
         """POST to the gateway; every endpoint is tried at most once before `timeout` runs out -- twice for
-        a call that may safely be repeated (reads, lease renewals): a kept-alive connection the member
-        closed meanwhile fails the first try. Writes are never repeated: the first may have applied."""
+        a call that may safely be repeated (reads, lease renewals; `repeatable` says so of a call whose
+        path does not, a transaction of reads): a kept-alive connection the member closed meanwhile fails
+        the first try. Writes are never repeated: the first may have applied."""
         budget = timeout if timeout is not None else self.timeout
         deadline = time.monotonic() + budget
         errors: list[str] = []
         n = len(self.endpoints)
-        tries = 2 * n if path in REPEATABLE else n
+        again = path in REPEATABLE if repeatable is None else repeatable
+        tries = 2 * n if again else n
         first = self.first_endpoint()
         for i in range(tries):
             idx = (first + i) % n
@@ -174,7 +177,7 @@ class EtcdClient:
                 break
             # A repeatable call gets a share of the budget per member: a kept-alive connection to a
             # member cut off since hangs until its read timeout, and the next member may answer at once.
-            per_try = min(left, max(MIN_TRY_S, budget / n)) if path in REPEATABLE and n > 1 else left
+            per_try = min(left, max(MIN_TRY_S, budget / n)) if again and n > 1 else left
             try:
                 data = self._post(idx, path, body, per_try)
             except _TryFailed as failed:
@@ -312,7 +315,8 @@ class EtcdClient:
             failure: list[dict[str, Any]] | None = None, timeout: float | None = None
             ) -> tuple[bool, list[dict[str, Any]], int]:
         body: dict[str, Any] = {"compare": compares, "success": success, "failure": failure or []}
-        data = self.call("/v3/kv/txn", body, timeout)
+        reads_only = all(set(op) == {"request_range"} for op in [*success, *(failure or [])])
+        data = self.call("/v3/kv/txn", body, timeout, repeatable=reads_only)
         return bool(data.get("succeeded", False)), list(data.get("responses", ())), int(data["header"]["revision"])
 
     def read_many(self, reads: list[tuple[bytes | str, bool]], timeout: float | None = None
