@@ -79,10 +79,10 @@ def holder(lab: Lab, vip: str) -> int | None:
     return h[0] if len(h) == 1 else None
 
 
-def cluster_status(lab: Lab) -> dict[str, Any] | None:
+def cluster_status(lab: Lab, timeout: float = 10.0) -> dict[str, Any] | None:
     """`hastack status --output-as json` of the lab, or None when the cluster does not answer in time."""
     try:
-        out = lab.hastack("status", "--output-as", "json", check=False, timeout=10)
+        out = lab.hastack("status", "--output-as", "json", check=False, timeout=timeout)
         doc = json.loads(out)
     except (subprocess.TimeoutExpired, ValueError):
         return None
