@@ -40,10 +40,7 @@ REMOTE = AgentRef("ocf", "remote", "pacemaker")
 FENCE = AgentRef("stonith", "fence_dummy")
 # 2000-2079 in every run, and each seed found to disagree beyond them (run this file as a script to search)
 SEEDS = [*range(2000, 2080), 5014]
-KNOWN: dict[int, str] = {  # seed -> why hastack still disagrees (a strict xfail: fixed, it must come off)
-    5014: "an unclean remote node (its connection stopped) holding a failed, unmanaged resource: Pacemaker "
-          "fences it 'stop is unrunnable', hastack schedules no fence for it",
-}
+KNOWN: dict[int, str] = {}  # seed -> why hastack still disagrees (a strict xfail: fixed, it must come off)
 
 
 def _config(rng: random.Random) -> tuple[Configuration, dict[str, object]]:

@@ -22,7 +22,7 @@ from hastack.scheduler.migration_history import MigrationReader
 from hastack.scheduler.onfail import ON_FAIL_RANK, on_fail_for
 from hastack.scheduler.rules import Subject
 from hastack.scheduler.unpack import (Ban, Options, TreeBuilder, Unpacked, _apply_meta, can_fence, fence_node,
-                                      target_role)
+                                      runs_nothing, stop_unrunnable, target_role)
 from hastack.scheduler.working import R, WNode, WRsc
 
 INF = scores.INFINITY
@@ -502,18 +502,18 @@ class HistoryReader:
             if role > _STOPPED:
                 r.failed = True
                 r.stop_flag = True
-                self.u.recovery_stops.append((r, node))
+                self._stop(r, node)
         elif on_fail == "restart-container":
             r.failed = True
             r.stop_flag = True
             if r.container is not None:
-                self.u.recovery_stops.append((r.container, node))
+                self._stop(r.container, node)
             elif role > _STOPPED:
-                self.u.recovery_stops.append((r, node))
+                self._stop(r, node)
         elif on_fail == "reset_remote":
             remote.connection_failed(r, self.u.node_by_uname.get, self.opts.stonith_enabled, self._fence)
             if role > _STOPPED:
-                self.u.recovery_stops.append((r, node))
+                self._stop(r, node)
         if r.failed and r.is_remote_node:
             # a failed connection fences an unclean remote node even if it reconnects elsewhere
             lost = self.u.node_by_uname.get(r.id)
@@ -535,6 +535,13 @@ class HistoryReader:
             # a stop on the source after its migrate_to leaves the resource on the target
             r.role = _STARTED
 
+    def _stop(self, r: WRsc, node: WNode) -> None:
+        """stop_action while unpacking: the stop is scheduled with the other actions, but
+        whether it needs the node fenced is decided now, before add_running may turn the
+        resource unmanaged (a node in maintenance)."""
+        self.u.recovery_stops.append((r, node))
+        if runs_nothing(node):
+            stop_unrunnable(self.u, r, node)
 
     def _fence(self, node: WNode, reason: str) -> None:
         fence_node(self.u, node, reason)

@@ -192,6 +192,21 @@ def fence_node(u: Unpacked, node: WNode, reason: str) -> None:
     node.unclean = True
 
 
+def runs_nothing(node: WNode) -> bool:
+    """An offline node can run no action -- except a guest node whose container is only
+    starting (not one to be reset): it can run what waits for that start."""
+    return not node.online and not (guest.is_guest(node) and not node.requires_reset)
+
+
+def stop_unrunnable(u: Unpacked, rsc: WRsc, node: WNode) -> None:
+    """update_resource_action_runnable for a stop that `node` cannot run: a managed resource
+    there can only be stopped by fencing the node. Judged when the stop is created -- while
+    history is read, a recovery's stop may come before its resource turns unmanaged (a
+    remote node in maintenance), and Pacemaker fences for it all the same."""
+    if rsc.managed and not node.unclean:
+        fence_node(u, node, "stop is unrunnable")
+
+
 def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: Unpacked, now: int,
                  bundle_connections: Sequence[str] = ()) -> None:
     for i, n in enumerate(config.nodes):
