@@ -18,7 +18,8 @@ from hastack.scheduler import migration, notify
 from hastack.scheduler.fencing import Fencer
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.notify import Notification
-from hastack.scheduler.unpack import Unpacked, runs_nothing, stop_unrunnable
+from hastack.scheduler.nodes import runs_nothing, stop_unrunnable
+from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import R, WNode, WRsc
 
 

@@ -23,7 +23,8 @@ from types import MappingProxyType
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState, OpRecord
 from hastack.model.values import AgentRef, Role, is_true
-from hastack.scheduler.unpack import Unpacked, failcount, unpack
+from hastack.scheduler.failcounts import failcount
+from hastack.scheduler.unpack import Unpacked, unpack
 from hastack.scheduler.working import R, WNode, WRsc
 
 __all__ = ["ClusterFacts", "FailedOp", "HistoryFacts", "NodeFacts", "ResourceFacts", "current_facts"]

@@ -21,8 +21,11 @@ from hastack.scheduler.locks import read_lock
 from hastack.scheduler.migration_history import MigrationReader
 from hastack.scheduler.onfail import ON_FAIL_RANK, on_fail_for
 from hastack.scheduler.rules import Subject
-from hastack.scheduler.unpack import (Ban, Options, TreeBuilder, Unpacked, _apply_meta, can_fence, fence_node,
-                                      runs_nothing, stop_unrunnable, target_role)
+from hastack.scheduler.meta import apply_meta, target_role
+from hastack.scheduler.nodes import can_fence, fence_node, runs_nothing, stop_unrunnable
+from hastack.scheduler.options import Options
+from hastack.scheduler.tree import TreeBuilder
+from hastack.scheduler.unpack import Ban, Unpacked
 from hastack.scheduler.working import R, WNode, WRsc
 
 INF = scores.INFINITY
@@ -149,7 +152,7 @@ class HistoryReader:
         r = WRsc(id=h.id, variant="primitive", meta={}, agent=h.agent, orphan=True,
                  order=10**9 + len(self.u.resources))
         r.meta = dict(self.builder.defaults(Subject.of(h.agent)))
-        _apply_meta(r, self.opts)
+        apply_meta(r, self.opts)
         r.next_role = R.UNKNOWN
         if r.agent is not None and r.agent.cls == "stonith":
             r.is_fence_device = True
