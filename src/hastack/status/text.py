@@ -81,9 +81,8 @@ class _Resources:
         self.lines = _Lines()
 
     def top(self, r: ResourceStatus, depth: int) -> None:
-        if r.orphan and not r.active:
-            return  # an orphan no longer active anywhere is not shown
-        self.any(r, depth)
+        if r.listed:
+            self.any(r, depth)
 
     def any(self, r: ResourceStatus, depth: int) -> None:
         if r.kind == "primitive":

@@ -121,6 +121,16 @@ class ResourceStatus:
     children: tuple[ResourceStatus, ...] = ()
     internal: bool = False  # made by the cluster (a guest node's connection): the text leaves it out
 
+    @property
+    def listed(self) -> bool:
+        """Whether the resource list shows it at all (resource_list): not an orphan no longer
+        active, nor a group or clone active only where it does not count as running -- an
+        unmanaged member on an offline node (a remote node in maintenance) is active, but
+        its parent's list of nodes leaves offline ones out."""
+        if self.orphan and not self.active:
+            return False
+        return not (self.partially_active and not self.nodes)
+
     def primitives(self) -> Iterator[ResourceStatus]:
         if self.kind == "primitive":
             yield self

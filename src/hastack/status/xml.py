@@ -81,7 +81,7 @@ def render_crm_mon_xml(view: StatusView, *, request: str, stack: str = "hastack"
     _nodes(root, view)
     resources = _sub(root, "resources")
     for r in view.resources:
-        if not (r.orphan and not r.active):  # an orphan no longer active anywhere is not shown
+        if r.listed:
             _resource(resources, r, view)
     _attributes(root, view)
     if any(n.online for n in view.nodes):
