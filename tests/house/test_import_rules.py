@@ -72,10 +72,6 @@ PRIVATE_ALLOWED: dict[tuple[str, str, str], str] = {
     ("hastack.agents.stonith", "hastack.agents.classes", "_check_executable"):
         "agent-class helpers shared by classes.py and stonith.py; to become public names of classes.py",
     ("hastack.agents.stonith", "hastack.agents.classes", "_unknown"): "as above",
-    ("hastack.scheduler.digest", "hastack.scheduler.unpack", "_meta_of"):
-        "meta-attribute and score helpers of unpack.py that digest.py and history.py reuse; to move to a shared "
-        "public module of the scheduler (files under concurrent edit by issue 9's items 1-3)",
-    ("hastack.scheduler.history", "hastack.scheduler.unpack", "_apply_meta"): "as above",
 }
 
 

@@ -73,6 +73,13 @@ def test_bad_durations(text: str) -> None:
     assert "PT30S" in err.value.hint
 
 
+def test_a_tolerated_duration_falls_back_to_its_default() -> None:
+    assert durations.parse_ms_or("30s", 20_000) == 30_000
+    assert durations.parse_ms_or(None, 20_000) == 20_000
+    assert durations.parse_ms_or("soon", 20_000) == 20_000
+    assert durations.parse_ms_or("P" + "9" * 400 + "S", 20_000) == 20_000  # too long for a float's range
+
+
 @given(st.integers(min_value=0, max_value=10**9))
 def test_duration_format_roundtrip(ms: int) -> None:
     assert durations.parse_ms(durations.format_ms(ms)) == ms

@@ -153,3 +153,21 @@ def test_unrunnable_stop_on_a_lost_remote_node_makes_it_unclean_without_fencing(
     t = schedule(cfg, state(node_state("n1", failed), node_state("n2", started("r2")), remote_state("rem1", r1)), 0)
     assert t.placement["r2"].node == "n2"  # not to the emptiest node, rem1: it cannot run anything
     assert not any(line.startswith("Fence") for line in t.summary)
+
+
+def test_failed_resource_on_a_stopped_remote_node_in_maintenance_fences_it() -> None:
+    # rem1's connection never ran (rem1 is offline, not unclean) and r failed there. Its recovery
+    # stop is created while history is read, before maintenance turns r unmanaged: that stop
+    # cannot run, so rem1 is fenced -- already in the status before any decision
+    cfg = crm(BASE.replace("remote\n", "remote op monitor interval=30s\n")
+              + "primitive r ocf:pacemaker:Dummy op monitor interval=10s", fencing=True)
+    r = ResourceHistory("r", DUMMY, (op("start", call=3), op("monitor", rc=1, call=4, interval=10_000)))
+    rem1 = NodeState(id="rem1", uname="rem1", in_ccm="true", resources=(r,), extra=(("remote_node", "true"),),
+                     attributes={"maintenance": "true"})
+    st = state(node_state("n1", ResourceHistory("fence", FENCE, (op("start"),))), node_state("n2"), rem1)
+    facts = current_facts(cfg, st, 0)
+    node = next(n for n in facts.nodes if n.uname == "rem1")
+    assert (node.online, node.unclean, node.unclean_reason) == (False, True, "stop is unrunnable")
+    assert not next(x for x in facts.resources if x.id == "r").managed
+    t = schedule(cfg, st, 0)
+    assert set(t.summary) == {"Fence (reboot) rem1 'stop is unrunnable'", "Move fence (n1 -> n2)", "Start rem1 (n1)"}

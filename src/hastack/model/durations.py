@@ -78,3 +78,14 @@ def format_ms(ms: int) -> str:
     if ms % 1000 == 0:
         return f"{ms // 1000}s"
     return f"{ms}ms"
+
+
+def parse_ms_or(text: str | None, default: int) -> int:
+    """A duration Pacemaker tolerates when it is wrong (a cluster property, an op's timeout):
+    unset or unreadable -- too long for a number too -- it is the default."""
+    if text is None:
+        return default
+    try:
+        return parse_ms(text)
+    except (ValueSyntaxError, OverflowError):
+        return default

@@ -42,7 +42,8 @@ from hastack.scheduler.tickets import apply_tickets
 from hastack.scheduler.types import Action, Contribution, Placement, Transition
 from hastack.scheduler.probes import schedule_probes
 from hastack.scheduler.remote_ordering import order_remote_actions
-from hastack.scheduler.unpack import Unpacked, fence_node, unpack
+from hastack.scheduler.nodes import fence_node
+from hastack.scheduler.unpack import Unpacked, unpack
 
 __all__ = ["Action", "ClusterFacts", "Contribution", "FailedOp", "HistoryFacts", "NodeFacts", "Placement",
            "ResourceFacts", "Transition", "current_facts", "node_name_key", "schedule", "schedule_with_facts"]

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from hastack.model.results import ExecStatus, OcfRc
 from hastack.model.values import is_true
-from hastack.scheduler import guest, migration, notify
+from hastack.scheduler import migration, notify
 from hastack.scheduler.fencing import Fencer
 from hastack.scheduler.graph import Act, Graph, O
 from hastack.scheduler.notify import Notification
-from hastack.scheduler.unpack import Unpacked, fence_node
+from hastack.scheduler.nodes import runs_nothing, stop_unrunnable
+from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import R, WNode, WRsc
 
 
@@ -101,12 +102,12 @@ class ActionBuilder:
         assert rsc is not None
         if a.node is None:
             a.runnable = False
-        elif not a.node.online and not (guest.is_guest(a.node) and not a.node.requires_reset):
-            a.runnable = False  # (a guest whose container is starting can run what waits for it)
-            if rsc.managed and a.task == "stop" and not a.node.unclean:
+        elif runs_nothing(a.node):
+            a.runnable = False
+            if a.task == "stop":
                 # what cannot be stopped there must be fenced (a remote node whose connection
                 # failed while fencing is disabled: unclean, and nothing more can be done)
-                fence_node(self.u, a.node, "stop is unrunnable")
+                stop_unrunnable(self.u, rsc, a.node)
         elif a.node.pending:
             a.runnable = False
         elif a.needs == "nothing":

@@ -25,7 +25,7 @@ from hastack.scheduler.working import Replica, WNode, WRsc
 
 if TYPE_CHECKING:
     from hastack.scheduler.assign import Assigner
-    from hastack.scheduler.unpack import TreeBuilder
+    from hastack.scheduler.tree import TreeBuilder
 
 INF = scores.INFINITY
 

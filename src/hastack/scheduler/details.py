@@ -166,10 +166,10 @@ class DetailsBuilder:
             fence_timeout = params.get("pcmk_monitor_timeout")
             if fence_timeout:
                 meta["timeout"] = fence_timeout
-        meta["timeout"] = str(_ms(meta.get("timeout"), DEFAULT_TIMEOUT_MS))
+        meta["timeout"] = str(durations.parse_ms_or(meta.get("timeout"), DEFAULT_TIMEOUT_MS))
         delay = meta.get("start-delay")
         if delay is not None:
-            meta["start-delay"] = str(max(_ms(delay, 0), 0))
+            meta["start-delay"] = str(max(durations.parse_ms_or(delay, 0), 0))
         elif a.interval_ms and meta.get("interval-origin"):
             origin = parse_date(meta["interval-origin"])
             if origin is not None:
@@ -214,15 +214,6 @@ class DetailsBuilder:
             "meta": MappingProxyType(meta),
             "timeout_ms": int(meta["timeout"]),
         }
-
-
-def _ms(text: str | None, default: int) -> int:
-    if text is None:
-        return default
-    try:
-        return durations.parse_ms(text)
-    except Exception:
-        return default
 
 
 def _delay_to_origin(now: int, origin: int, interval_s: int) -> int:

@@ -27,7 +27,8 @@ from hastack.model.values import is_true
 from hastack.scheduler.bundle import container_host
 from hastack.scheduler.onfail import op_definition
 from hastack.scheduler.types import DEFAULT_TIMEOUT_MS
-from hastack.scheduler.unpack import Unpacked, _meta_of
+from hastack.scheduler.meta import meta_of
+from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import WNode, WRsc
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
@@ -60,15 +61,15 @@ def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[At
     """The parameters an operation runs with, as the digest sees them."""
     params: dict[str, str] = {}
     if r.definition is not None:
-        params.update(_meta_of(r.definition.params))
+        params.update(meta_of(r.definition.params))
     parent = r.parent
     while parent is not None:  # get_rsc_attributes: a group's or clone's parameters are inherited
-        for k, v in _meta_of(parent.params).items():
+        for k, v in meta_of(parent.params).items():
             params.setdefault(k, v)
         parent = parent.parent
     op = op_definition(r, task, interval_ms)
     if op is not None:
-        for k, v in _meta_of(op.params).items():
+        for k, v in meta_of(op.params).items():
             params.setdefault(k, v)
     if interval_ms:
         params["CRM_meta_timeout"] = str(_timeout_ms(op, op_defaults))
@@ -84,7 +85,7 @@ def operation_params(r: WRsc, task: str, interval_ms: int, op_defaults: tuple[At
 def _own_params(r: WRsc, task: str, interval_ms: int) -> bool:
     """Whether the operation's definition has instance attributes of its own (action->extra)."""
     op = op_definition(r, task, interval_ms)
-    return op is not None and bool(_meta_of(op.params))
+    return op is not None and bool(meta_of(op.params))
 
 
 def task_for_digest(task: str, interval_ms: int) -> str:
@@ -139,7 +140,7 @@ def _only_secrets_changed(r: WRsc, op: OpRecord, params: dict[str, str]) -> bool
         return False
     old = _version_lt(op.crm_feature_set or "3.16.0", "3.16.0")
     if old:
-        secure = _meta_of(r.definition.params) if r.definition is not None else {}
+        secure = meta_of(r.definition.params) if r.definition is not None else {}
     else:
         secure = dict(params)
     hidden = set((op.op_secure_params or " passwd password user ").split())

@@ -22,8 +22,9 @@ from types import MappingProxyType
 
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState, OpRecord
-from hastack.model.values import AgentRef, Role
-from hastack.scheduler.unpack import Unpacked, failcount, unpack
+from hastack.model.values import AgentRef, Role, is_true
+from hastack.scheduler.failcounts import failcount
+from hastack.scheduler.unpack import Unpacked, unpack
 from hastack.scheduler.working import R, WNode, WRsc
 
 __all__ = ["ClusterFacts", "FailedOp", "HistoryFacts", "NodeFacts", "ResourceFacts", "current_facts"]
@@ -59,6 +60,10 @@ class NodeFacts:
     unclean_reason: str | None  # why it must be fenced, in Pacemaker's words
     active_resources: int  # primitive instances active there
     attributes: Mapping[str, str]  # node attributes (permanent, then transient), without the #built-ins
+    # member (a cluster node), remote (a Pacemaker Remote node), guest (a remote node living in
+    # a resource: its container) or ping (a node of any other type, which runs nothing)
+    kind: str = "member"
+    container: str | None = None  # a guest node's container resource
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,9 @@ class ResourceFacts:
     priority: int
     clone_max: int  # a clone's instance count (0 for anything else)
     known_on: frozenset[str]  # nodes whose history says where it is (or is not)
+    # made by the cluster for its own use (meta internal_rsc: a guest node's connection), not
+    # configured by anyone: crm_mon's text leaves it out, its XML lists it
+    internal: bool = False
     # a clone: the nodes it may be placed on as far as the status says (every node in a
     # symmetric cluster; else those the history scored it on), before any constraint
     allowed_nodes: frozenset[str] = frozenset()
@@ -221,8 +229,17 @@ def _node(n: WNode, u: Unpacked, active: int) -> NodeFacts:
         standby_onfail=n.standby_onfail, maintenance=n.maintenance, shutdown=n.shutdown,
         expected_up=n.expected_up, is_dc=n.attrs.get("#is_dc") == "true",
         unclean_reason=u.fence_reasons.get(n.uname) if n.unclean else None,
-        active_resources=active, attributes=attrs,
+        active_resources=active, attributes=attrs, kind=_kind(n),
+        container=n.remote_rsc.container.id if n.remote_rsc is not None and n.remote_rsc.container else None,
     )
+
+
+def _kind(n: WNode) -> str:
+    """What makes the node one: the cluster's membership, a remote connection (a guest node's
+    lives in its container), or neither -- Pacemaker reads any other node type as ping."""
+    if n.remote:
+        return "guest" if n.remote_rsc is not None and n.remote_rsc.container is not None else "remote"
+    return "member" if n.attrs.get("#kind") == "cluster" else "ping"
 
 
 def _instance_beyond_max(r: WRsc) -> bool:
@@ -260,6 +277,7 @@ def _resource(r: WRsc, allowed: frozenset[str], child: Callable[[WRsc], Resource
         target_role=_target_role(r.meta.get("target-role")), priority=r.priority,
         clone_max=r.clone_max if r.variant == "clone" else 0,
         known_on=frozenset(r.known_on), allowed_nodes=allowed, children=children,
+        internal=is_true(r.meta.get("internal_rsc"), False),
     )
 
 

@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from hastack.model import scores
-from hastack.scheduler.unpack import meta_score
+from hastack.scheduler.meta import meta_score
 from hastack.scheduler.working import WNode, WRsc
 
 if TYPE_CHECKING:

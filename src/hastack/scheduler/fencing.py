@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable
 from hastack.model.values import is_true
 from hastack.scheduler import guest, notify
 from hastack.scheduler.graph import Act, Graph, O
-from hastack.scheduler.unpack import Unpacked, can_fence
+from hastack.scheduler.nodes import can_fence
+from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import WNode, WRsc
 
 UNFENCED_ATTR = "#node-unfenced"

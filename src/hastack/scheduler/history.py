@@ -21,8 +21,11 @@ from hastack.scheduler.locks import read_lock
 from hastack.scheduler.migration_history import MigrationReader
 from hastack.scheduler.onfail import ON_FAIL_RANK, on_fail_for
 from hastack.scheduler.rules import Subject
-from hastack.scheduler.unpack import (Ban, Options, TreeBuilder, Unpacked, _apply_meta, can_fence, fence_node,
-                                      target_role)
+from hastack.scheduler.meta import apply_meta, target_role
+from hastack.scheduler.nodes import can_fence, fence_node, runs_nothing, stop_unrunnable
+from hastack.scheduler.options import Options
+from hastack.scheduler.tree import TreeBuilder
+from hastack.scheduler.unpack import Ban, Unpacked
 from hastack.scheduler.working import R, WNode, WRsc
 
 INF = scores.INFINITY
@@ -149,7 +152,7 @@ class HistoryReader:
         r = WRsc(id=h.id, variant="primitive", meta={}, agent=h.agent, orphan=True,
                  order=10**9 + len(self.u.resources))
         r.meta = dict(self.builder.defaults(Subject.of(h.agent)))
-        _apply_meta(r, self.opts)
+        apply_meta(r, self.opts)
         r.next_role = R.UNKNOWN
         if r.agent is not None and r.agent.cls == "stonith":
             r.is_fence_device = True
@@ -502,18 +505,18 @@ class HistoryReader:
             if role > _STOPPED:
                 r.failed = True
                 r.stop_flag = True
-                self.u.recovery_stops.append((r, node))
+                self._stop(r, node)
         elif on_fail == "restart-container":
             r.failed = True
             r.stop_flag = True
             if r.container is not None:
-                self.u.recovery_stops.append((r.container, node))
+                self._stop(r.container, node)
             elif role > _STOPPED:
-                self.u.recovery_stops.append((r, node))
+                self._stop(r, node)
         elif on_fail == "reset_remote":
             remote.connection_failed(r, self.u.node_by_uname.get, self.opts.stonith_enabled, self._fence)
             if role > _STOPPED:
-                self.u.recovery_stops.append((r, node))
+                self._stop(r, node)
         if r.failed and r.is_remote_node:
             # a failed connection fences an unclean remote node even if it reconnects elsewhere
             lost = self.u.node_by_uname.get(r.id)
@@ -535,6 +538,13 @@ class HistoryReader:
             # a stop on the source after its migrate_to leaves the resource on the target
             r.role = _STARTED
 
+    def _stop(self, r: WRsc, node: WNode) -> None:
+        """stop_action while unpacking: the stop is scheduled with the other actions, but
+        whether it needs the node fenced is decided now, before add_running may turn the
+        resource unmanaged (a node in maintenance)."""
+        self.u.recovery_stops.append((r, node))
+        if runs_nothing(node):
+            stop_unrunnable(self.u, r, node)
 
     def _fence(self, node: WNode, reason: str) -> None:
         fence_node(self.u, node, reason)

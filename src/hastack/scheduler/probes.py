@@ -15,7 +15,7 @@ from __future__ import annotations
 from hastack.scheduler import guest, remote
 from hastack.scheduler.actions import OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED, ActionBuilder
 from hastack.scheduler.graph import O
-from hastack.scheduler.unpack import fence_node
+from hastack.scheduler.nodes import fence_node
 from hastack.scheduler.working import R, WNode, WRsc
 
 

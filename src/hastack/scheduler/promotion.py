@@ -19,7 +19,7 @@ from hastack.scheduler.clones import cmp_instance, find_compatible_child, instan
 from hastack.scheduler.bundle import child_clone
 from hastack.scheduler.guest import attribute_source, guest_host_rsc, is_guest
 from hastack.scheduler.rules import eval_rule, rule_score
-from hastack.scheduler.unpack import base_name
+from hastack.scheduler.failcounts import base_name
 from hastack.scheduler.working import Coloc, R, WNode, WRsc
 
 if TYPE_CHECKING:

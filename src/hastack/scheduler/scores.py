@@ -21,7 +21,8 @@ from hastack.scheduler.health import constrains, node_health
 from hastack.scheduler.locks import apply_shutdown_locks
 from hastack.scheduler.rules import Sources, eval_rule, rule_score, unpack_nvpairs, uses_sources
 from hastack.scheduler.types import Contribution
-from hastack.scheduler.unpack import Unpacked, failcount
+from hastack.scheduler.failcounts import failcount
+from hastack.scheduler.unpack import Unpacked
 from hastack.scheduler.working import WNode, WRsc
 
 INF = scores.INFINITY

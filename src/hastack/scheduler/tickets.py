@@ -22,7 +22,8 @@ from hastack.model import scores
 from hastack.model.config import Configuration, ResourceSet, Ticket
 from hastack.model.state import TicketState
 from hastack.model.values import Role
-from hastack.scheduler.unpack import Ban, Unpacked, fence_node
+from hastack.scheduler.nodes import fence_node
+from hastack.scheduler.unpack import Ban, Unpacked
 from hastack.scheduler.working import R, WRsc
 
 INF = scores.INFINITY

@@ -16,7 +16,8 @@ def _node(n: NodeStatus) -> dict[str, Any]:
     return {"name": n.uname, "id": n.id, "state": n.state, "online": n.online, "unclean": n.unclean,
             "pending": n.pending, "standby": n.standby, "standby_onfail": n.standby_onfail,
             "maintenance": n.maintenance, "shutdown": n.shutdown, "is_dc": n.is_dc, "reason": n.reason,
-            "expected_up": n.expected_up, "active_resources": n.active_resources, "attributes": dict(n.attributes)}
+            "expected_up": n.expected_up, "active_resources": n.active_resources, "attributes": dict(n.attributes),
+            "kind": n.kind, "container": n.container}
 
 
 def _resource(r: ResourceStatus) -> dict[str, Any]:

@@ -40,23 +40,36 @@ class _Lines:
 
 # --- nodes --------------------------------------------------------------------------------------------
 
+_NODE_WORD = {"remote": "RemoteNode", "guest": "GuestNode"}  # a line of its own begins so; others: "Node"
+_NODE_LISTS = ("Online", "OFFLINE", "RemoteOnline", "RemoteOFFLINE", "GuestOnline")  # in crm_mon's order
+
+
 def node_lines(view: StatusView, depth: int) -> list[str]:
-    """node_list_text: odd nodes on their own line, then `Online: [ ... ]` and `OFFLINE: [ ... ]`."""
+    """node_list_text: odd nodes on their own line (`RemoteNode rem1: UNCLEAN (offline)`), then
+    the rest summarized by kind and state: `Online: [ ... ]`, `OFFLINE`, `RemoteOnline`,
+    `RemoteOFFLINE`, `GuestOnline`."""
     lines = _Lines()
-    online: list[str] = []
-    offline: list[str] = []
+    lists: dict[str, list[str]] = {title: [] for title in _NODE_LISTS}
     for n in view.nodes:
         if not n.listed:
-            lines.item(depth, f"Node {n.uname}: {n.state}")
-        elif n.online:
-            online.append(n.uname)
-        else:
-            offline.append(n.uname)
-    if online:
-        lines.item(depth, f"Online: [ {' '.join(online)} ]")
-    if offline:
-        lines.item(depth, f"OFFLINE: [ {' '.join(offline)} ]")
+            lines.item(depth, f"{_NODE_WORD.get(n.kind, 'Node')} {n.uname}: {n.state}")
+            continue
+        title = _node_list(n)
+        if title is not None:
+            lists[title].append(n.uname)
+    for title, names in lists.items():
+        if names:
+            lines.item(depth, f"{title}: [ {' '.join(names)} ]")
     return lines.out
+
+
+def _node_list(n: NodeStatus) -> str | None:
+    """The summary list a plainly online or offline node goes in. An offline guest node goes
+    in none: its container, stopped or failed, says so in the resource list."""
+    if n.kind == "guest":
+        return "GuestOnline" if n.online else None
+    prefix = "Remote" if n.kind == "remote" else ""
+    return prefix + ("Online" if n.online else "OFFLINE")
 
 
 # --- resources ----------------------------------------------------------------------------------------
@@ -68,9 +81,8 @@ class _Resources:
         self.lines = _Lines()
 
     def top(self, r: ResourceStatus, depth: int) -> None:
-        if r.orphan and not r.active:
-            return  # an orphan no longer active anywhere is not shown
-        self.any(r, depth)
+        if r.listed:
+            self.any(r, depth)
 
     def any(self, r: ResourceStatus, depth: int) -> None:
         if r.kind == "primitive":
@@ -81,6 +93,8 @@ class _Resources:
             self.clone(r, depth)
 
     def primitive(self, r: ResourceStatus, depth: int) -> None:
+        if r.internal:
+            return  # a guest node's connection: its node and container say all (crm_mon shows it only with -R)
         self.lines.item(depth, primitive_text(r, self.nodes))
 
     def group(self, r: ResourceStatus, depth: int) -> None:

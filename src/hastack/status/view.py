@@ -64,6 +64,8 @@ class NodeStatus:
     active_resources: int
     attributes: Mapping[str, str]  # only when the view was built with attributes=True
     expected_up: bool = False  # the cluster expects it up (it joined and did not ask to leave)
+    kind: str = "member"  # member, remote, guest (a remote node in its container) or ping
+    container: str | None = None  # a guest node's container resource
 
     @property
     def state(self) -> str:
@@ -117,6 +119,17 @@ class ResourceStatus:
     clone_max: int = 0
     stopped_on: tuple[str, ...] = ()  # a clone: nodes it may run on where no instance is active
     children: tuple[ResourceStatus, ...] = ()
+    internal: bool = False  # made by the cluster (a guest node's connection): the text leaves it out
+
+    @property
+    def listed(self) -> bool:
+        """Whether the resource list shows it at all (resource_list): not an orphan no longer
+        active, nor a group or clone active only where it does not count as running -- an
+        unmanaged member on an offline node (a remote node in maintenance) is active, but
+        its parent's list of nodes leaves offline ones out."""
+        if self.orphan and not self.active:
+            return False
+        return not (self.partially_active and not self.nodes)
 
     def primitives(self) -> Iterator[ResourceStatus]:
         if self.kind == "primitive":
@@ -283,7 +296,7 @@ def _node(n: NodeFacts, attributes: bool) -> NodeStatus:
                       standby=n.standby, standby_onfail=n.standby_onfail, maintenance=n.maintenance,
                       shutdown=n.shutdown, is_dc=n.is_dc, reason=n.unclean_reason,
                       active_resources=n.active_resources, attributes=n.attributes if attributes else _NO_ATTRS,
-                      expected_up=n.expected_up)
+                      expected_up=n.expected_up, kind=n.kind, container=n.container)
 
 
 def _history(h: HistoryFacts) -> HistoryEntry:
@@ -391,5 +404,5 @@ class _Shaper:
             disabled=_is_disabled(r.target_role, r.promotable), target_role=r.target_role,
             unique=r.unique, promotable=r.promotable, active=active, partially_active=partial,
             failed_probes=tuple(self.probes.get(probe_key, ())), clone_max=r.clone_max,
-            stopped_on=stopped_on, children=children,
+            stopped_on=stopped_on, children=children, internal=r.internal,
         )

@@ -81,7 +81,7 @@ def render_crm_mon_xml(view: StatusView, *, request: str, stack: str = "hastack"
     _nodes(root, view)
     resources = _sub(root, "resources")
     for r in view.resources:
-        if not (r.orphan and not r.active):  # an orphan no longer active anywhere is not shown
+        if r.listed:
             _resource(resources, r, view)
     _attributes(root, view)
     if any(n.online for n in view.nodes):
@@ -121,12 +121,14 @@ def _summary(root: etree._Element, view: StatusView, stack: str, version: str, u
 
 
 def _nodes(root: etree._Element, view: StatusView) -> None:
+    """Every node; a guest node is of type remote too, told apart by its container (id_as_resource)."""
     nodes = _sub(root, "nodes")
     for n in view.nodes:
         _sub(nodes, "node", name=n.uname, id=n.id, online=_b(n.online), standby=_b(n.standby),
              standby_onfail=_b(n.standby_onfail), maintenance=_b(n.maintenance), pending=_b(n.pending),
              unclean=_b(n.unclean), shutdown=_b(n.shutdown), expected_up=_b(n.expected_up), is_dc=_b(n.is_dc),
-             resources_running=str(n.active_resources), type="member")
+             resources_running=str(n.active_resources), type="remote" if n.kind == "guest" else n.kind,
+             id_as_resource=n.container if n.kind == "guest" else None)
 
 
 def _resource(parent: etree._Element, r: ResourceStatus, view: StatusView) -> None:
