@@ -57,7 +57,8 @@ def config_text(net: Net, hosts: int, resources: int) -> str:
     lines.append(f"primitive fence_pdu stonith:fence_hastack_lab params ip={net.pdu_ip} "
                  f"pcmk_host_list=\"{' '.join(f'h{i}' for i in range(1, hosts + 1))}\" op monitor interval=60s")
     lines += [f"primitive r{k} ocf:hastack:Dummy op monitor interval=10s timeout=20s" for k in range(resources)]
-    lines.append("property stonith-enabled=true no-quorum-policy=stop")
+    # off, not reboot: the host loss must stay lost for "converged again" with one host fewer
+    lines.append("property stonith-enabled=true stonith-action=off no-quorum-policy=stop")
     lines.append("rsc_defaults resource-stickiness=100")
     return "\n".join(lines) + "\n"
 
