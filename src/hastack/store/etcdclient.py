@@ -32,6 +32,7 @@ from hastack.store.etcdwatch import WatchStreams
 from hastack.store.etcdwire import b64 as _b64
 from hastack.store.etcdwire import prefix_end
 from hastack.store.etcdwire import unb64 as _unb64
+from hastack.store.etcdwire import watch_request
 from hastack.store.port import StoreError
 
 
@@ -379,12 +380,11 @@ class EtcdClient:
 
         A watch waits at most watch_read_s for a line: a member that died, or was cut off, on a kept-alive
         connection leaves the watch silent, and its orders or results must not wait out the caller's whole
-        timeout. hastack's own members send a quiet watch a progress line every 100 ms
-        (etcdserver.PROGRESS_NOTIFY_MS), so a live member's watch lasts the caller's whole timeout; on a
+        timeout. hastack's own members send a quiet watch a progress line every 100 ms or election timeout
+        (etcdserver.progress_notify_ms), so a live member's watch lasts the caller's whole timeout; on a
         member that sends none (etcd's default: every 10 minutes) a confirmed watch is made again (from
         the same revision: nothing is missed); an unconfirmed one is made at the next member."""
-        body = {"create_request": {"key": _b64(prefix), "range_end": _b64(prefix_end(prefix)),
-                                   "start_revision": str(after + 1), "progress_notify": True}}
+        body = watch_request(prefix, after + 1)
         deadline = time.monotonic() + timeout
         unconfirmed = 0
         idx = self.first_endpoint()

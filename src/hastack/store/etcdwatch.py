@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from hastack.store.etcdwire import b64, prefix_end
+from hastack.store.etcdwire import watch_request
 
 if TYPE_CHECKING:
     from hastack.store.etcdclient import EtcdClient
@@ -111,8 +111,7 @@ class WatchStreams:
         member answered (the stream ends to go home, or was cancelled), None when it did not or fell
         silent after promising progress lines."""
         client = self._client
-        body = {"create_request": {"key": b64(s.prefix), "range_end": b64(prefix_end(s.prefix)),
-                                   "start_revision": str(start), "progress_notify": True}}
+        body = watch_request(s.prefix, start)
         answered = progress = False
         began = time.monotonic()
         try:

@@ -6,6 +6,7 @@ Imports nothing of hastack.
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 
 def b64(data: bytes | str) -> str:
@@ -26,3 +27,10 @@ def prefix_end(prefix: bytes | str) -> bytes:
             return bytes(raw)
         raw.pop()
     return b"\0"
+
+
+def watch_request(prefix: bytes | str, start_revision: int) -> dict[str, Any]:
+    """The gateway's request for a watch on every key under `prefix` from `start_revision`, asking for
+    progress lines (hastack's members send them: a live member's quiet watch is told it is alive)."""
+    return {"create_request": {"key": b64(prefix), "range_end": b64(prefix_end(prefix)),
+                               "start_revision": str(start_revision), "progress_notify": True}}
