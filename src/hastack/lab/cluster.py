@@ -321,8 +321,12 @@ class Lab:
                 os.kill(p, signal.SIGKILL)
                 return
 
-    def freeze(self, i: int, frozen: bool) -> None:
+    def freeze(self, i: int, frozen: bool, spare_etcd: bool = False) -> None:
+        """SIGSTOP (or SIGCONT) every process of host i; `spare_etcd`: all but its etcd member -- a host
+        whose hastackd stalls (a long GC, a loaded machine) while its etcd voter keeps answering."""
         for p in self.pids(i):
+            if spare_etcd and _program(p) == "etcd":
+                continue
             try:
                 os.kill(p, signal.SIGSTOP if frozen else signal.SIGCONT)
             except ProcessLookupError:
@@ -339,6 +343,15 @@ class Lab:
         for i in isolated:
             if cut or self.pids(i):
                 self.net.link(i, not cut)
+
+
+def _program(pid: int) -> str:
+    """The base name of a process's program (argv[0]), "" when it is gone."""
+    try:
+        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0]
+    except OSError:
+        return ""
+    return os.path.basename(argv0.decode(errors="replace"))
 
 
 def load_lab(directory: Path = Path("/var/lib/hastack-lab")) -> Lab:

@@ -431,6 +431,28 @@ class EtcdClient:
         data = self.call("/v3/cluster/member/list", {}, timeout)
         return list(data.get("members", ()))
 
+    def voters_answering(self, skip: str = "", timeout: float = 0.25) -> dict[str, bool]:
+        """Each voting member's name -> whether it answers now (learners left out; `skip` is
+        not asked, and counts as not answering). Asked at once, each with its own short deadline: one
+        member that lost power must not hold the answer back by more than `timeout`."""
+        voters = [m for m in self.members(timeout=timeout) if not m.get("isLearner")]
+
+        def answers(member: dict[str, Any]) -> bool:
+            for url in member.get("clientURLs", ()):
+                try:
+                    resp = self.http.post(url.rstrip("/") + "/v3/maintenance/status", json={},
+                                          timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_S)))
+                except httpx.HTTPError:
+                    continue
+                if resp.status_code == 200:  # with or without a leader: it may be electing one this instant
+                    return True
+            return False
+
+        asked = [m for m in voters if m.get("name", "") != skip or not skip]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(asked))) as pool:
+            found = dict(zip((m.get("name", "") for m in asked), pool.map(answers, asked)))
+        return {m.get("name", ""): found.get(m.get("name", ""), False) for m in voters}
+
     def move_leader(self, target_id: int, timeout: float | None = None) -> None:
         """Hand the leadership to member `target_id` (etcdctl move-leader); only the leader may: ask a
         client of the leader's endpoint alone."""
