@@ -16,11 +16,12 @@ from hastack.lab.net import Net
 def loaded_lab(directory: Path, net: Net, config: Path, ttl: int = 3) -> Iterator[Lab]:
     """A 3-host lab (TTL 3 unless said) on `net` running `config`, whose 10.213.90.x addresses become the net's."""
     lab = Lab(hosts=3, net=net, directory=directory, ttl=ttl)
+    text = config.read_text().replace("10.213.90.", f"{net.subnet}.")  # (before the lab: nothing to stop)
     lab.up()
-    crm = directory / "config.crm"
-    crm.write_text(config.read_text().replace("10.213.90.", f"{net.subnet}."))
-    lab.hastack("cluster", "load", str(crm))
     try:
+        crm = directory / "config.crm"
+        crm.write_text(text)
+        lab.hastack("cluster", "load", str(crm))
         yield lab
     finally:
         lab.down()
