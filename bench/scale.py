@@ -70,15 +70,22 @@ def status(lab: Lab) -> dict[str, Any] | None:
     return cluster_status(lab, timeout=STATUS_TIMEOUT_S)
 
 
-def converged(lab: Lab, members: int, seen: list[float]) -> bool:
-    """Whether `hastack status` says nothing is pending with every member in; `seen` gets the instant the
-    call that said so began (what it read is at least that new: a slow status call adds nothing)."""
+def converged(lab: Lab, members: int, seen: list[tuple[float, float]]) -> bool:
+    """Whether `hastack status` says nothing is pending with every member in; `seen` gets the instants the
+    call that said so began and ended: the state it read is from between the two. (Counting from the
+    start alone once gave a host loss "converged after 0.1 s": the call began before the recovery and,
+    slow at that load, read the state after it.)"""
     began = time.monotonic()
     doc = status(lab)
     if doc is not None and doc.get("pending") == [] and len(doc.get("members", [])) == members:
-        seen.append(began)
+        seen.append((began, time.monotonic()))
         return True
     return False
+
+
+def span(seen: list[tuple[float, float]], t0: float) -> tuple[float, float] | None:
+    """(earliest, latest) seconds since `t0` at which the state `converged` saw was read."""
+    return (seen[0][0] - t0, seen[0][1] - t0) if seen else None
 
 
 def hastackd_pid(lab: Lab, i: int) -> int | None:
@@ -141,11 +148,13 @@ class Result:
     hosts: int
     resources: int
     boot_s: float
-    converge_s: float | None
+    converge_s: float | None  # the latest the converged state can have been read (span())
+    converge_from_s: float | None  # the earliest
     cpu_pct: list[float]
     rss: list[float]
     dc_cpu_pct: float | None
     failover_s: float | None
+    failover_from_s: float | None
     moved: int
 
 
@@ -183,11 +192,12 @@ def measure(hosts: int, resources: int, idle_s: float, ttl: int, suspect_after: 
         cfg.write_text(config_text(net, hosts, resources))
         t0 = time.monotonic()
         lab.hastack("cluster", "load", "--no-agents", str(cfg), timeout=120)
-        seen: list[float] = []
+        seen: list[tuple[float, float]] = []
         ok = wait_until(lambda: converged(lab, hosts, seen), converge_limit, 2.0)
-        converge = seen[0] - t0 if ok and seen else None
-        print(f"  {hosts} hosts (TTL {ttl} s, heartbeat silence {suspect_after} s): booted in {boot:.1f} s, converged in "
-              f"{converge if converge is None else round(converge, 1)} s", flush=True)
+        within = span(seen, t0) if ok else None
+        converge = within[1] if within else None
+        print(f"  {hosts} hosts (TTL {ttl} s, heartbeat silence {suspect_after} s): booted in {boot:.1f} s, converged "
+              f"{'never' if within is None else f'within {within[0]:.1f}-{within[1]:.1f} s'}", flush=True)
         pids = {i: hastackd_pid(lab, i) for i in range(1, hosts + 1)}
         before = {i: cpu_ticks(p) for i, p in pids.items() if p}
         time.sleep(idle_s)
@@ -199,24 +209,31 @@ def measure(hosts: int, resources: int, idle_s: float, ttl: int, suspect_after: 
         count = holders(doc) if doc else {}
         victim_name = max((n for n in count if n != dc), key=lambda n: count[n], default=None)
         failover = None
+        back: tuple[float, float] | None = None
         moved = 0
         if victim_name is not None and converge is not None:
             moved = count[victim_name]
             t0 = time.monotonic()
             lab.power_off(int(victim_name[1:]))
-            again: list[float] = []
-            if wait_until(lambda: converged(lab, hosts - 1, again), 600, 0.5):
-                failover = again[0] - t0
-            print(f"  {hosts} hosts: power loss of {victim_name} ({moved} resources) -> converged after "
-                  f"{failover if failover is None else round(failover, 1)} s", flush=True)
-        return Result(hosts, resources, boot, converge, [v for k, v in cpu.items() if k != dc_i], rss,
-                      cpu.get(dc_i) if dc_i else None, failover, moved)
+            again: list[tuple[float, float]] = []
+            back = span(again, t0) if wait_until(lambda: converged(lab, hosts - 1, again), 600, 0.5) else None
+            failover = back[1] if back else None
+            print(f"  {hosts} hosts: power loss of {victim_name} ({moved} resources) -> converged again "
+                  f"{'never' if back is None else f'within {back[0]:.1f}-{back[1]:.1f} s'}", flush=True)
+        return Result(hosts, resources, boot, converge, within[0] if within else None,
+                      [v for k, v in cpu.items() if k != dc_i], rss, cpu.get(dc_i) if dc_i else None, failover,
+                      back[0] if back else None, moved)
     finally:
         lab.down()
 
 
 def fmt(x: float | None, unit: str = " s", digits: int = 1) -> str:
     return "-" if x is None else f"{x:.{digits}f}{unit}"
+
+
+def between(lo: float | None, hi: float | None) -> str:
+    """A time known only to lie between two instants (span()): "lo-hi s"."""
+    return "-" if lo is None or hi is None else f"{lo:.1f}-{hi:.1f} s"
 
 
 def dc_latency(size: str) -> None:
@@ -335,8 +352,8 @@ def main() -> int:
     for r in results:
         cpu = f"{statistics.median(r.cpu_pct):.1f}% / {max(r.cpu_pct):.1f}%" if r.cpu_pct else "-"
         rss = f"{statistics.median(r.rss):.0f} / {max(r.rss):.0f} MB" if r.rss else "-"
-        print(f"| {r.hosts} | {r.resources} | {fmt(r.boot_s)} | {fmt(r.converge_s)} | {cpu} "
-              f"| {fmt(r.dc_cpu_pct, '%')} | {rss} | {r.moved} | {fmt(r.failover_s)} |")
+        print(f"| {r.hosts} | {r.resources} | {fmt(r.boot_s)} | {between(r.converge_from_s, r.converge_s)} | {cpu} "
+              f"| {fmt(r.dc_cpu_pct, '%')} | {rss} | {r.moved} | {between(r.failover_from_s, r.failover_s)} |")
     print(json.dumps([r.__dict__ for r in results]), file=sys.stderr)
     return 0 if all(r.converge_s is not None and r.failover_s is not None for r in results) else 1
 

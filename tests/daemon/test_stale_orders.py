@@ -108,3 +108,60 @@ def test_a_result_is_recorded_though_the_store_failed_to_answer_once(
     store.post_actions(term, "n1", {order.key: order.to_json()})
     assert until(lambda: not store.actions_for("n1")[0], 10), "the order was never finished"
     assert failures == ["d"] and _history(store) == [("monitor", 7)]
+
+
+def _start_order(store: EtcdStore, term: int, lease: int) -> Order:
+    """The start of d on n1, as the scheduler makes it (agent, params, timeout), ordered in `term`."""
+    snap = store.snapshot()
+    probe = next(a for a in GraphRun(schedule(snap.configuration, snap.state, int(time.time()))).ready()
+                 if a.rsc == "d" and a.node == "n1")
+    return Order(term, 1, replace(probe, task="start", target_rc=0), lease)
+
+
+def test_a_start_runs_though_its_pending_record_could_not_be_read(
+        node: tuple[EtcdStore, Membership, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 8-host lab, after a host loss: the read behind a start's pending record timed out, the order
+    was neither run nor finished, and the DC waited 80 s for it. The start runs (the pending record only
+    helps a new DC) and is recorded."""
+    from hastack.store.port import StoreError
+
+    store, membership, state_file = node
+    real = store.node_view
+    failures = []
+
+    def flaky(node_name: str, history_id: str):  # type: ignore[no-untyped-def]
+        if not failures:
+            failures.append(history_id)
+            raise StoreError("etcd did not answer /v3/kv/txn in time (ConnectTimeout)")
+        return real(node_name, history_id)
+
+    monkeypatch.setattr(store, "node_view", flaky)
+    term = store.campaign("n2", store.client.lease_grant(30))
+    assert term is not None
+    order = _start_order(store, term, membership.lease)
+    store.post_actions(term, "n1", {order.key: order.to_json()})
+    assert until(lambda: not store.actions_for("n1")[0], 10), "the order was never finished"
+    assert failures == ["d"] and _history(store) == [("start", 0)] and state_file.exists()
+
+
+def test_an_order_the_store_failed_before_it_ran_is_taken_up_again(
+        node: tuple[EtcdStore, Membership, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from hastack.store.port import StoreError
+
+    store, membership, state_file = node
+    calls = []
+    real = LocalResourceManager._record_pending
+
+    def flaky(self: LocalResourceManager, order: Order) -> None:
+        calls.append(order.key)
+        if len(calls) == 1:
+            raise StoreError("etcd did not answer /v3/kv/txn in time (ConnectTimeout)")
+        real(self, order)
+
+    monkeypatch.setattr(LocalResourceManager, "_record_pending", flaky)
+    term = store.campaign("n2", store.client.lease_grant(30))
+    assert term is not None
+    order = _start_order(store, term, membership.lease)
+    store.post_actions(term, "n1", {order.key: order.to_json()})
+    assert until(lambda: not store.actions_for("n1")[0], 10), "the order was never finished"
+    assert calls == [order.key, order.key] and _history(store) == [("start", 0)] and state_file.exists()

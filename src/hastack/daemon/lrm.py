@@ -34,8 +34,9 @@ from hastack.store.port import StoreError
 
 log = logging.getLogger("hastack.lrm")
 
-# actions whose being in flight the history shows (what a new DC must not mistake for "not running")
 RECORD_TRIES = 10  # a result's read and write, asked again while the store does not answer
+ORDER_TRIES = 5  # an order the store failed (its view could not be read) is taken up again this often
+# actions whose being in flight the history shows (what a new DC must not mistake for "not running")
 PENDING_RECORDED = frozenset({"start", "stop", "promote", "demote", "migrate_to", "migrate_from"})
 
 
@@ -56,7 +57,8 @@ class LocalResourceManager:
         self.executor = executor
         self._clock = wall_clock
         self._lock = threading.Lock()
-        self._seen: set[str] = set()
+        self._seen: set[str] = set()  # orders taken up (running, or finished and not yet out of the queue)
+        self._retries: dict[str, int] = {}  # order -> times taken up again after the store failed it
         self._rsc_locks: dict[str, threading.Lock] = {}
         self._recurring: dict[tuple[str, int], Recurring] = {}
         self.active: dict[str, ActionRequest] = {}  # resource id -> the request that started it
@@ -106,7 +108,9 @@ class LocalResourceManager:
                     self._stop.wait(0.05)
                     continue
                 orders, dc, rev = self.store.orders_and_dc(self.node)
-                self._seen &= set(orders)  # a finished order left the queue; its key never comes back
+                with self._lock:
+                    self._seen &= set(orders)  # a finished order left the queue; its key never comes back
+                    self._retries = {k: n for k, n in self._retries.items() if k in orders}
                 for key, text in sorted(orders.items()):
                     if key in self._seen:
                         continue
@@ -127,6 +131,20 @@ class LocalResourceManager:
     def _run_order(self, key: str, order: Order) -> None:
         try:
             self._execute(key, order)
+        except StoreError as err:
+            # Taken up again from the queue by the order loop's next pass (within its 0.5 s wait): left
+            # as seen, the order was neither run nor finished, and the DC waited its timeout plus
+            # cluster-delay (80 s in the 8-host lab, after a read timed out at load 30) to plan again.
+            # An action run twice is harmless: agents' actions are idempotent (OCF), as Pacemaker's
+            # re-issued ones must be.
+            tries = self._retries.get(key, 0) + 1
+            if tries > ORDER_TRIES:
+                log.error("%s: order %s given up after %d tries: %s", self.node, key, ORDER_TRIES, err)
+                return
+            log.warning("%s: order %s: %s; taking it up again", self.node, key, err)
+            with self._lock:
+                self._retries[key] = tries
+                self._seen.discard(key)
         except Exception:
             log.exception("%s: order %s failed", self.node, key)
 
@@ -171,12 +189,12 @@ class LocalResourceManager:
         """Before the agent runs, the history says the action is in flight (Pacemaker's record-pending):
         should a new DC take over meanwhile, it sees a pending start on this node and re-issues it here
         instead of probing, finding nothing, and starting the resource on another node as well."""
-        history, _ = recorded(self._view(order), order, OcfRc.UNKNOWN, ExecStatus.PENDING, int(self._clock()))
-        if history is not None:
-            try:
+        try:
+            history, _ = recorded(self._view(order), order, OcfRc.UNKNOWN, ExecStatus.PENDING, int(self._clock()))
+            if history is not None:
                 self._guarded().record_result(self.node, history)
-            except (GuardLost, StoreError) as err:
-                log.warning("%s: pending %s not recorded: %s", self.node, order.action.key, err)
+        except (GuardLost, StoreError) as err:  # (the action runs all the same: this record only helps a new DC)
+            log.warning("%s: pending %s not recorded: %s", self.node, order.action.key, err)
 
     def _after(self, key: str, order: Order, req: ActionRequest, result: ActionResult) -> None:
         a = order.action
