@@ -133,7 +133,10 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
                               self_fence=lambda: lrm_box[0].stop_everything(timing.stop_budget))
     lrm = LocalResourceManager(store, node, membership, executor)
     lrm_box.append(lrm)
-    controller = Controller(store, node, membership)
+    # its own etcd client: sharing the LRM's, the DC's writes waited on the connection pool's lock behind 8
+    # action threads (half of its loop in the 8-host lab, by py-spy), so results freed the next orders late
+    controller = Controller(EtcdStore(EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3,
+                                                 watch_read_s=client.watch_read_s), prefix), node, membership)
     # its own etcd client: its watch on the departure records must not hold a connection the LRM waits for
     notifier = Notifier(EtcdStore(EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3,
                                              watch_read_s=client.watch_read_s), prefix), node,
