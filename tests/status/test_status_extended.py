@@ -1,0 +1,43 @@
+"""The status view's text against crm_simulate's "Current cluster status", on all 444 extended cases.
+
+The same comparison as test_status_cases.py (the block of each case's summary from "Current
+cluster status:" to "Transition Summary:", byte for byte), over
+tests/data/pacemaker/cases-extended. Every case not listed in known_status_extended.tsv must
+match; every listed case must still differ (strict xfail), so fixing one forces its removal
+from the list. One test id per case, named after the case.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hastack.cib import load_cib_file
+from hastack.status import build_view, render_simulate
+
+from testdata import PACEMAKER_CASES_EXTENDED as CASES
+from testdata import case_names, case_summary, case_xml, known_cases, status_block
+
+KNOWN = Path(__file__).with_name("known_status_extended.tsv")
+
+
+def _case_params() -> list[object]:
+    known = known_cases(KNOWN)
+    return [pytest.param(name, marks=pytest.mark.xfail(reason=known[name], strict=True)) if name in known
+            else name for name in case_names(CASES)]
+
+
+def test_the_list_names_real_cases_with_reasons() -> None:
+    names = case_names(CASES)
+    assert len(names) == 444
+    known = known_cases(KNOWN)
+    assert set(known) <= set(names), sorted(set(known) - set(names))
+    assert all(known.values()), "every listed case says why it differs"
+
+
+@pytest.mark.parametrize("name", _case_params(), ids=str)
+def test_current_status_is_crm_simulates(name: str) -> None:
+    cib = load_cib_file(str(case_xml(name, CASES)))
+    ours = render_simulate(build_view(cib.config, cib.state)).rstrip("\n")
+    assert ours == status_block(case_summary(name, CASES).read_text())
