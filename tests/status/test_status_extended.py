@@ -38,6 +38,6 @@ def test_the_list_names_real_cases_with_reasons() -> None:
 
 @pytest.mark.parametrize("name", _case_params(), ids=str)
 def test_current_status_is_crm_simulates(name: str) -> None:
-    cib = load_cib_file(str(case_xml(name, CASES)))
+    cib = load_cib_file(case_xml(name, CASES), running=True)  # read as crm_simulate reads a running cluster's
     ours = render_simulate(build_view(cib.config, cib.state)).rstrip("\n")
     assert ours == status_block(case_summary(name, CASES).read_text())

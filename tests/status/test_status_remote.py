@@ -5,8 +5,8 @@ the others up as `Online`, `OFFLINE`, `RemoteOnline`, `RemoteOFFLINE` and `Guest
 offline guest node is in no list); a guest node's connection, which the cluster makes itself,
 is left out of the text and listed in the XML, where a guest node is of type remote with its
 container as id_as_resource. The extended regression cases with remote or guest nodes (and no
-bundle: bundles are printed otherwise, not by this view yet) are compared with the status
-crm_simulate printed for them; the exact XML values below are crm_mon 2.1.5's for the same cases.
+bundle: test_status_bundle.py has those) are compared with the status crm_simulate printed
+for them; the exact XML values below are crm_mon 2.1.5's for the same cases.
 """
 
 from __future__ import annotations

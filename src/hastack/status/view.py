@@ -3,7 +3,7 @@
 `build_view(config, state, now)` asks the scheduler what it reads from the configuration
 and the status section (hastack.scheduler.current_facts: the same unpacking every decision
 starts from) and shapes it for display: nodes with their state and the reason a node is
-unclean; every resource, group, clone and clone instance with its role as users name it
+unclean; every resource, group, clone, clone instance and bundle replica with its role as users name it
 (a started instance of a promotable clone is Unpromoted), where it is active, and its
 flags (failed, blocked, unmanaged, orphaned, disabled, pending, failure ignored, failed
 probes); the failed actions; the cluster options crm_mon shows; node attributes and each
@@ -28,10 +28,11 @@ from hastack.model.results import ExecStatus, OcfRc, is_probe
 from hastack.model.state import ClusterState, OpRecord
 from hastack.model.values import Role
 from hastack.scheduler import (
-    ClusterFacts, HistoryFacts, NodeFacts, ResourceFacts, current_facts, node_name_key,
+    ClusterFacts, HistoryFacts, NodeFacts, ReplicaFacts, ResourceFacts, current_facts, node_name_key,
 )
 
-__all__ = ["FailedAction", "HistoryEntry", "Instance", "NodeStatus", "OpKey", "ResourceStatus", "StatusView",
+__all__ = ["FailedAction", "HistoryEntry", "Instance", "NodeStatus", "OpKey", "ReplicaStatus", "ResourceStatus",
+           "StatusView",
            "build_view", "node_name_key", "parse_op_key", "view_of", "with_membership"]
 
 
@@ -93,11 +94,11 @@ class NodeStatus:
 
 @dataclass(frozen=True)
 class ResourceStatus:
-    """A primitive, group, clone or clone instance, as shown."""
+    """A primitive, group, clone, clone instance or bundle, as shown."""
 
     id: str  # "db", "db:1" (a clone instance), "grp:0"
     name: str  # the name shown: an anonymous clone's instances go by their configured id
-    kind: str  # primitive group clone
+    kind: str  # primitive group clone bundle
     agent: str | None  # "ocf:heartbeat:IPaddr2"
     description: str | None
     role: Role  # as shown: a started instance of a promotable clone is Unpromoted
@@ -120,6 +121,9 @@ class ResourceStatus:
     stopped_on: tuple[str, ...] = ()  # a clone: nodes it may run on where no instance is active
     children: tuple[ResourceStatus, ...] = ()
     internal: bool = False  # made by the cluster (a guest node's connection): the text leaves it out
+    image: str | None = None  # a bundle's container image
+    runtime: str | None = None  # a bundle's container runtime: docker, podman or rkt
+    replicas: tuple[ReplicaStatus, ...] = ()  # a bundle's (it has no children)
 
     @property
     def listed(self) -> bool:
@@ -129,13 +133,15 @@ class ResourceStatus:
         its parent's list of nodes leaves offline ones out."""
         if self.orphan and not self.active:
             return False
-        return not (self.partially_active and not self.nodes)
+        return self.kind == "bundle" or not (self.partially_active and not self.nodes)
 
     def primitives(self) -> Iterator[ResourceStatus]:
         if self.kind == "primitive":
             yield self
         for c in self.children:
             yield from c.primitives()
+        for rep in self.replicas:
+            yield from rep.parts()
 
     @property
     def configured_role(self) -> str | None:
@@ -143,6 +149,24 @@ class ResourceStatus:
         if self.target_role is None and self.children:
             return self.children[0].target_role
         return self.target_role
+
+
+@dataclass(frozen=True)
+class ReplicaStatus:
+    """One replica of a bundle: its address and the primitives it is made of, as shown."""
+
+    offset: int
+    address: str | None  # from the bundle's ip-range-start
+    ip: ResourceStatus | None
+    child: ResourceStatus | None  # the instance of the bundle's primitive (None: bare containers)
+    container: ResourceStatus
+    remote: ResourceStatus | None  # the connection to the guest node inside the container
+
+    def parts(self) -> Iterator[ResourceStatus]:
+        """Address, instance, container, connection: the order crm_mon lists them in."""
+        for p in (self.ip, self.child, self.container, self.remote):
+            if p is not None:
+                yield p
 
 
 @dataclass(frozen=True)
@@ -378,10 +402,22 @@ class _Shaper:
                 return True
         return False
 
+    def replica(self, rep: ReplicaFacts, bundle: ResourceFacts) -> ReplicaStatus:
+        def part(p: ResourceFacts | None) -> ResourceStatus | None:
+            return self.resource(p, bundle) if p is not None else None
+
+        return ReplicaStatus(offset=rep.offset, address=rep.address, ip=part(rep.ip), child=part(rep.child),
+                             container=self.resource(rep.container, bundle), remote=part(rep.remote))
+
     def resource(self, r: ResourceFacts, top: ResourceFacts) -> ResourceStatus:
         children = tuple(self.resource(c, top) for c in r.children)
+        replicas = tuple(self.replica(rep, r) for rep in r.replicas)
         if r.kind == "primitive":
             active = partial = self._active_primitive(r)
+        elif r.kind == "bundle":  # pe__bundle_active: over every part of every replica
+            parts = [p for rep in replicas for p in rep.parts()]
+            partial = any(p.partially_active for p in parts)
+            active = all(p.active for p in parts)
         else:
             partial = any(c.partially_active for c in children)
             # clone_active(all) holds for a clone with no instances; group_active(all) needs one member
@@ -404,5 +440,6 @@ class _Shaper:
             disabled=_is_disabled(r.target_role, r.promotable), target_role=r.target_role,
             unique=r.unique, promotable=r.promotable, active=active, partially_active=partial,
             failed_probes=tuple(self.probes.get(probe_key, ())), clone_max=r.clone_max,
-            stopped_on=stopped_on, children=children, internal=r.internal,
+            stopped_on=stopped_on, children=children, internal=r.internal, image=r.image, runtime=r.runtime,
+            replicas=replicas,
         )

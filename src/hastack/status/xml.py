@@ -6,7 +6,8 @@ files are api-result-2.25.rng and what it includes, in Debian's pacemaker-common
     <pacemaker-result api-version="2.25" request="...">
       <summary>         stack, current DC and quorum, times, counts, cluster options
       <nodes>           every node and its state
-      <resources>       every resource (inactive ones too, not inactive orphans), nested
+      <resources>       every resource (inactive ones too, not inactive orphans), nested; a
+                        bundle by replica: address, instance, container, connection
       <node_attributes> online nodes' attributes (view built with attributes=True)
       <node_history>    online nodes' resource histories (view built with history=True)
       <failures>        the failed actions
@@ -140,6 +141,13 @@ def _resource(parent: etree._Element, r: ResourceStatus, view: StatusView) -> No
                          disabled=_b(r.disabled))
             for c in r.children:
                 _resource(group, c, view)
+    elif r.kind == "bundle":
+        bundle = _sub(parent, "bundle", id=r.id, type=r.runtime, image=r.image, unique=_b(r.unique),
+                      managed=_b(r.managed), failed=_b(r.failed))
+        for rep in r.replicas:
+            replica = _sub(bundle, "replica", id=str(rep.offset))
+            for p in rep.parts():
+                _primitive(replica, p, view)
     elif r.children:
         clone = _sub(parent, "clone", id=r.id, multi_state=_b(r.promotable), unique=_b(r.unique),
                      managed=_b(r.managed), disabled=_b(r.disabled), failed=_b(r.failed),
