@@ -4,7 +4,7 @@
 the test is skipped without it) on a CIB file; `api_schema()` is Pacemaker's API schema of
 crm_mon's XML (Debian's pacemaker-common); `comparable_xml(text)` drops from crm_mon's
 XML what hastack states differently or not at all -- the summary (stack, DC version, times),
-bans, each node's health and feature set, the request's command line -- so the rest compares
+bans, each node's feature set, the request's command line -- so the rest compares
 byte for byte.
 """
 
@@ -46,8 +46,7 @@ def comparable_xml(text: str) -> str:
         for el in root.findall(tag):
             root.remove(el)
     for node in root.iter("node"):
-        for attr in ("health", "feature_set"):
-            node.attrib.pop(attr, None)
+        node.attrib.pop("feature_set", None)
     if root.tag == "pacemaker-result":
         root.set("request", "")
     return str(etree.tostring(root, pretty_print=True, encoding="unicode"))

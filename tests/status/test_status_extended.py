@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from lxml import etree
+
 from hastack.cib import load_cib_file
-from hastack.status import build_view, render_simulate
+from hastack.status import build_view, render_crm_mon, render_crm_mon_xml, render_simulate
 
 from testdata import PACEMAKER_CASES_EXTENDED as CASES
 from testdata import case_names, case_summary, case_xml, known_cases, status_block
@@ -41,3 +43,15 @@ def test_current_status_is_crm_simulates(name: str) -> None:
     cib = load_cib_file(case_xml(name, CASES), running=True)  # read as crm_simulate reads a running cluster's
     ours = render_simulate(build_view(cib.config, cib.state)).rstrip("\n")
     assert ours == status_block(case_summary(name, CASES).read_text())
+
+
+def test_an_unhealthy_node_has_a_line_of_its_own() -> None:
+    """A node whose #health* attributes are yellow or red under the health strategy says so; the
+    XML gives every node its colour (crm_mon 2.1.5's values for the case)."""
+    cib = load_cib_file(case_xml("systemhealthm2", CASES), running=True)
+    view = build_view(cib.config, cib.state)
+    text = render_crm_mon(view)
+    assert text[text.index("Node List:"):text.index("\n\n", text.index("Node List:"))] == (
+        "Node List:\n  * Node hs21c: online (health is YELLOW)\n  * Node hs21d: UNCLEAN (offline)")
+    doc = etree.fromstring(render_crm_mon_xml(view, request="crm_mon").encode())
+    assert [(n.get("name"), n.get("health")) for n in doc.iter("node")] == [("hs21c", "yellow"), ("hs21d", "green")]

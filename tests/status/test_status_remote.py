@@ -90,7 +90,7 @@ def test_the_xml_types_remote_and_guest_nodes() -> None:
     assert nodes["18node1"]["type"] == "member" and "id_as_resource" not in nodes["18node1"]
     assert nodes["lxc1"] == {
         "name": "lxc1", "id": "lxc1", "online": "false", "standby": "false", "standby_onfail": "false",
-        "maintenance": "false", "pending": "false", "unclean": "false", "shutdown": "false",
+        "maintenance": "false", "pending": "false", "unclean": "false", "health": "green", "shutdown": "false",
         "expected_up": "false", "is_dc": "false", "resources_running": "2", "type": "remote",
         "id_as_resource": "container1"}
     assert (nodes["lxc2"]["online"], nodes["lxc2"]["type"], nodes["lxc2"]["id_as_resource"]) == (

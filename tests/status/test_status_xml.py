@@ -5,7 +5,7 @@ Every case's XML validates against Pacemaker's own API schema, from Debian's pac
 cases the XML and the text equal what the installed crm_mon (Pacemaker 2.1.5) prints for the
 case's CIB (`CIB_file=xml/NAME.xml crm_mon -1 --output-as=xml`, and `-1 -r -f -A`), except
 for what hastack states differently or not at all: the summary (stack, DC version, times),
-node health and feature set, and bans. The exact values asserted below are crm_mon 2.1.5's
+node feature set, and bans. The exact values asserted below are crm_mon 2.1.5's
 for the same cases.
 """
 
@@ -73,7 +73,7 @@ def test_an_offline_node_a_failed_action_and_its_fail_count(utc: None) -> None:
     doc = etree.fromstring(_ours("monitor-onfail-stop").encode())
     assert _el(doc, "nodes/node[@name='fc16-builder2']") == {
         "name": "fc16-builder2", "id": "fc16-builder2", "online": "false", "standby": "false",
-        "standby_onfail": "false", "maintenance": "false", "pending": "false", "unclean": "false",
+        "standby_onfail": "false", "maintenance": "false", "pending": "false", "unclean": "false", "health": "green",
         "shutdown": "false", "expected_up": "false", "is_dc": "false", "resources_running": "0", "type": "member"}
     assert _el(doc, "resources/resource[@id='A']") == {
         "id": "A", "resource_agent": "ocf:pacemaker:Dummy", "role": "Started", "active": "true",

@@ -26,6 +26,7 @@ from hastack.model.state import ClusterState, OpRecord
 from hastack.model.values import AgentRef, Role, is_true
 from hastack.scheduler.bundle_parts import BundleParts
 from hastack.scheduler.failcounts import failcount
+from hastack.scheduler.health import health_colour
 from hastack.scheduler.unpack import Unpacked, unpack
 from hastack.scheduler.working import R, WNode, WRsc
 
@@ -66,6 +67,7 @@ class NodeFacts:
     # a resource: its container) or ping (a node of any other type, which runs nothing)
     kind: str = "member"
     container: str | None = None  # a guest node's container resource
+    health: str = "green"  # its #health* attributes' colour under the health strategy: green yellow red
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,7 @@ def _node(n: WNode, u: Unpacked, active: int) -> NodeFacts:
         unclean_reason=u.fence_reasons.get(n.uname) if n.unclean else None,
         active_resources=active, attributes=attrs, kind=_kind(n),
         container=n.remote_rsc.container.id if n.remote_rsc is not None and n.remote_rsc.container else None,
+        health=health_colour(u.options.health, n.attrs),
     )
 
 

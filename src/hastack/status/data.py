@@ -17,7 +17,7 @@ def _node(n: NodeStatus) -> dict[str, Any]:
             "pending": n.pending, "standby": n.standby, "standby_onfail": n.standby_onfail,
             "maintenance": n.maintenance, "shutdown": n.shutdown, "is_dc": n.is_dc, "reason": n.reason,
             "expected_up": n.expected_up, "active_resources": n.active_resources, "attributes": dict(n.attributes),
-            "kind": n.kind, "container": n.container}
+            "kind": n.kind, "container": n.container, "health": n.health}
 
 
 def _resource(r: ResourceStatus) -> dict[str, Any]:

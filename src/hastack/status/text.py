@@ -52,7 +52,8 @@ def node_lines(view: StatusView, depth: int) -> list[str]:
     lists: dict[str, list[str]] = {title: [] for title in _NODE_LISTS}
     for n in view.nodes:
         if not n.listed:
-            lines.item(depth, f"{_NODE_WORD.get(n.kind, 'Node')} {n.uname}: {n.state}")
+            health = f" (health is {n.health.upper()})" if n.health != "green" else ""
+            lines.item(depth, f"{_NODE_WORD.get(n.kind, 'Node')} {n.uname}: {n.state}{health}")
             continue
         title = _node_list(n)
         if title is not None:

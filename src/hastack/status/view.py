@@ -67,6 +67,7 @@ class NodeStatus:
     expected_up: bool = False  # the cluster expects it up (it joined and did not ask to leave)
     kind: str = "member"  # member, remote, guest (a remote node in its container) or ping
     container: str | None = None  # a guest node's container resource
+    health: str = "green"  # green, yellow or red: its #health* attributes under the health strategy
 
     @property
     def state(self) -> str:
@@ -89,7 +90,7 @@ class NodeStatus:
     def listed(self) -> bool:
         """Plainly online or offline: summarized in the Online/OFFLINE lists, not on a line of its own."""
         return not (self.unclean or self.pending or (self.standby_onfail and self.online)
-                    or self.standby or self.maintenance)
+                    or self.standby or self.maintenance or self.health != "green")
 
 
 @dataclass(frozen=True)
@@ -320,7 +321,7 @@ def _node(n: NodeFacts, attributes: bool) -> NodeStatus:
                       standby=n.standby, standby_onfail=n.standby_onfail, maintenance=n.maintenance,
                       shutdown=n.shutdown, is_dc=n.is_dc, reason=n.unclean_reason,
                       active_resources=n.active_resources, attributes=n.attributes if attributes else _NO_ATTRS,
-                      expected_up=n.expected_up, kind=n.kind, container=n.container)
+                      expected_up=n.expected_up, kind=n.kind, container=n.container, health=n.health)
 
 
 def _history(h: HistoryFacts) -> HistoryEntry:

@@ -17,7 +17,7 @@ files are api-result-2.25.rng and what it includes, in Debian's pacemaker-common
 same sections under `<crm_mon version="2.1.5">`, without the status element.
 
 Not rendered: bans, tickets, fencing history (the view has none of them yet) and the
-optional node health, feature set and ping "expected" values. Values crm_mon takes from
+optional feature set and ping "expected" values. Values crm_mon takes from
 the CIB header (last change, DC version) are the caller's to give.
 
 Everything here formats a StatusView; nothing is looked up or decided.
@@ -127,8 +127,8 @@ def _nodes(root: etree._Element, view: StatusView) -> None:
     for n in view.nodes:
         _sub(nodes, "node", name=n.uname, id=n.id, online=_b(n.online), standby=_b(n.standby),
              standby_onfail=_b(n.standby_onfail), maintenance=_b(n.maintenance), pending=_b(n.pending),
-             unclean=_b(n.unclean), shutdown=_b(n.shutdown), expected_up=_b(n.expected_up), is_dc=_b(n.is_dc),
-             resources_running=str(n.active_resources), type="remote" if n.kind == "guest" else n.kind,
+             unclean=_b(n.unclean), health=n.health, shutdown=_b(n.shutdown), expected_up=_b(n.expected_up),
+             is_dc=_b(n.is_dc), resources_running=str(n.active_resources), type="remote" if n.kind == "guest" else n.kind,
              id_as_resource=n.container if n.kind == "guest" else None)
 
 
