@@ -55,3 +55,14 @@ def test_an_unhealthy_node_has_a_line_of_its_own() -> None:
         "Node List:\n  * Node hs21c: online (health is YELLOW)\n  * Node hs21d: UNCLEAN (offline)")
     doc = etree.fromstring(render_crm_mon_xml(view, request="crm_mon").encode())
     assert [(n.get("name"), n.get("health")) for n in doc.iter("node")] == [("hs21c", "yellow"), ("hs21d", "green")]
+
+
+def test_a_resource_held_by_a_shutdown_lock_is_shown_on_its_node() -> None:
+    """Stopped, on the node that shut down with it (LOCKED), while the lock holds at the CIB's
+    execution date; an expired lock (rsc2's) holds nothing. The XML names the node (locked_to)."""
+    cib = load_cib_file(case_xml("shutdown-lock-expiration", CASES), running=True)
+    view = build_view(cib.config, cib.state)
+    assert "    * rsc1\t(ocf:pacemaker:Dummy):\t Stopped node1 (LOCKED)\n" in render_simulate(view)
+    doc = etree.fromstring(render_crm_mon_xml(view, request="crm_mon").encode())
+    assert [(r.get("id"), r.get("locked_to")) for r in doc.iterfind("resources/resource")] == [
+        ("Fencing", None), ("rsc1", "node1"), ("rsc2", None)]

@@ -97,6 +97,7 @@ class ResourceFacts:
     # made by the cluster for its own use (meta internal_rsc: a guest node's connection), not
     # configured by anyone: crm_mon's text leaves it out, its XML lists it
     internal: bool = False
+    locked_to: str | None = None  # shutdown-lock: the node that shut down with it, while the lock holds
     # a clone: the nodes it may be placed on as far as the status says (every node in a
     # symmetric cluster; else those the history scored it on), before any constraint
     allowed_nodes: frozenset[str] = frozenset()
@@ -319,6 +320,7 @@ def _resource(r: WRsc, allowed: frozenset[str], child: Callable[[WRsc], Resource
         clone_max=r.clone_max if r.variant == "clone" else 0,
         known_on=frozenset(r.known_on), allowed_nodes=allowed, children=children,
         internal=is_true(r.meta.get("internal_rsc"), False),
+        locked_to=r.lock_node.uname if r.lock_node is not None else None,
     )
 
 

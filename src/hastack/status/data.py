@@ -26,7 +26,7 @@ def _resource(r: ResourceStatus) -> dict[str, Any]:
         "nodes": list(r.nodes), "pending": r.pending, "pending_node": r.pending_node, "failed": r.failed,
         "blocked": r.blocked, "managed": r.managed, "orphan": r.orphan, "failure_ignored": r.failure_ignored,
         "disabled": r.disabled, "target_role": r.target_role, "unique": r.unique, "promotable": r.promotable,
-        "active": r.active, "partially_active": r.partially_active,
+        "active": r.active, "partially_active": r.partially_active, "locked_to": r.locked_to,
         "failed_probes": [{"node": n, "rc": rc} for n, rc in r.failed_probes],
     }
     if r.description is not None:

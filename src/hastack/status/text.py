@@ -250,7 +250,10 @@ def primitive_text(r: ResourceStatus, nodes: dict[str, NodeStatus]) -> str:
 
 def native_text(r: ResourceStatus, nodes: dict[str, NodeStatus], name: str, node: str | None) -> str:
     """pcmk__native_output_string with pending operations and inactive resources shown: a
-    primitive named `name` on `node` (none when it is active on several: they are listed)."""
+    primitive named `name` on `node` (none when it is active on several: they are listed); a
+    resource held by a shutdown lock is shown on its node, LOCKED."""
+    if node is None:
+        node = r.locked_to
     multiple = len(r.nodes) > 1
     if multiple:
         node = None
@@ -273,6 +276,8 @@ def native_text(r: ResourceStatus, nodes: dict[str, NodeStatus], name: str, node
     where = nodes.get(node) if node is not None else None
     if where is not None and not where.online and where.unclean:
         flags.append("UNCLEAN")
+    if node is not None and node == r.locked_to:
+        flags.append("LOCKED")
     if r.pending == "monitor":
         flags.append("Monitoring")
     target = _role_word(r.target_role)

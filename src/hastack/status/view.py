@@ -122,6 +122,7 @@ class ResourceStatus:
     stopped_on: tuple[str, ...] = ()  # a clone: nodes it may run on where no instance is active
     children: tuple[ResourceStatus, ...] = ()
     internal: bool = False  # made by the cluster (a guest node's connection): the text leaves it out
+    locked_to: str | None = None  # shutdown-lock: the node that shut down with it, while the lock holds
     image: str | None = None  # a bundle's container image
     runtime: str | None = None  # a bundle's container runtime: docker, podman or rkt
     replicas: tuple[ReplicaStatus, ...] = ()  # a bundle's (it has no children)
@@ -442,5 +443,5 @@ class _Shaper:
             unique=r.unique, promotable=r.promotable, active=active, partially_active=partial,
             failed_probes=tuple(self.probes.get(probe_key, ())), clone_max=r.clone_max,
             stopped_on=stopped_on, children=children, internal=r.internal, image=r.image, runtime=r.runtime,
-            replicas=replicas,
+            replicas=replicas, locked_to=r.locked_to,
         )

@@ -161,7 +161,7 @@ def _primitive(parent: etree._Element, r: ResourceStatus, view: StatusView) -> N
               role=shown_state(r), target_role=r.target_role,
               active=_b(r.active), orphaned=_b(r.orphan), blocked=_b(r.blocked), managed=_b(r.managed),
               failed=_b(r.failed), failure_ignored=_b(r.failure_ignored), nodes_running_on=str(len(r.nodes)),
-              pending=pending_word(r))
+              pending=pending_word(r), locked_to=r.locked_to)
     for uname in r.nodes:
         node = view.node(uname)
         _sub(el, "node", name=uname, id=node.id if node else uname, cached=_b(node is not None and node.online))
