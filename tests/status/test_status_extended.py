@@ -18,6 +18,7 @@ from lxml import etree
 from hastack.cib import load_cib_file
 from hastack.status import build_view, render_crm_mon, render_crm_mon_xml, render_simulate
 
+from testdata import CASE_WALL_CLOCK
 from testdata import PACEMAKER_CASES_EXTENDED as CASES
 from testdata import case_names, case_summary, case_xml, known_cases, status_block
 
@@ -41,7 +42,9 @@ def test_the_list_names_real_cases_with_reasons() -> None:
 @pytest.mark.parametrize("name", _case_params(), ids=str)
 def test_current_status_is_crm_simulates(name: str) -> None:
     cib = load_cib_file(case_xml(name, CASES), running=True)  # read as crm_simulate reads a running cluster's
-    ours = render_simulate(build_view(cib.config, cib.state)).rstrip("\n")
+    # at the time crm_simulate read it: the CIB's execution date, else the wall clock of then
+    now = cib.state.execution_date if cib.state.execution_date is not None else CASE_WALL_CLOCK
+    ours = render_simulate(build_view(cib.config, cib.state, now)).rstrip("\n")
     assert ours == status_block(case_summary(name, CASES).read_text())
 
 
