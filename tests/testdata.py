@@ -28,6 +28,21 @@ def case_names(cases: Path = PACEMAKER_CASES) -> list[str]:
     return [line.split("\t", 1)[0] for line in lines if line.strip()]
 
 
+def known_cases(path: Path) -> dict[str, str]:
+    """case name -> why it is listed, from a tracked list (`case<TAB>reason` a line, `#` comments)."""
+    out = {}
+    for ln in path.read_text().splitlines():
+        if ln.strip() and not ln.startswith("#"):
+            name, _, reason = ln.partition("\t")
+            out[name.strip()] = reason.strip()
+    return out
+
+
+def status_block(summary: str) -> str:
+    """crm_simulate's "Current cluster status" block in a case's summary, up to "Transition Summary"."""
+    return summary[summary.index("Current cluster status:"):summary.index("\nTransition Summary:")].rstrip("\n")
+
+
 def case_xml(name: str, cases: Path = PACEMAKER_CASES) -> Path:
     return cases / "xml" / f"{name}.xml"
 

@@ -18,19 +18,14 @@ from hastack.scheduler import schedule
 from oracle import summary_block
 from testdata import CASE_WALL_CLOCK
 from testdata import PACEMAKER_CASES_EXTENDED as CASES
-from testdata import case_names, case_summary, case_xml
+from testdata import case_names, case_summary, case_xml, known_cases
 
 KNOWN = Path(__file__).with_name("known_failures_extended.tsv")
 
 
 def known_failures() -> dict[str, str]:
     """case name -> why it still fails, from known_failures_extended.tsv (`case<TAB>reason`)."""
-    out = {}
-    for ln in KNOWN.read_text().splitlines():
-        if ln.strip() and not ln.startswith("#"):
-            name, _, reason = ln.partition("\t")
-            out[name.strip()] = reason.strip()
-    return out
+    return known_cases(KNOWN)
 
 
 def run_case(name: str) -> tuple[list[str], list[str]]:

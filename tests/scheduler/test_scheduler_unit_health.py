@@ -11,7 +11,7 @@ from test_scheduler_unit_models import node_state, state
 from hastack.crm import parse
 from hastack.model import scores
 from hastack.scheduler import schedule
-from hastack.scheduler.health import constrains, health_policy, node_health
+from hastack.scheduler.health import constrains, health_colour, health_policy, node_health
 
 INF = scores.INFINITY
 
@@ -22,6 +22,21 @@ def test_strategies_give_colours_their_scores() -> None:
     assert node_health(health_policy({"node-health-strategy": "migrate-on-red"}), {"#health-disk": "red"}) == -INF
     assert node_health(health_policy({"node-health-strategy": "only-green"}), {"#health-a": "yellow"}) == -INF
     assert node_health(health_policy({"node-health-strategy": "bogus"}), {"#health-a": "red"}) == 0
+
+
+def test_the_colour_shown_is_the_worst_attributes() -> None:
+    """crm_mon's colour: a colour's name counts first, then the score against red's and yellow's."""
+    red = health_policy({"node-health-strategy": "migrate-on-red"})
+    assert health_colour(health_policy({}), {"#health-disk": "red"}) == "green"  # strategy none
+    assert health_colour(red, {"#health-a": "yellow", "#health-b": "RED"}) == "red"
+    assert health_colour(red, {"#health-a": "yellow", "#health-b": "green", "other": "red"}) == "yellow"
+    assert health_colour(red, {"#health-a": "-INFINITY"}) == "red"
+    # yellow scores as green does under migrate-on-red: a score says yellow only when they differ
+    assert health_colour(red, {"#health-a": "-10"}) == "green"
+    progressive = health_policy({"node-health-strategy": "progressive", "node-health-red": "-100",
+                                 "node-health-yellow": "-10"})
+    assert health_colour(progressive, {"#health-a": "-10"}) == "yellow"
+    assert health_colour(progressive, {"#health-a": "-100"}) == "red"
 
 
 def test_progressive_adds_base_and_every_health_attribute() -> None:

@@ -20,11 +20,11 @@ from hastack.status import build_view, render_simulate
 
 from testdata import PACEMAKER_CASES as CASES
 from testdata import case_names as _case_names
+from testdata import status_block
 
 
 def _expected(name: str) -> str:
-    summary = (CASES / "summary" / f"{name}.summary").read_text()
-    return summary[summary.index("Current cluster status:"):summary.index("\nTransition Summary:")].rstrip("\n")
+    return status_block((CASES / "summary" / f"{name}.summary").read_text())
 
 
 def _ours(name: str) -> str:

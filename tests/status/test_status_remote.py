@@ -5,8 +5,8 @@ the others up as `Online`, `OFFLINE`, `RemoteOnline`, `RemoteOFFLINE` and `Guest
 offline guest node is in no list); a guest node's connection, which the cluster makes itself,
 is left out of the text and listed in the XML, where a guest node is of type remote with its
 container as id_as_resource. The extended regression cases with remote or guest nodes (and no
-bundle: bundles are printed otherwise, not by this view yet) are compared with the status
-crm_simulate printed for them; the exact XML values below are crm_mon 2.1.5's for the same cases.
+bundle: test_status_bundle.py has those) are compared with the status crm_simulate printed
+for them; the exact XML values below are crm_mon 2.1.5's for the same cases.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hastack.cib import load_cib_file
 from hastack.status import StatusView, build_view, render_crm_mon, render_crm_mon_xml, render_simulate, to_dict
 
 from testdata import PACEMAKER_CASES_EXTENDED as CASES
-from testdata import case_names, case_summary, case_xml
+from testdata import case_names, case_summary, case_xml, status_block
 
 
 def _remote_cases() -> list[str]:
@@ -45,9 +45,7 @@ def test_the_remote_cases_are_there() -> None:
 
 @pytest.mark.parametrize("name", REMOTE_CASES)
 def test_current_status_is_crm_simulates(name: str) -> None:
-    summary = case_summary(name, CASES).read_text()
-    expected = summary[summary.index("Current cluster status:"):summary.index("\nTransition Summary:")]
-    assert render_simulate(_view(name)).rstrip("\n") == expected.rstrip("\n")
+    assert render_simulate(_view(name)).rstrip("\n") == status_block(case_summary(name, CASES).read_text())
 
 
 def test_guest_nodes_online_are_listed_apart_and_their_connections_are_not_shown() -> None:
@@ -92,7 +90,7 @@ def test_the_xml_types_remote_and_guest_nodes() -> None:
     assert nodes["18node1"]["type"] == "member" and "id_as_resource" not in nodes["18node1"]
     assert nodes["lxc1"] == {
         "name": "lxc1", "id": "lxc1", "online": "false", "standby": "false", "standby_onfail": "false",
-        "maintenance": "false", "pending": "false", "unclean": "false", "shutdown": "false",
+        "maintenance": "false", "pending": "false", "unclean": "false", "health": "green", "shutdown": "false",
         "expected_up": "false", "is_dc": "false", "resources_running": "2", "type": "remote",
         "id_as_resource": "container1"}
     assert (nodes["lxc2"]["online"], nodes["lxc2"]["type"], nodes["lxc2"]["id_as_resource"]) == (

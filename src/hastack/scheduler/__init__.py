@@ -30,7 +30,8 @@ from hastack.scheduler.assign import Assigner
 from hastack.scheduler.details import DetailsBuilder
 from hastack.scheduler.digest import config_changes
 from hastack.scheduler.facts import (
-    ClusterFacts, FailedOp, HistoryFacts, NodeFacts, ResourceFacts, current_facts, facts_of, node_name_key,
+    ClusterFacts, FailedOp, HistoryFacts, NodeFacts, ReplicaFacts, ResourceFacts, current_facts, facts_of,
+    node_name_key,
 )
 from hastack.scheduler.graph import Graph, graph_input
 from hastack.scheduler.guest import with_guest_connections
@@ -46,7 +47,7 @@ from hastack.scheduler.nodes import fence_node
 from hastack.scheduler.unpack import Unpacked, unpack
 
 __all__ = ["Action", "ClusterFacts", "Contribution", "FailedOp", "HistoryFacts", "NodeFacts", "Placement",
-           "ResourceFacts", "Transition", "current_facts", "node_name_key", "schedule", "schedule_with_facts"]
+           "ReplicaFacts", "ResourceFacts", "Transition", "current_facts", "node_name_key", "schedule", "schedule_with_facts"]
 
 
 def schedule(config: Configuration, state: ClusterState, now: int, *, sanitized: bool = True) -> Transition:

@@ -32,6 +32,7 @@ class ReplicaParts:
     container: Primitive
     ip: Primitive | None
     remote: Primitive | None  # its id names the replica's guest node
+    address: str | None = None  # its address from ip-range-start (what ip holds)
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ def parts_of(config: Configuration, b: Bundle) -> BundleParts | None:
     for i, ip in enumerate(addresses):
         container = _container(b, i, ip, with_child, mounts, ports, host_options)
         out.append(ReplicaParts(
-            offset=i, container=container, ip=_ip(b, i, ip) if ip is not None else None,
+            offset=i, container=container, ip=_ip(b, i, ip) if ip is not None else None, address=ip,
             remote=_remote(b, i, ip, container.id, taken, b.primitive or "") if with_child else None))
     return BundleParts(b, tuple(out), child, per_host)
 

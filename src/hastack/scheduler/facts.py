@@ -3,7 +3,8 @@
 `current_facts(config, state, now)` runs the scheduler's unpack phase (Pacemaker's
 cluster_status()) and hands back what it read: per node its membership (online, standby,
 maintenance, pending, unclean and why); per resource -- the configured tree with its
-clone instances and any orphans found in the history -- where it is active, in which role,
+clone instances, each bundle's replicas (its address, container, guest-node connection
+and instance of its primitive) and any orphans found in the history -- where it is active, in which role,
 and its flags (failed, blocked, managed, orphaned, a pending action, a failure ignored);
 the failed operations Pacemaker lists; every node's recorded history per resource, with
 the fail count and migration threshold that apply there; and the cluster options shown
@@ -17,17 +18,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from hastack.model.config import Configuration
 from hastack.model.state import ClusterState, OpRecord
 from hastack.model.values import AgentRef, Role, is_true
+from hastack.scheduler.bundle_parts import BundleParts
 from hastack.scheduler.failcounts import failcount
+from hastack.scheduler.health import health_colour
 from hastack.scheduler.unpack import Unpacked, unpack
 from hastack.scheduler.working import R, WNode, WRsc
 
-__all__ = ["ClusterFacts", "FailedOp", "HistoryFacts", "NodeFacts", "ResourceFacts", "current_facts"]
+__all__ = ["ClusterFacts", "FailedOp", "HistoryFacts", "NodeFacts", "ReplicaFacts", "ResourceFacts", "current_facts"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class NodeFacts:
     # a resource: its container) or ping (a node of any other type, which runs nothing)
     kind: str = "member"
     container: str | None = None  # a guest node's container resource
+    health: str = "green"  # its #health* attributes' colour under the health strategy: green yellow red
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ class ResourceFacts:
 
     id: str  # as the scheduler names it: "db", "db:1" (a clone instance), "grp:0"
     name: str  # as users know it: an anonymous clone's instances go by their configured id
-    kind: str  # primitive group clone
+    kind: str  # primitive group clone bundle
     agent: AgentRef | None
     description: str | None
     role: Role  # current role (a group: its members' highest)
@@ -93,16 +97,42 @@ class ResourceFacts:
     # made by the cluster for its own use (meta internal_rsc: a guest node's connection), not
     # configured by anyone: crm_mon's text leaves it out, its XML lists it
     internal: bool = False
+    locked_to: str | None = None  # shutdown-lock: the node that shut down with it, while the lock holds
     # a clone: the nodes it may be placed on as far as the status says (every node in a
     # symmetric cluster; else those the history scored it on), before any constraint
     allowed_nodes: frozenset[str] = frozenset()
     children: tuple[ResourceFacts, ...] = ()
+    # a bundle: its container image and runtime (docker, podman, rkt), and its replicas (it has
+    # no children: what it is made of is in the replicas)
+    image: str | None = None
+    runtime: str | None = None
+    replicas: tuple[ReplicaFacts, ...] = ()
 
     def primitives(self) -> Iterator[ResourceFacts]:
         if self.kind == "primitive":
             yield self
         for c in self.children:
             yield from c.primitives()
+        for rep in self.replicas:
+            yield from rep.parts()
+
+
+@dataclass(frozen=True)
+class ReplicaFacts:
+    """One replica of a bundle: its address (ip-range-start) and the primitives it is made of."""
+
+    offset: int
+    address: str | None
+    ip: ResourceFacts | None  # the address's resource
+    child: ResourceFacts | None  # the instance of the bundle's primitive (None: bare containers)
+    container: ResourceFacts
+    remote: ResourceFacts | None  # the connection to the guest node inside the container
+
+    def parts(self) -> Iterator[ResourceFacts]:
+        """The replica's primitives in Pacemaker's order: address, instance, container, connection."""
+        for p in (self.ip, self.child, self.container, self.remote):
+            if p is not None:
+                yield p
 
 
 @dataclass(frozen=True)
@@ -156,7 +186,8 @@ def facts_of(u: Unpacked, state: ClusterState) -> ClusterFacts:
                 active[n.uname] = active.get(n.uname, 0) + 1
     nodes = tuple(_node(n, u, active.get(n.uname, 0))
                   for n in sorted(u.nodes, key=lambda n: node_name_key(n.uname)))
-    configured = [r for r in u.resources if not r.orphan]
+    # a bundle's address, connection and clone records are shown in its replicas
+    configured = [r for r in u.resources if not r.orphan and r.bundle is None]
     orphans = [r for r in u.resources if r.orphan]
     # Pacemaker sorts its resource list by priority once the configuration is read (stably);
     # orphans are found in the history afterwards and appended.
@@ -168,11 +199,21 @@ def facts_of(u: Unpacked, state: ClusterState) -> ClusterFacts:
         for ban in u.bans:
             if ban.rsc.variant == "clone":
                 scored.setdefault(id(ban.rsc), set()).update(everywhere if ban.node is None else {ban.node})
+    # a symmetric cluster's clone may run on every node as Pacemaker read them when it read the
+    # clone (symmetric_default), never on a bundle's guest node (which probes nothing): except
+    # one the nodes section names while the clone comes before its bundle
+    guests = set(u.bundle_nodes)
+    known: dict[int, frozenset[str]] = {}
+    for r in u.resources:
+        known[id(r)] = everywhere - guests
+        guests |= {rep.remote.id for rep in r.replicas if rep.remote is not None}
 
     def resource(r: WRsc) -> ResourceFacts:
+        if r.replicas:
+            return _bundle(r, u.bundle_parts[r.id], resource)
         allowed: frozenset[str] = frozenset()
         if r.variant == "clone":
-            allowed = everywhere if o.symmetric else frozenset(scored.get(id(r), ()))
+            allowed = known.get(id(r), everywhere) if o.symmetric else frozenset(scored.get(id(r), ()))
         return _resource(r, allowed, resource)
 
     return ClusterFacts(
@@ -231,6 +272,7 @@ def _node(n: WNode, u: Unpacked, active: int) -> NodeFacts:
         unclean_reason=u.fence_reasons.get(n.uname) if n.unclean else None,
         active_resources=active, attributes=attrs, kind=_kind(n),
         container=n.remote_rsc.container.id if n.remote_rsc is not None and n.remote_rsc.container else None,
+        health=health_colour(u.options.health, n.attrs),
     )
 
 
@@ -278,7 +320,22 @@ def _resource(r: WRsc, allowed: frozenset[str], child: Callable[[WRsc], Resource
         clone_max=r.clone_max if r.variant == "clone" else 0,
         known_on=frozenset(r.known_on), allowed_nodes=allowed, children=children,
         internal=is_true(r.meta.get("internal_rsc"), False),
+        locked_to=r.lock_node.uname if r.lock_node is not None else None,
     )
+
+
+def _bundle(r: WRsc, parts: BundleParts, child: Callable[[WRsc], ResourceFacts]) -> ResourceFacts:
+    """A bundle (a clone of its containers in the working records) with its replicas."""
+    def part(p: WRsc | None) -> ResourceFacts | None:
+        return child(p) if p is not None else None
+
+    replicas = tuple(
+        ReplicaFacts(offset=rep.offset, address=rp.address, ip=part(rep.ip), child=part(rep.child),
+                     container=child(rep.container), remote=part(rep.remote))
+        for rep, rp in zip(r.replicas, parts.replicas))
+    shell = _resource(r, frozenset(), child)  # its role: its containers' highest
+    return replace(shell, kind="bundle", clone_max=0, children=(), image=parts.bundle.option("image"),
+                   runtime=parts.bundle.runtime, replicas=replicas)
 
 
 def _target_role(value: str | None) -> str | None:

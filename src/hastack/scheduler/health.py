@@ -1,8 +1,8 @@
 """Node health: the `#health*` node attributes turned into location scores.
 
-Owns: reading node-health-strategy (and its base/green/yellow/red scores) and
+Owns: reading node-health-strategy (and its base/green/yellow/red scores),
 each node's overall health score, as Pacemaker's pe_health.c and
-pcmk__apply_node_health compute them. Placing those scores on resources is
+pcmk__apply_node_health compute them, and the colour crm_mon shows for a node. Placing those scores on resources is
 scores.py's job; this module only says which score each node gets.
 
 Imports only the model.
@@ -73,6 +73,30 @@ def node_health(policy: HealthPolicy, attrs: Mapping[str, str]) -> int:
         if name.startswith("#health"):
             total = scores.add(policy.value(value), total)
     return total
+
+
+def health_colour(policy: HealthPolicy, attrs: Mapping[str, str]) -> str:
+    """The node's health as crm_mon shows it (pe__node_health): red when any `#health*`
+    attribute is red or scores at most red's score, else yellow when any is yellow or scores at
+    most yellow's (while yellow and green score differently), else green; green under `none`."""
+    if policy.strategy == "none":
+        return "green"
+    colour = "green"
+    for name, value in attrs.items():
+        if not name.startswith("#health"):
+            continue
+        word = value.lower()  # a colour's name first: red's and yellow's scores may be green's
+        if word == "red":
+            return "red"
+        if word == "yellow":
+            colour = "yellow"
+            continue
+        score = policy.value(value)
+        if score <= policy.red:
+            return "red"
+        if score <= policy.yellow and policy.yellow != policy.green:
+            colour = "yellow"
+    return colour
 
 
 def constrains(health: int, meta: Mapping[str, str]) -> bool:

@@ -20,6 +20,7 @@ from hastack.scheduler.failcounts import base_name, failcount
 from hastack.scheduler.locks import read_lock
 from hastack.scheduler.migration_history import MigrationReader
 from hastack.scheduler.onfail import ON_FAIL_RANK, on_fail_for
+from hastack.scheduler.op_order import in_call_order
 from hastack.scheduler.rules import Subject
 from hastack.scheduler.meta import apply_meta, target_role
 from hastack.scheduler.nodes import can_fence, fence_node, runs_nothing, stop_unrunnable
@@ -57,12 +58,6 @@ def _set_active(r: WRsc) -> None:
     while top.parent is not None:
         top = top.parent
     r.role = _UNPROMOTED if top.promotable else _STARTED
-
-
-def _call_order(o: OpRecord) -> tuple[bool, int, int]:
-    """History order (pe__is_newer_op): by call id, one call's records (an operation and its
-    last failure) by last change; pending operations (negative call id) last, by last change."""
-    return (o.call_id < 0, o.call_id if o.call_id >= 0 else 0, o.last_rc_change or 0)
 
 
 def _fail_rsc(r: WRsc) -> WRsc:
@@ -230,11 +225,7 @@ class HistoryReader:
             r.role = saved
 
     def resource_history(self, r: WRsc, node: WNode, h: ResourceHistory) -> None:
-        ops = h.ops
-        if len(ops) > 1:
-            order = [_call_order(o) for o in ops]
-            if any(order[i] > order[i + 1] for i in range(len(order) - 1)):
-                ops = tuple(sorted(ops, key=_call_order))
+        ops = in_call_order(h.ops)
         self.u.history[(r.id, node.uname)] = ops
         saved = r.role
         r.role = _UNKNOWN

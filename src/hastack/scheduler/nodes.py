@@ -93,7 +93,7 @@ def unpack_nodes(config: Configuration, state: ClusterState, opts: Options, u: U
             u.fence_reasons.setdefault(n.uname, "node is unclean")
         u.nodes.append(w)
         u.node_by_uname[n.uname] = w
-    remote.add_remote_nodes(config, u.nodes, u.node_by_uname, bundle_connections)
+    u.bundle_nodes = frozenset(remote.add_remote_nodes(config, u.nodes, u.node_by_uname, bundle_connections))
     by_id = {w.id: w for w in u.nodes}
     for ns in state.nodes.values():
         found = by_id.get(ns.id) or u.node_by_uname.get(ns.uname)
@@ -145,7 +145,8 @@ def online_since(crmd: str | None) -> int:
 def _online_status(u: Unpacked, w: WNode, ns, opts: Options) -> None:  # type: ignore[no-untyped-def]
     shutdown_attr = w.attrs.get("shutdown")
     w.shutdown = bool(shutdown_attr) and shutdown_attr != "0"
-    w.expected_up = (ns.expected or "").lower() == "member"
+    # a node asked to shut down is not expected up, whatever its join state says
+    w.expected_up = not w.shutdown and (ns.expected or "").lower() == "member"
     member = member_since(ns.in_ccm, u.now)
     in_cluster = None if member < 0 else ns.in_ccm  # never seen by the membership layer
     in_true = member > 0

@@ -40,16 +40,23 @@ def connection_ids(config: Configuration) -> list[str]:
 
 
 def add_remote_nodes(config: Configuration, nodes: list[WNode], by_uname: dict[str, WNode],
-                     bundle_connections: Iterable[str] = ()) -> None:
+                     bundle_connections: Iterable[str] = ()) -> list[str]:
     """A remote node for every connection (the configured ones, then bundles' guest nodes) not
     already in the node list (a <node type="remote"> entry may name it already); nodes of type
-    remote are marked so either way."""
+    remote are marked so either way. Returns the bundles' guest nodes made here: Pacemaker
+    makes those only when it reads their bundle, so resources read before it never list them."""
     for n in nodes:
         if n.attrs.get("#kind") == "remote":
             n.remote = True
-    for rid in [*connection_ids(config), *bundle_connections]:
+    for rid in connection_ids(config):
         if rid not in by_uname:
             _new_remote_node(rid, nodes, by_uname)
+    made = []
+    for rid in bundle_connections:
+        if rid not in by_uname:
+            _new_remote_node(rid, nodes, by_uname)
+            made.append(rid)
+    return made
 
 
 def _new_remote_node(rid: str, nodes: list[WNode], by_uname: dict[str, WNode]) -> WNode:

@@ -50,6 +50,9 @@ class TreeBuilder:
         self.counter = 0
         # definitions by id: the configuration's, and those a bundle's parts add (bundle.py)
         self.defs: dict[str, Resource] = dict(config.resources)
+        # the guest nodes made for bundles not built yet: Pacemaker makes them as it reads each
+        # bundle, so a clone read before counts none of them among the nodes (clone-max's default)
+        self.unread_guests = set(u.bundle_nodes)
 
     def defaults(self, subject: Subject) -> dict[str, str]:
         """rsc_defaults for a resource: their rules may test its agent."""
@@ -101,7 +104,7 @@ class TreeBuilder:
             m = r.meta
             r.promotable = d.promotable or is_true(m.get("promotable"))
             r.unique = is_true(m.get("globally-unique"))
-            r.clone_max = meta_score(m.get("clone-max"), len(self.u.nodes))
+            r.clone_max = meta_score(m.get("clone-max"), len(self.u.nodes) - len(self.unread_guests))
             r.clone_node_max = meta_score(m.get("clone-node-max"), 1)
             r.promoted_max = meta_score(m.get("promoted-max") or m.get("master-max"), 1)
             r.promoted_node_max = meta_score(m.get("promoted-node-max") or m.get("master-node-max"), 1)
@@ -122,6 +125,7 @@ class TreeBuilder:
         apply_meta(r, self.opts)
         self.u.by_id[r.id] = r
         beside = bundle.build(self, parts, r)
+        self.unread_guests -= {rp.remote.id for rp in parts.replicas if rp.remote is not None}
         self.u.bundles.append(r)
         return [r, *beside]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from hastack.model.config import AttrSet, Bundle, Configuration
 from hastack.model.state import ClusterState, NodeState, OpRecord, TicketState
 from hastack.scheduler import bundle, guest, remote
-from hastack.scheduler.bundle_parts import bundle_parts
+from hastack.scheduler.bundle_parts import BundleParts, bundle_parts
 from hastack.scheduler.nodes import unpack_nodes
 from hastack.scheduler.options import Options, unpack_options
 from hastack.scheduler.tree import TreeBuilder
@@ -48,6 +48,8 @@ class Unpacked:
     recheck_at: int | None = None
     failcounts: dict[tuple[str, str], int] = field(default_factory=dict)  # (rsc id, node) -> effective
     bundles: list[WRsc] = field(default_factory=list)  # bundle records (bundle.py), definition order
+    bundle_parts: dict[str, BundleParts] = field(default_factory=dict)  # by bundle id: what each is made of
+    bundle_nodes: frozenset[str] = frozenset()  # bundles' guest nodes not in the nodes section
     # (prim id, node) -> its operations in call order (the recorded tuple when already in order)
     history: dict[tuple[str, str], Sequence[OpRecord]] = field(default_factory=dict)
     now: int = 0
@@ -87,6 +89,7 @@ def unpack(config: Configuration, state: ClusterState, now: int) -> Unpacked:
                  op_defaults=config.op_defaults, tickets={t.id: t for t in state.tickets},
                  legacy_failcounts=_version_lt(dict(state.header).get("crm_feature_set"), "3.0.13"))
     parts = {p.bundle.id: p for p in bundle_parts(config)}
+    u.bundle_parts = parts
     unpack_nodes(config, state, opts, u, now,
                  [rp.remote.id for p in parts.values() for rp in p.replicas if rp.remote is not None])
     tb = TreeBuilder(config, opts, u)

@@ -13,10 +13,10 @@ Imports the model and the scheduler's public names.
 from hastack.status.data import to_dict
 from hastack.status.text import render_crm_mon, render_simulate
 from hastack.status.view import (
-    FailedAction, HistoryEntry, Instance, NodeStatus, ResourceStatus, StatusView, build_view, view_of,
-    with_membership,
+    FailedAction, HistoryEntry, Instance, NodeStatus, ReplicaStatus, ResourceStatus, StatusView, build_view,
+    view_of, with_membership,
 )
 from hastack.status.xml import render_crm_mon_xml
 
-__all__ = ["FailedAction", "HistoryEntry", "Instance", "NodeStatus", "ResourceStatus", "StatusView", "build_view",
-           "render_crm_mon", "render_crm_mon_xml", "render_simulate", "to_dict", "view_of", "with_membership"]
+__all__ = ["FailedAction", "HistoryEntry", "Instance", "NodeStatus", "ReplicaStatus", "ResourceStatus", "StatusView",
+           "build_view", "render_crm_mon", "render_crm_mon_xml", "render_simulate", "to_dict", "view_of", "with_membership"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hastack.status.view import FailedAction, HistoryEntry, NodeStatus, ResourceStatus, StatusView
+from hastack.status.view import FailedAction, HistoryEntry, NodeStatus, ReplicaStatus, ResourceStatus, StatusView
 
 
 def _node(n: NodeStatus) -> dict[str, Any]:
@@ -17,7 +17,7 @@ def _node(n: NodeStatus) -> dict[str, Any]:
             "pending": n.pending, "standby": n.standby, "standby_onfail": n.standby_onfail,
             "maintenance": n.maintenance, "shutdown": n.shutdown, "is_dc": n.is_dc, "reason": n.reason,
             "expected_up": n.expected_up, "active_resources": n.active_resources, "attributes": dict(n.attributes),
-            "kind": n.kind, "container": n.container}
+            "kind": n.kind, "container": n.container, "health": n.health}
 
 
 def _resource(r: ResourceStatus) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def _resource(r: ResourceStatus) -> dict[str, Any]:
         "nodes": list(r.nodes), "pending": r.pending, "pending_node": r.pending_node, "failed": r.failed,
         "blocked": r.blocked, "managed": r.managed, "orphan": r.orphan, "failure_ignored": r.failure_ignored,
         "disabled": r.disabled, "target_role": r.target_role, "unique": r.unique, "promotable": r.promotable,
-        "active": r.active, "partially_active": r.partially_active,
+        "active": r.active, "partially_active": r.partially_active, "locked_to": r.locked_to,
         "failed_probes": [{"node": n, "rc": rc} for n, rc in r.failed_probes],
     }
     if r.description is not None:
@@ -36,7 +36,19 @@ def _resource(r: ResourceStatus) -> dict[str, Any]:
         out["stopped_on"] = list(r.stopped_on)
     if r.children:
         out["children"] = [_resource(c) for c in r.children]
+    if r.kind == "bundle":
+        out["image"] = r.image
+        out["runtime"] = r.runtime
+        out["replicas"] = [_replica(rep) for rep in r.replicas]
     return out
+
+
+def _replica(rep: ReplicaStatus) -> dict[str, Any]:
+    def part(p: ResourceStatus | None) -> dict[str, Any] | None:
+        return _resource(p) if p is not None else None
+
+    return {"offset": rep.offset, "address": rep.address, "ip": part(rep.ip), "child": part(rep.child),
+            "container": _resource(rep.container), "remote": part(rep.remote)}
 
 
 def _history(h: HistoryEntry) -> dict[str, Any]:
@@ -55,7 +67,8 @@ def _failed(f: FailedAction) -> dict[str, Any]:
 
 def to_dict(view: StatusView) -> dict[str, Any]:
     """{"have_quorum", "dc", "stonith_enabled", "maintenance_mode", "options": {...}, "nodes": [...],
-    "resources": [...] (nested: groups and clones list their children), "failed_actions": [...],
+    "resources": [...] (nested: groups and clones list their children, bundles their replicas:
+    address, ip, child, container, remote), "failed_actions": [...],
     "history": [...] (when the view has it)}."""
     out: dict[str, Any] = {
         "have_quorum": view.have_quorum, "dc": view.dc, "stonith_enabled": view.stonith_enabled,

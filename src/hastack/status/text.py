@@ -5,7 +5,7 @@ node list (nodes in an unusual state on their own line, the rest summarized as O
 and OFFLINE lists), then every resource -- a primitive on one line with its flags, a
 group with its members, a clone summarized as Promoted/Unpromoted/Started/Stopped node
 lists except for the instances worth a line of their own (failed, orphaned, unmanaged,
-pending, partially active, or on a lost node). crm_mon adds a summary header, on request
+pending, partially active, or on a lost node), a bundle as a line per replica (bundle.c). crm_mon adds a summary header, on request
 node attributes and the fail counts (Migration Summary), then the failed actions -- all
 as crm_mon 2.1.5 prints them (checked on the 180 regression cases).
 
@@ -52,7 +52,8 @@ def node_lines(view: StatusView, depth: int) -> list[str]:
     lists: dict[str, list[str]] = {title: [] for title in _NODE_LISTS}
     for n in view.nodes:
         if not n.listed:
-            lines.item(depth, f"{_NODE_WORD.get(n.kind, 'Node')} {n.uname}: {n.state}")
+            health = f" (health is {n.health.upper()})" if n.health != "green" else ""
+            lines.item(depth, f"{_NODE_WORD.get(n.kind, 'Node')} {n.uname}: {n.state}{health}")
             continue
         title = _node_list(n)
         if title is not None:
@@ -89,6 +90,8 @@ class _Resources:
             self.primitive(r, depth)
         elif r.kind == "group":
             self.group(r, depth)
+        elif r.kind == "bundle":
+            self.bundle(r, depth)
         else:
             self.clone(r, depth)
 
@@ -104,6 +107,23 @@ class _Resources:
         self.lines.item(depth, f"Resource Group: {r.id}" + (f" ({', '.join(flags)})" if flags else "") + ":")
         for c in r.children:
             self.primitive(c, depth + 1)
+
+    def bundle(self, r: ResourceStatus, depth: int) -> None:
+        """pe__bundle_text without the implicit resources: a line per replica, for its instance
+        (or its container, in a bundle of bare containers) named after the replica's guest node
+        (or container) and address, on the node its container runs on."""
+        flags = "".join(f" ({f})" for f, on in (("unique", r.unique), ("unmanaged", not r.managed)) if on)
+        if not r.replicas:
+            return
+        word = "Container bundle set" if len(r.replicas) > 1 else "Container bundle"
+        self.lines.item(depth, f"{word}: {r.id} [{r.image}]{flags}:")
+        for rep in r.replicas:
+            shown = rep.child or rep.container
+            if shown.internal:
+                continue
+            name = (rep.remote or rep.container).name + (f" ({rep.address})" if rep.address else "")
+            node = rep.container.nodes[0] if rep.container.nodes else None
+            self.lines.item(depth + 1, native_text(shown, self.nodes, name, node))
 
     def clone(self, r: ResourceStatus, depth: int) -> None:
         header = _clone_header(r)
@@ -224,12 +244,20 @@ def _configured_child(r: ResourceStatus) -> str:
 
 
 def primitive_text(r: ResourceStatus, nodes: dict[str, NodeStatus]) -> str:
-    """pcmk__native_output_string with pending operations and inactive resources shown."""
-    node = r.nodes[0] if r.nodes else r.pending_node
+    """A primitive's line, on the node it is active on (else where an action is pending)."""
+    return native_text(r, nodes, r.name, r.nodes[0] if r.nodes else r.pending_node)
+
+
+def native_text(r: ResourceStatus, nodes: dict[str, NodeStatus], name: str, node: str | None) -> str:
+    """pcmk__native_output_string with pending operations and inactive resources shown: a
+    primitive named `name` on `node` (none when it is active on several: they are listed); a
+    resource held by a shutdown lock is shown on its node, LOCKED."""
+    if node is None:
+        node = r.locked_to
     multiple = len(r.nodes) > 1
     if multiple:
         node = None
-    text = f"{r.name}\t({_agent(r.agent)}):\t"
+    text = f"{name}\t({_agent(r.agent)}):\t"
     if r.orphan:
         text += " ORPHANED"
     if r.failed:
@@ -248,6 +276,8 @@ def primitive_text(r: ResourceStatus, nodes: dict[str, NodeStatus]) -> str:
     where = nodes.get(node) if node is not None else None
     if where is not None and not where.online and where.unclean:
         flags.append("UNCLEAN")
+    if node is not None and node == r.locked_to:
+        flags.append("LOCKED")
     if r.pending == "monitor":
         flags.append("Monitoring")
     target = _role_word(r.target_role)

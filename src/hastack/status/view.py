@@ -3,7 +3,7 @@
 `build_view(config, state, now)` asks the scheduler what it reads from the configuration
 and the status section (hastack.scheduler.current_facts: the same unpacking every decision
 starts from) and shapes it for display: nodes with their state and the reason a node is
-unclean; every resource, group, clone and clone instance with its role as users name it
+unclean; every resource, group, clone, clone instance and bundle replica with its role as users name it
 (a started instance of a promotable clone is Unpromoted), where it is active, and its
 flags (failed, blocked, unmanaged, orphaned, disabled, pending, failure ignored, failed
 probes); the failed actions; the cluster options crm_mon shows; node attributes and each
@@ -28,10 +28,11 @@ from hastack.model.results import ExecStatus, OcfRc, is_probe
 from hastack.model.state import ClusterState, OpRecord
 from hastack.model.values import Role
 from hastack.scheduler import (
-    ClusterFacts, HistoryFacts, NodeFacts, ResourceFacts, current_facts, node_name_key,
+    ClusterFacts, HistoryFacts, NodeFacts, ReplicaFacts, ResourceFacts, current_facts, node_name_key,
 )
 
-__all__ = ["FailedAction", "HistoryEntry", "Instance", "NodeStatus", "OpKey", "ResourceStatus", "StatusView",
+__all__ = ["FailedAction", "HistoryEntry", "Instance", "NodeStatus", "OpKey", "ReplicaStatus", "ResourceStatus",
+           "StatusView",
            "build_view", "node_name_key", "parse_op_key", "view_of", "with_membership"]
 
 
@@ -66,6 +67,7 @@ class NodeStatus:
     expected_up: bool = False  # the cluster expects it up (it joined and did not ask to leave)
     kind: str = "member"  # member, remote, guest (a remote node in its container) or ping
     container: str | None = None  # a guest node's container resource
+    health: str = "green"  # green, yellow or red: its #health* attributes under the health strategy
 
     @property
     def state(self) -> str:
@@ -88,16 +90,16 @@ class NodeStatus:
     def listed(self) -> bool:
         """Plainly online or offline: summarized in the Online/OFFLINE lists, not on a line of its own."""
         return not (self.unclean or self.pending or (self.standby_onfail and self.online)
-                    or self.standby or self.maintenance)
+                    or self.standby or self.maintenance or self.health != "green")
 
 
 @dataclass(frozen=True)
 class ResourceStatus:
-    """A primitive, group, clone or clone instance, as shown."""
+    """A primitive, group, clone, clone instance or bundle, as shown."""
 
     id: str  # "db", "db:1" (a clone instance), "grp:0"
     name: str  # the name shown: an anonymous clone's instances go by their configured id
-    kind: str  # primitive group clone
+    kind: str  # primitive group clone bundle
     agent: str | None  # "ocf:heartbeat:IPaddr2"
     description: str | None
     role: Role  # as shown: a started instance of a promotable clone is Unpromoted
@@ -120,6 +122,10 @@ class ResourceStatus:
     stopped_on: tuple[str, ...] = ()  # a clone: nodes it may run on where no instance is active
     children: tuple[ResourceStatus, ...] = ()
     internal: bool = False  # made by the cluster (a guest node's connection): the text leaves it out
+    locked_to: str | None = None  # shutdown-lock: the node that shut down with it, while the lock holds
+    image: str | None = None  # a bundle's container image
+    runtime: str | None = None  # a bundle's container runtime: docker, podman or rkt
+    replicas: tuple[ReplicaStatus, ...] = ()  # a bundle's (it has no children)
 
     @property
     def listed(self) -> bool:
@@ -129,13 +135,15 @@ class ResourceStatus:
         its parent's list of nodes leaves offline ones out."""
         if self.orphan and not self.active:
             return False
-        return not (self.partially_active and not self.nodes)
+        return self.kind == "bundle" or not (self.partially_active and not self.nodes)
 
     def primitives(self) -> Iterator[ResourceStatus]:
         if self.kind == "primitive":
             yield self
         for c in self.children:
             yield from c.primitives()
+        for rep in self.replicas:
+            yield from rep.parts()
 
     @property
     def configured_role(self) -> str | None:
@@ -143,6 +151,24 @@ class ResourceStatus:
         if self.target_role is None and self.children:
             return self.children[0].target_role
         return self.target_role
+
+
+@dataclass(frozen=True)
+class ReplicaStatus:
+    """One replica of a bundle: its address and the primitives it is made of, as shown."""
+
+    offset: int
+    address: str | None  # from the bundle's ip-range-start
+    ip: ResourceStatus | None
+    child: ResourceStatus | None  # the instance of the bundle's primitive (None: bare containers)
+    container: ResourceStatus
+    remote: ResourceStatus | None  # the connection to the guest node inside the container
+
+    def parts(self) -> Iterator[ResourceStatus]:
+        """Address, instance, container, connection: the order crm_mon lists them in."""
+        for p in (self.ip, self.child, self.container, self.remote):
+            if p is not None:
+                yield p
 
 
 @dataclass(frozen=True)
@@ -296,7 +322,7 @@ def _node(n: NodeFacts, attributes: bool) -> NodeStatus:
                       standby=n.standby, standby_onfail=n.standby_onfail, maintenance=n.maintenance,
                       shutdown=n.shutdown, is_dc=n.is_dc, reason=n.unclean_reason,
                       active_resources=n.active_resources, attributes=n.attributes if attributes else _NO_ATTRS,
-                      expected_up=n.expected_up, kind=n.kind, container=n.container)
+                      expected_up=n.expected_up, kind=n.kind, container=n.container, health=n.health)
 
 
 def _history(h: HistoryFacts) -> HistoryEntry:
@@ -378,10 +404,22 @@ class _Shaper:
                 return True
         return False
 
+    def replica(self, rep: ReplicaFacts, bundle: ResourceFacts) -> ReplicaStatus:
+        def part(p: ResourceFacts | None) -> ResourceStatus | None:
+            return self.resource(p, bundle) if p is not None else None
+
+        return ReplicaStatus(offset=rep.offset, address=rep.address, ip=part(rep.ip), child=part(rep.child),
+                             container=self.resource(rep.container, bundle), remote=part(rep.remote))
+
     def resource(self, r: ResourceFacts, top: ResourceFacts) -> ResourceStatus:
         children = tuple(self.resource(c, top) for c in r.children)
+        replicas = tuple(self.replica(rep, r) for rep in r.replicas)
         if r.kind == "primitive":
             active = partial = self._active_primitive(r)
+        elif r.kind == "bundle":  # pe__bundle_active: over every part of every replica
+            parts = [p for rep in replicas for p in rep.parts()]
+            partial = any(p.partially_active for p in parts)
+            active = all(p.active for p in parts)
         else:
             partial = any(c.partially_active for c in children)
             # clone_active(all) holds for a clone with no instances; group_active(all) needs one member
@@ -404,5 +442,6 @@ class _Shaper:
             disabled=_is_disabled(r.target_role, r.promotable), target_role=r.target_role,
             unique=r.unique, promotable=r.promotable, active=active, partially_active=partial,
             failed_probes=tuple(self.probes.get(probe_key, ())), clone_max=r.clone_max,
-            stopped_on=stopped_on, children=children, internal=r.internal,
+            stopped_on=stopped_on, children=children, internal=r.internal, image=r.image, runtime=r.runtime,
+            replicas=replicas, locked_to=r.locked_to,
         )

@@ -6,7 +6,8 @@ files are api-result-2.25.rng and what it includes, in Debian's pacemaker-common
     <pacemaker-result api-version="2.25" request="...">
       <summary>         stack, current DC and quorum, times, counts, cluster options
       <nodes>           every node and its state
-      <resources>       every resource (inactive ones too, not inactive orphans), nested
+      <resources>       every resource (inactive ones too, not inactive orphans), nested; a
+                        bundle by replica: address, instance, container, connection
       <node_attributes> online nodes' attributes (view built with attributes=True)
       <node_history>    online nodes' resource histories (view built with history=True)
       <failures>        the failed actions
@@ -16,7 +17,7 @@ files are api-result-2.25.rng and what it includes, in Debian's pacemaker-common
 same sections under `<crm_mon version="2.1.5">`, without the status element.
 
 Not rendered: bans, tickets, fencing history (the view has none of them yet) and the
-optional node health, feature set and ping "expected" values. Values crm_mon takes from
+optional feature set and ping "expected" values. Values crm_mon takes from
 the CIB header (last change, DC version) are the caller's to give.
 
 Everything here formats a StatusView; nothing is looked up or decided.
@@ -126,8 +127,8 @@ def _nodes(root: etree._Element, view: StatusView) -> None:
     for n in view.nodes:
         _sub(nodes, "node", name=n.uname, id=n.id, online=_b(n.online), standby=_b(n.standby),
              standby_onfail=_b(n.standby_onfail), maintenance=_b(n.maintenance), pending=_b(n.pending),
-             unclean=_b(n.unclean), shutdown=_b(n.shutdown), expected_up=_b(n.expected_up), is_dc=_b(n.is_dc),
-             resources_running=str(n.active_resources), type="remote" if n.kind == "guest" else n.kind,
+             unclean=_b(n.unclean), health=n.health, shutdown=_b(n.shutdown), expected_up=_b(n.expected_up),
+             is_dc=_b(n.is_dc), resources_running=str(n.active_resources), type="remote" if n.kind == "guest" else n.kind,
              id_as_resource=n.container if n.kind == "guest" else None)
 
 
@@ -140,6 +141,13 @@ def _resource(parent: etree._Element, r: ResourceStatus, view: StatusView) -> No
                          disabled=_b(r.disabled))
             for c in r.children:
                 _resource(group, c, view)
+    elif r.kind == "bundle":
+        bundle = _sub(parent, "bundle", id=r.id, type=r.runtime, image=r.image, unique=_b(r.unique),
+                      managed=_b(r.managed), failed=_b(r.failed))
+        for rep in r.replicas:
+            replica = _sub(bundle, "replica", id=str(rep.offset))
+            for p in rep.parts():
+                _primitive(replica, p, view)
     elif r.children:
         clone = _sub(parent, "clone", id=r.id, multi_state=_b(r.promotable), unique=_b(r.unique),
                      managed=_b(r.managed), disabled=_b(r.disabled), failed=_b(r.failed),
@@ -153,7 +161,7 @@ def _primitive(parent: etree._Element, r: ResourceStatus, view: StatusView) -> N
               role=shown_state(r), target_role=r.target_role,
               active=_b(r.active), orphaned=_b(r.orphan), blocked=_b(r.blocked), managed=_b(r.managed),
               failed=_b(r.failed), failure_ignored=_b(r.failure_ignored), nodes_running_on=str(len(r.nodes)),
-              pending=pending_word(r))
+              pending=pending_word(r), locked_to=r.locked_to)
     for uname in r.nodes:
         node = view.node(uname)
         _sub(el, "node", name=uname, id=node.id if node else uname, cached=_b(node is not None and node.online))
