@@ -35,11 +35,13 @@ Imports agents, model, store, daemon.heartbeat, daemon.membership, daemon.depart
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hastack.agents.action import ActionRequest
 from hastack.agents.executor import Executor
@@ -160,7 +162,9 @@ class Fencer:
         self._expiry: dict[int, ExpiryWatch] = {}  # lease of a suspect with no fence device -> its expiry watch
         self._expiry_polled: dict[int, float] = {}
         self._expired: set[int] = set()  # leases revoked because they ran out, not fenced
+        self._etcd_members: list[dict[str, Any]] | None = None  # etcd's member list as of the last refresh
         self._quorum_refused: dict[int, float] = {}  # lease -> until when fencing it stays refused (keeps_quorum)
+        self._checks = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fence-check")
         self._stop = threading.Event()
         self._ready = threading.Event()  # the first refresh is done
         self._refresh_now = threading.Event()
@@ -176,6 +180,7 @@ class Fencer:
         self._refresh_now.set()
         for t in self._threads:
             t.join(timeout=2)
+        self._checks.shutdown(wait=False)
 
     def _refresh(self) -> None:
         found = self.store.member_records()
@@ -197,6 +202,10 @@ class Fencer:
         # own refresh told its heartbeat process -- 14 s in the 16-host lab at load 70, and it was fenced.
         self.peers = {n: r.address for n, r in found.items() if n != self.node and r.address}
         self._config = self.store.configuration()[0]
+        if any(fence_device(self._config, n) is not None for n in self._leases if n != self.node):
+            # etcd's member list, for the quorum check before a fence (keeps_quorum): read here, so that
+            # a failover's path asks the voters only, not the list too
+            self._etcd_members = self.store.client.members()
 
     def _refresh_loop(self) -> None:
         """Membership, DC and configuration, every 0.5 s (a big cluster's longer suspicion window: as long,
@@ -305,7 +314,7 @@ class Fencer:
         before this check: the majority just answered (_in_majority), so this is rare, and it only saves
         availability, never safety (fencing proves a node down; not fencing recovers nothing)."""
         try:
-            voters = self.store.client.voters_answering(skip=target)
+            voters = self.store.client.voters_answering(skip=target, members=self._etcd_members)
         except StoreError as err:
             log.warning("%s: cannot list etcd's voters before fencing %s (%s): fencing anyway", self.node, target, err)
             return True
@@ -338,14 +347,17 @@ class Fencer:
             return False
         if t0 < self._quorum_refused.get(lease, 0.0):
             return False  # refused lately: asked again after QUORUM_RECHECK_S, not every turn
-        if not self._in_majority(target, lease) or not self._quorum_survives(target, lease):
+        # the two checks at once: each is a round trip or two on a failover's path
+        quorum = self._checks.submit(self._quorum_survives, target, lease)
+        majority = self._in_majority(target, lease)
+        if not quorum.result() or not majority:
             return False
         t1 = time.monotonic()
         params = tuple((k, v) for s in device.params for k, v in s.pairs) + (("target", target),)
         # Pacemaker's stonith-action: reboot (the default) or off (poweroff is its old spelling)
         action = "off" if self._config.property("stonith-action", "reboot") in ("off", "poweroff") else "reboot"
         # the timeline an operator needs to see where a failover's time went
-        log.warning("%s: %s silent for %.2f s: fencing it (%s) with %s (majority confirmed in %d ms)",
+        log.warning("%s: %s silent for %.2f s: fencing it (%s) with %s (majority and quorum confirmed in %d ms)",
                     self.node, target, silent or 0.0, action, device.id, (t1 - t0) * 1000)
         result = self.executor.execute(ActionRequest(device.agent, action, device.id, params, timeout_ms=20_000,
                                                      node=self.node))

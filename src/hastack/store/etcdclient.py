@@ -431,11 +431,14 @@ class EtcdClient:
         data = self.call("/v3/cluster/member/list", {}, timeout)
         return list(data.get("members", ()))
 
-    def voters_answering(self, skip: str = "", timeout: float = 0.25) -> dict[str, bool]:
+    def voters_answering(self, skip: str = "", timeout: float = 0.25,
+                         members: list[dict[str, Any]] | None = None) -> dict[str, bool]:
         """Each voting member's name -> whether it answers now (learners left out; `skip` is
         not asked, and counts as not answering). Asked at once, each with its own short deadline: one
-        member that lost power must not hold the answer back by more than `timeout`."""
-        voters = [m for m in self.members(timeout=timeout) if not m.get("isLearner")]
+        member that lost power must not hold the answer back by more than `timeout`. `members`: the
+        member list as read lately (members()), not read again."""
+        voters = [m for m in (self.members(timeout=timeout) if members is None else members)
+                  if not m.get("isLearner")]
 
         def answers(member: dict[str, Any]) -> bool:
             for url in member.get("clientURLs", ()):
