@@ -50,6 +50,10 @@ CLUSTER_DELAY_DEFAULT_MS = 60_000  # Pacemaker's cluster-delay
 DC_NICE = -10  # the DC's controller thread (daemon.timing.thread_nice): below the real-time lease and heartbeats
 # How long a wait of a node that is not DC sleeps at most (the DC waits on its change feed).
 WATCH_SLICE_S = 0.5
+# How long a node that follows a DC waits on the DC key before looking again: the key's deletion ends
+# the wait at once (a watch on a member that went silent moves to another: store.etcdwatch), so this
+# only bounds how stale a missed change could be.
+FOLLOW_WAIT_S = 5.0
 # Pacemaker's election prefers the controller that has run longest; here the k-th longest-joined
 # member campaigns k * this later, so a host that just rebooted does not take the DC role from the
 # survivors (and a DC loss costs the longest member no wait). A preference only: the etcd
@@ -161,6 +165,13 @@ class Controller:
                     self.term = 0
                     self._set_feed(None)
                     self._favoured(False)
+                    dc, rev = self.store.dc_at()
+                    if dc is not None and dc[0] != self.node:
+                        # another node is DC: nothing to do until its key changes (it resigns, or its lease
+                        # is revoked or runs out). Campaigning every 0.5 s meanwhile was a write through
+                        # Raft per node twice a second: at 32 idle hosts, 60 a second for nothing.
+                        self.store.watch_dc(rev, FOLLOW_WAIT_S)
+                        continue
                     if not self._elect():
                         # only the DC key's going matters here: watching the whole store woke every
                         # non-DC node (and its campaign write) on every result any node recorded

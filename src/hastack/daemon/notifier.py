@@ -32,7 +32,7 @@ from hastack.store.port import StoreError
 
 log = logging.getLogger("hastack.notifier")
 
-ROUND_S = 0.5
+ROUND_S = 2.0  # a departure record wakes the round at once (its watch): this only bounds a missed change
 NOTICE_TIMEOUT_MS = 20_000  # an eviction is one SQL statement or one rabbitmqctl call: 20 s is generous
 
 

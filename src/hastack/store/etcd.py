@@ -329,10 +329,15 @@ class EtcdStore:
         return rev if ok else None
 
     def current_dc(self) -> tuple[str, int] | None:
-        kv = self.client.get(self.key("dc"))
-        if kv is None:
-            return None
-        return json.loads(kv.value)["node"], kv.create_revision
+        return self.dc_at()[0]
+
+    def dc_at(self) -> tuple[tuple[str, int] | None, int]:
+        """(the DC and its term, or None; the store's revision of that read): a watch from that revision
+        misses no change of the DC key after the read."""
+        kvs, rev = self.client.range(self.key("dc"))
+        if not kvs:
+            return None, rev
+        return (json.loads(kvs[0].value)["node"], kvs[0].create_revision), rev
 
     def resign(self, term: int) -> None:
         key = self.key("dc")
