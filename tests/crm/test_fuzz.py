@@ -34,6 +34,10 @@ CORPUS = [p.read_text() for p in sorted(DATA.glob("*.crm"))] + [
     "node 1: n1\nnode 2: n2\nprimitive p Dummy meta target-role=Started is-managed=true \\\n"
     "  op monitor interval=10s timeout=20s OCF_CHECK_LEVEL=10\nrsc_defaults multiple-active=block\n"
     "location l p rule 10: #uname eq n1 and #uname ne n2\n",
+    # cluster option values, `rule role=`, date-spec fields, control characters
+    "property p: stonith-enabled=perhaps no-quorum-policy=Freeze batch-limit=5x stonith-action=Off\n"
+    "location l a rule role=Promoted inf: date spec hours=9-17 and date in start=2024-01-01 years=1\n"
+    "primitive a Dummy params \x1fnic=eth1\n",
 ]
 PIECES = ["\\", "\\ # ", "#", " ", "\n", '"', "'", "(", ")", "[", "]", "{", "}", ":", "=", "$id=", "$id-ref=", "@",
           "inf:", "-inf:", "rule", "date", "in", "spec", "and", "or", "defined", "op", "params", "meta", "primitive",
@@ -42,7 +46,8 @@ PIECES = ["\\", "\\ # ", "#", " ", "\n", '"', "'", "(", ")", "[", "]", "{", "}",
           "role", "read", "write", "deny", "xpath:", "ref:", "meta:a:b", "acl_target", "acl_group", "user", "role:",
           "alert", "to", "select", "attributes", "bundle", "docker", "network", "port-mapping", "storage",
           "storage-mapping", "image=", "$a:b=", "@", "@x", "operations", "param{", "}", "target-role=", "Strated",
-          "is-managed=maybe", "interval=", "OCF_CHECK_LEVEL=1", "\\\n", "x=1\\\n", "node 1: n1\n"]
+          "is-managed=maybe", "interval=", "OCF_CHECK_LEVEL=1", "\\\n", "x=1\\\n", "node 1: n1\n",
+          "role=", "hour=", "stonith-enabled=", "no-quorum-policy=", "\x1f", "\x0c"]
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 

@@ -95,3 +95,14 @@ def test_comment_line_inside_a_continuation_is_an_error_and_skipped() -> None:
     assert [t for t, _, _ in stmts[0]][-2:] == ["monitor", "interval=10s"]
     [d] = out.diagnostics
     assert (d.location.line, d.location.column) == (2, 3) and "move the comment above" in d.hint
+
+
+def test_a_character_the_cib_cannot_hold_is_refused_where_it_stands() -> None:
+    # (found by the fuzzer: U+001F in a name parsed, then could not be rendered or written)
+    stmts, out = lex("primitive p Dummy params \x1fnic=eth1 b=\"x\x00y\"\n")
+    assert [(d.location.line, d.location.column) for d in out.diagnostics] == [(1, 26), (1, 40)]
+    assert "U+001F cannot be written to the CIB" in out.diagnostics[0].message
+    assert "delete it" in out.diagnostics[0].hint
+    assert [t for t, _, _ in stmts[0]][4:] == ["nic=eth1", "b=x y"]  # read as a space: the rest is still checked
+    _, out = lex("node n1\n\x0c\n")  # even on a line that is otherwise blank
+    assert [(d.location.line, d.location.column) for d in out.diagnostics] == [(2, 1)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hastack.crm import parse
+from hastack.crm import parse, render
 from hastack.errors import ConfigError
-from hastack.model import Colocation, Location, Order, OrderKind, ResourceSet, Role, Ticket
+from hastack.model import Colocation, Configuration, Location, Order, OrderKind, ResourceSet, Role, Ticket
 from hastack.model.scores import INFINITY
 
 RES = "primitive a Dummy\nprimitive b Dummy\nprimitive c Dummy\nprimitive d Dummy\n"
@@ -48,6 +48,13 @@ def test_location_rules() -> None:
                                                                     "l1-rule-expression-0")
     assert r1.score_attribute == "pingd" and (r1.id, r1.expressions[0].id) == ("l1-rule-0", "l1-rule-0-expression")
     assert r2.expressions[0].date_spec == (("hours", "9-17"), ("weekdays", "1-5"))
+
+
+def test_rule_role_without_dollar_as_crmsh_reads_it() -> None:
+    loc = con("location l1 a rule $id=r9 role=unpromoted 5: #uname eq n1\n")
+    [r] = loc.rules
+    assert (r.id, r.role, r.score) == ("r9", Role.UNPROMOTED, 5)
+    assert "rule $id=r9 $role=Unpromoted 5: #uname eq n1" in render(Configuration(constraints=(loc,)))
 
 
 def test_location_pattern_and_sets() -> None:

@@ -43,6 +43,15 @@ CASES = [
      "use one of block, stop_only"),
     ("clone c a meta clone-max=two\n", "r.crm:4:16", "'two' is not a valid clone-max", "whole number"),
     ("primitive p Dummy meta failure-timeout=5x\n", "r.crm:4:24", "'5x' is not a valid failure-timeout", "unit"),
+    # cluster options: crm_verify's "Using default value for cluster option ... because ... is invalid"
+    ("property p2: stonith-enabled=perhaps\n", "r.crm:4:14", "invalid stonith-enabled 'perhaps': Pacemaker uses the "
+     "default, stonith-enabled=true", "write true or false"),
+    ("property p2: no-quorum-policy=die\n", "r.crm:4:14", "invalid no-quorum-policy 'die'", "use one of stop, freeze"),
+    ("property p2: stonith-action=Off\n", "r.crm:4:14", "invalid stonith-action 'Off'", "did you mean 'off'?"),
+    ("property p2: stonith-timeout=abc\n", "r.crm:4:14", "stonith-timeout=60s", "a number with a unit"),
+    ("property p2: batch-limit=many\n", "r.crm:4:14", "invalid batch-limit 'many'", "whole number"),
+    ("property p2: node-health-strategy=migrate-on-rde\n", "r.crm:4:14", "node-health-strategy=none",
+     "did you mean 'migrate-on-red'?"),
     ("location l a rule 100: #uname eq n1 and\n", "r.crm:4:37", "dangling `and`: no expression follows it",
      "or delete the `and`"),
     ("location l a rule 100: #uname eq n1 or\n", "r.crm:4:37", "dangling `or`: no expression follows it",
@@ -51,6 +60,10 @@ CASES = [
      "write the first one before it"),
     ("primitive p Dummy params rule #uname eq n1 and ip=1\n", "r.crm:4:44", "dangling `and`", ""),
     ("location l a rule 100: #uname eq n1 or rule -inf: #uname eq n2\n", "r.crm:4:37", "dangling `or`", ""),
+    ("location l a rule 100: date spec hour=9-17\n", "r.crm:4:34", "unknown date spec field 'hour'",
+     "did you mean 'hours'?"),
+    ("location l a rule 100: date in strat=2024-01-01 years=1\n", "r.crm:4:32", "unknown date range field 'strat'",
+     "did you mean 'start'?"),
     ("order o Mandatory: ( a b ) foo=bar\n", "r.crm:4:28", "unexpected 'foo=bar'", ""),
     ("colocation c inf: ( a b sequential=false bogus=1 )\n", "r.crm:4:42", "unknown resource set attribute 'bogus'",
      ""),
@@ -78,6 +91,9 @@ def test_refused_with_location_culprit_and_fix(text: str, at: str, message: str,
     "primitive p Dummy op monitor interval=10s OCF_CHECK_LEVEL=10\n",
     "primitive p Dummy params x=1 \\\n  op monitor interval=10s\n",
     "node 1: n1\nnode 2: n2\n",
+    # what Pacemaker's validators accept: any case for a select, a leading integer, the controller's options unchecked
+    "property p2: no-quorum-policy=Freeze placement-strategy=Balanced batch-limit=5x migration-limit=INFINITY "
+    "node-health-red=-INFINITY stonith-timeout=PT1M cluster-recheck-interval=15x stonith-action=poweroff\n",
 ])
 def test_their_valid_neighbours_pass(text: str) -> None:
     result = check_crm_text(HEAD + text, "r.crm")

@@ -173,19 +173,22 @@ def test_unknown_cluster_property_is_a_warning_with_did_you_mean() -> None:
     messages = [(d.message, d.hint) for d in result.warnings]
     assert ("unknown cluster property 'stonith-enable': Pacemaker ignores it", "did you mean 'stonith-enabled'?") \
         in messages
-    assert ("invalid no-quorum-policy 'ignor': Pacemaker uses the default, no-quorum-policy=stop", "did you mean 'ignore'?") in messages
     assert any("no STONITH resources" in m for m, _ in messages)  # the typo left fencing enabled
+    # an invalid value of a known option: crm_verify finds the configuration not valid
+    assert [(d.message, d.hint) for d in result.errors] == [
+        ("invalid no-quorum-policy 'ignor': Pacemaker uses the default, no-quorum-policy=stop",
+         "did you mean 'ignore'?")]
 
 
 @pytest.mark.parametrize(("value", "hint"), [
     ("balance", "did you mean 'balanced'?"),
     ("spread", "use one of default, utilization, minimal, balanced"),
 ])
-def test_invalid_placement_strategy_is_a_warning(value: str, hint: str) -> None:
+def test_invalid_placement_strategy_is_refused(value: str, hint: str) -> None:
     result = check_crm_text(f"primitive a Dummy\nproperty stonith-enabled=false placement-strategy={value}\n", "p.crm")
-    assert [(d.message, d.hint) for d in result.warnings] == [
+    assert [(d.message, d.hint) for d in result.errors] == [
         (f"invalid placement-strategy {value!r}: Pacemaker uses the default, placement-strategy=default", hint)]
-    assert check_crm_text("property stonith-enabled=false placement-strategy=Minimal\n", "p.crm").warnings == []
+    assert check_crm_text("property stonith-enabled=false placement-strategy=Minimal\n", "p.crm").diagnostics == []
 
 
 def test_resource_patterns_and_serialize() -> None:

@@ -15,7 +15,7 @@ CIB = """<cib validate-with="{schema}" epoch="1" num_updates="1" admin_epoch="0"
   <configuration>
     <crm_config>
       <cluster_property_set id="opts">
-        <nvpair id="opts-stonith-enabled" name="stonith-enabled" value="false"/>
+        <nvpair id="opts-stonith-enabled" name="stonith-enabled" value="false"/><nvpair id="opts-{option}" name="{option}" value="{setting}"/>
       </cluster_property_set>
     </crm_config>
     <nodes>
@@ -47,7 +47,7 @@ CIB = """<cib validate-with="{schema}" epoch="1" num_updates="1" admin_epoch="0"
 </cib>
 """
 GOOD = dict(schema="pacemaker-3.9", interval="10s", timeout="20s", score="100", kind="Mandatory",
-            colocation="INFINITY", meta="priority", value="0")
+            colocation="INFINITY", meta="priority", value="0", option="placement-strategy", setting="default")
 
 # (what is malformed, the attribute's line:column in CIB, what Pacemaker does); "none": the schema would
 # refuse the value, so only a CIB that is not validated carries it to the scheduler.
@@ -61,6 +61,11 @@ TOLERATED = [
     # meta attributes: any text for the schema; checked when a configuration is loaded, not by the CIB reader
     (dict(meta="is-managed", value="maybe"), "20:67", "Pacemaker reads it as false"),
     (dict(meta="target-role", value="Strated"), "20:69", "Pacemaker ignores it"),
+    # cluster options: any text for the schema; Pacemaker's scheduler uses the option's default
+    (dict(option="symmetric-cluster", setting="nope"), "5:123", "uses the default, symmetric-cluster=true"),
+    (dict(option="no-quorum-policy", setting="die"), "5:122", "uses the default, no-quorum-policy=stop"),
+    (dict(option="stonith-action", setting="Off"), "5:120", "uses the default, stonith-action=reboot"),
+    (dict(option="placement-strategy", setting="fastest"), "5:124", "uses the default, placement-strategy=default"),
 ]
 
 

@@ -5,7 +5,7 @@
                 | NAME                           ; no value: Pacemaker ignores it (a warning)
                 | '$' ID ':' NAME '=' VALUE | '$' NAME '=' VALUE    ; an nvpair others can refer to
                 | '@' ID [ ':' NAME ]            ; the value of the nvpair ID (under its name, or NAME)
-    rule      ::= 'rule' ( '$id-ref=' ID | [ '$id=' ID ] [ '$role=' ROLE ] [ SCORE ':' ] expr )
+    rule      ::= 'rule' ( '$id-ref=' ID | [ '$id=' ID ] [ ['$']'role=' ROLE ] [ SCORE ':' ] expr )
     expr      ::= simple { ('and' | 'or') simple }
     simple    ::= ATTR [TYPE ':'] BINOP VALUE | ('defined' | 'not_defined') ATTR | 'date' dateexpr
     VALUE     ::= WORD | ('literal' | 'param' | 'meta') '{' WORD '}'
@@ -204,7 +204,7 @@ def parse_rule(st: Stream, default_id: str) -> Rule:
     while True:
         tok = st.peek()
         given = _dollar(tok, "$id")
-        role_text = _dollar(tok, "$role")
+        role_text = _dollar(tok, "$role") or _dollar(tok, "role")  # crmsh reads both spellings
         if tok is not None and given is not None:
             st.pos += 1
             rule_id = check_id(_retext(tok, given), "rule id")
@@ -280,6 +280,13 @@ def _simple(st: Stream, owner: str, index: int) -> RuleItem:
     return Expression(expr_id, head.text, op, text, type_ or None, source, location=head.loc)
 
 
+def _unknown_date_field(st: Stream, tok: Token, key: str, op: str, keys: tuple[str, ...]) -> None:
+    """A date range or spec with no field yet, followed by name=value: a misspelt field (`hour=9`),
+    refused at it rather than as an empty spec."""
+    what = "date range" if op == "in_range" else "date spec"
+    st.fail(tok, f"unknown {what} field {key!r}", did_you_mean(key, keys, f"use one of {', '.join(keys)}"))
+
+
 def _date(st: Stream, expr_id: str, head: Token) -> DateExpression:
     op_tok = st.next("a date operation (lt, gt, in, spec)")
     op = DATE_OPS.get(op_tok.text.lower())
@@ -297,6 +304,8 @@ def _date(st: Stream, expr_id: str, head: Token) -> DateExpression:
         tok = st.peek()
         pair = split_pair(tok) if tok is not None else None
         if pair is None or pair[0] not in keys:
+            if tok is not None and pair is not None and not (pairs or start or end):
+                _unknown_date_field(st, tok, pair[0], op, keys)
             break
         st.pos += 1
         if pair[0] == "start":

@@ -13,11 +13,16 @@ HA Guide), and recovers from them so one mistake gives one diagnostic:
 * a backslash glued to the word before it (`a="x"\\`): crmsh glues the next
   line onto that word. We report it and start a new word, as the author meant.
 
+A character the CIB (XML 1.0) cannot hold, such as a control character pasted
+from a terminal, is refused where it stands (crmsh fails when it writes the XML);
+it is read as a space, so the rest of the line is still checked.
+
 Imports nothing of hastack but errors.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from hastack.errors import Collector, SourceLocation
@@ -184,6 +189,7 @@ def tokenize(text: str, source: str, out: Collector) -> list[Statement]:
     statements: list[Statement] = []
     current: Statement | None = None
     for lineno, line in enumerate(text.split("\n"), start=1):
+        line = _without_unwritable(line, source, lineno, out)
         stripped = line.strip()
         if not stripped:
             continue  # crmsh drops blank lines, even inside a continued statement
@@ -209,6 +215,20 @@ def tokenize(text: str, source: str, out: Collector) -> list[Statement]:
     if current is not None and current.tokens:
         statements.append(current)
     return [s for s in statements if s.tokens]
+
+
+# What XML 1.0 cannot hold: C0 controls other than tab, newline and carriage return;
+# lone surrogates; U+FFFE and U+FFFF.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _without_unwritable(line: str, source: str, lineno: int, out: Collector) -> str:
+    """The line with every character the CIB cannot hold reported, and read as a space."""
+    for m in _UNWRITABLE.finditer(line):
+        out.error(f"the character U+{ord(m.group()):04X} cannot be written to the CIB (XML)",
+                  SourceLocation(source, lineno, m.start() + 1), source_line=display(line.rstrip("\r")),
+                  hint="delete it (a control character, often pasted from a terminal); quoting does not help")
+    return _UNWRITABLE.sub(" ", line)
 
 
 def _glued_backslash(line: str, source: str, lineno: int, lexed: _Line, out: Collector) -> None:

@@ -7,6 +7,8 @@ A score is a plain int in [-INFINITY, +INFINITY]. Pacemaker's rules
 
 from __future__ import annotations
 
+import re
+
 from hastack.errors import ValueSyntaxError
 
 INFINITY = 1_000_000
@@ -68,6 +70,19 @@ def is_score(text: str) -> bool:
     except ValueSyntaxError:
         return False
     return True
+
+
+_LEADING_INTEGER = re.compile(r"\s*[+-]?\d+")
+
+
+def is_option_number(text: str) -> bool:
+    """Whether a cluster option of type integer reads (pcmk__valid_number): INFINITY, +INFINITY or
+    -INFINITY as spelt, else a leading integer that fits 64 bits (strtoll; what follows the digits
+    is only warned about). Pacemaker uses the option's default for anything else."""
+    if text in ("INFINITY", "+INFINITY", "-INFINITY"):
+        return True
+    m = _LEADING_INTEGER.match(text)
+    return m is not None and -(2**63) <= int(m.group()) < 2**63
 
 
 def format(score: int) -> str:  # noqa: A001 - the natural name for the inverse of parse

@@ -52,6 +52,11 @@ def parse_bool(text: str) -> bool:
     raise ValueSyntaxError(f"invalid boolean {text!r}", hint="use true or false")
 
 
+def is_bool(text: str) -> bool:
+    """Whether `text` spells a boolean (crm_str_to_boolean reads it)."""
+    return text.strip().lower() in _TRUE | _FALSE
+
+
 def is_true(text: str | None, default: bool = False) -> bool:
     """Lenient boolean for attributes read from state: anything unknown is the default."""
     if text is None:

@@ -52,12 +52,17 @@ def health_policy(props: Mapping[str, str]) -> HealthPolicy:
     if strategy == "only-green":
         return HealthPolicy(strategy, red=-scores.INFINITY, yellow=-scores.INFINITY)
     plain = HealthPolicy(strategy)  # colours are not scores in the options themselves
+
+    def option(name: str, default: str) -> int:
+        text = props.get(name, default)  # Pacemaker uses the default for a value it cannot read
+        return plain.value(text if scores.is_option_number(text) else default)
+
     return HealthPolicy(
         strategy,
-        base=plain.value(props.get("node-health-base", "0")) if strategy == "progressive" else 0,
-        red=plain.value(props.get("node-health-red", "-INFINITY")),
-        yellow=plain.value(props.get("node-health-yellow", "0")),
-        green=plain.value(props.get("node-health-green", "0")),
+        base=option("node-health-base", "0") if strategy == "progressive" else 0,
+        red=option("node-health-red", "-INFINITY"),
+        yellow=option("node-health-yellow", "0"),
+        green=option("node-health-green", "0"),
     )
 
 

@@ -52,7 +52,8 @@ def unpack_options(config: Configuration, state: ClusterState) -> Options:
     o = Options()
     o.stonith_enabled = flag("stonith-enabled", True)
     action = props.get("stonith-action", "reboot")
-    o.stonith_action = "off" if action == "poweroff" else action
+    # anything but these (case-sensitive, as pcmk__is_fencing_action) is the default, reboot
+    o.stonith_action = "off" if action == "poweroff" else action if action in ("reboot", "off") else "reboot"
     o.symmetric = flag("symmetric-cluster", True)
     o.have_quorum = state.have_quorum
     policy = props.get("no-quorum-policy", "stop").lower()

@@ -1,4 +1,5 @@
-"""Cluster-wide checks: quorum policy, fencing, deprecated `ms`.
+"""Cluster-wide checks: property names (their values: validate/options.py), quorum policy, fencing,
+deprecated `ms`.
 
 Imports nothing of hastack but errors, the model, validate and crm.render
 (to spell the modern equivalent of an `ms`).
@@ -12,6 +13,7 @@ from hastack.didyoumean import closest
 from hastack.crm.render import render
 from hastack.model.config import AttrSet, Clone, Configuration, Primitive
 from hastack.model.values import is_true
+from hastack.validate.options import check_option_values
 from hastack.validate.report import Reporter
 
 
@@ -36,14 +38,6 @@ stonith-watchdog-timeout stop-all-resources stop-orphan-actions stop-orphan-reso
 transition-delay last-lrm-refresh expected-quorum-votes default-resource-stickiness is-managed-default
 default-action-timeout crmd-transition-delay crmd-integration-timeout crmd-finalization-timeout
 """.split())
-NO_QUORUM_POLICIES = ("stop", "freeze", "ignore", "demote", "suicide")
-PLACEMENT_STRATEGIES = ("default", "utilization", "minimal", "balanced")
-# Options with a fixed set of values (case-insensitive): (the values, the default Pacemaker
-# falls back to when the value is none of them).
-ENUM_PROPERTIES: dict[str, tuple[tuple[str, ...], str]] = {
-    "no-quorum-policy": (NO_QUORUM_POLICIES, "stop"),
-    "placement-strategy": (PLACEMENT_STRATEGIES, "default"),
-}
 
 
 def check_cluster(config: Configuration, rep: Reporter) -> None:
@@ -73,18 +67,13 @@ def _with_promotable(c: Clone) -> tuple[AttrSet, ...]:
 
 def _properties(config: Configuration, rep: Reporter) -> None:
     for s in config.properties:
-        for name, value in s.pairs:
+        for name, _value in s.pairs:
             if name not in CLUSTER_PROPERTIES:
                 best = closest(name, sorted(CLUSTER_PROPERTIES))
                 rep.warn(f"unknown cluster property {name!r}: Pacemaker ignores it", s.location,
                          f"did you mean {best!r}?" if best else "see `man pacemaker-schedulerd` for the options",
                          word=name)
-            elif name in ENUM_PROPERTIES and value.lower() not in ENUM_PROPERTIES[name][0]:
-                values, default = ENUM_PROPERTIES[name]
-                best = closest(value.lower(), list(values))
-                rep.warn(f"invalid {name} {value!r}: Pacemaker uses the default, {name}={default}", s.location,
-                         f"did you mean {best!r}?" if best else f"use one of {', '.join(values)}",
-                         word=name)
+    check_option_values(config, rep.error)
 
 
 def _quorum(config: Configuration, rep: Reporter) -> None:

@@ -4,8 +4,8 @@
 ("Ignoring 'target-role' ... because 'Strated' is not valid") and Pacemaker then quietly
 does something else (it ignores the target role; it reads `maybe` as false, so the resource
 becomes unmanaged). A configuration being loaded is refused, with did-you-mean. A running
-cluster's CIB gets the same findings as warnings (running_cluster_meta): the scheduler reads
-such values as Pacemaker does.
+cluster's CIB gets the same findings as warnings (running_cluster_meta, with the values of
+cluster options): the scheduler reads such values as Pacemaker does.
 
 Imports nothing of hastack but errors, the model and validate.report.
 """
@@ -20,7 +20,8 @@ from hastack.errors import Diagnostic, ValueSyntaxError
 from hastack.model import durations, scores
 from hastack.model.config import AttrSet, Configuration
 from hastack.model.values import parse_bool
-from hastack.validate.report import Reporter
+from hastack.validate.options import check_option_values
+from hastack.validate.report import Report, Reporter
 
 ROLES = ("Started", "Stopped", "Promoted", "Unpromoted", "Master", "Slave")
 BOOLEAN_META = ("is-managed", "maintenance", "notify", "globally-unique", "interleave", "ordered", "promotable",
@@ -34,7 +35,6 @@ ENUM_META: dict[str, tuple[str, ...]] = {
     "multiple-active": ("block", "stop_only", "stop_start", "stop_unexpected"),
     "requires": ("nothing", "quorum", "fencing", "unfencing"),
 }
-Report = Callable[..., None]  # Reporter.error or Reporter.warn
 
 # Pacemaker reads "default" as "not set" for these.
 _DEFAULT_WORD = ("target-role", "is-managed")
@@ -66,9 +66,11 @@ def check_meta(config: Configuration, rep: Reporter) -> None:
 
 def running_cluster_meta(config: Configuration, sources: Mapping[str, str] | None = None) -> list[Diagnostic]:
     """A running cluster's CIB (hastack simulate): the same findings as warnings, since Pacemaker
-    decides on such a CIB (ignoring the value or reading it otherwise) and so does hastack."""
+    decides on such a CIB (ignoring the value or reading it otherwise) and so does hastack. The
+    values of cluster options (validate/options.py) too."""
     rep = Reporter(config, sources)
     _check(config, rep.warn)
+    check_option_values(config, rep.warn)
     return [replace(d, hint=f"{d.hint} (a new configuration with this value is refused)") for d in rep.diagnostics]
 
 

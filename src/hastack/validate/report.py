@@ -12,11 +12,13 @@ Imports nothing of hastack but errors and the model.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from hastack.errors import Diagnostic, Severity, SourceLocation
 from hastack.model.config import Configuration
 from hastack.model.secrets import mask_text, secret_values
+
+Report = Callable[..., None]  # Reporter.error or Reporter.warn: the same check, refusing or warning
 
 _MAX_STATEMENT_LINES = 60
 _CONTINUED = re.compile(r"\\\s*(#\s*)?$")  # ends with a backslash (or the Guide's `\ # `)
