@@ -57,6 +57,7 @@ from hastack.store.port import StoreError
 log = logging.getLogger("hastack.fencer")
 
 JOIN_GRACE_S = 2.0
+VOTERS_FRESH_S = 3.0  # the voters' answers of a refresh (every 0.5-2 s) serve a fence this long
 QUORUM_RECHECK_S = 0.3  # a fence refused for etcd's quorum (keeps_quorum) is asked again this much later
 EXPIRY_POLL_S = 0.05  # LeaseTimeToLive reads of a suspect's lease (daemon.expiry: gaps must stay under 0.9 s)
 
@@ -163,6 +164,8 @@ class Fencer:
         self._expiry_polled: dict[int, float] = {}
         self._expired: set[int] = set()  # leases revoked because they ran out, not fenced
         self._etcd_members: list[dict[str, Any]] | None = None  # etcd's member list as of the last refresh
+        self._voters_seen: tuple[float, dict[str, bool]] = (float("-inf"), {})  # when read, voter -> answered
+        self._fenced_at: dict[str, float] = {}  # node -> when this node's fence device confirmed it off
         self._quorum_refused: dict[int, float] = {}  # lease -> until when fencing it stays refused (keeps_quorum)
         self._checks = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fence-check")
         self._stop = threading.Event()
@@ -206,6 +209,17 @@ class Fencer:
             # etcd's member list, for the quorum check before a fence (keeps_quorum): read here, so that
             # a failover's path asks the voters only, not the list too
             self._etcd_members = self.store.client.members()
+            if self._may_act():
+                # which voters answer, asked here rather than on a failover's path (it cost 15-30 ms there)
+                self._voters_seen = (time.monotonic(), self.store.client.voters_answering(members=self._etcd_members))
+
+    def _may_act(self) -> bool:
+        """Whether this node fences when a member goes silent: the DC, the member that fences a silent DC
+        (the longest-joined other than the DC), or anyone while there is no DC."""
+        if self._dc is None or self._dc == self.node:
+            return True
+        others = [n for n in self._seniority if n != self._dc]
+        return bool(others) and others[0] == self.node
 
     def _refresh_loop(self) -> None:
         """Membership, DC and configuration, every 0.5 s (a big cluster's longer suspicion window: as long,
@@ -314,7 +328,12 @@ class Fencer:
         before this check: the majority just answered (_in_majority), so this is rare, and it only saves
         availability, never safety (fencing proves a node down; not fencing recovers nothing)."""
         try:
-            voters = self.store.client.voters_answering(skip=target, members=self._etcd_members)
+            seen_at, seen = self._voters_seen
+            if time.monotonic() - seen_at < VOTERS_FRESH_S:
+                # as of the last refresh, less the hosts this node fenced since (their voters are off)
+                voters = {n: up and n != target and self._fenced_at.get(n, 0.0) < seen_at for n, up in seen.items()}
+            else:
+                voters = self.store.client.voters_answering(skip=target, members=self._etcd_members)
         except StoreError as err:
             log.warning("%s: cannot list etcd's voters before fencing %s (%s): fencing anyway", self.node, target, err)
             return True
@@ -365,6 +384,7 @@ class Fencer:
             log.error("%s: fencing %s failed: %s", self.node, target, result.exit_reason or result.rc)
             return False
         self._fenced.add(lease)
+        self._fenced_at[target] = time.monotonic()
         self._to_evict[lease] = target
         self._on_down(target, lease)
         log.warning("%s: %s fenced (device confirmed off in %d ms)", self.node, target,
