@@ -22,6 +22,7 @@ from hastack.graphrun import GraphRun
 from hastack.scheduler import Action, schedule
 from hastack.store.etcd import EtcdStore
 from hastack.store.etcdclient import EtcdClient
+from hastack.store.port import StoreError
 from polling import until
 
 
@@ -60,15 +61,35 @@ def _history(store: EtcdStore) -> list[tuple[str, int]]:
     return [(op.operation, op.rc_code) for op in h.ops] if h else []
 
 
+def _probe(store: EtcdStore) -> Action:
+    """The probe of d on n1, as the scheduler makes it now."""
+    snap = store.snapshot()
+    return next(a for a in GraphRun(schedule(snap.configuration, snap.state, int(time.time()))).ready()
+                if a.rsc == "d" and a.node == "n1")
+
+
+def _fail_node_view_once(store: EtcdStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the store's first node_view fail as a timed-out read; the list gets the history id it failed."""
+    real = store.node_view
+    failures: list[str] = []
+
+    def flaky(node_name: str, history_id: str):  # type: ignore[no-untyped-def]
+        if not failures:
+            failures.append(history_id)
+            raise StoreError("etcd did not answer /v3/kv/txn in time (ConnectTimeout)")
+        return real(node_name, history_id)
+
+    monkeypatch.setattr(store, "node_view", flaky)
+    return failures
+
+
 def test_orders_of_an_older_term_or_another_incarnation_are_dropped_unrun(
         node: tuple[EtcdStore, Membership, Path]) -> None:
     store, membership, _ = node
     dc_lease = store.client.lease_grant(30)
     term = store.campaign("n2", dc_lease)  # another node is DC
     assert term is not None
-    snap = store.snapshot()
-    probe = next(a for a in GraphRun(schedule(snap.configuration, snap.state, int(time.time()))).ready()
-                 if a.rsc == "d" and a.node == "n1")
+    probe = _probe(store)
     stale = [Order(term - 1, 1, probe, membership.lease),           # a deposed DC's
              Order(term, 2, replace(probe), membership.lease + 1)]  # for an earlier incarnation of n1
     for o in stale:
@@ -85,25 +106,12 @@ def test_a_result_is_recorded_though_the_store_failed_to_answer_once(
         node: tuple[EtcdStore, Membership, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """At 16 hosts on 2 CPUs a read behind a result timed out now and then: the order was never finished
     and the DC waited out its timeout plus cluster-delay (80 s) before planning everything again."""
-    from hastack.store.port import StoreError
-
     store, membership, _ = node
-    real = store.node_view
-    failures = []
-
-    def flaky(node_name: str, history_id: str):  # type: ignore[no-untyped-def]
-        if not failures:
-            failures.append(history_id)
-            raise StoreError("etcd did not answer /v3/kv/txn in time (ConnectTimeout)")
-        return real(node_name, history_id)
-
-    monkeypatch.setattr(store, "node_view", flaky)
+    failures = _fail_node_view_once(store, monkeypatch)
     dc_lease = store.client.lease_grant(30)
     term = store.campaign("n2", dc_lease)
     assert term is not None
-    snap = store.snapshot()
-    probe = next(a for a in GraphRun(schedule(snap.configuration, snap.state, int(time.time()))).ready()
-                 if a.rsc == "d" and a.node == "n1")
+    probe = _probe(store)
     order = Order(term, 1, probe, membership.lease)
     store.post_actions(term, "n1", {order.key: order.to_json()})
     assert until(lambda: not store.actions_for("n1")[0], 10), "the order was never finished"
@@ -112,10 +120,7 @@ def test_a_result_is_recorded_though_the_store_failed_to_answer_once(
 
 def _start_order(store: EtcdStore, term: int, lease: int) -> Order:
     """The start of d on n1, as the scheduler makes it (agent, params, timeout), ordered in `term`."""
-    snap = store.snapshot()
-    probe = next(a for a in GraphRun(schedule(snap.configuration, snap.state, int(time.time()))).ready()
-                 if a.rsc == "d" and a.node == "n1")
-    return Order(term, 1, replace(probe, task="start", target_rc=0), lease)
+    return Order(term, 1, replace(_probe(store), task="start", target_rc=0), lease)
 
 
 def test_a_start_runs_though_its_pending_record_could_not_be_read(
@@ -123,19 +128,8 @@ def test_a_start_runs_though_its_pending_record_could_not_be_read(
     """The 8-host lab, after a host loss: the read behind a start's pending record timed out, the order
     was neither run nor finished, and the DC waited 80 s for it. The start runs (the pending record only
     helps a new DC) and is recorded."""
-    from hastack.store.port import StoreError
-
     store, membership, state_file = node
-    real = store.node_view
-    failures = []
-
-    def flaky(node_name: str, history_id: str):  # type: ignore[no-untyped-def]
-        if not failures:
-            failures.append(history_id)
-            raise StoreError("etcd did not answer /v3/kv/txn in time (ConnectTimeout)")
-        return real(node_name, history_id)
-
-    monkeypatch.setattr(store, "node_view", flaky)
+    failures = _fail_node_view_once(store, monkeypatch)
     term = store.campaign("n2", store.client.lease_grant(30))
     assert term is not None
     order = _start_order(store, term, membership.lease)
@@ -146,8 +140,6 @@ def test_a_start_runs_though_its_pending_record_could_not_be_read(
 
 def test_an_order_the_store_failed_before_it_ran_is_taken_up_again(
         node: tuple[EtcdStore, Membership, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    from hastack.store.port import StoreError
-
     store, membership, state_file = node
     calls = []
     real = LocalResourceManager._record_pending
