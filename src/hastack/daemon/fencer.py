@@ -35,7 +35,6 @@ Imports agents, model, store, daemon.heartbeat, daemon.membership, daemon.depart
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import threading
 import time
@@ -167,7 +166,6 @@ class Fencer:
         self._voters_seen: tuple[float, dict[str, bool]] = (float("-inf"), {})  # when read, voter -> answered
         self._fenced_at: dict[str, float] = {}  # node -> when this node's fence device confirmed it off
         self._quorum_refused: dict[int, float] = {}  # lease -> until when fencing it stays refused (keeps_quorum)
-        self._checks = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fence-check")
         self._stop = threading.Event()
         self._ready = threading.Event()  # the first refresh is done
         self._refresh_now = threading.Event()
@@ -183,7 +181,6 @@ class Fencer:
         self._refresh_now.set()
         for t in self._threads:
             t.join(timeout=2)
-        self._checks.shutdown(wait=False)
 
     def _refresh(self) -> None:
         found = self.store.member_records()
@@ -324,7 +321,8 @@ class Fencer:
         return now.get(target, ("", 0))[1] == lease
 
     def _quorum_survives(self, target: str, lease: int) -> bool:
-        """keeps_quorum, asked of etcd now. Where the voters cannot be listed, fencing goes ahead as
+        """keeps_quorum, on the voters' answers of the last refresh (asked now when they are older than
+        VOTERS_FRESH_S: this node has not been one that fences until now). Where the voters cannot be listed, fencing goes ahead as
         before this check: the majority just answered (_in_majority), so this is rare, and it only saves
         availability, never safety (fencing proves a node down; not fencing recovers nothing)."""
         try:
@@ -366,10 +364,8 @@ class Fencer:
             return False
         if t0 < self._quorum_refused.get(lease, 0.0):
             return False  # refused lately: asked again after QUORUM_RECHECK_S, not every turn
-        # the two checks at once: each is a round trip or two on a failover's path
-        quorum = self._checks.submit(self._quorum_survives, target, lease)
-        majority = self._in_majority(target, lease)
-        if not quorum.result() or not majority:
+        # (the quorum check reads the voters' answers of the last refresh: no round trip of its own)
+        if not self._in_majority(target, lease) or not self._quorum_survives(target, lease):
             return False
         t1 = time.monotonic()
         params = tuple((k, v) for s in device.params for k, v in s.pairs) + (("target", target),)
