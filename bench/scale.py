@@ -132,6 +132,46 @@ def cpu_ticks(pid: int) -> int:
     return total
 
 
+def role(pid: int) -> str:
+    """What a process of a lab host is, for the idle cost's breakdown: hastackd, its helper processes by
+    module (hbprocess, leaseprocess, ...), etcd, the lab's init."""
+    try:
+        argv = [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+    except OSError:
+        return "gone"
+    if not argv:
+        return "gone"
+    if "-m" in argv[:-1]:
+        return argv[argv.index("-m") + 1].rsplit(".", 1)[-1]
+    if len(argv) > 1 and argv[1].endswith("hastackd"):
+        return "hastackd"
+    return Path(argv[0]).name
+
+
+def ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return sum(int(f) for f in fields[11:13])  # utime + stime: its own, not its reaped children's
+
+
+def breakdown(lab: Lab, hosts: int, seconds: float) -> dict[str, list[float]]:
+    """role -> % of one CPU per host over `seconds`, every process of every host (etcd and the lab's
+    init included): where an idle cluster's CPU goes."""
+    before = {(i, p): ticks(p) for i in range(1, hosts + 1) for p in lab.pids(i)}
+    time.sleep(seconds)
+    per: dict[tuple[int, str], float] = {}
+    for (i, p), t in before.items():
+        r = role(p)
+        if r != "gone":
+            per[(i, r)] = per.get((i, r), 0.0) + (ticks(p) - t) / CLK_TCK / seconds * 100
+    out: dict[str, list[float]] = {}
+    for (_, r), pct in per.items():
+        out.setdefault(r, []).append(pct)
+    return out
+
+
 def rss_mb(pid: int) -> float:
     total = 0.0
     for p in family(pid):
@@ -177,7 +217,7 @@ def timers_for(hosts: int) -> tuple[int, float]:
 
 
 def measure(hosts: int, resources: int, idle_s: float, ttl: int, suspect_after: float,
-            converge_limit: float = 900.0) -> Result:
+            converge_limit: float = 900.0, breakdown_s: float = 0.0, host_loss: bool = True) -> Result:
     net = Net(prefix="hsc", subnet="10.213.98")
     work = Path(tempfile.mkdtemp(prefix="scale-"))
     # a big cluster's 5 voters on a busy machine: etcd's heartbeats every 100 ms, not every 20 (the lease's
@@ -207,6 +247,12 @@ def measure(hosts: int, resources: int, idle_s: float, ttl: int, suspect_after: 
         time.sleep(idle_s)
         cpu = {i: (cpu_ticks(p) - before[i]) / CLK_TCK / idle_s * 100 for i, p in pids.items() if p and i in before}
         rss = [rss_mb(p) for p in pids.values() if p]
+        if breakdown_s:
+            parts = breakdown(lab, hosts, breakdown_s)
+            print(f"  {hosts} hosts, where the idle CPU goes ({breakdown_s:.0f} s; % of one CPU: median per "
+                  f"host / sum over hosts):", flush=True)
+            for r, v in sorted(parts.items(), key=lambda kv: -sum(kv[1])):
+                print(f"    {r:<16} {statistics.median(v):5.2f}% / {sum(v):6.1f}%  ({len(v)} hosts)", flush=True)
         doc = status(lab) or {}
         dc = doc.get("dc")
         dc_i = int(dc[1:]) if isinstance(dc, str) and dc[1:].isdigit() else None
@@ -215,7 +261,7 @@ def measure(hosts: int, resources: int, idle_s: float, ttl: int, suspect_after: 
         failover = None
         back: tuple[float, float] | None = None
         moved = 0
-        if victim_name is not None and converge is not None:
+        if host_loss and victim_name is not None and converge is not None:
             moved = count[victim_name]
             t0 = time.monotonic()
             lab.power_off(int(victim_name[1:]))
@@ -338,6 +384,10 @@ def main() -> int:
                     help="seconds to wait for the lab to converge before giving up (default 900)")
     ap.add_argument("--suspect-after", type=float, default=None,
                     help="heartbeat silence before fencing, s (default: scaled, see timers_for)")
+    ap.add_argument("--breakdown", type=float, default=0.0,
+                    help="seconds to sample every lab process after --idle: CPU per role (hastackd, its helper "
+                         "processes, etcd, the lab's init)")
+    ap.add_argument("--no-failover", action="store_true", help="skip the host loss")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("bench/scale.py needs root (network namespaces)", file=sys.stderr)
@@ -347,7 +397,8 @@ def main() -> int:
     results = []
     for h in (int(h) for h in a.hosts.split(",") if h):
         ttl, suspect = timers_for(h)
-        results.append(measure(h, a.resources, a.idle, a.ttl or ttl, a.suspect_after or suspect, a.converge_limit))
+        results.append(measure(h, a.resources, a.idle, a.ttl or ttl, a.suspect_after or suspect, a.converge_limit,
+                               a.breakdown, not a.no_failover))
     if not results:
         return 0
     print("| hosts | resources | boot | converge | hastackd CPU per host (median / max) | DC CPU "

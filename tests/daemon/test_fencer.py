@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hastack.daemon.fencer import JOIN_GRACE_S, decide, silence, watched_by
+import pytest
+
+from hastack.daemon.fencer import JOIN_GRACE_S, against_promise, decide, sent_slowly, silence, watched_by
 
 MEMBERS = {"h1", "h2", "h3", "h4"}
 
@@ -12,6 +14,21 @@ def test_heartbeats_form_a_star_around_the_dc() -> None:
     assert watched_by("h3", MEMBERS, "h2") == {"h2"}  # the others watch the DC only
     assert watched_by("h3", MEMBERS, None) == {"h1", "h2", "h4"}  # no DC: everyone watches everyone
     assert watched_by("h3", MEMBERS, "h9") == {"h1", "h2", "h4"}  # a DC that is no member counts as none
+
+
+def test_heartbeats_go_slowly_to_whoever_does_not_watch_the_sender() -> None:
+    assert sent_slowly("h3", MEMBERS, "h2") == {"h1", "h4"}  # the DC watches h3: it alone hears it fast
+    assert sent_slowly("h2", MEMBERS, "h2") == set()  # everyone watches the DC
+    assert sent_slowly("h3", MEMBERS, None) == set()  # no DC: everyone watches everyone
+    assert sent_slowly("h5", MEMBERS, "h2") == MEMBERS  # not a member (yet): nobody watches it
+
+
+def test_a_slow_sender_is_suspected_after_six_of_its_own_intervals() -> None:
+    # interval 0.05 s, threshold 0.3 s: a node that promised 5 s is suspected after 30 s of silence
+    assert against_promise(29.0, 5.0, 0.05) == pytest.approx(0.29)  # under the threshold
+    assert against_promise(31.0, 5.0, 0.05) == pytest.approx(0.31)  # over it
+    assert against_promise(0.4, 0.05, 0.05) == 0.4  # the usual rate: as heard
+    assert against_promise(None, 5.0, 0.05) is None and against_promise(0.4, None, 0.05) == 0.4
 
 
 def test_the_dc_fences_a_silent_member() -> None:

@@ -87,12 +87,46 @@ def test_the_board_keeps_each_slots_latest_arrival_and_a_new_list_clears_it() ->
     parent = HeardBoard()
     child = HeardBoard(parent.fd)  # the same memory, as the child maps it
     child.begin(1)
-    child.heard(0, 5.0)
-    child.heard(1, 7.0)
-    child.heard(0, 4.0)  # a datagram read late, stamped earlier: the later arrival stands
-    assert parent.generation() == 1 and parent.read(2) == [5.0, 7.0]
+    child.heard(0, 5.0, 0.05)
+    child.heard(1, 7.0, 5.0)
+    child.heard(0, 4.0, 5.0)  # a datagram read late, stamped earlier: the later arrival and its promise stand
+    assert parent.generation() == 1 and parent.read(2) == [(5.0, 0.05), (7.0, 5.0)]
     child.begin(2)  # another list of peers: slot 0 may be another node now
-    assert parent.generation() == 2 and parent.read(2) == [0.0, 0.0]
+    assert parent.generation() == 2 and parent.read(2) == [(0.0, 0.0), (0.0, 0.0)]
+
+
+def test_peers_that_do_not_watch_a_node_hear_it_slowly_and_know_its_promise() -> None:
+    """Heartbeats go every interval to the peers that watch this node and every SLOW_S to the rest, each
+    datagram saying which: the receiver reads the promise, and a change of rate reaches it at once."""
+    from hastack.daemon.heartbeat import SLOW_S
+
+    port = free_port()
+    slow: list[frozenset[str]] = [frozenset({"b"})]
+    a = HeartbeatProcess("a", "127.0.0.1", peers=lambda: {"b": "127.0.0.2"}, interval=0.02, port=port,
+                         slow=lambda: slow[0])
+    b = HeartbeatProcess("b", "127.0.0.2", peers=lambda: {"a": "127.0.0.1"}, interval=0.02, port=port)
+    a.start()
+    b.start()
+    try:
+        def heard(hb: HeartbeatProcess, peer: str, promise: float) -> bool:
+            a.drain()  # (tells a's child its peers and whom to send to slowly)
+            hb.drain()
+            return hb.promised(peer) == pytest.approx(promise)
+
+        assert until(lambda: heard(b, "a", SLOW_S), 5.0)
+        assert until(lambda: heard(a, "b", 0.02), 5.0)  # b sends to a at the usual rate
+        first = b.silent_for("a")
+        time.sleep(0.5)
+        b.drain()
+        later = b.silent_for("a")
+        assert first is not None and later is not None and later >= first + 0.4  # nothing more within 0.5 s
+        slow[0] = frozenset()  # b watches a now (a became DC, say): a's next datagram promises the interval
+        assert until(lambda: heard(b, "a", 0.02), 2.0)
+        silent = b.silent_for("a")
+        assert silent is not None and silent < 0.2
+    finally:
+        a.stop()
+        b.stop()
 
 
 def test_a_long_interval_is_no_stall(capfd: pytest.CaptureFixture[str]) -> None:

@@ -46,7 +46,7 @@ from hastack.agents.action import ActionRequest
 from hastack.agents.executor import Executor
 from hastack.daemon.departure import FENCED, LEASE_EXPIRED, Departure
 from hastack.daemon.expiry import ExpiryWatch, Promise
-from hastack.daemon.heartbeat import Detector
+from hastack.daemon.heartbeat import Detector, heartbeat_interval
 from hastack.daemon.membership import Lease
 from hastack.model.config import Configuration, Primitive
 from hastack.model.values import is_true
@@ -106,6 +106,20 @@ def watched_by(me: str, members: set[str], dc: str | None) -> set[str]:
     return {dc}
 
 
+def sent_slowly(me: str, members: set[str], dc: str | None) -> frozenset[str]:
+    """The members `me` sends heartbeats to every heartbeat.SLOW_S only: those that do not watch it."""
+    return frozenset(n for n in members if n != me and me not in watched_by(n, members, dc))
+
+
+def against_promise(silent: float | None, promise: float | None, interval: float) -> float | None:
+    """A silence as the suspicion threshold reads it: a node that promised to send only every `promise`
+    seconds (it did not know this node watches it -- this one just became DC) is suspected after six of
+    its intervals, as one sending every `interval` is after six of those."""
+    if silent is None or promise is None or promise <= interval:
+        return silent
+    return silent * interval / promise
+
+
 def keeps_quorum(target: str, voters: Mapping[str, bool]) -> bool:
     """Whether etcd keeps a quorum once `target` is off: of all voting members (name -> answering now),
     those answering, the target's own member aside (an embedded member is named after its node), must
@@ -146,6 +160,8 @@ class Fencer:
         self._on_evicted = on_evicted  # the local controller plans again at once (its watch may be on a dead member)
         self._on_down = on_down  # ... and without the node, as soon as it is proven down (before the revocation)
         self.peers: dict[str, str] = {}  # whom this node's heartbeats go to: every other member
+        self.slow_peers: frozenset[str] = frozenset()  # ... every heartbeat.SLOW_S only: they do not watch it
+        self._interval = heartbeat_interval(suspect_after)  # the rate a watched node's heartbeats come at
         self._watched: set[str] = set()
         self._watch_since: dict[str, float] = {}  # node -> when this node began to watch it
         self._leases: dict[str, int] = {}
@@ -183,7 +199,7 @@ class Fencer:
             t.join(timeout=2)
 
     def _refresh(self) -> None:
-        found = self.store.member_records()
+        found, dc, config_rev = self.store.membership_view()  # one round trip, not three
         self._leases = {n: r.lease for n, r in found.items()}
         self._seniority = by_seniority(found)
         self._promises = {r.lease: p for r in found.values() if (p := Promise.parse(r.promise)) is not None}
@@ -191,7 +207,6 @@ class Fencer:
         for n, lease in self._leases.items():
             if self._since.get(n, (0, 0.0))[0] != lease:
                 self._since[n] = (lease, now)  # a new incarnation: what was heard before is not about it
-        dc = self.store.current_dc()
         self._dc = dc[0] if dc else None
         watched = watched_by(self.node, set(self._leases), self._dc)
         for n in watched - self._watched:
@@ -201,14 +216,16 @@ class Fencer:
         # then heard by everyone at once. Sent to the DC alone, a new DC was silent to its peers until its
         # own refresh told its heartbeat process -- 14 s in the 16-host lab at load 70, and it was fenced.
         self.peers = {n: r.address for n, r in found.items() if n != self.node and r.address}
-        self._config = self.store.configuration()[0]
-        if any(fence_device(self._config, n) is not None for n in self._leases if n != self.node):
-            # etcd's member list, for the quorum check before a fence (keeps_quorum): read here, so that
-            # a failover's path asks the voters only, not the list too
+        # those who do not watch this node (watched_by) hear from it slowly, and know it from its promise
+        self.slow_peers = sent_slowly(self.node, set(self._leases), self._dc) & set(self.peers)
+        self._config = self.store.configuration_at(config_rev)[0]
+        if self._may_act() and any(fence_device(self._config, n) is not None for n in self._leases if n != self.node):
+            # etcd's member list and which voters answer, for the quorum check before a fence
+            # (keeps_quorum): read here, so that a failover's path reads neither. Only where this node
+            # may fence: on every host, they were two reads of three a refresh for nothing (a node that
+            # becomes one that fences reads them at once, _quorum_survives).
             self._etcd_members = self.store.client.members()
-            if self._may_act():
-                # which voters answer, asked here rather than on a failover's path (it cost 15-30 ms there)
-                self._voters_seen = (time.monotonic(), self.store.client.voters_answering(members=self._etcd_members))
+            self._voters_seen = (time.monotonic(), self.store.client.voters_answering(members=self._etcd_members))
 
     def _may_act(self) -> bool:
         """Whether this node fences when a member goes silent: the DC, the member that fences a silent DC
@@ -348,7 +365,8 @@ class Fencer:
         """Seconds this incarnation of `node` has been silent; None while it may still be starting."""
         _, since = self._since.get(node, (0, now))
         heard = self.heartbeat.silent_for(node, now)
-        return silence(now, since, self._watch_since.get(node), None if heard is None else now - heard)
+        quiet = silence(now, since, self._watch_since.get(node), None if heard is None else now - heard)
+        return against_promise(quiet, self.heartbeat.promised(node), self._interval)
 
     def fence(self, target: str, lease: int) -> bool:
         assert self._config is not None

@@ -14,9 +14,10 @@ A hastackd that hangs keeps its heartbeats going; that is what its lease is
 for: a hung hastackd renews nothing, self-fences, or its watchdog resets it
 (DESIGN, safety rule 1), as a hung pacemaker-controld is not corosync's to see.
 
-The parent writes `{"peers": {node: address}, "order": [node...], "generation": N}`
-on the child's input when the peers change; the child writes when it last heard
-each of them to a board in shared memory (HeardBoard), which the fencer reads
+The parent writes `{"peers": {node: address}, "order": [node...], "generation": N,
+"slow": [node...]}` on the child's input when the peers (or those sent to slowly)
+change; the child writes when it last heard each of them, and what that datagram
+promised, to a board in shared memory (HeardBoard), which the fencer reads
 on every turn without a round trip. The child exits when its standard input
 closes (hastackd died, however it died), so it never outlives its parent.
 
@@ -34,7 +35,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import IO
 
 from hastack.daemon.childpipe import close, read_line
@@ -56,9 +57,9 @@ class HeardBoard:
     is the one it sent last -- a slot never means another peer than the parent thinks."""
 
     SLOTS = 512
-    SIZE = 8 + 8 * SLOTS
+    SIZE = 8 + 16 * SLOTS  # a slot: when last heard, and the interval that datagram promised
     _GEN = struct.Struct("<Q")
-    _SLOT = struct.Struct("<d")
+    _SLOT = struct.Struct("<dd")
 
     def __init__(self, fd: int | None = None) -> None:
         self._mem, self.fd = shared_memory("hastack-heard", self.SIZE, fd)
@@ -71,27 +72,33 @@ class HeardBoard:
         self._mem[8:] = bytes(self.SIZE - 8)
         self._GEN.pack_into(self._mem, 0, generation)
 
-    def heard(self, slot: int, at: float) -> None:
-        if slot < self.SLOTS and at > self._SLOT.unpack_from(self._mem, 8 + 8 * slot)[0]:
-            self._SLOT.pack_into(self._mem, 8 + 8 * slot, at)
+    def heard(self, slot: int, at: float, promise: float) -> None:
+        if slot < self.SLOTS and at > self._SLOT.unpack_from(self._mem, 8 + 16 * slot)[0]:
+            self._SLOT.pack_into(self._mem, 8 + 16 * slot, at, promise)
 
-    def read(self, count: int) -> list[float]:
-        return [float(v) for v in struct.unpack_from(f"<{min(count, self.SLOTS)}d", self._mem, 8)]
+    def read(self, count: int) -> list[tuple[float, float]]:
+        """(when heard, promise) of the first `count` slots. (A slot read while the child writes it may pair
+        a time with the promise before it: harmless, both are of the same peer, and the next read is whole.)"""
+        flat = struct.unpack_from(f"<{2 * min(count, self.SLOTS)}d", self._mem, 8)
+        return [(float(flat[i]), float(flat[i + 1])) for i in range(0, len(flat), 2)]
 
 
 class HeartbeatProcess:
     def __init__(self, node: str, address: str, peers: Callable[[], dict[str, str]], interval: float = 0.05,
-                 port: int = PORT) -> None:
+                 port: int = PORT, slow: Callable[[], Collection[str]] = frozenset) -> None:
         self._board = HeardBoard()
         # the child's command line: Heartbeat's own arguments, which it builds the Heartbeat from
         self._command = [sys.executable, "-m", "hastack.daemon.hbprocess", "--node", node, "--address", address,
                          "--port", str(port), "--interval", str(interval), "--board-fd", str(self._board.fd)]
         self._where = f"{address}:{port}"
         self._peers = peers
+        self._slow = slow
         self._sent_peers: dict[str, str] | None = None
+        self._sent_slow: list[str] | None = None
         self._order: list[str] = []
         self._generation = 0
         self._seen: dict[str, float] = {}
+        self._promised: dict[str, float] = {}
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[str] | None = None
 
@@ -112,7 +119,7 @@ class HeartbeatProcess:
                                f"{line.strip() or 'no output'}",
                                hint="is another hastackd running on this address? (--address)")
         self._proc = proc
-        self._sent_peers = None
+        self._sent_peers = self._sent_slow = None
 
     def stop(self) -> None:
         with self._lock:
@@ -125,6 +132,10 @@ class HeartbeatProcess:
         with self._lock:
             t = self._seen.get(node)
         return None if t is None else (now if now is not None else time.monotonic()) - t
+
+    def promised(self, node: str) -> float | None:
+        with self._lock:
+            return self._promised.get(node)
 
     def drain(self) -> None:
         """Read what the child heard (and tell it the peers, when they changed). A child that died is
@@ -143,35 +154,44 @@ class HeartbeatProcess:
         proc = self._proc
         if proc is None or proc.stdin is None or proc.poll() is not None:
             raise OSError("not running")
-        peers = dict(self._peers())
-        if peers != self._sent_peers:
-            self._generation += 1
-            self._order = sorted(peers)
-            proc.stdin.write(json.dumps({"peers": peers, "order": self._order, "generation": self._generation})
-                             + "\n")
+        peers, slow = dict(self._peers()), sorted(self._slow())
+        if peers != self._sent_peers or slow != self._sent_slow:
+            if peers != self._sent_peers:  # new slots (a change of rates alone keeps what was heard)
+                self._generation += 1
+                self._order = sorted(peers)
+            proc.stdin.write(json.dumps({"peers": peers, "order": self._order, "generation": self._generation,
+                                         "slow": slow}) + "\n")
             proc.stdin.flush()
-            self._sent_peers = peers
+            self._sent_peers, self._sent_slow = peers, slow
         if self._board.generation() != self._generation:
             return  # the child has not taken the new list yet: what was read last still holds
-        self._seen = {n: t for n, t in zip(self._order, self._board.read(len(self._order))) if t > 0}
+        slots = [(n, t, p) for n, (t, p) in zip(self._order, self._board.read(len(self._order))) if t > 0]
+        self._seen = {n: t for n, t, _ in slots}
+        self._promised = {n: p for n, _, p in slots}
 
 
 # --- the child ------------------------------------------------------------------------------------
-def serve(hb: Heartbeat, peers: list[dict[str, str]], slots: dict[str, int], board: HeardBoard,
-          lock: threading.Lock, lines: IO[str]) -> None:
-    """Take the parent's lists of peers until its pipe closes. `peers[0]` is what the sender reads and
-    `slots` where the receiver writes: each replaced whole, never changed in place under those loops."""
+def serve(hb: Heartbeat, peers: list[dict[str, str]], slow: list[frozenset[str]], slots: dict[str, int],
+          board: HeardBoard, lock: threading.Lock, lines: IO[str]) -> None:
+    """Take the parent's lists of peers until its pipe closes. `peers[0]` and `slow[0]` are what the sender
+    reads and `slots` where the receiver writes: each replaced whole, never changed in place under those
+    loops."""
+    generation = None
     for line in lines:
         doc = json.loads(line)
         with lock:  # (no heard() lands in a slot of the previous list after the switch)
             peers[0] = {str(k): str(v) for k, v in doc["peers"].items()}
+            slow[0] = frozenset(str(n) for n in doc.get("slow", ()))
+            if doc["generation"] == generation:
+                continue  # the same slots: only whom to send to slowly changed
+            generation = doc["generation"]
             order = [str(n) for n in doc["order"]]
             slots.clear()
             slots.update({n: i for i, n in enumerate(order)})
-            board.begin(int(doc["generation"]))
-            for node, at in hb.heard().items():
+            board.begin(int(generation))
+            for node, (at, promise) in hb.heard().items():
                 if node in slots:
-                    board.heard(slots[node], at)
+                    board.heard(slots[node], at, promise)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,21 +203,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--board-fd", type=int, required=True)
     a = ap.parse_args(argv)
     peers: list[dict[str, str]] = [{}]
+    slow: list[frozenset[str]] = [frozenset()]
     board = HeardBoard(a.board_fd)
     slots: dict[str, int] = {}
     lock = threading.Lock()
 
-    def heard(node: str, at: float) -> None:
+    def heard(node: str, at: float, promise: float) -> None:
         with lock:
             slot = slots.get(node)
             if slot is not None:
-                board.heard(slot, at)
+                board.heard(slot, at, promise)
 
     deadline = time.monotonic() + BIND_RETRY_S
     while True:
         try:
             hb = Heartbeat(a.node, a.address, peers=lambda: peers[0], interval=a.interval, port=a.port,
-                           on_heard=heard)
+                           on_heard=heard, slow=lambda: slow[0])
             break
         except OSError as err:
             # the child of a hastackd that just died may still hold the port for a moment
@@ -208,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     hb.start()
     print(READY, flush=True)
     try:
-        serve(hb, peers, slots, board, lock, sys.stdin)
+        serve(hb, peers, slow, slots, board, lock, sys.stdin)
     except (BrokenPipeError, KeyboardInterrupt):
         pass
     finally:

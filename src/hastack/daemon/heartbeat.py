@@ -1,8 +1,14 @@
 """Peer heartbeats: a fast failure detector beside the etcd lease (etcd leases count whole seconds).
 
-Every node sends a small UDP datagram to every other member every
-`interval` and notes when it last heard from each. A member silent for
-`suspect_after` is suspected dead. Suspicion alone never moves a resource: the
+Every node sends a small UDP datagram to every other member and notes when
+it last heard from each. A member silent for `suspect_after` is suspected
+dead. Each datagram says how soon the next will follow (its promise): every
+`interval` to the peers that watch this node (the DC, or everyone while this
+node is DC or there is none), every SLOW_S to the rest, who then suspect it
+only after six slow promises went unkept (Fencer._silence). All-to-all at
+`interval`, the 32-host lab's heartbeats alone were 1,900 datagrams a second
+to read in Python; the slow ones keep a node that becomes DC hearing from
+everyone at once. Suspicion alone never moves a resource: the
 fencer (daemon.fencer) must first power the node off through a fence device
 and have that confirmed (DESIGN safety rule 2). Own threads, so scheduling or
 agent work cannot delay sending or noticing.
@@ -18,7 +24,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 from hastack.daemon.timing import realtime_thread
@@ -31,6 +37,7 @@ STALL_DUMP_S = 0.25
 
 
 MIN_SUSPECT_AFTER_S = 0.1
+SLOW_S = 5.0  # the promise to peers that do not watch this node (never faster than `interval`)
 
 
 def heartbeat_interval(suspect_after: float) -> float:
@@ -51,6 +58,8 @@ class Detector(Protocol):
 
     def silent_for(self, node: str, now: float | None = None) -> float | None: ...
 
+    def promised(self, node: str) -> float | None: ...
+
     def drain(self) -> None: ...
 
 
@@ -60,14 +69,17 @@ CMSG_SIZE = socket.CMSG_SPACE(16)  # one struct timeval (64-bit)
 
 class Heartbeat:
     def __init__(self, node: str, address: str, peers: Callable[[], dict[str, str]], interval: float = 0.05,
-                 port: int = PORT, on_heard: Callable[[str, float], None] | None = None) -> None:
+                 port: int = PORT, on_heard: Callable[[str, float, float], None] | None = None,
+                 slow: Callable[[], Collection[str]] = frozenset) -> None:
         self.node = node
         self._on_heard = on_heard  # (daemon.hbprocess: writes each arrival to the board hastackd reads)
         self.address = address
         self.port = port
         self.interval = interval
         self._peers = peers
+        self._slow = slow  # the peers sent to every SLOW_S only: they do not watch this node
         self._seen: dict[str, float] = {}
+        self._promised: dict[str, float] = {}  # node -> the interval its latest datagram promised
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -107,26 +119,45 @@ class Heartbeat:
             t = self._seen.get(node)
         return None if t is None else (now if now is not None else time.monotonic()) - t
 
-    def heard(self) -> dict[str, float]:
-        """node -> when it was last heard (monotonic), for every node heard since this one started."""
+    def promised(self, node: str) -> float | None:
+        """The interval `node`'s latest datagram promised (None: never heard)."""
         with self._lock:
-            return dict(self._seen)
+            return self._promised.get(node)
+
+    def heard(self) -> dict[str, tuple[float, float]]:
+        """node -> (when it was last heard (monotonic), the interval that datagram promised), for every node
+        heard since this one started."""
+        with self._lock:
+            return {n: (t, self._promised.get(n, self.interval)) for n, t in self._seen.items()}
 
     def _send_loop(self) -> None:
         realtime_thread()
-        msg = f"hb {self.node}".encode()
+        slow_every = max(SLOW_S, self.interval)
+        fast_msg = f"hb {self.node} {self.interval * 1000:.0f}".encode()
+        slow_msg = f"hb {self.node} {slow_every * 1000:.0f}".encode()
+        slow_due: dict[str, float] = {}  # a slow peer -> when its next datagram is due (absent: now)
         while not self._stop.is_set():
             # re-armed every round, so it fires only on a stall: a round's own wait (the interval) plus
             # STALL_DUMP_S. Armed for STALL_DUMP_S alone, a window of 1.5 s or more (interval 0.25 s and up)
             # dumped every stack every round, filled the pipe nobody read, and the dump's write then held
             # the sender for good: every host of the tier lab fell silent at once and fenced the others.
             faulthandler.dump_traceback_later(self.interval + STALL_DUMP_S)
+            slow, now = self._slow(), time.monotonic()
             for node, addr in list(self._peers().items()):
-                if node != self.node and addr:
-                    try:
-                        self._sock.sendto(msg, (addr, self.port))
-                    except OSError:
-                        pass  # unreachable peer: it will be suspected, which is the point
+                if node == self.node or not addr:
+                    continue
+                if node in slow:
+                    if now < slow_due.get(node, now):
+                        continue
+                    slow_due[node] = now + slow_every
+                    msg = slow_msg
+                else:
+                    slow_due.pop(node, None)  # when it turns slow again, the new promise goes at once
+                    msg = fast_msg
+                try:
+                    self._sock.sendto(msg, (addr, self.port))
+                except OSError:
+                    pass  # unreachable peer: it will be suspected, which is the point
             self._stop.wait(self.interval)
 
     def _recv_loop(self) -> None:
@@ -163,8 +194,19 @@ class Heartbeat:
                 sec, usec = struct.unpack("qq", payload[:16])
                 arrived = now_mono - max(0.0, time.time() - (sec + usec / 1e6))
         parts = data.decode(errors="replace").split()
-        if len(parts) == 2 and parts[0] == "hb":
-            with self._lock:
-                self._seen[parts[1]] = max(self._seen.get(parts[1], 0.0), arrived)
-            if self._on_heard is not None:
-                self._on_heard(parts[1], arrived)
+        if len(parts) not in (2, 3) or parts[0] != "hb":
+            return
+        promise = self.interval  # (a datagram without a promise: one of a hastackd before promises)
+        if len(parts) == 3:
+            try:
+                promise = max(self.interval, float(parts[2]) / 1000)
+            except ValueError:
+                return
+        node = parts[1]
+        with self._lock:
+            if arrived < self._seen.get(node, 0.0):
+                return  # an older datagram read late: the latest one's promise stands
+            self._seen[node] = arrived
+            self._promised[node] = promise
+        if self._on_heard is not None:
+            self._on_heard(node, arrived, promise)

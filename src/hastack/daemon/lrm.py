@@ -36,6 +36,11 @@ log = logging.getLogger("hastack.lrm")
 
 RECORD_TRIES = 10  # a result's read and write, asked again while the store does not answer
 ORDER_TRIES = 5  # an order the store failed (its view could not be read) is taken up again this often
+# The order queue is read when its watch says it changed, and at least this often: the watch (one stream,
+# store.etcdwatch) vouches for every change and moves off a member that falls silent, so the read is a
+# safety net. Read every 0.5 s, it was a third of an idle host's store reads.
+ORDER_READ_S = 2.0
+ORDER_SLICE_S = 0.5  # ... waited in slices, so an order taken up again (_run_order) waits no longer than this
 # actions whose being in flight the history shows (what a new DC must not mistake for "not running")
 PENDING_RECORDED = frozenset({"start", "stop", "promote", "demote", "migrate_to", "migrate_from"})
 
@@ -68,6 +73,7 @@ class LocalResourceManager:
         self._roles_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="action")
         self._stop = threading.Event()
+        self._read_again = threading.Event()  # an order to take up again: read the queue at the next slice
         self._threads = [threading.Thread(target=self._order_loop, name="orders", daemon=True),
                          threading.Thread(target=self._monitor_loop, name="monitors", daemon=True)]
 
@@ -122,17 +128,26 @@ class LocalResourceManager:
                         self._finish(key, order, None, drop=True)
                         continue
                     self._pool.submit(self._run_order, key, order)
-                # short: a watch on a member that died stays silent until it ends, and orders must not wait
-                self.store.client.wait_for_change(self.store.key("actions", self.node) + "/", rev, 0.5)
+                self._wait_for_orders(rev)
             except StoreError as err:
                 log.warning("%s: order loop: %s", self.node, err)
                 self._stop.wait(0.1)
+
+    def _wait_for_orders(self, rev: int) -> None:
+        """Until the queue changes after `rev`, an order is to be taken up again, or ORDER_READ_S pass."""
+        deadline = time.monotonic() + ORDER_READ_S
+        prefix = self.store.key("actions", self.node) + "/"
+        while not self._stop.is_set() and not self._read_again.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or self.store.client.wait_for_change(prefix, rev, min(left, ORDER_SLICE_S)) > rev:
+                break
+        self._read_again.clear()
 
     def _run_order(self, key: str, order: Order) -> None:
         try:
             self._execute(key, order)
         except StoreError as err:
-            # Taken up again from the queue by the order loop's next pass (within its 0.5 s wait): left
+            # Taken up again from the queue by the order loop's next pass (within ORDER_SLICE_S): left
             # as seen, the order was neither run nor finished, and the DC waited its timeout plus
             # cluster-delay (80 s in the 8-host lab, after a read timed out at load 30) to plan again.
             # An action run twice is harmless: agents' actions are idempotent (OCF), as Pacemaker's
@@ -145,6 +160,7 @@ class LocalResourceManager:
             with self._lock:
                 self._retries[key] = tries
                 self._seen.discard(key)
+            self._read_again.set()
         except Exception:
             log.exception("%s: order %s failed", self.node, key)
 

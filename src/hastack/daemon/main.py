@@ -146,7 +146,8 @@ def main(node: str, node_id: str | None, endpoints: str | None, nodes: str | Non
     if address:
         fence_client = EtcdClient(urls, tls=tls, timeout=timing.call_timeout * 3, watch_read_s=client.watch_read_s)
         heartbeat = HeartbeatProcess(node, address, peers=lambda: fencer.peers if fencer else {},
-                                     interval=heartbeat_interval(suspect_after))
+                                     interval=heartbeat_interval(suspect_after),
+                                     slow=lambda: fencer.slow_peers if fencer else frozenset())
         fencer = Fencer(EtcdStore(fence_client, prefix), node, membership, heartbeat, executor, suspect_after,
                         on_evicted=controller.poke, on_down=controller.node_down)
         try:

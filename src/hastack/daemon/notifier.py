@@ -1,8 +1,8 @@
 """The notifier: tells this node's tier resources (Galera, RabbitMQ, HAProxy) that a peer is proven gone,
 or back -- the thin shell around daemon.departure.decide.
 
-One thread. Each round reads the departure records (store.departure_records,
-written by the fencer that proved the death) and the members, decides, and
+One thread. Each round reads the departure records (written by the fencer
+that proved the death) and the members (store.departure_records), decides, and
 runs the notices through the executor, each in a worker of its own (a
 rabbitmqctl that hangs must not hold Galera's eviction back) and each with a
 deadline. It wakes on a new record at once, else every ROUND_S (a node's
@@ -71,10 +71,9 @@ class Notifier:
 
     def _round(self) -> int:
         """One decision and its notices; the revision the records were read at."""
-        records, rev = self.store.departure_records()
+        records, members, rev = self.store.departure_records()
         if not self.membership.holds():
             return rev
-        members = {n: lease for n, (_, lease) in self.store.member_addresses().items()}
         active = dict(self._active())
         local = tuple(LocalResource(rsc, str(req.agent)) for rsc, req in sorted(active.items()))
         plan = decide(self.node, read_departures(records), members, self._told, local)

@@ -81,6 +81,12 @@ class MemberRecord:
     joined: int = 0  # its membership key's create revision: the lower, the longer it has been a member
 
 
+def _member_record(kv: KV) -> MemberRecord:
+    text = kv.value.decode()
+    doc = json.loads(text) if text.startswith("{") else {}
+    return MemberRecord(doc.get("address") or "", kv.lease, doc.get("promise"), kv.create_revision)
+
+
 def by_seniority(records: Mapping[str, MemberRecord]) -> list[str]:
     """The members, the longest-joined first (by their membership keys' create revisions): whom the DC
     election prefers, and so who fences a silent DC."""
@@ -201,9 +207,14 @@ class EtcdStore:
     def configuration(self) -> tuple[Configuration, int]:
         """The configuration and its revision alone (not the whole snapshot), parsed once per revision."""
         names, _ = self.client.range(self.key("config"), keys_only=True)  # its revision, not its bytes
-        if not names:
+        return self.configuration_at(names[0].mod_revision if names else 0)
+
+    def configuration_at(self, revision: int) -> tuple[Configuration, int]:
+        """The configuration last modified at `revision` (0: none), read only when it is not the one
+        parsed last."""
+        if not revision:
             return Configuration(), 0
-        if self._config_cache is None or self._config_cache[1] != names[0].mod_revision:
+        if self._config_cache is None or self._config_cache[1] != revision:
             kv = self.client.get(self.key("config"))
             if kv is None:
                 return Configuration(), 0
@@ -284,13 +295,18 @@ class EtcdStore:
         """node -> what its membership key says, for every member now."""
         base = self.key("members") + "/"
         kvs, _ = self.client.range(base, prefix=True, hedge=hedge)
-        out = {}
-        for kv in kvs:
-            text = kv.value.decode()
-            doc = json.loads(text) if text.startswith("{") else {}
-            out[kv.key.decode()[len(base):]] = MemberRecord(doc.get("address") or "", kv.lease, doc.get("promise"),
-                                                                  kv.create_revision)
-        return out
+        return {kv.key.decode()[len(base):]: _member_record(kv) for kv in kvs}
+
+    def membership_view(self) -> tuple[dict[str, MemberRecord], tuple[str, int] | None, int]:
+        """Every member's record, the DC (as current_dc) and the configuration's revision (for
+        configuration_at), at one revision in one round trip: what a node's fencer refreshes on every
+        host every 0.5-2 s, which as three reads was half of an idle cluster's reads."""
+        base = self.key("members") + "/"
+        (kvs, dc, config), _ = self.client.read_many(
+            [(base, True), (self.key("dc"), False), (self.key("config"), False)], keys_only=frozenset({2}))
+        return ({kv.key.decode()[len(base):]: _member_record(kv) for kv in kvs},
+                (json.loads(dc[0].value)["node"], dc[0].create_revision) if dc else None,
+                config[0].mod_revision if config else 0)
 
     def seniority(self) -> list[str]:
         """Every member now, the longest-joined first (by_seniority)."""
@@ -315,11 +331,13 @@ class EtcdStore:
     def departures_prefix(self) -> str:
         return f"{self.prefix}-log/departed/"
 
-    def departure_records(self) -> tuple[dict[str, str], int]:
-        """node -> its departure record as written, and the revision read at."""
-        base = self.departures_prefix()
-        kvs, rev = self.client.range(base, prefix=True)
-        return {kv.key.decode()[len(base):]: kv.value.decode() for kv in kvs}, rev
+    def departure_records(self) -> tuple[dict[str, str], dict[str, int], int]:
+        """node -> its departure record as written, member -> its lease, and the revision both were read
+        at (one round trip: the notifier reads them every round on every host)."""
+        base, members = self.departures_prefix(), self.key("members") + "/"
+        (kvs, mkvs), rev = self.client.read_many([(base, True), (members, True)])
+        return ({kv.key.decode()[len(base):]: kv.value.decode() for kv in kvs},
+                {kv.key.decode()[len(members):]: kv.lease for kv in mkvs}, rev)
 
     def campaign(self, node: str, lease: int) -> int | None:
         """Become DC if there is none; return the term (create revision of the DC key) or None."""

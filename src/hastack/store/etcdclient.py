@@ -132,7 +132,7 @@ class EtcdClient:
         self.watch_read_s = watch_read_s  # a watch's longest silence on a live member (etcdserver.watch_silence_s)
         self._failed: dict[int, float] = {}  # endpoint index -> when it last failed (monotonic)
         self._lock = threading.Lock()
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None  # hedged calls' threads, on first use
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None  # see _workers
         kw: dict[str, Any] = {}
         if tls is not None:
             try:
@@ -232,6 +232,16 @@ class EtcdClient:
         data: dict[str, Any] = resp.json()
         return data
 
+    def _workers(self) -> concurrent.futures.ThreadPoolExecutor:
+        """The threads that ask several members at once (hedged calls, voters_answering), made on first
+        use and kept: a pool per call was three new threads every refresh of a node that may fence."""
+        with self._lock:
+            if self._pool is None:
+                # each member asked by a hedged call and by voters_answering at once, twice over
+                self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=4 * len(self.endpoints) + 4,
+                                                                   thread_name_prefix="ask")
+            return self._pool
+
     def hedged(self, path: str, body: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         """A repeatable call asked of one member and, when it has not answered within HEDGE_AFTER_S, of the
         next one too (and so on), the first answer winning. For lease renewals: while etcd elects a new
@@ -242,10 +252,7 @@ class EtcdClient:
         if n == 1:
             return self.call(path, body, timeout)
         deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
-        with self._lock:
-            if self._pool is None:
-                self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=2 * n, thread_name_prefix="hedge")
-            pool = self._pool
+        pool = self._workers()
         first = self.first_endpoint()
         pending: dict[concurrent.futures.Future[dict[str, Any]], int] = {}
         errors: list[str] = []
@@ -320,15 +327,19 @@ class EtcdClient:
         data = self.call("/v3/kv/txn", body, timeout, repeatable=reads_only)
         return bool(data.get("succeeded", False)), list(data.get("responses", ())), int(data["header"]["revision"])
 
-    def read_many(self, reads: list[tuple[bytes | str, bool]], timeout: float | None = None
-                  ) -> tuple[list[list[KV]], int]:
+    def read_many(self, reads: list[tuple[bytes | str, bool]], timeout: float | None = None,
+                  keys_only: frozenset[int] = frozenset()) -> tuple[list[list[KV]], int]:
         """Several reads (key, whether a prefix) at one revision in one round trip: a transaction of ranges
-        only, which etcd serves as a linearizable read. On the failover path every round trip counts."""
+        only, which etcd serves as a linearizable read. On the failover path every round trip counts, and
+        on an idle cluster every read does (etcd's leader confirms each with its followers). `keys_only`:
+        the positions of the reads that need the keys' names and revisions, not their values."""
         ops = []
-        for key, is_prefix in reads:
+        for i, (key, is_prefix) in enumerate(reads):
             body: dict[str, Any] = {"key": _b64(key)}
             if is_prefix:
                 body["range_end"] = _b64(prefix_end(key))
+            if i in keys_only:
+                body["keys_only"] = True
             ops.append({"request_range": body})
         _, responses, rev = self.txn([], ops, timeout=timeout)
         return [[_kv(d) for d in r.get("response_range", {}).get("kvs", ())] for r in responses], rev
@@ -452,8 +463,7 @@ class EtcdClient:
             return False
 
         asked = [m for m in voters if m.get("name", "") != skip or not skip]
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(asked))) as pool:
-            found = dict(zip((m.get("name", "") for m in asked), pool.map(answers, asked)))
+        found = dict(zip((m.get("name", "") for m in asked), self._workers().map(answers, asked)))
         return {m.get("name", ""): found.get(m.get("name", ""), False) for m in voters}
 
     def move_leader(self, target_id: int, timeout: float | None = None) -> None:
