@@ -15,8 +15,10 @@ which that node is cleanly down.
 Who watches whom: heartbeats form a star around the DC, so their cost grows
 with the number of nodes, not its square (32 nodes all-to-all at 50 ms would
 be 20,000 datagrams a second): the DC sends to and watches every member, every
-other node sends to and watches the DC only (with no DC, everyone watches
-everyone). A node it starts watching gets JOIN_GRACE_S first; one never heard is never suspected.
+other node watches the DC only and sends to it at the full rate, to the rest
+every heartbeat.SLOW_S (with no DC, everyone watches everyone). A node it
+starts watching gets JOIN_GRACE_S first, and one that still sends slowly is
+judged against its own promise (against_promise); one never heard is never suspected.
 
 Who acts: the DC; if the DC itself is suspected, the longest-joined member
 that is not (the one the DC election prefers). And only from the majority's side: a linearizable read must show
