@@ -115,3 +115,23 @@ def test_back_is_told_to_an_agent_that_has_it(store: EtcdStore) -> None:
         assert wait_until(lambda: recorder.told() == [("lb:0", GONE, "n2"), ("lb:0", BACK, "n2")], 3.0, 0.05)
     finally:
         notifier.stop()
+
+
+def test_a_resource_started_after_the_departure_is_told_within_a_round(store: EtcdStore) -> None:
+    """A load balancer started on a survivor after the death (its configuration still lists the dead
+    server) is told node-gone too, by the notifier's next round: no new record wakes it."""
+    from hastack.daemon.notifier import ROUND_S
+
+    local = dict(STARTED)
+    recorder = Recorder()
+    store.announce_departure("n2", Departure("n2", 0x42, FENCED).to_json())
+    notifier = running(store, recorder, local, "n1")
+    try:
+        assert wait_until(lambda: recorder.told() == [("p_galera:0", GONE, "n2")], 2.0, 0.02)
+        local["lb:0"] = ActionRequest(AgentRef("ocf", "haproxy", "hastack"), "start", "lb:0", node="n1")
+        assert wait_until(lambda: recorder.told() == [("p_galera:0", GONE, "n2"), ("lb:0", GONE, "n2")],
+                          ROUND_S + 1.5, 0.05)
+        time.sleep(ROUND_S + 0.5)
+        assert len(recorder.ran) == 2  # nobody told twice
+    finally:
+        notifier.stop()

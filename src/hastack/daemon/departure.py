@@ -88,21 +88,32 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Told:
+    """What this node's resources were told of one node: `action` for its incarnation on `lease`, run by
+    `resources` (GONE: a local resource started since is told too, and joins them)."""
+
+    lease: int
+    action: str
+    resources: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Plan:
     notices: tuple[Notice, ...]
-    # node -> (lease, action) last told to the local resources: the next decision's `told`
-    told: Mapping[str, tuple[int, str]]
+    told: Mapping[str, Told]  # node -> what was told of it here: the next decision's `told`
     sentence: str  # what was decided, for the log
 
 
 def decide(me: str, departures: Mapping[str, Departure], members: Mapping[str, int],
-           told: Mapping[str, tuple[int, str]], local: tuple[LocalResource, ...]) -> Plan:
+           told: Mapping[str, Told], local: tuple[LocalResource, ...]) -> Plan:
     """The notices to run now.
 
     `departures`: node -> its latest proven departure; `members`: node -> lease of every member now;
-    `told`: node -> (lease, action) already run here (GONE for a departure's lease, BACK once a newer
-    incarnation is a member); `local`: the resources running here. Each (node, lease) is told GONE
-    once, and BACK once after it; a node never heard of as gone is never told BACK.
+    `told`: node -> what was run here already (GONE for a departure's lease, BACK once a newer
+    incarnation is a member); `local`: the resources running here. Each local resource is told GONE of
+    a (node, lease) once -- one that starts here while the node is still gone too (a load balancer
+    started after the death would otherwise wait for its own health checks) -- and BACK once after it,
+    if it was told GONE; a node never heard of as gone is never told BACK.
     """
     notices: list[Notice] = []
     after = dict(told)
@@ -113,14 +124,23 @@ def decide(me: str, departures: Mapping[str, Departure], members: Mapping[str, i
         lease = members.get(node)
         if lease == dep.lease:
             continue  # still a member on the lease the record says is dead: nothing is proven
-        action = GONE if lease is None else BACK
-        if told.get(node) == (dep.lease, action) or (action == GONE and told.get(node) == (dep.lease, BACK)):
-            continue  # already done (a node back is never sent GONE again for the same record)
-        if action == BACK and told.get(node) != (dep.lease, GONE):
-            continue  # this node never told its resources it was gone: nothing to undo
-        targets = [r for r in local if action in AGENT_ACTIONS.get(r.agent, frozenset())]
+        prev = told.get(node)
+        before = prev if prev is not None and prev.lease == dep.lease else None  # told of this record
+        if lease is None:
+            if before is not None and before.action == BACK:
+                continue  # a node back is never sent GONE again for the same record
+            done = before.resources if before is not None else frozenset()
+            targets = [r for r in local if GONE in AGENT_ACTIONS.get(r.agent, frozenset()) and r.rsc not in done]
+            if before is not None and not targets:
+                continue  # already done, and nothing that needs telling started here since
+            action, after[node] = GONE, Told(dep.lease, GONE, done | {r.rsc for r in targets})
+        else:
+            if before is None or before.action != GONE:
+                continue  # a new incarnation this node never told its resources was gone: nothing to undo
+            targets = [r for r in local if BACK in AGENT_ACTIONS.get(r.agent, frozenset())
+                       and r.rsc in before.resources]
+            action, after[node] = BACK, Told(dep.lease, BACK, frozenset(r.rsc for r in targets))
         notices += [Notice(r.rsc, action, node) for r in targets]
-        after[node] = (dep.lease, action)
         said.append(f"{node} {'gone (' + dep.proof + ')' if action == GONE else 'back'}: "
                     + (", ".join(f"{action} {r.rsc}" for r in targets) or "no local resource to tell"))
     return Plan(tuple(notices), after, "; ".join(said))

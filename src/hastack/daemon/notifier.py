@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from hastack.agents.action import ActionRequest, ActionResult
 from hastack.agents.executor import Executor
-from hastack.daemon.departure import META_NODE, Departure, LocalResource, Notice, decide, parse_departure
+from hastack.daemon.departure import META_NODE, Departure, LocalResource, Notice, Told, decide, parse_departure
 from hastack.daemon.membership import Lease
 from hastack.store.etcd import EtcdStore
 from hastack.store.port import StoreError
@@ -55,7 +55,7 @@ class Notifier:
         self.membership = membership
         self.executor = executor
         self._active = active  # the LRM's running resources: rsc id -> the request that started it
-        self._told: Mapping[str, tuple[int, str]] = {}
+        self._told: Mapping[str, Told] = {}
         self.last_sentence = ""
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="notice")
