@@ -117,11 +117,11 @@ class LocalResourceManager:
                 with self._lock:
                     self._seen &= set(orders)  # a finished order left the queue; its key never comes back
                     self._retries = {k: n for k, n in self._retries.items() if k in orders}
-                for key, text in sorted(orders.items()):
-                    if key in self._seen:
-                        continue
+                    # taken here, under the lock _run_order gives an order back under (taking it up again)
+                    new = sorted((k, t) for k, t in orders.items() if k not in self._seen)
+                    self._seen.update(k for k, _ in new)
+                for key, text in new:
                     order = Order.from_json(text)
-                    self._seen.add(key)
                     why = refusal(order, self.membership.lease, dc[1] if dc else None)
                     if why is not None:
                         log.warning("%s: dropping order %s %s", self.node, key, why)
