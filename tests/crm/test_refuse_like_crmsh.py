@@ -64,6 +64,13 @@ CASES = [
      "did you mean 'hours'?"),
     ("location l a rule 100: date in strat=2024-01-01 years=1\n", "r.crm:4:32", "unknown date range field 'strat'",
      "did you mean 'start'?"),
+    # a later field misspelt: the spec ends there, and the location ends where it cannot
+    ("location l a rule 100: date spec hours=9-17 weekday=1-5\n", "r.crm:4:45", "unknown date field 'weekday'",
+     "did you mean 'weekdays'?"),
+    ("location l a rule 100: date in start=2024-01-01 ennd=2025-01-01\n", "r.crm:4:49", "unknown date field 'ennd'",
+     "did you mean 'end'?"),
+    ("location l a rule 100: date spec hours=9-17 zzzz=1\n", "r.crm:4:45", "unexpected 'zzzz=1'",
+     "another `rule`"),
     ("order o Mandatory: ( a b ) foo=bar\n", "r.crm:4:28", "unexpected 'foo=bar'", ""),
     ("colocation c inf: ( a b sequential=false bogus=1 )\n", "r.crm:4:42", "unknown resource set attribute 'bogus'",
      ""),
@@ -91,6 +98,9 @@ def test_refused_with_location_culprit_and_fix(text: str, at: str, message: str,
     "primitive p Dummy op monitor interval=10s OCF_CHECK_LEVEL=10\n",
     "primitive p Dummy params x=1 \\\n  op monitor interval=10s\n",
     "node 1: n1\nnode 2: n2\n",
+    # after a spec in an nvpair set's rule, name=value is the set's first pair (as crmsh reads it)
+    "primitive p Dummy params rule 10: date spec hours=9-16 weekday=1-5\n",
+    "location l a rule 100: date spec hours=9-17 weekdays=1-5 rule -inf: #uname eq n1\n",
     # what Pacemaker's validators accept: any case for a select, a leading integer, the controller's options unchecked
     "property p2: no-quorum-policy=Freeze placement-strategy=Balanced batch-limit=5x migration-limit=INFINITY "
     "node-health-red=-INFINITY stonith-timeout=PT1M cluster-recheck-interval=15x stonith-action=poweroff\n",

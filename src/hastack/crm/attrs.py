@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from hastack.crm import ids
 from hastack.crm.lexer import Token
 from hastack.crm.spell import is_bare_name
-from hastack.didyoumean import did_you_mean
+from hastack.didyoumean import closest, did_you_mean
 from hastack.crm.stream import Stream, check_id, read_role, read_score, split_pair
 from hastack.model import scores
 from hastack.model.config import AttrSet, DateExpression, Expression, PairId, PairRef, Rule, RuleItem
@@ -285,6 +285,22 @@ def _unknown_date_field(st: Stream, tok: Token, key: str, op: str, keys: tuple[s
     refused at it rather than as an empty spec."""
     what = "date range" if op == "in_range" else "date spec"
     st.fail(tok, f"unknown {what} field {key!r}", did_you_mean(key, keys, f"use one of {', '.join(keys)}"))
+
+
+def refuse_misspelt_date_field(st: Stream) -> None:
+    """Where a rule must end (a location's rules), a name=value next is a date field that was not read:
+    `date spec hours=9-16 weekday=1-5` ends its spec at `weekday`. Refused as that, with the field it is
+    close to, rather than as an unexpected word. (Not where a rule ends an nvpair set's head: there a
+    name=value after the spec is the set's first pair, as crmsh reads it.)"""
+    tok = st.peek()
+    pair = split_pair(tok) if tok is not None else None
+    if tok is None or pair is None:
+        return
+    keys = tuple(dict.fromkeys(DATE_SPEC_KEYS + ("start", "end") + DURATION_KEYS))
+    best = closest(pair[0].lower(), keys)
+    if best is not None:
+        st.fail(tok, f"unknown date field {pair[0]!r}", f"did you mean {best!r}? (a date spec takes "
+                f"{', '.join(DATE_SPEC_KEYS)}; a date range start=, end= and durations)")
 
 
 def _date(st: Stream, expr_id: str, head: Token) -> DateExpression:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hastack.crm import ids
-from hastack.crm.attrs import is_score_token, parse_rule
+from hastack.crm.attrs import is_score_token, parse_rule, refuse_misspelt_date_field
 from hastack.crm.lexer import Token
 from hastack.didyoumean import did_you_mean
 from hastack.crm.stream import Stream, check_id, read_bool, read_role, read_score, split_pair
@@ -325,6 +325,7 @@ def parse_location(st: Stream, keyword: Token) -> Location:
         rules: list[Rule] = []
         while st.accept("rule"):
             rules.append(parse_rule(st, ids.rule(id_tok.text, len(rules))))
+        refuse_misspelt_date_field(st)
         st.expect_end("another `rule` or the end of the location")
         return Location(id_tok.text, rules=tuple(rules), **common)  # type: ignore[arg-type]
     score_tok = _score_token(st, "location", "inf: node1")
