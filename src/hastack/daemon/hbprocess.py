@@ -39,7 +39,7 @@ from collections.abc import Callable, Collection
 from typing import IO
 
 from hastack.daemon.childpipe import close, read_line
-from hastack.daemon.heartbeat import PORT, Heartbeat
+from hastack.daemon.heartbeat import PORT, Heard, Heartbeat
 from hastack.daemon.shm import shared_memory
 from hastack.errors import HastackError
 
@@ -83,7 +83,7 @@ class HeardBoard:
         return [(float(flat[i]), float(flat[i + 1])) for i in range(0, len(flat), 2)]
 
 
-class HeartbeatProcess:
+class HeartbeatProcess(Heard):
     def __init__(self, node: str, address: str, peers: Callable[[], dict[str, str]], interval: float = 0.05,
                  port: int = PORT, slow: Callable[[], Collection[str]] = frozenset) -> None:
         self._board = HeardBoard()
@@ -97,9 +97,7 @@ class HeartbeatProcess:
         self._sent_slow: list[str] | None = None
         self._order: list[str] = []
         self._generation = 0
-        self._seen: dict[str, float] = {}
-        self._promised: dict[str, float] = {}
-        self._lock = threading.Lock()
+        super().__init__()
         self._proc: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
@@ -126,16 +124,6 @@ class HeartbeatProcess:
             proc, self._proc = self._proc, None
         if proc is not None:
             close(proc)
-
-    def silent_for(self, node: str, now: float | None = None) -> float | None:
-        """Seconds since `node` was last heard, as of the last drain (None: never heard)."""
-        with self._lock:
-            t = self._seen.get(node)
-        return None if t is None else (now if now is not None else time.monotonic()) - t
-
-    def promised(self, node: str) -> float | None:
-        with self._lock:
-            return self._promised.get(node)
 
     def drain(self) -> None:
         """Read what the child heard (and tell it the peers, when they changed). A child that died is

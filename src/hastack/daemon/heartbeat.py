@@ -67,7 +67,28 @@ SO_TIMESTAMP = getattr(socket, "SO_TIMESTAMP", 29)  # Linux's value; Python does
 CMSG_SIZE = socket.CMSG_SPACE(16)  # one struct timeval (64-bit)
 
 
-class Heartbeat:
+class Heard:
+    """When each peer was last heard and what its latest datagram promised, and the fencer's two questions
+    about them: one answer for Heartbeat (threads) and HeartbeatProcess (its child's board)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+        self._promised: dict[str, float] = {}  # node -> the interval its latest datagram promised
+        self._lock = threading.Lock()
+
+    def silent_for(self, node: str, now: float | None = None) -> float | None:
+        """Seconds since `node` was last heard (None: never heard since this node started)."""
+        with self._lock:
+            t = self._seen.get(node)
+        return None if t is None else (now if now is not None else time.monotonic()) - t
+
+    def promised(self, node: str) -> float | None:
+        """The interval `node`'s latest datagram promised (None: never heard)."""
+        with self._lock:
+            return self._promised.get(node)
+
+
+class Heartbeat(Heard):
     def __init__(self, node: str, address: str, peers: Callable[[], dict[str, str]], interval: float = 0.05,
                  port: int = PORT, on_heard: Callable[[str, float, float], None] | None = None,
                  slow: Callable[[], Collection[str]] = frozenset) -> None:
@@ -78,9 +99,7 @@ class Heartbeat:
         self.interval = interval
         self._peers = peers
         self._slow = slow  # the peers sent to every SLOW_S only: they do not watch this node
-        self._seen: dict[str, float] = {}
-        self._promised: dict[str, float] = {}  # node -> the interval its latest datagram promised
-        self._lock = threading.Lock()
+        super().__init__()
         self._stop = threading.Event()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         # no SO_REUSEADDR: with it, a second hastackd on the same address bound the port too and the
@@ -112,17 +131,6 @@ class Heartbeat:
             t.join(timeout=1)
         faulthandler.cancel_dump_traceback_later()
         self._sock.close()
-
-    def silent_for(self, node: str, now: float | None = None) -> float | None:
-        """Seconds since `node` was last heard (None: never heard since this node started)."""
-        with self._lock:
-            t = self._seen.get(node)
-        return None if t is None else (now if now is not None else time.monotonic()) - t
-
-    def promised(self, node: str) -> float | None:
-        """The interval `node`'s latest datagram promised (None: never heard)."""
-        with self._lock:
-            return self._promised.get(node)
 
     def heard(self) -> dict[str, tuple[float, float]]:
         """node -> (when it was last heard (monotonic), the interval that datagram promised), for every node
