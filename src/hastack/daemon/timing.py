@@ -27,6 +27,9 @@ Imports errors only.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hastack.errors import HastackError
@@ -90,32 +93,27 @@ class Timing:
         return self
 
 
-def realtime_thread(priority: int = 10) -> bool:
-    """Give the calling thread real-time round-robin scheduling (Linux schedules threads one by one),
-    as corosync runs: lease renewal, the self-fence guard and heartbeats must not wait behind the
-    machine's load. Best effort: without the privilege, nothing changes."""
-    import os
-    import threading
-
+def _this_thread(set_it: Callable[[int], None]) -> bool:
+    """Apply a scheduling setting to the calling thread (Linux schedules threads one by one, by their
+    native id). Best effort: without the privilege, nothing changes."""
     try:
-        os.sched_setscheduler(threading.get_native_id(), os.SCHED_RR, os.sched_param(priority))
+        set_it(threading.get_native_id())
         return True
     except (OSError, AttributeError):
         return False
+
+
+def realtime_thread(priority: int = 10) -> bool:
+    """Give the calling thread real-time round-robin scheduling, as corosync runs: lease renewal, the
+    self-fence guard and heartbeats must not wait behind the machine's load."""
+    return _this_thread(lambda tid: os.sched_setscheduler(tid, os.SCHED_RR, os.sched_param(priority)))
 
 
 def thread_nice(value: int) -> bool:
-    """Set the calling thread's nice value (Linux schedules threads one by one). The DC raises its own
-    controller thread while it is DC: its decision is every node's critical path, and on a loaded
-    machine a fair share made it crawl (2.5 s of CPU took 90 s at 16 hosts on 2 CPUs). Best effort."""
-    import os
-    import threading
-
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), value)
-        return True
-    except (OSError, AttributeError):
-        return False
+    """Set the calling thread's nice value. The DC raises its own controller thread while it is DC: its
+    decision is every node's critical path, and on a loaded machine a fair share made it crawl (2.5 s of
+    CPU took 90 s at 16 hosts on 2 CPUs)."""
+    return _this_thread(lambda tid: os.setpriority(os.PRIO_PROCESS, tid, value))
 
 
 def for_ttl(ttl: int, election: float = 0.1) -> Timing:
