@@ -157,3 +157,32 @@ def test_an_order_the_store_failed_before_it_ran_is_taken_up_again(
     store.post_actions(term, "n1", {order.key: order.to_json()})
     assert until(lambda: not store.actions_for("n1")[0], 10), "the order was never finished"
     assert calls == [order.key, order.key] and _history(store) == [("start", 0)] and state_file.exists()
+
+
+def test_a_failure_whose_write_lost_its_answer_is_counted_once(
+        node: tuple[EtcdStore, Membership, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The write of a result landed but its answer was lost (a timeout at load): it is written again with
+    the same values. Written as a fail count first and the result after, then worked out afresh from a
+    new read, a retry counted the failure twice."""
+    store, membership, _ = node
+    calls: list[str | None] = []
+    real = EtcdStore.done_action
+
+    def lost_answer(self: EtcdStore, node_name, key, history, attributes=None):  # type: ignore[no-untyped-def]
+        rev = real(self, node_name, key, history, attributes)
+        calls.append(key)
+        if len(calls) == 1:
+            raise StoreError("etcd did not answer /v3/kv/txn in time (ReadTimeout)")
+        return rev
+
+    monkeypatch.setattr(EtcdStore, "done_action", lost_answer)
+    term = store.campaign("n2", store.client.lease_grant(30))
+    assert term is not None
+    # a start expected to leave the resource stopped: its success is a failure, counted in d's fail count
+    # (start-failure-is-fatal=false: counted by one, not set to INFINITY, so that a second count shows)
+    order = Order(term, 1, replace(_probe(store), task="start", target_rc=7), membership.lease, False)
+    store.post_actions(term, "n1", {order.key: order.to_json()})
+    assert until(lambda: len(calls) == 2, 10), calls
+    counts = {k: v for k, v in store.node_attributes("n1").items() if k.startswith("fail-count-d")}
+    assert calls == [order.key, order.key] and list(counts.values()) == ["1"], counts
+    assert not store.actions_for("n1")[0]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -28,7 +28,7 @@ from hastack.daemon.health import next_role
 from hastack.daemon.membership import Lease
 from hastack.daemon.orders import Order, cancelled, op_resource, recorded, refusal, request_for
 from hastack.model.results import ExecStatus, OcfRc
-from hastack.model.state import ClusterState
+from hastack.model.state import ClusterState, ResourceHistory
 from hastack.store.etcd import EtcdStore, GuardLost
 from hastack.store.port import StoreError
 
@@ -234,45 +234,40 @@ class LocalResourceManager:
         """Record `result` (and finish the order `key`). A store that did not answer is asked again while
         the node holds its membership: at 16 hosts on 2 CPUs a read timed out now and then, the result
         was never recorded, the order never finished, and the DC waited out its timeout plus
-        cluster-delay before planning the whole cluster again."""
+        cluster-delay before planning the whole cluster again. The result is worked out from one read,
+        then written as one transaction, the same on every try: a write whose answer was lost but which
+        landed is written again with the same values, never with a fail count read afresh and counted
+        a second time."""
         for attempt in range(RECORD_TRIES):
             try:
                 history, attrs = recorded(self._view(order), order, result.rc, result.status, int(self._clock()),
                                           result.duration_ms, result.exit_reason)
-                guarded = self._guarded()
-                for name, value in attrs.items():
-                    guarded.set_node_attribute(self.node, name, value)
-                if key is not None:
-                    self._finish(key, order, history)
-                elif history is not None:
-                    guarded.record_result(self.node, history)
-                return
-            except GuardLost:
-                log.warning("%s: result of %s %s not recorded: membership lost", self.node, order.action.task,
-                            order.action.rsc)
-                return
+                break
             except StoreError as err:
                 if attempt == RECORD_TRIES - 1 or not self.membership.holds():
                     log.warning("%s: result of %s %s not recorded: %s", self.node, order.action.task,
                                 order.action.rsc, err)
                     return
                 time.sleep(0.1 * (attempt + 1))
+        self._finish(key, order, history, attributes=attrs)
 
-    def _finish(self, key: str, order: Order, history: object, drop: bool = False) -> None:
-        """Record the result and remove the order, in one guarded write; a store that did not answer
-        is asked again while the node holds its membership (else the DC would wait for the order's
-        timeout before planning again)."""
+    def _finish(self, key: str | None, order: Order, history: ResourceHistory | None, drop: bool = False,
+                attributes: Mapping[str, str | None] | None = None) -> None:
+        """Record the result and the attributes it changed, and remove the order, in one guarded write; a
+        store that did not answer is asked again while the node holds its membership (else the DC would
+        wait for the order's timeout before planning again)."""
+        what = key or f"{order.action.task} {order.action.rsc}"
         for attempt in range(5):
             try:
-                self._guarded().done_action(self.node, key, history if not drop else None)  # type: ignore[arg-type]
+                self._guarded().done_action(self.node, key, None if drop else history, attributes)
                 return
             except GuardLost:
                 # the DC waits for this order until its timeout plus cluster-delay: say why it will
-                log.warning("%s: result of %s not recorded: this node's membership changed", self.node, key)
+                log.warning("%s: result of %s not recorded: this node's membership changed", self.node, what)
                 return
             except StoreError as err:
                 if attempt == 4 or not self.membership.holds():
-                    log.warning("%s: result of %s not recorded: %s", self.node, key, err)
+                    log.warning("%s: result of %s not recorded: %s", self.node, what, err)
                     return
                 time.sleep(0.1)
 

@@ -388,12 +388,18 @@ class EtcdStore:
         kvs, rev = self.client.range(base, prefix=True, revision=revision)
         return {kv.key.decode()[len(base):]: kv.value.decode() for kv in kvs}, rev
 
-    def done_action(self, node: str, key: str, history: ResourceHistory | None) -> int:
-        """A node finished an action: record its result and drop the request, in one transaction."""
-        ops = [delete_op(self.key("actions", node, key))]
+    def done_action(self, node: str, key: str | None, history: ResourceHistory | None,
+                    attributes: Mapping[str, str | None] | None = None) -> int:
+        """A node finished an action: record its result and the node attributes it changed (a fail count;
+        None deletes one), and drop the request (`key`; None for a recurring monitor's result), in one
+        transaction -- written apart, a retry after the first part landed counted a failure twice."""
+        ops = [delete_op(self.key("actions", node, key))] if key is not None else []
         if history is not None:
             ops.append(put_op(self.key("status", node, history.id), history_to_json(history)))
-        return self._write(ops)
+        for name, value in (attributes or {}).items():
+            attr = self.key("attrs", node, name)
+            ops.append(delete_op(attr) if value is None else put_op(attr, value))
+        return self._write(ops) if ops else 0
 
     def log_transition(self, term: int, seq: int, record: str, keep: int) -> None:
         """Keep the transition record `seq` (compressed: it holds the whole input CIB) and only the
