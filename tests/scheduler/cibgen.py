@@ -7,7 +7,9 @@ colocation / order constraints, location rules on #uname, promote/demote orders,
 migration-threshold, failure-timeout, target-role, on-fail, and an
 operation history with running instances, recurring monitors, probes and
 failures (failed monitors, starts and stops, fail counts). `with_utilization()`
-adds a placement strategy, node capacities and resource utilization to them.
+adds a placement strategy, node capacities and resource utilization to them;
+cibgen_features.py draws tickets, live migration, rules on node attributes and
+resource sets on top of them (the fields below that default to empty).
 `to_cib_xml(scenario, digests)` writes it as a full CIB by hand (so the
 generator does not depend on the code under test), with an execution-date
 so the result does not depend on the clock.
@@ -59,6 +61,8 @@ class NodeSpec:
     standby: bool = False
     transient_standby: bool = False  # standby as a status attribute instead of a node attribute
     capacity: dict[str, int] = field(default_factory=dict)  # utilization (with_utilization only)
+    attrs: dict[str, str] = field(default_factory=dict)  # node attributes in <nodes>
+    status_attrs: dict[str, str] = field(default_factory=dict)  # transient node attributes in <status>
 
 
 @dataclass
@@ -92,6 +96,75 @@ class Failure:
 
 
 @dataclass
+class TicketState:
+    """A ticket the status section knows; a ticket it does not list is not granted."""
+
+    id: str
+    granted: bool
+    standby: bool = False
+
+
+@dataclass
+class TicketDep:
+    """An rsc_ticket: `rsc` (a unit) may run (or, with role Promoted, be promoted) only with `ticket`."""
+
+    rsc: str
+    ticket: str
+    loss_policy: str | None = None  # stop demote fence freeze; None leaves Pacemaker's default
+    role: str | None = None
+    with_set: list[str] = field(default_factory=list)  # non-empty: a resource set of rsc and these
+
+
+@dataclass
+class Migration:
+    """A live migration of a primitive in the history: migrate_to ran on `source`; what
+    happened next is `stage` -- partial (migrate_from not yet run), dangling (migrate_from done,
+    the source not stopped yet), failed_to, failed_from."""
+
+    prim: str
+    source: str
+    target: str
+    stage: str
+
+
+@dataclass
+class Expr:
+    attribute: str
+    operation: str  # eq ne gt lt gte lte defined not_defined
+    value: str | None = None
+    type: str | None = None  # string integer number, or None for Pacemaker's guess
+
+
+@dataclass
+class AttrRule:
+    """A location rule on node attributes: the score, or the value of score_attribute."""
+
+    unit: str
+    exprs: list[Expr]
+    score: int = 0
+    score_attribute: str | None = None
+    role: str | None = None
+    boolean_op: str | None = None
+
+
+@dataclass
+class RscSet:
+    ids: list[str]
+    sequential: bool | None = None
+    require_all: bool | None = None  # order sets only
+    role: str | None = None  # colocation sets: role; order sets: action
+
+
+@dataclass
+class SetConstraint:
+    kind: str  # colocation order
+    sets: list[RscSet]
+    score: int = INF  # colocation only
+    order_kind: str | None = None  # order only
+    symmetrical: bool | None = None  # order only
+
+
+@dataclass
 class Scenario:
     nodes: list[NodeSpec]
     units: list[Unit]
@@ -109,13 +182,23 @@ class Scenario:
     no_quorum_policy: str
     have_quorum: bool
     placement_strategy: str = "default"  # other values only from with_utilization
+    # only from cibgen_features; empty, they write nothing, so a scenarios() CIB stays byte for byte
+    tickets: list[TicketState] = field(default_factory=list)
+    ticket_deps: list[TicketDep] = field(default_factory=list)
+    migrations: list[Migration] = field(default_factory=list)
+    attr_rules: list[AttrRule] = field(default_factory=list)
+    set_constraints: list[SetConstraint] = field(default_factory=list)
 
     def describe(self) -> str:
         kinds = [u.kind + ("(promotable)" if u.promotable else "") for u in self.units]
         return (f"{len(self.nodes)} nodes ({', '.join(n.status + ('/standby' if n.standby else '') for n in self.nodes)}), "
                 f"units {kinds}, {len(self.locations)} loc, {len(self.colocations)} colo, "
                 f"{len(self.orders)} order, {len(self.failures)} failures"
-                + (f", placement-strategy={self.placement_strategy}" if self.placement_strategy != "default" else ""))
+                + (f", placement-strategy={self.placement_strategy}" if self.placement_strategy != "default" else "")
+                + "".join(f", {len(v)} {k}" for k, v in (("ticket deps", self.ticket_deps),
+                                                          ("migrations", self.migrations),
+                                                          ("attribute rules", self.attr_rules),
+                                                          ("set constraints", self.set_constraints)) if v))
 
 
 # --- strategies ------------------------------------------------------------------------------
@@ -367,7 +450,7 @@ class _Calls:
 
 
 def _op(rid: str, op_id: str, task: str, interval: int, rc: int, target: int, call: int, node: str,
-        digests: dict[tuple[str, str, int], str], agent: str, rc_change: int = RC_CHANGE) -> str:
+        digests: dict[tuple[str, str, int], str], agent: str, rc_change: int = RC_CHANGE, extra: str = "") -> str:
     key = f"{call}:1:{target}:{UUID}"
     digest = digests.get((agent, task, interval)) or next(
         (v for (_, t, i), v in digests.items() if t == task and i == interval), None)
@@ -376,7 +459,7 @@ def _op(rid: str, op_id: str, task: str, interval: int, rc: int, target: int, ca
             f' crm-debug-origin="cibgen" crm_feature_set="{FEATURE_SET}" transition-key="{key}"'
             f' transition-magic="0:{rc};{key}" exit-reason="" on_node="{node}" call-id="{call}"'
             f' rc-code="{rc}" op-status="0" interval="{interval}" last-rc-change="{rc_change}"'
-            f' exec-time="10" queue-time="0"{dig}/>')
+            f' exec-time="10" queue-time="0"{extra}{dig}/>')
 
 
 def _history(s: Scenario, node: str, digests: dict[tuple[str, str, int], str]) -> tuple[str, dict[str, str]]:
@@ -389,7 +472,10 @@ def _history(s: Scenario, node: str, digests: dict[tuple[str, str, int], str]) -
             runs = node in s.running.get(p.id, [])
             fail = next((f for f in s.failures if f.prim == p.id and f.node == node), None)
             rc_change = RC_CHANGE - 3600 if fail is not None and fail.expired else RC_CHANGE
-            if runs:
+            migration = _migration_ops(s, p, node, calls, digests, attrs)
+            if migration is not None:
+                ops = migration
+            elif runs:
                 is_promoted = node in s.promoted.get(p.id, [])
                 if fail is not None and fail.kind in ("start", "stop"):
                     # a failed start; or a failed stop after a successful start (call ids in that order)
@@ -425,13 +511,103 @@ def _history(s: Scenario, node: str, digests: dict[tuple[str, str, int], str]) -
                         attrs[f"fail-count-{p.id}#monitor_{interval}"] = "1"
                         attrs[f"last-failure-{p.id}#monitor_{interval}"] = str(rc_change)
             elif node in s.probed.get(p.id, []):
-                ops.append(_op(p.id, f"{p.id}_last_0", "monitor", 0, 7, 7, calls.next(), node, digests, p.agent))
+                # a migration's target was probed before the migration began (not at the same second)
+                probed_at = RC_CHANGE - 60 if any(m.prim == p.id and m.target == node for m in s.migrations) \
+                    else RC_CHANGE
+                ops.append(_op(p.id, f"{p.id}_last_0", "monitor", 0, 7, 7, calls.next(), node, digests, p.agent,
+                               probed_at))
             if ops:
                 parts.append(f'<lrm_resource id="{p.id}" class="ocf" provider="pacemaker" type="{p.agent}">'
                              + "".join(ops) + "</lrm_resource>")
             if (p.id, node) in s.master_scores:
                 attrs[f"master-{p.id}"] = str(s.master_scores[(p.id, node)])
     return "".join(parts), attrs
+
+
+def _migration_ops(s: Scenario, p: Prim, node: str, calls: _Calls, digests: dict[tuple[str, str, int], str],
+                   attrs: dict[str, str]) -> list[str] | None:
+    """The records of `p` on `node` when it is the source or target of a migration in the history;
+    None when the ordinary history applies (no migration, or a target that never got migrate_from).
+    The source started it and monitored it before migrate_to; the target's migrate_from comes a
+    second later (records on different nodes are compared by last-rc-change)."""
+    m = next((m for m in s.migrations if m.prim == p.id and node in (m.source, m.target)), None)
+    if m is None or node == m.target and m.stage not in ("dangling", "failed_from"):
+        return None
+    extra = f' migrate_source="{m.source}" migrate_target="{m.target}"'
+    interval = MONITORS[p.agent][0][0]
+    task, failed = ("migrate_to", m.stage == "failed_to") if node == m.source else \
+        ("migrate_from", m.stage == "failed_from")
+    rc_change = RC_CHANGE if node == m.source else RC_CHANGE + 1
+    ops: list[str] = []
+    if node == m.source:
+        calls.next()  # the start, superseded as the last non-recurring record by migrate_to
+        ops.append(_op(p.id, f"{p.id}_monitor_{interval}", "monitor", interval, 0, 0, calls.next(), node, digests,
+                       p.agent))
+    c = calls.next()
+    ops.insert(0, _op(p.id, f"{p.id}_last_0", task, 0, 1 if failed else 0, 0, c, node, digests, p.agent,
+                      rc_change, extra))
+    if failed:
+        ops.append(_op(p.id, f"{p.id}_last_failure_0", task, 0, 1, 0, c, node, digests, p.agent, rc_change, extra))
+        attrs[f"fail-count-{p.id}#{task}_0"] = "1"
+        attrs[f"last-failure-{p.id}#{task}_0"] = str(rc_change)
+    elif node == m.target:
+        ops.append(_op(p.id, f"{p.id}_monitor_{interval}", "monitor", interval, 0, 0, calls.next(), node, digests,
+                       p.agent, rc_change))
+    return ops
+
+
+def _tickets(s: Scenario) -> list[str]:
+    if not s.tickets:
+        return []
+    states = "".join(f'<ticket_state id="{t.id}" granted="{str(t.granted).lower()}"'
+                     + (f' last-granted="{RC_CHANGE}"' if t.granted else "")
+                     + (' standby="true"' if t.standby else "") + "/>" for t in s.tickets)
+    return [f"<tickets>{states}</tickets>"]
+
+
+def _feature_constraints(s: Scenario) -> list[str]:
+    """rsc_ticket, location rules on node attributes and set constraints (cibgen_features)."""
+    out = []
+    for i, t in enumerate(s.ticket_deps):
+        loss = f' loss-policy="{t.loss_policy}"' if t.loss_policy else ""
+        if t.with_set:  # the role goes on the set
+            role = f' role="{t.role}"' if t.role else ""
+            refs = "".join(f'<resource_ref id="{rid}"/>' for rid in [t.rsc, *t.with_set])
+            out.append(f'<rsc_ticket id="tkt{i}" ticket="{t.ticket}"{loss}>'
+                       f'<resource_set id="tkt{i}-set"{role}>{refs}</resource_set></rsc_ticket>')
+        else:
+            role = f' rsc-role="{t.role}"' if t.role else ""
+            out.append(f'<rsc_ticket id="tkt{i}" rsc="{t.rsc}" ticket="{t.ticket}"{role}{loss}/>')
+    for i, r in enumerate(s.attr_rules):
+        out.append(_attr_rule(f"aloc{i}", r))
+    for i, c in enumerate(s.set_constraints):
+        out.append(_set_constraint(f"set{i}", c))
+    return out
+
+
+def _attr_rule(cid: str, r: AttrRule) -> str:
+    head = (f' score-attribute="{r.score_attribute}"' if r.score_attribute else f' score="{_score(r.score)}"')
+    head += (f' role="{r.role}"' if r.role else "") + (f' boolean-op="{r.boolean_op}"' if r.boolean_op else "")
+    exprs = "".join(f'<expression id="{cid}-e{j}" attribute="{e.attribute}" operation="{e.operation}"'
+                    + (f' value="{e.value}"' if e.value is not None else "")
+                    + (f' type="{e.type}"' if e.type else "") + "/>" for j, e in enumerate(r.exprs))
+    return f'<rsc_location id="{cid}" rsc="{r.unit}"><rule id="{cid}-rule"{head}>{exprs}</rule></rsc_location>'
+
+
+def _set_constraint(cid: str, c: SetConstraint) -> str:
+    sets = []
+    for j, rs in enumerate(c.sets):
+        attrs = "" if rs.sequential is None else f' sequential="{str(rs.sequential).lower()}"'
+        attrs += "" if rs.require_all is None else f' require-all="{str(rs.require_all).lower()}"'
+        if rs.role:
+            attrs += f' role="{rs.role}"' if c.kind == "colocation" else f' action="{rs.role}"'
+        refs = "".join(f'<resource_ref id="{rid}"/>' for rid in rs.ids)
+        sets.append(f'<resource_set id="{cid}-s{j}"{attrs}>{refs}</resource_set>')
+    if c.kind == "colocation":
+        return f'<rsc_colocation id="{cid}" score="{_score(c.score)}">{"".join(sets)}</rsc_colocation>'
+    head = (f' kind="{c.order_kind}"' if c.order_kind else "")
+    head += "" if c.symmetrical is None else f' symmetrical="{str(c.symmetrical).lower()}"'
+    return f'<rsc_order id="{cid}"{head}>{"".join(sets)}</rsc_order>'
 
 
 def to_cib_xml(s: Scenario, digests: dict[tuple[str, str, int], str]) -> str:
@@ -451,8 +627,8 @@ def to_cib_xml(s: Scenario, digests: dict[tuple[str, str, int], str]) -> str:
            + "".join(f'<nvpair id="opt-{k}" name="{k}" value="{v}"/>' for k, v in props.items())
            + "</cluster_property_set></crm_config><nodes>"]
     for n in s.nodes:
-        attrs = (_nv(f"nodes-{n.nid}", {"standby": "on"}, "instance_attributes")
-                 if n.standby and not n.transient_standby else "")
+        node_attrs = {"standby": "on"} if n.standby and not n.transient_standby else {}
+        attrs = _nv(f"nodes-{n.nid}", node_attrs | n.attrs, "instance_attributes")
         attrs += _utilization(f"nodes-{n.nid}", n.capacity)
         out.append(f'<node id="{n.nid}" uname="{n.name}">{attrs}</node>')
     out.append("</nodes><resources>")
@@ -477,10 +653,12 @@ def to_cib_xml(s: Scenario, digests: dict[tuple[str, str, int], str]) -> str:
         sym_attr += f' first-action="{first_action}"' if first_action else ""
         sym_attr += f' then-action="{then_action}"' if then_action else ""
         out.append(f'<rsc_order id="ord{i}" first="{first}" then="{then}" kind="{kind}"{sym_attr}/>')
+    out += _feature_constraints(s)
     out.append("</constraints>")
     out.append('<rsc_defaults><meta_attributes id="rsc-options">'
                f'<nvpair id="rsc-options-stickiness" name="resource-stickiness" value="{_score(s.stickiness)}"/>'
                "</meta_attributes></rsc_defaults></configuration><status>")
+    out += _tickets(s)
     for n in s.nodes:
         if n.status == "offline":
             out.append(f'<node_state id="{n.nid}" uname="{n.name}" in_ccm="false" crmd="offline" join="down"'
@@ -488,6 +666,7 @@ def to_cib_xml(s: Scenario, digests: dict[tuple[str, str, int], str]) -> str:
             continue
         in_ccm = "true" if n.status == "online" else "false"
         hist, attrs = _history(s, n.name, digests)
+        attrs.update(n.status_attrs)
         if n.standby and n.transient_standby:
             attrs["standby"] = "on"
         transient = ""
@@ -519,17 +698,23 @@ def run_oracle(path: str | os.PathLike[str], timeout: float = 60) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def learn_digests() -> dict[tuple[str, str, int], str]:
     """(agent, task, interval_ms) -> op-digest, as Pacemaker 2.1.5 computes it for the ops used here."""
-    # node1: d started, ms promoted, ms2 started; node2: only probes of d and ms2, ms unpromoted.
-    prims = _primitive(Prim("d", "Dummy"))
+    # node1: d started, ms promoted, ms2 started; node2: only probes of d and ms2, ms unpromoted;
+    # mg, recorded as started on node1 and pushed to node2, migrates there (its migrate_to and
+    # migrate_from records are the only ones read from it: the others are d's).
+    prims = _primitive(Prim("d", "Dummy")) + _primitive(Prim("mg", "Dummy", meta={"allow-migrate": "true"}))
     clones = "".join(
         f'<clone id="{cid}"><meta_attributes id="{cid}-meta"><nvpair id="{cid}-p" name="promotable" value="true"/>'
         f'{extra}</meta_attributes>' + _primitive(Prim(pid, "Stateful")) + "</clone>"
         for cid, pid, extra in (("ms", "s", ""), ("ms2", "s2", f'<nvpair id="ms2-m" name="clone-max" value="1"/>')))
     cons = ('<rsc_location id="l1" rsc="ms" role="Promoted" node="node1" score="100"/>'
             '<rsc_location id="l2" rsc="d" node="node2" score="-INFINITY"/>'
-            '<rsc_location id="l3" rsc="ms2" node="node2" score="-INFINITY"/>')
+            '<rsc_location id="l3" rsc="ms2" node="node2" score="-INFINITY"/>'
+            '<rsc_location id="l4" rsc="mg" node="node2" score="INFINITY"/>')
+    mg_started = ('<lrm id="1"><lrm_resources><lrm_resource id="mg" class="ocf" provider="pacemaker" type="Dummy">'
+                  + _op("mg", "mg_last_0", "start", 0, 0, 0, 1, "node1", {}, "Dummy")
+                  + "</lrm_resource></lrm_resources></lrm>")
     states = "".join(f'<node_state id="{i}" uname="node{i}" in_ccm="true" crmd="online" join="member"'
-                     ' expected="member"/>' for i in (1, 2))
+                     f' expected="member">{mg_started if i == 1 else ""}</node_state>' for i in (1, 2))
     cib = (f'<cib crm_feature_set="{FEATURE_SET}" validate-with="pacemaker-3.7" epoch="1" num_updates="0"'
            ' admin_epoch="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o">'
            '<nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>'
@@ -550,6 +735,8 @@ def learn_digests() -> dict[tuple[str, str, int], str]:
         for op in re.finditer(r"<lrm_rsc_op [^>]*>", m.group(3)):
             tag = op.group(0)
             task = re.search(r' operation="([^"]+)"', tag)
+            if (m.group(1) == "mg") != bool(task and task.group(1).startswith("migrate_")):
+                continue
             interval = re.search(r' interval="(\d+)"', tag)
             dig = re.search(r' op-digest="([0-9a-f]+)"', tag)
             if task and interval and dig:

@@ -17,9 +17,11 @@ Three kinds of test:
   crm_simulate says.
 
 Exploring with a bigger budget and saving what disagrees:
-    .venv/bin/python tests/scheduler/test_scheduler_differential.py --explore 500
-writes each disagreement to found/ (XML + oracle summary) for triage
-(`--reduce CIB.xml` shrinks one by deleting elements while it still disagrees); add a
+    .venv/bin/python tests/scheduler/test_scheduler_differential.py --explore 500 [FEATURE]
+(FEATURE: tickets, migration, node-attributes or resource-sets, see
+test_scheduler_differential_features.py) writes each disagreement to found/ (XML + oracle summary) for triage
+(`--reduce CIB.xml` shrinks one by deleting elements while it still disagrees;
+`--shrink N [FEATURE]` lets Hypothesis find and shrink the first disagreement instead); add a
 line to known_failures.tsv (NAME<TAB>reason) for those the scheduler cannot
 match yet. Environment: HASTACK_DIFF_EXAMPLES overrides the CI budget;
 HASTACK_DIFF_SAVE=1 makes the random test save every disagreement of its
@@ -133,20 +135,22 @@ RANDOM_SETTINGS = dict(derandomize=True, deadline=None, database=None, phases=[P
 @settings(max_examples=BUDGET, **RANDOM_SETTINGS)  # type: ignore[arg-type]
 @given(cibgen.scenarios())
 def _check_random_cluster(scenario: cibgen.Scenario) -> None:
-    _check_scenario(scenario)
+    check_scenario(scenario)
 
 
 @settings(max_examples=max(BUDGET // 3, 1), **RANDOM_SETTINGS)  # type: ignore[arg-type]
 @given(cibgen.with_utilization())
 def _check_random_cluster_with_utilization(scenario: cibgen.Scenario) -> None:
-    _check_scenario(scenario)
+    check_scenario(scenario)
 
 
-def _check_scenario(scenario: cibgen.Scenario) -> None:
+def check_scenario(scenario: cibgen.Scenario) -> list[str]:
+    """Fail unless hastack's summary is Pacemaker's (or save the case, with HASTACK_DIFF_SAVE=1);
+    Pacemaker's summary, empty when nothing was compared (a known failure, a Pacemaker abort)."""
     xml = cibgen.to_cib_xml(scenario, cibgen.learn_digests())
     name = case_name(xml)
     if name in known_failures() and (FOUND / f"{name}.xml").exists():
-        return  # a recorded known failure: test_found_case_replays checks it still fails
+        return []  # a recorded known failure: test_found_case_replays checks it still fails
     try:
         with tempfile.TemporaryDirectory(prefix="hastack-diff-") as d:
             oracle, ours = compare(xml, name, Path(d))
@@ -157,13 +161,13 @@ def _check_scenario(scenario: cibgen.Scenario) -> None:
         kept.write_text(xml)
         warnings.warn(f"crm_simulate aborted on a generated CIB (a Pacemaker bug; nothing to compare): {kept}; "
                       f"keep it under {PCMK_CRASHES}", stacklevel=1)
-        return
+        return []
     if ours == oracle:
-        return
+        return oracle
     if os.environ.get("HASTACK_DIFF_SAVE") == "1":
         save_case(name, xml, oracle)  # triage: record every disagreement, fail once at the end
         NEW_DISAGREEMENTS.append(name)
-        return
+        return oracle
     kept = Path(tempfile.gettempdir()) / f"hastack-diff-{name}.xml"
     kept.write_text(xml)
     detail = ours if isinstance(ours, str) else diff_text(oracle, ours)
@@ -256,17 +260,19 @@ def test_generator_writes_cibs_pacemaker_accepts(scenario: cibgen.Scenario) -> N
 
 # --- exploration (not a test) ------------------------------------------------------------------
 
-def _explore(count: int) -> int:
-    """Run `count` random (not derandomized) examples; save every disagreement under found/."""
-    from hypothesis import strategies as st  # noqa: F401
+def _explore(count: int, feature: str | None = None) -> int:
+    """Run `count` random (not derandomized) examples, of plain clusters or of one feature of
+    cibgen_features; save every disagreement under found/."""
+    from cibgen_features import FEATURES
 
+    strategy = cibgen.scenarios() if feature is None else FEATURES[feature]()
     digests = cibgen.learn_digests()
     saved: list[str] = []
     seen = 0
 
     @settings(max_examples=count, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
-    @given(cibgen.scenarios())
+    @given(strategy)
     def run(scenario: cibgen.Scenario) -> None:
         nonlocal seen
         seen += 1
@@ -282,6 +288,47 @@ def _explore(count: int) -> int:
 
     run()
     print(f"{seen} examples, {len(saved)} disagreements saved under {FOUND}")
+    return 0
+
+
+def _shrink(count: int, feature: str | None = None) -> int:
+    """Run up to `count` random examples until one disagrees, let Hypothesis shrink it to the
+    smallest scenario that still disagrees (its own shrinking, which keeps the CIB one the
+    generator could write, unlike --reduce), and save that one under found/. Recorded known
+    failures count as agreeing, so a second run finds the next family."""
+    from hypothesis import find
+    from hypothesis.errors import NoSuchExample
+
+    from cibgen_features import FEATURES
+
+    strategy = cibgen.scenarios() if feature is None else FEATURES[feature]()
+    digests = cibgen.learn_digests()
+    known = known_failures()
+
+    def disagrees(scenario: cibgen.Scenario) -> bool:
+        xml = cibgen.to_cib_xml(scenario, digests)
+        name = case_name(xml)
+        if name in known:
+            return False
+        with tempfile.TemporaryDirectory() as d:
+            try:
+                oracle, ours = compare(xml, name, Path(d))
+            except RuntimeError:
+                return False  # Pacemaker refuses or aborts: nothing to compare
+        return ours != oracle
+
+    try:
+        smallest = find(strategy, disagrees, settings=settings(max_examples=count, deadline=None, database=None,
+                                                                suppress_health_check=list(HealthCheck)))
+    except NoSuchExample:
+        print(f"no disagreement in {count} examples")
+        return 1
+    xml = cibgen.to_cib_xml(smallest, digests)
+    name = case_name(xml)
+    with tempfile.TemporaryDirectory() as d:
+        oracle, ours = compare(xml, name, Path(d))
+    print(save_case(name, xml, oracle), smallest.describe())
+    print(diff_text(oracle, ours) if isinstance(ours, list) else ours)
     return 0
 
 
@@ -349,12 +396,15 @@ def _save(path: str) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--explore":
-        sys.exit(_explore(int(sys.argv[2])))
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--explore":
+        sys.exit(_explore(int(sys.argv[2]), *sys.argv[3:]))
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--shrink":
+        sys.exit(_shrink(int(sys.argv[2]), *sys.argv[3:]))
     if len(sys.argv) == 3 and sys.argv[1] == "--save":
         sys.exit(_save(sys.argv[2]))
     if len(sys.argv) == 3 and sys.argv[1] == "--reduce":
         sys.exit(_reduce(sys.argv[2]))
-    print("usage: test_scheduler_differential.py --explore N | --save CIB.xml | --reduce CIB.xml",
+    print("usage: test_scheduler_differential.py --explore N [FEATURE] | --shrink N [FEATURE] | --save CIB.xml"
+          " | --reduce CIB.xml",
           file=sys.stderr)
     sys.exit(2)

@@ -175,6 +175,11 @@ class MigrationReader:
                 self.add_running(r, target_node)
             else:
                 self._forbid(r)
+        elif target_node is not None and self.index.unknown_on(r.id, target):
+            # an online target with no record of it at all: Pacemaker counts it neither running
+            # there (a probe will tell) nor as a partial migration; it still runs on the source
+            # (an offline target is the aborted migration below, as in migrate-partial-3)
+            return
         elif not target_newer and target_node is not None:
             self.add_running(r, target_node)
             source_node = self._online(source)

@@ -205,11 +205,12 @@ def uses_sources(rule: Rule) -> bool:
 
 def rule_score(rule: Rule, attrs: Mapping[str, str]) -> int:
     """The score a matching location rule gives a node: its score-attribute's value there
-    (0 when the node lacks it or it is not a score), else its fixed score (0 when absent)."""
+    (-INFINITY when the node lacks it, as Pacemaker 2.1.5 does; 0 when it is not a score),
+    else its fixed score (0 when absent)."""
     if rule.score_attribute:
         value = attrs.get(rule.score_attribute)
         try:
-            return scores.parse(value) if value is not None else 0
+            return scores.parse(value) if value is not None else -scores.INFINITY
         except ValueSyntaxError:
             return 0
     return rule.score or 0
