@@ -120,16 +120,19 @@ def family(pid: int) -> list[int]:
     return out
 
 
+def ticks(pid: int, reaped: bool = False) -> int:
+    """utime + stime of one process (0 when it is gone); `reaped`: with its reaped children's (cutime +
+    cstime) too."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return sum(int(f) for f in fields[11:15 if reaped else 13])
+
+
 def cpu_ticks(pid: int) -> int:
-    """utime + stime of hastackd's family, the children it reaped included (cutime + cstime)."""
-    total = 0
-    for p in family(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(f) for f in fields[11:15])
-    return total
+    """utime + stime of hastackd's family, the children it reaped included."""
+    return sum(ticks(p, reaped=True) for p in family(pid))
 
 
 def role(pid: int) -> str:
@@ -146,14 +149,6 @@ def role(pid: int) -> str:
     if len(argv) > 1 and argv[1].endswith("hastackd"):
         return "hastackd"
     return Path(argv[0]).name
-
-
-def ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return sum(int(f) for f in fields[11:13])  # utime + stime: its own, not its reaped children's
 
 
 def breakdown(lab: Lab, hosts: int, seconds: float) -> dict[str, list[float]]:

@@ -87,6 +87,11 @@ def _member_record(kv: KV) -> MemberRecord:
     return MemberRecord(doc.get("address") or "", kv.lease, doc.get("promise"), kv.create_revision)
 
 
+def _dc_of(kvs: list[KV]) -> tuple[str, int] | None:
+    """The DC and its term (the key's create revision) from a read of the DC key, None if there is none."""
+    return (json.loads(kvs[0].value)["node"], kvs[0].create_revision) if kvs else None
+
+
 def by_seniority(records: Mapping[str, MemberRecord]) -> list[str]:
     """The members, the longest-joined first (by their membership keys' create revisions): whom the DC
     election prefers, and so who fences a silent DC."""
@@ -253,8 +258,12 @@ class EtcdStore:
         return self._write([delete_op(self.key("status", node, history_id))])
 
     def set_node_attribute(self, node: str, name: str, value: str | None) -> int:
+        return self._write([self._attribute_op(node, name, value)])
+
+    def _attribute_op(self, node: str, name: str, value: str | None) -> dict[str, Any]:
+        """The write of one node attribute (None: its deletion)."""
         key = self.key("attrs", node, name)
-        return self._write([delete_op(key) if value is None else put_op(key, value)])
+        return delete_op(key) if value is None else put_op(key, value)
 
     def node_attributes(self, node: str) -> Mapping[str, str]:
         base = self.key("attrs", node) + "/"
@@ -305,8 +314,7 @@ class EtcdStore:
         (kvs, dc, config), _ = self.client.read_many(
             [(base, True), (self.key("dc"), False), (self.key("config"), False)], keys_only=frozenset({2}))
         return ({kv.key.decode()[len(base):]: _member_record(kv) for kv in kvs},
-                (json.loads(dc[0].value)["node"], dc[0].create_revision) if dc else None,
-                config[0].mod_revision if config else 0)
+                _dc_of(dc), config[0].mod_revision if config else 0)
 
     def seniority(self) -> list[str]:
         """Every member now, the longest-joined first (by_seniority)."""
@@ -353,9 +361,7 @@ class EtcdStore:
         """(the DC and its term, or None; the store's revision of that read): a watch from that revision
         misses no change of the DC key after the read."""
         kvs, rev = self.client.range(self.key("dc"))
-        if not kvs:
-            return None, rev
-        return (json.loads(kvs[0].value)["node"], kvs[0].create_revision), rev
+        return _dc_of(kvs), rev
 
     def resign(self, term: int) -> None:
         key = self.key("dc")
@@ -380,7 +386,7 @@ class EtcdStore:
         base = self.key("actions", node) + "/"
         (orders, dc), rev = self.client.read_many([(base, True), (self.key("dc"), False)])
         return ({kv.key.decode()[len(base):]: kv.value.decode() for kv in orders},
-                (json.loads(dc[0].value)["node"], dc[0].create_revision) if dc else None, rev)
+                _dc_of(dc), rev)
 
     def actions_for(self, node: str, revision: int = 0) -> tuple[dict[str, str], int]:
         """The orders waiting for `node` (at `revision`: as of a snapshot taken before)."""
@@ -396,9 +402,7 @@ class EtcdStore:
         ops = [delete_op(self.key("actions", node, key))] if key is not None else []
         if history is not None:
             ops.append(put_op(self.key("status", node, history.id), history_to_json(history)))
-        for name, value in (attributes or {}).items():
-            attr = self.key("attrs", node, name)
-            ops.append(delete_op(attr) if value is None else put_op(attr, value))
+        ops += [self._attribute_op(node, name, value) for name, value in (attributes or {}).items()]
         return self._write(ops) if ops else 0
 
     def log_transition(self, term: int, seq: int, record: str, keep: int) -> None:
