@@ -94,7 +94,7 @@ class HeartbeatProcess(Heard):
         self._peers = peers
         self._slow = slow
         self._sent_peers: dict[str, str] | None = None
-        self._sent_slow: list[str] | None = None
+        self._sent_slow: frozenset[str] | None = None
         self._order: list[str] = []
         self._generation = 0
         super().__init__()
@@ -142,13 +142,13 @@ class HeartbeatProcess(Heard):
         proc = self._proc
         if proc is None or proc.stdin is None or proc.poll() is not None:
             raise OSError("not running")
-        peers, slow = dict(self._peers()), sorted(self._slow())
+        peers, slow = dict(self._peers()), frozenset(self._slow())  # (asked every fencer turn: no sorting)
         if peers != self._sent_peers or slow != self._sent_slow:
             if peers != self._sent_peers:  # new slots (a change of rates alone keeps what was heard)
                 self._generation += 1
                 self._order = sorted(peers)
             proc.stdin.write(json.dumps({"peers": peers, "order": self._order, "generation": self._generation,
-                                         "slow": slow}) + "\n")
+                                         "slow": sorted(slow)}) + "\n")
             proc.stdin.flush()
             self._sent_peers, self._sent_slow = peers, slow
         if self._board.generation() != self._generation:
